@@ -1,0 +1,145 @@
+/**
+ * Text tables in the manner of util-linux libsmartcols: single-space separated columns, natural widths
+ * (header or widest cell), right/left alignment, an optional tree column, truncation of `trunc` columns to
+ * the terminal width (only when writing to a terminal and not --notruncate), multi-line cells (wrap columns),
+ * raw mode (no alignment, spaces escaped) and no-headings. Every cell is escaped before printing.
+ */
+import { escapeControl, escapeRaw } from './escape.js';
+
+export interface TableColumn {
+  readonly header: string;
+  readonly align?: 'left' | 'right';
+  /** may be truncated to fit the terminal width */
+  readonly trunc?: boolean;
+  /** multi-line cell content is printed on continuation lines (otherwise newlines become spaces/commas) */
+  readonly wrap?: boolean;
+  /** draw the tree in this column */
+  readonly tree?: boolean;
+  /** width hint */
+  readonly width?: number;
+}
+
+export interface TableRow {
+  readonly cells: readonly string[];
+  readonly children?: readonly TableRow[];
+}
+
+export interface TableOptions {
+  readonly raw?: boolean;
+  readonly noHeadings?: boolean;
+  readonly noTruncate?: boolean;
+  readonly noWrap?: boolean;
+  /** terminal width; undefined = not a terminal (no truncation) */
+  readonly termWidth?: number;
+  /** use ASCII tree glyphs */
+  readonly ascii?: boolean;
+}
+
+const UTF8 = { branch: '├─', last: '└─', vert: '│ ', space: '  ' };
+const ASCII = { branch: '|-', last: '`-', vert: '| ', space: '  ' };
+
+interface FlatRow {
+  cells: string[][]; // per column, lines
+}
+
+/** Display width of a string (counts wide East Asian chars as 2, combining marks as 0). */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x20) continue;
+    if ((c >= 0x300 && c <= 0x36f) || (c >= 0x200b && c <= 0x200f)) continue;
+    if (
+      (c >= 0x1100 && c <= 0x115f) ||
+      (c >= 0x2e80 && c <= 0xa4cf) ||
+      (c >= 0xac00 && c <= 0xd7a3) ||
+      (c >= 0xf900 && c <= 0xfaff) ||
+      (c >= 0xfe30 && c <= 0xfe4f) ||
+      (c >= 0xff00 && c <= 0xff60) ||
+      (c >= 0xffe0 && c <= 0xffe6) ||
+      (c >= 0x1f300 && c <= 0x1faff) ||
+      (c >= 0x20000 && c <= 0x3fffd)
+    )
+      w += 2;
+    else w += 1;
+  }
+  return w;
+}
+
+/** Cut a string to a display width. */
+export function truncateTo(s: string, width: number): string {
+  if (displayWidth(s) <= width) return s;
+  let out = '';
+  let w = 0;
+  for (const ch of s) {
+    const cw = displayWidth(ch);
+    if (w + cw > width) break;
+    out += ch;
+    w += cw;
+  }
+  return out;
+}
+
+function pad(s: string, width: number, right: boolean): string {
+  const n = width - displayWidth(s);
+  if (n <= 0) return s;
+  return right ? ' '.repeat(n) + s : s + ' '.repeat(n);
+}
+
+export function renderTable(columns: readonly TableColumn[], rows: readonly TableRow[], opts: TableOptions = {}): string {
+  const g = opts.ascii ? ASCII : UTF8;
+  const esc = opts.raw ? escapeRaw : escapeControl;
+  const flat: FlatRow[] = [];
+  const walk = (list: readonly TableRow[], prefix: string, depth: number) => {
+    list.forEach((r, idx) => {
+      const last = idx === list.length - 1;
+      const branch = depth === 0 ? '' : prefix + (last ? g.last : g.branch);
+      const cells = columns.map((c, ci) => {
+        const text = r.cells[ci] ?? '';
+        let lines = text.split('\n').map(esc);
+        if (opts.noWrap || opts.raw || !c.wrap) lines = [lines.join(opts.raw ? ',' : ',')];
+        if (c.tree && !opts.raw) lines = lines.map((l, li) => (li === 0 ? branch + l : prefix + (last ? g.space : g.vert) + l));
+        return lines;
+      });
+      flat.push({ cells });
+      if (r.children?.length) walk(r.children, depth === 0 ? '' : prefix + (last ? g.space : g.vert), depth + 1);
+    });
+  };
+  walk(rows, '', 0);
+
+  if (opts.raw) {
+    const out: string[] = [];
+    if (!opts.noHeadings) out.push(columns.map((c) => esc(c.header)).join(' '));
+    for (const r of flat) out.push(r.cells.map((l) => l[0]).join(' '));
+    return out.length ? out.join('\n') + '\n' : '';
+  }
+
+  const widths = columns.map((c, ci) => {
+    let w = opts.noHeadings ? 0 : displayWidth(c.header);
+    for (const r of flat) for (const l of r.cells[ci]) w = Math.max(w, displayWidth(l));
+    return w;
+  });
+  // fit the terminal: shrink truncatable columns (the last one first), never below their header
+  if (opts.termWidth !== undefined && !opts.noTruncate) {
+    const total = () => widths.reduce((a, b) => a + b, 0) + Math.max(0, widths.length - 1);
+    for (let ci = columns.length - 1; ci >= 0 && total() > opts.termWidth; ci--) {
+      if (!columns[ci].trunc) continue;
+      const min = Math.max(columns[ci].header.length, columns[ci].width ?? 0, 1);
+      widths[ci] = Math.max(min, widths[ci] - (total() - opts.termWidth));
+    }
+  }
+  const out: string[] = [];
+  const emit = (cellLines: string[][]) => {
+    const height = Math.max(...cellLines.map((l) => l.length));
+    for (let li = 0; li < height; li++) {
+      const parts = columns.map((c, ci) => {
+        const t = truncateTo(cellLines[ci][li] ?? '', widths[ci]);
+        return ci === columns.length - 1 && c.align !== 'right' ? t : pad(t, widths[ci], c.align === 'right');
+      });
+      out.push(parts.join(' ').replace(/\s+$/, ''));
+    }
+  };
+  if (!opts.noHeadings) emit(columns.map((c) => [c.header]));
+  for (const r of flat) emit(r.cells);
+  return out.length ? out.join('\n') + '\n' : '';
+}

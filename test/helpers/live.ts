@@ -1,0 +1,73 @@
+/**
+ * Live-kernel test support: run only as root (skip with a printed reason otherwise), name everything
+ * `nsx-test-*`, start processes we can end by PID, and clean up in finally.
+ */
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+
+export const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Reason to skip live tests, or false when they can run. Printed by node:test as the skip message. */
+export function liveSkipReason(needs: { tools?: string[] } = {}): string | false {
+  if (process.platform !== 'linux') return 'live test: not Linux';
+  if (!IS_ROOT) return 'live test: needs root (run npm test as root to include it)';
+  for (const t of needs.tools ?? []) {
+    if (!hasTool(t)) return `live test: '${t}' is not installed`;
+  }
+  return false;
+}
+
+export function hasTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** A unique name with the nsx-test- prefix. */
+export function testName(what = ''): string {
+  return `nsx-test-${what ? what + '-' : ''}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Start a long-running process (e.g. unshare … sleep) in its own process group; kill it (by PID) via stop(). */
+export interface Started {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export function startProcess(cmd: string, args: string[], opts: SpawnOptions = {}): Started {
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: true, ...opts });
+  if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
+  const pid = child.pid;
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  return {
+    child,
+    pid,
+    async stop() {
+      if (exited) return;
+      try {
+        process.kill(-pid, 'SIGKILL'); // the process group we created
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+      await new Promise<void>((res) => (exited ? res() : child.once('exit', () => res())));
+    },
+  };
+}
+
+/** Wait until `pred()` is true (polling), or throw after `ms`. */
+export async function waitFor(pred: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** PIDs of the children of `pid` (from /proc/PID/task/PID/children). */
+export function childrenOf(pid: number): number[] {
+  const f = `/proc/${pid}/task/${pid}/children`;
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
