@@ -17,7 +17,9 @@ for (const src of sources) {
   let lastErr = '';
   for (const cc of compilers) {
     try {
-      execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', bin, join(here, src)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // `<name>.node.c` is a Node-API addon (a shared object loaded with process.dlopen); the rest are programs
+      const shared = src.endsWith('.node.c') ? ['-shared', '-fPIC'] : [];
+      execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-std=gnu11', ...shared, '-o', bin, join(here, src)], { stdio: ['ignore', 'ignore', 'pipe'] });
       ok = true;
       break;
     } catch (e) {

@@ -20,5 +20,6 @@ export function escapeControl(s: string): string {
 
 /** For raw output: additionally encode spaces and backslashes (`\x20`, `\x5c`) so fields never split. */
 export function escapeRaw(s: string): string {
-  return escapeControl(s).replace(/[ \\]/g, (c) => '\\x' + c.charCodeAt(0).toString(16));
+  // encode the input's own spaces and backslashes first, so the `\x1b` of a control character is not re-encoded
+  return escapeControl(s.replace(/[ \\]/g, (c) => '\\x' + c.charCodeAt(0).toString(16)));
 }

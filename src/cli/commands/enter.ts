@@ -1,12 +1,143 @@
-/** `nsx enter` — placeholder until the command lands. */
-import type { Command } from '../context.js';
-import { UnsupportedError } from '../../errors.js';
+/**
+ * `nsx enter` — run a program in the namespaces of a process: a drop-in for util-linux nsenter that pins
+ * the target with a pidfd. Parses nsenter's options (stopping at the program; global options must come
+ * before `enter` because -r/--root is nsenter's) and calls the enter service.
+ */
+import type { Command, CliContext } from '../context.js';
+import type { OptionSpec } from '../getopt.js';
+import { parseCommandArgs } from '../common.js';
+import { parseIntArg } from '../getopt.js';
+import { UsageError } from '../../errors.js';
+import type { NsType } from '../../parse/nsid-link.js';
+import { parseTarget, type EnterOptions } from '../../enter/plan.js';
+
+const HELP = `Usage:
+ nsx [global options] enter [options] [--] [<program> [<argument>...]]
+
+Run a program with namespaces of other processes (nsenter-compatible, safe against PID reuse).
+
+Options:
+ -a, --all                   enter all namespaces of the target (those identical to ours are skipped)
+ -t, --target <target>       target: a PID, cgroup:/PATH (lowest PID in it) or container:ID-PREFIX
+ -m, --mount[=<file>]        enter mount namespace
+ -u, --uts[=<file>]          enter UTS namespace (hostname etc)
+ -i, --ipc[=<file>]          enter System V IPC namespace
+ -n, --net[=<file>]          enter network namespace
+ -p, --pid[=<file>]          enter pid namespace
+ -C, --cgroup[=<file>]       enter cgroup namespace
+ -U, --user[=<file>]         enter user namespace
+ -T, --time[=<file>]         enter time namespace
+ -S, --setuid <uid>          set uid in entered namespace
+ -G, --setgid <gid>          set gid in entered namespace
+     --preserve-credentials  do not touch uids or gids
+ -r, --root[=<dir>]          set the root directory
+ -w, --wd[=<dir>]            set the working directory
+ -W, --wdns <dir>            set the working directory in namespace
+ -e, --env                   inherit environment variables from target process
+ -F, --no-fork               do not fork before exec'ing <program>
+ -c, --join-cgroup           join the cgroup of the target process (v2 and every v1 hierarchy)
+     --mount-proc            with -p: mount a fresh /proc for the target's pid namespace (in a private
+                             copy of the mount namespace), so ps shows the target's processes
+     --dry-run               resolve and open everything, print the plan, run nothing
+     --json                  with --dry-run: the plan as JSON
+     --verbose               print the resolved target and the plan on stderr
+
+ -h, --help                  display this help
+ -V, --version               display version
+
+With no program, runs $SHELL (else /bin/sh). Exit status: the program's (128+N when it was killed by
+signal N; 126 not executable, 127 not found); 1 for nsx's own errors, 2 for bad usage.
+Global options (--root, --debug, --no-color) go before 'enter'. See docs/enter.md.
+`;
+
+const NS_SPECS: ReadonlyArray<readonly [NsType, string, string]> = [
+  ['mnt', 'm', 'mount'],
+  ['uts', 'u', 'uts'],
+  ['ipc', 'i', 'ipc'],
+  ['net', 'n', 'net'],
+  ['pid', 'p', 'pid'],
+  ['cgroup', 'C', 'cgroup'],
+  ['user', 'U', 'user'],
+  ['time', 'T', 'time'],
+];
+
+const SPECS: readonly OptionSpec[] = [
+  { name: 'all', short: 'a', arg: 'none' },
+  { name: 'target', short: 't', arg: 'required' },
+  ...NS_SPECS.map(([, short, long]): OptionSpec => ({ name: long, short, arg: 'optional' })),
+  { name: 'setuid', short: 'S', arg: 'required' },
+  { name: 'setgid', short: 'G', arg: 'required' },
+  { name: 'preserve-credentials', arg: 'none' },
+  { name: 'root', short: 'r', arg: 'optional' },
+  { name: 'wd', short: 'w', arg: 'optional' },
+  { name: 'wdns', short: 'W', arg: 'required' },
+  { name: 'env', short: 'e', arg: 'none' },
+  { name: 'no-fork', short: 'F', arg: 'none' },
+  { name: 'join-cgroup', short: 'c', arg: 'none' },
+  { name: 'mount-proc', arg: 'none' },
+  { name: 'dry-run', arg: 'none' },
+  { name: 'json', arg: 'none' },
+  { name: 'verbose', arg: 'none' },
+  { name: 'help', short: 'h', arg: 'none' },
+  { name: 'version', short: 'V', arg: 'none' },
+];
+
+const PROG = 'nsx enter';
+
+/** An optional argument: true when given bare, the text otherwise (getopt already took `-n=FILE` apart). */
+function optional(v: unknown): true | string | undefined {
+  if (v === undefined || v === false) return undefined;
+  return v === true ? true : String(v);
+}
+
+/** Turn parsed flags into the service's options (exported for tests). */
+export function enterOptionsFrom(opts: Record<string, unknown>, positionals: readonly string[]): EnterOptions {
+  const namespaces: Partial<Record<NsType, true | string>> = {};
+  for (const [type, , long] of NS_SPECS) {
+    const v = optional(opts[long]);
+    if (v !== undefined) namespaces[type] = v;
+  }
+  const id = (what: string, v: unknown) => (v === undefined ? undefined : parseIntArg(PROG, what, String(v), { min: 0, max: 0xfffffffe }));
+  return {
+    ...(opts.target !== undefined ? { target: parseTarget(String(opts.target)) } : {}),
+    all: !!opts.all,
+    namespaces,
+    ...(opts.setuid !== undefined ? { setuid: id('uid', opts.setuid) } : {}),
+    ...(opts.setgid !== undefined ? { setgid: id('gid', opts.setgid) } : {}),
+    preserveCredentials: !!opts['preserve-credentials'],
+    ...(optional(opts.root) !== undefined ? { root: optional(opts.root) } : {}),
+    ...(optional(opts.wd) !== undefined ? { wd: optional(opts.wd) } : {}),
+    ...(opts.wdns !== undefined ? { wdns: String(opts.wdns) } : {}),
+    noFork: !!opts['no-fork'],
+    env: !!opts.env,
+    joinCgroup: !!opts['join-cgroup'],
+    mountProc: !!opts['mount-proc'],
+    program: [...positionals],
+    dryRun: !!opts['dry-run'],
+    json: !!opts.json,
+    verbose: !!opts.verbose,
+  };
+}
+
+async function run(argv: string[], ctx0: CliContext): Promise<number> {
+  const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: PROG, stopAtPositional: true, globals: false });
+  if (done) return 0;
+  if (args.opts.version) {
+    const { VERSION } = await import('../main.js');
+    ctx.stdout.write(`nsx ${VERSION}\n`);
+    return 0;
+  }
+  for (const [name, n] of [['target', 't']] as const) {
+    if (args.seen.filter(([k]) => k === name).length > 1) throw new UsageError(`${PROG}: option --${name} (-${n}) may be given only once`);
+  }
+  const o = enterOptionsFrom(args.opts, args.positionals);
+  const { enter } = await import('../../services/enter.js');
+  return enter({ ...o, paths: ctx.paths, stdout: ctx.stdout, stderr: ctx.stderr });
+}
 
 export const command: Command = {
   name: 'enter',
-  summary: 'enter',
-  help: 'Usage: nsx enter',
-  async run() {
-    throw new UnsupportedError('enter: not implemented yet');
-  },
+  summary: 'run a program in the namespaces of a process (nsenter-compatible, safe against PID reuse)',
+  help: HELP,
+  run,
 };

@@ -1,12 +1,134 @@
-/** `nsx ls` — placeholder until the command lands. */
-import type { Command } from '../context.js';
-import { UnsupportedError } from '../../errors.js';
+/** `nsx ls` — list namespaces, a drop-in for util-linux lsns (options, columns, defaults, JSON shape). */
+import type { Command, CliContext } from '../context.js';
+import type { OptionSpec } from '../getopt.js';
+import { parseCommandArgs } from '../common.js';
+import { parseIntArg } from '../getopt.js';
+import { UsageError } from '../../errors.js';
+
+const HELP = `Usage:
+ nsx ls [options] [<namespace>]
+
+List system namespaces (lsns-compatible).
+
+Options:
+ -J, --json             use JSON output format
+ -l, --list             use list format output
+ -n, --noheadings       don't print headings
+ -o, --output <list>    define which output columns to use (+LIST appends to the defaults)
+     --output-all       output all columns
+ -P, --persistent       namespaces without processes (held by an nsfs bind mount)
+ -p, --task <pid>       print process namespaces
+ -r, --raw              use the raw output format
+ -u, --notruncate       don't truncate text in columns
+ -W, --nowrap           don't use multi-line representation
+ -t, --type <name>      namespace type (mnt, net, ipc, user, pid, uts, cgroup, time); repeatable
+ -T, --tree[=<rel>]     use tree format (parent, owner, or process); default owner
+ -H, --list-columns     list the available columns
+
+Global options: --root DIR, --no-color, --debug, -h/--help, -V/--version
+
+Available output columns:
+`;
+
+const SPECS: readonly OptionSpec[] = [
+  { name: 'json', short: 'J', arg: 'none' },
+  { name: 'list', short: 'l', arg: 'none' },
+  { name: 'noheadings', short: 'n', arg: 'none' },
+  { name: 'output', short: 'o', arg: 'required' },
+  { name: 'output-all', arg: 'none' },
+  { name: 'persistent', short: 'P', arg: 'none' },
+  { name: 'task', short: 'p', arg: 'required' },
+  { name: 'raw', short: 'r', arg: 'none' },
+  { name: 'notruncate', short: 'u', arg: 'none' },
+  { name: 'nowrap', short: 'W', arg: 'none' },
+  { name: 'type', short: 't', arg: 'required', repeatable: true },
+  { name: 'tree', short: 'T', arg: 'optional' },
+  { name: 'list-columns', short: 'H', arg: 'none' },
+];
+
+const EXCLUSIVE: ReadonlyArray<readonly [string, string]> = [
+  ['json', 'raw'],
+  ['persistent', 'task'],
+];
+
+async function run(argv: string[], ctx0: CliContext): Promise<number> {
+  const [{ LS_FIELDS, LSNS_COLUMNS, defaultColumns, NAMESPACE_COLUMNS, needsOf, renderLsText, renderLsJson }, { selectFields, columnsHelp }, { isNsType }] =
+    await Promise.all([import('../../fields/ls.js'), import('../../fields/registry.js'), import('../../parse/nsid-link.js')]);
+  const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP + columnsHelp(LS_FIELDS), { prog: 'nsx ls' });
+  if (done) return 0;
+  const o = args.opts;
+  if (o['list-columns']) {
+    ctx.stdout.write(columnsHelp(LS_FIELDS) + '\n');
+    return 0;
+  }
+  for (const [a, b] of EXCLUSIVE) {
+    if (o[a] !== undefined && o[b] !== undefined) throw new UsageError(`nsx ls: mutually exclusive arguments: --${a} --${b}`);
+  }
+  const types = ((o.type as string[] | undefined) ?? []).map((t) => {
+    if (!isNsType(t)) throw new UsageError(`nsx ls: unknown namespace type: ${t}\nTry 'nsx ls --help' for more information.`);
+    return t;
+  });
+  let tree: 'none' | 'process' | 'owner' | 'parent' = 'none';
+  if (o.tree !== undefined) {
+    const v = o.tree === true ? 'owner' : String(o.tree).replace(/^=/, '');
+    if (v !== 'owner' && v !== 'parent' && v !== 'process') throw new UsageError(`nsx ls: unknown tree type: ${v}\nTry 'nsx ls --help' for more information.`);
+    tree = v;
+  }
+  const task = o.task !== undefined ? parseIntArg('nsx ls', 'PID', String(o.task), { min: 1 }) : undefined;
+  if (args.positionals.length > 1) throw new UsageError(`nsx ls: too many arguments: ${args.positionals.slice(1).join(' ')}\nTry 'nsx ls --help' for more information.`);
+  let namespace: number | undefined;
+  if (args.positionals.length === 1) {
+    if (task !== undefined) throw new UsageError('nsx ls: --task is mutually exclusive with <namespace>');
+    const a = args.positionals[0];
+    if (!/^\d+$/.test(a) || !Number.isSafeInteger(Number(a))) throw new UsageError(`nsx ls: invalid namespace argument: '${a}'`);
+    namespace = Number(a);
+  }
+  // lsns: defaults (and the default process tree) apply only when --output-all was not given
+  let defaults: string[];
+  if (o['output-all']) defaults = [...LSNS_COLUMNS];
+  else {
+    defaults = namespace !== undefined ? NAMESPACE_COLUMNS : defaultColumns(types.includes('net'));
+    if (tree === 'none' && !o.list) tree = 'process';
+  }
+  const fields = selectFields(LS_FIELDS, defaults, o.output as string | undefined, { prog: 'nsx ls' });
+  const treeColumn = tree === 'process' ? 'COMMAND' : tree === 'none' ? undefined : 'NS';
+  const drawsTree = treeColumn !== undefined && fields.some((f) => f.id === treeColumn);
+  const needs = needsOf(fields);
+
+  const { listNamespaces } = await import('../../services/ls.js');
+  const res = await listNamespaces({
+    paths: ctx.paths,
+    types,
+    task,
+    namespace,
+    tree,
+    flat: !drawsTree,
+    persistent: !!o.persistent,
+    needs,
+  });
+  const vctx = { procs: res.procs, users: res.users };
+  if (o.json) {
+    ctx.stdout.write(renderLsJson(fields, res.rows, vctx, res.incomplete ? { incomplete: true } : {}));
+  } else {
+    ctx.stdout.write(
+      renderLsText(fields, res.rows, vctx, {
+        raw: !!o.raw,
+        noHeadings: !!o.noheadings,
+        noTruncate: !!o.notruncate,
+        noWrap: !!o.nowrap || !!o.raw,
+        termWidth: ctx.columns,
+        treeColumn: drawsTree ? treeColumn : undefined,
+      }),
+    );
+    if (res.incomplete)
+      ctx.warn(`warning: the list is incomplete: permission denied reading the namespaces of ${res.skipped.denied.length} process${res.skipped.denied.length === 1 ? '' : 'es'}`);
+  }
+  return 0;
+}
 
 export const command: Command = {
   name: 'ls',
-  summary: 'ls',
-  help: 'Usage: nsx ls',
-  async run() {
-    throw new UnsupportedError('ls: not implemented yet');
-  },
+  summary: 'list namespaces (lsns-compatible)',
+  help: HELP,
+  run,
 };

@@ -1,12 +1,93 @@
-/** `nsx top` — placeholder until the command lands. */
+/** `nsx top` — live per-cgroup CPU, memory, IO, tasks, throttling and pressure (flags only; see services/top). */
 import type { Command } from '../context.js';
-import { UnsupportedError } from '../../errors.js';
+import { parseCommandArgs } from '../common.js';
+import { parseIntArg, type OptionSpec } from '../getopt.js';
+import { UsageError } from '../../errors.js';
+import { columnsHelp } from '../../fields/registry.js';
+import { TOP_FIELDS, TOP_ORDERS, type TopOrder } from '../../fields/top.js';
+
+const SPECS: readonly OptionSpec[] = [
+  { name: 'delay', short: 'd', arg: 'required' },
+  { name: 'iterations', short: 'n', arg: 'required' },
+  { name: 'batch', short: 'b', arg: 'none' },
+  { name: 'json', short: 'J', arg: 'none' },
+  { name: 'order', arg: 'required' },
+  { name: 'reverse', arg: 'none' },
+  { name: 'depth', arg: 'required' },
+  { name: 'raw', short: 'r', arg: 'none' },
+  { name: 'output', short: 'o', arg: 'required' },
+  { name: 'noheadings', short: 'H', arg: 'none', aliases: ['no-headings'] },
+];
+
+const HELP = `Usage: nsx top [CGROUP] [options]
+
+Live per-cgroup CPU, memory, IO, tasks, CFS throttling and pressure, with limits beside usage and the
+cgroup whose CPU limit throttles each row. An interactive TUI on a terminal; plain tables off a terminal
+or with -b; one JSON object per sample with --json.
+
+Options:
+  -d, --delay SECONDS     time between samples (default 1; fractions allowed)
+  -n, --iterations N      stop after N samples (default: run until quit)
+  -b, --batch             plain tables even on a terminal
+  -J, --json              NDJSON: one object per sample (implies batch)
+      --order KEY         cpu | memory | io | tasks | throttle | pressure | path (default cpu)
+      --reverse           reverse the order
+      --depth N           show N levels below CGROUP (default: all)
+  -r, --raw               exact numbers instead of human units
+  -o, --output LIST       columns (LIST replaces, +LIST appends), batch tables only
+  -H, --noheadings        no table header
+      --root DIR          a fake host (one sample, no rates)
+  -h, --help              this help
+
+The first sample has no rates: '-' in tables, null in JSON. CPU% counts 100 per CPU.
+
+Columns:
+${columnsHelp(TOP_FIELDS)}
+`;
+
+/** Parse `-d`: seconds as a positive decimal (systemd-cgtop accepts fractions too). */
+export function parseDelay(v: string): number {
+  const t = v.trim().replace(/s$/, '');
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t)) throw new UsageError(`nsx top: invalid delay argument: '${v}'`);
+  const ms = Math.round(Number(t) * 1000);
+  if (!(ms >= 10) || ms > 86_400_000) throw new UsageError(`nsx top: invalid delay argument: '${v}' (10 ms to 1 day)`);
+  return ms;
+}
 
 export const command: Command = {
   name: 'top',
-  summary: 'top',
-  help: 'Usage: nsx top',
-  async run() {
-    throw new UnsupportedError('top: not implemented yet');
+  summary: 'live per-cgroup CPU, memory, IO, tasks, throttling and pressure',
+  help: HELP,
+  async run(argv, ctx0) {
+    const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: 'nsx top' });
+    if (done) return 0;
+    const o = args.opts;
+    if (args.positionals.length > 1) throw new UsageError(`nsx top: too many arguments\nTry 'nsx top --help' for more information.`);
+    const order = (o.order as string | undefined) ?? 'cpu';
+    if (!(order in TOP_ORDERS)) throw new UsageError(`nsx top: invalid --order '${order}' (one of ${Object.keys(TOP_ORDERS).join(', ')})`);
+    const intervalMs = o.delay !== undefined ? parseDelay(o.delay as string) : 1000;
+    const iterations = o.iterations !== undefined ? parseIntArg('nsx top', 'iterations', o.iterations as string, { min: 1 }) : undefined;
+    const depth = o.depth !== undefined ? parseIntArg('nsx top', 'depth', o.depth as string, { min: 0 }) : undefined;
+    const json = !!o.json;
+    const tui = !json && !o.batch && ctx.isTTY && ctx.stdinTTY;
+    const { runTop } = await import('../../services/top.js');
+    return runTop({
+      paths: ctx.paths,
+      root: args.positionals[0],
+      intervalMs,
+      iterations,
+      mode: json ? 'json' : tui ? 'tui' : 'batch',
+      order: order as TopOrder,
+      reverse: !!o.reverse,
+      depth,
+      raw: !!o.raw,
+      output: o.output as string | undefined,
+      noHeadings: !!o.noheadings,
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+      termWidth: ctx.isTTY ? ctx.columns : undefined,
+      color: ctx.color,
+      warn: ctx.warn,
+    });
   },
 };

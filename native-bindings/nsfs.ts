@@ -1,0 +1,213 @@
+/**
+ * Namespace identity and relations through koffi (linux/nsfs.h ioctls and an rtnetlink RTM_GETNSID query).
+ * Loaded lazily: only `nsx ls` columns/options that need PNS, ONS, NETNSID or owner trees import this file.
+ *
+ * open/fstat/close go through Node's fs (they need no FFI); only ioctl(2), socket(2), send(2), recv(2) and
+ * close(2) of the netlink socket are declared here.
+ */
+import { openSync, closeSync, fstatSync } from 'node:fs';
+import { libc, lastErrno, errnoName } from './libc.js';
+
+export const NS_GET_USERNS = 0xb701;
+export const NS_GET_PARENT = 0xb702;
+export const NS_GET_NSTYPE = 0xb703;
+export const NS_GET_OWNER_UID = 0xb704;
+
+/** CLONE_NEW* flag → namespace type name. */
+export const CLONE_TYPES: Readonly<Record<number, string>> = {
+  0x00020000: 'mnt',
+  0x02000000: 'cgroup',
+  0x04000000: 'uts',
+  0x08000000: 'ipc',
+  0x10000000: 'user',
+  0x20000000: 'pid',
+  0x40000000: 'net',
+  0x00000080: 'time',
+};
+
+type Fn = (...args: unknown[]) => number;
+interface Fns {
+  ioctl: Fn;
+  socket: Fn;
+  send: Fn;
+  recv: Fn;
+  close: Fn;
+}
+let fns: Fns | undefined;
+
+function f(): Fns {
+  if (!fns) {
+    const l = libc();
+    fns = {
+      ioctl: l.func('int ioctl(int fd, unsigned long request, ...)') as Fn,
+      socket: l.func('int socket(int domain, int type, int protocol)') as Fn,
+      send: l.func('long send(int fd, const void *buf, unsigned long len, int flags)') as Fn,
+      recv: l.func('long recv(int fd, _Out_ void *buf, unsigned long len, int flags)') as Fn,
+      close: l.func('int close(int fd)') as Fn,
+    };
+  }
+  return fns;
+}
+
+/** A failed system call: `code` is the errno name (EPERM, ENOTTY, …). */
+export class SyscallError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  constructor(call: string, errno: number) {
+    const code = errnoName(errno);
+    super(`${call}: ${code}`);
+    this.code = code;
+    this.errno = errno;
+  }
+}
+
+/** ioctl(fd, req) returning a new fd (NS_GET_PARENT, NS_GET_USERNS) or a value (NS_GET_NSTYPE). Throws SyscallError. */
+export function nsIoctl(fd: number, req: number): number {
+  const r = f().ioctl(fd, req);
+  if (r < 0) throw new SyscallError(`ioctl(0x${req.toString(16)})`, lastErrno());
+  return r;
+}
+
+/** NS_GET_OWNER_UID on a user-namespace fd. Throws SyscallError (EINVAL when fd is not a user ns). */
+export function nsOwnerUid(fd: number): number {
+  const buf = Buffer.alloc(4);
+  const r = f().ioctl(fd, NS_GET_OWNER_UID, 'void *', buf);
+  if (r < 0) throw new SyscallError('ioctl(NS_GET_OWNER_UID)', lastErrno());
+  return buf.readUInt32LE(0);
+}
+
+/** The namespace type of an nsfs fd (NS_GET_NSTYPE), or undefined when unknown. */
+export function nsType(fd: number): string | undefined {
+  return CLONE_TYPES[nsIoctl(fd, NS_GET_NSTYPE)];
+}
+
+/** Inode of the namespace an ioctl returns (parent or owner), 0 when the kernel says there is none (EPERM at the top). */
+function relatedInode(fd: number, req: number): number {
+  let rfd: number;
+  try {
+    rfd = nsIoctl(fd, req);
+  } catch (e) {
+    if (e instanceof SyscallError && (e.code === 'EPERM' || e.code === 'ENOSYS' || e.code === 'EINVAL')) return 0;
+    throw e;
+  }
+  try {
+    return fstatSync(rfd).ino;
+  } finally {
+    closeSync(rfd);
+  }
+}
+
+/** What one namespace file says about itself. */
+export interface NsRelations {
+  readonly inode: number;
+  readonly dev: number;
+  readonly type?: string;
+  /** parent namespace inode (pid and user namespaces), 0 when none/top (lsns prints 0) */
+  readonly parent: number;
+  /** owning user namespace inode, 0 when none/top */
+  readonly owner: number;
+  /** UID that created the owning user namespace (NS_GET_OWNER_UID of the user ns itself or of its owner) */
+  readonly ownerUid?: number;
+  /** RTM_GETNSID answer for a net namespace: >= 0 an id, -1 unassigned; undefined when not asked/unusable */
+  readonly netnsid?: number;
+}
+
+/**
+ * Open a namespace file (`/proc/PID/ns/TYPE` or an nsfs bind mount) and read its identity and relations.
+ * `netlink` (optional) answers NETNSID for net namespaces. Throws Node fs errors (ENOENT, EACCES) or SyscallError.
+ */
+export function readNsRelations(path: string, opts: { netlink?: NetnsidQuery } = {}): NsRelations {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    const type = nsType(fd);
+    const parent = type === 'pid' || type === 'user' ? relatedInode(fd, NS_GET_PARENT) : 0;
+    const owner = relatedInode(fd, NS_GET_USERNS);
+    let ownerUid: number | undefined;
+    try {
+      if (type === 'user') ownerUid = nsOwnerUid(fd);
+      else {
+        const ufd = nsIoctl(fd, NS_GET_USERNS);
+        try {
+          ownerUid = nsOwnerUid(ufd);
+        } finally {
+          closeSync(ufd);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof SyscallError)) throw e;
+    }
+    const netnsid = type === 'net' && opts.netlink ? opts.netlink.query(fd) : undefined;
+    return { inode: st.ino, dev: st.dev, type, parent, owner, ownerUid, netnsid };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const AF_NETLINK = 16;
+const SOCK_RAW = 3;
+const SOCK_CLOEXEC = 0o2000000;
+const NETLINK_ROUTE = 0;
+const RTM_NEWNSID = 88;
+const RTM_GETNSID = 90;
+const NLM_F_REQUEST = 1;
+const NETNSA_NSID = 1;
+const NETNSA_FD = 3;
+
+/** Build the RTM_GETNSID request for a namespace fd (pure; exported for tests). */
+export function buildGetNsidRequest(nsFd: number, seq = 1): Buffer {
+  const b = Buffer.alloc(28);
+  b.writeUInt32LE(28, 0); // nlmsg_len
+  b.writeUInt16LE(RTM_GETNSID, 4);
+  b.writeUInt16LE(NLM_F_REQUEST, 6);
+  b.writeUInt32LE(seq, 8);
+  b.writeUInt32LE(0, 12);
+  b.writeUInt8(0, 16); // rtgen_family AF_UNSPEC (+3 bytes padding)
+  b.writeUInt16LE(8, 20); // rta_len
+  b.writeUInt16LE(NETNSA_FD, 22);
+  b.writeInt32LE(nsFd, 24);
+  return b;
+}
+
+/** Parse an RTM_NEWNSID answer: the NETNSA_NSID value (-1 = unassigned), undefined for anything else (pure). */
+export function parseGetNsidResponse(b: Buffer, len: number): number | undefined {
+  if (len < 20) return undefined;
+  const msgLen = b.readUInt32LE(0);
+  const type = b.readUInt16LE(4);
+  if (type !== RTM_NEWNSID || msgLen > len) return undefined;
+  let off = 20;
+  while (off + 4 <= msgLen) {
+    const rlen = b.readUInt16LE(off);
+    const rtype = b.readUInt16LE(off + 2) & 0x3fff;
+    if (rlen < 4) break;
+    if (rtype === NETNSA_NSID && rlen >= 8) return b.readInt32LE(off + 4);
+    off += (rlen + 3) & ~3;
+  }
+  return undefined;
+}
+
+/** One rtnetlink socket answering RTM_GETNSID for namespace fds (as seen from the caller's netns). */
+export interface NetnsidQuery {
+  query(nsFd: number): number | undefined;
+  close(): void;
+}
+
+/** Open the netlink socket; undefined when the kernel refuses (then NETNSID stays empty, as in lsns). */
+export function openNetnsidQuery(): NetnsidQuery | undefined {
+  const sock = f().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (sock < 0) return undefined;
+  let seq = 0;
+  const res = Buffer.alloc(512);
+  return {
+    query(nsFd: number): number | undefined {
+      const req = buildGetNsidRequest(nsFd, ++seq);
+      if (f().send(sock, req, req.length, 0) < 0) return undefined;
+      const n = f().recv(sock, res, res.length, 0);
+      if (n < 0) return undefined;
+      return parseGetNsidResponse(res, n);
+    },
+    close() {
+      f().close(sock);
+    },
+  };
+}

@@ -1,0 +1,420 @@
+/*
+ * nsx-enter: the single-threaded helper behind `nsx enter`.
+ *
+ * A Node process is multithreaded, so it cannot join mount, user or time namespaces, and it cannot fork
+ * through FFI. The TypeScript side resolves the target, opens every namespace file (and the root, working
+ * directory, environ and cgroup.procs files) and hands them over as inherited descriptors; this helper
+ *
+ *   1. pins the target: pidfd_open(PID), then checks that the /proc/PID directory the TypeScript side
+ *      opened first still belongs to a live process (so the pidfd cannot be a new process that reused the PID);
+ *   2. checks each namespace descriptor with NS_GET_NSTYPE before joining anything;
+ *   3. moves itself into the target's cgroups (-c), then joins: setns(pidfd, mask) for everything taken from
+ *      the target in one all-or-nothing call, else one descriptor at a time in nsenter's two passes
+ *      (everything but user with errors ignored, then the rest with errors reported);
+ *   4. chroot/chdir, environment, fork when the pid namespace was joined (forwarding signals sent with kill
+ *      and mirroring the child's status, 128+N for a signal), credentials, optional private /proc, exec.
+ *
+ * The argument vector is internal (written by src/enter/run.ts); it is not a user interface.
+ * Messages are one line, prefixed "nsx enter: ". Exit: 1 for our own errors, 126/127 for exec failures.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#define NS_GET_NSTYPE_IOCTL 0xb703
+
+struct nstype {
+	const char *name; /* as in /proc/PID/ns/<name> */
+	int flag;
+};
+
+/* nsenter's order: user first in the table; pass one skips it, pass two takes what is left. */
+static const struct nstype NSTYPES[] = {
+	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+	{ "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },   { "time", CLONE_NEWTIME },
+};
+#define NNS ((int)(sizeof(NSTYPES) / sizeof(NSTYPES[0])))
+
+struct join {
+	int fd;          /* -1 when not requested */
+	int from_target; /* taken from the target process: may be joined through the pidfd */
+	int done;
+	const char *label; /* the file, for messages */
+};
+
+static struct join joins[NNS];
+static volatile pid_t child_pid = 0;
+static int verbose = 0;
+
+static void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void die(int code, const char *fmt, ...) {
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	dprintf(2, "nsx enter: %s\n", buf);
+	exit(code);
+}
+
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void note(const char *fmt, ...) {
+	char buf[1024];
+	va_list ap;
+	if (!verbose) return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	dprintf(2, "nsx enter: %s\n", buf);
+}
+
+static int parse_int(const char *s, const char *what) {
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v < 0 || v > 0x7fffffffL) die(2, "internal: bad %s '%s'", what, s);
+	return (int)v;
+}
+
+static int ns_index(const char *name) {
+	for (int i = 0; i < NNS; i++)
+		if (strcmp(NSTYPES[i].name, name) == 0) return i;
+	return -1;
+}
+
+/* The reason for a failed setns in words, with a hint for EPERM. */
+static void die_join(int i, int err) {
+	const char *n = NSTYPES[i].name;
+	if (err == EPERM || err == EACCES)
+		die(1, "%s namespace: permission denied (needs root, or a user owning the target's user namespace: try adding -U)", n);
+	if (err == ESRCH) die(1, "%s namespace: the target exited before it could be entered", n);
+	if (err == EINVAL && NSTYPES[i].flag == CLONE_NEWUSER)
+		die(1, "%s namespace: cannot join (already in it, or a multithreaded or chrooted caller): %s", n, strerror(err));
+	die(1, "%s namespace: cannot join %s: %s", n, joins[i].label ? joins[i].label : "", strerror(err));
+}
+
+/* 1 when the process behind the /proc/PID directory descriptor is alive (not gone, not a zombie). */
+static int proc_alive(int procfd) {
+	char buf[512];
+	int fd = openat(procfd, "stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0) return 0;
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ') return 0;
+	return p[2] != 'Z' && p[2] != 'X' && p[2] != 'x';
+}
+
+static void forward_signal(int sig, siginfo_t *si, void *uc) {
+	(void)uc;
+	/* Signals from the terminal (SI_KERNEL) already reached the child's process group; forward those sent
+	 * with kill(2)/sigqueue(2) (si_code <= 0) so that `kill nsx-pid` reaches the program. */
+	if (child_pid > 0 && si && si->si_code <= 0) kill(child_pid, sig);
+}
+
+/* Fork; the parent waits, forwards signals and exits with the child's status (128+N for signal N). */
+static void continue_as_child(void) {
+	static const int fwd[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH };
+	struct sigaction sa;
+	sigset_t all, old;
+	int status = 0;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old); /* no handler may run before child_pid is set */
+	pid_t pid = fork();
+	if (pid < 0) die(1, "fork failed: %s", strerror(errno));
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	child_pid = pid;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = forward_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t k = 0; k < sizeof fwd / sizeof fwd[0]; k++) sigaction(fwd[k], &sa, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WUNTRACED);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			die(1, "waitpid failed: %s", strerror(errno));
+		}
+		if (WIFSTOPPED(status)) {
+			/* the child was suspended: suspend ourselves as well, and resume it when we are resumed */
+			kill(getpid(), SIGSTOP);
+			kill(pid, SIGCONT);
+			continue;
+		}
+		break;
+	}
+	if (WIFEXITED(status)) exit(WEXITSTATUS(status));
+	if (WIFSIGNALED(status)) exit(128 + WTERMSIG(status));
+	exit(1);
+}
+
+/* Replace the environment with the NUL-separated list read from fd (a /proc/PID/environ). */
+static void env_from_fd(int fd) {
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap + 1);
+	if (!buf) die(1, "out of memory");
+	for (;;) {
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			if (!buf) die(1, "out of memory");
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR) continue;
+			die(1, "cannot read the target's environment: %s", strerror(errno));
+		}
+		if (n == 0) break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	clearenv();
+	for (size_t i = 0; i < len;) {
+		char *e = buf + i;
+		size_t l = strlen(e);
+		if (l && strchr(e, '=')) putenv(e); /* buf is kept: putenv stores the pointer */
+		i += l + 1;
+	}
+}
+
+static void exec_program(char **argv) {
+	if (argv[0]) {
+		execvp(argv[0], argv);
+		int e = errno;
+		die(e == ENOENT ? 127 : 126, "failed to execute %s: %s", argv[0], strerror(e));
+	}
+	/* no program: $SHELL (else /bin/sh) as a login shell, as nsenter does */
+	const char *shell = getenv("SHELL");
+	if (!shell || !*shell) shell = "/bin/sh";
+	char *copy = strdup(shell);
+	char *base = basename(copy);
+	char *arg0 = malloc(strlen(base) + 2);
+	if (!arg0) die(1, "out of memory");
+	arg0[0] = '-';
+	strcpy(arg0 + 1, base);
+	execl(shell, arg0, (char *)NULL);
+	int e = errno;
+	die(e == ENOENT ? 127 : 126, "failed to execute %s: %s", shell, strerror(e));
+}
+
+int main(int argc, char **argv) {
+	int pid = 0, procfd = -1, root_fd = -1, wd_fd = -1, env_fd = -1, do_fork = 0, mount_proc = 0;
+	int cg_fds[16], ncg = 0, drop_groups = 0;
+	long uid = -1, gid = -1;
+	const char *wdns = NULL;
+	int i;
+
+	/* Node leaves SIGPIPE/SIGXFSZ ignored and may leave fds 0-2 non-blocking: undo that for the program. */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	{
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	for (int fd = 0; fd <= 2; fd++) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+	for (i = 0; i < NNS; i++) joins[i].fd = -1;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (!v && strcmp(a, "--fork") && strcmp(a, "--mount-proc") && strcmp(a, "--drop-groups") && strcmp(a, "--verbose"))
+			die(2, "internal: option %s needs a value", a);
+		if (strcmp(a, "--pid") == 0) pid = parse_int(v, "pid"), i++;
+		else if (strcmp(a, "--procfd") == 0) procfd = parse_int(v, "fd"), i++;
+		else if (strcmp(a, "--ns") == 0 || strcmp(a, "--ns-file") == 0) {
+			/* TYPE:FD:LABEL */
+			char *spec = strdup(v), *c1 = strchr(spec, ':'), *c2;
+			if (!c1) die(2, "internal: bad --ns '%s'", v);
+			*c1 = '\0';
+			c2 = strchr(c1 + 1, ':');
+			if (c2) *c2 = '\0';
+			int k = ns_index(spec);
+			if (k < 0) die(2, "internal: bad namespace type '%s'", spec);
+			joins[k].fd = parse_int(c1 + 1, "fd");
+			joins[k].from_target = strcmp(a, "--ns") == 0;
+			joins[k].label = c2 ? c2 + 1 : spec;
+			i++;
+		} else if (strcmp(a, "--cgroup-fd") == 0) {
+			if (ncg < 16) cg_fds[ncg++] = parse_int(v, "fd");
+			i++;
+		} else if (strcmp(a, "--root-fd") == 0) root_fd = parse_int(v, "fd"), i++;
+		else if (strcmp(a, "--wd-fd") == 0) wd_fd = parse_int(v, "fd"), i++;
+		else if (strcmp(a, "--wdns") == 0) wdns = v, i++;
+		else if (strcmp(a, "--env-fd") == 0) env_fd = parse_int(v, "fd"), i++;
+		else if (strcmp(a, "--uid") == 0) uid = parse_int(v, "uid"), i++;
+		else if (strcmp(a, "--gid") == 0) gid = parse_int(v, "gid"), i++;
+		else if (strcmp(a, "--drop-groups") == 0) drop_groups = 1;
+		else if (strcmp(a, "--fork") == 0) do_fork = 1;
+		else if (strcmp(a, "--mount-proc") == 0) mount_proc = 1;
+		else if (strcmp(a, "--verbose") == 0) verbose = 1;
+		else die(2, "internal: unknown option %s", a);
+	}
+	char **prog = argv + i;
+
+	/* Test hook: widen the window between resolution and pinning so a test can make the PID exit (and be reused). */
+	const char *delay = getenv("NSX_ENTER_TEST_DELAY_MS");
+	if (delay) {
+		long ms = atol(delay);
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+		unsetenv("NSX_ENTER_TEST_DELAY_MS");
+		while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+		}
+	}
+
+	/* 1. pin the target */
+	int pidfd = -1;
+	if (pid > 0) {
+		pidfd = (int)syscall(__NR_pidfd_open, pid, 0);
+		if (pidfd < 0 && errno == ESRCH) die(1, "target PID %d exited before its namespaces were joined", pid);
+		if (procfd >= 0 && !proc_alive(procfd))
+			die(1, "target PID %d exited before its namespaces were joined (refusing to enter whatever process has that PID now)", pid);
+		if (pidfd >= 0) fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+		note("pinned target PID %d (pidfd %s)", pid, pidfd >= 0 ? "yes" : "unavailable");
+	}
+	if (procfd >= 0) close(procfd);
+
+	/* 2. every descriptor must be a namespace of the expected type, before anything is joined */
+	for (i = 0; i < NNS; i++) {
+		if (joins[i].fd < 0) continue;
+		int t = ioctl(joins[i].fd, NS_GET_NSTYPE_IOCTL);
+		if (t < 0) die(1, "%s namespace: %s: not a namespace file", NSTYPES[i].name, joins[i].label);
+		if (t != NSTYPES[i].flag) {
+			const char *actual = "another";
+			for (int k = 0; k < NNS; k++)
+				if (NSTYPES[k].flag == t) actual = NSTYPES[k].name;
+			die(1, "%s namespace: %s is a %s namespace file", NSTYPES[i].name, joins[i].label, actual);
+		}
+		fcntl(joins[i].fd, F_SETFD, FD_CLOEXEC);
+	}
+
+	/* 3. cgroups first (from outside the target's cgroup namespace, where the write is allowed) */
+	for (int k = 0; k < ncg; k++) {
+		if (write(cg_fds[k], "0", 1) != 1) die(1, "cannot join the target's cgroup: %s", strerror(errno));
+		close(cg_fds[k]);
+	}
+
+	int joined_user = joins[0].fd >= 0;
+	if (drop_groups && setgroups(0, NULL) != 0) drop_groups = 2; /* remember the failure, as nsenter does */
+
+	/* 4. join: all target namespaces at once through the pidfd, else nsenter's two passes */
+	if (pidfd >= 0) {
+		int mask = 0;
+		for (i = 0; i < NNS; i++)
+			if (joins[i].fd >= 0 && joins[i].from_target) mask |= NSTYPES[i].flag;
+		if (mask) {
+			if (setns(pidfd, mask) == 0) {
+				for (i = 0; i < NNS; i++)
+					if (joins[i].fd >= 0 && joins[i].from_target) joins[i].done = 1;
+				note("joined through the pidfd (mask 0x%x)", mask);
+			} else if (errno == ESRCH) {
+				die(1, "target PID %d exited before its namespaces were joined", pid);
+			} else {
+				note("setns(pidfd) failed (%s); joining one namespace at a time", strerror(errno));
+			}
+		}
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < NNS; i++) {
+			if (joins[i].fd < 0 || joins[i].done) continue;
+			if (pass == 0 && NSTYPES[i].flag == CLONE_NEWUSER) continue;
+			if (setns(joins[i].fd, NSTYPES[i].flag) == 0) joins[i].done = 1;
+			else if (pass == 1) die_join(i, errno);
+		}
+	}
+	for (i = 0; i < NNS; i++)
+		if (joins[i].fd >= 0) close(joins[i].fd);
+	if (pidfd >= 0) close(pidfd);
+
+	/* 5. root, working directory, environment */
+	if (root_fd >= 0 && wd_fd < 0 && !wdns) {
+		wd_fd = open(".", O_RDONLY | O_CLOEXEC);
+		if (wd_fd < 0) die(1, "cannot open the current working directory: %s", strerror(errno));
+	}
+	if (root_fd >= 0) {
+		if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0) die(1, "cannot change the root directory: %s", strerror(errno));
+		close(root_fd);
+	}
+	if (wdns) {
+		wd_fd = open(wdns, O_RDONLY | O_CLOEXEC);
+		if (wd_fd < 0) die(1, "cannot open the working directory %s: %s", wdns, strerror(errno));
+	}
+	if (wd_fd >= 0) {
+		if (fchdir(wd_fd) < 0) die(1, "cannot change the working directory: %s", strerror(errno));
+		close(wd_fd);
+	}
+	if (env_fd >= 0) env_from_fd(env_fd);
+
+	/* 6. the pid namespace applies to children: fork */
+	if (do_fork) continue_as_child();
+
+	if (mount_proc) {
+		/* a private copy of the entered mount namespace, so the target's own mounts are untouched */
+		if (unshare(CLONE_NEWNS) < 0) die(1, "--mount-proc: cannot make a private mount namespace: %s", strerror(errno));
+		if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die(1, "--mount-proc: cannot make / private: %s", strerror(errno));
+		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			die(1, "--mount-proc: cannot mount /proc: %s", strerror(errno));
+	}
+
+	/* 7. credentials, as nsenter: setgroups denied in the target's user namespace is tolerated */
+	if (gid >= 0 || uid >= 0) {
+		if (gid >= 0 && setgroups(0, NULL) != 0 && drop_groups == 2) {
+			int e = errno;
+			char sg[16] = "";
+			int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				ssize_t n = read(fd, sg, sizeof sg - 1);
+				sg[n > 0 ? n : 0] = '\0';
+				close(fd);
+			}
+			if (!(joined_user && strncmp(sg, "deny", 4) == 0)) die(1, "setgroups failed: %s", strerror(e));
+		}
+		if (gid >= 0 && setgid((gid_t)gid) < 0) die(1, "setgid(%ld) failed: %s", gid, strerror(errno));
+		if (uid >= 0 && setuid((uid_t)uid) < 0) die(1, "setuid(%ld) failed: %s", uid, strerror(errno));
+	}
+
+	exec_program(prog);
+	return 1;
+}

@@ -1,0 +1,207 @@
+/**
+ * The plan of `nsx enter` (pure): from the parsed options and a few facts about the target and the caller
+ * (namespace inodes, which types the kernel has) to what will be opened and joined, in which order, and
+ * what the helper does afterwards. No I/O here: src/enter/prepare.ts gathers the facts and opens the files,
+ * src/enter/run.ts hands the result to the helper.
+ */
+import type { NsType } from '../parse/nsid-link.js';
+import { UsageError } from '../errors.js';
+
+/**
+ * The order nsenter keeps its namespace table in, which is the order of joining one at a time: the first
+ * pass joins all but `user` (errors ignored), the second pass joins what is left in this order (errors
+ * reported) — so a privileged caller joins user last and an unprivileged one first.
+ */
+export const JOIN_ORDER: readonly NsType[] = ['user', 'cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt', 'time'];
+
+/** The option letter of each namespace type, as nsenter spells it. */
+export const NS_OPTION: Readonly<Record<NsType, string>> = {
+  mnt: 'm', uts: 'u', ipc: 'i', net: 'n', pid: 'p', cgroup: 'C', user: 'U', time: 'T',
+};
+
+/** How the target was named on the command line. */
+export type TargetSpec =
+  | { readonly kind: 'pid'; readonly pid: number }
+  | { readonly kind: 'cgroup'; readonly path: string }
+  | { readonly kind: 'container'; readonly prefix: string };
+
+/** Everything `nsx enter` was asked to do (what the command parsed). */
+export interface EnterOptions {
+  readonly target?: TargetSpec;
+  /** -a: every namespace type of the target (identical ones skipped) */
+  readonly all: boolean;
+  /** per type: true = the target's, a string = that namespace file */
+  readonly namespaces: Partial<Record<NsType, true | string>>;
+  readonly setuid?: number;
+  readonly setgid?: number;
+  readonly preserveCredentials: boolean;
+  /** -r: true = the target's root, a string = that directory */
+  readonly root?: true | string;
+  /** -w: true = the target's working directory, a string = that directory */
+  readonly wd?: true | string;
+  /** -W: a working directory as seen inside the entered namespaces */
+  readonly wdns?: string;
+  readonly noFork: boolean;
+  readonly env: boolean;
+  readonly joinCgroup: boolean;
+  readonly mountProc: boolean;
+  /** the program and its arguments; empty = $SHELL, else /bin/sh */
+  readonly program: readonly string[];
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly verbose: boolean;
+}
+
+/** Facts gathered before planning (by prepare.ts). */
+export interface EnterFacts {
+  /** the resolved target PID, when there is a target */
+  readonly pid?: number;
+  /** namespace types this kernel has (`/proc/self/ns/<type>` exists) */
+  readonly supported: readonly NsType[];
+  /** the caller's namespace inodes */
+  readonly self: Partial<Record<NsType, number>>;
+  /** the inode of each requested namespace (the target's, or of the file given) */
+  readonly inodes: Partial<Record<NsType, number>>;
+}
+
+export type NsAction = 'join' | 'skip';
+
+export interface PlannedNamespace {
+  readonly type: NsType;
+  /** where it comes from: the target process or a file given with -X=FILE */
+  readonly source: 'target' | 'file';
+  /** the file (`/proc/PID/ns/net` for the target's, as shown to users) */
+  readonly path: string;
+  readonly inode?: number;
+  readonly action: NsAction;
+  /** why it is skipped */
+  readonly reason?: string;
+}
+
+/** The whole plan: serialisable, printed by `--json --dry-run`. */
+export interface EnterPlan {
+  readonly target?: { readonly pid: number; readonly spec: string };
+  /** in JOIN_ORDER */
+  readonly namespaces: readonly PlannedNamespace[];
+  /** the target's namespaces are joined in one setns(pidfd, mask) where the kernel allows it */
+  readonly method: 'pidfd, else one at a time' | 'one at a time';
+  /** the program runs as a child (the pid namespace is joined and -F not given) */
+  readonly fork: boolean;
+  /** uid/gid set before exec (undefined: unchanged); drop supplementary groups */
+  readonly credentials: { readonly uid?: number; readonly gid?: number; readonly dropGroups: boolean };
+  readonly root?: string;
+  readonly wd?: string;
+  readonly wdns?: string;
+  readonly env: boolean;
+  readonly joinCgroup: boolean;
+  readonly mountProc: boolean;
+  /** null: the login shell ($SHELL, else /bin/sh) */
+  readonly program: readonly string[] | null;
+}
+
+/** `-t` as the user wrote it. */
+export function targetSpecText(t: TargetSpec): string {
+  return t.kind === 'pid' ? String(t.pid) : t.kind === 'cgroup' ? `cgroup:${t.path}` : `container:${t.prefix}`;
+}
+
+/**
+ * Parse the argument of `-t`: a PID (decimal, ≥ 1), `cgroup:/path` or `container:PREFIX`.
+ * Throws UsageError for anything else (`0`, `-5`, `abc`).
+ */
+export function parseTarget(v: string): TargetSpec {
+  if (v.startsWith('cgroup:')) {
+    const path = v.slice(7);
+    if (!path.startsWith('/')) throw new UsageError(`nsx enter: invalid target '${v}': a cgroup path starts with '/' (cgroup:/system.slice/foo.service)`);
+    if (path.split('/').some((c) => c === '..' || c === '.')) throw new UsageError(`nsx enter: invalid target '${v}': '.' and '..' are not allowed in a cgroup path`);
+    return { kind: 'cgroup', path: path.length > 1 ? path.replace(/\/+$/, '') : path };
+  }
+  if (v.startsWith('container:')) {
+    const prefix = v.slice(10).toLowerCase();
+    if (!/^[0-9a-z][0-9a-z_.-]*$/.test(prefix)) throw new UsageError(`nsx enter: invalid target '${v}': give the start of a container id (container:3f2a)`);
+    return { kind: 'container', prefix };
+  }
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v)))
+    throw new UsageError(`nsx enter: invalid target PID argument: '${v}' (a PID ≥ 1, cgroup:/PATH or container:ID-PREFIX)`);
+  return { kind: 'pid', pid: Number(v) };
+}
+
+/** The namespace types requested, in join order: explicit ones plus, with -a, every supported type. */
+export function requestedTypes(o: EnterOptions, supported: readonly NsType[]): NsType[] {
+  return JOIN_ORDER.filter((t) => o.namespaces[t] !== undefined || (o.all && supported.includes(t)));
+}
+
+/** Check option combinations that need no facts. Throws UsageError. */
+export function validateOptions(o: EnterOptions): void {
+  const needTarget: string[] = [];
+  for (const t of JOIN_ORDER) if (o.namespaces[t] === true) needTarget.push(`-${NS_OPTION[t]}`);
+  if (o.all) needTarget.push('-a');
+  if (o.root === true) needTarget.push('-r');
+  if (o.wd === true) needTarget.push('-w');
+  if (o.env) needTarget.push('-e');
+  if (o.joinCgroup) needTarget.push('-c');
+  if (!o.target && needTarget.length) throw new UsageError(`nsx enter: ${needTarget[0]} needs a target: give -t PID (or -${needTarget[0].slice(1)}=FILE)`);
+  if (!o.all && !JOIN_ORDER.some((t) => o.namespaces[t] !== undefined)) throw new UsageError('nsx enter: no namespace specified (use -a or some of -m -u -i -n -p -C -U -T)');
+  if (o.wd !== undefined && o.wdns !== undefined) throw new UsageError('nsx enter: --wd and --wdns are mutually exclusive');
+  if (o.mountProc && !(o.all || o.namespaces.pid !== undefined)) throw new UsageError('nsx enter: --mount-proc needs the pid namespace (-p or -a)');
+  if (o.mountProc && o.noFork) throw new UsageError('nsx enter: --mount-proc needs the fork into the pid namespace (drop -F)');
+  if (o.json && !o.dryRun) throw new UsageError('nsx enter: --json goes with --dry-run (the program itself writes the output)');
+  for (const [t, v] of Object.entries(o.namespaces)) if (v === '') throw new UsageError(`nsx enter: -${NS_OPTION[t as NsType]}=: empty file name`);
+}
+
+/** Build the plan. Pure. `o` must have passed validateOptions; facts come from prepare.ts. */
+export function planEnter(o: EnterOptions, f: EnterFacts): EnterPlan {
+  const types = requestedTypes(o, f.supported);
+  const namespaces: PlannedNamespace[] = types.map((type) => {
+    const v = o.namespaces[type];
+    const source = typeof v === 'string' ? 'file' : 'target';
+    const path = typeof v === 'string' ? v : `/proc/${f.pid}/ns/${type}`;
+    const inode = f.inodes[type];
+    const same = inode !== undefined && inode === f.self[type];
+    let reason: string | undefined;
+    // the kernel refuses to re-enter one's own user namespace (EINVAL); -a also leaves out every other
+    // namespace the caller already shares with the target (no spurious EPERM for unprivileged callers)
+    if (same && type === 'user') reason = 'already in it (the kernel refuses to re-enter one\'s own user namespace)';
+    else if (same && o.all && v === undefined) reason = 'already in it';
+    return { type, source, path, ...(inode !== undefined ? { inode } : {}), action: reason ? 'skip' : 'join', ...(reason ? { reason } : {}) };
+  });
+  const joins = new Set(namespaces.filter((n) => n.action === 'join').map((n) => n.type));
+  const userJoined = joins.has('user');
+  const credentials =
+    userJoined && !o.preserveCredentials
+      ? { uid: o.setuid ?? 0, gid: o.setgid ?? 0, dropGroups: true }
+      : { ...(o.setuid !== undefined ? { uid: o.setuid } : {}), ...(o.setgid !== undefined ? { gid: o.setgid } : {}), dropGroups: false };
+  return {
+    ...(o.target && f.pid !== undefined ? { target: { pid: f.pid, spec: targetSpecText(o.target) } } : {}),
+    namespaces,
+    method: f.pid !== undefined && namespaces.some((n) => n.action === 'join' && n.source === 'target') ? 'pidfd, else one at a time' : 'one at a time',
+    fork: joins.has('pid') && !o.noFork,
+    credentials,
+    ...(o.root !== undefined ? { root: o.root === true ? `/proc/${f.pid}/root` : o.root } : {}),
+    ...(o.wd !== undefined ? { wd: o.wd === true ? `/proc/${f.pid}/cwd` : o.wd } : {}),
+    ...(o.wdns !== undefined ? { wdns: o.wdns } : {}),
+    env: o.env,
+    joinCgroup: o.joinCgroup,
+    mountProc: o.mountProc,
+    program: o.program.length ? [...o.program] : null,
+  };
+}
+
+/** A few lines for --dry-run without --json and for --verbose. */
+export function describePlan(p: EnterPlan): string[] {
+  const out: string[] = [];
+  if (p.target) out.push(`target PID ${p.target.pid}${p.target.spec !== String(p.target.pid) ? ` (from ${p.target.spec})` : ''}`);
+  for (const n of p.namespaces) {
+    out.push(`${n.action === 'join' ? 'join' : 'skip'} ${n.type.padEnd(6)} ${n.inode ?? '?'}  ${n.path}${n.reason ? `  (${n.reason})` : ''}`);
+  }
+  out.push(`method: ${p.method}${p.fork ? '; fork for the pid namespace' : ''}`);
+  const c = p.credentials;
+  if (c.uid !== undefined || c.gid !== undefined) out.push(`credentials: uid ${c.uid ?? 'unchanged'}, gid ${c.gid ?? 'unchanged'}${c.dropGroups ? ', no supplementary groups' : ''}`);
+  if (p.root) out.push(`root: ${p.root}`);
+  if (p.wd) out.push(`working directory: ${p.wd}`);
+  if (p.wdns) out.push(`working directory (in the namespaces): ${p.wdns}`);
+  if (p.env) out.push('environment: the target\'s');
+  if (p.joinCgroup) out.push('cgroup: the target\'s');
+  if (p.mountProc) out.push('/proc: a fresh one for the target\'s pid namespace (private mount namespace copy)');
+  out.push(`program: ${p.program ? p.program.join(' ') : '$SHELL (else /bin/sh) as a login shell'}`);
+  return out;
+}

@@ -1,0 +1,248 @@
+/**
+ * Everything `nsx enter` does before the helper runs (I/O): resolve the target, pin it by opening its
+ * /proc/PID directory, open every namespace file through that directory (a PID that dies is then gone
+ * for good: lookups through the descriptor fail, even if the number is reused), validate the files,
+ * compare inodes with the caller's, open root/cwd/environ and the cgroup.procs files, and plan.
+ *
+ * Reads: `/proc/self/ns/*`, `/proc/PID/{ns/*,root,cwd,environ,cgroup,stat}`, cgroup mounts (for -c).
+ * Descriptors are opened by Node (close-on-exec); run.ts hands them to the helper.
+ */
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostPaths } from '../host/paths.js';
+import { errnoOf, NotFoundError, PermissionError, UnsupportedError, UsageError, IoError, type NsxError } from '../errors.js';
+import type { NsType } from '../parse/nsid-link.js';
+import { JOIN_ORDER, NS_OPTION, planEnter, requestedTypes, validateOptions, type EnterOptions, type EnterPlan } from './plan.js';
+import { resolveTarget } from './target.js';
+
+/** The plan plus the open descriptors the helper inherits. */
+export interface PreparedEnter {
+  readonly plan: EnterPlan;
+  readonly pid?: number;
+  /** the pinned /proc/PID directory */
+  readonly procFd?: number;
+  /** one descriptor per namespace to join */
+  readonly nsFds: Partial<Record<NsType, number>>;
+  readonly rootFd?: number;
+  readonly wdFd?: number;
+  readonly envFd?: number;
+  readonly cgroupFds: readonly number[];
+  /** every descriptor above, for handing over */
+  readonly fds: readonly number[];
+  /** close every descriptor (after the helper was spawned, or on error) */
+  close(): void;
+}
+
+const DENIED_HINT = 'permission denied (needs root, or a user owning the target\'s user namespace: try adding -U)';
+
+/** Does the pinned process still live (not gone, not a zombie)? */
+function pinnedAlive(pinned: string): boolean {
+  try {
+    const s = readFileSync(join(pinned, 'stat'), 'latin1');
+    const st = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+    return st !== 'Z' && st !== 'X' && st !== 'x' && st !== '';
+  } catch {
+    return false;
+  }
+}
+
+function exitedError(pid: number): NsxError {
+  return new NotFoundError(`nsx enter: target PID ${pid} exited before its namespaces were joined`, undefined, 'ESRCH');
+}
+
+/** Turn an error from opening something of the target into a one-line NsxError naming `what`. */
+function targetError(e: unknown, what: string, shown: string, pid: number, pinned: string): NsxError {
+  const code = errnoOf(e);
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(`nsx enter: ${what}: ${shown}: ${DENIED_HINT}`, shown, code);
+  if (!pinnedAlive(pinned)) return exitedError(pid);
+  if (code === 'ENOENT') return new UnsupportedError(`nsx enter: ${what}: ${shown}: not available (not supported by this kernel?)`, shown);
+  return new IoError(`nsx enter: ${what}: ${shown}: ${(e as Error)?.message ?? String(e)}`, shown, code, e);
+}
+
+/** Open a namespace file given with -X=FILE; check it is an nsfs file of the right type. */
+async function openNsFile(type: NsType, file: string, nsfsDev: number): Promise<number> {
+  const opt = `-${NS_OPTION[type]}=${file}`;
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY);
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`nsx enter: ${type} namespace: ${file}: no such file`, file, code);
+    if (code === 'EACCES' || code === 'EPERM') throw new PermissionError(`nsx enter: ${type} namespace: ${file}: permission denied`, file, code);
+    throw new IoError(`nsx enter: ${type} namespace: ${file}: ${(e as Error).message}`, file, code, e);
+  }
+  try {
+    if (fstatSync(fd).dev !== nsfsDev) throw new UsageError(`nsx enter: ${opt}: not a namespace file (give a /proc/PID/ns/${type} link or a bind-mounted namespace such as /run/netns/NAME)`);
+    // the type needs an ioctl (NS_GET_NSTYPE): koffi is loaded only here, for explicit files
+    const { nsType } = await import('../../native-bindings/nsfs.js');
+    let actual: string | undefined;
+    try {
+      actual = nsType(fd);
+    } catch {
+      actual = undefined; // an old kernel without NS_GET_NSTYPE: the helper's own check will tell
+    }
+    if (actual !== undefined && actual !== type) throw new UsageError(`nsx enter: ${opt}: a ${actual} namespace file, not ${type}`);
+    return fd;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/**
+ * Resolve, pin, open and plan. Throws NsxError (one line naming the namespace and the reason).
+ * The caller must call `close()` on the result once the helper has them (or on error).
+ */
+export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<PreparedEnter> {
+  if (!paths.live) throw new UnsupportedError('nsx enter: works on the live host only (not with --root)');
+  validateOptions(o);
+  const opened: number[] = [];
+  const keep = (fd: number) => (opened.push(fd), fd);
+  const closeAll = () => {
+    for (const fd of opened.splice(0)) {
+      try {
+        closeSync(fd);
+      } catch {}
+    }
+  };
+  try {
+    // the caller's namespaces and the kernel's supported types
+    const self: Partial<Record<NsType, number>> = {};
+    const supported: NsType[] = [];
+    let nsfsDev = -1;
+    for (const t of JOIN_ORDER) {
+      try {
+        const st = statSync(join(paths.proc, 'self/ns', t));
+        self[t] = st.ino;
+        nsfsDev = st.dev;
+        supported.push(t);
+      } catch {}
+    }
+
+    // resolve and pin the target
+    let pid: number | undefined;
+    let procFd: number | undefined;
+    let pinned = '';
+    if (o.target) {
+      const r = await resolveTarget(paths, o.target);
+      pid = r.pid;
+      try {
+        procFd = keep(openSync(join(paths.proc, String(pid)), constants.O_RDONLY | constants.O_DIRECTORY));
+      } catch (e) {
+        const code = errnoOf(e);
+        if (code === 'ENOENT') throw new NotFoundError(`nsx enter: target PID ${pid}: no such process`, undefined, 'ESRCH');
+        throw targetError(e, `target PID ${pid}`, `/proc/${pid}`, pid, '');
+      }
+      pinned = join(paths.proc, 'self/fd', String(procFd));
+      if (!pinnedAlive(pinned)) throw exitedError(pid);
+      if (r.stillMatches) {
+        let text: string | undefined;
+        try {
+          text = readFileSync(join(pinned, 'cgroup'), 'utf8');
+        } catch {}
+        if (text === undefined || !r.stillMatches(text)) throw exitedError(pid);
+      }
+    }
+
+    // open every requested namespace before joining anything
+    const nsFds: Partial<Record<NsType, number>> = {};
+    const inodes: Partial<Record<NsType, number>> = {};
+    for (const t of requestedTypes(o, supported)) {
+      const v = o.namespaces[t];
+      let fd: number;
+      if (typeof v === 'string') fd = keep(await openNsFile(t, v, nsfsDev));
+      else {
+        const shown = `/proc/${pid}/ns/${t}`;
+        try {
+          fd = keep(openSync(join(pinned, 'ns', t), constants.O_RDONLY));
+        } catch (e) {
+          throw targetError(e, `${t} namespace`, shown, pid!, pinned);
+        }
+      }
+      nsFds[t] = fd;
+      inodes[t] = fstatSync(fd).ino;
+    }
+
+    const plan = planEnter(o, { pid, supported, self, inodes });
+    for (const n of plan.namespaces) {
+      if (n.action === 'skip') {
+        closeSync(nsFds[n.type]!);
+        opened.splice(opened.indexOf(nsFds[n.type]!), 1);
+        delete nsFds[n.type];
+      }
+    }
+
+    // root, working directory, environment: opened now, used after joining (as nsenter does)
+    const openDir = (what: string, rel: string, given: true | string): number => {
+      const path = given === true ? join(pinned, rel) : given;
+      const shown = given === true ? `/proc/${pid}/${rel}` : given;
+      try {
+        return keep(openSync(path, constants.O_RDONLY | constants.O_DIRECTORY));
+      } catch (e) {
+        if (given === true) throw targetError(e, what, shown, pid!, pinned);
+        const code = errnoOf(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`nsx enter: ${what}: ${shown}: no such directory`, shown, code);
+        throw targetError(e, what, shown, pid ?? 0, pinned);
+      }
+    };
+    const rootFd = o.root !== undefined ? openDir('root directory', 'root', o.root) : undefined;
+    const wdFd = o.wd !== undefined ? openDir('working directory', 'cwd', o.wd) : undefined;
+    let envFd: number | undefined;
+    if (o.env) {
+      try {
+        envFd = keep(openSync(join(pinned, 'environ'), constants.O_RDONLY));
+      } catch (e) {
+        throw targetError(e, 'environment', `/proc/${pid}/environ`, pid!, pinned);
+      }
+    }
+    const cgroupFds = o.joinCgroup ? await openCgroupProcs(paths, pinned, pid!, keep) : [];
+
+    return {
+      plan,
+      ...(pid !== undefined ? { pid } : {}),
+      ...(procFd !== undefined ? { procFd } : {}),
+      nsFds,
+      ...(rootFd !== undefined ? { rootFd } : {}),
+      ...(wdFd !== undefined ? { wdFd } : {}),
+      ...(envFd !== undefined ? { envFd } : {}),
+      cgroupFds,
+      fds: [...opened],
+      close: closeAll,
+    };
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
+}
+
+/**
+ * -c: open cgroup.procs of the target's cgroup in every mounted hierarchy (cgroup2 and, on v1/hybrid
+ * hosts, each v1 hierarchy), write-only, before anything is joined.
+ */
+async function openCgroupProcs(paths: HostPaths, pinned: string, pid: number, keep: (fd: number) => number): Promise<number[]> {
+  const [{ readCgroupLayout, cgroupDir }, { parseProcCgroup, hierarchyKey }] = await Promise.all([
+    import('../readers/cgroupfs/layout.js'),
+    import('../parse/proc-cgroup.js'),
+  ]);
+  let text: string;
+  try {
+    text = readFileSync(join(pinned, 'cgroup'), 'utf8');
+  } catch (e) {
+    throw targetError(e, 'cgroup', `/proc/${pid}/cgroup`, pid, pinned);
+  }
+  const layout = readCgroupLayout(paths);
+  const fds: number[] = [];
+  for (const e of parseProcCgroup(text, `/proc/${pid}/cgroup`)) {
+    const key = e.hierarchyId === 0 ? '' : hierarchyKey(e.controllers, e.name);
+    const h = layout.hierarchies.find((x) => (e.hierarchyId === 0 ? x.version === 2 : x.version === 1 && x.key === key));
+    if (!h) continue; // a hierarchy that is not mounted here
+    const file = join(cgroupDir(paths, h, e.path), 'cgroup.procs');
+    try {
+      fds.push(keep(openSync(file, constants.O_WRONLY | constants.O_APPEND)));
+    } catch (err) {
+      throw targetError(err, 'cgroup', file, pid, pinned);
+    }
+  }
+  if (!fds.length) throw new UnsupportedError(`nsx enter: -c: no mounted cgroup hierarchy holds PID ${pid}`);
+  return fds;
+}

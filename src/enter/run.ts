@@ -1,0 +1,101 @@
+/**
+ * Hand a prepared `nsx enter` to the helper (native-bindings/nsx-enter.c):
+ *   - execEnter: replace this Node process with the helper (the CLI path: same PID, same terminal, the
+ *     caller's wait() sees the helper's status directly); falls back to spawnEnter if exec is unavailable;
+ *   - spawnEnter: run the helper as a child with stdio inherited and resolve with its exit status (for the
+ *     dashboard, which must come back afterwards).
+ * enterPlanArgv writes the helper's internal argument vector for a plan and its descriptors.
+ */
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { UnsupportedError, IoError } from '../errors.js';
+import { JOIN_ORDER } from './plan.js';
+import type { PreparedEnter } from './prepare.js';
+
+/** The helper's arguments (without argv[0]). `fdIn(fd)` maps one of our descriptors to its number in the helper. */
+export function enterPlanArgv(p: PreparedEnter, fdIn: (fd: number) => number = (fd) => fd): string[] {
+  const a: string[] = [];
+  const { plan } = p;
+  if (p.pid !== undefined) a.push('--pid', String(p.pid));
+  if (p.procFd !== undefined) a.push('--procfd', String(fdIn(p.procFd)));
+  for (const t of JOIN_ORDER) {
+    const fd = p.nsFds[t];
+    const n = plan.namespaces.find((x) => x.type === t);
+    if (fd === undefined || !n || n.action !== 'join') continue;
+    a.push(n.source === 'target' ? '--ns' : '--ns-file', `${t}:${fdIn(fd)}:${n.path}`);
+  }
+  for (const fd of p.cgroupFds) a.push('--cgroup-fd', String(fdIn(fd)));
+  if (p.rootFd !== undefined) a.push('--root-fd', String(fdIn(p.rootFd)));
+  if (p.wdFd !== undefined) a.push('--wd-fd', String(fdIn(p.wdFd)));
+  if (plan.wdns !== undefined) a.push('--wdns', plan.wdns);
+  if (p.envFd !== undefined) a.push('--env-fd', String(fdIn(p.envFd)));
+  if (plan.credentials.uid !== undefined) a.push('--uid', String(plan.credentials.uid));
+  if (plan.credentials.gid !== undefined) a.push('--gid', String(plan.credentials.gid));
+  if (plan.credentials.dropGroups) a.push('--drop-groups');
+  if (plan.fork) a.push('--fork');
+  if (plan.mountProc) a.push('--mount-proc');
+  a.push('--');
+  if (plan.program) a.push(...plan.program);
+  return a;
+}
+
+/** The helper's path, or a one-line UnsupportedError saying how to build it. */
+export async function requireHelper(): Promise<string> {
+  const { helperPath } = await import('../../native-bindings/enter.js');
+  const h = helperPath();
+  if (!h)
+    throw new UnsupportedError(
+      "nsx enter: the helper native-bindings/build/nsx-enter is not built: install a C compiler (e.g. 'apt-get install gcc') and run 'npm install' (or 'node native-bindings/build.mjs') in the nsx directory",
+    );
+  return h;
+}
+
+/** Exit status as a shell reports it: the code, or 128+N for signal N. */
+export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const n = signal ? osConstants.signals[signal] : undefined;
+  return n !== undefined ? 128 + n : 1;
+}
+
+/**
+ * Run the helper as a child with stdio inherited; resolve with its exit status (128+N for a signal).
+ * Signals sent to this process (TERM, HUP, QUIT) are passed on while it runs; SIGINT from the terminal
+ * reaches the child through its process group, so it is only kept from ending this process.
+ * The descriptors in `p` are closed once the child has them.
+ */
+export async function spawnEnter(p: PreparedEnter, opts: { helper?: string } = {}): Promise<number> {
+  const helper = opts.helper ?? (await requireHelper());
+  const stdio: Array<'inherit' | number> = ['inherit', 'inherit', 'inherit', ...p.fds];
+  const childFd = (fd: number) => 3 + p.fds.indexOf(fd);
+  const child = spawn(helper, enterPlanArgv(p, childFd), { stdio, argv0: 'nsx-enter' });
+  p.close();
+  const forward = ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+  const onSig = (s: NodeJS.Signals) => void child.kill(s);
+  const onInt = () => {};
+  for (const s of forward) process.on(s, onSig);
+  process.on('SIGINT', onInt);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.once('error', (e) => reject(new IoError(`nsx enter: cannot run ${helper}: ${e.message}`, helper, (e as NodeJS.ErrnoException).code, e)));
+      child.once('exit', (code, signal) => resolve(exitStatusOf(code, signal)));
+    });
+  } finally {
+    for (const s of forward) process.off(s, onSig);
+    process.off('SIGINT', onInt);
+  }
+}
+
+/**
+ * Become the helper (execve through the nsx-exec addon): on success this never returns. Without the
+ * addon (or if exec fails), run it as a child instead and resolve with its status.
+ */
+export async function execEnter(p: PreparedEnter): Promise<number> {
+  const helper = await requireHelper();
+  const { execAddon } = await import('../../native-bindings/enter.js');
+  const ex = execAddon();
+  if (ex) {
+    ex.exec(helper, ['nsx-enter', ...enterPlanArgv(p)], p.fds);
+    // exec failed (errno returned): fall through to the child variant
+  }
+  return spawnEnter(p, { helper });
+}

@@ -1,0 +1,185 @@
+/**
+ * `nsx ls` fields: lsns's 13 columns (same names, meanings, JSON keys and types) plus nsx's CGROUP and
+ * CONTAINER, and the views that turn rows into a table or lsns-shaped JSON. Pure: no I/O.
+ */
+import { hostPaths } from '../host/paths.js';
+import { type Field, formatCell, jsonCell, jsonKeyOf, headerOf } from './registry.js';
+import type { NamespaceRecord, NsRow } from '../model/namespace.js';
+import { renderTable, type TableColumn, type TableRow } from '../output/table.js';
+
+/** What was read about one shown process. Absent members were not read or not readable. */
+export interface LsProcInfo {
+  readonly ppid?: number;
+  readonly uid?: number;
+  readonly command?: string;
+  readonly cgroup?: string;
+  readonly container?: string;
+}
+
+/** A row as the fields see it. */
+export type LsRow = Pick<NsRow, 'ns' | 'pid'>;
+
+export interface LsCtx {
+  readonly procs: ReadonlyMap<number, LsProcInfo>;
+  readonly users: ReadonlyMap<number, string>;
+}
+
+/** What a field needs read beyond the namespace links (the service reads only that). */
+export type LsNeed = 'ppid' | 'uid' | 'command' | 'relations' | 'netnsid' | 'cgroup' | 'nsfs';
+
+export interface LsField extends Field<LsRow, LsCtx> {
+  readonly needs?: readonly LsNeed[];
+}
+
+/** The live host's procfs mount point, for the PATH column (paths as the inspected host names them). */
+const PROC = hostPaths().proc;
+
+const proc = (r: LsRow, c: LsCtx): LsProcInfo | undefined => (r.pid === undefined ? undefined : c.procs.get(r.pid));
+
+function uidOf(r: LsRow, c: LsCtx): number | undefined {
+  return r.pid !== undefined ? proc(r, c)?.uid : r.ns.ownerUid;
+}
+
+/** lsns prints NETNSID only for net namespaces: the id, `unassigned`, or nothing when unknown. */
+export function netnsidText(ns: NamespaceRecord): string | null {
+  if (ns.type !== 'net' || ns.netnsid === undefined) return null;
+  return ns.netnsid >= 0 ? String(ns.netnsid) : ns.netnsid === -1 ? 'unassigned' : null;
+}
+
+export const LS_FIELDS: readonly LsField[] = [
+  { id: 'NS', type: 'number', align: 'right', width: 10, help: 'namespace identifier (inode number)', get: (r) => r.ns.inode },
+  { id: 'TYPE', type: 'string', width: 5, help: 'kind of namespace', get: (r) => r.ns.type },
+  {
+    id: 'PATH',
+    type: 'string',
+    help: 'path to the namespace',
+    get: (r) => (r.pid === undefined ? null : `${PROC}/${r.pid}/ns/${r.ns.type}`),
+  },
+  { id: 'NPROCS', type: 'number', align: 'right', width: 5, help: 'number of processes in the namespace', get: (r) => r.ns.pids.length },
+  { id: 'PID', type: 'number', align: 'right', width: 5, help: 'lowest PID in the namespace', get: (r) => r.pid ?? null },
+  { id: 'PPID', type: 'number', align: 'right', width: 5, help: 'PPID of the PID', needs: ['ppid'], get: (r, c) => proc(r, c)?.ppid ?? null },
+  { id: 'COMMAND', type: 'string', trunc: true, help: 'command line of the PID', needs: ['command'], get: (r, c) => proc(r, c)?.command ?? null },
+  { id: 'UID', type: 'number', align: 'right', help: 'UID of the PID', needs: ['uid'], get: (r, c) => uidOf(r, c) ?? null },
+  {
+    id: 'USER',
+    type: 'string',
+    help: 'username of the PID',
+    needs: ['uid'],
+    get: (r, c) => {
+      const u = uidOf(r, c);
+      return u === undefined ? null : (c.users.get(u) ?? String(u));
+    },
+  },
+  { id: 'NETNSID', type: 'string', align: 'right', help: 'namespace ID as used by network subsystem', needs: ['netnsid'], get: (r) => netnsidText(r.ns) },
+  {
+    id: 'NSFS',
+    type: 'string',
+    wrap: true,
+    help: 'nsfs mountpoint (usually used network subsystem)',
+    needs: ['nsfs'],
+    get: (r) => (r.ns.nsfs.length ? r.ns.nsfs : null),
+  },
+  { id: 'PNS', type: 'number', align: 'right', width: 10, help: 'parent namespace identifier (inode number)', needs: ['relations'], get: (r) => r.ns.parent ?? null },
+  { id: 'ONS', type: 'number', align: 'right', width: 10, help: 'owner namespace identifier (inode number)', needs: ['relations'], get: (r) => r.ns.owner ?? null },
+  { id: 'CGROUP', type: 'string', trunc: true, help: 'cgroup of the PID (name=systemd or cgroup2 path; nsx)', needs: ['cgroup'], get: (r, c) => proc(r, c)?.cgroup ?? null },
+  {
+    id: 'CONTAINER',
+    type: 'string',
+    help: 'container, pod or unit the PID belongs to, from its cgroup paths (nsx)',
+    needs: ['cgroup'],
+    get: (r, c) => proc(r, c)?.container ?? null,
+  },
+];
+
+/** lsns's own columns (what --output-all prints; nsx extras are selected by name). */
+export const LSNS_COLUMNS = LS_FIELDS.slice(0, 13).map((f) => f.id);
+
+/** Default columns (lsns): NS TYPE NPROCS PID USER [NETNSID NSFS] COMMAND. */
+export function defaultColumns(netOnly: boolean): string[] {
+  return netOnly ? ['NS', 'TYPE', 'NPROCS', 'PID', 'USER', 'NETNSID', 'NSFS', 'COMMAND'] : ['NS', 'TYPE', 'NPROCS', 'PID', 'USER', 'COMMAND'];
+}
+
+/** Default columns when a namespace is given as argument (lsns): PID PPID USER COMMAND. */
+export const NAMESPACE_COLUMNS = ['PID', 'PPID', 'USER', 'COMMAND'];
+
+/** The union of what the fields need. */
+export function needsOf(fields: readonly LsField[]): Set<LsNeed> {
+  const s = new Set<LsNeed>();
+  for (const f of fields) for (const n of f.needs ?? []) s.add(n);
+  return s;
+}
+
+/** A tree of rows, as the service returns it. */
+export interface LsTreeRow extends LsRow {
+  readonly children: readonly LsTreeRow[];
+}
+
+export interface LsTextOptions {
+  readonly raw?: boolean;
+  readonly noHeadings?: boolean;
+  readonly noTruncate?: boolean;
+  readonly noWrap?: boolean;
+  readonly termWidth?: number;
+  /** which column draws the tree: COMMAND for the process tree, NS for owner/parent trees */
+  readonly treeColumn?: string;
+}
+
+/** The text table (lsns layout). */
+export function renderLsText(fields: readonly LsField[], rows: readonly LsTreeRow[], ctx: LsCtx, o: LsTextOptions = {}): string {
+  const columns: TableColumn[] = fields.map((f) => ({
+    header: headerOf(f),
+    // a tree drawn in the NS column is left-aligned (as libsmartcols does)
+    align: o.treeColumn === f.id ? 'left' : f.align,
+    trunc: f.trunc && !o.noTruncate,
+    wrap: f.wrap,
+    tree: o.treeColumn === f.id,
+    width: f.width,
+  }));
+  const toRow = (r: LsTreeRow): TableRow => ({
+    cells: fields.map((f) => formatCell(f, r, ctx)),
+    children: r.children.length ? r.children.map(toRow) : undefined,
+  });
+  return renderTable(columns, rows.map(toRow), {
+    raw: o.raw,
+    noHeadings: o.noHeadings,
+    noTruncate: o.noTruncate,
+    noWrap: o.noWrap,
+    termWidth: o.termWidth,
+  });
+}
+
+const IND = '   ';
+
+/**
+ * lsns-shaped JSON, laid out as libsmartcols 2.38 prints it (3-space indent, `},{` between siblings,
+ * `children` arrays for trees): `{"namespaces":[…]}`. `extra` adds top-level keys after the array
+ * (e.g. `incomplete`), leaving lsns's keys unchanged.
+ */
+export function renderLsJson(
+  fields: readonly LsField[],
+  rows: readonly LsTreeRow[],
+  ctx: LsCtx,
+  extra: Readonly<Record<string, unknown>> = {},
+  tableName = 'namespaces',
+): string {
+  let out = `{\n${IND}${JSON.stringify(tableName)}: [\n`;
+  const emit = (list: readonly LsTreeRow[], depth: number): void => {
+    list.forEach((r, i) => {
+      const pad = IND.repeat(depth);
+      const kpad = IND.repeat(depth + 1);
+      if (i === 0) out += `${pad}{\n`;
+      out += fields.map((f) => `${kpad}${JSON.stringify(jsonKeyOf(f))}: ${JSON.stringify(jsonCell(f, r, ctx))}`).join(',\n');
+      if (r.children.length) {
+        out += `,\n${kpad}"children": [\n`;
+        emit(r.children, depth + 2);
+        out += `\n${kpad}]`;
+      }
+      out += `\n${pad}}`;
+      if (i < list.length - 1) out += ',{\n';
+    });
+  };
+  emit(rows, 2);
+  out += `\n${IND}]`;
+  for (const [k, v] of Object.entries(extra)) out += `,\n${IND}${JSON.stringify(k)}: ${JSON.stringify(v)}`;
+  return out + '\n}\n';
+}

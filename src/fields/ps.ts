@@ -1,0 +1,232 @@
+/**
+ * The `nsx ps` field registry: the process table's columns for text, JSON, the dashboard's Processes view and
+ * sort keys. Namespace columns (MNTNS … TIMENS) hold the inode; text shows it only where it differs from the
+ * reference process (PID 1), so a glance shows which processes live in namespaces of their own.
+ */
+import type { CellValue, Field } from './registry.js';
+import type { PsDetail, PsProcess } from '../services/ps.js';
+import type { CgroupStats, Limit } from '../model/cgroup.js';
+import { escapeControl } from '../output/escape.js';
+import { renderTable } from '../output/table.js';
+import type { NsType } from '../parse/nsid-link.js';
+import { humanBytes } from './top.js';
+
+export interface PsFieldCtx {
+  /** the reference namespaces (PID 1's) */
+  readonly reference: Readonly<Partial<Record<NsType, number>>>;
+  /** CPU% per PID over the last interval (dashboard); absent → `-` */
+  readonly cpuPercent?: ReadonlyMap<number, number | null>;
+  /** exact numbers instead of human units */
+  readonly raw?: boolean;
+}
+
+export type PsField = Field<PsProcess, PsFieldCtx>;
+
+const DASH = '-';
+
+function text(v: CellValue): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+function nsField(type: NsType, id: string, help: string): PsField {
+  return {
+    id,
+    json: `${type}_ns`,
+    type: 'number',
+    align: 'right',
+    help,
+    get: (p) => p.ns[type] ?? null,
+    format: (v, _p, ctx) => (v === null || v === undefined ? DASH : ctx.reference[type] === v ? '' : String(v)),
+    sortKey: (p) => p.ns[type],
+  };
+}
+
+/** CONTAINER cell: the friendly name when known, else the identity label. */
+export function containerText(p: PsProcess): string | undefined {
+  if (!p.container) return undefined;
+  return p.containerName ?? p.container.label;
+}
+
+export const PS_FIELDS: readonly PsField[] = [
+  { id: 'PID', json: 'pid', type: 'number', align: 'right', help: 'process ID', get: (p) => p.pid, sortKey: (p) => p.pid },
+  { id: 'PPID', json: 'ppid', type: 'number', align: 'right', help: 'parent process ID', get: (p) => p.ppid ?? null, sortKey: (p) => p.ppid },
+  { id: 'USER', json: 'user', type: 'string', help: 'effective user (name, or UID when unknown)', get: (p) => p.user ?? (p.uid === undefined ? null : String(p.uid)), format: text },
+  { id: 'UID', json: 'uid', type: 'number', align: 'right', help: 'effective UID', get: (p) => p.uid ?? null },
+  { id: 'STATE', json: 'state', type: 'string', help: 'process state (R S D Z T I …)', get: (p) => p.state ?? null },
+  { id: 'THREADS', json: 'threads', type: 'number', align: 'right', help: 'number of threads', get: (p) => p.threads ?? null, sortKey: (p) => p.threads },
+  {
+    id: 'CPU%',
+    json: 'cpu_percent',
+    type: 'number',
+    align: 'right',
+    unit: 'percent',
+    help: 'CPU usage over the last interval, 100 = one CPU (dashboard; null in one-shot output)',
+    get: (p, c) => c.cpuPercent?.get(p.pid) ?? null,
+    format: (v, _p, c) => (typeof v === 'number' ? (c.raw ? String(Math.round(v * 100) / 100) : v.toFixed(1)) : DASH),
+    sortKey: (p, c) => c.cpuPercent?.get(p.pid) ?? -1,
+  },
+  {
+    id: 'RSS',
+    json: 'rss_bytes',
+    type: 'number',
+    align: 'right',
+    unit: 'bytes',
+    help: 'resident memory (status VmRSS)',
+    get: (p) => p.rssBytes ?? null,
+    format: (v, _p, c) => (typeof v === 'number' ? (c.raw ? String(v) : humanBytes(v)) : DASH),
+    sortKey: (p) => p.rssBytes ?? -1,
+  },
+  {
+    id: 'TIME',
+    json: 'cpu_time_usec',
+    type: 'number',
+    align: 'right',
+    unit: 'usec',
+    help: 'CPU time used (user + system)',
+    get: (p) => (p.utimeTicks === undefined || p.stimeTicks === undefined ? null : (p.utimeTicks + p.stimeTicks) * 10000),
+    format: (v) => (typeof v === 'number' ? fmtDuration(v / 1e6) : DASH),
+    sortKey: (p) => (p.utimeTicks ?? 0) + (p.stimeTicks ?? 0),
+  },
+  { id: 'CONTAINER', json: 'container', type: 'string', trunc: true, help: 'container, pod or systemd unit the cgroup path names (friendly name when known)', get: (p) => containerText(p) ?? null, format: text },
+  { id: 'RUNTIME', json: 'runtime', type: 'string', help: 'runtime named by the cgroup path (docker, containerd, cri-o, podman, kubernetes, lxc, nspawn, systemd)', get: (p) => p.container?.runtime ?? null, format: text },
+  { id: 'CONTAINERID', json: 'container_id', type: 'string', help: 'full container id, pod UID, machine or unit name', get: (p) => p.container?.id ?? null, format: text },
+  { id: 'POD', json: 'pod_uid', type: 'string', help: 'Kubernetes pod UID', get: (p) => p.container?.podUid ?? null, format: text },
+  { id: 'QOS', json: 'qos', type: 'string', help: 'Kubernetes QoS class', get: (p) => p.container?.qos ?? null, format: text },
+  { id: 'CGROUP', json: 'cgroup', type: 'string', trunc: true, help: 'cgroup path (the most specific hierarchy)', get: (p) => p.cgroup ?? null, format: text },
+  { id: 'NSPID', json: 'nspid', type: 'array', help: 'PID in each nested pid namespace, outermost first', get: (p) => (p.nspid ? p.nspid.map(String) : null), format: (v) => (Array.isArray(v) ? v.join(',') : '') },
+  nsField('mnt', 'MNTNS', 'mount namespace inode (text: blank when the same as PID 1)'),
+  nsField('net', 'NETNS', 'network namespace inode'),
+  nsField('pid', 'PIDNS', 'PID namespace inode'),
+  nsField('uts', 'UTSNS', 'UTS namespace inode'),
+  nsField('ipc', 'IPCNS', 'IPC namespace inode'),
+  nsField('user', 'USERNS', 'user namespace inode'),
+  nsField('cgroup', 'CGROUPNS', 'cgroup namespace inode'),
+  nsField('time', 'TIMENS', 'time namespace inode'),
+  { id: 'COMM', json: 'comm', type: 'string', help: 'command name (/proc/PID/comm)', get: (p) => p.comm },
+  { id: 'COMMAND', json: 'command', type: 'string', trunc: true, help: 'command line', get: (p) => p.command },
+];
+
+export const PS_DEFAULT = ['PID', 'USER', 'CONTAINER', 'CGROUP', 'MNTNS', 'NETNS', 'PIDNS', 'UTSNS', 'IPCNS', 'USERNS', 'CGROUPNS', 'TIMENS', 'COMMAND'];
+
+/** `1:02:03` / `2:03` / `0:04` style CPU time. */
+export function fmtDuration(seconds: number): string {
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** Sort rows by a field (numbers before absent values; ties by PID). Pure; returns a new array. */
+export function sortProcesses(rows: readonly PsProcess[], f: PsField, ctx: PsFieldCtx, descending = false): PsProcess[] {
+  const key = (p: PsProcess) => (f.sortKey ? f.sortKey(p, ctx) : f.get(p, ctx));
+  const dir = descending ? -1 : 1;
+  return [...rows].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka === kb || (ka == null && kb == null)) return a.pid - b.pid;
+    if (ka == null) return 1;
+    if (kb == null) return -1;
+    if (typeof ka === 'number' && typeof kb === 'number') return (ka - kb) * dir;
+    return String(ka).localeCompare(String(kb)) * dir;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One process in full, as text (nsx ps PID, and the dashboard's process pane). Pure; untrusted strings are escaped.
+
+
+function lim(v: Limit | undefined, f: (n: number) => string): string | undefined {
+  if (v === undefined) return undefined;
+  return v === 'max' ? 'max' : f(v);
+}
+
+/** A one-line summary of a cgroup's limits and usage (`cpu 8.5s quota 0.50 CPU …`). Pure. */
+export function cgroupStatsSummary(s: CgroupStats | null): string {
+  if (!s) return '';
+  const parts: string[] = [];
+  const c = s.cpu;
+  if (c) {
+    const bits: string[] = [];
+    if (c.usage_usec !== undefined) bits.push(`used ${(c.usage_usec / 1e6).toFixed(1)}s`);
+    if (c.max_usec !== undefined) bits.push(c.max_usec === 'max' || !c.period_usec ? 'quota max' : `quota ${(c.max_usec / c.period_usec).toFixed(2)} CPU`);
+    if (c.nr_throttled !== undefined && c.nr_periods !== undefined && c.nr_periods > 0) bits.push(`throttled ${c.nr_throttled}/${c.nr_periods}`);
+    if (bits.length) parts.push(`cpu ${bits.join(' ')}`);
+  }
+  const m = s.memory;
+  if (m) {
+    const cur = m.current_bytes === undefined ? '-' : humanBytes(m.current_bytes);
+    const max = lim(m.max_bytes, humanBytes) ?? '-';
+    parts.push(`mem ${cur}/${max}${m.peak_bytes !== undefined ? ` peak ${humanBytes(m.peak_bytes)}` : ''}`);
+  }
+  const p = s.pids;
+  if (p && (p.current !== undefined || p.max !== undefined)) parts.push(`pids ${p.current ?? '-'}/${lim(p.max, String) ?? '-'}`);
+  const io = s.io;
+  if (io && (io.rbytes !== undefined || io.wbytes !== undefined)) parts.push(`io r ${humanBytes(io.rbytes ?? 0)} w ${humanBytes(io.wbytes ?? 0)}`);
+  const ps = s.psi;
+  if (ps) {
+    const vals = ([['cpu', ps.cpu?.some?.avg10], ['mem', ps.memory?.some?.avg10], ['io', ps.io?.some?.avg10]] as const).filter(([, v]) => v !== undefined);
+    if (vals.length) parts.push(`psi ${vals.map(([k, v]) => `${k} ${v}`).join(' ')}`);
+  }
+  if (s.cpuset?.cpus_effective !== undefined) parts.push(`cpus ${s.cpuset.cpus_effective}`);
+  return parts.join('  ');
+}
+
+function idMapText(m: PsDetail['uid_map']): string {
+  if (!m) return '-';
+  if (m.length === 0) return '(none written)';
+  return m.map((r) => `${r.inside} ${r.outside} ${r.count}`).join(', ');
+}
+
+/** `nsx ps PID` text: sections of one process. Pure. */
+export function formatPsDetail(d: PsDetail, opts: { termWidth?: number } = {}): string {
+  const e = escapeControl;
+  const out: string[] = [];
+  const cmd = d.command.length ? d.command.join(' ') : `[${d.comm}]`;
+  out.push(`PID ${d.pid}  ${e(cmd)}`);
+  const kv = (k: string, v: string) => out.push(`  ${k.padEnd(11)} ${v}`);
+  kv('comm', e(d.comm));
+  kv('user', `${d.user !== null ? e(d.user) : '?'} (uid ${d.uid ?? '?'}, gid ${d.gid ?? '?'})`);
+  kv('ppid', String(d.ppid ?? '-'));
+  kv('state', `${d.state ?? '-'}  threads ${d.threads ?? '-'}  rss ${d.rss_bytes === null ? '-' : humanBytes(d.rss_bytes)}`);
+  kv('nspid', d.nspid ? d.nspid.join(' → ') + (d.nspid.length > 1 ? '  (outermost first)' : '') : '-');
+  if (d.container) {
+    const c = d.container;
+    const bits = [`${c.runtime} ${c.kind} ${e(c.name ?? c.label)}`];
+    if (c.kind === 'container' && c.name) bits.push(`id ${c.shortId}`);
+    if (c.podUid) bits.push(`pod ${c.podUid}${c.qos ? ` (${c.qos})` : ''}`);
+    if (c.unit && c.kind !== 'unit') bits.push(`unit ${e(c.unit)}`);
+    kv('container', bits.join('  '));
+  } else kv('container', '-');
+  if (d.root_mount) {
+    const r = d.root_mount;
+    kv('root', `${e(r.fstype)} ${e(r.source)}`);
+    if (r.lowerdir) r.lowerdir.forEach((l, i) => kv(i === 0 ? '  lowerdir' : '', e(l)));
+    if (r.upperdir) kv('  upperdir', e(r.upperdir));
+    if (r.workdir) kv('  workdir', e(r.workdir));
+  }
+  kv('uid_map', idMapText(d.uid_map));
+  kv('gid_map', idMapText(d.gid_map));
+  out.push('');
+  out.push(`namespaces (SAME = shared with PID ${d.reference_pid === 'self' ? 'nsx' : d.reference_pid})`);
+  const nsRows = d.namespaces.map((n) => ({
+    cells: [n.type, String(n.inode), n.shared_with_init === null ? '?' : n.shared_with_init ? 'yes' : 'no', String(n.nprocs), [...(n.names ?? []), ...n.nsfs].join(' ')],
+  }));
+  out.push(
+    renderTable(
+      [{ header: '  TYPE' }, { header: 'INODE', align: 'right' }, { header: 'SAME' }, { header: 'NPROCS', align: 'right' }, { header: 'NAMES/NSFS', trunc: true }],
+      nsRows.map((r) => ({ cells: ['  ' + r.cells[0], ...r.cells.slice(1)] })),
+      { termWidth: opts.termWidth },
+    ).trimEnd(),
+  );
+  out.push('');
+  out.push('cgroups');
+  out.push(
+    renderTable(
+      [{ header: '  ID', align: 'right' }, { header: 'CONTROLLERS' }, { header: 'PATH', trunc: true }, { header: 'LIMITS/USAGE', trunc: true }],
+      d.cgroups.map((c) => ({ cells: [`  ${c.hierarchy_id}`, c.version === 2 ? '(cgroup2)' : [...c.controllers, ...(c.name ? [`name=${c.name}`] : [])].join(','), c.path, cgroupStatsSummary(c.stats)] })),
+      { termWidth: opts.termWidth },
+    ).trimEnd(),
+  );
+  return out.join('\n') + '\n';
+}

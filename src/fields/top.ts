@@ -1,0 +1,182 @@
+/**
+ * The `nsx top` field registry: one entry per column/JSON key. Batch tables, NDJSON, the TUI columns and the
+ * sort keys all derive from it. JSON keys are the ones the issue fixes (`cpu_percent`, `memory_bytes`,
+ * `throttled_by`, `psi`, …); `null` where a value is absent or not yet computable (first sample, reset).
+ * Text: `-` for absent values and rates not yet computable, `max` for unlimited limits, human units unless raw.
+ */
+import type { CellValue, Field } from './registry.js';
+import type { TopRow } from '../sampler/frame.js';
+import type { Limit, PsiRates } from '../model/rates.js';
+
+export interface TopFieldCtx {
+  /** exact numbers instead of human units */
+  readonly raw?: boolean;
+}
+
+export type TopField = Field<TopRow, TopFieldCtx>;
+
+/** Absent in text. */
+export const DASH = '-';
+
+/** `1.5G`-style sizes (binary, as systemd-cgtop prints them). */
+export function humanBytes(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P', 'E'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  if (i === 0) return `${Math.round(v)}B`;
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(1)}${units[i]}`;
+}
+
+function num(v: CellValue): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function fmtPercent(v: CellValue, _r: TopRow, ctx: TopFieldCtx): string {
+  const n = num(v);
+  if (n === undefined) return DASH;
+  return ctx.raw ? String(Math.round(n * 100) / 100) : n >= 100 ? n.toFixed(0) : n.toFixed(1);
+}
+
+function fmtBytes(v: CellValue, _r: TopRow, ctx: TopFieldCtx): string {
+  if (v === 'max') return 'max';
+  const n = num(v);
+  if (n === undefined) return DASH;
+  return ctx.raw ? String(n) : humanBytes(n);
+}
+
+function fmtBytesRate(v: CellValue, r: TopRow, ctx: TopFieldCtx): string {
+  const n = num(v);
+  if (n === undefined) return DASH;
+  return ctx.raw ? String(Math.round(n)) : humanBytes(n) + '/s';
+}
+
+function fmtCount(v: CellValue, _r: TopRow, ctx: TopFieldCtx): string {
+  if (v === 'max') return 'max';
+  const n = num(v);
+  if (n === undefined) return DASH;
+  return ctx.raw || Number.isInteger(n) ? String(Math.round(n * 100) / 100) : n.toFixed(1);
+}
+
+function fmtUsec(v: CellValue, _r: TopRow, ctx: TopFieldCtx): string {
+  const n = num(v);
+  if (n === undefined) return DASH;
+  if (ctx.raw) return String(n);
+  if (n < 1000) return `${n}us`;
+  if (n < 1e6) return `${(n / 1000).toFixed(1)}ms`;
+  return `${(n / 1e6).toFixed(1)}s`;
+}
+
+function fmtText(v: CellValue): string {
+  return v === null || v === undefined || v === '' ? DASH : String(v);
+}
+
+const lim = (l: Limit | undefined): CellValue => (l === undefined ? null : l);
+const nz = (n: number | null | undefined): CellValue => (n === undefined ? null : n);
+const sortNum = (f: (r: TopRow) => CellValue) => (r: TopRow) => {
+  const v = f(r);
+  return v === 'max' ? Number.MAX_VALUE : typeof v === 'number' ? v : null;
+};
+
+/** PSI of a row as the JSON `psi` object: per resource some/full avg10 and the Δtotal rate, or null. */
+export function psiJson(r: TopRow): Record<string, unknown> | null {
+  const p = r.rates.psi;
+  if (!p.cpu && !p.memory && !p.io) return null;
+  const one = (x: PsiRates | null) => x && { some_avg10: x.some_avg10, full_avg10: x.full_avg10, some_percent: x.some_percent, full_percent: x.full_percent };
+  return { cpu: one(p.cpu), memory: one(p.memory), io: one(p.io) };
+}
+
+/** The highest PSI "some avg10" of a row over cpu, memory and io (the pressure sort key). */
+export function psiMax(r: TopRow): number | null {
+  const vals = [r.rates.psi.cpu?.some_avg10, r.rates.psi.memory?.some_avg10, r.rates.psi.io?.some_avg10].filter((v): v is number => typeof v === 'number');
+  return vals.length ? Math.max(...vals) : null;
+}
+
+/** io read + write bytes/s (the io sort key). */
+export function ioTotal(r: TopRow): number | null {
+  const a = r.rates.io_read_bps;
+  const b = r.rates.io_write_bps;
+  return a === null && b === null ? null : (a ?? 0) + (b ?? 0);
+}
+
+export const TOP_FIELDS: readonly TopField[] = [
+  { id: 'PATH', header: 'CGROUP', json: 'path', type: 'string', trunc: true, help: 'cgroup path', get: (r) => r.path, sortKey: (r) => r.path },
+  { id: 'NAME', json: 'name', type: 'string', trunc: true, help: 'last component of the cgroup path', get: (r) => r.name },
+  { id: 'CONTAINER', json: 'container', type: 'string', help: 'container, pod or unit named by the path', get: (r) => r.container ?? null, format: fmtText },
+  { id: 'TASKS', json: 'tasks', type: 'number', align: 'right', unit: 'count', help: 'tasks (pids.current)', get: (r) => nz(r.counters.tasks), format: fmtCount, sortKey: sortNum((r) => nz(r.counters.tasks)) },
+  { id: 'TASKSMAX', json: 'tasks_max', type: 'string-or-number', align: 'right', unit: 'count', help: 'pids.max ("max" = unlimited)', get: (r) => lim(r.counters.tasks_max), format: fmtCount },
+  { id: 'CPU%', json: 'cpu_percent', type: 'number', align: 'right', unit: 'percent', help: 'CPU usage, 100 = one CPU', get: (r) => r.rates.cpu_percent, format: fmtPercent, sortKey: (r) => r.rates.cpu_percent },
+  { id: 'USER%', json: 'cpu_user_percent', type: 'number', align: 'right', unit: 'percent', help: 'user CPU, 100 = one CPU', get: (r) => r.rates.cpu_user_percent, format: fmtPercent },
+  { id: 'SYS%', json: 'cpu_system_percent', type: 'number', align: 'right', unit: 'percent', help: 'system CPU, 100 = one CPU', get: (r) => r.rates.cpu_system_percent, format: fmtPercent },
+  { id: 'CPUMAX', json: 'cpu_max_cpus', type: 'number', align: 'right', unit: 'cpus', help: 'CPU quota in CPUs (quota/period; "-" = none)', get: (r) => r.cpu_limit_cpus, format: (v, r, c) => (num(v) === undefined ? DASH : c.raw ? String(v) : (v as number).toFixed(2)) },
+  { id: 'QUOTA%', json: 'cpu_quota_percent', type: 'number', align: 'right', unit: 'percent', help: 'CPU usage in % of the quota', get: (r) => r.cpu_quota_percent, format: fmtPercent },
+  { id: 'QUOTA', json: 'cpu_quota_usec', type: 'string-or-number', align: 'right', unit: 'usec', help: 'cpu.max / cfs_quota_us quota ("max" = none)', get: (r) => lim(r.counters.cpu_quota_usec), format: fmtCount },
+  { id: 'PERIOD', json: 'cpu_period_usec', type: 'number', align: 'right', unit: 'usec', help: 'cpu.max / cfs_period_us period', get: (r) => nz(r.counters.cpu_period_usec), format: fmtCount },
+  { id: 'MEM', json: 'memory_bytes', type: 'number', align: 'right', unit: 'bytes', help: 'memory.current / usage_in_bytes', get: (r) => nz(r.counters.memory_bytes), format: fmtBytes, sortKey: sortNum((r) => nz(r.counters.memory_bytes)) },
+  { id: 'WSET', json: 'memory_working_set_bytes', type: 'number', align: 'right', unit: 'bytes', help: 'working set: memory − inactive_file', get: (r) => nz(r.counters.memory_working_set_bytes), format: fmtBytes },
+  { id: 'MEMMAX', json: 'memory_max_bytes', type: 'string-or-number', align: 'right', unit: 'bytes', help: 'memory.max / limit_in_bytes ("max" = unlimited)', get: (r) => lim(r.counters.memory_max_bytes), format: fmtBytes },
+  { id: 'MEMHIGH', json: 'memory_high_bytes', type: 'string-or-number', align: 'right', unit: 'bytes', help: 'memory.high (v2)', get: (r) => lim(r.counters.memory_high_bytes), format: fmtBytes },
+  { id: 'MEM%', json: 'memory_percent', type: 'number', align: 'right', unit: 'percent', help: 'memory in % of memory.max', get: (r) => r.memory_percent, format: fmtPercent },
+  { id: 'IOR/S', json: 'io_read_bps', type: 'number', align: 'right', unit: 'bytes/s', help: 'IO read bytes per second', get: (r) => r.rates.io_read_bps, format: fmtBytesRate, sortKey: ioTotal },
+  { id: 'IOW/S', json: 'io_write_bps', type: 'number', align: 'right', unit: 'bytes/s', help: 'IO write bytes per second', get: (r) => r.rates.io_write_bps, format: fmtBytesRate },
+  { id: 'RIOPS', json: 'io_read_iops', type: 'number', align: 'right', unit: 'ops/s', help: 'IO read operations per second', get: (r) => r.rates.io_read_iops, format: fmtCount },
+  { id: 'WIOPS', json: 'io_write_iops', type: 'number', align: 'right', unit: 'ops/s', help: 'IO write operations per second', get: (r) => r.rates.io_write_iops, format: fmtCount },
+  { id: 'PERIODS', json: 'nr_periods', type: 'number', align: 'right', unit: 'count', help: 'CFS enforcement periods (cumulative)', get: (r) => nz(r.counters.nr_periods), format: fmtCount },
+  { id: 'THROTTLED', json: 'nr_throttled', type: 'number', align: 'right', unit: 'count', help: 'periods throttled by its own limit (cumulative)', get: (r) => nz(r.counters.nr_throttled), format: fmtCount },
+  { id: 'THRTIME', json: 'throttled_usec', type: 'number', align: 'right', unit: 'usec', help: 'time throttled by its own limit (cumulative)', get: (r) => nz(r.counters.throttled_usec), format: fmtUsec },
+  { id: 'THR%', json: 'throttled_percent', type: 'number', align: 'right', unit: 'percent', help: 'throttled time per second, % of wall time', get: (r) => r.rates.throttled_percent, format: fmtPercent, sortKey: (r) => (r.rates.throttled_percent ?? 0) + (r.throttled_by ? 1e-9 : 0) },
+  { id: 'THRP%', json: 'throttled_periods_percent', type: 'number', align: 'right', unit: 'percent', help: 'periods throttled / periods over the interval', get: (r) => r.rates.throttled_periods_percent, format: fmtPercent },
+  { id: 'LOCAL%', json: 'throttled_local_percent', type: 'number', align: 'right', unit: 'percent', help: 'cpu.stat.local throttled time (any limit), % of wall time', get: (r) => r.rates.throttled_local_percent, format: fmtPercent },
+  { id: 'BY', header: 'THROTTLED-BY', json: 'throttled_by', type: 'string', trunc: true, help: 'the cgroup whose CPU limit binds (itself or an ancestor)', get: (r) => r.throttled_by, format: fmtText },
+  { id: 'PSI', json: 'psi', type: 'object', help: 'pressure: some/full avg10 and Δtotal rate per resource', get: (r) => psiJson(r), format: (_v, r, c) => fmtPercent(psiMax(r), r, c), sortKey: psiMax },
+  { id: 'PSICPU', json: 'psi_cpu_some_avg10', type: 'number', align: 'right', unit: 'percent', help: 'cpu.pressure some avg10', get: (r) => r.rates.psi.cpu?.some_avg10 ?? null, format: fmtPercent },
+  { id: 'PSIMEM', json: 'psi_memory_some_avg10', type: 'number', align: 'right', unit: 'percent', help: 'memory.pressure some avg10', get: (r) => r.rates.psi.memory?.some_avg10 ?? null, format: fmtPercent },
+  { id: 'PSIIO', json: 'psi_io_some_avg10', type: 'number', align: 'right', unit: 'percent', help: 'io.pressure some avg10', get: (r) => r.rates.psi.io?.some_avg10 ?? null, format: fmtPercent },
+];
+
+/** Batch/TUI default columns. */
+export const TOP_DEFAULT_COLUMNS: readonly string[] = ['PATH', 'TASKS', 'TASKSMAX', 'CPU%', 'CPUMAX', 'MEM', 'MEMMAX', 'IOR/S', 'IOW/S', 'THR%', 'BY'];
+
+/** The JSON keys of each NDJSON cgroup object, in order (every field of the registry but the text-only ones). */
+export const TOP_JSON_FIELDS: readonly TopField[] = TOP_FIELDS.filter((f) => !['NAME', 'PSICPU', 'PSIMEM', 'PSIIO'].includes(f.id));
+
+/** `--order` keys → the field whose sortKey orders rows (descending except path). */
+export const TOP_ORDERS = {
+  cpu: 'CPU%',
+  memory: 'MEM',
+  io: 'IOR/S',
+  tasks: 'TASKS',
+  throttle: 'THR%',
+  pressure: 'PSI',
+  path: 'PATH',
+} as const;
+
+export type TopOrder = keyof typeof TOP_ORDERS;
+
+export function fieldById(id: string): TopField {
+  const f = TOP_FIELDS.find((x) => x.id === id);
+  if (!f) throw new Error(`no top field ${id}`);
+  return f;
+}
+
+/** Comparator for `order` (descending values, absent last; path ascending; ties by path). */
+export function rowComparator(order: TopOrder, reverse = false): (a: TopRow, b: TopRow) => number {
+  const f = fieldById(TOP_ORDERS[order]);
+  const key = f.sortKey ?? ((r: TopRow) => f.get(r, {}) as number | string | null);
+  const ctx = {};
+  return (a, b) => {
+    const ka = key(a, ctx);
+    const kb = key(b, ctx);
+    let c: number;
+    if (order === 'path') c = a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+    else if ((ka === null || ka === undefined) && (kb === null || kb === undefined)) c = 0;
+    else if (ka === null || ka === undefined) return 1;
+    else if (kb === null || kb === undefined) return -1;
+    else c = (kb as number) - (ka as number);
+    if (c === 0) c = a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+    return reverse ? -c : c;
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * The cgroup model: plain serialisable types and pure functions. No I/O here.
+ *
+ * STABLE API (used by the sampler / `nsx top` / dashboard — do not change shapes, only add fields):
+ *
+ *   type CgroupLayoutKind = 'unified' | 'hybrid' | 'legacy'
+ *   interface CgroupLayout { kind, hierarchies: Hierarchy[], controllers: ControllerInfo[], unattached: string[] }
+ *   interface Hierarchy { id, version, key, controllers, name?, mounts, mountRoot, numCgroups? }
+ *   type CgroupView = { kind: 'v2' } | { kind: 'v1'; key: string } | { kind: 'merged' }
+ *   type StatGroup = 'cpu' | 'memory' | 'io' | 'pids' | 'psi' | 'cpuset'
+ *   interface CgroupStats { path, inode?, inodes, cpu?, memory?, io?, pids?, psi?, cpuset? }
+ *     - every counter/limit is `number | undefined` (undefined = file or key absent);
+ *       limits are `number | 'max'` ('max' = unlimited, including v1 -1 and the page-rounded 2^63);
+ *       units normalised at ingest and named in the key (`_usec`, `_bytes`).
+ *     - `inode` is the directory inode of the cgroup in the first hierarchy read, `inodes` per hierarchy key:
+ *       a changed inode between two samples means the cgroup was removed and recreated (no rate).
+ *   cgroupRecreated(prev, next): boolean
+ *
+ * Readers (src/readers/cgroupfs/):
+ *   readCgroupLayout(paths): CgroupLayout
+ *   readCgroupStats(paths, layout, cgroupPath, { groups?: StatGroup[] }): CgroupStats
+ *   walkCgroupTree(paths, layout, { view?, root?, depth?, members?, tolerance? }): CgroupNode
+ *   listCgroupPaths(paths, layout, { view?, root?, tolerance? }): string[]
+ *
+ * Cgroup paths are always absolute within their hierarchy (`/`, `/docker/<id>`), as /proc/PID/cgroup shows them.
+ */
+
+export type CgroupLayoutKind = 'unified' | 'hybrid' | 'legacy';
+
+/** A limit: a number in the unit named by its key, or 'max' for unlimited. */
+export type Limit = number | 'max';
+
+/** One mounted cgroup hierarchy (v1 hierarchy or the cgroup2 tree). */
+export interface Hierarchy {
+  /** Hierarchy id as in /proc/cgroups and /proc/PID/cgroup (0 for cgroup2; v1 named hierarchies get theirs from /proc/self/cgroup). */
+  readonly id: number;
+  readonly version: 1 | 2;
+  /** Stable key: sorted controllers plus `name=x`; `''` for cgroup2 (see hierarchyKey in parse/proc-cgroup). */
+  readonly key: string;
+  /** Attached controllers (v1), or on v2 those available at the root (`cgroup.controllers`). */
+  readonly controllers: string[];
+  /** `name=` of a named v1 hierarchy (e.g. `systemd`). */
+  readonly name?: string;
+  /** Mount points as the host sees them (absolute); the first is the one read. */
+  readonly mounts: string[];
+  /** Which cgroup the first mount shows (mountinfo root field; `/` normally). */
+  readonly mountRoot: string;
+  /** Number of cgroups (from /proc/cgroups for v1; counted by the walk for v2 when known). */
+  readonly numCgroups?: number;
+}
+
+/** One row of /proc/cgroups. */
+export interface ControllerInfo {
+  readonly name: string;
+  /** 0 when not attached to any v1 hierarchy (available to cgroup2). */
+  readonly hierarchy: number;
+  readonly numCgroups: number;
+  readonly enabled: boolean;
+}
+
+export interface CgroupLayout {
+  readonly kind: CgroupLayoutKind;
+  readonly hierarchies: Hierarchy[];
+  /** /proc/cgroups rows (empty when the file is absent). */
+  readonly controllers: ControllerInfo[];
+  /**
+   * Enabled controllers that the kernel knows but no mounted hierarchy has (hierarchy 0 in /proc/cgroups, not in
+   * cgroup2's `cgroup.controllers`); when cgroup2 is mounted, the v1-only names it replaces without a controller
+   * (cpuacct, blkio, devices, freezer, perf_event) are left out.
+   */
+  readonly unattached: string[];
+}
+
+/** Which tree to walk: the cgroup2 tree, one v1 hierarchy (by key), or all hierarchies merged by path. */
+export type CgroupView = { readonly kind: 'v2' } | { readonly kind: 'v1'; readonly key: string } | { readonly kind: 'merged' };
+
+export type StatGroup = 'cpu' | 'memory' | 'io' | 'pids' | 'psi' | 'cpuset';
+export const ALL_STAT_GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'cpuset'];
+
+export interface CpuStats {
+  /** total CPU time: v2 cpu.stat usage_usec; v1 cpuacct.usage (ns / 1000) */
+  readonly usage_usec?: number;
+  /** v2 cpu.stat user_usec; v1 cpuacct.stat user (USER_HZ ticks × 10000) */
+  readonly user_usec?: number;
+  readonly system_usec?: number;
+  readonly nr_periods?: number;
+  readonly nr_throttled?: number;
+  /** v2 throttled_usec; v1 cpu.stat throttled_time (ns / 1000) */
+  readonly throttled_usec?: number;
+  readonly nr_bursts?: number;
+  /** v2 burst_usec; v1 burst_time (ns / 1000) */
+  readonly burst_usec?: number;
+  /** v2 cpu.max quota; v1 cpu.cfs_quota_us (-1 → 'max') */
+  readonly max_usec?: Limit;
+  /** v2 cpu.max period; v1 cpu.cfs_period_us */
+  readonly period_usec?: number;
+  /** v2 cpu.max.burst; v1 cpu.cfs_burst_us */
+  readonly max_burst_usec?: number;
+  /** v2 cpu.weight (1–10000) */
+  readonly weight?: number;
+  /** v1 cpu.shares */
+  readonly shares?: number;
+}
+
+export interface MemoryStats {
+  /** v2 memory.current; v1 memory.usage_in_bytes */
+  readonly current_bytes?: number;
+  /** v2 memory.peak; v1 memory.max_usage_in_bytes */
+  readonly peak_bytes?: number;
+  /** v2 memory.max; v1 memory.limit_in_bytes (page-rounded 2^63 → 'max') */
+  readonly max_bytes?: Limit;
+  readonly high_bytes?: Limit;
+  readonly low_bytes?: Limit;
+  readonly min_bytes?: Limit;
+  /** v1 memory.soft_limit_in_bytes */
+  readonly soft_limit_bytes?: Limit;
+  readonly swap_current_bytes?: number;
+  readonly swap_max_bytes?: Limit;
+  /** v1 memory.failcnt */
+  readonly failcnt?: number;
+  /** memory.stat as the kernel names it (v1 and v2 keys differ; values in bytes except event counts) */
+  readonly stat?: Record<string, number>;
+  /** v2 memory.events (low high max oom oom_kill …) */
+  readonly events?: Record<string, number>;
+  /** current − inactive_file (v2) / usage − total_inactive_file (v1), clamped at 0 */
+  readonly working_set_bytes?: number;
+}
+
+/** Per-device IO counters (v2 io.stat; v1 blkio.throttle.io_service_bytes + io_serviced). */
+export interface IoDevice {
+  readonly major: number;
+  readonly minor: number;
+  readonly rbytes?: number;
+  readonly wbytes?: number;
+  readonly rios?: number;
+  readonly wios?: number;
+  readonly dbytes?: number;
+  readonly dios?: number;
+}
+
+/** One io.max line. */
+export interface IoMax {
+  readonly major: number;
+  readonly minor: number;
+  readonly rbps?: Limit;
+  readonly wbps?: Limit;
+  readonly riops?: Limit;
+  readonly wiops?: Limit;
+}
+
+export interface IoStats {
+  readonly devices?: IoDevice[];
+  /** sums over devices (undefined when no device reports that key) */
+  readonly rbytes?: number;
+  readonly wbytes?: number;
+  readonly rios?: number;
+  readonly wios?: number;
+  readonly max?: IoMax[];
+}
+
+export interface PidsStats {
+  readonly current?: number;
+  readonly max?: Limit;
+  /** pids.events max (fork failures) */
+  readonly events_max?: number;
+}
+
+export interface PressureLine {
+  readonly avg10?: number;
+  readonly avg60?: number;
+  readonly avg300?: number;
+  readonly total_usec?: number;
+}
+export interface Pressure {
+  readonly some?: PressureLine;
+  readonly full?: PressureLine;
+}
+export interface PsiStats {
+  readonly cpu?: Pressure;
+  readonly memory?: Pressure;
+  readonly io?: Pressure;
+}
+
+export interface CpusetStats {
+  /** v2 cpuset.cpus; v1 cpuset.cpus (list format, `0-3,8`) */
+  readonly cpus?: string;
+  /** v2 cpuset.cpus.effective; v1 cpuset.effective_cpus */
+  readonly cpus_effective?: string;
+  readonly mems?: string;
+  readonly mems_effective?: string;
+}
+
+/** Raw limits and counters of one cgroup at one instant. Serialisable. */
+export interface CgroupStats {
+  readonly path: string;
+  /** directory inode in the first hierarchy that had the cgroup (reset detection) */
+  readonly inode?: number;
+  /** directory inode per hierarchy key (`''` = cgroup2) */
+  readonly inodes: Record<string, number>;
+  readonly cpu?: CpuStats;
+  readonly memory?: MemoryStats;
+  readonly io?: IoStats;
+  readonly pids?: PidsStats;
+  readonly psi?: PsiStats;
+  readonly cpuset?: CpusetStats;
+  /** files that exist but did not parse: `path:line: message` (their values are left undefined) */
+  readonly errors?: string[];
+}
+
+/** One node of a walked tree. */
+export interface CgroupNode {
+  readonly path: string;
+  /** last path component ('/' for the root) */
+  readonly name: string;
+  /** hierarchy keys that have this path (merged view); one entry otherwise */
+  readonly hierarchies: string[];
+  /** directory inode (first hierarchy) */
+  readonly inode?: number;
+  /** member PIDs (cgroup.procs), when members were requested; undefined otherwise */
+  readonly pids?: number[];
+  /** v2: cgroup.controllers / cgroup.subtree_control when requested */
+  readonly controllers?: string[];
+  readonly subtreeControl?: string[];
+  readonly children: CgroupNode[];
+}
+
+/** Was the cgroup removed and recreated between two samples (directory inode changed)? */
+export function cgroupRecreated(prev: CgroupStats, next: CgroupStats): boolean {
+  for (const [k, ino] of Object.entries(next.inodes)) {
+    const p = prev.inodes[k];
+    if (p !== undefined && p !== ino) return true;
+  }
+  return false;
+}
+
+/** CPU limit as a number of CPUs (quota/period), or 'max' / undefined. */
+export function cpuLimitCpus(cpu: CpuStats | undefined): Limit | undefined {
+  if (!cpu || cpu.max_usec === undefined) return undefined;
+  if (cpu.max_usec === 'max') return 'max';
+  if (!cpu.period_usec) return undefined;
+  return cpu.max_usec / cpu.period_usec;
+}
+
+/** Join a cgroup path with a child name. */
+export function joinCgroupPath(parent: string, child: string): string {
+  return parent === '/' ? `/${child}` : `${parent}/${child}`;
+}
+
+/** Normalise a user-supplied cgroup path: leading '/', no trailing '/', no empty or '.' components. Pure. */
+export function normalizeCgroupPath(p: string): string {
+  const parts = p.split('/').filter((x) => x !== '' && x !== '.');
+  return '/' + parts.join('/');
+}
+
+/** The layout kind from which cgroup filesystems are mounted. */
+export function layoutKind(hasV1: boolean, hasV2: boolean): CgroupLayoutKind {
+  if (hasV1 && hasV2) return 'hybrid';
+  if (hasV1) return 'legacy';
+  return 'unified';
+}
+
+/** The default view: v2 when unified, else merged. */
+export function defaultView(layout: CgroupLayout): CgroupView {
+  return layout.kind === 'unified' ? { kind: 'v2' } : { kind: 'merged' };
+}
+
+/** The hierarchy of a view key ('' = cgroup2). */
+export function hierarchyByKey(layout: CgroupLayout, key: string): Hierarchy | undefined {
+  return layout.hierarchies.find((h) => h.key === key);
+}
+
+/** The hierarchy that carries a controller: a v1 hierarchy that has it, else cgroup2 (if mounted). */
+export function hierarchyForController(layout: CgroupLayout, controller: string): Hierarchy | undefined {
+  const v1 = layout.hierarchies.find((h) => h.version === 1 && h.controllers.includes(controller));
+  if (v1) return v1;
+  return layout.hierarchies.find((h) => h.version === 2);
+}
+
+/** Hierarchies a view spans. */
+export function viewHierarchies(layout: CgroupLayout, view: CgroupView): Hierarchy[] {
+  switch (view.kind) {
+    case 'v2':
+      return layout.hierarchies.filter((h) => h.version === 2);
+    case 'v1':
+      return layout.hierarchies.filter((h) => h.key === view.key);
+    default:
+      return layout.hierarchies;
+  }
+}

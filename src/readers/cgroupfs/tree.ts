@@ -1,0 +1,166 @@
+/**
+ * The cgroup tree walk: readdir with file types from a cgroup's directory down, in one hierarchy (v2 or a
+ * v1 hierarchy) or in all of them merged by path (a v1 host as users think of it: `/docker/<id>` is one
+ * cgroup whatever the controller). Reads only what is asked: `cgroup.procs` when `members`, and
+ * `cgroup.controllers`/`cgroup.subtree_control` when `controllers`. Cgroups removed mid-walk are skipped
+ * through the Tolerance.
+ *
+ *   walkCgroupTree(paths, layout, { view, root?, depth?, members?, controllers?, tolerance? }): CgroupNode
+ *   listCgroupPaths(paths, layout, { view, root?, tolerance? }): string[]      (pre-order, root first)
+ *   countCgroups(paths, hierarchy, tolerance?): number                         (directories in the hierarchy)
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostPaths } from '../../host/paths.js';
+import { readTextOrUndefined } from '../../host/read.js';
+import { Tolerance } from '../../host/tolerance.js';
+import { NotFoundError, ParseError, fromFsError } from '../../errors.js';
+import { parsePidList, parseWordList } from '../../parse/cgroup-files.js';
+import { joinCgroupPath, viewHierarchies, type CgroupLayout, type CgroupNode, type CgroupView, type Hierarchy } from '../../model/cgroup.js';
+import { cgroupDir } from './layout.js';
+
+export interface WalkOptions {
+  readonly view: CgroupView;
+  /** cgroup path to start from (default: the hierarchy root) */
+  readonly root?: string;
+  /** levels below the root to include (default: unlimited; 0 = the root only) */
+  readonly depth?: number;
+  /** read `cgroup.procs` of every cgroup */
+  readonly members?: boolean;
+  /** v2: read `cgroup.controllers` and `cgroup.subtree_control` */
+  readonly controllers?: boolean;
+  readonly tolerance?: Tolerance;
+}
+
+interface MutableNode {
+  path: string;
+  name: string;
+  hierarchies: string[];
+  inode?: number;
+  pids?: number[];
+  controllers?: string[];
+  subtreeControl?: string[];
+  children: Map<string, MutableNode>;
+}
+
+function baseName(path: string): string {
+  return path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Read a small file of this cgroup; absent → undefined, tolerated errors absorbed. */
+function readSmall<T>(dir: string, file: string, parse: (t: string, s?: string) => T, tol: Tolerance): T | undefined {
+  const p = join(dir, file);
+  try {
+    const t = readTextOrUndefined(p);
+    return t === undefined ? undefined : parse(t, p);
+  } catch (e) {
+    if (e instanceof ParseError) return undefined;
+    tol.absorb(e, p);
+    return undefined;
+  }
+}
+
+function walkHierarchy(dir: string, path: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number): MutableNode {
+  const node: MutableNode = { path, name: baseName(path), hierarchies: [key], children: new Map() };
+  if (inode !== undefined) node.inode = inode;
+  if (opts.members) node.pids = readSmall(dir, 'cgroup.procs', parsePidList, tol) ?? [];
+  if (opts.controllers && key === '') {
+    node.controllers = readSmall(dir, 'cgroup.controllers', parseWordList, tol);
+    node.subtreeControl = readSmall(dir, 'cgroup.subtree_control', parseWordList, tol);
+  }
+  if (depthLeft <= 0) return node;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    tol.absorb(fromFsError(e, dir), dir);
+    return node;
+  }
+  const names: string[] = [];
+  for (const e of entries) if (e.isDirectory()) names.push(e.name);
+  names.sort();
+  for (const n of names) {
+    const child = walkHierarchy(join(dir, n), joinCgroupPath(path, n), key, depthLeft - 1, opts, tol);
+    node.children.set(n, child);
+  }
+  return node;
+}
+
+function mergeInto(a: MutableNode, b: MutableNode): void {
+  a.hierarchies.push(...b.hierarchies);
+  if (b.pids) a.pids = a.pids ? [...new Set([...a.pids, ...b.pids])].sort((x, y) => x - y) : b.pids;
+  a.controllers ??= b.controllers;
+  a.subtreeControl ??= b.subtreeControl;
+  for (const [n, c] of b.children) {
+    const mine = a.children.get(n);
+    if (mine) mergeInto(mine, c);
+    else a.children.set(n, c);
+  }
+}
+
+function freeze(n: MutableNode): CgroupNode {
+  const children = [...n.children.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map(freeze);
+  const out: { -readonly [K in keyof CgroupNode]: CgroupNode[K] } = { path: n.path, name: n.name, hierarchies: n.hierarchies, children };
+  if (n.inode !== undefined) out.inode = n.inode;
+  if (n.pids !== undefined) out.pids = n.pids;
+  if (n.controllers !== undefined) out.controllers = n.controllers;
+  if (n.subtreeControl !== undefined) out.subtreeControl = n.subtreeControl;
+  return out;
+}
+
+/** Walk the tree of a view from `root`. Throws NotFoundError when no hierarchy of the view has `root`. */
+export function walkCgroupTree(paths: HostPaths, layout: CgroupLayout, opts: WalkOptions): CgroupNode {
+  const tol = opts.tolerance ?? new Tolerance();
+  const hs = viewHierarchies(layout, opts.view);
+  let merged: MutableNode | undefined;
+  for (const h of hs) {
+    const root = opts.root ?? h.mountRoot;
+    const dir = cgroupDir(paths, h, root);
+    let ino: number;
+    try {
+      const st = statSync(dir);
+      if (!st.isDirectory()) continue;
+      ino = st.ino;
+    } catch (e) {
+      const c = (e as { code?: string }).code;
+      if (c === 'ENOENT' || c === 'ENOTDIR') continue;
+      throw fromFsError(e, dir);
+    }
+    const n = walkHierarchy(dir, root, h.key, opts.depth ?? Infinity, opts, tol, ino);
+    if (merged) mergeInto(merged, n);
+    else merged = n;
+  }
+  if (!merged) {
+    const what = opts.root ?? '/';
+    throw new NotFoundError(`${what}: no such cgroup${hs.length === 0 ? ' (no hierarchy mounted for this view)' : ''}`, what);
+  }
+  return freeze(merged);
+}
+
+/** All cgroup paths of a view below `root` (pre-order, sorted by name at each level). */
+export function listCgroupPaths(paths: HostPaths, layout: CgroupLayout, opts: { view: CgroupView; root?: string; tolerance?: Tolerance }): string[] {
+  const out: string[] = [];
+  const visit = (n: CgroupNode) => {
+    out.push(n.path);
+    for (const c of n.children) visit(c);
+  };
+  visit(walkCgroupTree(paths, layout, { view: opts.view, root: opts.root, tolerance: opts.tolerance }));
+  return out;
+}
+
+/** Number of cgroups (directories, the root included) in one hierarchy. */
+export function countCgroups(paths: HostPaths, h: Hierarchy, tolerance: Tolerance = new Tolerance()): number {
+  const count = (dir: string): number => {
+    let n = 1;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      tolerance.absorb(fromFsError(e, dir), dir);
+      return 0;
+    }
+    for (const e of entries) if (e.isDirectory()) n += count(join(dir, e.name));
+    return n;
+  };
+  return count(cgroupDir(paths, h, h.mountRoot));
+}

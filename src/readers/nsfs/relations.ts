@@ -1,0 +1,84 @@
+/**
+ * Namespace relations (PNS, ONS), NETNSID and owner UID for a set of namespaces.
+ *
+ * Live host: open one file of each namespace (`/proc/PID/ns/TYPE` of a member process, trying the next
+ * member if one vanished, or its nsfs mount point) and ask the kernel through native-bindings/nsfs.ts
+ * (loaded here with a dynamic import, so that callers that do not need relations never load koffi).
+ * Fake host: read the recorded `nsx-ns-relations` file at the root (see src/parse/ns-relations.ts).
+ */
+import { join } from 'node:path';
+import type { HostPaths } from '../../host/paths.js';
+import { hostPath } from '../../host/paths.js';
+import { readTextOrUndefined } from '../../host/read.js';
+import type { Tolerance } from '../../host/tolerance.js';
+import { parseNsRelations } from '../../parse/ns-relations.js';
+import type { NamespaceRecord } from '../../model/namespace.js';
+import { nsLinkPath } from '../procfs/ns.js';
+
+export interface RelationNeeds {
+  /** PNS and ONS */
+  readonly relations?: boolean;
+  /** NETNSID of net namespaces */
+  readonly netnsid?: boolean;
+  /** owner UID, only for namespaces without processes */
+  readonly ownerUid?: boolean;
+}
+
+/** Name of the recorded-relations file at the root of a fake host. */
+export const RELATIONS_FILE = 'nsx-ns-relations';
+
+/** Fill `parent`, `owner`, `netnsid`, `ownerUid` of the records in place, as far as `needs` asks. */
+export async function readNamespaceRelations(
+  paths: HostPaths,
+  nss: NamespaceRecord[],
+  needs: RelationNeeds,
+  tol: Tolerance,
+): Promise<void> {
+  const targets = nss.filter((ns) => needs.relations || (needs.netnsid && ns.type === 'net') || (needs.ownerUid && ns.pids.length === 0));
+  if (targets.length === 0) return;
+  if (!paths.live) {
+    const p = join(paths.root, RELATIONS_FILE);
+    const text = readTextOrUndefined(p);
+    if (text === undefined) return;
+    const rec = parseNsRelations(text, p);
+    for (const ns of targets) {
+      const r = rec.get(ns.inode);
+      if (!r) continue;
+      if (needs.relations) {
+        ns.parent = r.parent ?? 0;
+        ns.owner = r.owner ?? 0;
+      }
+      if (needs.netnsid && ns.type === 'net') ns.netnsid = r.netnsid;
+      if (r.ownerUid !== undefined) ns.ownerUid = r.ownerUid;
+    }
+    return;
+  }
+  const nsfs = await import('../../../native-bindings/nsfs.js');
+  const netlink = needs.netnsid ? nsfs.openNetnsidQuery() : undefined;
+  try {
+    for (const ns of targets) {
+      const files = [...ns.pids.map((pid) => nsLinkPath(paths, pid, ns.type)), ...ns.nsfs.map((m) => hostPath(paths, m))];
+      for (const f of files) {
+        try {
+          const r = nsfs.readNsRelations(f, { netlink: ns.type === 'net' ? netlink : undefined });
+          if (r.inode !== ns.inode) continue; // the PID was reused by a process in another namespace
+          if (needs.relations) {
+            ns.parent = r.parent;
+            ns.owner = r.owner;
+          }
+          if (ns.type === 'net' && needs.netnsid) ns.netnsid = r.netnsid;
+          ns.ownerUid = r.ownerUid;
+          break;
+        } catch (e) {
+          if (e instanceof nsfs.SyscallError) {
+            // an ioctl the kernel does not support: leave the cells empty
+            break;
+          }
+          tol.absorb(e, f);
+        }
+      }
+    }
+  } finally {
+    netlink?.close();
+  }
+}

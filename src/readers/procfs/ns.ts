@@ -1,0 +1,50 @@
+/**
+ * Read `/proc/PID/ns/<type>`: the namespace links of a process (`readlink` → `net:[4026531840]`, the number
+ * is the nsfs inode). No FFI: the inode comes from the link text.
+ */
+import { join } from 'node:path';
+import type { HostPaths } from '../../host/paths.js';
+import { readLink, isAbsent, statPath } from '../../host/read.js';
+import { parseNsLink, type NsType } from '../../parse/nsid-link.js';
+
+/** Path of a namespace link, `<proc>/PID/ns/TYPE`. */
+export function nsLinkPath(paths: HostPaths, pid: number, type: NsType): string {
+  return join(paths.proc, String(pid), 'ns', type);
+}
+
+/** Read one link; undefined when the kernel has no such namespace type (e.g. `time` before 5.6). Throws NsxError otherwise. */
+export function readNsLink(paths: HostPaths, pid: number, type: NsType): number | undefined {
+  const p = nsLinkPath(paths, pid, type);
+  let text: string;
+  try {
+    text = readLink(p);
+  } catch (e) {
+    if (isAbsent(e) && !pidDirGone(paths, pid)) return undefined;
+    throw e;
+  }
+  const l = parseNsLink(text);
+  return l && l.type === type ? l.inode : undefined;
+}
+
+/** The process is gone when its `ns` directory is (as opposed to one type missing on this kernel). */
+function pidDirGone(paths: HostPaths, pid: number): boolean {
+  try {
+    statPath(join(paths.proc, String(pid), 'ns'));
+    return false;
+  } catch (e) {
+    return isAbsent(e);
+  }
+}
+
+/**
+ * Read the links of the given types. Per-type failures other than "no such type" throw (the caller's
+ * Tolerance decides). Returns inode per type.
+ */
+export function readNsLinks(paths: HostPaths, pid: number, types: readonly NsType[]): Partial<Record<NsType, number>> {
+  const out: Partial<Record<NsType, number>> = {};
+  for (const t of types) {
+    const ino = readNsLink(paths, pid, t);
+    if (ino !== undefined) out[t] = ino;
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+/**
+ * The process list: the numeric entries of `/proc` (`<proc>/[0-9]+`), and the owner of a process
+ * directory (`stat /proc/PID`: st_uid is the process's effective UID, as lsns reads it).
+ */
+import { join } from 'node:path';
+import type { HostPaths } from '../../host/paths.js';
+import { listDir, statPath } from '../../host/read.js';
+
+/** Read `/proc`: the PIDs of all processes (thread groups), ascending. */
+export function readPids(paths: HostPaths): number[] {
+  const out: number[] = [];
+  for (const name of listDir(paths.proc)) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57 || !/^\d+$/.test(name)) continue;
+    out.push(Number(name));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Does `/proc/PID` exist? */
+export function pidExists(paths: HostPaths, pid: number): boolean {
+  try {
+    statPath(join(paths.proc, String(pid)));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Read the owner of `/proc/PID` (stat(2) st_uid). Throws NsxError (ENOENT when the process is gone). */
+export function readPidDirUid(paths: HostPaths, pid: number): number {
+  return statPath(join(paths.proc, String(pid))).uid;
+}

@@ -1,0 +1,129 @@
+/**
+ * A frame: what one sampler event means for a view — one row per cgroup with its raw counters, its rates over
+ * the interval, its limits as percentages and the throttle attribution, plus the tree relations. Pure; views
+ * (batch tables, NDJSON, the TUI) render frames and never read files.
+ */
+import { identifyCgroupPath } from '../model/identity.js';
+import { NO_RATES, intervalSeconds, percentOf, quotaCpus, snapshotRates, type CgroupRates, type TopCounters, type TopSnapshot } from '../model/rates.js';
+import { attributeThrottling, parentPath, type ThrottleInput } from '../model/throttle.js';
+
+export interface TopRow {
+  readonly path: string;
+  /** last path component (`/` for the root) */
+  readonly name: string;
+  /** depth below the view's root (0 = the root of the view) */
+  readonly depth: number;
+  /** path of the parent row in this frame, when it is in view */
+  readonly parent?: string;
+  readonly counters: TopCounters;
+  readonly rates: CgroupRates;
+  /** CPUs granted by the quota (quota/period), null when none */
+  readonly cpu_limit_cpus: number | null;
+  /** CPU% relative to the quota (100 = the quota is used up) */
+  readonly cpu_quota_percent: number | null;
+  /** memory current / memory.max (limit_in_bytes) × 100 */
+  readonly memory_percent: number | null;
+  /** the cgroup whose CPU limit bound this one over the interval (itself or an ancestor), or null */
+  readonly throttled_by: string | null;
+  /** container/unit label from the path (`docker:1f1d6e2d4940`, `ssh.service`), or undefined */
+  readonly container?: string;
+}
+
+export interface TopFrame {
+  /** ISO wall-clock time of the newer sample */
+  readonly timestamp: string;
+  /** seconds between the two samples (monotonic clock); null on the first sample */
+  readonly interval_s: number | null;
+  readonly layout?: string;
+  /** rows in path order (a parent before its children) */
+  readonly rows: readonly TopRow[];
+  /** path → row */
+  readonly byPath: ReadonlyMap<string, TopRow>;
+  /** path → child paths, in path order */
+  readonly children: ReadonlyMap<string, readonly string[]>;
+  /** the view's root path(s): rows whose parent is not in view */
+  readonly roots: readonly string[];
+}
+
+/** Depth of `path` below `root` (both normalised cgroup paths). */
+export function depthBelow(root: string, path: string): number {
+  const strip = (p: string) => (p === '/' ? 0 : p.split('/').length - 1);
+  return strip(path) - strip(root);
+}
+
+function baseName(path: string): string {
+  if (path === '/') return '/';
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * Build the frame for `next` (with rates against `prev`). `root` is the cgroup the view starts at; cgroups of
+ * the snapshot outside it (the ancestors collected for throttle attribution) take part in the attribution but
+ * get no rows.
+ */
+export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, root = '/'): TopFrame {
+  const dt = intervalSeconds(prev, next);
+  const rates = snapshotRates(prev, next);
+  const inputs = new Map<string, ThrottleInput>();
+  for (const c of next.cgroups) {
+    const r = rates.get(c.path) ?? NO_RATES;
+    inputs.set(c.path, {
+      path: c.path,
+      cpu_quota_usec: c.cpu_quota_usec,
+      cpu_period_usec: c.cpu_period_usec,
+      d_usage_usec: r.delta.usage_usec,
+      d_nr_throttled: r.delta.nr_throttled,
+      d_local_throttled_usec: r.delta.local_throttled_usec,
+    });
+  }
+  const by = attributeThrottling(inputs, dt);
+  const inView = (p: string) => root === '/' || p === root || p.startsWith(root + '/');
+  const sorted = next.cgroups.filter((c) => inView(c.path)).sort((a, b) => comparePaths(a.path, b.path));
+  const byPath = new Map<string, TopRow>();
+  const children = new Map<string, string[]>();
+  const roots: string[] = [];
+  const rows: TopRow[] = [];
+  for (const c of sorted) {
+    const r = rates.get(c.path) ?? NO_RATES;
+    const cpus = quotaCpus(c.cpu_quota_usec, c.cpu_period_usec);
+    let parent = parentPath(c.path);
+    while (parent !== undefined && !byPath.has(parent) && inView(parent)) parent = parentPath(parent);
+    if (parent !== undefined && !byPath.has(parent)) parent = undefined;
+    const row: TopRow = {
+      path: c.path,
+      name: baseName(c.path),
+      depth: depthBelow(root, c.path),
+      parent,
+      counters: c,
+      rates: r,
+      cpu_limit_cpus: cpus,
+      cpu_quota_percent: cpus !== null && r.cpu_percent !== null ? r.cpu_percent / cpus : null,
+      memory_percent: percentOf(c.memory_bytes, c.memory_max_bytes),
+      throttled_by: by.get(c.path) ?? null,
+      container: identifyCgroupPath(c.path)?.label,
+    };
+    rows.push(row);
+    byPath.set(c.path, row);
+    if (parent === undefined) roots.push(c.path);
+    else {
+      let list = children.get(parent);
+      if (!list) children.set(parent, (list = []));
+      list.push(c.path);
+    }
+  }
+  return { timestamp: next.timestamp, interval_s: dt, layout: next.layout, rows, byPath, children, roots };
+}
+
+/** Order cgroup paths so that a parent comes right before its subtree (component-wise comparison). */
+export function comparePaths(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === '/') return -1;
+  if (b === '/') return 1;
+  const pa = a.split('/');
+  const pb = b.split('/');
+  const n = Math.min(pa.length, pb.length);
+  for (let i = 0; i < n; i++) {
+    if (pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}

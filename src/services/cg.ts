@@ -1,0 +1,370 @@
+/**
+ * `nsx cg` services: each takes an options object and returns plain serialisable data in the documented
+ * JSON shape (docs/cg.md). Views (src/fields/cg.ts, src/cli/commands/cg.ts) only format it.
+ *
+ *   cgSummary({ paths })                                      → CgSummary   (`nsx cg`)
+ *   cgTree({ paths, path?, depth?, all?, kernel?, controller? }) → CgTreeResult (`nsx cg tree`)
+ *   cgShow({ paths, target })                                  → CgShowResult (`nsx cg show PATH|pid:PID`)
+ *   cgPs({ paths, pid })                                       → CgPsResult   (`nsx cg ps PID`)
+ */
+import type { HostPaths } from '../host/paths.js';
+import { Tolerance, type Incompleteness } from '../host/tolerance.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import {
+  hierarchyForController, normalizeCgroupPath, type CgroupLayout, type CgroupNode, type CgroupStats, type CgroupView,
+  type Hierarchy, type StatGroup, type Limit,
+} from '../model/cgroup.js';
+import { identifyCgroupPath } from '../model/identity.js';
+import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
+import { walkCgroupTree, countCgroups } from '../readers/cgroupfs/tree.js';
+import { readCgroupStats } from '../readers/cgroupfs/stats.js';
+import { readMembers, readProcessCgroups, readThreadCount, type ProcessCgroup } from '../readers/cgroupfs/members.js';
+
+/* ------------------------------------------------------------------ nsx cg */
+
+export interface CgHierarchyRow {
+  readonly id: number;
+  readonly version: 1 | 2;
+  readonly controllers: string[];
+  /** `name=` of a named v1 hierarchy */
+  readonly name: string | null;
+  /** first mount point (host path); null for hierarchy 0 when cgroup2 is not mounted */
+  readonly mount: string | null;
+  readonly mounts: string[];
+  /** number of cgroups (directories); null when not mounted */
+  readonly num_cgroups: number | null;
+}
+
+export interface CgSummary {
+  readonly layout: CgroupLayout['kind'];
+  readonly hierarchies: CgHierarchyRow[];
+  /** enabled controllers on no v1 hierarchy (hierarchy 0 of /proc/cgroups): available to cgroup2 */
+  readonly unattached: string[];
+  /** /proc/cgroups as is */
+  readonly controllers: { name: string; hierarchy: number; num_cgroups: number; enabled: boolean }[];
+  readonly incomplete?: Incompleteness;
+}
+
+export function cgSummary(opts: { paths: HostPaths }): CgSummary {
+  const layout = readCgroupLayout(opts.paths);
+  const tol = new Tolerance();
+  const hierarchies: CgHierarchyRow[] = layout.hierarchies.map((h) => ({
+    id: h.id,
+    version: h.version,
+    controllers: h.controllers,
+    name: h.name ?? null,
+    mount: h.mounts[0],
+    mounts: h.mounts,
+    num_cgroups: h.numCgroups ?? countCgroups(opts.paths, h, tol),
+  }));
+  // v1 hierarchies that /proc/cgroups knows but that are not mounted (in this mount namespace)
+  const unmounted = new Map<number, { controllers: string[]; n: number }>();
+  for (const c of layout.controllers) {
+    if (c.hierarchy === 0 || layout.hierarchies.some((h) => h.id === c.hierarchy)) continue;
+    const u = unmounted.get(c.hierarchy) ?? { controllers: [], n: c.numCgroups };
+    u.controllers.push(c.name);
+    unmounted.set(c.hierarchy, u);
+  }
+  for (const [id, u] of [...unmounted].sort((a, b) => a[0] - b[0])) {
+    hierarchies.push({ id, version: 1, controllers: u.controllers, name: null, mount: null, mounts: [], num_cgroups: u.n });
+  }
+  if (layout.unattached.length && !layout.hierarchies.some((h) => h.version === 2)) {
+    hierarchies.push({ id: 0, version: 2, controllers: layout.unattached, name: null, mount: null, mounts: [], num_cgroups: null });
+  }
+  return {
+    layout: layout.kind,
+    hierarchies,
+    unattached: layout.unattached,
+    controllers: layout.controllers.map((c) => ({ name: c.name, hierarchy: c.hierarchy, num_cgroups: c.numCgroups, enabled: c.enabled })),
+    ...(tol.incomplete ? { incomplete: tol.toJSON() } : {}),
+  };
+}
+
+/* ------------------------------------------------------------------ nsx cg tree */
+
+export interface CgProcess {
+  readonly pid: number;
+  /** command line (raw; escaped by the view), `[comm]` for kernel threads */
+  readonly command: string;
+}
+
+export interface CgTreeNode {
+  readonly path: string;
+  readonly name: string;
+  /** container/unit label from the path (`docker:1f1d6e2d4940`, `ssh.service`), or null */
+  readonly container: string | null;
+  readonly processes: CgProcess[];
+  readonly children: CgTreeNode[];
+}
+
+export interface CgTreeResult {
+  readonly layout: CgroupLayout['kind'];
+  /** which tree: `v2`, `merged`, or the v1 hierarchy (`name=systemd`, `cpu,cpuacct`) */
+  readonly hierarchy: string;
+  readonly mount: string | null;
+  readonly tree: CgTreeNode;
+  readonly incomplete?: Incompleteness;
+}
+
+export interface CgTreeOptions {
+  readonly paths: HostPaths;
+  readonly path?: string;
+  readonly depth?: number;
+  /** show cgroups with no processes (in their whole subtree) */
+  readonly all?: boolean;
+  /** include kernel threads */
+  readonly kernel?: boolean;
+  /** a controller name or `name=x` / named hierarchy name picking the tree */
+  readonly controller?: string;
+}
+
+/** The tree to show: `--controller` if given, else v2 on unified, else name=systemd, else merged. */
+export function pickView(layout: CgroupLayout, controller?: string): { view: CgroupView; label: string; h?: Hierarchy } {
+  if (controller !== undefined) {
+    const c = controller.replace(/^name=/, '');
+    const named = layout.hierarchies.find((h) => h.name === c);
+    if (named) return { view: { kind: 'v1', key: named.key }, label: named.key, h: named };
+    if (c === 'merged') return { view: { kind: 'merged' }, label: 'merged' };
+    if (c === 'unified' || c === 'v2') {
+      const v2 = layout.hierarchies.find((h) => h.version === 2);
+      if (v2) return { view: { kind: 'v2' }, label: 'v2', h: v2 };
+    }
+    const h = layout.hierarchies.find((x) => x.controllers.includes(c));
+    if (!h) throw new NotFoundError(`${controller}: no mounted hierarchy has this controller`);
+    return h.version === 2 ? { view: { kind: 'v2' }, label: 'v2', h } : { view: { kind: 'v1', key: h.key }, label: h.key, h };
+  }
+  if (layout.kind === 'unified') {
+    const v2 = layout.hierarchies.find((h) => h.version === 2);
+    return { view: { kind: 'v2' }, label: 'v2', h: v2 };
+  }
+  const sd = layout.hierarchies.find((h) => h.name === 'systemd');
+  if (sd) return { view: { kind: 'v1', key: sd.key }, label: sd.key, h: sd };
+  return { view: { kind: 'merged' }, label: 'merged' };
+}
+
+function containerLabel(path: string): string | null {
+  const id = identifyCgroupPath(path);
+  if (!id || id.cgroup !== path) return null;
+  return id.label === path.slice(path.lastIndexOf('/') + 1) ? null : id.label;
+}
+
+export function cgTree(opts: CgTreeOptions): CgTreeResult {
+  const layout = readCgroupLayout(opts.paths);
+  const { view, label, h } = pickView(layout, opts.controller);
+  const tol = new Tolerance();
+  const root = opts.path === undefined ? undefined : normalizeCgroupPath(opts.path);
+  const walked = walkCgroupTree(opts.paths, layout, { view, root, depth: opts.depth, members: true, tolerance: tol });
+  const pids = new Set<number>();
+  const collect = (n: CgroupNode) => {
+    for (const p of n.pids ?? []) pids.add(p);
+    n.children.forEach(collect);
+  };
+  collect(walked);
+  const members = new Map(readMembers(opts.paths, [...pids].sort((a, b) => a - b), tol).map((m) => [m.pid, m]));
+  const build = (n: CgroupNode, isRoot: boolean): CgTreeNode | undefined => {
+    const processes: CgProcess[] = [];
+    for (const pid of n.pids ?? []) {
+      const m = members.get(pid);
+      if (!m || (m.kernelThread && !opts.kernel)) continue;
+      processes.push({ pid, command: m.command });
+    }
+    const children = n.children.map((c) => build(c, false)).filter((c): c is CgTreeNode => c !== undefined);
+    if (!isRoot && !opts.all && processes.length === 0 && children.length === 0) return undefined;
+    return { path: n.path, name: n.name, container: containerLabel(n.path), processes, children };
+  };
+  return {
+    layout: layout.kind,
+    hierarchy: label,
+    mount: h?.mounts[0] ?? null,
+    tree: build(walked, true)!,
+    ...(tol.incomplete ? { incomplete: tol.toJSON() } : {}),
+  };
+}
+
+/* ------------------------------------------------------------------ nsx cg show */
+
+/** Every key of every group, so the JSON shape is stable: absent → null. */
+export const SHOW_KEYS = {
+  cpu: ['usage_usec', 'user_usec', 'system_usec', 'nr_periods', 'nr_throttled', 'throttled_usec', 'nr_bursts', 'burst_usec', 'max_usec', 'period_usec', 'max_burst_usec', 'weight', 'shares'],
+  memory: ['current_bytes', 'peak_bytes', 'max_bytes', 'high_bytes', 'low_bytes', 'min_bytes', 'soft_limit_bytes', 'swap_current_bytes', 'swap_max_bytes', 'failcnt', 'working_set_bytes', 'stat', 'events'],
+  io: ['rbytes', 'wbytes', 'rios', 'wios', 'devices', 'max'],
+  pids: ['current', 'max', 'events_max'],
+  psi: ['cpu', 'memory', 'io'],
+  cpuset: ['cpus', 'cpus_effective', 'mems', 'mems_effective'],
+} as const satisfies Record<StatGroup, readonly string[]>;
+
+export type ShowGroup = Record<string, number | string | Limit | object | null> & { readonly path: string; readonly version: 1 | 2 };
+
+export interface CgShowHierarchy {
+  readonly id: number;
+  readonly version: 1 | 2;
+  readonly controllers: string[];
+  readonly name: string | null;
+  readonly path: string;
+  readonly mount: string;
+}
+
+export interface CgShowResult {
+  readonly path: string;
+  readonly layout: CgroupLayout['kind'];
+  readonly container: string | null;
+  /** the hierarchies that have this cgroup */
+  readonly hierarchies: CgShowHierarchy[];
+  readonly processes: CgProcess[];
+  readonly nr_threads: number | null;
+  readonly cpu: ShowGroup | null;
+  readonly memory: ShowGroup | null;
+  readonly io: ShowGroup | null;
+  readonly pids: ShowGroup | null;
+  readonly psi: ShowGroup | null;
+  readonly cpuset: ShowGroup | null;
+  /** files that exist but did not parse, with their paths */
+  readonly errors: string[];
+  readonly incomplete?: Incompleteness;
+}
+
+/** The controller whose hierarchy carries each group. */
+const GROUP_CONTROLLER: Record<StatGroup, string> = { cpu: 'cpu', memory: 'memory', io: 'blkio', pids: 'pids', psi: '', cpuset: 'cpuset' };
+
+function groupHierarchy(layout: CgroupLayout, g: StatGroup): Hierarchy | undefined {
+  if (g === 'psi') return layout.hierarchies.find((h) => h.version === 2);
+  if (g === 'io') {
+    const v1 = layout.hierarchies.find((h) => h.version === 1 && h.controllers.includes('blkio'));
+    return v1 ?? layout.hierarchies.find((h) => h.version === 2);
+  }
+  return hierarchyForController(layout, GROUP_CONTROLLER[g]);
+}
+
+function showGroup(stats: CgroupStats | undefined, g: StatGroup, path: string, version: 1 | 2): ShowGroup | null {
+  const v = stats?.[g] as Record<string, unknown> | undefined;
+  if (!v) return null;
+  const out: Record<string, unknown> = { path, version };
+  for (const k of SHOW_KEYS[g]) out[k] = v[k] ?? null;
+  return out as ShowGroup;
+}
+
+export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult {
+  const layout = readCgroupLayout(opts.paths);
+  const tol = new Tolerance();
+  // path per hierarchy key
+  const pathOf = new Map<string, string>();
+  let mainPath: string;
+  const m = /^pid:(\d+)$/.exec(opts.target);
+  if (m) {
+    const where = readProcessCgroups(opts.paths, layout, Number(m[1]));
+    for (const w of where) if (w.key !== undefined) pathOf.set(w.key, w.path);
+    const v2 = where.find((w) => w.version === 2);
+    const cpu = where.find((w) => w.controllers.includes('cpu'));
+    mainPath = (layout.kind === 'unified' ? v2 : (cpu ?? where.find((w) => w.version === 1)))?.path ?? '/';
+  } else if (opts.target.startsWith('/') || !opts.target.includes(':')) {
+    mainPath = normalizeCgroupPath(opts.target);
+    for (const h of layout.hierarchies) pathOf.set(h.key, mainPath);
+  } else {
+    throw new UsageError(`cg show: expected a cgroup path or pid:PID, got '${opts.target}'`);
+  }
+  // hierarchies that have the cgroup
+  const hierarchies: CgShowHierarchy[] = [];
+  const present: { h: Hierarchy; path: string; dir: string }[] = [];
+  const dirs = new Map<string, string>();
+  for (const h of layout.hierarchies) {
+    const p = pathOf.get(h.key);
+    if (p === undefined) continue;
+    let dir: string;
+    try {
+      dir = cgroupDir(opts.paths, h, p);
+    } catch {
+      continue; // path outside our cgroup namespace
+    }
+    const stats = readCgroupStatsOrUndefined(opts.paths, { ...layout, hierarchies: [h] }, p, [], tol);
+    if (!stats) continue;
+    dirs.set(h.key, dir);
+    present.push({ h, path: p, dir });
+    hierarchies.push({ id: h.id, version: h.version, controllers: h.controllers, name: h.name ?? null, path: p, mount: h.mounts[0] });
+  }
+  if (hierarchies.length === 0) throw new NotFoundError(`${opts.target}: no such cgroup`, opts.target);
+  // stats per group, each from its own hierarchy and path
+  const groups: Partial<Record<StatGroup, ShowGroup | null>> = {};
+  const errors: string[] = [];
+  for (const g of Object.keys(SHOW_KEYS) as StatGroup[]) {
+    const h = groupHierarchy(layout, g);
+    const p = h && dirs.has(h.key) ? pathOf.get(h.key) : undefined;
+    if (!h || p === undefined) {
+      groups[g] = null;
+      continue;
+    }
+    const sub: CgroupLayout = { ...layout, hierarchies: layout.hierarchies.filter((x) => x === h || (g === 'cpu' && x.controllers.includes('cpuacct') && pathOf.get(x.key) !== undefined && dirs.has(x.key))) };
+    const stats = readCgroupStatsOrUndefined(opts.paths, sub, p, [g], tol);
+    errors.push(...(stats?.errors ?? []));
+    groups[g] = showGroup(stats, g, p, h.version);
+  }
+  // members: union of cgroup.procs over the hierarchies that have it
+  const walkedPids = new Set<number>();
+  let nrThreads: number | null = null;
+  for (const { h, path, dir } of present.filter((x) => x.path === mainPath)) {
+    const node = walkCgroupTree(opts.paths, { ...layout, hierarchies: [h] }, { view: { kind: 'merged' }, root: path, depth: 0, members: true, tolerance: tol });
+    for (const p of node.pids ?? []) walkedPids.add(p);
+    if (nrThreads === null) nrThreads = readThreadCount(dir, h.version) ?? null;
+  }
+  const processes = readMembers(opts.paths, [...walkedPids].sort((a, b) => a - b), tol).map((x) => ({ pid: x.pid, command: x.command }));
+  return {
+    path: mainPath,
+    layout: layout.kind,
+    container: identifyCgroupPath(mainPath)?.label ?? null,
+    hierarchies,
+    processes,
+    nr_threads: nrThreads,
+    cpu: groups.cpu ?? null,
+    memory: groups.memory ?? null,
+    io: groups.io ?? null,
+    pids: groups.pids ?? null,
+    psi: groups.psi ?? null,
+    cpuset: groups.cpuset ?? null,
+    errors,
+    ...(tol.incomplete ? { incomplete: tol.toJSON() } : {}),
+  };
+}
+
+function readCgroupStatsOrUndefined(paths: HostPaths, layout: CgroupLayout, p: string, groups: StatGroup[], tol: Tolerance): CgroupStats | undefined {
+  try {
+    return readCgroupStats(paths, layout, p, { groups, tolerance: tol });
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+}
+
+/* ------------------------------------------------------------------ nsx cg ps */
+
+export interface CgPsRow {
+  readonly hierarchy_id: number;
+  readonly version: 1 | 2;
+  readonly controllers: string[];
+  readonly name: string | null;
+  readonly path: string;
+  readonly mount: string | null;
+  readonly container: string | null;
+}
+
+export interface CgPsResult {
+  readonly pid: number;
+  readonly layout: CgroupLayout['kind'];
+  readonly cgroups: CgPsRow[];
+}
+
+export function cgPs(opts: { paths: HostPaths; pid: number }): CgPsResult {
+  const layout = readCgroupLayout(opts.paths);
+  const where: ProcessCgroup[] = readProcessCgroups(opts.paths, layout, opts.pid);
+  return {
+    pid: opts.pid,
+    layout: layout.kind,
+    cgroups: where.map((w) => ({
+      hierarchy_id: w.hierarchyId,
+      version: w.version,
+      controllers: w.controllers,
+      name: w.name ?? null,
+      path: w.path,
+      mount: w.mount ?? null,
+      container: identifyCgroupPath(w.path)?.label ?? null,
+    })),
+  };
+}

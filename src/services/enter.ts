@@ -1,0 +1,55 @@
+/**
+ * The `nsx enter` service: prepare (resolve, pin, open, plan), then print the plan (--dry-run), or hand it
+ * to the helper. `enter` replaces the process on success (CLI); `enterAndWait` runs the helper as a child
+ * and resolves with the program's exit status (dashboard).
+ */
+import type { Writable } from 'node:stream';
+import type { HostPaths } from '../host/paths.js';
+import type { EnterOptions } from '../enter/plan.js';
+import { describePlan } from '../enter/plan.js';
+import { prepareEnter, type PreparedEnter } from '../enter/prepare.js';
+
+export interface EnterServiceOptions extends EnterOptions {
+  readonly paths: HostPaths;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+async function prepared(o: EnterServiceOptions): Promise<PreparedEnter> {
+  const p = await prepareEnter(o, o.paths);
+  if (o.verbose) {
+    for (const l of describePlan(p.plan)) o.stderr.write(`nsx enter: ${l}\n`);
+  }
+  return p;
+}
+
+/** Run `nsx enter`: resolves with an exit status (0 after --dry-run); on the exec path it does not return. */
+export async function enter(o: EnterServiceOptions): Promise<number> {
+  const p = await prepared(o);
+  if (o.dryRun) {
+    p.close();
+    if (o.json) {
+      const { formatJson } = await import('../output/json.js');
+      o.stdout.write(formatJson(p.plan) + '\n');
+    } else {
+      const { escapeControl } = await import('../output/escape.js');
+      for (const l of describePlan(p.plan)) o.stdout.write(escapeControl(l) + '\n');
+    }
+    return 0;
+  }
+  const { execEnter, requireHelper } = await import('../enter/run.js');
+  try {
+    await requireHelper();
+  } catch (e) {
+    p.close();
+    throw e;
+  }
+  return execEnter(p);
+}
+
+/** Enter as a child process (stdio inherited) and resolve with the program's exit status (128+N for a signal). */
+export async function enterAndWait(o: EnterServiceOptions): Promise<number> {
+  const p = await prepared(o);
+  const { spawnEnter } = await import('../enter/run.js');
+  return spawnEnter(p);
+}

@@ -1,0 +1,165 @@
+/**
+ * The `nsx ls` service: walk the processes of a host, group their namespaces, add the ones held only by nsfs
+ * bind mounts, relate them when asked, and return rows plus what was read about the processes shown.
+ *
+ * Reads only what the selected columns need: the namespace links always (readlink, no FFI); `stat` for the
+ * parent PIDs only with the process tree (all processes) or the PPID column (shown processes); the owner UID,
+ * command line and cgroup only for the processes shown (one per namespace); koffi only for PNS/ONS, NETNSID,
+ * owner/parent trees and the owner of namespaces held only by a mount.
+ */
+import { join } from 'node:path';
+import type { HostPaths } from '../host/paths.js';
+import { readText } from '../host/read.js';
+import { Tolerance, type Incompleteness } from '../host/tolerance.js';
+import { NotFoundError, ParseError } from '../errors.js';
+import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
+import { parseProcCgroup, type ProcCgroupEntry } from '../parse/proc-cgroup.js';
+import { identifyCgroupPaths } from '../model/identity.js';
+import {
+  groupNamespaces,
+  withNsfsMounts,
+  namespaceRows,
+  processRows,
+  type NamespaceRecord,
+  type TreeKind,
+} from '../model/namespace.js';
+import type { ProcessRecord } from '../model/process.js';
+import { readPids, pidExists, readPidDirUid } from '../readers/procfs/pids.js';
+import { readNsLinks } from '../readers/procfs/ns.js';
+import { readStat } from '../readers/procfs/stat.js';
+import { readStatus } from '../readers/procfs/status.js';
+import { readCmdlineString } from '../readers/procfs/cmdline.js';
+import { readComm } from '../readers/procfs/comm.js';
+import { readNsfsMounts } from '../readers/nsfs/mounts.js';
+import { readNamespaceRelations } from '../readers/nsfs/relations.js';
+import { readUserNames } from '../readers/etc/passwd.js';
+import type { LsNeed, LsProcInfo, LsTreeRow } from '../fields/ls.js';
+
+export interface LsOptions {
+  readonly paths: HostPaths;
+  /** namespace types to list (lsns -t); empty or undefined = all 8 */
+  readonly types?: readonly NsType[];
+  /** only namespaces of this process (lsns -p) */
+  readonly task?: number;
+  /** list the processes of this namespace instead (lsns positional argument) */
+  readonly namespace?: number;
+  readonly tree: TreeKind;
+  /** arrange as the tree but return rows flat (no selected column draws the tree) */
+  readonly flat?: boolean;
+  /** only namespaces without processes (lsns -P) */
+  readonly persistent?: boolean;
+  /** what the selected columns need (see LS_FIELDS) */
+  readonly needs: ReadonlySet<LsNeed>;
+}
+
+export interface LsResult {
+  /** 'namespaces': one row per namespace; 'processes': one row per process of `namespace` */
+  readonly mode: 'namespaces' | 'processes';
+  readonly namespaces: readonly NamespaceRecord[];
+  readonly rows: readonly LsTreeRow[];
+  /** what was read about the processes shown */
+  readonly procs: ReadonlyMap<number, LsProcInfo>;
+  readonly users: ReadonlyMap<number, string>;
+  /** true when permission errors hid processes or namespaces */
+  readonly incomplete: boolean;
+  readonly skipped: Incompleteness;
+}
+
+/** The cgroup path nsx shows for a process: name=systemd (v1/hybrid), else the cgroup2 line, else the first. */
+export function pickCgroupPath(entries: readonly ProcCgroupEntry[]): string | undefined {
+  const sd = entries.find((e) => e.name === 'systemd');
+  const v2 = entries.find((e) => e.hierarchyId === 0);
+  return (sd ?? v2 ?? entries[0])?.path;
+}
+
+function collectPids(rows: readonly LsTreeRow[], out: Set<number>): Set<number> {
+  for (const r of rows) {
+    if (r.pid !== undefined) out.add(r.pid);
+    collectPids(r.children, out);
+  }
+  return out;
+}
+
+export async function listNamespaces(o: LsOptions): Promise<LsResult> {
+  const { paths, needs } = o;
+  const tol = new Tolerance();
+  const types: readonly NsType[] = o.types && o.types.length ? o.types : NS_TYPES;
+  const mode = o.namespace !== undefined ? 'processes' : 'namespaces';
+  const tree = o.tree;
+  // the process tree needs every PPID, unless no column draws it (then only the per-namespace order is kept)
+  const allPpids = tree === 'process' && (!o.flat || o.namespace !== undefined);
+
+  if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`ls: process ${o.task} not found`, join(paths.proc, String(o.task)));
+
+  // 1. the walk: namespace links of every process (and the PPID when the process tree needs it)
+  const procs: ProcessRecord[] = [];
+  const ppid = new Map<number, number>();
+  for (const pid of readPids(paths)) {
+    try {
+      const ns = readNsLinks(paths, pid, types);
+      if (allPpids) {
+        const st = readStat(paths, pid);
+        if (st.ppid !== undefined) ppid.set(pid, st.ppid);
+      }
+      procs.push({ pid, ns });
+    } catch (e) {
+      if (e instanceof ParseError) continue; // a stat that does not parse: skip the process as lsns does
+      tol.absorb(e, join(paths.proc, String(pid)));
+    }
+  }
+
+  // 2. namespaces, plus those held only by nsfs bind mounts
+  let nss = groupNamespaces(procs, types);
+  try {
+    nss = withNsfsMounts(nss, readNsfsMounts(paths), types);
+  } catch (e) {
+    tol.absorb(e, join(paths.proc, 'self', 'mountinfo'));
+  }
+
+  let target: NamespaceRecord | undefined;
+  if (o.namespace !== undefined) {
+    target = nss.find((ns) => ns.inode === o.namespace);
+    if (!target) throw new NotFoundError(`ls: not found namespace: ${o.namespace}`);
+  }
+
+  // 3. relations, NETNSID, owners (FFI on the live host, the recorded file on a fake one)
+  const wantRel = needs.has('relations') || tree === 'owner' || tree === 'parent';
+  const wantNetnsid = needs.has('netnsid');
+  const wantOwnerUid = needs.has('uid') && nss.some((ns) => ns.pids.length === 0);
+  if (wantRel || wantNetnsid || wantOwnerUid) {
+    await readNamespaceRelations(paths, target ? [target] : nss, { relations: wantRel, netnsid: wantNetnsid, ownerUid: wantOwnerUid }, tol);
+  }
+
+  // 4. rows
+  const rows: LsTreeRow[] = target
+    ? processRows(target, { tree, ppid, flat: o.flat })
+    : namespaceRows(nss, { tree, task: o.task, persistent: o.persistent, ppid, flat: o.flat });
+
+  // 5. details of the processes shown
+  const info = new Map<number, LsProcInfo>();
+  const live = paths.live;
+  for (const pid of collectPids(rows, new Set())) {
+    const d: { ppid?: number; uid?: number; command?: string; cgroup?: string; container?: string } = {};
+    const base = join(paths.proc, String(pid));
+    try {
+      if (needs.has('ppid')) d.ppid = ppid.get(pid) ?? readStat(paths, pid).ppid;
+      // lsns takes the owner of /proc/PID (the effective UID); a fake host's files are not owned by it
+      if (needs.has('uid')) d.uid = live ? readPidDirUid(paths, pid) : readStatus(paths, pid).uid?.effective;
+      if (needs.has('command')) d.command = readCmdlineString(paths, pid) ?? readComm(paths, pid);
+      if (needs.has('cgroup')) {
+        const p = join(base, 'cgroup');
+        const entries = parseProcCgroup(readText(p), p);
+        d.cgroup = pickCgroupPath(entries);
+        const sd = entries.filter((e) => e.name === 'systemd').map((e) => e.path);
+        const rest = entries.filter((e) => e.name !== 'systemd').map((e) => e.path);
+        d.container = identifyCgroupPaths([...sd, ...rest])?.label;
+      }
+    } catch (e) {
+      if (!(e instanceof ParseError)) tol.absorb(e, base);
+    }
+    info.set(pid, d);
+  }
+
+  const users = needs.has('uid') ? readUserNames(paths) : new Map<number, string>();
+  return { mode, namespaces: nss, rows, procs: info, users, incomplete: tol.incomplete, skipped: tol.toJSON() };
+}

@@ -1,0 +1,121 @@
+/**
+ * `nsx top` as a service: sample the cgroups in view every interval and render each frame as a plain table
+ * (batch), one NDJSON object per sample (`--json`), or hand the sampler to the Ink TUI (loaded lazily).
+ * On a static fixture host (`--root`) there is one sample, and rates are absent.
+ */
+import type { Writable } from 'node:stream';
+import type { HostPaths } from '../host/paths.js';
+import { UsageError } from '../errors.js';
+import { formatCell, jsonCell, selectFields } from '../fields/registry.js';
+import { TOP_DEFAULT_COLUMNS, TOP_FIELDS, TOP_JSON_FIELDS, rowComparator, type TopField, type TopFieldCtx, type TopOrder } from '../fields/top.js';
+import { renderTable } from '../output/table.js';
+import { formatNdjson } from '../output/json.js';
+import type { TopSnapshot } from '../model/rates.js';
+import { buildFrame, type TopFrame } from '../sampler/frame.js';
+import { Sampler, type Scheduler } from '../sampler/sampler.js';
+import { groupsForFields } from '../sampler/counters.js';
+import { makeCollector } from '../sampler/collect.js';
+import { normalizeCgroupPath } from '../model/cgroup.js';
+
+export interface TopOptions {
+  readonly paths: HostPaths;
+  /** cgroup to start from (default `/`) */
+  readonly root?: string;
+  readonly intervalMs: number;
+  /** number of samples (undefined = until interrupted; forced to 1 on a static --root host) */
+  readonly iterations?: number;
+  readonly mode: 'batch' | 'json' | 'tui';
+  readonly order: TopOrder;
+  readonly reverse?: boolean;
+  /** levels below the root to show */
+  readonly depth?: number;
+  /** exact numbers instead of human units */
+  readonly raw?: boolean;
+  /** `-o` column list (LIST or +LIST) */
+  readonly output?: string;
+  readonly noHeadings?: boolean;
+  readonly stdout: Writable;
+  readonly stderr?: Writable;
+  /** terminal width (batch tables on a terminal truncate the path column) */
+  readonly termWidth?: number;
+  readonly color?: boolean;
+  /** tests: frozen clocks and a fake scheduler */
+  readonly clock?: () => number;
+  readonly now?: () => Date;
+  readonly scheduler?: Scheduler;
+  /** called for each warning line (vanished/denied objects) */
+  readonly warn?: (m: string) => void;
+}
+
+/** Rows of a frame in output order: sorted by the order key (path order keeps the tree order). */
+export function orderedRows(frame: TopFrame, order: TopOrder, reverse = false) {
+  if (order === 'path' && !reverse) return [...frame.rows];
+  return [...frame.rows].sort(rowComparator(order, reverse));
+}
+
+/** One NDJSON object for a frame: `{timestamp, interval_s, layout, cgroups: [...]}`. */
+export function frameJson(frame: TopFrame, order: TopOrder, reverse = false, ctx: TopFieldCtx = {}): Record<string, unknown> {
+  const cgroups = orderedRows(frame, order, reverse).map((r) => {
+    const o: Record<string, unknown> = {};
+    for (const f of TOP_JSON_FIELDS) o[f.json ?? f.id.toLowerCase()] = jsonCell(f, r, ctx);
+    return o;
+  });
+  return { timestamp: frame.timestamp, interval_s: frame.interval_s, layout: frame.layout ?? null, cgroups };
+}
+
+/** A frame as a plain text table. */
+export function frameTable(frame: TopFrame, fields: readonly TopField[], o: { order: TopOrder; reverse?: boolean; raw?: boolean; noHeadings?: boolean; termWidth?: number }): string {
+  const ctx: TopFieldCtx = { raw: o.raw };
+  const cols = fields.map((f) => ({ header: f.header ?? f.id, align: f.align, trunc: f.trunc, width: f.width }));
+  const rows = orderedRows(frame, o.order, o.reverse).map((r) => ({ cells: fields.map((f) => formatCell(f, r, ctx)) }));
+  return renderTable(cols, rows, { raw: o.raw, noHeadings: o.noHeadings, termWidth: o.termWidth });
+}
+
+/** Run `nsx top`. Resolves to the exit code. */
+export async function runTop(o: TopOptions): Promise<number> {
+  const fields = selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, o.output, { prog: 'nsx top' });
+  if (o.depth !== undefined && o.depth < 0) throw new UsageError('nsx top: --depth must be ≥ 0');
+  const root = normalizeCgroupPath(o.root ?? '/');
+  const groups = o.mode === 'json' || o.mode === 'tui' ? undefined : groupsForFields(fields.map((f) => f.id));
+  const collect = makeCollector({ paths: o.paths, root, depth: o.depth, groups, clock: o.clock, now: o.now });
+  const iterations = o.paths.live ? o.iterations : 1;
+  const sampler = new Sampler<TopSnapshot>({ collect, intervalMs: o.intervalMs, scheduler: o.scheduler });
+  if (o.mode === 'tui') {
+    const { runTopTui } = await import('../tui/top/run.js');
+    return runTopTui({ sampler, root, order: o.order, reverse: o.reverse, depth: o.depth, raw: o.raw, paths: o.paths, layout: collect.layout, iterations });
+  }
+  let first = true;
+  let warnedDenied = false;
+  return new Promise<number>((resolve, reject) => {
+    const off = sampler.subscribe(({ prev, next, seq }) => {
+      try {
+        const frame = buildFrame(prev, next, root);
+        if (o.mode === 'json') o.stdout.write(formatNdjson(frameJson(frame, o.order, o.reverse, { raw: o.raw })));
+        else {
+          o.stdout.write((first ? '' : '\n') + frameTable(frame, fields, { order: o.order, reverse: o.reverse, raw: o.raw, noHeadings: o.noHeadings, termWidth: o.termWidth }));
+        }
+        first = false;
+        const tol = collect.tolerance();
+        if (tol.incomplete && !warnedDenied && o.warn) {
+          warnedDenied = true;
+          o.warn(`top: permission denied on ${tol.denied.length} file(s) (e.g. ${tol.denied[0]}): values missing`);
+        }
+        if (iterations !== undefined && seq >= iterations) {
+          off();
+          sampler.stop();
+          resolve(0);
+        }
+      } catch (e) {
+        off();
+        sampler.stop();
+        reject(e);
+      }
+    });
+    sampler.onError((e) => {
+      off();
+      sampler.stop();
+      reject(e);
+    });
+    sampler.start();
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * `useSampler(sampler)`: the latest `{prev, next, dt_s}` event of a sampler (src/sampler/sampler.ts), re-rendering
+ * on each sample. Subscribes on mount and unsubscribes on unmount; it does not start or stop the sampler (its
+ * owner does). Reusable by any view that samples snapshots (top, dashboard).
+ */
+import { useEffect, useState } from 'react';
+import type { SampleEvent } from '../../sampler/sampler.js';
+
+/** What the hook needs of a sampler. */
+export interface Subscribable<S> {
+  subscribe(fn: (e: SampleEvent<S>) => void): () => void;
+}
+
+export function useSampler<S>(sampler: Subscribable<S>): SampleEvent<S> | undefined {
+  const [ev, setEv] = useState<SampleEvent<S> | undefined>(undefined);
+  useEffect(() => sampler.subscribe(setEv), [sampler]);
+  return ev;
+}

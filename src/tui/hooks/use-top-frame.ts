@@ -1,0 +1,41 @@
+/**
+ * `useTopFrame(sampler, root)`: the latest `nsx top` frame (rows with rates, limits and throttle attribution,
+ * src/sampler/frame.ts) and the last minute of CPU% and memory per cgroup for sparklines. Subscribes to the
+ * sampler; unsubscribes on unmount. Reused by the dashboard's Cgroups view.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { SampleEvent } from '../../sampler/sampler.js';
+import type { TopSnapshot } from '../../model/rates.js';
+import { buildFrame, type TopFrame } from '../../sampler/frame.js';
+import { SeriesStore, pointsPerMinute } from '../../sampler/series.js';
+import type { Subscribable } from './use-sampler.js';
+
+export interface TopFrameState {
+  readonly frame?: TopFrame;
+  /** CPU% per path over the last minute */
+  readonly cpu: SeriesStore;
+  /** memory bytes per path over the last minute */
+  readonly memory: SeriesStore;
+  /** sample number (1 = first) */
+  readonly seq: number;
+}
+
+export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly intervalMs: number }, root = '/'): TopFrameState {
+  const stores = useRef({ cpu: new SeriesStore(pointsPerMinute(sampler.intervalMs)), memory: new SeriesStore(pointsPerMinute(sampler.intervalMs)) });
+  const [state, setState] = useState<TopFrameState>({ ...stores.current, seq: 0 });
+  useEffect(
+    () =>
+      sampler.subscribe((e: SampleEvent<TopSnapshot>) => {
+        const frame = buildFrame(e.prev, e.next, root);
+        const { cpu, memory } = stores.current;
+        const n = pointsPerMinute(sampler.intervalMs);
+        cpu.resize(n);
+        memory.resize(n);
+        cpu.push(new Map(frame.rows.map((r) => [r.path, r.rates.cpu_percent] as const)));
+        memory.push(new Map(frame.rows.map((r) => [r.path, r.counters.memory_bytes ?? null] as const)));
+        setState({ frame, cpu, memory, seq: e.seq });
+      }),
+    [sampler, root],
+  );
+  return state;
+}

@@ -1,0 +1,132 @@
+/**
+ * `<TopApp>`: the `nsx top` TUI. Header with host facts, the collapsible cgroup tree with registry columns and
+ * sparklines (throttled rows in red with the limit that binds them), a detail pane for the selected cgroup,
+ * a help overlay, `/` filter, sort keys, `+`/`-` interval, space to pause, `q` to quit. State lives in hooks
+ * (sampler subscription, UI reducer); this component only lays out and maps keys to actions.
+ */
+import React, { useMemo, useReducer } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import type { TopSnapshot } from '../../model/rates.js';
+import { Header, type HostFacts } from '../components/Header.js';
+import { Table, type TableLine } from '../components/Table.js';
+import { HelpOverlay } from '../components/HelpOverlay.js';
+import { DetailPane, type DetailProcess } from '../components/DetailPane.js';
+import { useTopFrame } from '../hooks/use-top-frame.js';
+import { useSamplerControl, type Controllable } from '../hooks/use-sampler-control.js';
+import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { useAsyncValue } from '../hooks/use-async-value.js';
+import type { Subscribable } from '../hooks/use-sampler.js';
+import { TOP_KEYS, topReducer, visibleRows, type DisplayRow, type TopAction, type TopUiState } from './state.js';
+import { topColumns } from './columns.js';
+import type { TopOrder } from '../../fields/top.js';
+
+export interface TopAppProps {
+  /** the running sampler (started and stopped by the caller) */
+  readonly sampler: Subscribable<TopSnapshot> & Controllable;
+  /** the cgroup the view starts at */
+  readonly root: string;
+  readonly initial: TopUiState;
+  readonly raw?: boolean;
+  /** cgroup layout for the header */
+  readonly layout?: string;
+  /** host facts loader (systeminformation in production), refreshed every 5 s */
+  readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
+  /** the processes of a cgroup (the caller does the reading) */
+  readonly loadProcesses?: (path: string) => DetailProcess[];
+  /** fixed terminal size (tests); default: the real terminal, following resizes */
+  readonly size?: { readonly columns: number; readonly rows: number };
+  readonly ascii?: boolean;
+  /** called when the user quits (q, Ctrl-C is handled by Ink) */
+  readonly onQuit?: () => void;
+}
+
+const ORDER_KEYS: Record<string, TopOrder> = { c: 'cpu', m: 'memory', i: 'io', t: 'tasks', T: 'throttle', p: 'pressure', n: 'path' };
+
+function fmtInterval(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(2).replace(/0+$/, '')}s`;
+}
+
+export function TopApp(props: TopAppProps): React.ReactElement {
+  const { exit } = useApp();
+  const size = useTerminalSize(props.size ?? {});
+  const [st, dispatch] = useReducer(topReducer, props.initial);
+  useSamplerControl(props.sampler, st);
+  const { frame, cpu, memory, seq } = useTopFrame(props.sampler, props.root);
+  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000);
+  const rows: DisplayRow[] = useMemo(() => (frame ? visibleRows(frame, st, props.ascii) : []), [frame, st.order, st.reverse, st.filter, st.collapsed, st.depth, props.ascii]);
+  const selectedKey = rows.some((r) => r.row.path === st.selected) ? st.selected : rows[0]?.row.path;
+  const selectedRow = selectedKey !== undefined ? frame?.byPath.get(selectedKey) : undefined;
+  const processes = useAsyncValue(st.detail && selectedKey !== undefined && props.loadProcesses ? () => props.loadProcesses!(selectedKey) : undefined, [st.detail, selectedKey, seq]);
+
+  const act = (a: TopAction) => dispatch(a);
+  useInput((input, key) => {
+    if (st.editingFilter) {
+      if (key.return) act({ type: 'filter-end' });
+      else if (key.escape) act({ type: 'filter-cancel' });
+      else if (key.backspace || key.delete) act({ type: 'filter-backspace' });
+      else if (input && !key.ctrl && !key.meta) act({ type: 'filter-input', text: input.replace(/[\x00-\x1f\x7f]/g, '') });
+      return;
+    }
+    const page = Math.max(1, size.rows - 6);
+    if (input === 'q') {
+      props.onQuit?.();
+      exit();
+    } else if (key.upArrow || input === 'k') act({ type: 'move', by: -1, rows });
+    else if (key.downArrow || input === 'j') act({ type: 'move', by: 1, rows });
+    else if (key.pageUp) act({ type: 'move', by: -page, rows });
+    else if (key.pageDown) act({ type: 'move', by: page, rows });
+    else if (key.home || input === 'g') act({ type: 'home', rows });
+    else if (key.end || input === 'G') act({ type: 'end', rows });
+    else if (key.leftArrow) act({ type: 'collapse', path: selectedKey });
+    else if (key.rightArrow) act({ type: 'expand', path: selectedKey });
+    else if (key.return) act({ type: 'toggle', path: selectedKey });
+    else if (input === 'C') act({ type: 'collapse-all', paths: rows.filter((r) => r.hasChildren).map((r) => r.row.path) });
+    else if (input === 'E') act({ type: 'expand-all' });
+    else if (/^[0-9]$/.test(input)) act({ type: 'depth', depth: input === '0' ? undefined : Number(input) });
+    else if (ORDER_KEYS[input]) act({ type: 'order', order: ORDER_KEYS[input] });
+    else if (input === 'r') act({ type: 'reverse' });
+    else if (input === '/') act({ type: 'filter-start' });
+    else if (input === 'd' || key.tab) act({ type: 'detail' });
+    else if (input === '+') act({ type: 'interval', factor: 2 });
+    else if (input === '-') act({ type: 'interval', factor: 0.5 });
+    else if (input === ' ') act({ type: 'pause' });
+    else if (input === 'h' || input === '?') act({ type: 'help' });
+    else if (key.escape) act({ type: 'close' });
+  });
+
+  const ctx = { raw: props.raw };
+  const columns = topColumns({ width: size.columns, ctx, cpu, memory, ascii: props.ascii });
+  const lines: TableLine<DisplayRow>[] = rows.map((d) => ({
+    key: d.row.path,
+    row: d,
+    prefix: d.prefix,
+    tone: d.row.throttled_by ? 'alert' : d.row.rates.cpu_percent === null && seq > 1 ? 'dim' : 'normal',
+  }));
+  const status: [string, string][] = [
+    ['every', fmtInterval(st.intervalMs)],
+    ['sort', `${st.order}${st.reverse ? ' (reversed)' : ''}`],
+    ['cgroups', frame ? `${rows.length}/${frame.rows.length}` : '…'],
+    ['depth', st.depth === undefined ? 'all' : String(st.depth)],
+  ];
+  if (st.filter || st.editingFilter) status.push(['filter', st.filter + (st.editingFilter ? '▏' : '')]);
+  const throttled = frame ? frame.rows.filter((r) => r.throttled_by).length : 0;
+  const notice = [st.paused ? 'PAUSED' : '', throttled ? `${throttled} throttled` : '', seq === 1 ? 'first sample: rates from the next one' : ''].filter(Boolean).join(' · ');
+  const detailH = st.detail && selectedRow ? Math.min(size.rows - 6, Math.max(20, Math.floor(size.rows / 2))) : 0;
+  const tableH = Math.max(2, size.rows - 3 - detailH);
+  return (
+    <Box flexDirection="column" width={size.columns}>
+      <Header title="nsx top" facts={facts} layout={props.layout} status={status} notice={notice || undefined} />
+      {st.help ? (
+        <HelpOverlay title="nsx top — keys" keys={TOP_KEYS} width={Math.min(size.columns, 90)} notes={['red rows: CPU-throttled; THROTTLED-BY names the cgroup whose quota binds', "'-': no value yet (first sample) or not available on this host"]} />
+      ) : (
+        <Table columns={columns} lines={lines} selectedKey={selectedKey} height={tableH} treeColumn="NAME" empty={frame ? 'no cgroup matches' : 'sampling…'} />
+      )}
+      {st.detail && selectedRow && !st.help ? (
+        <DetailPane row={selectedRow} cpuSeries={cpu.get(selectedRow.path)} memorySeries={memory.get(selectedRow.path)} processes={processes} width={size.columns} height={detailH} raw={props.raw} />
+      ) : null}
+      <Text dimColor wrap="truncate">
+        q quit · h help · / filter · c m i t T p n sort · ←→ fold · d detail · space pause · +/- interval
+      </Text>
+    </Box>
+  );
+}

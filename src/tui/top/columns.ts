@@ -1,0 +1,75 @@
+/**
+ * The `nsx top` TUI columns: registry fields plus the CPU and memory sparklines, fitted to the terminal width
+ * (the tree column takes what is left; low-priority columns are dropped first on narrow terminals).
+ */
+import { formatCell } from '../../fields/registry.js';
+import { fieldById, type TopFieldCtx } from '../../fields/top.js';
+import type { SeriesStore } from '../../sampler/series.js';
+import { sparkline } from '../sparkline.js';
+import type { TableColumn } from '../components/Table.js';
+import type { DisplayRow } from './state.js';
+
+interface Spec {
+  readonly id: string;
+  readonly width: number;
+  /** higher = kept longer */
+  readonly prio: number;
+  readonly header?: string;
+}
+
+/** Columns in display order. NAME (the tree) is flexible. */
+const SPECS: readonly Spec[] = [
+  { id: 'NAME', width: 16, prio: 100, header: 'CGROUP' },
+  { id: 'TASKS', width: 5, prio: 8 },
+  { id: 'CPU%', width: 6, prio: 10 },
+  { id: 'CPU~', width: 10, prio: 2 },
+  { id: 'CPUMAX', width: 6, prio: 6 },
+  { id: 'MEM', width: 6, prio: 9 },
+  { id: 'MEM~', width: 10, prio: 1 },
+  { id: 'MEMMAX', width: 6, prio: 5 },
+  { id: 'IOR/S', width: 8, prio: 3 },
+  { id: 'IOW/S', width: 8, prio: 3 },
+  { id: 'THR%', width: 5, prio: 7 },
+  { id: 'BY', width: 14, prio: 4, header: 'THROTTLED-BY' },
+];
+
+export interface TopColumnsInput {
+  readonly width: number;
+  readonly ctx: TopFieldCtx;
+  readonly cpu: SeriesStore;
+  readonly memory: SeriesStore;
+  readonly ascii?: boolean;
+}
+
+/** Choose and size the columns for `width`; returns Table column specs over display rows. */
+export function topColumns(o: TopColumnsInput): TableColumn<DisplayRow>[] {
+  let chosen = [...SPECS];
+  const total = (cs: readonly Spec[]) => cs.reduce((a, c) => a + c.width, 0) + cs.length - 1;
+  while (total(chosen) > o.width && chosen.length > 1) {
+    const victim = chosen.filter((c) => c.id !== 'NAME').sort((a, b) => a.prio - b.prio)[0];
+    chosen = chosen.filter((c) => c !== victim);
+  }
+  let spare = Math.max(0, o.width - total(chosen));
+  const widths = new Map(chosen.map((c) => [c.id, c.width]));
+  if (widths.has('BY')) {
+    const extra = Math.min(spare, 16);
+    widths.set('BY', widths.get('BY')! + extra);
+    spare -= extra;
+  }
+  widths.set('NAME', Math.max(1, widths.get('NAME')! + spare));
+  return chosen.map((c): TableColumn<DisplayRow> => {
+    const w = widths.get(c.id)!;
+    if (c.id === 'CPU~') return { id: c.id, header: 'CPU 1m', width: w, cell: (d) => sparkline(o.cpu.get(d.row.path), w, { max: d.row.cpu_limit_cpus !== null ? d.row.cpu_limit_cpus * 100 : undefined, ascii: o.ascii }) };
+    if (c.id === 'MEM~') {
+      return {
+        id: c.id,
+        header: 'MEM 1m',
+        width: w,
+        cell: (d) => sparkline(o.memory.get(d.row.path), w, { max: typeof d.row.counters.memory_max_bytes === 'number' ? d.row.counters.memory_max_bytes : undefined, ascii: o.ascii }),
+      };
+    }
+    const f = fieldById(c.id);
+    if (c.id === 'NAME') return { id: c.id, header: c.header ?? 'CGROUP', width: w, cell: (d) => (d.prefix === '' && d.row.depth === 0 ? d.row.path : formatCell(f, d.row, o.ctx)) + (d.collapsed ? ' +' : '') };
+    return { id: c.id, header: c.header ?? f.header ?? f.id, width: w, align: f.align, cell: (d) => formatCell(f, d.row, o.ctx) };
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Start the `nsx top` TUI: alternate screen (restored on q, Ctrl-C, SIGTERM and crashes: src/tui/terminal.ts),
+ * Ink rendering of <TopApp>, the sampler started here and stopped on exit. Host facts come from
+ * systeminformation, imported lazily; the detail pane's processes are read through the cgroup readers.
+ */
+import React from 'react';
+import type { HostPaths } from '../../host/paths.js';
+import { Tolerance } from '../../host/tolerance.js';
+import type { CgroupLayout } from '../../model/cgroup.js';
+import type { TopSnapshot } from '../../model/rates.js';
+import type { TopOrder } from '../../fields/top.js';
+import type { Sampler } from '../../sampler/sampler.js';
+import { enterFullScreen } from '../terminal.js';
+import { initialUiState } from './state.js';
+import type { HostFacts } from '../components/Header.js';
+import type { DetailProcess } from '../components/DetailPane.js';
+
+export interface TopTuiOptions {
+  readonly sampler: Sampler<TopSnapshot>;
+  readonly root: string;
+  readonly order: TopOrder;
+  readonly reverse?: boolean;
+  readonly depth?: number;
+  readonly raw?: boolean;
+  readonly paths: HostPaths;
+  readonly layout: CgroupLayout;
+  /** quit after this many samples (undefined = until q) */
+  readonly iterations?: number;
+}
+
+/** Host facts through systeminformation (lazy import: only the TUI pays for it). */
+export async function loadHostFacts(): Promise<HostFacts> {
+  const si = (await import('systeminformation')).default;
+  const [mem, os, cpu] = await Promise.all([si.mem(), si.osInfo(), si.cpu()]);
+  const { loadavg } = await import('node:os');
+  return { hostname: os.hostname, cpus: cpu.cores, memTotalBytes: mem.total, memUsedBytes: mem.active, load: loadavg(), kernel: os.kernel };
+}
+
+/** Member processes of a cgroup (the first hierarchy of the view that has it). */
+export async function makeProcessLoader(paths: HostPaths, layout: CgroupLayout): Promise<(path: string) => DetailProcess[]> {
+  const { walkCgroupTree } = await import('../../readers/cgroupfs/tree.js');
+  const { readMembers } = await import('../../readers/cgroupfs/members.js');
+  const { topHierarchies } = await import('../../sampler/collect.js');
+  return (path: string) => {
+    const tol = new Tolerance();
+    const pids = new Set<number>();
+    for (const h of topHierarchies(layout)) {
+      try {
+        const n = walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol });
+        for (const p of n.pids ?? []) pids.add(p);
+      } catch {
+        // not in this hierarchy (or gone): the others may have it
+      }
+    }
+    return readMembers(paths, [...pids].sort((a, b) => a - b), tol).map((m) => ({ pid: m.pid, command: m.command }));
+  };
+}
+
+export async function runTopTui(o: TopTuiOptions): Promise<number> {
+  const { render } = await import('ink');
+  const { TopApp } = await import('./TopApp.js');
+  const loadProcesses = await makeProcessLoader(o.paths, o.layout);
+  const term = enterFullScreen({ stdout: process.stdout, stdin: process.stdin, onSignal: (sig) => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15)) });
+  try {
+    const initial = initialUiState({ order: o.order, reverse: o.reverse, depth: o.depth, intervalMs: o.sampler.intervalMs });
+    const app = render(
+      React.createElement(TopApp, {
+        sampler: o.sampler,
+        root: o.root,
+        initial,
+        raw: o.raw,
+        layout: o.layout.kind,
+        loadFacts: o.paths.live ? loadHostFacts : undefined,
+        loadProcesses,
+      }),
+      { exitOnCtrlC: true, patchConsole: false },
+    );
+    let off: (() => void) | undefined;
+    if (o.iterations !== undefined) {
+      off = o.sampler.subscribe(({ seq }) => {
+        if (seq >= o.iterations!) setTimeout(() => app.unmount(), 50);
+      });
+    }
+    o.sampler.onError(() => {
+      // a failed sample (e.g. the view's root vanished) keeps the last frame; the next tick retries
+    });
+    o.sampler.start();
+    await app.waitUntilExit();
+    off?.();
+    return 0;
+  } finally {
+    o.sampler.stop();
+    term.restore();
+  }
+}

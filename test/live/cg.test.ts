@@ -1,0 +1,157 @@
+/**
+ * Live cgroup v1 tests (root, hybrid host): issue 3 acceptance 1 and 2.
+ * Creates `nsx-test-*` cgroups in the cpu, cpuacct, memory and pids hierarchies, puts a sleep in them,
+ * and compares `nsx cg show/ps/tree --json` with the files read directly. Cleans up in finally.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { liveSkipReason, startProcess, testName, waitFor, type Started } from '../helpers/live.js';
+import { runNsx } from '../helpers/cli.js';
+
+const CG = '/sys/fs/cgroup';
+const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids'];
+const v1Skip = (): string | false => {
+  const s = liveSkipReason();
+  if (s) return s;
+  return CONTROLLERS.every((c) => existsSync(join(CG, c, 'cgroup.procs'))) ? false : 'live test: needs v1 cpu, cpuacct, memory and pids hierarchies';
+};
+
+const read = (p: string) => readFileSync(p, 'utf8').trim();
+
+async function withV1Cgroup(fn: (name: string, proc: Started) => Promise<void> | void): Promise<void> {
+  const name = testName('cg');
+  const made: string[] = [];
+  let proc: Started | undefined;
+  try {
+    for (const c of CONTROLLERS) {
+      mkdirSync(join(CG, c, name));
+      made.push(join(CG, c, name));
+    }
+    writeFileSync(join(CG, 'cpu', name, 'cpu.cfs_quota_us'), '20000');
+    writeFileSync(join(CG, 'memory', name, 'memory.limit_in_bytes'), '64M');
+    writeFileSync(join(CG, 'pids', name, 'pids.max'), '50');
+    proc = startProcess('sleep', ['1000']);
+    for (const c of CONTROLLERS) writeFileSync(join(CG, c, name, 'cgroup.procs'), String(proc.pid));
+    await waitFor(() => read(join(CG, 'pids', name, 'cgroup.procs')).split('\n').includes(String(proc!.pid)), 5000, 'process in cgroup');
+    await fn(name, proc);
+  } finally {
+    await proc?.stop();
+    for (const d of made.reverse()) {
+      for (let i = 0; i < 50; i++) {
+        try {
+          rmdirSync(d);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+  }
+}
+
+test('live v1: nsx cg show reports the limits, member and counters of a fresh cgroup', { skip: v1Skip() }, async () => {
+  await withV1Cgroup((name, proc) => {
+    const r = runNsx(['cg', 'show', `/${name}`, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.path, `/${name}`);
+    assert.equal(j.layout, 'hybrid');
+    assert.equal(j.cpu.max_usec, 20000);
+    assert.equal(j.cpu.period_usec, 100000);
+    assert.equal(j.memory.max_bytes, 67108864);
+    assert.equal(j.pids.max, 50);
+    assert.deepEqual(j.processes.map((p: { pid: number }) => p.pid), [proc.pid]);
+    assert.match(j.processes[0].command, /^sleep 1000$/);
+    // counters against the files read right after (a sleeping process: stable)
+    const dir = (c: string) => join(CG, c, name);
+    assert.equal(j.pids.current, Number(read(join(dir('pids'), 'pids.current'))));
+    assert.equal(j.cpu.usage_usec, Number(read(join(dir('cpuacct'), 'cpuacct.usage'))) / 1000);
+    assert.equal(j.cpu.shares, Number(read(join(dir('cpu'), 'cpu.shares'))));
+    const st = Object.fromEntries(read(join(dir('cpu'), 'cpu.stat')).split('\n').map((l) => l.split(' ')));
+    assert.equal(j.cpu.nr_periods, Number(st.nr_periods));
+    assert.equal(j.cpu.throttled_usec, Number(st.throttled_time) / 1000);
+    assert.equal(j.memory.current_bytes, Number(read(join(dir('memory'), 'memory.usage_in_bytes'))));
+    assert.equal(j.memory.failcnt, Number(read(join(dir('memory'), 'memory.failcnt'))));
+    assert.equal(j.memory.soft_limit_bytes, 'max');
+    assert.equal(j.memory.high_bytes, null); // v2-only: absent, not zero
+    assert.equal(j.psi, null); // no v2 cgroup of that path on this host
+    // text view: human units
+    const t = runNsx(['cg', 'show', `/${name}`]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /limit\s+0\.20 CPU \(20000\/100000 µs\)/);
+    assert.match(t.stdout, /max\s+64\.0M/);
+    // pid:PID form finds the same cgroup
+    const byPid = JSON.parse(runNsx(['cg', 'show', `pid:${proc.pid}`, '--json']).stdout);
+    assert.equal(byPid.cpu.max_usec, 20000);
+    assert.equal(byPid.memory.path, `/${name}`);
+  });
+});
+
+test('live v1: nsx cg ps names the cgroup in each hierarchy', { skip: v1Skip() }, async () => {
+  await withV1Cgroup((name, proc) => {
+    const r = runNsx(['cg', 'ps', String(proc.pid), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    for (const c of CONTROLLERS) {
+      const row = j.cgroups.find((x: { controllers: string[] }) => x.controllers.includes(c));
+      assert.ok(row, `no row for ${c}`);
+      assert.equal(row.path, `/${name}`);
+      assert.equal(row.mount, join(CG, c));
+    }
+    // the oracle: /proc/PID/cgroup itself
+    const lines = read(`/proc/${proc.pid}/cgroup`).split('\n');
+    assert.equal(j.cgroups.length, lines.length);
+    const t = runNsx(['cg', 'ps', String(proc.pid)]);
+    assert.match(t.stdout, new RegExp(`pids\\s+/${name}`));
+  });
+});
+
+test('live v1: nsx cg tree --controller pids shows the cgroup and its process', { skip: v1Skip() }, async () => {
+  await withV1Cgroup((name, proc) => {
+    const r = runNsx(['cg', 'tree', '--controller', 'pids', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.hierarchy, 'pids');
+    const node = j.tree.children.find((c: { path: string }) => c.path === `/${name}`);
+    assert.ok(node, 'cgroup missing from the tree');
+    assert.deepEqual(node.processes, [{ pid: proc.pid, command: 'sleep 1000' }]);
+    const sub = runNsx(['cg', 'tree', `/${name}`, '-c', 'memory']);
+    assert.equal(sub.code, 0, sub.stderr);
+    assert.match(sub.stdout, new RegExp(`${proc.pid} sleep 1000`));
+  });
+});
+
+test('live: nsx cg --json says hybrid and lists every hierarchy of /proc/cgroups with its mount', { skip: liveSkipReason() }, () => {
+  const r = runNsx(['cg', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const mi = read('/proc/self/mountinfo').split('\n');
+  const hasV1 = mi.some((l) => / - cgroup /.test(l));
+  const hasV2 = mi.some((l) => / - cgroup2 /.test(l));
+  assert.equal(j.layout, hasV1 && hasV2 ? 'hybrid' : hasV1 ? 'legacy' : 'unified');
+  const rows = read('/proc/cgroups').split('\n').filter((l) => !l.startsWith('#')).map((l) => l.split(/\s+/));
+  for (const [ctrl, hid] of rows) {
+    if (hid === '0') {
+      assert.ok(j.unattached.includes(ctrl), `${ctrl} should be unattached`);
+      continue;
+    }
+    const h = j.hierarchies.find((x: { id: number }) => x.id === Number(hid));
+    assert.ok(h, `hierarchy ${hid} missing`);
+    assert.ok(h.controllers.includes(ctrl));
+    const mountLine = mi.find((l) => l.split(' - ')[1]?.startsWith('cgroup ') && l.split(' - ')[1].split(' ')[2].split(',').includes(ctrl));
+    assert.ok(mountLine);
+    assert.equal(h.mount, mountLine!.split(' ')[4]);
+  }
+});
+
+test('live: a path that is not a cgroup is one clear line and exit 1', { skip: liveSkipReason() }, () => {
+  const r = runNsx(['cg', 'show', '/nsx-test-does-not-exist']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /no such cgroup/);
+  const p = runNsx(['cg', 'ps', '999999999']);
+  assert.equal(p.code, 1);
+  assert.match(p.stderr, /no such process/);
+});

@@ -1,0 +1,210 @@
+/**
+ * Live parity of `nsx ls` with util-linux `lsns` (root only). The test creates namespaces of all 8 types with
+ * `unshare` (a user namespace made by an unprivileged user, a nested pid namespace), a netns held only by
+ * `ip netns add`, and a named netns with a process in it; then compares `nsx ls` and `lsns` JSON row by row.
+ *
+ * Other processes come and go on this machine while the two tools run, so rows of namespaces the test did not
+ * create are compared on every key but NPROCS exactly, and NPROCS within the churn observed between runs;
+ * rows of the test's own namespaces must be identical.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readlinkSync, readFileSync } from 'node:fs';
+import { liveSkipReason, startProcess, testName, waitFor, childrenOf, hasTool, type Started } from '../helpers/live.js';
+import { runNsx, run } from '../helpers/cli.js';
+
+type Row = Record<string, unknown> & { children?: Row[] };
+
+function lsnsJson(args: string[]): Row[] {
+  const r = run('lsns', ['-J', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { namespaces: Row[] }).namespaces;
+}
+
+function nsxJson(args: string[]): { rows: Row[]; top: Record<string, unknown> } {
+  const r = runNsx(['ls', '-J', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  const top = JSON.parse(r.stdout) as { namespaces: Row[] };
+  return { rows: top.namespaces, top };
+}
+
+/** Flatten a tree, recording each row's parent NS. */
+function flatten(rows: Row[], parent: unknown = null, out: Row[] = []): Row[] {
+  for (const r of rows) {
+    const { children, ...rest } = r;
+    out.push({ ...rest, parentNs: parent });
+    if (children) flatten(children, r.ns, out);
+  }
+  return out;
+}
+
+function inode(pid: number, type: string): number {
+  return Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${type}`))![1]);
+}
+
+/** Process start time in clock ticks after boot; undefined when the process is gone. */
+function startTicks(pid: number): number | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return undefined;
+  }
+}
+
+function uptimeTicks(): number {
+  return Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
+}
+
+/**
+ * Compare two flattened outputs. `ours` = inodes of the namespaces the test created (exact match required).
+ * A row present in only one output must belong to a process that started after `t0` or has exited.
+ */
+function compareRows(nsx: Row[], lsns: Row[], ours: Set<number>, t0: number, what: string, minCommon = 8): void {
+  const a = new Map(nsx.map((r) => [r.ns as number, r]));
+  const b = new Map(lsns.map((r) => [r.ns as number, r]));
+  for (const ino of ours) {
+    assert.ok(a.has(ino), `${what}: nsx misses test namespace ${ino}`);
+    assert.ok(b.has(ino), `${what}: lsns misses test namespace ${ino}`);
+    assert.deepEqual(a.get(ino), b.get(ino), `${what}: test namespace ${ino}`);
+  }
+  let common = 0;
+  for (const [ino, r] of b) {
+    const x = a.get(ino);
+    if (!x) {
+      const pid = r.pid as number;
+      const st = startTicks(pid);
+      assert.ok(st === undefined || st >= t0, `${what}: nsx misses ${ino} (${r.type}) of long-lived pid ${pid}`);
+      continue;
+    }
+    common++;
+    const { nprocs: n1, ...rest1 } = x;
+    const { nprocs: n2, ...rest2 } = r;
+    assert.deepEqual(rest1, rest2, `${what}: row ${ino}`);
+    assert.ok(Math.abs((n1 as number) - (n2 as number)) <= 10, `${what}: nprocs of ${ino}: nsx ${n1} lsns ${n2}`);
+  }
+  for (const [ino, r] of a) {
+    if (b.has(ino)) continue;
+    if (r.nprocs === 0) continue; // held only by a bind mount: lsns 2.38 does not list those
+    const st = startTicks(r.pid as number);
+    assert.ok(st === undefined || st >= t0, `${what}: lsns misses ${ino} (${r.type}) of long-lived pid ${r.pid}`);
+  }
+  assert.ok(common >= minCommon, `${what}: only ${common} rows in common`);
+}
+
+test('nsx ls agrees with lsns (all 8 types, unprivileged userns, nested pidns, ip netns)', { skip: liveSkipReason({ tools: ['lsns', 'unshare', 'ip', 'setpriv'] }), timeout: 120_000 }, async () => {
+  const started: Started[] = [];
+  const netnsOnly = testName('mnt').slice(0, 40);
+  const netnsRun = testName('run').slice(0, 40);
+  const made: string[] = [];
+  try {
+    // 1. a user namespace created by an unprivileged user
+    const unpriv = startProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-U', 'sleep', '300']);
+    started.push(unpriv);
+    // 2. all 8 types, with a nested pid namespace inside
+    const all = startProcess('unshare', ['--mount', '--uts', '--ipc', '--net', '--pid', '--fork', '--cgroup', '--time', '--user', '--map-root-user', 'sh', '-c', 'unshare --pid --fork sleep 300']);
+    started.push(all);
+    // 3. a netns held only by a bind mount, and a named netns with a process and an assigned id
+    assert.equal(run('ip', ['netns', 'add', netnsOnly]).code, 0);
+    made.push(netnsOnly);
+    assert.equal(run('ip', ['netns', 'add', netnsRun]).code, 0);
+    made.push(netnsRun);
+    run('ip', ['netns', 'set', netnsRun, 'auto']);
+    const inNet = startProcess('ip', ['netns', 'exec', netnsRun, 'sleep', '300']);
+    started.push(inNet);
+
+    // find the leaf processes: unshare → sh → unshare → sleep
+    let nestedSleep = 0;
+    await waitFor(() => {
+      const sh = childrenOf(all.pid)[0];
+      const inner = sh ? childrenOf(sh)[0] : undefined;
+      const leaf = inner ? childrenOf(inner)[0] : undefined;
+      if (leaf && readFileSync(`/proc/${leaf}/comm`, 'utf8').trim() === 'sleep') nestedSleep = leaf;
+      return nestedSleep !== 0;
+    }, 5000, 'nested sleep');
+    await waitFor(() => readFileSync(`/proc/${unpriv.pid}/comm`, 'utf8').trim() === 'sleep', 5000, 'unprivileged sleep');
+    await waitFor(() => readFileSync(`/proc/${inNet.pid}/comm`, 'utf8').trim() === 'sleep', 5000, 'netns sleep');
+
+    const shPid = childrenOf(all.pid)[0];
+    const ours = new Set<number>([inode(unpriv.pid, 'user'), inode(nestedSleep, 'pid'), inode(inNet.pid, 'net')]);
+    for (const t of ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup', 'time', 'user']) ours.add(inode(shPid, t));
+    assert.equal(ours.size, 11, 'all 8 types + unprivileged user + nested pid + named netns');
+    const t0 = uptimeTicks() - 100;
+
+    // the default list
+    const list = nsxJson(['-l']);
+    const lsnsList = lsnsJson(['-l']);
+    compareRows(flatten(list.rows), flatten(lsnsList), ours, t0, '-J -l');
+    const nobodyRow = list.rows.find((r) => r.ns === inode(unpriv.pid, 'user'))!;
+    assert.equal(nobodyRow.user, 'nobody');
+    assert.equal(nobodyRow.pid, unpriv.pid);
+    // the netns held only by `ip netns add`: listed with NPROCS 0 (as lsns 2.39+ does)
+    const mountOnly = run('sh', ['-c', `stat -L -c %i /run/netns/${netnsOnly}`]).stdout.trim();
+    const persistent = list.rows.find((r) => r.ns === Number(mountOnly));
+    assert.deepEqual(persistent, { ns: Number(mountOnly), type: 'net', nprocs: 0, pid: null, user: 'root', command: null });
+    assert.ok(!lsnsList.some((r) => r.ns === Number(mountOnly)), 'lsns 2.38 does not list it');
+
+    // -t net (NETNSID and NSFS columns)
+    const net = nsxJson(['-l', '-t', 'net']);
+    compareRows(flatten(net.rows), flatten(lsnsJson(['-l', '-t', 'net'])), new Set([inode(inNet.pid, 'net'), inode(shPid, 'net')]), t0, '-t net', 3);
+    const named = net.rows.find((r) => r.ns === inode(inNet.pid, 'net'))!;
+    assert.equal(named.nsfs, `/run/netns/${netnsRun}`);
+    const listId = run('ip', ['netns', 'list-id']).stdout;
+    const m = new RegExp(`nsid (\\d+) \\(iproute2 netns name: ${netnsRun}\\)`).exec(listId);
+    if (m) assert.equal(named.netnsid, m[1], 'NETNSID as `ip netns list-id` shows it');
+    assert.ok(net.rows.some((r) => r.ns === Number(mountOnly) && r.nsfs === `/run/netns/${netnsOnly}`));
+
+    // -p PID
+    const task = nsxJson(['-l', '-p', String(nestedSleep)]);
+    const lsnsTask = lsnsJson(['-l', '-p', String(nestedSleep)]);
+    assert.equal(task.rows.length, 8);
+    compareRows(flatten(task.rows), flatten(lsnsTask), new Set(task.rows.filter((r) => ours.has(r.ns as number)).map((r) => r.ns as number)), t0, '-p', 8);
+    assert.deepEqual(task.rows.map((r) => r.ns), lsnsTask.map((r) => r.ns));
+
+    // every lsns column
+    const cols = 'NS,TYPE,PATH,NPROCS,PID,PPID,COMMAND,UID,USER,NETNSID,NSFS,PNS,ONS';
+    compareRows(flatten(nsxJson(['-l', '-o', cols]).rows), flatten(lsnsJson(['-l', '-o', cols])), ours, t0, '-o all');
+
+    // trees by owner and by parent
+    for (const tree of ['owner', 'parent']) {
+      const a = flatten(nsxJson([`--tree=${tree}`]).rows);
+      const b = flatten(lsnsJson([`--tree=${tree}`]));
+      compareRows(a, b, ours, t0, `--tree=${tree}`);
+    }
+    const owner = flatten(nsxJson(['--tree=owner']).rows);
+    assert.equal(owner.find((r) => r.ns === inode(nestedSleep, 'pid'))!.parentNs, inode(shPid, 'user'), 'the nested pid ns is owned by the new user ns');
+    const parent = flatten(nsxJson(['--tree=parent']).rows);
+    assert.equal(parent.find((r) => r.ns === inode(nestedSleep, 'pid'))!.parentNs, inode(shPid, 'pid'), 'nested pid ns under its parent');
+
+    // the default process tree (nesting by parent process)
+    compareRows(flatten(nsxJson([]).rows), flatten(lsnsJson([])), ours, t0, 'process tree');
+  } finally {
+    for (const s of started) await s.stop();
+    for (const n of made) run('ip', ['netns', 'del', n]);
+  }
+});
+
+test('nsx ls text output matches lsns for the test namespace (positional inode)', { skip: liveSkipReason({ tools: ['lsns', 'unshare'] }) }, async () => {
+  const p = startProcess('unshare', ['--uts', '--fork', 'sh', '-c', 'sleep 300 & sleep 300 & wait']);
+  try {
+    let uts = 0;
+    await waitFor(() => {
+      const sh = childrenOf(p.pid)[0];
+      if (!sh || childrenOf(sh).length < 2) return false;
+      uts = inode(sh, 'uts');
+      return true;
+    }, 5000, 'children');
+    for (const args of [[String(uts)], [String(uts), '-l'], [String(uts), '-o', 'PID,PPID,UID,USER,COMMAND,PATH', '-r', '-l']]) {
+      const a = runNsx(['ls', ...args]);
+      const b = run('lsns', args);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(a.stdout, b.stdout, args.join(' '));
+    }
+  } finally {
+    await p.stop();
+  }
+});
+
+test('ip netns tools present for the parity test', { skip: liveSkipReason() }, () => {
+  assert.ok(hasTool('ip') && hasTool('lsns'));
+});

@@ -1,0 +1,219 @@
+/** `nsx ps` on the k8s-node fixture host: table, filters, sorting, detail, JSON, hostile names; and its pure parts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixtureHost, fixture } from '../helpers/host.js';
+import { runNsx } from '../helpers/cli.js';
+import { fuzzParser } from '../helpers/fuzz.js';
+import { collectProcesses, filterProcesses, overlayLayers, primaryCgroupPath, readProcessDetail, rootMountOf, ProcessCollector } from '../../src/services/ps.js';
+import { PS_FIELDS, formatPsDetail, sortProcesses, cgroupStatsSummary } from '../../src/fields/ps.js';
+import { parseIdMap, isIdentityMap } from '../../src/parse/id-map.js';
+import { parseMountinfo } from '../../src/parse/mountinfo.js';
+import { netnsNamesOf, parseDockerConfigName, readDockerName } from '../../src/readers/names/names.js';
+
+const C1 = '1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496';
+const D1 = '2cc65c162ca1388b6b8d5ccfb701d22fc96675ccf8b2f1590c490c2c4039547f';
+
+test('ps service: the process table of the fixture host', () => {
+  const h = fixtureHost('k8s-node.manifest');
+  try {
+    const t = collectProcesses({ paths: h.paths });
+    assert.deepEqual(t.procs.map((p) => p.pid), [1, 2, 17, 512, 640, 700, 720, 801, 1100, 1101, 1200, 1210, 1250, 1251, 1300, 1310, 1350, 2000, 2001, 2100]);
+    assert.equal(t.reference.pid, 1);
+    const nginx = t.procs.find((p) => p.pid === 1251)!;
+    assert.equal(nginx.container?.runtime, 'containerd');
+    assert.equal(nginx.container?.id, C1);
+    assert.equal(nginx.container?.podUid, '7a96c459-d529-44ae-9f99-90d3798d6426');
+    assert.deepEqual(nginx.nspid, [1251, 29]);
+    assert.equal(nginx.ns.net, 4026532301);
+    assert.equal(nginx.command, 'nginx: worker process');
+    assert.equal(nginx.rssBytes, 14336 * 1024);
+    const kthread = t.procs.find((p) => p.pid === 2)!;
+    assert.equal(kthread.kernelThread, true);
+    assert.equal(kthread.command, '[kthreadd]');
+    const pg = t.procs.find((p) => p.pid === 2000)!;
+    assert.equal(pg.containerName, 'billing-db', 'Docker name from config.v2.json');
+    assert.equal(pg.user, undefined, 'uid 100070 has no passwd entry');
+    assert.equal(t.procs.find((p) => p.pid === 1101)!.comm, '\x1b[31mevil\x07', 'raw in the model; escaped only when printed');
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('ps service: filters by container, cgroup and namespace', () => {
+  const h = fixtureHost('k8s-node.manifest');
+  try {
+    const t = collectProcesses({ paths: h.paths });
+    const pids = (f: Parameters<typeof filterProcesses>[1]) => filterProcesses(t.procs, f).map((p) => p.pid);
+    assert.deepEqual(pids({ container: '1d3d308a' }), [1250, 1251]);
+    assert.deepEqual(pids({ container: 'containerd:1d3d308a7d48' }), [1250, 1251]);
+    assert.deepEqual(pids({ container: 'billing-db' }), [2000, 2001]);
+    assert.deepEqual(pids({ container: '7a96c459-d529-44ae-9f99-90d3798d6426' }), [1210, 1250, 1251], 'a pod UID selects all its containers');
+    assert.deepEqual(pids({ cgroup: '/kubepods.slice/kubepods-besteffort.slice' }), [1310, 1350]);
+    assert.deepEqual(pids({ cgroup: '/system.slice/containerd.service' }), [640, 1200, 1300]);
+    assert.deepEqual(pids({ ns: 4026532301 }), [1210, 1250, 1251], 'the pod network namespace');
+    assert.deepEqual(pids({ ns: 4026532301, container: 'containerd:1d3d' }), [1250, 1251]);
+    assert.deepEqual(pids({ ns: 1 }), []);
+    assert.deepEqual(pids({ cgroup: '/' }).length, t.procs.length);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('ps fields: sorting, and namespace cells blank where shared with PID 1', () => {
+  const h = fixtureHost('k8s-node.manifest');
+  try {
+    const t = collectProcesses({ paths: h.paths });
+    const ctx = { reference: t.reference.ns };
+    const rss = PS_FIELDS.find((f) => f.id === 'RSS')!;
+    const sorted = sortProcesses(t.procs, rss, ctx, true);
+    assert.equal(sorted[0].pid, 700, 'kubelet has the largest RSS');
+    assert.deepEqual(sorted.slice(-2).map((p) => p.pid), [2, 17], 'kernel threads (no RSS) last');
+    const netns = PS_FIELDS.find((f) => f.id === 'NETNS')!;
+    const p1 = t.procs.find((p) => p.pid === 1)!;
+    const pod = t.procs.find((p) => p.pid === 1250)!;
+    assert.equal(netns.format!(netns.get(p1, ctx), p1, ctx), '');
+    assert.equal(netns.format!(netns.get(pod, ctx), pod, ctx), '4026532301');
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('ps detail: namespaces with holder counts, NSpid, maps, cgroups with limits, root overlay', () => {
+  const h = fixtureHost('k8s-node.manifest');
+  try {
+    const d = readProcessDetail(h.paths, 2000);
+    assert.deepEqual(d.nspid, [2000, 1]);
+    const user = d.namespaces.find((n) => n.type === 'user')!;
+    assert.deepEqual(user, { type: 'user', inode: 4026532500, shared_with_init: false, nprocs: 2, nsfs: [] });
+    assert.equal(d.namespaces.find((n) => n.type === 'time')!.shared_with_init, true);
+    assert.deepEqual(d.uid_map, [{ inside: 0, outside: 100000, count: 65536 }]);
+    assert.equal(d.container?.name, 'billing-db');
+    assert.equal(d.root_mount?.fstype, 'overlay');
+    assert.deepEqual(d.root_mount?.lowerdir, ['/var/lib/docker/overlay2/l/GQ2KJ7P6ZBF4HT2Y6UB4Y7ZK3C', '/var/lib/docker/overlay2/l/NW3KVB2ZEVM7HK3PUAN6YLXQ4T']);
+    assert.equal(d.root_mount?.upperdir, '/var/lib/docker/overlay2/7d1e0f4c/diff');
+    const cpu = d.cgroups.find((c) => c.controllers.includes('cpu'))!;
+    assert.equal(cpu.path, `/system.slice/docker-${D1}.scope`);
+    assert.equal(cpu.stats?.cpu?.max_usec, 200000);
+    const mem = d.cgroups.find((c) => c.controllers.includes('memory'))!;
+    assert.equal(mem.stats?.memory?.max_bytes, 1073741824);
+    const pids = d.cgroups.find((c) => c.controllers.includes('pids'))!;
+    assert.equal(pids.stats?.pids?.max, 512);
+    const blue = readProcessDetail(h.paths, 2100).namespaces.find((n) => n.type === 'net')!;
+    assert.deepEqual(blue.names, ['blue']);
+    assert.deepEqual(blue.nsfs, ['/run/netns/blue']);
+    const text = formatPsDetail(d);
+    assert.match(text, /nspid\s+2000 → 1/);
+    assert.match(text, /uid_map\s+0 100000 65536/);
+    assert.match(text, /billing-db/);
+    assert.match(text, /quota 2\.00 CPU/);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('ps detail: a missing PID is a NotFoundError', () => {
+  const h = fixtureHost('k8s-node.manifest');
+  try {
+    assert.throws(() => readProcessDetail(h.paths, 99999), (e: Error & { kind?: string }) => e.kind === 'not-found');
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('nsx ps CLI: table, JSON, detail JSON, escaping, usage errors', () => {
+  const root = fixture('k8s-node.manifest');
+  const t = runNsx(['--root', root, 'ps']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout.split('\n')[0], /^\s*PID USER\s+CONTAINER\s+CGROUP\s+MNTNS/);
+  assert.ok(t.stdout.includes('./\\x1b[2Jevil --flag'), 'control characters escaped');
+  assert.ok(!t.stdout.includes('\x1b'), 'no raw escape reaches the terminal');
+  const j = JSON.parse(runNsx(['--root', root, 'ps', '--json', '--container', 'billing-db']).stdout);
+  assert.deepEqual(j.processes.map((p: { pid: number }) => p.pid), [2000, 2001]);
+  assert.equal(j.processes[0].container, 'billing-db');
+  assert.equal(j.processes[0].user_ns, 4026532500);
+  assert.equal(j.processes[0].mnt_ns, 4026532504);
+  const d = JSON.parse(runNsx(['--root', root, 'ps', '-J', '1251']).stdout);
+  assert.equal(d.processes[0].pid, 1251);
+  assert.equal(d.processes[0].container.runtime, 'containerd');
+  assert.equal(d.processes[0].namespaces.length, 8);
+  const s = runNsx(['--root', root, 'ps', '-o', 'PID,RSS', '--sort=-RSS', '-n', '-r']);
+  assert.equal(s.stdout.split('\n')[0], '700 100663296', 'raw: exact bytes');
+  assert.equal(runNsx(['--root', root, 'ps', '--ns', 'abc']).code, 2);
+  assert.equal(runNsx(['--root', root, 'ps', '-o', 'NOPE']).code, 2);
+  assert.equal(runNsx(['--root', root, 'ps', '--ns', '4026532301', '1']).code, 2);
+  const missing = runNsx(['--root', root, 'ps', '99999']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /99999: no such process/);
+});
+
+test('ProcessCollector re-reads slow parts only every N collections, and drops vanished PIDs', () => {
+  const h = fixtureHost('k8s-node.manifest');
+  try {
+    const c = new ProcessCollector({ paths: h.paths, refreshEvery: 5 });
+    const a = c.collect();
+    const b = c.collect();
+    assert.equal(a.procs.length, b.procs.length);
+    assert.equal(a.procs[12].ns, b.procs[12].ns, 'cached namespace record reused');
+    assert.ok(b.mono_ms >= a.mono_ms);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('primaryCgroupPath: identity path, else name=systemd, but not / when a controller places it deeper', () => {
+  const e = (hierarchyId: number, controllers: string[], path: string, name?: string) => ({ hierarchyId, controllers, path, ...(name ? { name } : {}) });
+  assert.equal(primaryCgroupPath([e(1, [], '/user.slice', 'systemd'), e(2, ['cpu'], '/x')]), '/user.slice');
+  assert.equal(primaryCgroupPath([e(1, [], '/', 'systemd'), e(3, ['memory'], '/m'), e(2, ['cpu'], '/nsx-test-1')]), '/nsx-test-1');
+  assert.equal(primaryCgroupPath([e(0, [], '/')]), '/');
+  assert.equal(primaryCgroupPath([]), undefined);
+});
+
+test('parseIdMap: real forms, empty, malformed; fuzz', () => {
+  assert.deepEqual(parseIdMap('         0          0 4294967295\n'), [{ inside: 0, outside: 0, count: 4294967295 }]);
+  assert.ok(isIdentityMap(parseIdMap('0 0 4294967295')));
+  assert.deepEqual(parseIdMap('0 100000 65536\n65536 1000 1\n'), [{ inside: 0, outside: 100000, count: 65536 }, { inside: 65536, outside: 1000, count: 1 }]);
+  assert.deepEqual(parseIdMap(''), []);
+  assert.throws(() => parseIdMap('0 1\n', 'uid_map'), /uid_map:1: expected/);
+  fuzzParser(parseIdMap, ['0 0 4294967295\n', '0 100000 65536\n1 2 3\n']);
+});
+
+test('root mount and overlay layers from mountinfo (escaped separators, stacked /)', () => {
+  const mi = parseMountinfo(
+    '1 0 8:1 / / rw - ext4 /dev/sda1 rw\n' +
+      '2 1 0:50 / / rw - overlay overlay rw,lowerdir=/l/a\\:b:/l/c,upperdir=/u,workdir=/w,xino=off\n',
+  );
+  const r = rootMountOf(mi)!;
+  assert.equal(r.fstype, 'overlay');
+  assert.deepEqual(r.lowerdir, ['/l/a:b', '/l/c']);
+  assert.equal(r.upperdir, '/u');
+  assert.equal(r.workdir, '/w');
+  assert.deepEqual(overlayLayers('rw'), {});
+  assert.equal(rootMountOf([]), null);
+});
+
+test('friendly names: netns from nsfs mounts, Docker config.v2.json', () => {
+  const m = netnsNamesOf([
+    { type: 'net', inode: 5, mountPoint: '/run/netns/blue' },
+    { type: 'net', inode: 5, mountPoint: '/var/run/netns/blue' },
+    { type: 'net', inode: 6, mountPoint: '/run/docker/netns/abc' },
+    { type: 'uts', inode: 7, mountPoint: '/run/netns/x' },
+  ]);
+  assert.deepEqual([...m], [[5, ['blue']]]);
+  assert.equal(parseDockerConfigName('{"Name":"/web"}'), 'web');
+  assert.equal(parseDockerConfigName('{"Name":""}'), undefined);
+  assert.equal(parseDockerConfigName('not json'), undefined);
+  const h = fixtureHost('k8s-node.manifest');
+  try {
+    assert.equal(readDockerName(h.paths, D1), 'billing-db');
+    assert.equal(readDockerName(h.paths, C1), undefined);
+    assert.equal(readDockerName(h.paths, '../../etc'), undefined, 'only real ids are looked up');
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('cgroupStatsSummary: absent groups print nothing', () => {
+  assert.equal(cgroupStatsSummary(null), '');
+  assert.equal(cgroupStatsSummary({ path: '/', inodes: {} }), '');
+  assert.equal(cgroupStatsSummary({ path: '/', inodes: {}, pids: { current: 3, max: 'max' } }), 'pids 3/max');
+});

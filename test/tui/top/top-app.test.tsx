@@ -1,0 +1,203 @@
+/**
+ * The `nsx top` TUI with ink-testing-library: fixed size, frozen clock (the snapshots carry their own
+ * monotonic and wall times), sampler fed from captured snapshots (fixtures/top/v1-throttle.snapshots.json),
+ * ANSI stripped.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import React from 'react';
+import { readFileSync } from 'node:fs';
+import { render } from 'ink-testing-library';
+import { TopApp } from '../../../src/tui/top/TopApp.js';
+import { initialUiState } from '../../../src/tui/top/state.js';
+import { Sampler, type Scheduler } from '../../../src/sampler/sampler.js';
+import type { TopSnapshot } from '../../../src/model/rates.js';
+import { stripAnsi } from '../../helpers/cli.js';
+import { fixture } from '../../helpers/host.js';
+
+const SNAPS: TopSnapshot[] = JSON.parse(readFileSync(fixture('top', 'v1-throttle.snapshots.json'), 'utf8'));
+
+/** A scheduler that never fires on its own: tests call sampler.sampleNow(). */
+const manual: Scheduler = { setTimeout: () => 0, clearTimeout: () => {} };
+
+function setup(o: { size?: { columns: number; rows: number } } = {}) {
+  let i = 0;
+  const sampler = new Sampler<TopSnapshot>({ collect: () => SNAPS[Math.min(i++, SNAPS.length - 1)], intervalMs: 1000, scheduler: manual });
+  const app = render(
+    <TopApp
+      sampler={sampler}
+      root="/shop.slice"
+      initial={initialUiState({ order: 'path', intervalMs: 1000 })}
+      layout="hybrid"
+      size={o.size ?? { columns: 100, rows: 30 }}
+      loadFacts={() => ({ hostname: 'testhost', cpus: 2, memTotalBytes: 4 * 1024 ** 3, load: [0.5, 0.25, 0.1], kernel: '6.18.44' })}
+      loadProcesses={(p) => (p === '/shop.slice/web/worker' ? [{ pid: 4242, command: "sh -c while :; do :; done\x1b[31m" }] : [])}
+    />,
+  );
+  return { sampler, app };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 100));
+const frame = (app: ReturnType<typeof render>) => stripAnsi(app.lastFrame() ?? '');
+async function press(app: ReturnType<typeof render>, ...keys: string[]) {
+  for (const k of keys) {
+    app.stdin.write(k);
+    await tick();
+  }
+}
+
+test('first sample: the tree with limits and "-" for rates, header with host facts', async () => {
+  const { sampler, app } = setup();
+  try {
+    await tick();
+    sampler.sampleNow();
+    await tick();
+    const f = frame(app);
+    assert.match(f, /nsx top .*testhost · 2 CPUs · mem 4\.0G · load 0\.50 0\.25 0\.10 · kernel 6\.18\.44 · cgroups hybrid/);
+    assert.match(f, /first sample/);
+    const web = f.split('\n').find((l) => /─web /.test(l))!;
+    assert.ok(web, f);
+    assert.match(web, /└─web\s+2\s+-\s+.*0\.20/);
+    assert.match(f, /^\/shop\.slice\s+10\s/m);
+    assert.match(f, /^  ├─cache/m);
+    assert.match(f, /└─worker/);
+    assert.match(f, /├─db\s+7\s+-\s+.*0\.50\s+87\.1M\s+.*256M/);
+  } finally {
+    app.unmount();
+  }
+});
+
+test('second sample: rates, throttled rows name the binding limit (itself or the parent)', async () => {
+  const { sampler, app } = setup();
+  try {
+    await tick();
+    sampler.sampleNow();
+    sampler.sampleNow();
+    await tick();
+    const f = frame(app);
+    const line = (name: string) => f.split('\n').find((l) => new RegExp(`─${name}\\s`).test(l)) ?? '';
+    assert.match(line('worker'), /\s1\d\.\d\s.*\/shop\.slice\/web\s*$/);
+    assert.match(line('cache'), /\/shop\.slice\/web\s*$/);
+    assert.match(line('db'), /\/shop\.slice\/db\s*$/);
+    assert.doesNotMatch(line('idle'), /\/shop/);
+    assert.match(f, /4 throttled/);
+  } finally {
+    app.unmount();
+  }
+});
+
+test('sorting: m sorts siblings by memory, pressing again reverses; n back to path', async () => {
+  const { sampler, app } = setup();
+  try {
+    await tick();
+    sampler.sampleNow();
+    sampler.sampleNow();
+    await tick();
+    await press(app, 'm');
+    let f = frame(app);
+    assert.match(f, /sort: memory/);
+    const order = () => frame(app).split('\n').map((l) => /[├└]─(\w+)/.exec(l)?.[1]).filter(Boolean);
+    assert.deepEqual(order().slice(0, 3), ['db', 'web', 'cache']);
+    await press(app, 'm');
+    f = frame(app);
+    assert.match(f, /sort: memory \(reversed\)/);
+    assert.equal(order()[0], 'idle');
+    await press(app, 'n');
+    assert.deepEqual(order(), ['db', 'idle', 'web', 'cache', 'worker']);
+  } finally {
+    app.unmount();
+  }
+});
+
+test('filter: / then text keeps matches and their ancestors; Esc clears', async () => {
+  const { sampler, app } = setup();
+  try {
+    await tick();
+    sampler.sampleNow();
+    sampler.sampleNow();
+    await tick();
+    await press(app, '/', 'w', 'o', 'r', '\r');
+    let f = frame(app);
+    assert.match(f, /filter: wor/);
+    assert.match(f, /└─worker/);
+    assert.doesNotMatch(f, /─db|─idle|─cache/);
+    assert.match(f, /cgroups: 3\/6/);
+    await press(app, '\x1b');
+    f = frame(app);
+    assert.match(f, /─db/);
+  } finally {
+    app.unmount();
+  }
+});
+
+test('collapse and expand with the arrows; depth with digits', async () => {
+  const { sampler, app } = setup();
+  try {
+    await tick();
+    sampler.sampleNow();
+    sampler.sampleNow();
+    // rows (path order): shop.slice, db, idle, web, cache, worker → select web
+    await press(app, '\x1b[B', '\x1b[B', '\x1b[B', '\x1b[D');
+    let f = frame(app);
+    assert.match(f, /└─web \+/);
+    assert.doesNotMatch(f, /worker/);
+    await press(app, '\x1b[C');
+    assert.match(frame(app), /worker/);
+    await press(app, '1');
+    f = frame(app);
+    assert.match(f, /depth: 1/);
+    assert.doesNotMatch(f, /worker/);
+    await press(app, '0');
+    assert.match(frame(app), /worker/);
+  } finally {
+    app.unmount();
+  }
+});
+
+test('help overlay, detail pane with escaped processes, pause', async () => {
+  const { sampler, app } = setup();
+  try {
+    await tick();
+    sampler.sampleNow();
+    sampler.sampleNow();
+    await tick();
+    await press(app, 'h');
+    let f = frame(app);
+    assert.match(f, /nsx top — keys/);
+    assert.match(f, /sort by CPU, memory, IO/);
+    await press(app, '?');
+    await press(app, 'G', 'd');
+    await tick();
+    f = frame(app);
+    assert.match(f, /\/shop\.slice\/web\/worker .*throttled by \/shop\.slice\/web/);
+    assert.match(f, /processes \(1\)/);
+    assert.match(f, /4242 sh -c while :; do :; done\\x1b\[31m/);
+    assert.match(f, /MEMMAX\s+max/);
+    assert.match(f, /CPU% 1 min/);
+    await press(app, ' ');
+    assert.match(frame(app), /PAUSED/);
+    assert.equal(sampler.paused, true);
+  } finally {
+    app.unmount();
+  }
+});
+
+test('narrow terminal: low-priority columns go, the tree stays; + and - change the interval', async () => {
+  const { sampler, app } = setup({ size: { columns: 60, rows: 20 } });
+  try {
+    await tick();
+    sampler.sampleNow();
+    sampler.sampleNow();
+    const f = frame(app);
+    for (const l of f.split('\n')) assert.ok(l.length <= 60, `too wide: ${l}`);
+    assert.match(f, /CGROUP/);
+    assert.doesNotMatch(f, /CPU 1m/);
+    await press(app, '+');
+    assert.match(frame(app), /every: 2s/);
+    assert.equal(sampler.intervalMs, 2000);
+    await press(app, '-', '-');
+    assert.match(frame(app), /every: 0\.5s/);
+  } finally {
+    app.unmount();
+  }
+});
