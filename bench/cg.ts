@@ -1,4 +1,99 @@
-/** `npm run bench -- cg` — placeholder until the benchmark lands. */
-export async function run(_args: string[]): Promise<void> {
-  console.log('bench cg: not implemented yet');
+/**
+ * `npm run bench -- cg`: creates 2,000 cgroups (40 × 50) in the v1 name=systemd hierarchy, with 20 sleeping
+ * processes spread over them, and times `nsx cg tree PATH --json` against `systemd-cgls --no-pager DIR` on the
+ * same tree (and both with --all). Prints medians and the ratio. Cleans up (kills its sleeps by PID, rmdirs).
+ * Options: `--cgroups=N` (default 2000), `--runs=N` (default 15).
+ */
+import { mkdirSync, rmdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { NSX, compare, report, ratio, median } from './lib.js';
+import { hostPaths } from '../src/host/paths.js';
+import { cgTree } from '../src/services/cg.js';
+import { formatJson } from '../src/output/json.js';
+
+const HIER = '/sys/fs/cgroup/systemd';
+
+function opt(args: string[], name: string, def: number): number {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split('=')[1]) : def;
+}
+
+export async function run(args: string[]): Promise<void> {
+  if (!existsSync(join(HIER, 'cgroup.procs'))) {
+    console.log(`bench cg: skipped (${HIER} is not a v1 hierarchy here)`);
+    return;
+  }
+  const total = opt(args, 'cgroups', 2000);
+  const runs = opt(args, 'runs', 15);
+  const perParent = 50;
+  const parents = Math.ceil(total / perParent);
+  const name = `nsx-test-bench-${process.pid}`;
+  const root = join(HIER, name);
+  const dirs: string[] = [];
+  const sleeps: ChildProcess[] = [];
+  try {
+    mkdirSync(root);
+    for (let p = 0; p < parents; p++) {
+      const pd = join(root, `slice-${p}.slice`);
+      mkdirSync(pd);
+      dirs.push(pd);
+      for (let c = 0; c < perParent && dirs.length < total; c++) {
+        const cd = join(pd, `unit-${c}.service`);
+        mkdirSync(cd);
+        dirs.push(cd);
+      }
+    }
+    for (let i = 0; i < 20; i++) {
+      const s = spawn('sleep', ['3600'], { stdio: 'ignore' });
+      sleeps.push(s);
+      writeFileSync(join(dirs[(i * 97) % dirs.length], 'cgroup.procs'), String(s.pid));
+    }
+    console.log(`bench cg: ${dirs.length} cgroups under ${root}, ${sleeps.length} processes`);
+    const timed = compare(
+      [
+        { label: `nsx cg tree /${name} --json`, argv: [...NSX, 'cg', 'tree', `/${name}`, '--json'] },
+        { label: `systemd-cgls --no-pager ${root}`, argv: ['systemd-cgls', '--no-pager', root] },
+        { label: `nsx cg tree /${name} --json --all`, argv: [...NSX, 'cg', 'tree', `/${name}`, '--json', '--all'] },
+        { label: `systemd-cgls --no-pager --all ${root}`, argv: ['systemd-cgls', '--no-pager', '--all', root] },
+      ],
+      runs,
+    );
+    report(`cg tree: ${dirs.length} cgroups (v1 name=systemd hierarchy)`, timed);
+    console.log(`  ratio nsx/systemd-cgls (default):  ${ratio(timed[0], timed[1]).toFixed(2)}×`);
+    console.log(`  ratio nsx/systemd-cgls (--all):    ${ratio(timed[2], timed[3]).toFixed(2)}×`);
+    // where nsx's time goes: the same work in this process (no Node start-up, modules already loaded)
+    const paths = hostPaths();
+    for (const all of [false, true]) {
+      const ms: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        formatJson(cgTree({ paths, path: `/${name}`, all }));
+        ms.push(performance.now() - t0);
+      }
+      console.log(`  in-process cgTree${all ? ' --all' : ''} + JSON: median ${median(ms).toFixed(1)} ms (the rest is Node start-up and module loading)`);
+    }
+  } finally {
+    for (const s of sleeps) {
+      try {
+        if (s.pid) process.kill(s.pid, 'SIGKILL');
+      } catch {}
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    for (const d of [...dirs].reverse()) {
+      for (let i = 0; i < 20; i++) {
+        try {
+          rmdirSync(d);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+    try {
+      rmdirSync(root);
+    } catch {
+      if (existsSync(root)) console.error(`bench cg: could not remove ${root}: ${readdirSync(root).length} entries left`);
+    }
+  }
 }

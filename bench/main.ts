@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   cg: () => import('./cg.js'),
   enter: () => import('./enter.js'),
   top: () => import('./top.js'),
+  dashboard: () => import('./dashboard.js'),
 };
 
 async function main(): Promise<void> {

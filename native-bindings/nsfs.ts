@@ -119,29 +119,78 @@ export interface NsRelations {
 export function readNsRelations(path: string, opts: { netlink?: NetnsidQuery } = {}): NsRelations {
   const fd = openSync(path, 'r');
   try {
-    const st = fstatSync(fd);
-    const type = nsType(fd);
-    const parent = type === 'pid' || type === 'user' ? relatedInode(fd, NS_GET_PARENT) : 0;
-    const owner = relatedInode(fd, NS_GET_USERNS);
-    let ownerUid: number | undefined;
-    try {
-      if (type === 'user') ownerUid = nsOwnerUid(fd);
-      else {
-        const ufd = nsIoctl(fd, NS_GET_USERNS);
-        try {
-          ownerUid = nsOwnerUid(ufd);
-        } finally {
-          closeSync(ufd);
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof SyscallError)) throw e;
-    }
-    const netnsid = type === 'net' && opts.netlink ? opts.netlink.query(fd) : undefined;
-    return { inode: st.ino, dev: st.dev, type, parent, owner, ownerUid, netnsid };
+    return readNsRelationsFd(fd, opts);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The same for an open namespace fd. */
+export function readNsRelationsFd(fd: number, opts: { netlink?: NetnsidQuery } = {}): NsRelations {
+  const st = fstatSync(fd);
+  const type = nsType(fd);
+  const parent = type === 'pid' || type === 'user' ? relatedInode(fd, NS_GET_PARENT) : 0;
+  const owner = relatedInode(fd, NS_GET_USERNS);
+  let ownerUid: number | undefined;
+  try {
+    if (type === 'user') ownerUid = nsOwnerUid(fd);
+    else {
+      const ufd = nsIoctl(fd, NS_GET_USERNS);
+      try {
+        ownerUid = nsOwnerUid(ufd);
+      } finally {
+        closeSync(ufd);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e;
+  }
+  const netnsid = type === 'net' && opts.netlink ? opts.netlink.query(fd) : undefined;
+  return { inode: st.ino, dev: st.dev, type, parent, owner, ownerUid, netnsid };
+}
+
+/** An fd for the parent or owner of a namespace fd, or undefined at the top (EPERM) or when not applicable. */
+function relatedFd(fd: number, req: number): number | undefined {
+  try {
+    return nsIoctl(fd, req);
+  } catch (e) {
+    if (e instanceof SyscallError && (e.code === 'EPERM' || e.code === 'ENOSYS' || e.code === 'EINVAL')) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Namespaces reachable from the one at `path` through parent and owner links that `known` does not know
+ * (lsns's "ghost" namespaces: an owner or parent held by no process, e.g. a user namespace whose only process
+ * exec'd into a nested one). They can only be reached through fds, so the walk happens here.
+ */
+export function discoverRelated(path: string, known: (inode: number) => boolean): NsRelations[] {
+  const found: NsRelations[] = [];
+  const seen = new Set<number>();
+  const visit = (fd: number): void => {
+    const type = nsType(fd);
+    const reqs = type === 'pid' || type === 'user' ? [NS_GET_PARENT, NS_GET_USERNS] : [NS_GET_USERNS];
+    for (const req of reqs) {
+      const rfd = relatedFd(fd, req);
+      if (rfd === undefined) continue;
+      try {
+        const ino = fstatSync(rfd).ino;
+        if (known(ino) || seen.has(ino)) continue;
+        seen.add(ino);
+        found.push(readNsRelationsFd(rfd));
+        visit(rfd);
+      } finally {
+        closeSync(rfd);
+      }
+    }
+  };
+  const fd = openSync(path, 'r');
+  try {
+    visit(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return found;
 }
 
 const AF_NETLINK = 16;

@@ -140,22 +140,44 @@ static void forward_signal(int sig, siginfo_t *si, void *uc) {
 	if (child_pid > 0 && si && si->si_code <= 0) kill(child_pid, sig);
 }
 
-/* Fork; the parent waits, forwards signals and exits with the child's status (128+N for signal N). */
+/* Make `pgrp` the terminal's foreground process group (SIGTTOU held off: we may be in the background). */
+static void give_terminal(int tty, pid_t pgrp) {
+	sigset_t ttou, old;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetpgrp(tty, pgrp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * Fork; the parent waits, forwards signals and exits with the child's status (128+N for signal N).
+ * On a terminal where we are the foreground job, the child gets a process group of its own and the
+ * terminal: a process group from outside the target's pid namespace is invisible inside it, so a shell
+ * could not hand the terminal back at exit (nsenter's "Cannot set tty process group"). The parent takes
+ * the terminal back when the child ends, and gives it again when a stopped child is resumed with fg.
+ */
 static void continue_as_child(void) {
 	static const int fwd[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH };
 	struct sigaction sa;
 	sigset_t all, old;
 	int status = 0;
+	int tty = (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp()) ? STDIN_FILENO : -1;
 
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old); /* no handler may run before child_pid is set */
 	pid_t pid = fork();
 	if (pid < 0) die(1, "fork failed: %s", strerror(errno));
 	if (pid == 0) {
+		if (tty >= 0 && setpgid(0, 0) == 0) tcsetpgrp(tty, getpid()); /* every signal is blocked: no SIGTTOU */
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return;
 	}
 	child_pid = pid;
+	if (tty >= 0) {
+		setpgid(pid, pid); /* both sides, so neither order of running races */
+		give_terminal(tty, pid);
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = forward_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
@@ -170,12 +192,15 @@ static void continue_as_child(void) {
 		}
 		if (WIFSTOPPED(status)) {
 			/* the child was suspended: suspend ourselves as well, and resume it when we are resumed */
+			if (tty >= 0) give_terminal(tty, getpgrp());
 			kill(getpid(), SIGSTOP);
+			if (tty >= 0 && tcgetpgrp(tty) == getpgrp()) give_terminal(tty, pid);
 			kill(pid, SIGCONT);
 			continue;
 		}
 		break;
 	}
+	if (tty >= 0) give_terminal(tty, getpgrp());
 	if (WIFEXITED(status)) exit(WEXITSTATUS(status));
 	if (WIFSIGNALED(status)) exit(128 + WTERMSIG(status));
 	exit(1);

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Loader> = {
   enter: () => import('./commands/enter.js'),
   top: () => import('./commands/top.js'),
   ps: () => import('./commands/ps.js'),
+  dashboard: () => import('./commands/dashboard.js'),
 };
 
 export const USAGE = `Usage: nsx [--root DIR] [--no-color] [--debug] [COMMAND] [OPTIONS]

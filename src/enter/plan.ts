@@ -52,6 +52,21 @@ export interface EnterOptions {
   readonly verbose: boolean;
 }
 
+/** Nothing asked for: spread your choices over it (`{ ...ENTER_DEFAULTS, target, all: true }`). */
+export const ENTER_DEFAULTS: EnterOptions = Object.freeze({
+  all: false,
+  namespaces: {},
+  preserveCredentials: false,
+  noFork: false,
+  env: false,
+  joinCgroup: false,
+  mountProc: false,
+  program: [],
+  dryRun: false,
+  json: false,
+  verbose: false,
+});
+
 /** Facts gathered before planning (by prepare.ts). */
 export interface EnterFacts {
   /** the resolved target PID, when there is a target */

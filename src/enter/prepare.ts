@@ -13,7 +13,6 @@ import type { HostPaths } from '../host/paths.js';
 import { errnoOf, NotFoundError, PermissionError, UnsupportedError, UsageError, IoError, type NsxError } from '../errors.js';
 import type { NsType } from '../parse/nsid-link.js';
 import { JOIN_ORDER, NS_OPTION, planEnter, requestedTypes, validateOptions, type EnterOptions, type EnterPlan } from './plan.js';
-import { resolveTarget } from './target.js';
 
 /** The plan plus the open descriptors the helper inherits. */
 export interface PreparedEnter {
@@ -33,7 +32,12 @@ export interface PreparedEnter {
   close(): void;
 }
 
-const DENIED_HINT = 'permission denied (needs root, or a user owning the target\'s user namespace: try adding -U)';
+/** Why opening something of the target was refused, in words that fit the caller. */
+function deniedHint(): string {
+  return process.geteuid?.() === 0
+    ? 'permission denied (even for root: the kernel\'s ptrace access check refused it, e.g. a security module or a foreign user namespace)'
+    : 'permission denied (needs root, or a user owning the target\'s user namespace: try adding -U)';
+}
 
 /** Does the pinned process still live (not gone, not a zombie)? */
 function pinnedAlive(pinned: string): boolean {
@@ -53,7 +57,7 @@ function exitedError(pid: number): NsxError {
 /** Turn an error from opening something of the target into a one-line NsxError naming `what`. */
 function targetError(e: unknown, what: string, shown: string, pid: number, pinned: string): NsxError {
   const code = errnoOf(e);
-  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(`nsx enter: ${what}: ${shown}: ${DENIED_HINT}`, shown, code);
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(`nsx enter: ${what}: ${shown}: ${deniedHint()}`, shown, code);
   if (!pinnedAlive(pinned)) return exitedError(pid);
   if (code === 'ENOENT') return new UnsupportedError(`nsx enter: ${what}: ${shown}: not available (not supported by this kernel?)`, shown);
   return new IoError(`nsx enter: ${what}: ${shown}: ${(e as Error)?.message ?? String(e)}`, shown, code, e);
@@ -124,7 +128,8 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     let procFd: number | undefined;
     let pinned = '';
     if (o.target) {
-      const r = await resolveTarget(paths, o.target);
+      // a PID needs no resolving; cgroup: and container: targets load their readers only when used
+      const r = o.target.kind === 'pid' ? { pid: o.target.pid, stillMatches: undefined } : await (await import('./target.js')).resolveTarget(paths, o.target);
       pid = r.pid;
       try {
         procFd = keep(openSync(join(paths.proc, String(pid)), constants.O_RDONLY | constants.O_DIRECTORY));

@@ -6,11 +6,10 @@
  *     dashboard, which must come back afterwards).
  * enterPlanArgv writes the helper's internal argument vector for a plan and its descriptors.
  */
-import { spawn } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
 import { UnsupportedError, IoError } from '../errors.js';
 import { JOIN_ORDER } from './plan.js';
 import type { PreparedEnter } from './prepare.js';
+import { execAddon, helperPath } from '../../native-bindings/enter.js';
 
 /** The helper's arguments (without argv[0]). `fdIn(fd)` maps one of our descriptors to its number in the helper. */
 export function enterPlanArgv(p: PreparedEnter, fdIn: (fd: number) => number = (fd) => fd): string[] {
@@ -41,7 +40,6 @@ export function enterPlanArgv(p: PreparedEnter, fdIn: (fd: number) => number = (
 
 /** The helper's path, or a one-line UnsupportedError saying how to build it. */
 export async function requireHelper(): Promise<string> {
-  const { helperPath } = await import('../../native-bindings/enter.js');
   const h = helperPath();
   if (!h)
     throw new UnsupportedError(
@@ -50,10 +48,10 @@ export async function requireHelper(): Promise<string> {
   return h;
 }
 
-/** Exit status as a shell reports it: the code, or 128+N for signal N. */
-export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number {
+/** Exit status as a shell reports it: the code, or 128+N for signal N (`signals`: os.constants.signals). */
+export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null, signals: Readonly<Record<string, number>>): number {
   if (code !== null) return code;
-  const n = signal ? osConstants.signals[signal] : undefined;
+  const n = signal ? signals[signal] : undefined;
   return n !== undefined ? 128 + n : 1;
 }
 
@@ -65,6 +63,8 @@ export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null)
  */
 export async function spawnEnter(p: PreparedEnter, opts: { helper?: string } = {}): Promise<number> {
   const helper = opts.helper ?? (await requireHelper());
+  // child_process and os are loaded here only: the exec path does not need them
+  const [{ spawn }, { constants: osConstants }] = await Promise.all([import('node:child_process'), import('node:os')]);
   const stdio: Array<'inherit' | number> = ['inherit', 'inherit', 'inherit', ...p.fds];
   const childFd = (fd: number) => 3 + p.fds.indexOf(fd);
   const child = spawn(helper, enterPlanArgv(p, childFd), { stdio, argv0: 'nsx-enter' });
@@ -77,7 +77,7 @@ export async function spawnEnter(p: PreparedEnter, opts: { helper?: string } = {
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', (e) => reject(new IoError(`nsx enter: cannot run ${helper}: ${e.message}`, helper, (e as NodeJS.ErrnoException).code, e)));
-      child.once('exit', (code, signal) => resolve(exitStatusOf(code, signal)));
+      child.once('exit', (code, signal) => resolve(exitStatusOf(code, signal, osConstants.signals)));
     });
   } finally {
     for (const s of forward) process.off(s, onSig);
@@ -91,7 +91,6 @@ export async function spawnEnter(p: PreparedEnter, opts: { helper?: string } = {
  */
 export async function execEnter(p: PreparedEnter): Promise<number> {
   const helper = await requireHelper();
-  const { execAddon } = await import('../../native-bindings/enter.js');
   const ex = execAddon();
   if (ex) {
     ex.exec(helper, ['nsx-enter', ...enterPlanArgv(p)], p.fds);

@@ -3,9 +3,8 @@
  * CONTAINER, and the views that turn rows into a table or lsns-shaped JSON. Pure: no I/O.
  */
 import { hostPaths } from '../host/paths.js';
-import { type Field, formatCell, jsonCell, jsonKeyOf, headerOf } from './registry.js';
+import { type Field, jsonCell, jsonKeyOf } from './registry.js';
 import type { NamespaceRecord, NsRow } from '../model/namespace.js';
-import { renderTable, type TableColumn, type TableRow } from '../output/table.js';
 
 /** What was read about one shown process. Absent members were not read or not readable. */
 export interface LsProcInfo {
@@ -112,40 +111,6 @@ export function needsOf(fields: readonly LsField[]): Set<LsNeed> {
 /** A tree of rows, as the service returns it. */
 export interface LsTreeRow extends LsRow {
   readonly children: readonly LsTreeRow[];
-}
-
-export interface LsTextOptions {
-  readonly raw?: boolean;
-  readonly noHeadings?: boolean;
-  readonly noTruncate?: boolean;
-  readonly noWrap?: boolean;
-  readonly termWidth?: number;
-  /** which column draws the tree: COMMAND for the process tree, NS for owner/parent trees */
-  readonly treeColumn?: string;
-}
-
-/** The text table (lsns layout). */
-export function renderLsText(fields: readonly LsField[], rows: readonly LsTreeRow[], ctx: LsCtx, o: LsTextOptions = {}): string {
-  const columns: TableColumn[] = fields.map((f) => ({
-    header: headerOf(f),
-    // a tree drawn in the NS column is left-aligned (as libsmartcols does)
-    align: o.treeColumn === f.id ? 'left' : f.align,
-    trunc: f.trunc && !o.noTruncate,
-    wrap: f.wrap,
-    tree: o.treeColumn === f.id,
-    width: f.width,
-  }));
-  const toRow = (r: LsTreeRow): TableRow => ({
-    cells: fields.map((f) => formatCell(f, r, ctx)),
-    children: r.children.length ? r.children.map(toRow) : undefined,
-  });
-  return renderTable(columns, rows.map(toRow), {
-    raw: o.raw,
-    noHeadings: o.noHeadings,
-    noTruncate: o.noTruncate,
-    noWrap: o.noWrap,
-    termWidth: o.termWidth,
-  });
 }
 
 const IND = '   ';

@@ -41,6 +41,17 @@ function nsField(type: NsType, id: string, help: string): PsField {
   };
 }
 
+/** Short names for the namespace-difference column. */
+const NS_SHORT: Record<NsType, string> = { mnt: 'mnt', net: 'net', pid: 'pid', uts: 'uts', ipc: 'ipc', user: 'usr', cgroup: 'cg', time: 'tm' };
+const NS_ORDER: readonly NsType[] = ['mnt', 'net', 'pid', 'uts', 'ipc', 'user', 'cgroup', 'time'];
+
+/** The namespace types in which a process differs from the reference (PID 1), as `mnt,net,pid`. */
+export function nsDiff(p: PsProcess, ref: Readonly<Partial<Record<NsType, number>>>): string {
+  return NS_ORDER.filter((t) => p.ns[t] !== undefined && ref[t] !== undefined && p.ns[t] !== ref[t])
+    .map((t) => NS_SHORT[t])
+    .join(',');
+}
+
 /** CONTAINER cell: the friendly name when known, else the identity label. */
 export function containerText(p: PsProcess): string | undefined {
   if (!p.container) return undefined;
@@ -94,6 +105,14 @@ export const PS_FIELDS: readonly PsField[] = [
   { id: 'QOS', json: 'qos', type: 'string', help: 'Kubernetes QoS class', get: (p) => p.container?.qos ?? null, format: text },
   { id: 'CGROUP', json: 'cgroup', type: 'string', trunc: true, help: 'cgroup path (the most specific hierarchy)', get: (p) => p.cgroup ?? null, format: text },
   { id: 'NSPID', json: 'nspid', type: 'array', help: 'PID in each nested pid namespace, outermost first', get: (p) => (p.nspid ? p.nspid.map(String) : null), format: (v) => (Array.isArray(v) ? v.join(',') : '') },
+  {
+    id: 'NS',
+    json: 'ns_differs',
+    type: 'string',
+    help: 'namespace types in which the process differs from PID 1 (mnt,net,pid,uts,ipc,usr,cg,tm)',
+    get: (p, c) => nsDiff(p, c.reference) || null,
+    format: text,
+  },
   nsField('mnt', 'MNTNS', 'mount namespace inode (text: blank when the same as PID 1)'),
   nsField('net', 'NETNS', 'network namespace inode'),
   nsField('pid', 'PIDNS', 'PID namespace inode'),

@@ -287,3 +287,48 @@ export function viewHierarchies(layout: CgroupLayout, view: CgroupView): Hierarc
       return layout.hierarchies;
   }
 }
+
+/** Path depth below `root` (`/a/b` under `/` → 2), or -1 when `path` is not `root` or below it. */
+export function depthBelow(root: string, path: string): number {
+  if (path === root) return 0;
+  const prefix = root === '/' ? '/' : root + '/';
+  if (!path.startsWith(prefix)) return -1;
+  return path.slice(prefix.length).split('/').length;
+}
+
+/**
+ * The tree of the cgroups that hold processes (and their ancestors up to `root`), built from a
+ * path → PIDs membership map (see readMembershipFromProc). Paths above `root`, outside the cgroup
+ * namespace (`/..`) or deeper than `depth` below it are left out. Pure.
+ */
+export function treeFromMembership(root: string, hierarchies: string[], membership: ReadonlyMap<string, readonly number[]>, depth = Infinity): CgroupNode {
+  interface M { path: string; name: string; pids: number[]; children: Map<string, M> }
+  const top: M = { path: root, name: root === '/' ? '/' : root.slice(root.lastIndexOf('/') + 1), pids: [], children: new Map() };
+  for (const [path, pids] of membership) {
+    const d = depthBelow(root, path);
+    if (d < 0 || d > depth || path.includes('/..')) continue;
+    let cur = top;
+    if (d > 0) {
+      const rel = path.slice(root === '/' ? 1 : root.length + 1).split('/');
+      for (const part of rel) {
+        let next = cur.children.get(part);
+        if (!next) cur.children.set(part, (next = { path: joinCgroupPath(cur.path, part), name: part, pids: [], children: new Map() }));
+        cur = next;
+      }
+    }
+    cur.pids.push(...pids);
+  }
+  const freeze = (m: M): CgroupNode => ({
+    path: m.path,
+    name: m.name,
+    hierarchies,
+    pids: [...new Set(m.pids)].sort((a, b) => a - b),
+    children: [...m.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(freeze),
+  });
+  return freeze(top);
+}
+
+/** A copy of a walked tree with member PIDs taken from a membership map (path → PIDs). Pure. */
+export function withMembership(node: CgroupNode, membership: ReadonlyMap<string, readonly number[]>): CgroupNode {
+  return { ...node, pids: [...(membership.get(node.path) ?? [])], children: node.children.map((c) => withMembership(c, membership)) };
+}

@@ -33,6 +33,11 @@ export interface TableOptions {
   readonly termWidth?: number;
   /** use ASCII tree glyphs */
   readonly ascii?: boolean;
+  /**
+   * libsmartcols's exact layout (for lsns drop-in output): a column narrower than its width hint is widened to it
+   * when its header is narrower too, and a line whose last cell is empty keeps the separator before it.
+   */
+  readonly scols?: boolean;
 }
 
 const UTF8 = { branch: '├─', last: '└─', vert: '│ ', space: '  ' };
@@ -115,9 +120,11 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
   }
 
   const widths = columns.map((c, ci) => {
-    let w = opts.noHeadings ? 0 : displayWidth(c.header);
+    let w = opts.noHeadings || opts.scols ? 0 : displayWidth(c.header);
     for (const r of flat) for (const l of r.cells[ci]) w = Math.max(w, displayWidth(l));
-    return w;
+    if (!opts.scols) return w;
+    const min = Math.max(1, displayWidth(c.header)); // libsmartcols counts the header even with --noheadings
+    return w < min ? min : c.width !== undefined && w < c.width && min < c.width ? c.width : w;
   });
   // fit the terminal: shrink truncatable columns (the last one first), never below their header
   if (opts.termWidth !== undefined && !opts.noTruncate) {
@@ -134,9 +141,10 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
     for (let li = 0; li < height; li++) {
       const parts = columns.map((c, ci) => {
         const t = truncateTo(cellLines[ci][li] ?? '', widths[ci]);
-        return ci === columns.length - 1 && c.align !== 'right' ? t : pad(t, widths[ci], c.align === 'right');
+        const last = ci === columns.length - 1;
+        return last && (c.align !== 'right' || (opts.scols && t === '')) ? t : pad(t, widths[ci], c.align === 'right');
       });
-      out.push(parts.join(' ').replace(/\s+$/, ''));
+      out.push(opts.scols ? parts.join(' ') : parts.join(' ').replace(/\s+$/, ''));
     }
   };
   if (!opts.noHeadings) emit(columns.map((c) => [c.header]));

@@ -169,7 +169,8 @@ export function parseIoMax(text: string, source = '<string>'): IoMax[] {
 
 /**
  * v1 `blkio.throttle.io_service_bytes` / `io_serviced` (and the `_recursive` and CFQ variants):
- * `MAJ:MIN OP N` lines (OP = Read Write Sync Async Discard Total) and a final `Total N`.
+ * `MAJ:MIN OP N` lines (OP = Read Write Sync Async Discard Total) and a final `Total N`; the two-column
+ * per-device files (`blkio.time`, `blkio.sectors`, `blkio.throttle.read_bps_device`) give `ops.value`.
  */
 export function parseBlkio(text: string, source = '<string>'): { devices: { major: number; minor: number; ops: Record<string, number> }[]; total?: number } {
   const devices = new Map<string, { major: number; minor: number; ops: Record<string, number> }>();
@@ -183,11 +184,13 @@ export function parseBlkio(text: string, source = '<string>'): { devices: { majo
       total = toInt(f[1], source, i + 1);
       continue;
     }
-    const d = f.length === 3 ? DEVNO.exec(f[0]) : null;
-    if (!d) throw new ParseError(source, `expected "MAJ:MIN OP N", got ${JSON.stringify(l.slice(0, 60))}`, i + 1);
+    const d = f.length === 3 || f.length === 2 ? DEVNO.exec(f[0]) : null;
+    if (!d) throw new ParseError(source, `expected "MAJ:MIN [OP] N", got ${JSON.stringify(l.slice(0, 60))}`, i + 1);
     let dev = devices.get(f[0]);
     if (!dev) devices.set(f[0], (dev = { major: Number(d[1]), minor: Number(d[2]), ops: {} }));
-    dev.ops[f[1]] = toInt(f[2], source, i + 1);
+    // two-column files (blkio.time, blkio.sectors, blkio.throttle.*_device) hold one value per device
+    if (f.length === 2) dev.ops.value = toInt(f[1], source, i + 1);
+    else dev.ops[f[1]] = toInt(f[2], source, i + 1);
   }
   return total === undefined ? { devices: [...devices.values()] } : { devices: [...devices.values()], total };
 }
@@ -272,18 +275,18 @@ const BY_NAME: [RegExp, FileParser][] = [
   [/^cpu\.max$/, parseCpuMax],
   [/^io\.stat$/, parseIoStat],
   [/^io\.max$/, parseIoMax],
-  [/\.pressure$/, parsePressure],
-  [/^blkio\.(throttle\.)?(io_|sectors|time)/, parseBlkio],
-  [/^blkio\.throttle\.(read|write)_(bps|iops)_device$/, parseBlkio],
+  [/^(cpu|memory|io|irq)\.pressure$/, parsePressure],
+  [/^blkio\.(throttle\.)?(io_|sectors|time|(read|write)_(bps|iops)_device|weight_device|leaf_weight_device)/, parseBlkio],
   [/^cpuacct\.usage_all$/, parseTable],
   [/^cpuacct\.usage_(percpu|percpu_sys|percpu_user)$/, parseIntList],
   [/^cpuset\.(cpus|mems|effective_cpus|effective_mems|cpus\.effective|mems\.effective)$/, parseCpuList],
-  [/^(memory\.numa_stat|io\.latency|io\.weight|io\.bfq\.weight|memory\.stat\.numa)$/, parseNestedKeyed],
+  [/^(memory\.numa_stat|io\.latency|memory\.stat\.numa|hugetlb\..*\.numa_stat)$/, parseNestedKeyed],
+  [/^(io\.weight|io\.bfq\.weight)$/, parseFlatKeyed],
   [/(\.stat|\.events|\.events\.local|^memory\.oom_control|^cpuacct\.stat)$/, parseFlatKeyed],
   [/^(memory\.(max|high|low|min|swap\.max|swap\.high|zswap\.max)|pids\.max|cgroup\.max\.(depth|descendants)|cpu\.cfs_quota_us|cpu\.max\.burst|misc\.max|rdma\.max)$/, parseLimit],
   [/(_in_bytes|\.limit_in_bytes)$/, parseLimit],
   [/^hugetlb\..*\.(max|limit_in_bytes|rsvd\.max)$/, parseLimit],
-  [/^(cpu\.(shares|weight|weight\.nice|idle|cfs_period_us|cfs_burst_us|rt_runtime_us|rt_period_us)|cpuacct\.usage(_sys|_user)?|memory\.(current|peak|swap\.current|swap\.peak|zswap\.current|failcnt|swappiness|use_hierarchy|move_charge_at_immigrate|oom\.group)|pids\.(current|peak)|notify_on_release|cgroup\.clone_children|cpuset\.[a-z_]+)$/, parseSingleInt],
+  [/^(cpu\.(shares|weight|weight\.nice|idle|cfs_period_us|cfs_burst_us|rt_runtime_us|rt_period_us)|cpuacct\.usage(_sys|_user)?|memory\.(current|peak|swap\.current|swap\.peak|zswap\.current|failcnt|swappiness|use_hierarchy|move_charge_at_immigrate|oom\.group)|pids\.(current|peak)|notify_on_release|cgroup\.clone_children|cpuset\.[a-z_]+|cgroup\.(pressure|freeze)|blkio\.(weight|leaf_weight))$/, parseSingleInt],
   [/(\.usage|\.current|\.peak|\.failcnt|\.max_usage_in_bytes)$/, parseSingleInt],
 ];
 

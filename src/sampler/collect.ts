@@ -1,24 +1,23 @@
 /**
  * The `nsx top` collector: one `TopSnapshot` of the cgroups in view, read through the cgroup model's readers
  * (src/readers/cgroupfs). A cgroup is a path merged across the hierarchies that carry the sampled controllers
- * (v1: cpu, cpuacct, memory, blkio, pids; v2: the one tree). Each sample re-lists the tree (cgroups come and
- * go), reads only the stat groups the visible columns need, plus `cpu.stat.local` for throttle attribution,
- * and stamps the sample with the monotonic clock. Cgroups that vanish mid-sample are skipped (Tolerance).
+ * (v1: cpu, cpuacct, memory, blkio, pids; v2: the one tree). The tree is re-listed when it may have changed
+ * (see `treeSignature`, stale fds, and every REWALK_EVERY samples); each sample reads only the stat groups the
+ * visible columns need (src/sampler/fast-read.ts), and is stamped with the monotonic clock. Cgroups that
+ * vanish mid-sample are skipped (Tolerance).
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { readTextOrUndefined } from '../host/read.js';
 import { Tolerance } from '../host/tolerance.js';
-import { NotFoundError, ParseError } from '../errors.js';
-import { parseFlatKeyed } from '../parse/cgroup-files.js';
-import { hierarchyForController, normalizeCgroupPath, type CgroupLayout, type Hierarchy, type StatGroup } from '../model/cgroup.js';
+import { NotFoundError } from '../errors.js';
+import { normalizeCgroupPath, type CgroupLayout, type Hierarchy, type StatGroup } from '../model/cgroup.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
-import { readCgroupStats } from '../readers/cgroupfs/stats.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import type { CgroupNode } from '../model/cgroup.js';
 import type { TopCounters, TopSnapshot } from '../model/rates.js';
 import { parentPath } from '../model/throttle.js';
-import { toTopCounters } from './counters.js';
+import { TopReader } from './fast-read.js';
 import { monotonicMs } from './sampler.js';
 
 /** v1 controllers whose hierarchies make up `nsx top`'s merged tree. */
@@ -74,90 +73,83 @@ export function listTopPaths(paths: HostPaths, layout: CgroupLayout, root: strin
   return [...seen];
 }
 
-/**
- * `cpu.stat.local` throttled time in µs (v2 `throttled_usec`; v1 `throttled_time` in ns), or undefined where
- * the kernel has no such file (before 6.8) or the cgroup has no cpu directory.
- */
-export function readLocalThrottledUsec(paths: HostPaths, layout: CgroupLayout, cgroupPath: string, tol?: Tolerance): number | undefined {
-  const h = hierarchyForController(layout, 'cpu');
-  if (!h) return undefined;
-  const file = join(cgroupDir(paths, h, cgroupPath), 'cpu.stat.local');
-  let text: string | undefined;
-  try {
-    text = readTextOrUndefined(file);
-  } catch (e) {
-    if (!tol) throw e;
-    tol.absorb(e, file);
-    return undefined;
-  }
-  if (text === undefined) return undefined;
-  try {
-    const kv = parseFlatKeyed(text, file);
-    if (kv.throttled_usec !== undefined) return kv.throttled_usec;
-    if (kv.throttled_time !== undefined) return kv.throttled_time / 1000;
-    return undefined;
-  } catch (e) {
-    if (e instanceof ParseError) return undefined;
-    throw e;
-  }
-}
-
 export interface Collector {
   /** Take one snapshot. */
   (): TopSnapshot;
   readonly layout: CgroupLayout;
   /** what the last sample could not read (vanished cgroups, denied files) */
   readonly tolerance: () => Tolerance;
+  /** close the files kept open */
+  readonly close: () => void;
 }
 
-/** Make a collector for the sampler. Throws NotFoundError at once when `root` is not a cgroup. */
+/** Re-list the tree at least every this many samples, even when nothing says it changed (renames). */
+export const REWALK_EVERY = 60;
+
+/**
+ * What changes when cgroups are created: `/proc/cgroups` (num_cgroups per v1 hierarchy) and, with cgroup2,
+ * the root's `cgroup.stat` (nr_descendants). Removals are noticed by the fd cache (stale fds).
+ */
+export function treeSignature(paths: HostPaths, layout: CgroupLayout): string {
+  let sig = readTextOrUndefined(join(paths.proc, 'cgroups')) ?? '';
+  const v2 = layout.hierarchies.find((h) => h.version === 2);
+  if (v2) sig += readTextOrUndefined(join(cgroupDir(paths, v2, v2.mountRoot), 'cgroup.stat')) ?? '';
+  return sig;
+}
+
+/**
+ * Make a collector for the sampler. Throws NotFoundError at once when `root` is not a cgroup. Keeps files
+ * open between samples (src/sampler/fast-read.ts); `close()` releases them.
+ */
 export function makeCollector(o: CollectOptions): Collector {
   const layout = o.layout ?? readCgroupLayout(o.paths);
   const root = normalizeCgroupPath(o.root ?? '/');
-  const groups = o.groups ?? (['cpu', 'memory', 'io', 'pids', 'psi'] as StatGroup[]);
+  const groups = new Set<StatGroup>(o.groups ?? ['cpu', 'memory', 'io', 'pids', 'psi']);
   const clock = o.clock ?? monotonicMs;
   const now = o.now ?? (() => new Date());
-  const wantLocal = groups.includes('cpu');
+  const reader = new TopReader(o.paths, layout, groups);
   // the ancestors of the view's root take part in throttle attribution
   const ancestors: string[] = [];
-  for (let p = parentPath(root); p !== undefined; p = parentPath(p)) ancestors.push(p);
-  let tol = new Tolerance();
-  const readOne = (path: string, t: Tolerance): TopCounters | undefined => {
-    try {
-      const s = readCgroupStats(o.paths, layout, path, { groups, tolerance: t });
-      return toTopCounters(s, wantLocal ? readLocalThrottledUsec(o.paths, layout, path, t) : undefined);
-    } catch (e) {
-      if (e instanceof NotFoundError) {
-        t.gone++;
-        return undefined;
-      }
-      t.absorb(e, path);
-      return undefined;
-    }
-  };
+  for (let p = parentPath(root); p !== undefined; p = parentPath(p)) ancestors.unshift(p);
   // fail early and clearly on a bad CGROUP argument
   listTopPaths(o.paths, layout, root, 0, new Tolerance());
+  let tol = new Tolerance();
+  let list: string[] | undefined;
+  let signature: string | undefined;
+  let sinceWalk = 0;
   const collect = (() => {
     const t = new Tolerance();
     const mono = clock();
     const timestamp = now().toISOString();
-    let inView: string[] = [];
-    try {
-      inView = listTopPaths(o.paths, layout, root, o.depth, t);
-    } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
-      t.gone++; // the view's root was removed: an empty sample, not a crash
+    const sig = treeSignature(o.paths, layout);
+    if (list === undefined || sig !== signature || reader.takeStale() || ++sinceWalk >= REWALK_EVERY) {
+      let inView: string[] = [];
+      try {
+        inView = listTopPaths(o.paths, layout, root, o.depth, t);
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+        t.gone++; // the view's root was removed: an empty sample, not a crash
+      }
+      list = [...ancestors, ...inView];
+      signature = sig;
+      sinceWalk = 0;
+      reader.setPaths(list);
     }
-    const list = [...ancestors, ...inView];
     const cgroups: TopCounters[] = [];
     for (const p of list) {
-      const c = readOne(p, t);
-      if (c) cgroups.push(c);
+      try {
+        const c = reader.read(p);
+        if (c) cgroups.push(c);
+        else t.gone++;
+      } catch (e) {
+        t.absorb(e, p);
+      }
     }
     tol = t;
     return { mono_ms: mono, timestamp, cgroups, layout: layout.kind };
   }) as unknown as Collector;
   Object.defineProperty(collect, 'layout', { value: layout });
   Object.defineProperty(collect, 'tolerance', { value: () => tol });
+  Object.defineProperty(collect, 'close', { value: () => reader.close() });
   return collect;
 }

@@ -11,14 +11,14 @@ import type { HostPaths } from '../host/paths.js';
 import { Tolerance, type Incompleteness } from '../host/tolerance.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import {
-  hierarchyForController, normalizeCgroupPath, type CgroupLayout, type CgroupNode, type CgroupStats, type CgroupView,
+  hierarchyForController, normalizeCgroupPath, treeFromMembership, viewHierarchies, withMembership, type CgroupLayout, type CgroupNode, type CgroupStats, type CgroupView,
   type Hierarchy, type StatGroup, type Limit,
 } from '../model/cgroup.js';
 import { identifyCgroupPath } from '../model/identity.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
-import { walkCgroupTree, countCgroups } from '../readers/cgroupfs/tree.js';
+import { walkCgroupTree, countCgroups, cgroupExists, estimateCgroupCount } from '../readers/cgroupfs/tree.js';
 import { readCgroupStats } from '../readers/cgroupfs/stats.js';
-import { readMembers, readProcessCgroups, readThreadCount, type ProcessCgroup } from '../readers/cgroupfs/members.js';
+import { listProcPids, readMembers, readMembershipFromProc, readProcessCgroups, readThreadCount, type ProcessCgroup } from '../readers/cgroupfs/members.js';
 
 /* ------------------------------------------------------------------ nsx cg */
 
@@ -142,9 +142,13 @@ export function pickView(layout: CgroupLayout, controller?: string): { view: Cgr
   return { view: { kind: 'merged' }, label: 'merged' };
 }
 
-function containerLabel(path: string): string | null {
+/**
+ * The container/unit label of a path, or null when it says nothing the name does not (`ssh.service`).
+ * `exact`: only when the path is the identified cgroup itself (tree nodes), not something below it.
+ */
+function containerLabel(path: string, exact = true): string | null {
   const id = identifyCgroupPath(path);
-  if (!id || id.cgroup !== path) return null;
+  if (!id || (exact && id.cgroup !== path)) return null;
   return id.label === path.slice(path.lastIndexOf('/') + 1) ? null : id.label;
 }
 
@@ -153,7 +157,22 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
   const { view, label, h } = pickView(layout, opts.controller);
   const tol = new Tolerance();
   const root = opts.path === undefined ? undefined : normalizeCgroupPath(opts.path);
-  const walked = walkCgroupTree(opts.paths, layout, { view, root, depth: opts.depth, members: true, tolerance: tol });
+  const hs = viewHierarchies(layout, view);
+  // Membership: from /proc/PID/cgroup (one read per process) when there are fewer processes than the
+  // cgroup.procs reads + readdirs a walk would need; else (or without procfs) from cgroup.procs.
+  const procPids = listProcPids(opts.paths, tol);
+  const est = estimateCgroupCount(opts.paths, layout, hs);
+  const viaProc = procPids !== undefined && procPids.length > 0 && (est === undefined || procPids.length <= 2 * est);
+  const membership = viaProc ? readMembershipFromProc(opts.paths, new Set(hs.map((x) => x.key)), tol, procPids) : undefined;
+  let walked: CgroupNode;
+  if (membership && !opts.all) {
+    const rootPath = root ?? hs[0]?.mountRoot ?? '/';
+    if (!hs.some((x) => cgroupExists(opts.paths, x, rootPath))) throw new NotFoundError(`${rootPath}: no such cgroup`, rootPath);
+    walked = treeFromMembership(rootPath, hs.map((x) => x.key), membership, opts.depth);
+  } else {
+    walked = walkCgroupTree(opts.paths, layout, { view, root, depth: opts.depth, members: !membership, tolerance: tol });
+    if (membership) walked = withMembership(walked, membership);
+  }
   const pids = new Set<number>();
   const collect = (n: CgroupNode) => {
     for (const p of n.pids ?? []) pids.add(p);
@@ -202,6 +221,10 @@ export interface CgShowHierarchy {
   readonly name: string | null;
   readonly path: string;
   readonly mount: string;
+  /** v2: controllers available in this cgroup (`cgroup.controllers`); null on v1 or when absent */
+  readonly cgroup_controllers: string[] | null;
+  /** v2: controllers enabled for its children (`cgroup.subtree_control`); null on v1 or when absent */
+  readonly subtree_control: string[] | null;
 }
 
 export interface CgShowResult {
@@ -279,7 +302,17 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
     if (!stats) continue;
     dirs.set(h.key, dir);
     present.push({ h, path: p, dir });
-    hierarchies.push({ id: h.id, version: h.version, controllers: h.controllers, name: h.name ?? null, path: p, mount: h.mounts[0] });
+    const v2 = h.version === 2 ? walkCgroupTree(opts.paths, { ...layout, hierarchies: [h] }, { view: { kind: 'v2' }, root: p, depth: 0, controllers: true, tolerance: tol }) : undefined;
+    hierarchies.push({
+      id: h.id,
+      version: h.version,
+      controllers: h.controllers,
+      name: h.name ?? null,
+      path: p,
+      mount: h.mounts[0],
+      cgroup_controllers: v2?.controllers ?? null,
+      subtree_control: v2?.subtreeControl ?? null,
+    });
   }
   if (hierarchies.length === 0) throw new NotFoundError(`${opts.target}: no such cgroup`, opts.target);
   // stats per group, each from its own hierarchy and path
@@ -309,7 +342,7 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
   return {
     path: mainPath,
     layout: layout.kind,
-    container: identifyCgroupPath(mainPath)?.label ?? null,
+    container: containerLabel(mainPath, false),
     hierarchies,
     processes,
     nr_threads: nrThreads,

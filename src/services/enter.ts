@@ -8,6 +8,7 @@ import type { HostPaths } from '../host/paths.js';
 import type { EnterOptions } from '../enter/plan.js';
 import { describePlan } from '../enter/plan.js';
 import { prepareEnter, type PreparedEnter } from '../enter/prepare.js';
+import { execEnter, requireHelper, spawnEnter } from '../enter/run.js';
 
 export interface EnterServiceOptions extends EnterOptions {
   readonly paths: HostPaths;
@@ -37,7 +38,6 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
     }
     return 0;
   }
-  const { execEnter, requireHelper } = await import('../enter/run.js');
   try {
     await requireHelper();
   } catch (e) {
@@ -50,6 +50,5 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
 /** Enter as a child process (stdio inherited) and resolve with the program's exit status (128+N for a signal). */
 export async function enterAndWait(o: EnterServiceOptions): Promise<number> {
   const p = await prepared(o);
-  const { spawnEnter } = await import('../enter/run.js');
   return spawnEnter(p);
 }

@@ -13,8 +13,7 @@ import { readText } from '../host/read.js';
 import { Tolerance, type Incompleteness } from '../host/tolerance.js';
 import { NotFoundError, ParseError } from '../errors.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
-import { parseProcCgroup, type ProcCgroupEntry } from '../parse/proc-cgroup.js';
-import { identifyCgroupPaths } from '../model/identity.js';
+import type { ProcCgroupEntry } from '../parse/proc-cgroup.js';
 import {
   groupNamespaces,
   withNsfsMounts,
@@ -26,12 +25,9 @@ import {
 import type { ProcessRecord } from '../model/process.js';
 import { readPids, pidExists, readPidDirUid } from '../readers/procfs/pids.js';
 import { readNsLinks } from '../readers/procfs/ns.js';
-import { readStat } from '../readers/procfs/stat.js';
-import { readStatus } from '../readers/procfs/status.js';
 import { readCmdlineString } from '../readers/procfs/cmdline.js';
 import { readComm } from '../readers/procfs/comm.js';
 import { readNsfsMounts } from '../readers/nsfs/mounts.js';
-import { readNamespaceRelations } from '../readers/nsfs/relations.js';
 import { readUserNames } from '../readers/etc/passwd.js';
 import type { LsNeed, LsProcInfo, LsTreeRow } from '../fields/ls.js';
 
@@ -89,6 +85,14 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   // the process tree needs every PPID, unless no column draws it (then only the per-namespace order is kept)
   const allPpids = tree === 'process' && (!o.flat || o.namespace !== undefined);
 
+  // modules only some columns need are loaded on demand (each ESM module costs ~1 ms at start-up)
+  const needStat = allPpids || needs.has('ppid');
+  const [statMod, statusMod, cgMod] = await Promise.all([
+    needStat ? import('../readers/procfs/stat.js') : undefined,
+    needs.has('uid') && !paths.live ? import('../readers/procfs/status.js') : undefined,
+    needs.has('cgroup') ? Promise.all([import('../parse/proc-cgroup.js'), import('../model/identity.js')]) : undefined,
+  ]);
+
   if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`ls: process ${o.task} not found`, join(paths.proc, String(o.task)));
 
   // 1. the walk: namespace links of every process (and the PPID when the process tree needs it)
@@ -98,7 +102,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
     try {
       const ns = readNsLinks(paths, pid, types);
       if (allPpids) {
-        const st = readStat(paths, pid);
+        const st = statMod!.readStat(paths, pid);
         if (st.ppid !== undefined) ppid.set(pid, st.ppid);
       }
       procs.push({ pid, ns });
@@ -127,7 +131,16 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const wantNetnsid = needs.has('netnsid');
   const wantOwnerUid = needs.has('uid') && nss.some((ns) => ns.pids.length === 0);
   if (wantRel || wantNetnsid || wantOwnerUid) {
-    await readNamespaceRelations(paths, target ? [target] : nss, { relations: wantRel, netnsid: wantNetnsid, ownerUid: wantOwnerUid }, tol);
+    const { readNamespaceRelations } = await import('../readers/nsfs/relations.js');
+    // lsns also shows, in owner/parent trees, the parents and owners that no process holds ("ghosts")
+    const ghostTypes = !target && (tree === 'owner' || tree === 'parent') ? types : undefined;
+    const ghosts = await readNamespaceRelations(
+      paths,
+      target ? [target] : nss,
+      { relations: wantRel, netnsid: wantNetnsid, ownerUid: wantOwnerUid, ghosts: ghostTypes },
+      tol,
+    );
+    if (ghosts.length) nss = [...nss, ...ghosts].sort((a, b) => a.inode - b.inode);
   }
 
   // 4. rows
@@ -142,11 +155,12 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
     const d: { ppid?: number; uid?: number; command?: string; cgroup?: string; container?: string } = {};
     const base = join(paths.proc, String(pid));
     try {
-      if (needs.has('ppid')) d.ppid = ppid.get(pid) ?? readStat(paths, pid).ppid;
+      if (needs.has('ppid')) d.ppid = ppid.get(pid) ?? statMod!.readStat(paths, pid).ppid;
       // lsns takes the owner of /proc/PID (the effective UID); a fake host's files are not owned by it
-      if (needs.has('uid')) d.uid = live ? readPidDirUid(paths, pid) : readStatus(paths, pid).uid?.effective;
+      if (needs.has('uid')) d.uid = live ? readPidDirUid(paths, pid) : statusMod!.readStatus(paths, pid).uid?.effective;
       if (needs.has('command')) d.command = readCmdlineString(paths, pid) ?? readComm(paths, pid);
-      if (needs.has('cgroup')) {
+      if (cgMod) {
+        const [{ parseProcCgroup }, { identifyCgroupPaths }] = cgMod;
         const p = join(base, 'cgroup');
         const entries = parseProcCgroup(readText(p), p);
         d.cgroup = pickCgroupPath(entries);

@@ -131,6 +131,8 @@ export interface CollectorOptions {
   readonly refreshEvery?: number;
   /** only these PIDs (default: all) */
   readonly pids?: readonly number[];
+  /** monotonic clock in ms (tests freeze it; default performance.now) */
+  readonly clock?: () => number;
 }
 
 /** Collects the process table, repeatedly if asked (the dashboard keeps one collector). */
@@ -165,7 +167,7 @@ export class ProcessCollector {
     }
     for (const pid of this.slow.keys()) if (!seen.has(pid)) this.slow.delete(pid);
     if (!this.reference || this.reference.pid === 'self') this.reference = this.readReference(procs);
-    return { mono_ms: performance.now(), procs, reference: this.reference, incomplete: tol.incomplete, skipped: tol.toJSON() };
+    return { mono_ms: (this.o.clock ?? (() => performance.now()))(), procs, reference: this.reference, incomplete: tol.incomplete, skipped: tol.toJSON() };
   }
 
   private readOne(pid: number, every: number, tol: Tolerance): PsProcess | undefined {

@@ -32,6 +32,10 @@ export interface TerminalOptions {
   readonly onSignal?: (sig: NodeJS.Signals) => void;
   /** Process to hook (tests pass a fake EventEmitter). */
   readonly proc?: NodeJS.EventEmitter;
+  /** How to end the process after a signal or a crash (default process.exit; tests record it). */
+  readonly exit?: (code: number) => void;
+  /** Where a crash is reported (default stderr). */
+  readonly report?: (message: string) => void;
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -43,6 +47,8 @@ const SIGNUM: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
  */
 export function enterFullScreen(opts: TerminalOptions): TerminalSession {
   const proc = opts.proc ?? process;
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const report = opts.report ?? ((m: string) => void process.stderr.write(m));
   let restored = false;
   const restore = () => {
     if (restored) return;
@@ -61,12 +67,12 @@ export function enterFullScreen(opts: TerminalOptions): TerminalSession {
   const onSig = (sig: NodeJS.Signals) => {
     restore();
     if (opts.onSignal) opts.onSignal(sig);
-    else process.exit(128 + (SIGNUM[sig] ?? 1));
+    else exit(128 + (SIGNUM[sig] ?? 1));
   };
   const onCrash = (e: unknown) => {
     restore();
-    process.stderr.write(`nsx: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
+    report(`nsx: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    exit(1);
   };
   for (const s of SIGNALS) proc.on(s, onSig);
   proc.on('exit', restore);

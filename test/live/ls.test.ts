@@ -112,6 +112,9 @@ test('nsx ls agrees with lsns (all 8 types, unprivileged userns, nested pidns, i
     run('ip', ['netns', 'set', netnsRun, 'auto']);
     const inNet = startProcess('ip', ['netns', 'exec', netnsRun, 'sleep', '300']);
     started.push(inNet);
+    // 4. a "ghost": a user namespace no process holds, only the owner of a nested one
+    const ghostLeaf = startProcess('unshare', ['-U', '-r', 'unshare', '-U', 'sleep', '300']);
+    started.push(ghostLeaf);
 
     // find the leaf processes: unshare → sh → unshare → sleep
     let nestedSleep = 0;
@@ -124,6 +127,7 @@ test('nsx ls agrees with lsns (all 8 types, unprivileged userns, nested pidns, i
     }, 5000, 'nested sleep');
     await waitFor(() => readFileSync(`/proc/${unpriv.pid}/comm`, 'utf8').trim() === 'sleep', 5000, 'unprivileged sleep');
     await waitFor(() => readFileSync(`/proc/${inNet.pid}/comm`, 'utf8').trim() === 'sleep', 5000, 'netns sleep');
+    await waitFor(() => readFileSync(`/proc/${ghostLeaf.pid}/comm`, 'utf8').trim() === 'sleep', 5000, 'ghost leaf sleep');
 
     const shPid = childrenOf(all.pid)[0];
     const ours = new Set<number>([inode(unpriv.pid, 'user'), inode(nestedSleep, 'pid'), inode(inNet.pid, 'net')]);
@@ -165,11 +169,15 @@ test('nsx ls agrees with lsns (all 8 types, unprivileged userns, nested pidns, i
     const cols = 'NS,TYPE,PATH,NPROCS,PID,PPID,COMMAND,UID,USER,NETNSID,NSFS,PNS,ONS';
     compareRows(flatten(nsxJson(['-l', '-o', cols]).rows), flatten(lsnsJson(['-l', '-o', cols])), ours, t0, '-o all');
 
-    // trees by owner and by parent
+    // trees by owner and by parent, including the ghost user namespace (NPROCS 0, shown as the owner)
+    const leafUser = inode(ghostLeaf.pid, 'user');
+    const withGhost = new Set([...ours, leafUser]);
     for (const tree of ['owner', 'parent']) {
-      const a = flatten(nsxJson([`--tree=${tree}`]).rows);
-      const b = flatten(lsnsJson([`--tree=${tree}`]));
-      compareRows(a, b, ours, t0, `--tree=${tree}`);
+      const a = flatten(nsxJson([`--tree=${tree}`, '-o', '+PNS,ONS']).rows);
+      const b = flatten(lsnsJson([`--tree=${tree}`, '-o', '+PNS,ONS']));
+      const ghost = a.find((r) => r.ns === a.find((x) => x.ns === leafUser)?.ons);
+      assert.ok(ghost && ghost.nprocs === 0 && ghost.pid === null, `${tree}: the ghost user namespace is listed`);
+      compareRows(a, b, new Set([...withGhost, ghost.ns as number]), t0, `--tree=${tree}`);
     }
     const owner = flatten(nsxJson(['--tree=owner']).rows);
     assert.equal(owner.find((r) => r.ns === inode(nestedSleep, 'pid'))!.parentNs, inode(shPid, 'user'), 'the nested pid ns is owned by the new user ns');

@@ -102,7 +102,7 @@ test('parseCgroupFile dispatches by name', () => {
   assert.equal(parseCgroupFile('cpu.cfs_quota_us', '-1\n'), 'max');
   assert.equal(parseCgroupFile('memory.current', '1234\n'), 1234);
   assert.deepEqual(parseCgroupFile('cgroup.subtree_control', ''), []);
-  assert.equal(parseCgroupFile('io.max', '').constructor, Array);
+  assert.deepEqual(parseCgroupFile('io.max', ''), []);
   assert.equal(parseCgroupFile('release_agent', '/sbin/agent\n'), '/sbin/agent');
 });
 
@@ -127,6 +127,8 @@ const BROKEN_ON_PURPOSE = [
   /automaxprocs\/testdata\/cgroups\/v2\/(empty|invalid-max|invalid-period|too-few-fields|too-many-fields|zero-period)$/,
   /automaxprocs\/testdata\/cgroups\/zero-period\/cpu\.cfs_period_us/,
   /automaxprocs\/testdata\/proc\/invalid-cgroup\/cgroup$/,
+  // telegraf's v1 memory dir is partly synthetic upstream: a three-line max_usage_in_bytes, `12-781` use_hierarchy
+  /telegraf\/cgroup-testdata\/memory\/memory\.(max_usage_in_bytes|use_hierarchy)$/,
 ];
 
 test('conformance corpus: every cgroup file parses, or fails with a ParseError naming its path; nothing else throws', () => {
@@ -147,7 +149,7 @@ test('conformance corpus: every cgroup file parses, or fails with a ParseError n
         else parseCgroupFile(as, text, rel);
       } catch (e) {
         assert.ok(e instanceof ParseError, `${rel}: threw ${(e as Error).stack}`);
-        assert.ok(e.message.includes(rel), `${rel}: error does not name the file: ${e.message}`);
+        assert.ok((e as ParseError).message.includes(rel), `${rel}: error does not name the file: ${(e as ParseError).message}`);
         failed.push(rel);
       }
     }

@@ -1,7 +1,7 @@
 /** `nsx ps` on the k8s-node fixture host: table, filters, sorting, detail, JSON, hostile names; and its pure parts. */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixtureHost, fixture } from '../helpers/host.js';
+import { fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 import { fuzzParser } from '../helpers/fuzz.js';
 import { collectProcesses, filterProcesses, overlayLayers, primaryCgroupPath, readProcessDetail, rootMountOf, ProcessCollector } from '../../src/services/ps.js';
@@ -13,9 +13,12 @@ import { netnsNamesOf, parseDockerConfigName, readDockerName } from '../../src/r
 const C1 = '1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496';
 const D1 = '2cc65c162ca1388b6b8d5ccfb701d22fc96675ccf8b2f1590c490c2c4039547f';
 
+/** One unpacked host for the whole file (it is only read). */
+const h = fixtureHost('k8s-node.manifest');
+after(() => h.cleanup());
+
 test('ps service: the process table of the fixture host', () => {
-  const h = fixtureHost('k8s-node.manifest');
-  try {
+  {
     const t = collectProcesses({ paths: h.paths });
     assert.deepEqual(t.procs.map((p) => p.pid), [1, 2, 17, 512, 640, 700, 720, 801, 1100, 1101, 1200, 1210, 1250, 1251, 1300, 1310, 1350, 2000, 2001, 2100]);
     assert.equal(t.reference.pid, 1);
@@ -34,14 +37,11 @@ test('ps service: the process table of the fixture host', () => {
     assert.equal(pg.containerName, 'billing-db', 'Docker name from config.v2.json');
     assert.equal(pg.user, undefined, 'uid 100070 has no passwd entry');
     assert.equal(t.procs.find((p) => p.pid === 1101)!.comm, '\x1b[31mevil\x07', 'raw in the model; escaped only when printed');
-  } finally {
-    h.cleanup();
   }
 });
 
 test('ps service: filters by container, cgroup and namespace', () => {
-  const h = fixtureHost('k8s-node.manifest');
-  try {
+  {
     const t = collectProcesses({ paths: h.paths });
     const pids = (f: Parameters<typeof filterProcesses>[1]) => filterProcesses(t.procs, f).map((p) => p.pid);
     assert.deepEqual(pids({ container: '1d3d308a' }), [1250, 1251]);
@@ -54,14 +54,11 @@ test('ps service: filters by container, cgroup and namespace', () => {
     assert.deepEqual(pids({ ns: 4026532301, container: 'containerd:1d3d' }), [1250, 1251]);
     assert.deepEqual(pids({ ns: 1 }), []);
     assert.deepEqual(pids({ cgroup: '/' }).length, t.procs.length);
-  } finally {
-    h.cleanup();
   }
 });
 
 test('ps fields: sorting, and namespace cells blank where shared with PID 1', () => {
-  const h = fixtureHost('k8s-node.manifest');
-  try {
+  {
     const t = collectProcesses({ paths: h.paths });
     const ctx = { reference: t.reference.ns };
     const rss = PS_FIELDS.find((f) => f.id === 'RSS')!;
@@ -73,14 +70,11 @@ test('ps fields: sorting, and namespace cells blank where shared with PID 1', ()
     const pod = t.procs.find((p) => p.pid === 1250)!;
     assert.equal(netns.format!(netns.get(p1, ctx), p1, ctx), '');
     assert.equal(netns.format!(netns.get(pod, ctx), pod, ctx), '4026532301');
-  } finally {
-    h.cleanup();
   }
 });
 
 test('ps detail: namespaces with holder counts, NSpid, maps, cgroups with limits, root overlay', () => {
-  const h = fixtureHost('k8s-node.manifest');
-  try {
+  {
     const d = readProcessDetail(h.paths, 2000);
     assert.deepEqual(d.nspid, [2000, 1]);
     const user = d.namespaces.find((n) => n.type === 'user')!;
@@ -106,22 +100,17 @@ test('ps detail: namespaces with holder counts, NSpid, maps, cgroups with limits
     assert.match(text, /uid_map\s+0 100000 65536/);
     assert.match(text, /billing-db/);
     assert.match(text, /quota 2\.00 CPU/);
-  } finally {
-    h.cleanup();
   }
 });
 
 test('ps detail: a missing PID is a NotFoundError', () => {
-  const h = fixtureHost('k8s-node.manifest');
-  try {
+  {
     assert.throws(() => readProcessDetail(h.paths, 99999), (e: Error & { kind?: string }) => e.kind === 'not-found');
-  } finally {
-    h.cleanup();
   }
 });
 
 test('nsx ps CLI: table, JSON, detail JSON, escaping, usage errors', () => {
-  const root = fixture('k8s-node.manifest');
+  const root = h.dir;
   const t = runNsx(['--root', root, 'ps']);
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout.split('\n')[0], /^\s*PID USER\s+CONTAINER\s+CGROUP\s+MNTNS/);
@@ -147,16 +136,13 @@ test('nsx ps CLI: table, JSON, detail JSON, escaping, usage errors', () => {
 });
 
 test('ProcessCollector re-reads slow parts only every N collections, and drops vanished PIDs', () => {
-  const h = fixtureHost('k8s-node.manifest');
-  try {
+  {
     const c = new ProcessCollector({ paths: h.paths, refreshEvery: 5 });
     const a = c.collect();
     const b = c.collect();
     assert.equal(a.procs.length, b.procs.length);
     assert.equal(a.procs[12].ns, b.procs[12].ns, 'cached namespace record reused');
     assert.ok(b.mono_ms >= a.mono_ms);
-  } finally {
-    h.cleanup();
   }
 });
 
@@ -202,13 +188,10 @@ test('friendly names: netns from nsfs mounts, Docker config.v2.json', () => {
   assert.equal(parseDockerConfigName('{"Name":"/web"}'), 'web');
   assert.equal(parseDockerConfigName('{"Name":""}'), undefined);
   assert.equal(parseDockerConfigName('not json'), undefined);
-  const h = fixtureHost('k8s-node.manifest');
-  try {
+  {
     assert.equal(readDockerName(h.paths, D1), 'billing-db');
     assert.equal(readDockerName(h.paths, C1), undefined);
     assert.equal(readDockerName(h.paths, '../../etc'), undefined, 'only real ids are looked up');
-  } finally {
-    h.cleanup();
   }
 });
 

@@ -74,6 +74,7 @@ function showText(r: CgShowResult, raw: boolean): string {
   for (const h of r.hierarchies) {
     const ctl = [...h.controllers, ...(h.name ? [`name=${h.name}`] : [])].join(',') || '-';
     out.push(`  v${h.version} ${ctl.padEnd(16)} ${escapeControl(h.mount)}${h.path !== r.path ? `  at ${escapeControl(h.path)}` : ''}`);
+    if (h.cgroup_controllers) out.push(`     available: ${h.cgroup_controllers.join(' ') || '-'}  enabled for children: ${h.subtree_control?.join(' ') || '-'}`);
   }
   out.push(`processes ${r.processes.length}${r.nr_threads !== null ? `  threads ${r.nr_threads}` : ''}`);
   for (const p of r.processes) out.push(`  ${String(p.pid).padStart(7)} ${escapeControl(p.command)}`);

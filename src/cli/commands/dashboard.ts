@@ -1,12 +1,48 @@
-/** `nsx dashboard` — placeholder until the command lands. */
-import type { Command } from '../context.js';
-import { UnsupportedError } from '../../errors.js';
+/**
+ * `nsx` with no command: the interactive dashboard on a terminal; otherwise (or with --summary) a short host
+ * summary and the usage, exit 0.
+ */
+import type { Command, CliContext } from '../context.js';
+import { parseCommandArgs } from '../common.js';
+import { parseIntArg, type OptionSpec } from '../getopt.js';
+import { UsageError } from '../../errors.js';
+import { USAGE } from '../main.js';
+
+const SPECS: OptionSpec[] = [
+  { name: 'summary', short: 's', arg: 'none' },
+  { name: 'interval', short: 'i', arg: 'required' },
+];
+
+const HELP = `Usage: nsx [--root DIR] [--summary] [--interval MS]
+
+The interactive dashboard: Cgroups (the live nsx top tree), Namespaces (a tree by owner user namespace) and
+Processes (nsx ps with live CPU and memory), linked: Enter drills down (cgroup → processes → process →
+namespaces → processes sharing one), Esc goes back, e enters the selected process or namespace with your shell.
+Without a terminal, a host summary and the usage are printed instead.
+
+Options:
+  -s, --summary       print the summary even on a terminal
+  -i, --interval MS   refresh interval in milliseconds (default 1000, at least 250)
+  --root DIR          explore a recorded host (a directory or a fixture manifest)
+
+${USAGE}`;
 
 export const command: Command = {
   name: 'dashboard',
-  summary: 'dashboard',
-  help: 'Usage: nsx dashboard',
-  async run() {
-    throw new UnsupportedError('dashboard: not implemented yet');
+  summary: 'the interactive dashboard (nsx with no command)',
+  help: HELP,
+  async run(argv: string[], ctx0: CliContext): Promise<number> {
+    const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: 'nsx' });
+    if (done) return 0;
+    if (args.positionals.length) throw new UsageError(`nsx: unknown command '${args.positionals[0]}'\nTry 'nsx --help' for more information.`);
+    const intervalMs = args.opts.interval === undefined ? 1000 : parseIntArg('nsx', 'interval', args.opts.interval as string, { min: 250, max: 60000 });
+    const { runDashboard } = await import('../../services/dashboard.js');
+    return runDashboard({
+      paths: ctx.paths,
+      stdout: ctx.stdout,
+      interactive: ctx.isTTY && ctx.stdinTTY && !args.opts.summary,
+      intervalMs,
+      usage: USAGE,
+    });
   },
 };

@@ -10,6 +10,9 @@ import { parseIntArg } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import type { NsType } from '../../parse/nsid-link.js';
 import { parseTarget, type EnterOptions } from '../../enter/plan.js';
+// static on purpose: this module is loaded only for `nsx enter`, and one module graph loads faster than a
+// chain of dynamic imports (start-up is most of the time `nsx enter` takes)
+import { enter } from '../../services/enter.js';
 
 const HELP = `Usage:
  nsx [global options] enter [options] [--] [<program> [<argument>...]]
@@ -131,7 +134,6 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
     if (args.seen.filter(([k]) => k === name).length > 1) throw new UsageError(`${PROG}: option --${name} (-${n}) may be given only once`);
   }
   const o = enterOptionsFrom(args.opts, args.positionals);
-  const { enter } = await import('../../services/enter.js');
   return enter({ ...o, paths: ctx.paths, stdout: ctx.stdout, stderr: ctx.stderr });
 }
 

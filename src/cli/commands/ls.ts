@@ -52,8 +52,9 @@ const EXCLUSIVE: ReadonlyArray<readonly [string, string]> = [
 ];
 
 async function run(argv: string[], ctx0: CliContext): Promise<number> {
-  const [{ LS_FIELDS, LSNS_COLUMNS, defaultColumns, NAMESPACE_COLUMNS, needsOf, renderLsText, renderLsJson }, { selectFields, columnsHelp }, { isNsType }] =
-    await Promise.all([import('../../fields/ls.js'), import('../../fields/registry.js'), import('../../parse/nsid-link.js')]);
+  // one parallel import of the whole graph: the ESM loader reads the files concurrently
+  const [{ LS_FIELDS, LSNS_COLUMNS, defaultColumns, NAMESPACE_COLUMNS, needsOf, renderLsJson }, { selectFields, columnsHelp }, { isNsType }, { listNamespaces }] =
+    await Promise.all([import('../../fields/ls.js'), import('../../fields/registry.js'), import('../../parse/nsid-link.js'), import('../../services/ls.js')]);
   const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP + columnsHelp(LS_FIELDS), { prog: 'nsx ls' });
   if (done) return 0;
   const o = args.opts;
@@ -95,7 +96,6 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
   const drawsTree = treeColumn !== undefined && fields.some((f) => f.id === treeColumn);
   const needs = needsOf(fields);
 
-  const { listNamespaces } = await import('../../services/ls.js');
   const res = await listNamespaces({
     paths: ctx.paths,
     types,
@@ -110,6 +110,7 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
   if (o.json) {
     ctx.stdout.write(renderLsJson(fields, res.rows, vctx, res.incomplete ? { incomplete: true } : {}));
   } else {
+    const { renderLsText } = await import('../../fields/ls-text.js');
     ctx.stdout.write(
       renderLsText(fields, res.rows, vctx, {
         raw: !!o.raw,

@@ -8,6 +8,8 @@
  *   walkCgroupTree(paths, layout, { view, root?, depth?, members?, controllers?, tolerance? }): CgroupNode
  *   listCgroupPaths(paths, layout, { view, root?, tolerance? }): string[]      (pre-order, root first)
  *   countCgroups(paths, hierarchy, tolerance?): number                         (directories in the hierarchy)
+ *   cgroupExists(paths, hierarchy, path): boolean
+ *   estimateCgroupCount(paths, layout, hierarchies): number | undefined       (without walking)
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import type { HostPaths } from '../../host/paths.js';
 import { readTextOrUndefined } from '../../host/read.js';
 import { Tolerance } from '../../host/tolerance.js';
 import { NotFoundError, ParseError, fromFsError } from '../../errors.js';
-import { parsePidList, parseWordList } from '../../parse/cgroup-files.js';
+import { parseFlatKeyed, parsePidList, parseWordList } from '../../parse/cgroup-files.js';
 import { joinCgroupPath, viewHierarchies, type CgroupLayout, type CgroupNode, type CgroupView, type Hierarchy } from '../../model/cgroup.js';
 import { cgroupDir } from './layout.js';
 
@@ -163,4 +165,32 @@ export function countCgroups(paths: HostPaths, h: Hierarchy, tolerance: Toleranc
     return n;
   };
   return count(cgroupDir(paths, h, h.mountRoot));
+}
+
+/** Is `path` a cgroup directory in `h`? (false when absent or outside this cgroup namespace) */
+export function cgroupExists(paths: HostPaths, h: Hierarchy, path: string): boolean {
+  try {
+    return statSync(cgroupDir(paths, h, path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How many cgroups a walk of `hs` would visit, without walking: `cgroup.stat` nr_descendants + 1 at the
+ * cgroup2 root, /proc/cgroups num_cgroups for v1 (a named hierarchy, which has no row, is taken to mirror the
+ * largest controller hierarchy, as systemd keeps them); undefined when unknown.
+ */
+export function estimateCgroupCount(paths: HostPaths, layout: CgroupLayout, hs: readonly Hierarchy[]): number | undefined {
+  let est: number | undefined;
+  for (const h of hs) {
+    let n = h.numCgroups;
+    if (n === undefined && h.version === 2) {
+      const d = cgroupExists(paths, h, h.mountRoot) ? readSmall(cgroupDir(paths, h, h.mountRoot), 'cgroup.stat', parseFlatKeyed, new Tolerance()) : undefined;
+      if (d?.nr_descendants !== undefined) n = d.nr_descendants + 1;
+    }
+    n ??= Math.max(0, ...layout.controllers.filter((c) => c.hierarchy > 0).map((c) => c.numCgroups)) || undefined;
+    if (n !== undefined) est = (est ?? 0) + n;
+  }
+  return est;
 }

@@ -22,24 +22,32 @@ export interface RelationNeeds {
   readonly netnsid?: boolean;
   /** owner UID, only for namespaces without processes */
   readonly ownerUid?: boolean;
+  /**
+   * also find the parents and owners that no process holds (lsns does for --tree=owner|parent); only those
+   * of these types are returned
+   */
+  readonly ghosts?: readonly string[];
 }
 
 /** Name of the recorded-relations file at the root of a fake host. */
 export const RELATIONS_FILE = 'nsx-ns-relations';
 
-/** Fill `parent`, `owner`, `netnsid`, `ownerUid` of the records in place, as far as `needs` asks. */
+/**
+ * Fill `parent`, `owner`, `netnsid`, `ownerUid` of the records in place, as far as `needs` asks. Returns the
+ * namespaces found only as someone's parent or owner (with `needs.ghosts`; NPROCS 0), else [].
+ */
 export async function readNamespaceRelations(
   paths: HostPaths,
   nss: NamespaceRecord[],
   needs: RelationNeeds,
   tol: Tolerance,
-): Promise<void> {
+): Promise<NamespaceRecord[]> {
   const targets = nss.filter((ns) => needs.relations || (needs.netnsid && ns.type === 'net') || (needs.ownerUid && ns.pids.length === 0));
-  if (targets.length === 0) return;
+  if (targets.length === 0) return [];
   if (!paths.live) {
     const p = join(paths.root, RELATIONS_FILE);
     const text = readTextOrUndefined(p);
-    if (text === undefined) return;
+    if (text === undefined) return [];
     const rec = parseNsRelations(text, p);
     for (const ns of targets) {
       const r = rec.get(ns.inode);
@@ -51,14 +59,13 @@ export async function readNamespaceRelations(
       if (needs.netnsid && ns.type === 'net') ns.netnsid = r.netnsid;
       if (r.ownerUid !== undefined) ns.ownerUid = r.ownerUid;
     }
-    return;
+    return [];
   }
   const nsfs = await import('../../../native-bindings/nsfs.js');
   const netlink = needs.netnsid ? nsfs.openNetnsidQuery() : undefined;
   try {
     for (const ns of targets) {
-      const files = [...ns.pids.map((pid) => nsLinkPath(paths, pid, ns.type)), ...ns.nsfs.map((m) => hostPath(paths, m))];
-      for (const f of files) {
+      for (const f of nsFiles(paths, ns)) {
         try {
           const r = nsfs.readNsRelations(f, { netlink: ns.type === 'net' ? netlink : undefined });
           if (r.inode !== ns.inode) continue; // the PID was reused by a process in another namespace
@@ -81,4 +88,35 @@ export async function readNamespaceRelations(
   } finally {
     netlink?.close();
   }
+  return needs.ghosts && needs.relations ? findGhosts(paths, nss, needs.ghosts, nsfs, tol) : [];
+}
+
+/** Files that open a namespace: the links of its member processes, then its nsfs bind mounts. */
+function nsFiles(paths: HostPaths, ns: NamespaceRecord): string[] {
+  return [...ns.pids.map((pid) => nsLinkPath(paths, pid, ns.type)), ...ns.nsfs.map((m) => hostPath(paths, m))];
+}
+
+type NsfsModule = typeof import('../../../native-bindings/nsfs.js');
+
+function findGhosts(paths: HostPaths, nss: readonly NamespaceRecord[], types: readonly string[], nsfs: NsfsModule, tol: Tolerance): NamespaceRecord[] {
+  const known = new Set(nss.map((ns) => ns.inode));
+  const ghosts: NamespaceRecord[] = [];
+  for (const ns of nss) {
+    const missing = [ns.parent, ns.owner].some((id) => id !== undefined && id !== 0 && !known.has(id));
+    if (!missing) continue;
+    for (const f of nsFiles(paths, ns)) {
+      try {
+        for (const r of nsfs.discoverRelated(f, (ino) => known.has(ino))) {
+          known.add(r.inode);
+          if (r.type === undefined || !types.includes(r.type)) continue;
+          ghosts.push({ inode: r.inode, type: r.type as NamespaceRecord['type'], pids: [], nsfs: [], parent: r.parent, owner: r.owner, ownerUid: r.ownerUid });
+        }
+        break;
+      } catch (e) {
+        if (e instanceof nsfs.SyscallError) break;
+        tol.absorb(e, f);
+      }
+    }
+  }
+  return ghosts;
 }

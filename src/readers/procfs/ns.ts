@@ -14,13 +14,22 @@ export function nsLinkPath(paths: HostPaths, pid: number, type: NsType): string 
 
 /** Read one link; undefined when the kernel has no such namespace type (e.g. `time` before 5.6). Throws NsxError otherwise. */
 export function readNsLink(paths: HostPaths, pid: number, type: NsType): number | undefined {
-  const p = nsLinkPath(paths, pid, type);
+  return readOne(paths, pid, `${paths.proc}/${pid}/ns/`, type);
+}
+
+/** The hot path of the walk: plain string paths (no join) and a parse without regex for the usual `type:[N]`. */
+function readOne(paths: HostPaths, pid: number, dir: string, type: NsType): number | undefined {
   let text: string;
   try {
-    text = readLink(p);
+    text = readLink(dir + type);
   } catch (e) {
     if (isAbsent(e) && !pidDirGone(paths, pid)) return undefined;
     throw e;
+  }
+  const n = type.length;
+  if (text.length > n + 3 && text.charCodeAt(n) === 58 /* : */ && text.startsWith(type) && text.charCodeAt(text.length - 1) === 93 /* ] */) {
+    const ino = Number(text.slice(n + 2, -1));
+    if (Number.isSafeInteger(ino)) return ino;
   }
   const l = parseNsLink(text);
   return l && l.type === type ? l.inode : undefined;
@@ -42,8 +51,9 @@ function pidDirGone(paths: HostPaths, pid: number): boolean {
  */
 export function readNsLinks(paths: HostPaths, pid: number, types: readonly NsType[]): Partial<Record<NsType, number>> {
   const out: Partial<Record<NsType, number>> = {};
+  const dir = `${paths.proc}/${pid}/ns/`;
   for (const t of types) {
-    const ino = readNsLink(paths, pid, t);
+    const ino = readOne(paths, pid, dir, t);
     if (ino !== undefined) out[t] = ino;
   }
   return out;

@@ -41,6 +41,11 @@ export interface TopColumnsInput {
   readonly ascii?: boolean;
 }
 
+/** Cut a path from the left (`…slice/web`): the end of a cgroup path is what identifies it. */
+export function keepTail(s: string, w: number): string {
+  return s.length <= w ? s : '…' + s.slice(s.length - (w - 1));
+}
+
 /** Choose and size the columns for `width`; returns Table column specs over display rows. */
 export function topColumns(o: TopColumnsInput): TableColumn<DisplayRow>[] {
   let chosen = [...SPECS];
@@ -70,6 +75,7 @@ export function topColumns(o: TopColumnsInput): TableColumn<DisplayRow>[] {
     }
     const f = fieldById(c.id);
     if (c.id === 'NAME') return { id: c.id, header: c.header ?? 'CGROUP', width: w, cell: (d) => (d.prefix === '' && d.row.depth === 0 ? d.row.path : formatCell(f, d.row, o.ctx)) + (d.collapsed ? ' +' : '') };
+    if (c.id === 'BY') return { id: c.id, header: c.header ?? 'THROTTLED-BY', width: w, cell: (d) => keepTail(formatCell(f, d.row, o.ctx), w) };
     return { id: c.id, header: c.header ?? f.header ?? f.id, width: w, align: f.align, cell: (d) => formatCell(f, d.row, o.ctx) };
   });
 }

@@ -60,7 +60,7 @@ export async function runTopTui(o: TopTuiOptions): Promise<number> {
   const { render } = await import('ink');
   const { TopApp } = await import('./TopApp.js');
   const loadProcesses = await makeProcessLoader(o.paths, o.layout);
-  const term = enterFullScreen({ stdout: process.stdout, stdin: process.stdin, onSignal: (sig) => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15)) });
+  const term = enterFullScreen({ stdout: process.stdout, stdin: process.stdin });
   try {
     const initial = initialUiState({ order: o.order, reverse: o.reverse, depth: o.depth, intervalMs: o.sampler.intervalMs });
     const app = render(

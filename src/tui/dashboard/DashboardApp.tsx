@@ -1,0 +1,265 @@
+/**
+ * `<DashboardApp>`: the interactive dashboard (`nsx` on a terminal). Three linked views — Cgroups (the live
+ * `nsx top` tree), Namespaces (a tree by owner user namespace), Processes (the `nsx ps` table with live CPU and
+ * memory) — with drill-down (cgroup → processes → process → namespaces → processes sharing one), breadcrumbs,
+ * search, help, and `e` to enter a process or namespace (the caller leaves the TUI and runs the shell).
+ * State lives in the reducer (state.ts) and the sampler hooks; this component lays out and maps keys to actions.
+ */
+import React, { useMemo, useReducer } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import type { TopSnapshot } from '../../model/rates.js';
+import type { NsfsMount } from '../../model/namespace.js';
+import type { NsType } from '../../parse/nsid-link.js';
+import { NS_TYPES } from '../../parse/nsid-link.js';
+import type { ProcessTable, PsDetail, PsProcess } from '../../services/ps.js';
+import { PS_FIELDS, sortProcesses, type PsFieldCtx } from '../../fields/ps.js';
+import { Header, type HostFacts } from '../components/Header.js';
+import { Table, type TableLine } from '../components/Table.js';
+import { HelpOverlay } from '../components/HelpOverlay.js';
+import { useTopFrame } from '../hooks/use-top-frame.js';
+import { useSamplerControl, type Controllable } from '../hooks/use-sampler-control.js';
+import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { useAsyncValue } from '../hooks/use-async-value.js';
+import type { Subscribable } from '../hooks/use-sampler.js';
+import { visibleRows, type DisplayRow } from '../top/state.js';
+import { topColumns } from '../top/columns.js';
+import { Breadcrumbs } from './Breadcrumbs.js';
+import { ProcessDetailView } from './ProcessDetailView.js';
+import { namespaceColumns, processColumns } from './columns.js';
+import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
+import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
+import { focusKeyIn, hostCounts, namespaceLines, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
+
+/** What `e` asks the caller to run: `nsx enter -t PID -a`, or only the given namespace types. */
+export interface EnterRequest {
+  readonly pid: number;
+  /** undefined = all the target's namespaces (-a) */
+  readonly types?: readonly NsType[];
+}
+
+export interface DashboardAppProps {
+  /** the `nsx top` sampler for the Cgroups view (paused while another view is shown) */
+  readonly topSampler: Subscribable<TopSnapshot> & Controllable;
+  /** the process-table sampler (src/services/ps.ts ProcessCollector) */
+  readonly procSampler: Subscribable<ProcessTable> & Controllable;
+  readonly initial?: DashState;
+  /** cgroup layout for the header */
+  readonly layout?: string;
+  /** namespaces held by nsfs mounts, and `ip netns` names */
+  readonly nsfs?: readonly NsfsMount[];
+  readonly netnsNames?: ReadonlyMap<number, readonly string[]>;
+  /** owner/parent relations of namespaces (the caller does the I/O) */
+  readonly loadRelations?: RelationsLoader;
+  /** one process in full (the caller does the I/O) */
+  readonly loadDetail?: (pid: number) => PsDetail | undefined;
+  readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
+  /** true when `e` can run; otherwise the reason shown instead */
+  readonly canEnter?: true | string;
+  /** `e`: the caller unmounts, runs the shell, and renders again with `state` */
+  readonly onEnter?: (req: EnterRequest, state: DashState) => void;
+  readonly onQuit?: (state: DashState) => void;
+  readonly size?: { readonly columns: number; readonly rows: number };
+  readonly ascii?: boolean;
+}
+
+type Body =
+  | { kind: 'cgroups'; lines: TableLine<DisplayRow>[] }
+  | { kind: 'procs'; lines: TableLine<PsProcess>[] }
+  | { kind: 'ns'; lines: TableLine<NsLine>[] }
+  | { kind: 'detail'; pid: number };
+
+function nsMatches(l: NsLine, q: string): boolean {
+  if (q === '') return true;
+  const s = q.toLowerCase();
+  return [String(l.ns.inode), l.ns.type, l.command ?? '', ...(l.names ?? []), ...l.ns.nsfs, l.pid === undefined ? '' : String(l.pid)].some((h) => h.toLowerCase().includes(s));
+}
+
+export function DashboardApp(props: DashboardAppProps): React.ReactElement {
+  const { exit } = useApp();
+  const size = useTerminalSize(props.size ?? {});
+  const [st, dispatch] = useReducer(dashReducer, props.initial ?? initialDashState());
+  useSamplerControl(props.procSampler, { paused: st.paused, intervalMs: props.procSampler.intervalMs });
+  useSamplerControl(props.topSampler, { paused: st.paused || st.view !== 'cgroups', intervalMs: props.topSampler.intervalMs });
+  const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
+  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
+  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000);
+  const procs = data.table?.procs ?? [];
+  const ref = data.table?.reference.ns ?? {};
+  const fctx: PsFieldCtx = { reference: ref, cpuPercent: data.cpu };
+  const cpuField = PS_FIELDS.find((f) => f.id === 'CPU%')!;
+  const level = currentLevel(st);
+  const width = size.columns;
+  const bodyH = Math.max(3, size.rows - 5);
+  const needle = st.search;
+
+  const cgroupPaths = useMemo(() => new Set(top.frame?.rows.map((r) => r.path) ?? []), [top.frame]);
+  const procLines = (list: readonly PsProcess[]): TableLine<PsProcess>[] =>
+    sortProcesses(list.filter((p) => processMatches(p, needle)), cpuField, fctx, true).map((p) => ({ key: String(p.pid), row: p, tone: p.kernelThread ? 'dim' : 'normal' }));
+
+  const body: Body = useMemo((): Body => {
+    if (!level) {
+      if (st.view === 'cgroups') {
+        const rows = top.frame ? visibleRows(top.frame, { order: 'cpu', reverse: false, filter: needle, collapsed: new Set(), depth: undefined }, props.ascii) : [];
+        return { kind: 'cgroups', lines: rows.map((r) => ({ key: r.row.path, row: r, prefix: r.prefix, tone: r.row.throttled_by ? 'alert' : 'normal' })) };
+      }
+      if (st.view === 'namespaces') {
+        const lines = namespaceLines(data.namespaces, data.byPid, props.netnsNames, props.ascii).filter((l) => nsMatches(l, needle));
+        return { kind: 'ns', lines: lines.map((l) => ({ key: String(l.ns.inode), row: l, prefix: l.prefix })) };
+      }
+      return { kind: 'procs', lines: procLines(procs) };
+    }
+    switch (level.kind) {
+      case 'cgroup-procs':
+        return { kind: 'procs', lines: procLines(processesInCgroup(procs, level.path, true)) };
+      case 'ns-procs':
+        return { kind: 'procs', lines: procLines(processesInNamespace(procs, level.inode)) };
+      case 'process':
+        return { kind: 'detail', pid: level.pid };
+      case 'process-ns': {
+        const p = data.byPid.get(level.pid);
+        const mine = new Set(NS_TYPES.map((t) => p?.ns[t]).filter((x): x is number => x !== undefined));
+        const lines = namespaceLines(data.namespaces.filter((n) => mine.has(n.inode)), data.byPid, props.netnsNames, props.ascii)
+          .map((l) => ({ ...l, prefix: '' }))
+          .sort((a, b) => NS_TYPES.indexOf(a.ns.type) - NS_TYPES.indexOf(b.ns.type))
+          .filter((l) => nsMatches(l, needle));
+        return { kind: 'ns', lines: lines.map((l) => ({ key: String(l.ns.inode), row: l, tone: ref[l.ns.type] === l.ns.inode ? 'dim' : 'normal' })) };
+      }
+    }
+  }, [level, st.view, top.frame, data, needle, props.ascii, props.netnsNames]);
+
+  const keys: string[] = body.kind === 'detail' ? [] : body.lines.map((l) => l.key);
+  const lk = levelKey(st.view, st.stack);
+  const wanted = st.selected[lk];
+  // the tree keeps the ancestors of matches: without a selection, the first row that matches itself
+  const firstMatch = body.kind === 'cgroups' && needle ? body.lines.find((l) => l.key.toLowerCase().includes(needle.toLowerCase()))?.key : undefined;
+  const selectedKey = wanted !== undefined && keys.includes(wanted) ? wanted : (firstMatch ?? keys[0]);
+  const detailPid = body.kind === 'detail' ? body.pid : undefined;
+  const detail = useAsyncValue(detailPid !== undefined && props.loadDetail ? () => props.loadDetail!(detailPid) : undefined, [detailPid, data.seq]);
+
+  const crumbs = st.stack.map((l: Level) => {
+    switch (l.kind) {
+      case 'cgroup-procs':
+        return l.path;
+      case 'process': {
+        const p = data.byPid.get(l.pid);
+        return `PID ${l.pid}${p ? ' ' + p.comm : ''}`;
+      }
+      case 'process-ns':
+        return 'namespaces';
+      case 'ns-procs':
+        return `${l.nsType} ${l.inode}`;
+    }
+  });
+
+  const drill = () => {
+    if (body.kind === 'detail') {
+      dispatch({ type: 'push', level: { kind: 'process-ns', pid: body.pid } });
+      return;
+    }
+    if (selectedKey === undefined) return;
+    if (body.kind === 'cgroups') dispatch({ type: 'push', level: { kind: 'cgroup-procs', path: selectedKey } });
+    else if (body.kind === 'ns') {
+      const ns = data.namespaces.find((n) => String(n.inode) === selectedKey);
+      if (ns) dispatch({ type: 'push', level: { kind: 'ns-procs', inode: ns.inode, nsType: ns.type } });
+    } else dispatch({ type: 'push', level: { kind: 'process', pid: Number(selectedKey) } });
+  };
+
+  const enter = () => {
+    if (props.canEnter !== true) {
+      dispatch({ type: 'message', text: typeof props.canEnter === 'string' ? props.canEnter : 'entering is not available here' });
+      return;
+    }
+    const f = focusOf(st, selectedKey);
+    if (!f) return;
+    if (f.kind === 'cgroup') {
+      dispatch({ type: 'message', text: 'select a process or a namespace to enter (Enter lists the processes of this cgroup)' });
+      return;
+    }
+    if (f.kind === 'process') {
+      props.onEnter?.({ pid: f.pid }, st);
+      return;
+    }
+    const ns = data.namespaces.find((n) => n.inode === f.inode);
+    const holder = level?.kind === 'process-ns' ? level.pid : ns?.pids[0];
+    if (!ns || holder === undefined) {
+      dispatch({ type: 'message', text: 'no process holds this namespace: nothing to enter through' });
+      return;
+    }
+    props.onEnter?.({ pid: holder, types: [ns.type] }, st);
+  };
+
+  const switchTo = (v: ViewId | 1 | -1) => {
+    const f = focusOf(st, selectedKey);
+    const sel = (view: ViewId) => focusKeyIn(view, f, procs, ref, cgroupPaths);
+    if (typeof v === 'number') dispatch({ type: 'cycle-view', by: v, select: sel });
+    else dispatch({ type: 'view', view: v, select: sel(v) });
+  };
+
+  useInput((input, key) => {
+    if (st.editingSearch) {
+      if (key.return) dispatch({ type: 'search-end' });
+      else if (key.escape) dispatch({ type: 'search-cancel' });
+      else if (key.backspace || key.delete) dispatch({ type: 'search-backspace' });
+      else if (input && !key.ctrl && !key.meta && !key.tab) dispatch({ type: 'search-input', text: input });
+      return;
+    }
+    if (input === 'q') {
+      props.onQuit?.(st);
+      exit();
+      return;
+    }
+    if (key.tab) switchTo(key.shift ? -1 : 1);
+    else if (input === '1') switchTo('cgroups');
+    else if (input === '2') switchTo('namespaces');
+    else if (input === '3') switchTo('processes');
+    else if (key.upArrow || input === 'k') dispatch({ type: 'move', by: -1, keys });
+    else if (key.downArrow || input === 'j') dispatch({ type: 'move', by: 1, keys });
+    else if (key.pageUp) dispatch({ type: 'move', by: -(bodyH - 1), keys });
+    else if (key.pageDown) dispatch({ type: 'move', by: bodyH - 1, keys });
+    else if (input === 'g' || key.home) dispatch({ type: 'home', keys });
+    else if (input === 'G' || key.end) dispatch({ type: 'end', keys });
+    else if (key.return || key.rightArrow) drill();
+    else if (key.escape || key.leftArrow || key.backspace || key.delete) dispatch({ type: 'back' });
+    else if (input === '/') dispatch({ type: 'search-start' });
+    else if (input === 'e') enter();
+    else if (input === ' ') dispatch({ type: 'pause' });
+    else if (input === '?' || input === 'h') dispatch({ type: 'help' });
+  });
+
+  const counts = data.table ? hostCounts(data.table, data.namespaces) : undefined;
+  const status: [string, string][] = counts
+    ? [
+        ['processes', String(counts.processes)],
+        ['namespaces', String(data.namespaces.length)],
+        ['cgroups', String(top.frame?.rows.length ?? '-')],
+        ['containers', String(counts.containers)],
+        ['pods', String(counts.pods)],
+      ]
+    : [['processes', 'reading…']];
+  const notice = st.message ?? (st.paused ? 'PAUSED' : undefined);
+
+  let pane: React.ReactElement;
+  if (st.help) {
+    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.']} width={Math.min(width, 100)} />;
+  } else if (body.kind === 'detail') {
+    pane = <ProcessDetailView pid={body.pid} detail={detail?.pid === body.pid ? detail : undefined} width={width} height={bodyH - 1} />;
+  } else if (body.kind === 'cgroups') {
+    const cols = topColumns({ width, ctx: {}, cpu: top.cpu, memory: top.memory, ascii: props.ascii });
+    pane = <Table columns={cols} lines={body.lines} selectedKey={selectedKey} height={bodyH} treeColumn="NAME" empty={top.frame ? 'no cgroups match' : 'reading cgroups…'} />;
+  } else if (body.kind === 'ns') {
+    pane = <Table columns={namespaceColumns(width)} lines={body.lines} selectedKey={selectedKey} height={bodyH} treeColumn="NS" empty={data.table ? 'no namespaces match' : 'reading…'} />;
+  } else {
+    pane = <Table columns={processColumns(width, fctx)} lines={body.lines} selectedKey={selectedKey} height={bodyH} empty={data.table ? 'no processes match' : 'reading processes…'} />;
+  }
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <Header title="nsx" facts={facts} layout={props.layout} status={status} notice={notice} />
+      <Breadcrumbs view={st.view} crumbs={crumbs} search={st.search} editingSearch={st.editingSearch} />
+      {pane}
+      <Text dimColor wrap="truncate">
+        Tab/1-3 views · Enter drill down · Esc back · / search · e enter · ? help · q quit
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,151 @@
+/**
+ * The dashboard's pure model: what the three views and the drill-down lists show, computed from a process
+ * table (src/services/ps.ts), the namespaces grouped from it (src/model/namespace.ts) and a cgroup frame
+ * (src/sampler/frame.ts). No I/O, no React: tested directly.
+ */
+import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
+import { namespaceRows, type NamespaceRecord, type NsRow } from '../../model/namespace.js';
+import type { PsProcess, ProcessTable } from '../../services/ps.js';
+import { USER_HZ, underCgroup } from '../../services/ps.js';
+export { nsDiff } from '../../fields/ps.js';
+
+/** The three views. */
+export type ViewId = 'cgroups' | 'namespaces' | 'processes';
+export const VIEWS: readonly ViewId[] = ['cgroups', 'namespaces', 'processes'];
+
+/** What a selection is about; selection follows it across views. */
+export type Focus = { readonly kind: 'cgroup'; readonly path: string } | { readonly kind: 'process'; readonly pid: number } | { readonly kind: 'ns'; readonly inode: number };
+
+/** CPU% per PID between two tables (100 = one CPU); null for a process new in `next` or restarted (PID reuse). */
+export function processCpuPercent(prev: ProcessTable | undefined, next: ProcessTable, dt_s: number | null): Map<number, number | null> {
+  const out = new Map<number, number | null>();
+  const before = new Map(prev?.procs.map((p) => [p.pid, p] as const) ?? []);
+  for (const p of next.procs) {
+    const q = before.get(p.pid);
+    if (!q || !dt_s || dt_s <= 0 || q.starttimeTicks !== p.starttimeTicks || p.utimeTicks === undefined || q.utimeTicks === undefined) {
+      out.set(p.pid, null);
+      continue;
+    }
+    const d = (p.utimeTicks + (p.stimeTicks ?? 0)) - (q.utimeTicks + (q.stimeTicks ?? 0));
+    out.set(p.pid, d < 0 ? null : (d / USER_HZ / dt_s) * 100);
+  }
+  return out;
+}
+
+/** Does a process match a search: name, command, PID, container (label, id, name, pod), cgroup path, namespace inode. */
+export function processMatches(p: PsProcess, needle: string): boolean {
+  if (needle === '') return true;
+  const q = needle.toLowerCase();
+  if (/^\d+$/.test(q)) {
+    if (String(p.pid) === q) return true;
+    if (Object.values(p.ns).some((ino) => String(ino) === q)) return true;
+  }
+  const c = p.container;
+  const hay = [p.comm, p.command, p.cgroup, c?.label, c?.id, c?.podUid, c?.unit, p.containerName];
+  return hay.some((h) => h !== undefined && h.toLowerCase().includes(q));
+}
+
+/** Processes whose cgroup, in any hierarchy, is exactly `path` (the members of that cgroup). */
+export function processesInCgroup(procs: readonly PsProcess[], path: string, recursive = false): PsProcess[] {
+  return procs.filter((p) => p.cgroups.some((e) => (recursive ? underCgroup(e.path, path) : e.path === path)));
+}
+
+/** Processes in the namespace with inode `inode`. */
+export function processesInNamespace(procs: readonly PsProcess[], inode: number): PsProcess[] {
+  return procs.filter((p) => Object.values(p.ns).includes(inode));
+}
+
+/** A line of the Namespaces view. */
+export interface NsLine {
+  readonly ns: NamespaceRecord;
+  /** tree glyphs */
+  readonly prefix: string;
+  /** lowest PID and its command (the holder shown, as lsns shows it) */
+  readonly pid?: number;
+  readonly command?: string;
+  /** `ip netns` names */
+  readonly names?: readonly string[];
+}
+
+const TYPE_ORDER = new Map(NS_TYPES.map((t, i) => [t, i] as const));
+
+/**
+ * The Namespaces view: a tree by owner user namespace (user namespaces first, then what they own sorted by
+ * type and inode). Without relations (none recorded), a flat list sorted by type then inode.
+ */
+export function namespaceLines(nss: readonly NamespaceRecord[], procs: ReadonlyMap<number, PsProcess>, netnsNames: ReadonlyMap<number, readonly string[]> = new Map(), ascii = false): NsLine[] {
+  const haveOwners = nss.some((n) => n.owner !== undefined);
+  const g = ascii ? { mid: '|-', last: '`-', vert: '| ', none: '  ' } : { mid: '├─', last: '└─', vert: '│ ', none: '  ' };
+  const out: NsLine[] = [];
+  const line = (ns: NamespaceRecord, prefix: string): NsLine => {
+    const pid = ns.pids[0];
+    const p = pid === undefined ? undefined : procs.get(pid);
+    const names = netnsNames.get(ns.inode);
+    return { ns, prefix, ...(pid !== undefined ? { pid } : {}), ...(p ? { command: p.command } : {}), ...(names ? { names } : {}) };
+  };
+  const cmp = (a: NsRow, b: NsRow) => (a.ns.type === 'user' ? -1 : 0) - (b.ns.type === 'user' ? -1 : 0) || TYPE_ORDER.get(a.ns.type)! - TYPE_ORDER.get(b.ns.type)! || a.ns.inode - b.ns.inode;
+  if (!haveOwners) {
+    for (const ns of [...nss].sort((a, b) => TYPE_ORDER.get(a.type)! - TYPE_ORDER.get(b.type)! || a.inode - b.inode)) out.push(line(ns, ''));
+    return out;
+  }
+  const walk = (rows: readonly NsRow[], indent: string, top: boolean) => {
+    const sorted = [...rows].sort(cmp);
+    sorted.forEach((r, i) => {
+      const last = i === sorted.length - 1;
+      out.push(line(r.ns, top ? '' : indent + (last ? g.last : g.mid)));
+      walk(r.children, top ? '' : indent + (last ? g.none : g.vert), false);
+    });
+  };
+  walk(namespaceRows(nss, { tree: 'owner' }), '', true);
+  return out;
+}
+
+/** Counts for the summary and the header: namespaces by type, containers, pods. */
+export interface HostCounts {
+  readonly processes: number;
+  readonly namespaces: Readonly<Partial<Record<NsType, number>>>;
+  readonly containers: number;
+  readonly pods: number;
+}
+
+export function hostCounts(table: ProcessTable, nss: readonly NamespaceRecord[]): HostCounts {
+  const namespaces: Partial<Record<NsType, number>> = {};
+  for (const n of nss) namespaces[n.type] = (namespaces[n.type] ?? 0) + 1;
+  const containers = new Set<string>();
+  const pods = new Set<string>();
+  for (const p of table.procs) {
+    const c = p.container;
+    if (c?.kind === 'container') containers.add(`${c.runtime}:${c.id}`);
+    if (c?.podUid) pods.add(c.podUid);
+  }
+  return { processes: table.procs.length, namespaces, containers: containers.size, pods: pods.size };
+}
+
+/** The focus of a view's selection mapped into another view: the key to select there (or undefined). */
+export function focusKeyIn(view: ViewId, f: Focus | undefined, procs: readonly PsProcess[], ref: Readonly<Partial<Record<NsType, number>>>, cgroupPaths: ReadonlySet<string>): string | undefined {
+  if (!f) return undefined;
+  const proc =
+    f.kind === 'process'
+      ? procs.find((p) => p.pid === f.pid)
+      : f.kind === 'cgroup'
+        ? processesInCgroup(procs, f.path)[0] ?? processesInCgroup(procs, f.path, true)[0]
+        : procs.find((p) => Object.values(p.ns).includes(f.inode));
+  switch (view) {
+    case 'processes':
+      return proc ? String(proc.pid) : undefined;
+    case 'cgroups': {
+      if (f.kind === 'cgroup') return f.path;
+      if (!proc) return undefined;
+      // the deepest of the process's cgroup paths that the tree shows
+      const cands = proc.cgroups.map((e) => e.path).filter((p) => cgroupPaths.has(p)).sort((a, b) => b.length - a.length);
+      return cands[0];
+    }
+    case 'namespaces': {
+      if (f.kind === 'ns') return String(f.inode);
+      if (!proc) return undefined;
+      const own = NS_TYPES.find((t) => proc.ns[t] !== undefined && proc.ns[t] !== ref[t]);
+      const t = own ?? 'user';
+      return proc.ns[t] === undefined ? undefined : String(proc.ns[t]);
+    }
+  }
+}

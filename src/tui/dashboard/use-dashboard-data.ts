@@ -1,0 +1,72 @@
+/**
+ * `useDashboardData(sampler, loadRelations?)`: the latest process table (src/services/ps.ts) from the dashboard's
+ * process sampler, CPU% per process over the interval, the namespaces grouped from it (plus those held only by a
+ * mount), with owner/parent relations filled in once per namespace by the caller's loader (FFI on the live host,
+ * the recorded file on a fixture). Subscribes on mount; unsubscribes on unmount.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { SampleEvent } from '../../sampler/sampler.js';
+import type { ProcessTable, PsProcess } from '../../services/ps.js';
+import { groupNamespaces, withNsfsMounts, type NamespaceRecord, type NsfsMount } from '../../model/namespace.js';
+import type { Subscribable } from '../hooks/use-sampler.js';
+import { processCpuPercent } from './model.js';
+
+export interface DashboardData {
+  readonly table?: ProcessTable;
+  readonly byPid: ReadonlyMap<number, PsProcess>;
+  readonly cpu: ReadonlyMap<number, number | null>;
+  readonly namespaces: readonly NamespaceRecord[];
+  readonly seq: number;
+}
+
+/** Relations of namespaces: inode → owner user namespace / parent (0 = none). */
+export type RelationsLoader = (nss: NamespaceRecord[]) => Promise<ReadonlyMap<number, { owner?: number; parent?: number }>>;
+
+export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: readonly NsfsMount[] = [], loadRelations?: RelationsLoader): DashboardData {
+  const relations = useRef(new Map<number, { owner?: number; parent?: number }>());
+  const pending = useRef(new Set<number>());
+  const [data, setData] = useState<DashboardData>({ byPid: new Map(), cpu: new Map(), namespaces: [], seq: 0 });
+  const [relSeq, setRelSeq] = useState(0);
+  const last = useRef<{ e: SampleEvent<ProcessTable> } | undefined>(undefined);
+
+  const build = (e: SampleEvent<ProcessTable>): DashboardData => {
+    const grouped = withNsfsMounts(groupNamespaces(e.next.procs), nsfs);
+    const nss = grouped.map((n) => {
+      const r = relations.current.get(n.inode);
+      return r ? { ...n, owner: r.owner, parent: r.parent } : n;
+    });
+    return { table: e.next, byPid: new Map(e.next.procs.map((p) => [p.pid, p] as const)), cpu: processCpuPercent(e.prev, e.next, e.dt_s), namespaces: nss, seq: e.seq };
+  };
+
+  useEffect(
+    () =>
+      sampler.subscribe((e: SampleEvent<ProcessTable>) => {
+        last.current = { e };
+        const d = build(e);
+        setData(d);
+        if (!loadRelations) return;
+        const missing = d.namespaces.filter((n) => !relations.current.has(n.inode) && !pending.current.has(n.inode)).map((n) => ({ ...n, nsfs: [...n.nsfs] }));
+        if (missing.length === 0) return;
+        for (const n of missing) pending.current.add(n.inode);
+        loadRelations(missing)
+          .then((m) => {
+            for (const n of missing) {
+              relations.current.set(n.inode, m.get(n.inode) ?? {});
+              pending.current.delete(n.inode);
+            }
+            setRelSeq((s) => s + 1);
+          })
+          .catch(() => {
+            for (const n of missing) {
+              relations.current.set(n.inode, {});
+              pending.current.delete(n.inode);
+            }
+          });
+      }),
+    [sampler, loadRelations, nsfs],
+  );
+  useEffect(() => {
+    if (relSeq > 0 && last.current) setData(build(last.current.e));
+  }, [relSeq]);
+  return data;
+}

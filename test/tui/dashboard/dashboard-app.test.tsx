@@ -1,0 +1,233 @@
+/**
+ * The dashboard with ink-testing-library on the k8s-node fixture host: fixed size, frozen clocks, samplers driven
+ * by hand (a scheduler that never fires), ANSI stripped. Each view, the drill-down path cgroup → processes →
+ * process → namespaces → processes sharing one and back, selection following across views, search, help, `e`.
+ */
+import test, { after } from 'node:test';
+import assert from 'node:assert/strict';
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { DashboardApp, type EnterRequest } from '../../../src/tui/dashboard/DashboardApp.js';
+import { Sampler, type Scheduler } from '../../../src/sampler/sampler.js';
+import { makeCollector } from '../../../src/sampler/collect.js';
+import { ProcessCollector, readDetailContext, readProcessDetail, type ProcessTable } from '../../../src/services/ps.js';
+import { readNsfsMounts } from '../../../src/readers/nsfs/mounts.js';
+import { netnsNamesOf } from '../../../src/readers/names/names.js';
+import { readNamespaceRelations } from '../../../src/readers/nsfs/relations.js';
+import { Tolerance } from '../../../src/host/tolerance.js';
+import type { TopSnapshot } from '../../../src/model/rates.js';
+import type { NamespaceRecord } from '../../../src/model/namespace.js';
+import { stripAnsi } from '../../helpers/cli.js';
+import { fixtureHost, type FixtureHost } from '../../helpers/host.js';
+
+const manual: Scheduler = { setTimeout: () => 0, clearTimeout: () => {} };
+const D1 = '2cc65c162ca1388b6b8d5ccfb701d22fc96675ccf8b2f1590c490c2c4039547f';
+
+/** One unpacked host for the whole file (it is only read). */
+const host: FixtureHost = fixtureHost('k8s-node.manifest');
+after(() => host.cleanup());
+
+function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number } = {}) {
+  let t = 1000;
+  const clock = () => (t += 1000);
+  const now = () => new Date('2026-11-22T12:00:00Z');
+  const topSampler = new Sampler<TopSnapshot>({ collect: makeCollector({ paths: host.paths, clock, now }), intervalMs: 1000, scheduler: manual });
+  const pc = new ProcessCollector({ paths: host.paths, refreshEvery: 5, clock });
+  const procSampler = new Sampler<ProcessTable>({ collect: () => pc.collect(), intervalMs: 1000, scheduler: manual });
+  const nsfs = readNsfsMounts(host.paths);
+  const app = render(
+    <DashboardApp
+      topSampler={topSampler}
+      procSampler={procSampler}
+      layout="hybrid"
+      nsfs={nsfs}
+      netnsNames={netnsNamesOf(nsfs)}
+      loadRelations={async (nss: NamespaceRecord[]) => {
+        await readNamespaceRelations(host.paths, nss, { relations: true }, new Tolerance());
+        return new Map(nss.map((n) => [n.inode, { owner: n.owner, parent: n.parent }] as const));
+      }}
+      loadDetail={(pid) => readProcessDetail(host.paths, pid, readDetailContext(host.paths, procSampler.latest))}
+      loadFacts={() => ({ hostname: 'k8s-node', cpus: 2 })}
+      canEnter={o.canEnter ?? 'e needs the live host (this is a recorded host from --root)'}
+      onEnter={(r) => o.onEnter?.(r)}
+      size={{ columns: o.columns ?? 160, rows: 40 }}
+    />,
+  );
+  const sample = () => {
+    topSampler.sampleNow();
+    procSampler.sampleNow();
+  };
+  return { app, host, sample, cleanup: () => app.unmount() };
+}
+
+const tick = (ms = 100) => new Promise((r) => setTimeout(r, ms));
+const frame = (app: ReturnType<typeof render>) => stripAnsi(app.lastFrame() ?? '');
+async function press(app: ReturnType<typeof render>, ...keys: string[]) {
+  for (const k of keys) {
+    app.stdin.write(k);
+    await tick();
+  }
+}
+const DOWN = '\x1b[B';
+const ENTER = '\r';
+const ESC = '\x1b';
+const TAB = '\t';
+
+async function started(o: Parameters<typeof setup>[0] = {}) {
+  const s = setup(o);
+  await tick();
+  s.sample();
+  await tick();
+  s.sample();
+  await tick(120);
+  return s;
+}
+
+test('Cgroups view: the live top tree, header counts, tabs and breadcrumbs', async () => {
+  const s = await started();
+  try {
+    const f = frame(s.app);
+    assert.match(f, /nsx\s+k8s-node · 2 CPUs · cgroups hybrid/);
+    assert.match(f, /processes: 20 {2}namespaces: 33 {2}cgroups: 23 {2}containers: 5 {2}pods: 2/);
+    assert.match(f, / 1 Cgroups {2}2 Namespaces {2}3 Processes$/m);
+    assert.match(f, /^Cgroups$/m);
+    assert.match(f, /kubepods\.slice/);
+    assert.match(f, /docker-2cc65c162ca1/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('Namespaces view: a tree by owner user namespace with process counts and holders', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '2');
+    await tick(150);
+    const f = frame(s.app);
+    assert.match(f, /^Namespaces$/m);
+    const lines = f.split('\n');
+    const hostUser = lines.findIndex((l) => /^4026531837\s+user\s+18\s+1\s+\/sbin\/init splash/.test(l));
+    assert.ok(hostUser >= 0, f);
+    const dockerUser = lines.findIndex((l) => /─4026532500\s+user\s+2\s+2000\s+postgres/.test(l));
+    assert.ok(dockerUser > hostUser, 'the docker user namespace nests under the host one');
+    assert.ok(lines.some((l) => /│ [├└]─4026532501\s+net\s+2\s+2000/.test(l)), 'the container netns nests under its user namespace');
+    assert.ok(lines.some((l) => /4026532600\s+net\s+1\s+2100\s+sleep infinity netns:blue \/run\/netns\/blue/.test(l)), 'named netns holder');
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('Processes view: the ps table with CPU and memory, containers, namespace differences, escaped names', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '3');
+    const f = frame(s.app);
+    assert.match(f, /PID\s+USER\s+CPU%\s+RSS\s+CONTAINER\s+NS\s+CGROUP\s+COMMAND/);
+    assert.match(f, /2000\s+100070\s+0\.0\s+40\.0M\s+billing-db\s+mnt,net,pid,uts,ipc,usr/);
+    assert.match(f, /1251\s+messagebus\s+0\.0\s+14\.0M\s+containerd:1d3d308a7d48\s+mnt,net,pid,uts,ipc,cg/);
+    assert.match(f, /\.\/\\x1b\[2Jevil --flag/);
+    assert.ok(!f.includes('\x07'));
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('drill-down: cgroup → its processes → process → its namespaces → processes sharing one, and back with Esc', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '/', ...'docker-2cc', ENTER);
+    let f = frame(s.app);
+    assert.match(f, /\/docker-2cc/);
+    await press(s.app, ENTER);
+    f = frame(s.app);
+    assert.match(f, new RegExp(`^Cgroups › /system\\.slice/docker-${D1}\\.scope$`, 'm'));
+    assert.match(f, /2000\s+100070.*postgres -c shared_buffers=128MB/);
+    assert.match(f, /2001\s+100070.*postgres: checkpointer/);
+    await press(s.app, ENTER);
+    await tick(150);
+    f = frame(s.app);
+    assert.match(f, /Cgroups › \/system\.slice\/docker-.* › PID 2000 postgres$/m);
+    assert.match(f, /nspid\s+2000 → 1/);
+    assert.match(f, /uid_map\s+0 100000 65536/);
+    assert.match(f, /container\s+docker container billing-db/);
+    await press(s.app, ENTER);
+    f = frame(s.app);
+    assert.match(f, /› PID 2000 postgres › namespaces$/m);
+    assert.match(f, /4026532504\s+mnt\s+2\s+2000/);
+    await press(s.app, DOWN);
+    await press(s.app, ENTER);
+    f = frame(s.app);
+    assert.match(f, /› namespaces › net 4026532501$/m);
+    assert.match(f, /2000\s+100070/);
+    assert.match(f, /2001\s+100070/);
+    assert.ok(!/\b1251\b/.test(f));
+    await press(s.app, ESC, ESC, ESC, ESC);
+    f = frame(s.app);
+    assert.match(f, /^Cgroups$/m);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('selection follows the object across views', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '3', '/', ...'redis', ENTER);
+    await press(s.app, ESC); // clear the search, keep the selection on redis
+    await press(s.app, '/', ...'1350', ENTER);
+    let f = frame(s.app);
+    assert.match(f, /1350\s+redis/);
+    // the selection is what Enter drills into: the breadcrumb names it
+    await press(s.app, '1', ENTER);
+    f = frame(s.app);
+    assert.match(f, /^Cgroups › \/kubepods\.slice\/kubepods-besteffort\.slice\/kubepods-besteffort-pod9493223b_520e_4a97_a45f_359dcf967006\.slice\/cri-containerd-5dd96d5394ca930a/m);
+    await press(s.app, ESC, '2', ENTER);
+    f = frame(s.app);
+    assert.match(f, /^Namespaces › mnt 4026532404$/m, 'the first namespace of its own (mnt) is selected');
+    await press(s.app, ESC, '3', ENTER);
+    assert.match(frame(s.app), /^Processes › PID 1350 redis-server$/m, 'and back to the same process');
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('search by PID, container name and namespace inode; help lists every key', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '3', '/', ...'billing');
+    let f = frame(s.app);
+    assert.match(f, /\/billing▏/);
+    assert.match(f, /2000\s+100070/);
+    assert.ok(!/^\s*1251\s/m.test(f));
+    await press(s.app, ESC, '/', ...'4026532301', ENTER);
+    f = frame(s.app);
+    assert.deepEqual([...f.matchAll(/^\s*(\d+)\s+\S+\s+\d+\.\d/gm)].map((m) => Number(m[1])).sort(), [1210, 1250, 1251]);
+    await press(s.app, '?');
+    f = frame(s.app);
+    for (const k of ['Tab Shift-Tab 1 2 3', 'Enter →', 'Esc ← Backspace', '/', 'e', 'space', 'q Ctrl-C']) assert.ok(f.includes(k), `help lists ${k}`);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('e: on a recorded host it explains; live, it asks to enter the process (-a) or one namespace type', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '3', 'e');
+    assert.match(frame(s.app), /e needs the live host/);
+  } finally {
+    s.cleanup();
+  }
+  const reqs: EnterRequest[] = [];
+  const t = await started({ canEnter: true, onEnter: (r) => reqs.push(r) });
+  try {
+    await press(t.app, '3', '/', ...'1251', ENTER, 'e');
+    assert.deepEqual(reqs[0], { pid: 1251 });
+    await press(t.app, ENTER, ENTER, DOWN, 'e');
+    assert.deepEqual(reqs[1], { pid: 1251, types: ['net'] });
+    await press(t.app, '1', 'e');
+    assert.match(frame(t.app), /select a process or a namespace to enter/);
+  } finally {
+    t.cleanup();
+  }
+});

@@ -1,0 +1,106 @@
+/**
+ * `nsx top` for real under a pseudo-terminal (node-pty): it draws on the alternate screen, answers keys, quits
+ * with q, and leaves the terminal as it found it (cursor shown, alternate screen left, `stty -g` unchanged) —
+ * also when killed with SIGTERM.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { NSX_BIN, stripAnsi } from '../../helpers/cli.js';
+import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN } from '../../../src/tui/terminal.js';
+
+type Pty = { onData(f: (d: string) => void): void; onExit(f: (e: { exitCode: number; signal?: number }) => void): void; write(s: string): void; kill(sig?: string): void; pid: number };
+const require = createRequire(import.meta.url);
+
+function spawnPty(script: string): { pty: Pty; out: () => string; exited: Promise<{ exitCode: number }> } {
+  const pty = require('node-pty') as { spawn(f: string, a: string[], o: object): Pty };
+  const p = pty.spawn('sh', ['-c', script], { name: 'xterm-256color', cols: 120, rows: 30, cwd: process.cwd(), env: { ...process.env, NO_COLOR: undefined } });
+  let buf = '';
+  p.onData((d) => (buf += d));
+  const exited = new Promise<{ exitCode: number }>((res) => p.onExit((e) => res(e)));
+  return { pty: p, out: () => buf, exited };
+}
+
+async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The two `stty -g` lines printed around the run (before, after). */
+function sttyPair(out: string): [string, string] {
+  const lines = stripAnsi(out).split(/\r?\n/).map((l) => l.trim()).filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l));
+  return [lines[0], lines[lines.length - 1]];
+}
+
+const cmd = (extra = '') => `stty -g; echo START; ${JSON.stringify(process.execPath)} ${JSON.stringify(NSX_BIN)} top -d 0.3 ${extra}; echo "EXIT=$?"; stty -g`;
+
+test('pty: nsx top draws, answers keys, quits with q and restores the terminal', { timeout: 30_000 }, async () => {
+  const { pty, out, exited } = spawnPty(cmd());
+  try {
+    await until(() => out().includes(ENTER_ALT_SCREEN), 10_000, 'the alternate screen');
+    await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 10_000, 'the table');
+    pty.write('h');
+    await until(() => stripAnsi(out()).includes('nsx top — keys'), 5000, 'the help overlay');
+    pty.write('h');
+    await new Promise((r) => setTimeout(r, 150)); // one key per read, as a person types
+    pty.write('m');
+    await until(() => stripAnsi(out()).includes('sort: memory'), 5000, 'sort by memory');
+    pty.write('q');
+    await exited;
+    const o = out();
+    assert.match(o, /EXIT=0/);
+    const enter = o.lastIndexOf(ENTER_ALT_SCREEN);
+    const leave = o.lastIndexOf(LEAVE_ALT_SCREEN);
+    assert.ok(enter >= 0 && leave > enter, 'left the alternate screen and showed the cursor after entering');
+    const [before, after] = sttyPair(o);
+    assert.ok(before, 'stty before');
+    assert.equal(after, before, 'terminal modes restored');
+  } finally {
+    try {
+      pty.kill();
+    } catch {}
+  }
+});
+
+test('pty: SIGTERM restores the terminal too', { timeout: 30_000 }, async () => {
+  const { pty, out, exited } = spawnPty(`${cmd()}`);
+  try {
+    await until(() => /CGROUP/.test(stripAnsi(out())), 10_000, 'the table');
+    // the nsx process is the child of sh: find it by the pty's process tree
+    const { execFileSync } = await import('node:child_process');
+    const pids = execFileSync('pgrep', ['-P', String(pty.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    assert.ok(pids.length >= 1);
+    for (const pid of pids) process.kill(pid, 'SIGTERM');
+    await exited;
+    const o = out();
+    assert.match(o, /EXIT=143/);
+    assert.ok(o.lastIndexOf(LEAVE_ALT_SCREEN) > o.lastIndexOf(ENTER_ALT_SCREEN));
+    const [before, after] = sttyPair(o);
+    assert.equal(after, before, 'terminal modes restored');
+  } finally {
+    try {
+      pty.kill();
+    } catch {}
+  }
+});
+
+test('pty: Ctrl-C quits and restores the terminal', { timeout: 30_000 }, async () => {
+  const { pty, out, exited } = spawnPty(cmd());
+  try {
+    await until(() => /CGROUP/.test(stripAnsi(out())), 10_000, 'the table');
+    pty.write('\x03');
+    await exited;
+    const o = out();
+    assert.match(o, /EXIT=0/);
+    assert.ok(o.lastIndexOf(LEAVE_ALT_SCREEN) > o.lastIndexOf(ENTER_ALT_SCREEN));
+    const [before, after] = sttyPair(o);
+    assert.equal(after, before, 'terminal modes restored');
+  } finally {
+    try {
+      pty.kill();
+    } catch {}
+  }
+});
