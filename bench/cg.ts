@@ -49,13 +49,14 @@ export async function run(args: string[]): Promise<void> {
       sleeps.push(s);
       writeFileSync(join(dirs[(i * 97) % dirs.length], 'cgroup.procs'), String(s.pid));
     }
-    console.log(`bench cg: ${dirs.length} cgroups under ${root}, ${sleeps.length} processes`);
+    console.log(`bench cg: ${dirs.length} cgroups under ${root}, ${sleeps.length} processes in them, ${readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length} on the host`);
     const timed = compare(
       [
         { label: `nsx cg tree /${name} --json`, argv: [...NSX, 'cg', 'tree', `/${name}`, '--json'] },
         { label: `systemd-cgls --no-pager ${root}`, argv: ['systemd-cgls', '--no-pager', root] },
         { label: `nsx cg tree /${name} --json --all`, argv: [...NSX, 'cg', 'tree', `/${name}`, '--json', '--all'] },
         { label: `systemd-cgls --no-pager --all ${root}`, argv: ['systemd-cgls', '--no-pager', '--all', root] },
+        { label: 'nsx --version (Node start-up floor)', argv: [...NSX, '--version'] },
       ],
       runs,
     );

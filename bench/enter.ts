@@ -42,6 +42,7 @@ export async function run(args: string[]): Promise<void> {
         { label: `nsenter -t PID -a true`, argv: ['nsenter', '-t', T, '-a', 'true'] },
         { label: `node -e 0`, argv: [process.execPath, '-e', '0'] },
         { label: `nsx enter -t PID -n true (no fork)`, argv: [...NSX, 'enter', '-t', T, '-n', 'true'] },
+        { label: `nsx --version (the CLI's own start)`, argv: [...NSX, '--version'] },
       ],
       runs,
       3,

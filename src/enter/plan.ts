@@ -175,7 +175,7 @@ export function planEnter(o: EnterOptions, f: EnterFacts): EnterPlan {
     let reason: string | undefined;
     // the kernel refuses to re-enter one's own user namespace (EINVAL); -a also leaves out every other
     // namespace the caller already shares with the target (no spurious EPERM for unprivileged callers)
-    if (same && type === 'user') reason = 'already in it (the kernel refuses to re-enter one\'s own user namespace)';
+    if (same && type === 'user') reason = 'already in it; the kernel refuses to re-enter one\'s own user namespace';
     else if (same && o.all && v === undefined) reason = 'already in it';
     return { type, source, path, ...(inode !== undefined ? { inode } : {}), action: reason ? 'skip' : 'join', ...(reason ? { reason } : {}) };
   });

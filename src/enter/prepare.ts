@@ -139,7 +139,8 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
         throw targetError(e, `target PID ${pid}`, `/proc/${pid}`, pid, '');
       }
       pinned = join(paths.proc, 'self/fd', String(procFd));
-      if (!pinnedAlive(pinned)) throw exitedError(pid);
+      // no liveness check here: every lookup through `pinned` fails once the process is gone (and a zombie
+      // has no namespace links), and the helper checks again after taking the pidfd
       if (r.stillMatches) {
         let text: string | undefined;
         try {

@@ -12,8 +12,8 @@ import type { PreparedEnter } from './prepare.js';
 import { execAddon, helperPath } from '../../native-bindings/enter.js';
 
 /** The helper's arguments (without argv[0]). `fdIn(fd)` maps one of our descriptors to its number in the helper. */
-export function enterPlanArgv(p: PreparedEnter, fdIn: (fd: number) => number = (fd) => fd): string[] {
-  const a: string[] = [];
+export function enterPlanArgv(p: PreparedEnter, fdIn: (fd: number) => number = (fd) => fd, opts: { verbose?: boolean } = {}): string[] {
+  const a: string[] = opts.verbose ? ['--verbose'] : [];
   const { plan } = p;
   if (p.pid !== undefined) a.push('--pid', String(p.pid));
   if (p.procFd !== undefined) a.push('--procfd', String(fdIn(p.procFd)));
@@ -61,13 +61,13 @@ export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null,
  * reaches the child through its process group, so it is only kept from ending this process.
  * The descriptors in `p` are closed once the child has them.
  */
-export async function spawnEnter(p: PreparedEnter, opts: { helper?: string } = {}): Promise<number> {
+export async function spawnEnter(p: PreparedEnter, opts: { helper?: string; verbose?: boolean } = {}): Promise<number> {
   const helper = opts.helper ?? (await requireHelper());
   // child_process and os are loaded here only: the exec path does not need them
   const [{ spawn }, { constants: osConstants }] = await Promise.all([import('node:child_process'), import('node:os')]);
   const stdio: Array<'inherit' | number> = ['inherit', 'inherit', 'inherit', ...p.fds];
   const childFd = (fd: number) => 3 + p.fds.indexOf(fd);
-  const child = spawn(helper, enterPlanArgv(p, childFd), { stdio, argv0: 'nsx-enter' });
+  const child = spawn(helper, enterPlanArgv(p, childFd, opts), { stdio, argv0: 'nsx-enter' });
   p.close();
   const forward = ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
   const onSig = (s: NodeJS.Signals) => void child.kill(s);
@@ -89,12 +89,12 @@ export async function spawnEnter(p: PreparedEnter, opts: { helper?: string } = {
  * Become the helper (execve through the nsx-exec addon): on success this never returns. Without the
  * addon (or if exec fails), run it as a child instead and resolve with its status.
  */
-export async function execEnter(p: PreparedEnter): Promise<number> {
+export async function execEnter(p: PreparedEnter, opts: { verbose?: boolean } = {}): Promise<number> {
   const helper = await requireHelper();
   const ex = execAddon();
   if (ex) {
-    ex.exec(helper, ['nsx-enter', ...enterPlanArgv(p)], p.fds);
+    ex.exec(helper, ['nsx-enter', ...enterPlanArgv(p, undefined, opts)], p.fds);
     // exec failed (errno returned): fall through to the child variant
   }
-  return spawnEnter(p, { helper });
+  return spawnEnter(p, { helper, ...opts });
 }

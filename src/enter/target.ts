@@ -8,7 +8,8 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { isAbsent, listDirTyped, readTextOrUndefined } from '../host/read.js';
+import { listDirTyped, readText, readTextOrUndefined } from '../host/read.js';
+import { Tolerance } from '../host/tolerance.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { TargetSpec } from './plan.js';
 import { parseProcCgroup, type ProcCgroupEntry } from '../parse/proc-cgroup.js';
@@ -36,18 +37,17 @@ function within(p: string, base: string): boolean {
 
 /** Lowest PID listed in dir/cgroup.procs, else in the subtree below dir (undefined: none; null: no such dir). */
 function lowestPidIn(dir: string, depth = 0): number | undefined | null {
-  const text = readTextOrUndefined(join(dir, 'cgroup.procs'));
-  if (text === undefined) return null;
-  let best: number | undefined;
-  for (const l of text.split('\n')) if (/^\d+$/.test(l.trim())) best = Math.min(best ?? Infinity, Number(l.trim()));
-  if (best !== undefined || depth > 64) return best;
   let kids;
   try {
     kids = listDirTyped(dir);
   } catch (e) {
-    if (isAbsent(e)) return undefined;
-    throw e;
+    new Tolerance().absorb(e, dir); // no such cgroup (or not ours to read)
+    return null;
   }
+  const text = readTextOrUndefined(join(dir, 'cgroup.procs')) ?? '';
+  let best: number | undefined;
+  for (const l of text.split('\n')) if (/^\d+$/.test(l.trim())) best = Math.min(best ?? Infinity, Number(l.trim()));
+  if (best !== undefined || depth > 64) return best;
   for (const k of kids) {
     if (!k.isDirectory()) continue;
     const p = lowestPidIn(join(dir, k.name), depth + 1);
@@ -87,18 +87,23 @@ async function resolveContainer(paths: HostPaths, prefix: string): Promise<Resol
     return id && id.kind === 'container' ? id.id : undefined;
   };
   const matches = new Map<string, number>();
+  const tol = new Tolerance();
   for (const pid of readPids(paths)) {
     const f = join(paths.proc, String(pid), 'cgroup');
-    let text: string | undefined;
+    let text: string;
     try {
-      text = readTextOrUndefined(f);
-    } catch {
-      continue; // denied: not ours to match
+      text = readText(f);
+    } catch (e) {
+      tol.absorb(e, f); // exited meanwhile, or not ours to read
+      continue;
     }
     const id = idOf(text, f);
     if (id !== undefined && id.startsWith(prefix)) matches.set(id, Math.min(matches.get(id) ?? Infinity, pid));
   }
-  if (matches.size === 0) throw new NotFoundError(`nsx enter: container:${prefix}: no running container has an id starting with '${prefix}'`);
+  if (matches.size === 0)
+    throw new NotFoundError(
+      `nsx enter: container:${prefix}: no running container has an id starting with '${prefix}'${tol.incomplete ? ` (${tol.denied.length} processes could not be read)` : ''}`,
+    );
   if (matches.size > 1) {
     const ids = [...matches.keys()].map((i) => i.slice(0, 12)).sort();
     throw new UsageError(`nsx enter: container:${prefix}: ambiguous, ${matches.size} containers match (${ids.join(', ')}); give more of the id`);

@@ -10,6 +10,7 @@ export interface LsTextOptions extends Pick<TableOptions, 'raw' | 'noHeadings' |
 
 /** The text table (lsns layout). */
 export function renderLsText(fields: readonly LsField[], rows: readonly LsTreeRow[], ctx: LsCtx, o: LsTextOptions = {}): string {
+  if (o.raw) return renderLsRaw(fields, rows, ctx, o);
   const columns: TableColumn[] = fields.map((f) => ({
     header: headerOf(f),
     // a tree drawn in the NS column is left-aligned (as libsmartcols does)
@@ -33,3 +34,38 @@ export function renderLsText(fields: readonly LsField[], rows: readonly LsTreeRo
   });
 }
 
+
+const UTF8 = new TextEncoder();
+
+/**
+ * Encode a cell as libsmartcols 2.38 raw output does: every byte that is a control character, a space, a
+ * backslash, DEL or part of a multibyte character becomes `\xHH`, so fields never split and stay ASCII.
+ */
+export function scolsRawEncode(s: string): string {
+  let out = '';
+  for (const b of UTF8.encode(s)) out += b <= 0x20 || b === 0x5c || b >= 0x7f ? '\\x' + b.toString(16).padStart(2, '0') : String.fromCharCode(b);
+  return out;
+}
+
+/**
+ * Raw output (`-r`), as lsns prints it: single spaces, multi-line cells joined with commas, and — like
+ * libsmartcols — the tree art kept in the tree column, encoded with the rest of the cell.
+ */
+function renderLsRaw(fields: readonly LsField[], rows: readonly LsTreeRow[], ctx: LsCtx, o: LsTextOptions): string {
+  const out: string[] = [];
+  if (!o.noHeadings) out.push(fields.map((f) => scolsRawEncode(headerOf(f))).join(' '));
+  const walk = (list: readonly LsTreeRow[], prefix: string, depth: number): void => {
+    list.forEach((r, i) => {
+      const last = i === list.length - 1;
+      const art = depth === 0 ? '' : prefix + (last ? '└─' : '├─');
+      out.push(
+        fields
+          .map((f) => scolsRawEncode((f.id === o.treeColumn ? art : '') + formatCell(f, r, ctx).split('\n').join(',')))
+          .join(' '),
+      );
+      walk(r.children, depth === 0 ? '' : prefix + (last ? '  ' : '│ '), depth + 1);
+    });
+  };
+  walk(rows, '', 0);
+  return out.length ? out.join('\n') + '\n' : '';
+}

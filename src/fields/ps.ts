@@ -242,7 +242,7 @@ export function formatPsDetail(d: PsDetail, opts: { termWidth?: number } = {}): 
   out.push('cgroups');
   out.push(
     renderTable(
-      [{ header: '  ID', align: 'right' }, { header: 'CONTROLLERS' }, { header: 'PATH', trunc: true }, { header: 'LIMITS/USAGE', trunc: true }],
+      [{ header: '  ID', align: 'right' }, { header: 'CONTROLLERS' }, { header: 'PATH', trunc: true }, { header: 'LIMITS/USAGE' }],
       d.cgroups.map((c) => ({ cells: [`  ${c.hierarchy_id}`, c.version === 2 ? '(cgroup2)' : [...c.controllers, ...(c.name ? [`name=${c.name}`] : [])].join(','), c.path, cgroupStatsSummary(c.stats)] })),
       { termWidth: opts.termWidth },
     ).trimEnd(),

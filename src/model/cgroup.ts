@@ -3,7 +3,7 @@
  *
  * STABLE API (used by the sampler / `nsx top` / dashboard — do not change shapes, only add fields):
  *
- *   type CgroupLayoutKind = 'unified' | 'hybrid' | 'legacy'
+ *   type CgroupLayoutKind = 'unified' | 'hybrid' | 'legacy' | 'none'
  *   interface CgroupLayout { kind, hierarchies: Hierarchy[], controllers: ControllerInfo[], unattached: string[] }
  *   interface Hierarchy { id, version, key, controllers, name?, mounts, mountRoot, numCgroups? }
  *   type CgroupView = { kind: 'v2' } | { kind: 'v1'; key: string } | { kind: 'merged' }
@@ -25,7 +25,8 @@
  * Cgroup paths are always absolute within their hierarchy (`/`, `/docker/<id>`), as /proc/PID/cgroup shows them.
  */
 
-export type CgroupLayoutKind = 'unified' | 'hybrid' | 'legacy';
+/** `none`: no cgroup filesystem is mounted (a chroot, a capture without cgroupfs). */
+export type CgroupLayoutKind = 'unified' | 'hybrid' | 'legacy' | 'none';
 
 /** A limit: a number in the unit named by its key, or 'max' for unlimited. */
 export type Limit = number | 'max';
@@ -256,7 +257,7 @@ export function normalizeCgroupPath(p: string): string {
 export function layoutKind(hasV1: boolean, hasV2: boolean): CgroupLayoutKind {
   if (hasV1 && hasV2) return 'hybrid';
   if (hasV1) return 'legacy';
-  return 'unified';
+  return hasV2 ? 'unified' : 'none';
 }
 
 /** The default view: v2 when unified, else merged. */

@@ -20,7 +20,7 @@
  *   pids    pids.current pids.max
  *   psi     cgroup2 only: cpu.pressure memory.pressure io.pressure
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import type { HostPaths } from '../host/paths.js';
 import { isAbsent } from '../host/read.js';
 import { fromFsError, ParseError } from '../errors.js';
@@ -38,6 +38,8 @@ const ABSENT = -2;
 interface CgroupFiles {
   readonly path: string;
   readonly files: readonly (string | undefined)[];
+  /** its directory in each sampled hierarchy */
+  readonly dirs: readonly string[];
   readonly fds: Int32Array;
   /** bumped when a cached fd went stale (the cgroup was removed; recreated if it opens again) */
   gen: number;
@@ -96,7 +98,8 @@ export class TopReader {
   ) {
     this.hs = resolveTopHierarchies(layout);
     this.plan = planFiles(this.hs, groups);
-    this.plan.forEach((f, i) => this.index.set(`${f.h!.key}\0${f.name}`, i));
+    // file names are unique within a plan (each comes from one hierarchy)
+    this.plan.forEach((f, i) => this.index.set(f.name, i));
   }
 
   /**
@@ -124,7 +127,7 @@ export class TopReader {
           }
           return d === '' ? undefined : d + '/' + name;
         });
-        e = { path, files, fds: new Int32Array(this.plan.length).fill(NOT_OPEN), gen: 0 };
+        e = { path, files, dirs: [...dirs.values()].filter((d) => d !== ''), fds: new Int32Array(this.plan.length).fill(NOT_OPEN), gen: 0 };
       }
       next.set(path, e);
     }
@@ -225,16 +228,16 @@ export class TopReader {
     if (!e) return undefined;
     let found = false;
     const get = <T>(h: Hierarchy | undefined, name: string, parse: (t: string, s?: string) => T): T | undefined => {
-      if (!h) return undefined;
-      const i = this.index.get(`${h.key}\0${name}`);
-      if (i === undefined) return undefined;
+      const i = h ? this.index.get(name) : undefined;
+      if (i === undefined || this.plan[i].h !== h) return undefined;
       const t = this.text(e, i);
       if (t === undefined) return undefined;
       found = true;
       return parsed(t, e.files[i]!, parse);
     };
     const c = sampleCounters(this.hs, this.groups, get);
-    if (!found) return undefined;
+    // no sampled file: vanished — or a directory without them (fake hosts; rare on a real kernel)
+    if (!found && !e.dirs.some((d) => existsSync(d))) return undefined;
     return { path, inode: `g${e.gen}`, ...c };
   }
 }
@@ -292,6 +295,37 @@ function sumFields(devs: { fields: Record<string, number> }[] | undefined, k: st
   return s;
 }
 
+/**
+ * The values of a few `keys` of a flat-keyed file (`memory.stat` has 40–60 lines; the sampler needs one), with
+ * the semantics of `parseFlatKeyed` (the cgroup parser; test/sampler/fast-read.test.ts checks they agree):
+ * a key found cleanly at the start of a line with an integer value is taken directly; anything unusual about
+ * a wanted key (indented, repeated, a non-integer value) defers to the full `parseFlatKeyed`.
+ */
+export function pickFlatKeyed(text: string, keys: readonly string[], source = '<string>'): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) {
+    if (!text.includes(k)) continue;
+    const at = text.startsWith(k + ' ') ? 0 : text.indexOf('\n' + k + ' ') + 1;
+    if (at <= 0 && !text.startsWith(k + ' ')) return pickFrom(parseFlatKeyed(text, source), keys);
+    const start = at + k.length + 1;
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const v = text.slice(start, end);
+    if (!/^\d{1,15}$/.test(v) || text.indexOf('\n' + k + ' ', start) >= 0 || text.indexOf(k, end) >= 0) return pickFrom(parseFlatKeyed(text, source), keys);
+    out[k] = Number(v);
+  }
+  return out;
+}
+
+function pickFrom(all: Record<string, number>, keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) if (Object.prototype.hasOwnProperty.call(all, k)) out[k] = all[k];
+  return out;
+}
+
+const V1_INACTIVE = ['total_inactive_file'];
+const V2_INACTIVE = ['inactive_file'];
+
 type Getter = <T>(h: Hierarchy | undefined, name: string, parse: (t: string, s?: string) => T) => T | undefined;
 
 /** Set `k` only when the value exists (absent keys stay absent, never undefined-valued). */
@@ -333,7 +367,7 @@ function sampleCounters(hs: TopHierarchies, groups: ReadonlySet<StatGroup>, get:
   if (groups.has('memory') && hs.memory) {
     const v2 = hs.memory.version === 2;
     const cur = get(hs.memory, v2 ? 'memory.current' : 'memory.usage_in_bytes', parseSingleInt);
-    const stat = get(hs.memory, 'memory.stat', parseFlatKeyed);
+    const stat = get(hs.memory, 'memory.stat', (t, src) => pickFlatKeyed(t, v2 ? V2_INACTIVE : V1_INACTIVE, src));
     const inactive = v2 ? stat?.inactive_file : stat?.total_inactive_file;
     put(out, 'memory_bytes', cur);
     put(out, 'memory_working_set_bytes', cur === undefined ? undefined : Math.max(0, cur - (inactive ?? 0)));

@@ -57,6 +57,7 @@ export class Sampler<S extends Stamped> {
   private running = false;
   private isPaused = false;
   private last: S | undefined;
+  private lastEv: SampleEvent<S> | undefined;
   private seq = 0;
   private readonly listeners = new Set<SampleListener<S>>();
   private readonly errorListeners = new Set<ErrorListener>();
@@ -92,6 +93,11 @@ export class Sampler<S extends Stamped> {
     return this.last;
   }
 
+  /** The latest event, if any (a view subscribing late starts from it). */
+  get latestEvent(): SampleEvent<S> | undefined {
+    return this.lastEv;
+  }
+
   /** Take a sample now and emit it. Returns the event (or undefined when collection failed). */
   sampleNow(): SampleEvent<S> | undefined {
     let next: S;
@@ -106,6 +112,7 @@ export class Sampler<S extends Stamped> {
     const dt = prev ? (next.mono_ms - prev.mono_ms) / 1000 : null;
     const ev: SampleEvent<S> = { prev, next, dt_s: dt !== null && dt > 0 ? dt : null, seq: ++this.seq };
     this.last = next;
+    this.lastEv = ev;
     for (const l of [...this.listeners]) l(ev);
     return ev;
   }

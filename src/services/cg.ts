@@ -16,7 +16,7 @@ import {
 } from '../model/cgroup.js';
 import { identifyCgroupPath } from '../model/identity.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
-import { walkCgroupTree, countCgroups, cgroupExists, estimateCgroupCount } from '../readers/cgroupfs/tree.js';
+import { walkCgroupTree, countCgroups, cgroupExists, estimateCgroupCount, v2CgroupCount } from '../readers/cgroupfs/tree.js';
 import { readCgroupStats } from '../readers/cgroupfs/stats.js';
 import { listProcPids, readMembers, readMembershipFromProc, readProcessCgroups, readThreadCount, type ProcessCgroup } from '../readers/cgroupfs/members.js';
 
@@ -55,7 +55,7 @@ export function cgSummary(opts: { paths: HostPaths }): CgSummary {
     name: h.name ?? null,
     mount: h.mounts[0],
     mounts: h.mounts,
-    num_cgroups: h.numCgroups ?? countCgroups(opts.paths, h, tol),
+    num_cgroups: h.numCgroups ?? (h.version === 2 ? v2CgroupCount(opts.paths, h) : undefined) ?? countCgroups(opts.paths, h, tol),
   }));
   // v1 hierarchies that /proc/cgroups knows but that are not mounted (in this mount namespace)
   const unmounted = new Map<number, { controllers: string[]; n: number }>();
@@ -158,6 +158,7 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
   const tol = new Tolerance();
   const root = opts.path === undefined ? undefined : normalizeCgroupPath(opts.path);
   const hs = viewHierarchies(layout, view);
+  if (hs.length === 0) throw new NotFoundError(`${root ?? '/'}: no such cgroup (no cgroup hierarchy is mounted)`, root ?? '/');
   // Membership: from /proc/PID/cgroup (one read per process) when there are fewer processes than the
   // cgroup.procs reads + readdirs a walk would need; else (or without procfs) from cgroup.procs.
   const procPids = listProcPids(opts.paths, tol);

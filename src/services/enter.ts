@@ -44,11 +44,11 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
     p.close();
     throw e;
   }
-  return execEnter(p);
+  return execEnter(p, { verbose: o.verbose });
 }
 
 /** Enter as a child process (stdio inherited) and resolve with the program's exit status (128+N for a signal). */
 export async function enterAndWait(o: EnterServiceOptions): Promise<number> {
   const p = await prepared(o);
-  return spawnEnter(p);
+  return spawnEnter(p, { verbose: o.verbose });
 }

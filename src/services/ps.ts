@@ -1,10 +1,11 @@
 /**
  * The `nsx ps` service: processes with their namespaces, cgroups and container identity.
  *
- * - `collectProcesses(o)`: the process table. Per process it reads `/proc/PID/stat` and `status` (times, RSS,
- *   user, NSpid), `cmdline`, `cgroup` and the 8 `ns/*` links. `ProcessCollector` does the same repeatedly for the
- *   dashboard and re-reads the slow-changing parts (cmdline, namespaces, cgroups) of a known process (same PID and
- *   start time) only every `refreshEvery` collections, so a 1 s refresh stays cheap with thousands of processes.
+ * - `collectProcesses(o)`: the process table. Per process it reads `/proc/PID/stat` (times, RSS in pages, threads),
+ *   `status` (user, NSpid), `cmdline`, `cgroup` and the 8 `ns/*` links. `ProcessCollector` does the same
+ *   repeatedly for the dashboard and re-reads all but `stat` of a known process (same PID and start time) only every
+ *   `refreshEvery` collections, so a 1 s refresh costs one file per process most of the time. RSS = stat rss ×
+ *   the page size, learnt from the first process whose status VmRSS gives it (4096 until then).
  * - `readProcessDetail(paths, pid)`: one process in full (NSpid chain, the 8 namespaces with their holder counts,
  *   uid/gid maps, every hierarchy's cgroup with its limits and usage, the container, the root mount and its
  *   overlay layers).
@@ -116,6 +117,8 @@ export function identityOf(entries: readonly ProcCgroupEntry[]): Identity | unde
 
 interface Slow {
   readonly starttime?: number;
+  readonly uid?: number;
+  readonly nspid?: readonly number[];
   readonly argv: string[];
   readonly ns: Partial<Record<NsType, number>>;
   readonly cgroups: ProcCgroupEntry[];
@@ -141,6 +144,8 @@ export class ProcessCollector {
   private users?: Map<number, string>;
   private readonly names: NameCache;
   private reference?: ProcessTable['reference'];
+  /** bytes per page (stat's rss is in pages): learnt from status VmRSS; 4096 until then */
+  private pageSize?: number;
 
   constructor(private readonly o: CollectorOptions) {
     this.names = new NameCache(o.paths);
@@ -173,10 +178,14 @@ export class ProcessCollector {
   private readOne(pid: number, every: number, tol: Tolerance): PsProcess | undefined {
     const { paths } = this.o;
     const st = readStat(paths, pid);
-    const status = readStatus(paths, pid);
     const kernelThread = st.flags !== undefined && (st.flags & PF_KTHREAD) !== 0;
     let slow = this.slow.get(pid);
     if (!slow || slow.starttime !== st.starttimeTicks || ++slow.age >= every) {
+      const status = readStatus(paths, pid);
+      // the page size, from the first process whose status VmRSS and stat rss describe the same pages
+      if (this.pageSize === undefined && status.vmRssBytes && st.rssPages) {
+        this.pageSize = 2 ** Math.round(Math.log2(status.vmRssBytes / st.rssPages));
+      }
       const argv = kernelThread ? [] : readCmdline(paths, pid);
       let ns: Partial<Record<NsType, number>> = {};
       try {
@@ -198,6 +207,8 @@ export class ProcessCollector {
       const container = identityOf(cgroups);
       slow = {
         starttime: st.starttimeTicks,
+        uid: status.uid?.effective,
+        nspid: status.nspid,
         argv,
         ns,
         cgroups,
@@ -208,20 +219,20 @@ export class ProcessCollector {
       };
       this.slow.set(pid, slow);
     }
-    const uid = status.uid?.effective;
+    const uid = slow.uid;
     return {
       pid,
-      ppid: st.ppid ?? status.ppid,
+      ppid: st.ppid,
       uid,
       user: uid === undefined ? undefined : this.users?.get(uid),
       comm: st.comm,
       argv: slow.argv,
       command: slow.argv.length ? slow.argv.join(' ') : `[${st.comm}]`,
       state: st.state,
-      threads: status.threads ?? st.numThreads,
+      threads: st.numThreads,
       kernelThread,
       ns: slow.ns,
-      nspid: status.nspid,
+      nspid: slow.nspid,
       cgroups: slow.cgroups,
       cgroup: slow.cgroup,
       container: slow.container,
@@ -229,7 +240,7 @@ export class ProcessCollector {
       utimeTicks: st.utimeTicks,
       stimeTicks: st.stimeTicks,
       starttimeTicks: st.starttimeTicks,
-      rssBytes: status.vmRssBytes ?? (kernelThread ? undefined : 0),
+      rssBytes: kernelThread || st.rssPages === undefined ? undefined : st.rssPages * (this.pageSize ?? 4096),
     };
   }
 

@@ -3,6 +3,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const on = (host: string, ...args: string[]) => runNsx(['--root', fixture(`${host}.manifest`), 'cg', ...args]);
 
@@ -81,4 +84,20 @@ test('cg --help and the cgroups alias', () => {
   const a = runNsx(['--root', fixture('k8s-v2-node.manifest'), 'cgroups']);
   assert.equal(a.code, 0, a.stderr);
   assert.match(a.stdout, /^layout: unified$/m);
+});
+
+test('cg on a host without any cgroup filesystem: layout none, tree is a clear error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nsx-cg-none-'));
+  try {
+    mkdirSync(join(dir, 'proc', 'self'), { recursive: true });
+    writeFileSync(join(dir, 'proc', 'self', 'mountinfo'), '22 1 259:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n');
+    const r = runNsx(['--root', dir, 'cg', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).layout, 'none');
+    const t = runNsx(['--root', dir, 'cg', 'tree']);
+    assert.equal(t.code, 1);
+    assert.match(t.stderr, /no cgroup hierarchy is mounted/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,7 @@
 /** `nsx enter` without the kernel: target parsing, option parsing as nsenter does it, the plan, the helper argv. */
 import { test } from 'node:test';
 import { constants } from 'node:os';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { ENTER_DEFAULTS, parseTarget, planEnter, validateOptions, describePlan, requestedTypes, type EnterOptions, type EnterFacts } from '../../src/enter/plan.js';
 import { enterOptionsFrom, command } from '../../src/cli/commands/enter.js';
@@ -49,6 +50,19 @@ test('parseTarget: PIDs, cgroup paths and container prefixes', () => {
   for (const bad of ['0', '-5', 'abc', '', '12a', '1.5', '+3', 'cgroup:relative', 'cgroup:/a/../b', 'container:', 'container:-x', '99999999999999999999']) {
     assert.throws(() => parseTarget(bad), (e: unknown) => e instanceof UsageError && !e.message.includes('\n'), bad);
   }
+});
+
+test('parseTarget on random input: a TargetSpec or a one-line UsageError, nothing else', () => {
+  const check = (s: string) => {
+    try {
+      const t = parseTarget(s);
+      assert.ok(t.kind === 'pid' ? Number.isSafeInteger(t.pid) && t.pid >= 1 : t.kind === 'cgroup' ? t.path.startsWith('/') : t.prefix.length > 0);
+    } catch (e) {
+      assert.ok(e instanceof UsageError && !e.message.includes('\n'), String(e));
+    }
+  };
+  fc.assert(fc.property(fc.string({ maxLength: 60 }), check), { numRuns: 500 });
+  fc.assert(fc.property(fc.constantFrom('cgroup:', 'container:', '', '-', '0'), fc.string({ maxLength: 40 }), (a, b) => check(a + b)), { numRuns: 500 });
 });
 
 test('options combine as in nsenter: -nu, -t1234, -n=FILE, --net=FILE, program after options', () => {

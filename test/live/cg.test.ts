@@ -6,6 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { liveSkipReason, startProcess, testName, waitFor, type Started } from '../helpers/live.js';
 import { runNsx } from '../helpers/cli.js';
@@ -157,4 +158,63 @@ test('live: a path that is not a cgroup is one clear line and exit 1', { skip: l
   const p = runNsx(['cg', 'ps', '999999999']);
   assert.equal(p.code, 1);
   assert.match(p.stderr, /no such process/);
+});
+
+/** Cgroup names and PIDs in systemd-cgls output (tree glyphs stripped; cgroups end in `(#inode)` on newer systemd). */
+function cglsNames(out: string): { cgroups: string[]; pids: number[] } {
+  const cgroups: string[] = [];
+  const pids: number[] = [];
+  for (const raw of out.split('\n').slice(1)) {
+    const l = raw.replace(/^[\s│├└─|`-]+/u, '');
+    if (l === '') continue;
+    const p = /^(\d+) /.exec(l);
+    if (p) pids.push(Number(p[1]));
+    else cgroups.push(l.replace(/ \(#\d+\)$/, ''));
+  }
+  return { cgroups: cgroups.sort(), pids: pids.sort((a, b) => a - b) };
+}
+
+function nsxNames(node: { name: string; processes: { pid: number }[]; children: unknown[] }, top = true): { cgroups: string[]; pids: number[] } {
+  const cgroups: string[] = top ? [] : [node.name];
+  const pids = node.processes.map((p) => p.pid);
+  for (const c of node.children as (typeof node)[]) {
+    const r = nsxNames(c, false);
+    cgroups.push(...r.cgroups);
+    pids.push(...r.pids);
+  }
+  return { cgroups: cgroups.sort(), pids: pids.sort((a, b) => a - b) };
+}
+
+test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and --all)', { skip: liveSkipReason({ tools: ['systemd-cgls'] }) || (existsSync(join(CG, 'systemd', 'cgroup.procs')) ? false : 'live test: no name=systemd hierarchy') }, async () => {
+  const name = testName('cgls');
+  const root = join(CG, 'systemd', name);
+  const dirs = [root, join(root, 'a'), join(root, 'b'), join(root, 'b', 'c'), join(root, 'd')];
+  const procs: Started[] = [];
+  try {
+    for (const d of dirs) mkdirSync(d);
+    for (const d of [join(root, 'a'), join(root, 'b', 'c'), join(root, 'b', 'c')]) {
+      const p = startProcess('sleep', ['1000']);
+      procs.push(p);
+      writeFileSync(join(d, 'cgroup.procs'), String(p.pid));
+    }
+    for (const all of [false, true]) {
+      const flag = all ? ['--all'] : [];
+      const cgls = spawnSync('systemd-cgls', ['--no-pager', ...flag, root], { encoding: 'utf8' });
+      assert.equal(cgls.status, 0, cgls.stderr);
+      const r = runNsx(['cg', 'tree', `/${name}`, '-c', 'name=systemd', '--json', ...flag]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(nsxNames(JSON.parse(r.stdout).tree), cglsNames(cgls.stdout), all ? '--all' : 'default');
+    }
+  } finally {
+    for (const p of procs) await p.stop();
+    for (const d of [...dirs].reverse()) {
+      for (let i = 0; i < 50 && existsSync(d); i++) {
+        try {
+          rmdirSync(d);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+  }
 });

@@ -80,6 +80,9 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     const a = nsx(['-t', T, '-a', 'sh', '-c', `for t in ${types.join(' ')}; do readlink /proc/self/ns/$t; done`]);
     assert.equal(a.code, 0, a.stderr);
     assert.deepEqual(a.stdout.trim().split('\n'), types.map((t) => link(target.pid, t)));
+    // the same one namespace at a time in nsenter's order (as on kernels without setns(pidfd, mask))
+    const one = nsx(['-t', T, '-a', 'sh', '-c', `for t in ${types.join(' ')}; do readlink /proc/self/ns/$t; done`], { NSX_ENTER_TEST_NO_PIDFD: '1' });
+    assert.equal(one.stdout, a.stdout, one.stderr);
     const probes: string[][] = [
       ['-n', 'ip', '-o', 'addr'],
       ['-u', 'hostname'],
@@ -102,6 +105,18 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     const a = nsx([`-n=${file}`, 'readlink', '/proc/self/ns/net']);
     assert.equal(a.stdout.trim(), link(target.pid, 'net'), a.stderr);
     sameAs(a, nsenter([`--net=${file}`, 'readlink', '/proc/self/ns/net']), '-n=FILE');
+    // a bind-mounted namespace (ip netns add), no target process at all
+    const netns = `${name}-ns`;
+    assert.equal(run('ip', ['netns', 'add', netns]).code, 0);
+    try {
+      const args = [`--net=/run/netns/${netns}`, 'ip', '-o', 'link'];
+      const b = nsx(args);
+      assert.match(b.stdout, /^1: lo: /, b.stderr);
+      assert.equal(b.stdout.trim().split('\n').length, 1);
+      sameAs(b, nsenter(args), '--net=/run/netns/NAME');
+    } finally {
+      run('ip', ['netns', 'del', netns]);
+    }
     // -e (nsenter 2.38 has no -e): exactly the target's environment
     const env = nsx(['-t', T, '-e', '-n', 'env', '-0']);
     assert.equal(env.code, 0, env.stderr);
@@ -122,9 +137,13 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     oneLine(nsx(['-t', T, '-n', 'nsx-test-no-such-program']), 127, /^nsx enter: failed to execute nsx-test-no-such-program: No such file or directory/, 'missing program');
     oneLine(nsx(['-t', T, '-p', 'nsx-test-no-such-program']), 127, /No such file or directory/, 'missing program after the fork');
     oneLine(nsx(['-t', T, '-n', '/etc/passwd']), 126, /failed to execute \/etc\/passwd: Permission denied/, 'not executable');
+    // -F: no fork, so the program itself stays in our pid namespace (only its children would not)
+    const f = ['-t', T, '-p', '-F', 'readlink', '/proc/self/ns/pid'];
+    assert.equal(nsx(f).stdout.trim(), link('self', 'pid'));
+    sameAs(nsx(f), nsenter(f), '-p -F');
   });
 
-  test('acceptance 5: bad input gives one line and the right exit code', () => {
+  test('acceptance 5: bad input gives one line and the right exit code', async () => {
     const T = String(target.pid);
     oneLine(nsx(['-t', '0', '-n', 'true']), 2, /invalid target PID argument: '0'/, '-t 0');
     oneLine(nsx(['-t', '-5', '-n', 'true']), 2, /invalid target PID argument: '-5'/, '-t -5');
@@ -136,6 +155,18 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     oneLine(nsx(['-t', 'cgroup:/nsx-test-none', '-n', 'true']), 1, /no such cgroup/, 'missing cgroup');
     oneLine(nsx(['-t', 'container:ffffffffff0', '-n', 'true']), 1, /no running container/, 'missing container');
     oneLine(nsx(['-t', T, '-n', 'true'], { NSX_ENTER_HELPER: '/nonexistent/nsx-enter' }), 1, /helper .* is not built: install a C compiler .*'npm install'/, 'helper missing');
+    // a zombie (exited, not yet reaped: its parent never waits) is refused like an exited target
+    const z = startProcess('sh', ['-c', 'sleep 0.05 & exec sleep 600']);
+    try {
+      let zombie = 0;
+      await waitFor(() => {
+        zombie = childrenOf(z.pid).find((p) => /\) Z /.test(readFileSync(`/proc/${p}/stat`, 'latin1'))) ?? 0;
+        return zombie > 0;
+      }, 10_000, 'a zombie');
+      oneLine(nsx(['-t', String(zombie), '-n', 'true']), 1, new RegExp(`target PID ${zombie} exited before its namespaces were joined`), 'zombie');
+    } finally {
+      await z.stop();
+    }
   });
 
   test('enterAndWait (the dashboard\'s variant) runs the helper as a child and resolves with the status', () => {
@@ -232,7 +263,9 @@ describe('nsx enter --mount-proc (live)', { skip }, () => {
     // no --mount / --mount-proc: the target shares our mount namespace and /proc
     const t = await startTarget(['--fork', '--pid'], 'exec sleep 600', (pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep');
     try {
-      const before = readFileSync('/proc/self/mountinfo', 'utf8');
+      // proc mounts in our (shared) mount namespace; other tests running meanwhile may add other mounts
+      const procMounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - proc /.test(l)).join('\n');
+      const before = procMounts();
       const r = nsx(['-t', String(t.pid), '-p', '-m', '--mount-proc', 'ps', '-e', '-o', 'pid=,comm=']);
       assert.equal(r.code, 0, r.stderr);
       const rows = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
@@ -240,7 +273,7 @@ describe('nsx enter --mount-proc (live)', { skip }, () => {
       assert.ok(rows.length <= 3, `only the container's processes: ${r.stdout}`);
       const without = nsx(['-t', String(t.pid), '-p', '-m', 'ps', '-e', '-o', 'pid=']);
       assert.ok(without.stdout.trim().split('\n').length > rows.length, 'without --mount-proc ps shows the host');
-      assert.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'the shared mount namespace is untouched');
+      assert.equal(procMounts(), before, 'no /proc was mounted in the shared mount namespace');
     } finally {
       await t.proc.stop();
     }
@@ -265,9 +298,21 @@ describe('nsx enter: rootless target (live)', { skip }, () => {
       const nobody = run('setpriv', [...NOBODY, process.execPath, NSX_BIN, 'enter', ...args]);
       assert.equal(nobody.stdout.trim(), '0', nobody.stderr);
       assert.equal(nobody.code, 0);
+      // one namespace at a time: unprivileged, the user namespace must go first (nsenter's second pass)
+      const env = { env: { ...process.env, NSX_ENTER_TEST_NO_PIDFD: '1' } };
+      const first = run('setpriv', [...NOBODY, process.execPath, NSX_BIN, 'enter', ...args], env);
+      assert.equal(first.stdout.trim(), '0', first.stderr);
+      const rootFallback = nsx(args, { NSX_ENTER_TEST_NO_PIDFD: '1' });
+      assert.equal(rootFallback.stdout.trim(), '0', rootFallback.stderr);
       // nobody without -U: not allowed into a namespace owned by the target's user namespace
       const denied = run('setpriv', [...NOBODY, process.execPath, NSX_BIN, 'enter', '-t', String(proc.pid), '-n', 'true']);
       oneLine(denied, 1, /net namespace: permission denied \(needs root, or a user owning the target's user namespace/, 'nobody -n');
+      // credentials as nsenter: -S/-G inside, --preserve-credentials keeps ours (root is unmapped there: overflow id)
+      for (const extra of [['-S', '0', '-G', '0'], ['--preserve-credentials']]) {
+        const a2 = ['-t', String(proc.pid), '-U', ...extra, 'id', '-u', '-g'];
+        sameAs(nsx(a2), nsenter(a2), extra.join(' '));
+      }
+      assert.equal(nsx(['-t', String(proc.pid), '-U', '--preserve-credentials', 'id', '-u']).stdout.trim(), '65534');
       // -a as root: the user namespace is joined (uid 0 inside), the rest are ours and skipped
       const sameUser = nsx(['-t', String(proc.pid), '-a', 'id', '-u']);
       assert.equal(sameUser.stdout.trim(), '0', sameUser.stderr);

@@ -15,14 +15,16 @@ import { runNsx, run } from '../helpers/cli.js';
 
 type Row = Record<string, unknown> & { children?: Row[] };
 
+/** lsns 2.38 exits 1 without a word when a process vanishes with ESRCH during its walk: retry a few times. */
 function lsnsJson(args: string[]): Row[] {
-  const r = run('lsns', ['-J', ...args]);
-  assert.equal(r.code, 0, r.stderr);
+  let r = run('lsns', ['-J', ...args]);
+  for (let i = 0; i < 5 && r.code !== 0; i++) r = run('lsns', ['-J', ...args]);
+  assert.equal(r.code, 0, `lsns ${args.join(' ')}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { namespaces: Row[] }).namespaces;
 }
 
 function nsxJson(args: string[]): { rows: Row[]; top: Record<string, unknown> } {
-  const r = runNsx(['ls', '-J', ...args]);
+  const r = runNsx(['--debug', 'ls', '-J', ...args]);
   assert.equal(r.code, 0, r.stderr);
   const top = JSON.parse(r.stdout) as { namespaces: Row[] };
   return { rows: top.namespaces, top };
@@ -80,7 +82,9 @@ function compareRows(nsx: Row[], lsns: Row[], ours: Set<number>, t0: number, wha
     common++;
     const { nprocs: n1, ...rest1 } = x;
     const { nprocs: n2, ...rest2 } = r;
-    assert.deepEqual(rest1, rest2, `${what}: row ${ino}`);
+    // another engineer's short-lived process may have been the lowest PID of a namespace for one run only
+    const churn = [x.pid, r.pid].some((p) => typeof p === 'number' && (startTicks(p) === undefined || startTicks(p)! >= t0));
+    if (!churn || ours.has(ino)) assert.deepEqual(rest1, rest2, `${what}: row ${ino}`);
     assert.ok(Math.abs((n1 as number) - (n2 as number)) <= 10, `${what}: nprocs of ${ino}: nsx ${n1} lsns ${n2}`);
   }
   for (const [ino, r] of a) {
@@ -192,7 +196,7 @@ test('nsx ls agrees with lsns (all 8 types, unprivileged userns, nested pidns, i
   }
 });
 
-test('nsx ls text output matches lsns for the test namespace (positional inode)', { skip: liveSkipReason({ tools: ['lsns', 'unshare'] }) }, async () => {
+test('nsx ls text output is byte-identical to lsns (positional inode, -p with every column but NPROCS)', { skip: liveSkipReason({ tools: ['lsns', 'unshare'] }) }, async () => {
   const p = startProcess('unshare', ['--uts', '--fork', 'sh', '-c', 'sleep 300 & sleep 300 & wait']);
   try {
     let uts = 0;
@@ -202,7 +206,20 @@ test('nsx ls text output matches lsns for the test namespace (positional inode)'
       uts = inode(sh, 'uts');
       return true;
     }, 5000, 'children');
-    for (const args of [[String(uts)], [String(uts), '-l'], [String(uts), '-o', 'PID,PPID,UID,USER,COMMAND,PATH', '-r', '-l']]) {
+    const leaf = childrenOf(childrenOf(p.pid)[0])[0];
+    const cols = 'NS,TYPE,PATH,PID,PPID,COMMAND,UID,USER,NETNSID,NSFS,PNS,ONS'; // all but NPROCS, which other processes change
+    const cases = [
+      [String(uts)],
+      [String(uts), '-l'],
+      [String(uts), '-o', 'PID,PPID,UID,USER,COMMAND,PATH', '-r', '-l'],
+      [String(uts), '-o', 'PID,PPID,UID,USER,COMMAND,PATH', '-r'],
+      ['-p', String(leaf), '-o', cols],
+      ['-p', String(leaf), '-o', cols, '-n', '-W'],
+      ['-p', String(leaf), '-o', cols, '--tree=owner'],
+      ['-p', String(leaf), '-o', cols, '-r'],
+      ['-p', String(leaf), '-t', 'uts', '-t', 'net', '-o', 'NS,TYPE,PID,USER,NETNSID,NSFS,COMMAND'],
+    ];
+    for (const args of cases) {
       const a = runNsx(['ls', ...args]);
       const b = run('lsns', args);
       assert.equal(a.code, 0, a.stderr);

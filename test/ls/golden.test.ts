@@ -71,6 +71,7 @@ const ERRORS: Array<[string[], number, RegExp]> = [
   [['--bogus'], 2, /^nsx ls: unrecognized option '--bogus'\nTry 'nsx ls --help' for more information\.\n$/],
   [['-t', 'foo'], 2, /^nsx ls: unknown namespace type: foo\n/],
   [['-o', 'NS,FOO'], 2, /^nsx ls: unknown column: FOO\n$/],
+  [['-o', ''], 2, /^nsx ls: no output columns\n/],
   [['--tree=xx'], 2, /^nsx ls: unknown tree type: xx\n/],
   [['-J', '-r'], 2, /^nsx ls: mutually exclusive arguments: --json --raw\n$/],
   [['-P', '-p', '1'], 2, /mutually exclusive/],

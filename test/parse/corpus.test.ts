@@ -1,7 +1,7 @@
 /** Every parser survives every file of the copied conformance corpus and a property-based fuzz run. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fixture } from '../helpers/host.js';
 import { fuzzParser } from '../helpers/fuzz.js';
 import { ParseError } from '../../src/errors.js';
@@ -78,3 +78,30 @@ for (const [name, parse] of Object.entries(PARSERS)) {
     fuzzParser(parse, seeds.length ? seeds : files.slice(0, 8).map(text), 200);
   });
 }
+
+/** The whole shared corpus (every file, whatever its kind), when ../shared is beside the clone. */
+const SHARED = fixture('..', '..', 'shared', 'conformance');
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const p = `${dir}/${d.name}`;
+    if (d.isDirectory()) walk(p, out);
+    else if (d.isFile()) out.push(p);
+  }
+  return out;
+}
+
+test('every parser survives every file of ../shared/conformance', { skip: existsSync(SHARED) ? false : 'no ../shared/conformance beside this clone (the copied subset above still runs)' }, () => {
+  const all = walk(SHARED);
+  assert.ok(all.length > 100);
+  for (const f of all) {
+    const t = readFileSync(f, 'latin1');
+    for (const [name, parse] of Object.entries(PARSERS)) {
+      try {
+        parse(t, f);
+      } catch (e) {
+        assert.ok(e instanceof ParseError && e.message.includes(f), `${name} on ${f}: ${(e as Error).stack}`);
+      }
+    }
+  }
+});

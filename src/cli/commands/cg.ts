@@ -7,7 +7,7 @@ import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { formatJson } from '../../output/json.js';
-import { renderTable, type TableRow } from '../../output/table.js';
+import { renderTable, truncateTo, type TableRow } from '../../output/table.js';
 import { escapeControl } from '../../output/escape.js';
 import { formatCell, headerOf, jsonKeyOf, type Field } from '../../fields/registry.js';
 import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx, type TreeRow } from '../../fields/cg.js';
@@ -68,7 +68,7 @@ function treeRows(n: CgTreeNode): TableRow {
   };
 }
 
-function showText(r: CgShowResult, raw: boolean): string {
+function showText(r: CgShowResult, raw: boolean, width?: number): string {
   const out: string[] = [];
   out.push(`cgroup ${escapeControl(r.path)}${r.container ? `  (${escapeControl(r.container)})` : ''}  layout ${r.layout}`);
   for (const h of r.hierarchies) {
@@ -77,7 +77,10 @@ function showText(r: CgShowResult, raw: boolean): string {
     if (h.cgroup_controllers) out.push(`     available: ${h.cgroup_controllers.join(' ') || '-'}  enabled for children: ${h.subtree_control?.join(' ') || '-'}`);
   }
   out.push(`processes ${r.processes.length}${r.nr_threads !== null ? `  threads ${r.nr_threads}` : ''}`);
-  for (const p of r.processes) out.push(`  ${String(p.pid).padStart(7)} ${escapeControl(p.command)}`);
+  for (const p of r.processes) {
+    const line = `  ${String(p.pid).padStart(7)} ${escapeControl(p.command)}`;
+    out.push(width !== undefined ? truncateTo(line, width) : line); // a terminal: one line per process
+  }
   const fctx: CgFieldCtx = { raw };
   for (const g of Object.keys(SHOW_FIELDS) as StatGroup[]) {
     const grp = r[g];
@@ -117,8 +120,8 @@ export const command: Command = {
         const r = cgSummary({ paths: ctx.paths });
         if (json) write(formatJson(r));
         else {
-          write(`layout: ${r.layout}\n`);
-          write(table(HIERARCHY_FIELDS, r.hierarchies, ctx, { raw, noHeadings }));
+          write(`layout: ${r.layout}${r.layout === 'none' ? ' (no cgroup filesystem is mounted)' : ''}\n`);
+          if (r.hierarchies.length) write(table(HIERARCHY_FIELDS, r.hierarchies, ctx, { raw, noHeadings }));
           if (r.unattached.length) write(`unattached controllers (hierarchy 0): ${r.unattached.join(',')}\n`);
         }
         warnIncomplete(ctx, r.incomplete);
@@ -142,7 +145,7 @@ export const command: Command = {
         only([]);
         if (rest.length !== 1) throw new UsageError('nsx cg show: expected one cgroup PATH or pid:PID');
         const r = cgShow({ paths: ctx.paths, target: rest[0] });
-        write(json ? formatJson(r) : showText(r, raw));
+        write(json ? formatJson(r) : showText(r, raw, ctx.isTTY ? ctx.columns : undefined));
         warnIncomplete(ctx, r.incomplete);
         return 0;
       }

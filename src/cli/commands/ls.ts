@@ -92,6 +92,7 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
     if (tree === 'none' && !o.list) tree = 'process';
   }
   const fields = selectFields(LS_FIELDS, defaults, o.output as string | undefined, { prog: 'nsx ls' });
+  if (fields.length === 0) throw new UsageError(`nsx ls: no output columns\nTry 'nsx ls --help' for more information.`);
   const treeColumn = tree === 'process' ? 'COMMAND' : tree === 'none' ? undefined : 'NS';
   const drawsTree = treeColumn !== undefined && fields.some((f) => f.id === treeColumn);
   const needs = needsOf(fields);

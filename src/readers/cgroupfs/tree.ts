@@ -10,6 +10,7 @@
  *   countCgroups(paths, hierarchy, tolerance?): number                         (directories in the hierarchy)
  *   cgroupExists(paths, hierarchy, path): boolean
  *   estimateCgroupCount(paths, layout, hierarchies): number | undefined       (without walking)
+ *   v2CgroupCount(paths, hierarchy): number | undefined                       (cgroup2 root's cgroup.stat)
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { readTextOrUndefined } from '../../host/read.js';
 import { Tolerance } from '../../host/tolerance.js';
 import { NotFoundError, ParseError, fromFsError } from '../../errors.js';
 import { parseFlatKeyed, parsePidList, parseWordList } from '../../parse/cgroup-files.js';
-import { joinCgroupPath, viewHierarchies, type CgroupLayout, type CgroupNode, type CgroupView, type Hierarchy } from '../../model/cgroup.js';
+import { viewHierarchies, type CgroupLayout, type CgroupNode, type CgroupView, type Hierarchy } from '../../model/cgroup.js';
 import { cgroupDir } from './layout.js';
 
 export interface WalkOptions {
@@ -42,7 +43,7 @@ interface MutableNode {
   pids?: number[];
   controllers?: string[];
   subtreeControl?: string[];
-  children: Map<string, MutableNode>;
+  children: MutableNode[];
 }
 
 function baseName(path: string): string {
@@ -62,8 +63,8 @@ function readSmall<T>(dir: string, file: string, parse: (t: string, s?: string) 
   }
 }
 
-function walkHierarchy(dir: string, path: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number): MutableNode {
-  const node: MutableNode = { path, name: baseName(path), hierarchies: [key], children: new Map() };
+function walkHierarchy(dir: string, path: string, name: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number): MutableNode {
+  const node: MutableNode = { path, name, hierarchies: [key], children: [] };
   if (inode !== undefined) node.inode = inode;
   if (opts.members) node.pids = readSmall(dir, 'cgroup.procs', parsePidList, tol) ?? [];
   if (opts.controllers && key === '') {
@@ -81,10 +82,9 @@ function walkHierarchy(dir: string, path: string, key: string, depthLeft: number
   const names: string[] = [];
   for (const e of entries) if (e.isDirectory()) names.push(e.name);
   names.sort();
-  for (const n of names) {
-    const child = walkHierarchy(join(dir, n), joinCgroupPath(path, n), key, depthLeft - 1, opts, tol);
-    node.children.set(n, child);
-  }
+  // plain concatenation: `dir` is already normal and entry names hold no '/'
+  const prefix = path === '/' ? '/' : path + '/';
+  for (const n of names) node.children.push(walkHierarchy(dir + '/' + n, prefix + n, n, key, depthLeft - 1, opts, tol));
   return node;
 }
 
@@ -93,15 +93,16 @@ function mergeInto(a: MutableNode, b: MutableNode): void {
   if (b.pids) a.pids = a.pids ? [...new Set([...a.pids, ...b.pids])].sort((x, y) => x - y) : b.pids;
   a.controllers ??= b.controllers;
   a.subtreeControl ??= b.subtreeControl;
-  for (const [n, c] of b.children) {
-    const mine = a.children.get(n);
-    if (mine) mergeInto(mine, c);
-    else a.children.set(n, c);
+  const mine = new Map(a.children.map((c) => [c.name, c]));
+  for (const c of b.children) {
+    const m = mine.get(c.name);
+    if (m) mergeInto(m, c);
+    else a.children.push(c);
   }
 }
 
 function freeze(n: MutableNode): CgroupNode {
-  const children = [...n.children.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map(freeze);
+  const children = n.children.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)).map(freeze);
   const out: { -readonly [K in keyof CgroupNode]: CgroupNode[K] } = { path: n.path, name: n.name, hierarchies: n.hierarchies, children };
   if (n.inode !== undefined) out.inode = n.inode;
   if (n.pids !== undefined) out.pids = n.pids;
@@ -128,13 +129,13 @@ export function walkCgroupTree(paths: HostPaths, layout: CgroupLayout, opts: Wal
       if (c === 'ENOENT' || c === 'ENOTDIR') continue;
       throw fromFsError(e, dir);
     }
-    const n = walkHierarchy(dir, root, h.key, opts.depth ?? Infinity, opts, tol, ino);
+    const n = walkHierarchy(dir, root, baseName(root), h.key, opts.depth ?? Infinity, opts, tol, ino);
     if (merged) mergeInto(merged, n);
     else merged = n;
   }
   if (!merged) {
     const what = opts.root ?? '/';
-    throw new NotFoundError(`${what}: no such cgroup${hs.length === 0 ? ' (no hierarchy mounted for this view)' : ''}`, what);
+    throw new NotFoundError(`${what}: no such cgroup${hs.length === 0 ? ' (no cgroup hierarchy is mounted for this view)' : ''}`, what);
   }
   return freeze(merged);
 }
@@ -184,13 +185,16 @@ export function cgroupExists(paths: HostPaths, h: Hierarchy, path: string): bool
 export function estimateCgroupCount(paths: HostPaths, layout: CgroupLayout, hs: readonly Hierarchy[]): number | undefined {
   let est: number | undefined;
   for (const h of hs) {
-    let n = h.numCgroups;
-    if (n === undefined && h.version === 2) {
-      const d = cgroupExists(paths, h, h.mountRoot) ? readSmall(cgroupDir(paths, h, h.mountRoot), 'cgroup.stat', parseFlatKeyed, new Tolerance()) : undefined;
-      if (d?.nr_descendants !== undefined) n = d.nr_descendants + 1;
-    }
+    let n = h.numCgroups ?? (h.version === 2 ? v2CgroupCount(paths, h) : undefined);
     n ??= Math.max(0, ...layout.controllers.filter((c) => c.hierarchy > 0).map((c) => c.numCgroups)) || undefined;
     if (n !== undefined) est = (est ?? 0) + n;
   }
   return est;
+}
+
+/** cgroup2: live cgroups of the hierarchy from the root's `cgroup.stat` (nr_descendants + 1), without walking. */
+export function v2CgroupCount(paths: HostPaths, h: Hierarchy): number | undefined {
+  if (!cgroupExists(paths, h, h.mountRoot)) return undefined;
+  const d = readSmall(cgroupDir(paths, h, h.mountRoot), 'cgroup.stat', parseFlatKeyed, new Tolerance());
+  return d?.nr_descendants === undefined ? undefined : d.nr_descendants + 1;
 }

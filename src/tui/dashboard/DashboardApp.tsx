@@ -24,7 +24,7 @@ import type { Subscribable } from '../hooks/use-sampler.js';
 import { visibleRows, type DisplayRow } from '../top/state.js';
 import { topColumns } from '../top/columns.js';
 import { Breadcrumbs } from './Breadcrumbs.js';
-import { ProcessDetailView } from './ProcessDetailView.js';
+import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
 import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
@@ -78,7 +78,11 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const { exit } = useApp();
   const size = useTerminalSize(props.size ?? {});
   const [st, dispatch] = useReducer(dashReducer, props.initial ?? initialDashState());
-  useSamplerControl(props.procSampler, { paused: st.paused, intervalMs: props.procSampler.intervalMs });
+  // read only what the visible view needs: the process table refreshes 5× slower under the Cgroups tree (it only
+  // feeds the header counts there), the cgroup sampler pauses outside the Cgroups view
+  const baseInterval = useMemo(() => props.procSampler.intervalMs, [props.procSampler]);
+  const cgroupsOnly = st.view === 'cgroups' && st.stack.length === 0;
+  useSamplerControl(props.procSampler, { paused: st.paused, intervalMs: cgroupsOnly ? baseInterval * 5 : baseInterval });
   useSamplerControl(props.topSampler, { paused: st.paused || st.view !== 'cgroups', intervalMs: props.topSampler.intervalMs });
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
   const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
@@ -127,14 +131,17 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     }
   }, [level, st.view, top.frame, data, needle, props.ascii, props.netnsNames]);
 
-  const keys: string[] = body.kind === 'detail' ? [] : body.lines.map((l) => l.key);
+  const detailPid = body.kind === 'detail' ? body.pid : undefined;
+  const detail = useAsyncValue(detailPid !== undefined && props.loadDetail ? () => props.loadDetail!(detailPid) : undefined, [detailPid, data.seq]);
+  const shownDetail = detail?.pid === detailPid ? detail : undefined;
+  // the detail scrolls: its "keys" are line offsets
+  const detailKeys = shownDetail ? detailLines(shownDetail, width).map((_, i) => String(i)).slice(0, Math.max(1, detailLines(shownDetail, width).length - (bodyH - 1) + 1)) : [];
+  const keys: string[] = body.kind === 'detail' ? detailKeys : body.lines.map((l) => l.key);
   const lk = levelKey(st.view, st.stack);
   const wanted = st.selected[lk];
   // the tree keeps the ancestors of matches: without a selection, the first row that matches itself
   const firstMatch = body.kind === 'cgroups' && needle ? body.lines.find((l) => l.key.toLowerCase().includes(needle.toLowerCase()))?.key : undefined;
   const selectedKey = wanted !== undefined && keys.includes(wanted) ? wanted : (firstMatch ?? keys[0]);
-  const detailPid = body.kind === 'detail' ? body.pid : undefined;
-  const detail = useAsyncValue(detailPid !== undefined && props.loadDetail ? () => props.loadDetail!(detailPid) : undefined, [detailPid, data.seq]);
 
   const crumbs = st.stack.map((l: Level) => {
     switch (l.kind) {
@@ -242,7 +249,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   if (st.help) {
     pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.']} width={Math.min(width, 100)} />;
   } else if (body.kind === 'detail') {
-    pane = <ProcessDetailView pid={body.pid} detail={detail?.pid === body.pid ? detail : undefined} width={width} height={bodyH - 1} />;
+    pane = <ProcessDetailView pid={body.pid} detail={shownDetail} width={width} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'cgroups') {
     const cols = topColumns({ width, ctx: {}, cpu: top.cpu, memory: top.memory, ascii: props.ascii });
     pane = <Table columns={cols} lines={body.lines} selectedKey={selectedKey} height={bodyH} treeColumn="NAME" empty={top.frame ? 'no cgroups match' : 'reading cgroups…'} />;

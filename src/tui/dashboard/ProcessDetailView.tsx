@@ -14,11 +14,21 @@ export interface ProcessDetailViewProps {
   readonly pid: number;
   readonly width: number;
   readonly height: number;
+  /** first line shown (↑ ↓ scroll) */
+  readonly offset?: number;
+}
+
+/** The detail as lines (what the view shows and scrolls through). Pure. */
+export function detailLines(detail: PsDetail, width: number): string[] {
+  return formatPsDetail(detail, { termWidth: width }).replace(/\n$/, '').split('\n');
 }
 
 export function ProcessDetailView(props: ProcessDetailViewProps): React.ReactElement {
   if (!props.detail) return <Text dimColor>{`PID ${props.pid}: gone or not readable`}</Text>;
-  const lines = formatPsDetail(props.detail, { termWidth: props.width }).split('\n').slice(0, Math.max(1, props.height));
+  const all = detailLines(props.detail, props.width);
+  const h = Math.max(1, props.height);
+  const off = Math.max(0, Math.min(props.offset ?? 0, all.length - h));
+  const lines = all.slice(off, off + h);
   return (
     <Box flexDirection="column">
       {lines.map((l, i) => (
@@ -26,7 +36,7 @@ export function ProcessDetailView(props: ProcessDetailViewProps): React.ReactEle
           {l === '' ? ' ' : l}
         </Text>
       ))}
-      <Text dimColor>Enter: its namespaces · e: enter it · Esc: back</Text>
+      <Text dimColor>{`Enter: its namespaces · e: enter it · Esc: back${all.length > h ? ` · ↑↓ scroll (${off + 1}-${off + lines.length}/${all.length})` : ''}`}</Text>
     </Box>
   );
 }

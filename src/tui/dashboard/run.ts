@@ -70,6 +70,7 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
 export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const { render } = await import('ink');
   const { DashboardApp } = await import('./DashboardApp.js');
+  const { loadHostFacts } = await import('../top/run.js');
   const topCollect = makeCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
   const collector = new ProcessCollector({ paths: o.paths, refreshEvery: 5 });
@@ -111,6 +112,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
           netnsNames,
           loadRelations: relations,
           loadDetail,
+          loadFacts: o.paths.live ? loadHostFacts : undefined,
           canEnter,
           onEnter: (req: EnterRequest, s: DashState) => {
             request = req;
@@ -123,9 +125,14 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
         }),
         { exitOnCtrlC: true, patchConsole: false },
       );
-      procSampler.start();
-      topSampler.start();
+      // start sampling once Ink has mounted and put stdin in raw mode: a first sample of a large host blocks the
+      // event loop for a while, and keys typed before raw mode would sit in the terminal's line buffer
+      const starter = setTimeout(() => {
+        procSampler.start();
+        topSampler.start();
+      }, 50);
       await app.waitUntilExit();
+      clearTimeout(starter);
     } finally {
       procSampler.stop();
       topSampler.stop();

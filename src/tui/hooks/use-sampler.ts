@@ -9,10 +9,12 @@ import type { SampleEvent } from '../../sampler/sampler.js';
 /** What the hook needs of a sampler. */
 export interface Subscribable<S> {
   subscribe(fn: (e: SampleEvent<S>) => void): () => void;
+  /** the latest event, for views that subscribe after the sampler started */
+  readonly latestEvent?: SampleEvent<S>;
 }
 
 export function useSampler<S>(sampler: Subscribable<S>): SampleEvent<S> | undefined {
-  const [ev, setEv] = useState<SampleEvent<S> | undefined>(undefined);
+  const [ev, setEv] = useState<SampleEvent<S> | undefined>(sampler.latestEvent);
   useEffect(() => sampler.subscribe(setEv), [sampler]);
   return ev;
 }

@@ -20,12 +20,11 @@ export interface TopFrameState {
   readonly seq: number;
 }
 
-export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly intervalMs: number }, root = '/'): TopFrameState {
+export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly intervalMs: number; readonly latestEvent?: SampleEvent<TopSnapshot> }, root = '/'): TopFrameState {
   const stores = useRef({ cpu: new SeriesStore(pointsPerMinute(sampler.intervalMs)), memory: new SeriesStore(pointsPerMinute(sampler.intervalMs)) });
   const [state, setState] = useState<TopFrameState>({ ...stores.current, seq: 0 });
-  useEffect(
-    () =>
-      sampler.subscribe((e: SampleEvent<TopSnapshot>) => {
+  useEffect(() => {
+    const onSample = (e: SampleEvent<TopSnapshot>) => {
         const frame = buildFrame(e.prev, e.next, root);
         const { cpu, memory } = stores.current;
         const n = pointsPerMinute(sampler.intervalMs);
@@ -34,8 +33,11 @@ export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly inte
         cpu.push(new Map(frame.rows.map((r) => [r.path, r.rates.cpu_percent] as const)));
         memory.push(new Map(frame.rows.map((r) => [r.path, r.counters.memory_bytes ?? null] as const)));
         setState({ frame, cpu, memory, seq: e.seq });
-      }),
-    [sampler, root],
-  );
+    };
+    const off = sampler.subscribe(onSample);
+    // a sample taken before this view subscribed (the sampler starts as the app mounts)
+    if (sampler.latestEvent) onSample(sampler.latestEvent);
+    return off;
+  }, [sampler, root]);
   return state;
 }

@@ -9,7 +9,7 @@ import { parseProcCgroup } from '../../../src/parse/proc-cgroup.js';
 import { buildCgroupLayout, cgroupDir, readCgroupLayout } from '../../../src/readers/cgroupfs/layout.js';
 import { readCgroupStats } from '../../../src/readers/cgroupfs/stats.js';
 import { walkCgroupTree, listCgroupPaths, countCgroups } from '../../../src/readers/cgroupfs/tree.js';
-import { readProcessCgroups } from '../../../src/readers/cgroupfs/members.js';
+import { readMembers, readMembershipFromProc, readProcessCgroups } from '../../../src/readers/cgroupfs/members.js';
 import { cgroupRecreated, cpuLimitCpus, normalizeCgroupPath } from '../../../src/model/cgroup.js';
 import { Tolerance } from '../../../src/host/tolerance.js';
 import { NotFoundError } from '../../../src/errors.js';
@@ -128,5 +128,23 @@ test('readProcessCgroups matches lines to hierarchies on a hybrid host', () => {
   assert.equal(v2.mount, '/sys/fs/cgroup/unified');
   assert.equal(rows.find((r) => r.name === 'systemd')?.mount, '/sys/fs/cgroup/systemd');
   assert.throws(() => readProcessCgroups(h.paths, layout, 424242), /424242: no such process/);
+  });
+});
+
+test('members: a process that vanished between listing and reading is skipped and counted', () => {
+  onHost('k8s-v2-node.manifest', (h) => {
+    rmSync(join(h.dir, 'proc/2002'), { recursive: true });
+    const tol = new Tolerance();
+    const m = readMembers(h.paths, [2001, 2002, 2], tol);
+    assert.deepEqual(m.map((x) => [x.pid, x.command, x.kernelThread]), [
+      [2001, 'nginx: master process nginx -g daemon off;', false],
+      [2, '[kthreadd]', true],
+    ]);
+    assert.equal(tol.gone, 1);
+    assert.equal(tol.incomplete, false);
+    // membership from the process side still lists 2002 from cgroup.procs' point of view only when /proc has it
+    const byPath = readMembershipFromProc(h.paths, new Set(['']), new Tolerance())!;
+    assert.ok(![...byPath.values()].some((l) => l.includes(2002)));
+    assert.deepEqual(byPath.get('/init.scope'), [1]);
   });
 });

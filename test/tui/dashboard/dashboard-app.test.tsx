@@ -62,10 +62,23 @@ function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => voi
 
 const tick = (ms = 100) => new Promise((r) => setTimeout(r, ms));
 const frame = (app: ReturnType<typeof render>) => stripAnsi(app.lastFrame() ?? '');
+/** Wait until the frame has stopped changing (renders lag behind input on a loaded machine). */
+async function settle(app: ReturnType<typeof render>, ms = 4000) {
+  const end = Date.now() + ms;
+  await tick(40);
+  let prev = app.lastFrame();
+  let same = 0;
+  while (Date.now() < end && same < 3) {
+    await tick(40);
+    const cur = app.lastFrame();
+    same = cur === prev ? same + 1 : 0;
+    prev = cur;
+  }
+}
 async function press(app: ReturnType<typeof render>, ...keys: string[]) {
   for (const k of keys) {
     app.stdin.write(k);
-    await tick();
+    await settle(app);
   }
 }
 const DOWN = '\x1b[B';
@@ -75,11 +88,11 @@ const TAB = '\t';
 
 async function started(o: Parameters<typeof setup>[0] = {}) {
   const s = setup(o);
-  await tick();
+  await settle(s.app);
   s.sample();
-  await tick();
+  await settle(s.app);
   s.sample();
-  await tick(120);
+  await settle(s.app);
   return s;
 }
 
@@ -102,7 +115,6 @@ test('Namespaces view: a tree by owner user namespace with process counts and ho
   const s = await started();
   try {
     await press(s.app, '2');
-    await tick(150);
     const f = frame(s.app);
     assert.match(f, /^Namespaces$/m);
     const lines = f.split('\n');
@@ -144,7 +156,6 @@ test('drill-down: cgroup → its processes → process → its namespaces → pr
     assert.match(f, /2000\s+100070.*postgres -c shared_buffers=128MB/);
     assert.match(f, /2001\s+100070.*postgres: checkpointer/);
     await press(s.app, ENTER);
-    await tick(150);
     f = frame(s.app);
     assert.match(f, /Cgroups › \/system\.slice\/docker-.* › PID 2000 postgres$/m);
     assert.match(f, /nspid\s+2000 → 1/);

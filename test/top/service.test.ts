@@ -1,0 +1,58 @@
+/** `nsx top` batch/NDJSON rendering from captured snapshots, ordering, columns, and flag errors. */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fixture } from '../helpers/host.js';
+import { runNsx } from '../helpers/cli.js';
+import { buildFrame } from '../../src/sampler/frame.js';
+import { frameJson, frameTable, orderedRows } from '../../src/services/top.js';
+import { TOP_FIELDS, TOP_DEFAULT_COLUMNS, humanBytes } from '../../src/fields/top.js';
+import { selectFields } from '../../src/fields/registry.js';
+import { parseDelay } from '../../src/cli/commands/top.js';
+import type { TopSnapshot } from '../../src/model/rates.js';
+
+const SNAPS: TopSnapshot[] = JSON.parse(readFileSync(fixture('top', 'v1-throttle.snapshots.json'), 'utf8'));
+
+test('NDJSON object: the issue keys, null for the first sample, rates after', () => {
+  const first = frameJson(buildFrame(undefined, SNAPS[0], '/shop.slice'), 'cpu');
+  assert.deepEqual(Object.keys(first), ['timestamp', 'interval_s', 'layout', 'cgroups']);
+  assert.equal(first.interval_s, null);
+  const cg = (first.cgroups as Record<string, unknown>[])[0];
+  for (const k of ['path', 'cpu_percent', 'cpu_user_percent', 'cpu_system_percent', 'memory_bytes', 'memory_max_bytes', 'tasks', 'io_read_bps', 'io_write_bps', 'nr_periods', 'nr_throttled', 'throttled_usec', 'throttled_percent', 'throttled_by', 'psi']) assert.ok(k in cg, k);
+  for (const c of first.cgroups as Record<string, unknown>[]) assert.equal(c.cpu_percent, null);
+  const second = frameJson(buildFrame(SNAPS[0], SNAPS[1], '/shop.slice'), 'path');
+  assert.ok((second.interval_s as number) > 0.9 && (second.interval_s as number) < 1.5);
+  const rows = second.cgroups as Record<string, unknown>[];
+  const by = (p: string) => rows.find((r) => r.path === p)!;
+  assert.equal(by('/shop.slice/web/worker').throttled_by, '/shop.slice/web');
+  assert.equal(by('/shop.slice/db').throttled_by, '/shop.slice/db');
+  assert.equal(by('/shop.slice/db').memory_max_bytes, 256 * 1024 * 1024);
+  assert.equal(by('/shop.slice/web').tasks_max, 100);
+  assert.ok(!rows.some((r) => r.path === '/'), 'ancestors are sampled for attribution, not shown');
+});
+
+test('batch table: text units, "-" for absent, order by memory and by path', () => {
+  const f = buildFrame(SNAPS[0], SNAPS[1], '/shop.slice');
+  const out = frameTable(f, selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, undefined), { order: 'memory' });
+  const lines = out.trimEnd().split('\n');
+  assert.match(lines[0], /^CGROUP\s+TASKS TASKSMAX\s+CPU%\s+CPUMAX\s+MEM MEMMAX\s+IOR\/S\s+IOW\/S\s+THR% THROTTLED-BY$/);
+  assert.match(lines[1], /^\/shop\.slice\s/);
+  assert.match(lines[2], /^\/shop\.slice\/db\s+7\s+max\s+\d+\.\d\s+0\.50\s+\d+\.\dM\s+256M\s+-\s+-\s+\d+\.\d \/shop\.slice\/db$/);
+  assert.deepEqual(orderedRows(f, 'path').map((r) => r.name), ['/shop.slice', 'db', 'idle', 'web', 'cache', 'worker'].map((n) => (n === '/shop.slice' ? 'shop.slice' : n)));
+  assert.equal(humanBytes(1536), '1.5K');
+  assert.equal(humanBytes(100), '100B');
+});
+
+test('flags: bad order, delay, depth, column and extra arguments are usage errors (exit 2)', () => {
+  for (const args of [['--order', 'bogus'], ['-d', 'x'], ['-d', '0'], ['--depth', '-1'], ['-o', 'NOPE'], ['a', 'b'], ['-n', '0']]) {
+    const r = runNsx(['top', '-b', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /at .*\.js/);
+  }
+  assert.equal(parseDelay('0.5'), 500);
+  assert.equal(parseDelay('2s'), 2000);
+  const nf = runNsx(['top', '-b', '-n', '1', '/no/such/cgroup-nsx']);
+  assert.equal(nf.code, 1);
+  assert.match(nf.stderr, /^nsx: \/no\/such\/cgroup-nsx: no such cgroup\n$/);
+  assert.match(runNsx(['top', '--help']).stdout, /--order KEY/);
+});
