@@ -2,7 +2,7 @@
  * `npm run bench -- top`: CPU time per refresh and steady RSS of `nsx top -b --json -d 1 -n 30` against
  * `systemd-cgtop -b -d 1 -n 30` on a host with 1,000 extra v1 cgroups (nsx-test-bench-*, created in the cpu,
  * cpuacct, memory, pids and blkio hierarchies and removed afterwards). CPU time = user + system of the
- * process (GNU time), divided by the number of refreshes; RSS polled from /proc/PID/status every 0.5 s
+ * process (GNU time), divided by the number of refreshes; both run at the same time; RSS polled from /proc/PID/status every 0.5 s
  * (steady = median after the first 3 s). Options: --cgroups=N (default 1000), --iterations=N (default 30).
  */
 import { spawn } from 'node:child_process';
@@ -83,8 +83,11 @@ export async function run(args: string[]): Promise<void> {
   console.log(`\n== top: ${n} extra cgroups in ${controllers.join(', ')}; ${iters} refreshes at 1 s`);
   try {
     for (const c of controllers) for (const x of names) mkdirSync(join(CG, c, x), { recursive: true });
-    const cgtop = await measure('systemd-cgtop -b -d 1 -n ' + iters, ['systemd-cgtop', '-b', '-d', '1', '-n', String(iters)], iters);
-    const nsx = await measure(`nsx top -b --json -d 1 -n ${iters}`, [...NSX, 'top', '-b', '--json', '-d', '1', '-n', String(iters)], iters);
+    // side by side: both at once, so that both see the same host (and the same background load)
+    const [cgtop, nsx] = await Promise.all([
+      measure('systemd-cgtop -b -d 1 -n ' + iters, ['systemd-cgtop', '-b', '-d', '1', '-n', String(iters)], iters),
+      measure(`nsx top -b --json -d 1 -n ${iters}`, [...NSX, 'top', '-b', '--json', '-d', '1', '-n', String(iters)], iters),
+    ]);
     for (const m of [cgtop, nsx]) {
       console.log(`  ${m.label.padEnd(36)} CPU ${m.cpuMs.toFixed(0).padStart(6)} ms total, ${m.perRefreshMs.toFixed(1).padStart(6)} ms/refresh, RSS steady ${m.steadyRssMb.toFixed(1)} MB (max ${m.maxRssMb.toFixed(1)} MB)${m.exit ? `  exit ${m.exit}` : ''}`);
     }

@@ -20,7 +20,8 @@
  * - LXC: `lxc.payload.<name>`, `lxc.payload/<name>`, `/lxc/<name>` (`lxc.monitor.*` skipped)
  * - systemd-nspawn / machined: `machine.slice/machine-<name>.scope`, `systemd-nspawn@<name>.service`
  * - systemd units (`*.service`, `*.scope`, …) and slices, with systemd's `\x2d` escapes decoded in names
- * Leading `/..` components (a path seen from inside a cgroup namespace) are skipped.
+ * Leading `/..` components (a path seen from inside a cgroup namespace) are skipped, and so is the ` (deleted)`
+ * suffix of a removed cgroup.
  */
 
 /** Who created the cgroup. `kubernetes` = a kubelet cgroup whose container runtime the path does not name. */
@@ -187,7 +188,9 @@ function labelOf(m: Match): string {
  */
 export function identifyCgroupPath(path: string): Identity | undefined {
   if (typeof path !== 'string' || path === '') return undefined;
-  const segs = path.split('/').filter((s) => s !== '' && s !== '.');
+  // a removed cgroup shows in /proc/PID/cgroup as `PATH (deleted)`: it still names what it was
+  const live = path.endsWith(' (deleted)') ? path.slice(0, -' (deleted)'.length) : path;
+  const segs = live.split('/').filter((s) => s !== '' && s !== '.');
   while (segs.length && segs[0] === '..') segs.shift();
   const ctx: Ctx = {};
   let best: { m: Match; depth: number; ctx: Ctx } | undefined;

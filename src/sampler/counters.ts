@@ -1,6 +1,8 @@
 /**
- * Map the cgroup model's raw stats (src/model/cgroup.ts `CgroupStats`) onto the counters `nsx top` samples
- * (src/model/rates.ts `TopCounters`). Pure. Which stat groups a set of visible columns needs.
+ * Map the cgroup model's raw stats (src/model/cgroup.ts `CgroupStats`, as `readCgroupStats` returns them) onto
+ * the counters `nsx top` samples (src/model/rates.ts `TopCounters`). Pure. This is the reference mapping: the
+ * sampling reader (fast-read.ts) must agree with it (test/sampler/fast-read.test.ts). Also: which stat groups
+ * a set of visible columns needs.
  */
 import type { CgroupStats, Pressure, StatGroup } from '../model/cgroup.js';
 import type { PsiCounters, TopCounters } from '../model/rates.js';

@@ -80,9 +80,25 @@ export async function runTop(o: TopOptions): Promise<number> {
   const collect = makeCollector({ paths: o.paths, root, depth: o.depth, groups, clock: o.clock, now: o.now });
   const iterations = o.paths.live ? o.iterations : 1;
   const sampler = new Sampler<TopSnapshot>({ collect, intervalMs: o.intervalMs, scheduler: o.scheduler });
+  try {
+    return await runSampling(o, fields, root, sampler, collect, iterations);
+  } finally {
+    collect.close();
+  }
+}
+
+async function runSampling(
+  o: TopOptions,
+  fields: readonly TopField[],
+  root: string,
+  sampler: Sampler<TopSnapshot>,
+  collect: ReturnType<typeof makeCollector>,
+  iterations: number | undefined,
+): Promise<number> {
   if (o.mode === 'tui') {
     const { runTopTui } = await import('../tui/top/run.js');
-    return runTopTui({ sampler, root, order: o.order, reverse: o.reverse, depth: o.depth, raw: o.raw, paths: o.paths, layout: collect.layout, iterations });
+    // a static host is sampled once and stays on screen until q
+    return runTopTui({ sampler, root, order: o.order, reverse: o.reverse, depth: o.depth, raw: o.raw, paths: o.paths, layout: collect.layout, iterations: o.iterations, once: !o.paths.live });
   }
   let first = true;
   let warnedDenied = false;
@@ -90,12 +106,16 @@ export async function runTop(o: TopOptions): Promise<number> {
     const off = sampler.subscribe(({ prev, next, seq }) => {
       try {
         const frame = buildFrame(prev, next, root);
-        if (o.mode === 'json') o.stdout.write(formatNdjson(frameJson(frame, o.order, o.reverse, { raw: o.raw })));
-        else {
+        const tol = collect.tolerance();
+        if (o.mode === 'json') {
+          const obj = frameJson(frame, o.order, o.reverse, { raw: o.raw });
+          // as `nsx cg`: files that could not be read for lack of permission make the sample incomplete
+          if (tol.incomplete) obj.incomplete = tol.toJSON();
+          o.stdout.write(formatNdjson(obj));
+        } else {
           o.stdout.write((first ? '' : '\n') + frameTable(frame, fields, { order: o.order, reverse: o.reverse, raw: o.raw, noHeadings: o.noHeadings, termWidth: o.termWidth }));
         }
         first = false;
-        const tol = collect.tolerance();
         if (tol.incomplete && !warnedDenied && o.warn) {
           warnedDenied = true;
           o.warn(`top: permission denied on ${tol.denied.length} file(s) (e.g. ${tol.denied[0]}): values missing`);

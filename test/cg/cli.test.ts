@@ -17,6 +17,7 @@ test('cg tree (text): systemd-cgls-like tree, hostile command lines escaped, ker
   assert.match(r.stdout, /b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f \(docker:b43d92bf1e5c\)/);
   assert.ok(!r.stdout.includes('kthreadd'));
   const k = on('docker-v1', 'tree', '-k', '--all');
+  assert.equal(k.code, 0, k.stderr);
   assert.match(k.stdout, /2 \[kthreadd\]/);
 });
 

@@ -233,3 +233,22 @@ test('nsx ls text output is byte-identical to lsns (positional inode, -p with ev
 test('ip netns tools present for the parity test', { skip: liveSkipReason() }, () => {
   assert.ok(hasTool('ip') && hasTool('lsns'));
 });
+
+test('hostile command lines: text, raw and JSON escape them exactly as lsns does', { skip: liveSkipReason({ tools: ['lsns', 'unshare', 'bash'] }) }, async () => {
+  const p = startProcess('unshare', ['-u', 'bash', '-c', `exec -a "$(printf 'ev\\033[31mil\\007\\t"q\\\\ \\303\\251\\342\\206\\222')" sleep 300`]);
+  try {
+    await waitFor(() => readFileSync(`/proc/${p.pid}/cmdline`, 'latin1').startsWith('ev\x1b'), 5000, 'renamed sleep');
+    for (const extra of [[], ['-r'], ['-n', '-u']]) {
+      const args = ['-p', String(p.pid), '-t', 'uts', '-o', 'NS,PID,COMMAND', ...extra];
+      const a = runNsx(['ls', ...args]);
+      const b = run('lsns', args);
+      assert.equal(a.stdout, b.stdout, args.join(' '));
+      assert.ok(!a.stdout.includes('\x1b') && !a.stdout.includes('\x07'));
+    }
+    const j = runNsx(['ls', '-J', '-p', String(p.pid), '-t', 'uts', '-o', 'NS,PID,COMMAND']).stdout;
+    const k = run('lsns', ['-J', '-p', String(p.pid), '-t', 'uts', '-o', 'NS,PID,COMMAND']).stdout;
+    assert.equal(j.replace(/,\n {3}"incomplete": true\n/, '\n'), k, 'same JSON text (apart from the incompleteness key)');
+  } finally {
+    await p.stop();
+  }
+});

@@ -173,6 +173,7 @@ const LITERAL: [string, Want][] = [
   ['', undefined],
   ['/../..', undefined],
   ['/system.slice/foo.service/worker/a', { kind: 'unit', id: 'foo.service', subpath: '/worker/a' }],
+  ['/system.slice/docker-' + '9'.repeat(64) + '.scope (deleted)', { runtime: 'docker', kind: 'container', id: '9'.repeat(64) }],
 ];
 
 test('identity: literal forms beyond the corpus', () => {

@@ -56,3 +56,23 @@ test('flags: bad order, delay, depth, column and extra arguments are usage error
   assert.match(nf.stderr, /^nsx: \/no\/such\/cgroup-nsx: no such cgroup\n$/);
   assert.match(runNsx(['top', '--help']).stdout, /--order KEY/);
 });
+
+test('hostile cgroup names are escaped in batch tables and TUI lines; JSON keeps them exact', async () => {
+  const { lineText } = await import('../../src/tui/components/Table.js');
+  const evil = '/evil\x1b[2J\x07name\nx';
+  const snap: TopSnapshot = { mono_ms: 1, timestamp: '2026-01-01T00:00:00.000Z', cgroups: [{ path: '/' }, { path: evil, tasks: 1 }] };
+  const f = buildFrame(undefined, snap);
+  const out = frameTable(f, selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, 'PATH,TASKS'), { order: 'path' });
+  assert.doesNotMatch(out, /\x1b|\x07/);
+  assert.match(out, /\/evil\\x1b\[2J\\x07name,x/); // the table prints a newline in a cell as "," (foundation)
+  const line = lineText([{ id: 'P', header: 'P', width: 40, cell: (r: typeof f.rows[number]) => r.path }], { key: evil, row: f.byPath.get(evil)! });
+  assert.doesNotMatch(line, /\x1b|\x07|\n/);
+  const j = frameJson(f, 'path');
+  assert.equal((j.cgroups as { path: string }[])[1].path, evil);
+});
+
+test('fuzz: pickFlatKeyed only ever throws ParseError naming its source', async () => {
+  const { fuzzParser } = await import('../helpers/fuzz.js');
+  const { pickFlatKeyed } = await import('../../src/sampler/fast-read.js');
+  fuzzParser((t, s) => pickFlatKeyed(t, ['total_inactive_file', 'inactive_file'], s), ['cache 1\ntotal_inactive_file 3\n', 'inactive_file 30\nactive_file 5']);
+});

@@ -28,7 +28,7 @@ import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
 import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
-import { focusKeyIn, hostCounts, namespaceLines, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
+import { cgroupMatches, focusKeyIn, hostCounts, restrictFrame, namespaceLines, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
 
 /** What `e` asks the caller to run: `nsx enter -t PID -a`, or only the given namespace types. */
 export interface EnterRequest {
@@ -63,7 +63,7 @@ export interface DashboardAppProps {
 }
 
 type Body =
-  | { kind: 'cgroups'; lines: TableLine<DisplayRow>[] }
+  | { kind: 'cgroups'; lines: TableLine<DisplayRow>[]; matches: readonly string[] }
   | { kind: 'procs'; lines: TableLine<PsProcess>[] }
   | { kind: 'ns'; lines: TableLine<NsLine>[] }
   | { kind: 'detail'; pid: number };
@@ -103,8 +103,11 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const body: Body = useMemo((): Body => {
     if (!level) {
       if (st.view === 'cgroups') {
-        const rows = top.frame ? visibleRows(top.frame, { order: 'cpu', reverse: false, filter: needle, collapsed: new Set(), depth: undefined }, props.ascii) : [];
-        return { kind: 'cgroups', lines: rows.map((r) => ({ key: r.row.path, row: r, prefix: r.prefix, tone: r.row.throttled_by ? 'alert' : 'normal' })) };
+        if (!top.frame) return { kind: 'cgroups', lines: [], matches: [] };
+        const matches = needle ? cgroupMatches(top.frame, procs, needle) : [];
+        const frame = needle ? restrictFrame(top.frame, matches) : top.frame;
+        const rows = visibleRows(frame, { order: 'cpu', reverse: false, filter: '', collapsed: new Set(), depth: undefined }, props.ascii);
+        return { kind: 'cgroups', lines: rows.map((r) => ({ key: r.row.path, row: r, prefix: r.prefix, tone: r.row.throttled_by ? 'alert' : 'normal' })), matches };
       }
       if (st.view === 'namespaces') {
         const lines = namespaceLines(data.namespaces, data.byPid, props.netnsNames, props.ascii).filter((l) => nsMatches(l, needle));
@@ -140,7 +143,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const lk = levelKey(st.view, st.stack);
   const wanted = st.selected[lk];
   // the tree keeps the ancestors of matches: without a selection, the first row that matches itself
-  const firstMatch = body.kind === 'cgroups' && needle ? body.lines.find((l) => l.key.toLowerCase().includes(needle.toLowerCase()))?.key : undefined;
+  const firstMatch = body.kind === 'cgroups' && needle ? body.lines.find((l) => body.matches.includes(l.key))?.key : undefined;
   const selectedKey = wanted !== undefined && keys.includes(wanted) ? wanted : (firstMatch ?? keys[0]);
 
   const crumbs = st.stack.map((l: Level) => {

@@ -6,6 +6,7 @@
 import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
 import { namespaceRows, type NamespaceRecord, type NsRow } from '../../model/namespace.js';
 import type { PsProcess, ProcessTable } from '../../services/ps.js';
+import type { TopFrame } from '../../sampler/frame.js';
 import { USER_HZ, underCgroup } from '../../services/ps.js';
 export { nsDiff } from '../../fields/ps.js';
 
@@ -148,4 +149,31 @@ export function focusKeyIn(view: ViewId, f: Focus | undefined, procs: readonly P
       return proc.ns[t] === undefined ? undefined : String(proc.ns[t]);
     }
   }
+}
+
+/**
+ * The cgroups a search matches: by path or container label, or because a matching process (name, PID,
+ * container, namespace inode) lives there. Returns the matching paths (in frame order); pure.
+ */
+export function cgroupMatches(frame: TopFrame, procs: readonly PsProcess[], needle: string): string[] {
+  if (needle === '') return frame.rows.map((r) => r.path);
+  const q = needle.toLowerCase();
+  const viaProcs = new Set<string>();
+  for (const p of procs) {
+    if (!processMatches(p, needle)) continue;
+    // the deepest of its paths (a hierarchy where it sits at the root would match everything)
+    const deepest = p.cgroups.map((e) => e.path).filter((x) => frame.byPath.has(x)).sort((a, b) => b.length - a.length)[0];
+    if (deepest !== undefined) viaProcs.add(deepest);
+  }
+  return frame.rows.filter((r) => r.path.toLowerCase().includes(q) || (r.container ?? '').toLowerCase().includes(q) || viaProcs.has(r.path)).map((r) => r.path);
+}
+
+/** A frame reduced to `keep` and their ancestors (so the tree still reads). Pure. */
+export function restrictFrame(frame: TopFrame, keep: readonly string[]): TopFrame {
+  const k = new Set<string>();
+  for (const p of keep) for (let q: string | undefined = p; q !== undefined && !k.has(q); q = frame.byPath.get(q)?.parent) k.add(q);
+  const rows = frame.rows.filter((r) => k.has(r.path));
+  const children = new Map<string, string[]>();
+  for (const [p, kids] of frame.children) if (k.has(p)) children.set(p, kids.filter((c) => k.has(c)));
+  return { ...frame, rows, byPath: new Map(rows.map((r) => [r.path, r] as const)), children, roots: frame.roots.filter((r) => k.has(r)) };
 }

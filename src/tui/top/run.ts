@@ -26,14 +26,31 @@ export interface TopTuiOptions {
   readonly layout: CgroupLayout;
   /** quit after this many samples (undefined = until q) */
   readonly iterations?: number;
+  /** take one sample only (a static --root host) */
+  readonly once?: boolean;
 }
 
-/** Host facts through systeminformation (lazy import: only the TUI pays for it). */
-export async function loadHostFacts(): Promise<HostFacts> {
-  const si = (await import('systeminformation')).default;
-  const [mem, os, cpu] = await Promise.all([si.mem(), si.osInfo(), si.cpu()]);
-  const { loadavg } = await import('node:os');
-  return { hostname: os.hostname, cpus: cpu.cores, memTotalBytes: mem.total, memUsedBytes: mem.active, load: loadavg(), kernel: os.kernel };
+/**
+ * Host facts through systeminformation (lazy import: only the TUI pays for it). The static facts (hostname,
+ * CPUs, kernel) are read once; memory and load on every call.
+ */
+export function makeHostFactsLoader(): () => Promise<HostFacts> {
+  let fixed: Promise<{ hostname?: string; cpus?: number; kernel?: string }> | undefined;
+  return async () => {
+    const si = (await import('systeminformation')).default;
+    fixed ??= Promise.all([si.osInfo(), si.cpu()]).then(([os, cpu]) => ({ hostname: os.hostname, cpus: cpu.cores, kernel: os.kernel }));
+    const [f, mem] = await Promise.all([fixed, si.mem()]);
+    const { loadavg } = await import('node:os');
+    return { ...f, memTotalBytes: mem.total, memUsedBytes: mem.active, load: loadavg() };
+  };
+}
+
+let sharedLoader: (() => Promise<HostFacts>) | undefined;
+
+/** Host facts with one shared loader per process (static facts read once). Used by the dashboard too. */
+export function loadHostFacts(): Promise<HostFacts> {
+  sharedLoader ??= makeHostFactsLoader();
+  return sharedLoader();
 }
 
 /** Member processes of a cgroup (the first hierarchy of the view that has it). */
@@ -84,7 +101,8 @@ export async function runTopTui(o: TopTuiOptions): Promise<number> {
     o.sampler.onError(() => {
       // a failed sample (e.g. the view's root vanished) keeps the last frame; the next tick retries
     });
-    o.sampler.start();
+    if (o.once) o.sampler.sampleNow();
+    else o.sampler.start();
     await app.waitUntilExit();
     off?.();
     return 0;

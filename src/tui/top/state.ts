@@ -150,7 +150,7 @@ export function topReducer(st: TopUiState, a: TopAction): TopUiState {
 
 /** The key map, for the help overlay (and docs). */
 export const TOP_KEYS: ReadonlyArray<readonly [string, string]> = [
-  ['↑ ↓ j k PgUp PgDn', 'move the selection'],
+  ['↑ ↓ j k PgUp PgDn g G', 'move the selection (g G: first, last)'],
   ['← → Enter', 'collapse / expand / toggle the selected cgroup'],
   ['C E', 'collapse all / expand all'],
   ['1-9 0', 'show depth 1-9 / all depths'],

@@ -205,8 +205,16 @@ test('selection follows the object across views', async () => {
 test('search by PID, container name and namespace inode; help lists every key', async () => {
   const s = await started();
   try {
-    await press(s.app, '3', '/', ...'billing');
+    // the Cgroups tree finds a cgroup through the processes in it (a Docker name is not in the path)
+    await press(s.app, '/', ...'billing', ENTER);
     let f = frame(s.app);
+    assert.match(f, /└─docker-2cc6/);
+    assert.ok(!f.includes('kubepods'), 'only the match and its ancestors');
+    await press(s.app, ENTER);
+    assert.match(frame(s.app), /^Cgroups › \/system\.slice\/docker-2cc6/m, 'the first match is selected');
+    await press(s.app, ESC, ESC);
+    await press(s.app, '3', '/', ...'billing');
+    f = frame(s.app);
     assert.match(f, /\/billing▏/);
     assert.match(f, /2000\s+100070/);
     assert.ok(!/^\s*1251\s/m.test(f));

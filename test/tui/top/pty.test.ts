@@ -42,6 +42,7 @@ test('pty: nsx top draws, answers keys, quits with q and restores the terminal',
   try {
     await until(() => out().includes(ENTER_ALT_SCREEN), 10_000, 'the alternate screen');
     await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 10_000, 'the table');
+    await new Promise((r) => setTimeout(r, 300)); // keys typed before raw mode would be line-buffered
     pty.write('h');
     await until(() => stripAnsi(out()).includes('nsx top — keys'), 5000, 'the help overlay');
     pty.write('h');
@@ -98,6 +99,46 @@ test('pty: Ctrl-C quits and restores the terminal', { timeout: 30_000 }, async (
     assert.ok(o.lastIndexOf(LEAVE_ALT_SCREEN) > o.lastIndexOf(ENTER_ALT_SCREEN));
     const [before, after] = sttyPair(o);
     assert.equal(after, before, 'terminal modes restored');
+  } finally {
+    try {
+      pty.kill();
+    } catch {}
+  }
+});
+
+test('pty: a static --root host is sampled once and stays until q', { timeout: 30_000 }, async () => {
+  const { fixture } = await import('../../helpers/host.js');
+  const { pty, out, exited } = spawnPty(`${JSON.stringify(process.execPath)} ${JSON.stringify(NSX_BIN)} top --root ${JSON.stringify(fixture('k8s-v2-node.manifest'))}; echo "EXIT=$?"`);
+  try {
+    await until(() => /cri-containerd-73051af27110/.test(stripAnsi(out())) || /kubepods/.test(stripAnsi(out())), 10_000, 'the fixture tree');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.doesNotMatch(out(), /EXIT=/, 'still running');
+    assert.match(stripAnsi(out()), /cgroups unified/);
+    pty.write('q');
+    await exited;
+    assert.match(out(), /EXIT=0/);
+  } finally {
+    try {
+      pty.kill();
+    } catch {}
+  }
+});
+
+test('pty: the layout follows a terminal resize', { timeout: 30_000 }, async () => {
+  const { pty, out, exited } = spawnPty(cmd());
+  try {
+    await until(() => /MEM 1m/.test(stripAnsi(out())), 10_000, 'the wide layout with sparklines');
+    const mark = out().length;
+    (pty as unknown as { resize(c: number, r: number): void }).resize(60, 20);
+    const after = () => stripAnsi(out().slice(mark));
+    await until(() => /CGROUP/.test(after()), 5000, 'a redraw after the resize');
+    await new Promise((r) => setTimeout(r, 900)); // a sample or two at the new size
+    const all = after();
+    const tail = all.slice(all.lastIndexOf('nsx top')); // the last frame
+    assert.doesNotMatch(tail, /MEM 1m/, 'sparkline columns dropped at 60 columns');
+    for (const l of tail.split(/\r?\n/)) assert.ok(l.length <= 60 || !/CGROUP/.test(l), `header wider than the terminal: ${l}`);
+    pty.write('q');
+    await exited;
   } finally {
     try {
       pty.kill();

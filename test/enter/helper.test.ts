@@ -1,0 +1,49 @@
+/** The C helper on its own (no root needed): its argument checks and its namespace-type check before joining. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { helperPath } from '../../native-bindings/enter.js';
+
+const helper = helperPath();
+const skip = helper ? false : 'the helper is not built (node native-bindings/build.mjs)';
+
+/** Run the helper with `fds` as its descriptors 3, 4, … */
+function runHelper(args: string[], fds: number[] = []) {
+  const r = spawnSync(helper!, args, { stdio: ['ignore', 'pipe', 'pipe', ...fds], encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('helper: every descriptor is checked with NS_GET_NSTYPE before anything is joined', { skip }, () => {
+  const passwd = openSync('/etc/passwd', 'r');
+  const uts = openSync('/proc/self/ns/uts', 'r');
+  try {
+    const a = runHelper(['--ns-file', 'net:3:/etc/passwd', '--', 'true'], [passwd]);
+    assert.equal(a.code, 1);
+    assert.equal(a.stderr, 'nsx enter: net namespace: /etc/passwd: not a namespace file\n');
+    const b = runHelper(['--ns-file', 'net:3:/proc/self/ns/uts', '--', 'true'], [uts]);
+    assert.equal(b.code, 1);
+    assert.equal(b.stderr, 'nsx enter: net namespace: /proc/self/ns/uts is a uts namespace file\n');
+  } finally {
+    closeSync(passwd);
+    closeSync(uts);
+  }
+});
+
+test('helper: exit statuses of the program, 127/126 for exec failures, 2 for a bad internal argv', { skip }, () => {
+  assert.equal(runHelper(['--', 'sh', '-c', 'exit 7']).code, 7);
+  assert.equal(runHelper(['--fork', '--', 'sh', '-c', 'kill -TERM $$']).code, 143);
+  const missing = runHelper(['--', 'nsx-test-no-such-program']);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /^nsx enter: failed to execute nsx-test-no-such-program: No such file or directory\n$/);
+  assert.equal(runHelper(['--', '/etc/passwd']).code, 126);
+  assert.equal(runHelper(['--bogus']).code, 2);
+  assert.equal(runHelper(['--pid', 'x']).code, 2);
+  assert.equal(runHelper(['--ns', 'nope:3', '--', 'true']).code, 2);
+});
+
+test('helper: a target PID that does not exist is refused before anything is joined', { skip }, () => {
+  const r = runHelper(['--pid', '999999999', '--', 'true']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /target PID 999999999 exited before its namespaces were joined/);
+});

@@ -1,0 +1,47 @@
+/** `nsx ls` reads only what the selected columns need, and loads koffi only for PNS/ONS/NETNSID/owner trees. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fixtureHost } from '../helpers/host.js';
+import { liveSkipReason } from '../helpers/live.js';
+import { hostPaths } from '../../src/host/paths.js';
+import { listNamespaces } from '../../src/services/ls.js';
+import { LS_FIELDS, needsOf, defaultColumns } from '../../src/fields/ls.js';
+import { selectFields } from '../../src/fields/registry.js';
+
+const needsFor = (cols: string[]) => needsOf(selectFields(LS_FIELDS, cols, undefined));
+
+test('without stat, status, cmdline and comm files, NS/TYPE/NPROCS/PID still list (they are not read)', async () => {
+  const h = fixtureHost('ns-nested.manifest');
+  try {
+    for (const pid of readdirSync(h.paths.proc).filter((d) => /^\d+$/.test(d))) {
+      for (const f of ['stat', 'status', 'cmdline', 'comm', 'cgroup']) rmSync(join(h.paths.proc, pid, f), { force: true });
+    }
+    const r = await listNamespaces({ paths: h.paths, tree: 'none', needs: needsFor(['NS', 'TYPE', 'NPROCS', 'PID']) });
+    assert.equal(r.incomplete, false);
+    assert.equal(r.namespaces.length, 15);
+    assert.deepEqual([...new Set(r.rows.map((x) => x.pid))], [1, 201, 203, 300, undefined]);
+    assert.ok(r.rows.every((x) => x.pid === undefined || r.procs.get(x.pid) !== undefined));
+    // the process tree needs the PPIDs: now stat is missing, so each process is skipped as vanished (not denied)
+    const t = await listNamespaces({ paths: h.paths, tree: 'process', needs: needsFor(['NS', 'PID']) });
+    assert.equal(t.incomplete, false);
+    assert.equal(t.namespaces.length, 2, 'only the bind-mounted netns remain');
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('the default columns do not load koffi; PNS/ONS do (live)', { skip: liveSkipReason() }, async () => {
+  const cache = createRequire(import.meta.url).cache;
+  const koffiLoaded = () => Object.keys(cache).some((k) => k.includes(`${join('node_modules', 'koffi')}`));
+  assert.equal(koffiLoaded(), false);
+  const r = await listNamespaces({ paths: hostPaths(), tree: 'process', needs: needsFor(defaultColumns(false)) });
+  assert.ok(r.namespaces.length >= 8);
+  // a namespace held only by a mount needs its owner's UID (FFI); without such mounts koffi stays unloaded
+  if (!r.namespaces.some((ns) => ns.pids.length === 0)) assert.equal(koffiLoaded(), false, 'koffi loaded for the default columns');
+  const rel = await listNamespaces({ paths: hostPaths(), tree: 'none', needs: needsFor(['NS', 'PNS', 'ONS']) });
+  assert.equal(koffiLoaded(), true);
+  assert.ok(rel.namespaces.every((ns) => ns.parent !== undefined || ns.pids.length === 0 || rel.incomplete));
+});
