@@ -4,6 +4,7 @@
  * cpuacct, memory, pids and blkio hierarchies and removed afterwards). CPU time = user + system of the
  * process (GNU time), divided by the number of refreshes; both run at the same time; RSS polled from /proc/PID/status every 0.5 s
  * (steady = median after the first 3 s). Options: --cgroups=N (default 1000), --iterations=N (default 30).
+ * First, TUI responsiveness on synthetic frames: --tui-cgroups=N (default 2000).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
@@ -65,12 +66,66 @@ function measure(label: string, argv: readonly string[], refreshes: number): Pro
   });
 }
 
+/** A synthetic snapshot of `n` cgroups (a two-level tree) at time `t` s, counters growing with t. */
+function syntheticSnapshot(n: number, t: number): import('../src/model/rates.js').TopSnapshot {
+  const cgroups: import('../src/model/rates.js').TopCounters[] = [{ path: '/', usage_usec: t * 1e6 }];
+  for (let i = 0; i < n; i++) {
+    const path = i % 20 === 0 ? `/slice-${i / 20}` : `/slice-${Math.floor(i / 20)}/unit-${i}.service`;
+    cgroups.push({ path, inode: 'g0', usage_usec: t * 1000 * (i % 50), memory_bytes: 1e6 * (i % 300), memory_max_bytes: 'max', tasks: i % 7, cpu_quota_usec: i % 9 === 0 ? 10000 : 'max', cpu_period_usec: 100000, nr_periods: t * 10, nr_throttled: i % 9 === 0 ? t * 5 : 0 });
+  }
+  return { mono_ms: t * 1000, timestamp: new Date(t * 1000).toISOString(), cgroups };
+}
+
+/**
+ * TUI responsiveness with `n` cgroups (no root needed): the time from a sample to its frame, and from a key
+ * (sort by memory) to the redrawn frame, in <TopApp> rendered by ink-testing-library (the terminal I/O is
+ * not included).
+ */
+export async function tuiLatency(n: number): Promise<void> {
+  const React = (await import('react')).default;
+  const { render } = await import('ink-testing-library');
+  const { TopApp } = await import('../src/tui/top/TopApp.js');
+  const { initialUiState } = await import('../src/tui/top/state.js');
+  const { Sampler } = await import('../src/sampler/sampler.js');
+  let t = 0;
+  const sampler = new Sampler({ collect: () => syntheticSnapshot(n, ++t), intervalMs: 1000, scheduler: { setTimeout: () => 0, clearTimeout: () => {} } });
+  const app = render(React.createElement(TopApp, { sampler, root: '/', initial: initialUiState({ intervalMs: 1000 }), size: { columns: 160, rows: 50 } }));
+  const settle = async (pred: () => boolean) => {
+    const t0 = performance.now();
+    while (!pred()) await new Promise((r) => setImmediate(r));
+    return performance.now() - t0;
+  };
+  try {
+    await settle(() => true);
+    const sampleMs: number[] = [];
+    const keyMs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const frames = app.frames.length;
+      const t0 = performance.now();
+      sampler.sampleNow();
+      await settle(() => app.frames.length > frames);
+      sampleMs.push(performance.now() - t0);
+    }
+    for (let i = 0; i < 10; i++) {
+      const want = i % 2 ? 'sort: cpu' : 'sort: memory';
+      const t0 = performance.now();
+      app.stdin.write(i % 2 ? 'c' : 'm');
+      await settle(() => (app.lastFrame() ?? '').includes(want));
+      keyMs.push(performance.now() - t0);
+    }
+    console.log(`  TUI with ${n} cgroups (160x50, ink-testing-library): sample → frame median ${median(sampleMs).toFixed(1)} ms, key → frame median ${median(keyMs).toFixed(1)} ms`);
+  } finally {
+    app.unmount();
+  }
+}
+
 function arg(args: string[], name: string, dflt: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.split('=')[1]) : dflt;
 }
 
 export async function run(args: string[]): Promise<void> {
+  await tuiLatency(arg(args, 'tui-cgroups', 2000));
   const n = arg(args, 'cgroups', 1000);
   const iters = arg(args, 'iterations', 30);
   const controllers = CONTROLLERS.filter((c) => existsSync(join(CG, c)));

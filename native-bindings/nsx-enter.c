@@ -102,6 +102,16 @@ static int parse_int(const char *s, const char *what) {
 	return (int)v;
 }
 
+/* A uid or gid: 0 .. 2^32-2 (the kernel reserves (uid_t)-1). */
+static long parse_id(const char *s, const char *what) {
+	char *end;
+	unsigned long v;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *s == '\0' || *s == '-' || *end != '\0' || v > 0xfffffffeUL) die(2, "internal: bad %s '%s'", what, s);
+	return (long)v;
+}
+
 static int ns_index(const char *name) {
 	for (int i = 0; i < NNS; i++)
 		if (strcmp(NSTYPES[i].name, name) == 0) return i;
@@ -258,7 +268,7 @@ static void exec_program(char **argv) {
 
 int main(int argc, char **argv) {
 	int pid = 0, procfd = -1, root_fd = -1, wd_fd = -1, env_fd = -1, do_fork = 0, mount_proc = 0;
-	int cg_fds[16], ncg = 0, drop_groups = 0;
+	int cg_fds[64], ncg = 0, drop_groups = 0;
 	long uid = -1, gid = -1;
 	const char *wdns = NULL;
 	int i;
@@ -303,14 +313,15 @@ int main(int argc, char **argv) {
 			joins[k].label = c2 ? c2 + 1 : spec;
 			i++;
 		} else if (strcmp(a, "--cgroup-fd") == 0) {
-			if (ncg < 16) cg_fds[ncg++] = parse_int(v, "fd");
+			if (ncg == (int)(sizeof cg_fds / sizeof cg_fds[0])) die(2, "internal: too many --cgroup-fd");
+			cg_fds[ncg++] = parse_int(v, "fd");
 			i++;
 		} else if (strcmp(a, "--root-fd") == 0) root_fd = parse_int(v, "fd"), i++;
 		else if (strcmp(a, "--wd-fd") == 0) wd_fd = parse_int(v, "fd"), i++;
 		else if (strcmp(a, "--wdns") == 0) wdns = v, i++;
 		else if (strcmp(a, "--env-fd") == 0) env_fd = parse_int(v, "fd"), i++;
-		else if (strcmp(a, "--uid") == 0) uid = parse_int(v, "uid"), i++;
-		else if (strcmp(a, "--gid") == 0) gid = parse_int(v, "gid"), i++;
+		else if (strcmp(a, "--uid") == 0) uid = parse_id(v, "uid"), i++;
+		else if (strcmp(a, "--gid") == 0) gid = parse_id(v, "gid"), i++;
 		else if (strcmp(a, "--drop-groups") == 0) drop_groups = 1;
 		else if (strcmp(a, "--fork") == 0) do_fork = 1;
 		else if (strcmp(a, "--mount-proc") == 0) mount_proc = 1;

@@ -27,7 +27,10 @@ export interface PsiCounters {
 export interface TopCounters {
   /** cgroup path, `/` for the root (v1: the path merged across hierarchies). */
   readonly path: string;
-  /** identity of the cgroup directory (inode number(s)); a change means the cgroup was recreated. */
+  /**
+   * identity of the cgroup directory: its inode number(s) (`toTopCounters`) or the sampling reader's generation
+   * (`g0`, `g1`…, bumped when the cgroup's open files went stale); a change means the cgroup was recreated.
+   */
   readonly inode?: string;
   readonly usage_usec?: number;
   readonly user_usec?: number;

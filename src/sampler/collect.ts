@@ -1,6 +1,7 @@
 /**
- * The `nsx top` collector: one `TopSnapshot` of the cgroups in view, read through the cgroup model's readers
- * (src/readers/cgroupfs). A cgroup is a path merged across the hierarchies that carry the sampled controllers
+ * The `nsx top` collector: one `TopSnapshot` of the cgroups in view — the tree listed by the cgroup model's walk
+ * (src/readers/cgroupfs/tree.ts), the files read by the sampling reader (src/sampler/fast-read.ts, the model's
+ * parsers over fds kept open). A cgroup is a path merged across the hierarchies that carry the sampled controllers
  * (v1: cpu, cpuacct, memory, blkio, pids; v2: the one tree). The tree is re-listed when it may have changed
  * (see `treeSignature`, stale fds, and every REWALK_EVERY samples); each sample reads only the stat groups the
  * visible columns need (src/sampler/fast-read.ts), and is stamped with the monotonic clock. Cgroups that

@@ -8,9 +8,11 @@
  * - a cached fd whose cgroup was removed fails with ENODEV: the file is reopened and the cgroup's generation
  *   bumps — that generation is the reset token (`TopCounters.inode`), so a cgroup removed and recreated
  *   between samples gets no rates;
- * - files found absent are remembered until `invalidate()` (called when the tree is re-listed), so missing
+ * - files found absent are remembered until the next `setPaths()` (when the tree is re-listed), so missing
  *   files (PSI outside cgroup2, v1 roots without pids files) cost nothing per sample;
- * - only the files the requested stat groups need.
+ * - only the files the requested stat groups need; of `memory.stat` only the inactive_file key is taken
+ *   (`pickFlatKeyed`, checked against `parseFlatKeyed`); v1 `cpu.stat` of a cgroup without quota, which
+ *   cannot change, is reused (see `v1CpuStat`).
  *
  * Files read, as in stats.ts:
  *   cpu     v2 cpu.stat cpu.max;  v1 cpu.stat cpu.cfs_quota_us cpu.cfs_period_us, cpuacct.usage cpuacct.stat;
@@ -43,6 +45,8 @@ interface CgroupFiles {
   readonly fds: Int32Array;
   /** bumped when a cached fd went stale (the cgroup was removed; recreated if it opens again) */
   gen: number;
+  /** v1 `cpu.stat` of a cgroup without quota (see TopReader.read) */
+  cpuStat?: { readonly gen: number; readonly value: Record<string, number> | undefined };
 }
 
 /** One file of the plan: which hierarchy, which name. */
@@ -112,6 +116,7 @@ export class TopReader {
       let e = this.entries.get(path);
       if (e) {
         for (let i = 0; i < e.fds.length; i++) if (e.fds[i] === ABSENT) e.fds[i] = NOT_OPEN;
+        e.cpuStat = undefined; // re-read at least once per listing (a quota set and removed within one interval)
       } else {
         const dirs = new Map<Hierarchy, string>();
         const files = this.plan.map(({ h, name }) => {
@@ -227,18 +232,44 @@ export class TopReader {
     const e = this.entries.get(path);
     if (!e) return undefined;
     let found = false;
+    const memo: unknown[] = [];
     const get = <T>(h: Hierarchy | undefined, name: string, parse: (t: string, s?: string) => T): T | undefined => {
       const i = h ? this.index.get(name) : undefined;
       if (i === undefined || this.plan[i].h !== h) return undefined;
-      const t = this.text(e, i);
-      if (t === undefined) return undefined;
-      found = true;
-      return parsed(t, e.files[i]!, parse);
+      if (i in memo) return memo[i] as T | undefined;
+      let v: T | undefined;
+      if (name === 'cpu.stat' && h!.version === 1) v = this.v1CpuStat(e, get) as T | undefined;
+      else {
+        const t = this.text(e, i);
+        if (t !== undefined) found = true;
+        v = t === undefined ? undefined : parsed(t, e.files[i]!, parse);
+      }
+      memo[i] = v;
+      return v;
     };
     const c = sampleCounters(this.hs, this.groups, get);
     // no sampled file: vanished — or a directory without them (fake hosts; rare on a real kernel)
     if (!found && !e.dirs.some((d) => existsSync(d))) return undefined;
     return { path, inode: `g${e.gen}`, ...c };
+  }
+
+  /**
+   * v1 `cpu.stat` (nr_periods, nr_throttled, throttled_time) of a cgroup whose `cpu.cfs_quota_us` is -1 cannot
+   * change: the bandwidth period timer stops without a quota (kernel do_sched_cfs_period_timer returns before
+   * counting when quota is RUNTIME_INF) and nothing throttles. So while the quota stays unlimited, the values
+   * read at the first such sample are reused (the file is read again as soon as a quota is set, and after the
+   * cgroup was recreated, and at every re-listing of the tree — which bounds the staleness should a quota be set
+   * and removed again within one interval). This saves one read per cgroup per sample on the common
+   * unlimited cgroups.
+   */
+  private v1CpuStat(e: CgroupFiles, get: Getter): Record<string, number> | undefined {
+    const quota = get(this.hs.cpu, 'cpu.cfs_quota_us', parseLimit);
+    if (quota === 'max' && e.cpuStat && e.cpuStat.gen === e.gen) return e.cpuStat.value;
+    const i = this.index.get('cpu.stat')!;
+    const t = this.text(e, i);
+    const value = t === undefined ? undefined : parsed(t, e.files[i]!, parseFlatKeyed);
+    e.cpuStat = quota === 'max' ? { gen: e.gen, value } : undefined;
+    return value;
   }
 }
 

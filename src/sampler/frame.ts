@@ -23,8 +23,14 @@ export interface TopRow {
   readonly cpu_quota_percent: number | null;
   /** memory current / memory.max (limit_in_bytes) × 100 */
   readonly memory_percent: number | null;
+  /** memory current / memory.high × 100 (v2) */
+  readonly memory_high_percent: number | null;
+  /** tasks / pids.max × 100 */
+  readonly tasks_percent: number | null;
   /** the cgroup whose CPU limit bound this one over the interval (itself or an ancestor), or null */
   readonly throttled_by: string | null;
+  /** that cgroup's limit in CPUs (quota/period), or null */
+  readonly throttled_by_cpus: number | null;
   /** container/unit label from the path (`docker:1f1d6e2d4940`, `ssh.service`), or undefined */
   readonly container?: string;
 }
@@ -43,6 +49,19 @@ export interface TopFrame {
   readonly children: ReadonlyMap<string, readonly string[]>;
   /** the view's root path(s): rows whose parent is not in view */
   readonly roots: readonly string[];
+}
+
+/** Container labels by path: paths repeat every sample, and identification is regex work. Bounded. */
+const labels = new Map<string, string | null>();
+
+function containerLabel(path: string): string | undefined {
+  let l = labels.get(path);
+  if (l === undefined) {
+    if (labels.size > 50_000) labels.clear();
+    l = identifyCgroupPath(path)?.label ?? null;
+    labels.set(path, l);
+  }
+  return l ?? undefined;
 }
 
 /** Depth of `path` below `root` (both normalised cgroup paths). */
@@ -77,6 +96,11 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
     });
   }
   const by = attributeThrottling(inputs, dt);
+  const counters = new Map(next.cgroups.map((c) => [c.path, c] as const));
+  const limitOf = (p: string | null): number | null => {
+    const c = p === null ? undefined : counters.get(p);
+    return c ? quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) : null;
+  };
   const inView = (p: string) => root === '/' || p === root || p.startsWith(root + '/');
   const sorted = next.cgroups.filter((c) => inView(c.path)).sort((a, b) => comparePaths(a.path, b.path));
   const byPath = new Map<string, TopRow>();
@@ -99,8 +123,11 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
       cpu_limit_cpus: cpus,
       cpu_quota_percent: cpus !== null && r.cpu_percent !== null ? r.cpu_percent / cpus : null,
       memory_percent: percentOf(c.memory_bytes, c.memory_max_bytes),
+      memory_high_percent: percentOf(c.memory_bytes, c.memory_high_bytes),
+      tasks_percent: percentOf(c.tasks, c.tasks_max),
       throttled_by: by.get(c.path) ?? null,
-      container: identifyCgroupPath(c.path)?.label,
+      throttled_by_cpus: limitOf(by.get(c.path) ?? null),
+      container: containerLabel(c.path),
     };
     rows.push(row);
     byPath.set(c.path, row);

@@ -13,7 +13,8 @@ import { liveSkipReason, startProcess, testName, waitFor, childrenOf } from '../
 import { NSX_BIN, runNsx, stripAnsi } from '../helpers/cli.js';
 import { REPO } from '../helpers/host.js';
 
-const CPU = '/sys/fs/cgroup/cpu';
+/** Where the test cgroup goes: the v1 cpu hierarchy, or the cgroup2 tree on a pure v2 host. */
+const CG_BASE = existsSync('/sys/fs/cgroup/cpu/cgroup.procs') ? '/sys/fs/cgroup/cpu' : existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : undefined;
 
 test('live: nsx without a terminal prints the summary and the usage, exit 0', { skip: liveSkipReason() }, () => {
   const r = runNsx([]);
@@ -24,10 +25,10 @@ test('live: nsx without a terminal prints the summary and the usage, exit 0', { 
   assert.match(r.stdout, /Usage: nsx /);
 });
 
-test('live pty: dashboard → cgroup → process → namespace → e → shell → back → q', { skip: liveSkipReason({ tools: ['unshare'] }) || (!existsSync(join(CPU, 'cgroup.procs')) && 'live test: no v1 cpu hierarchy') }, async () => {
+test('live pty: dashboard → cgroup → process → namespace → e → shell → back → q', { skip: liveSkipReason({ tools: ['unshare'] }) || (!CG_BASE && 'live test: no cgroup hierarchy to create a test cgroup in') }, async () => {
   const pty = (await import('node-pty')).default;
   const name = testName('dash');
-  const dir = join(CPU, name);
+  const dir = join(CG_BASE ?? '/nonexistent', name);
   const proc = startProcess('unshare', ['--fork', '--pid', '--mount-proc', '--net', '--uts', 'sleep', '300']);
   let term: ReturnType<typeof pty.spawn> | undefined;
   try {
@@ -45,23 +46,26 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
     term.onExit((e) => (exit = e));
     const screen = () => stripAnsi(out);
     let mark = 0;
-    const expect = async (re: RegExp, what: string, ms = 15000) => {
+    const expect = async (re: RegExp, what: string, ms = 30000) => {
       try {
         await waitFor(() => re.test(screen().slice(mark)), ms, what);
       } catch (e) {
         throw new Error(`${(e as Error).message}\n--- screen since the last step ---\n${screen().slice(mark).slice(-3000)}`);
       }
-      mark = screen().length;
+      // continue right after the match: what follows it in the same chunk belongs to the next steps
+      const m = re.exec(screen().slice(mark))!;
+      mark += m.index + m[0].length;
     };
     const type = async (s: string) => {
       term!.write(s);
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 300));
     };
 
-    await expect(/1 Cgroups {2}2 Namespaces {2}3 Processes/, 'the dashboard');
+    await expect(/1 Cgroups {2}2 Namespaces {2}3 Processes/, 'the dashboard', 90000); // slow under emulation (test:v2)
     await expect(/processes: \d+/, 'the first process sample');
     await type('/');
     await type(name);
+    await expect(/[└├]─nsx-test-dash/, 'the search narrowing the tree to the test cgroup');
     await type('\r');
     await type('\r'); // cgroup → its processes
     await expect(new RegExp(`Cgroups › /${name}`), 'the cgroup breadcrumb');

@@ -18,9 +18,17 @@ function v1Dirs(): string[] {
   return ['cpu', 'memory', 'pids'].map((h) => join(CG, h)).filter((d) => existsSync(join(d, 'cgroup.procs')));
 }
 
+/** Pure cgroup v2: the test cgroup goes into the one tree (with memory enabled when the kernel offers it). */
+function v2Root(): string | undefined {
+  if (v1Dirs().length || !existsSync(join(CG, 'cgroup.controllers'))) return undefined;
+  if (readFileSync(join(CG, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('memory')) writeFileSync(join(CG, 'cgroup.subtree_control'), '+memory');
+  return CG;
+}
+
 test('live: nsx ps PID --json matches the kernel; --ns matches lsns', { skip: liveSkipReason({ tools: ['unshare', 'lsns'] }) }, async () => {
   const name = testName('ps');
-  const dirs = v1Dirs().map((d) => join(d, name));
+  const v2 = v2Root();
+  const dirs = (v2 ? [v2] : v1Dirs()).map((d) => join(d, name));
   const proc = startProcess('unshare', ['--fork', '--pid', '--mount-proc', '--net', '--uts', '--ipc', 'sleep', '300']);
   try {
     for (const d of dirs) mkdirSync(d);
@@ -56,6 +64,7 @@ test('live: nsx ps PID --json matches the kernel; --ns matches lsns', { skip: li
       assert.equal(c.path, `/${name}`);
       assert.ok(c.stats, `stats of ${ctl}`);
     }
+    if (v2) assert.deepEqual(d.cgroups.map((c: { version: number; path: string }) => [c.version, c.path]), [[2, `/${name}`]]);
     const mem = d.cgroups.find((x: { controllers: string[] }) => x.controllers.includes('memory'));
     if (mem) assert.equal(typeof mem.stats.memory.current_bytes, 'number');
 

@@ -127,3 +127,37 @@ test('pickFlatKeyed agrees with parseFlatKeyed (real memory.stat files, mutation
   );
   fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...keys, 'rss', 'x'), fc.oneof(fc.nat(), fc.constant(-1))), { maxLength: 6 }), (kv) => agree(kv.map(([k, v]) => `${k} ${v}`).join('\n') + '\n')));
 });
+
+test('v1 cpu.stat of a cgroup without quota is reused (it cannot change); re-read once a quota is set or after a listing', async () => {
+  const { cgroupDir } = await import('../../src/readers/cgroupfs/layout.js');
+  const h = fixtureHost('docker-v1.manifest');
+  try {
+    const layout = readCgroupLayout(h.paths);
+    const cpuH = layout.hierarchies.find((x) => x.version === 1 && x.controllers.includes('cpu'))!;
+    const dir = cgroupDir(h.paths, cpuH, '/nsx-q');
+    mkdirSync(dir);
+    const stat = (n: number) => writeFileSync(join(dir, 'cpu.stat'), `nr_periods ${n}\nnr_throttled 0\nthrottled_time 0\n`);
+    writeFileSync(join(dir, 'cpu.cfs_quota_us'), '-1\n');
+    writeFileSync(join(dir, 'cpu.cfs_period_us'), '100000\n');
+    stat(5);
+    const r = new TopReader(h.paths, layout, new Set<StatGroup>(['cpu']));
+    r.setPaths(['/nsx-q']);
+    assert.equal(r.read('/nsx-q')?.nr_periods, 5);
+    stat(6); // cannot happen on a kernel without a quota: shows that the file is not read again
+    assert.equal(r.read('/nsx-q')?.nr_periods, 5);
+    writeFileSync(join(dir, 'cpu.cfs_quota_us'), '10000\n');
+    assert.equal(r.read('/nsx-q')?.nr_periods, 6, 'a quota: read every sample');
+    stat(7);
+    assert.equal(r.read('/nsx-q')?.nr_periods, 7);
+    writeFileSync(join(dir, 'cpu.cfs_quota_us'), '-1\n');
+    stat(8);
+    assert.equal(r.read('/nsx-q')?.nr_periods, 8, 'the first sample without quota reads it');
+    stat(9);
+    assert.equal(r.read('/nsx-q')?.nr_periods, 8);
+    r.setPaths(['/nsx-q']);
+    assert.equal(r.read('/nsx-q')?.nr_periods, 9, 're-read after a listing');
+    r.close();
+  } finally {
+    h.cleanup();
+  }
+});

@@ -25,6 +25,8 @@ test('NDJSON object: the issue keys, null for the first sample, rates after', ()
   const rows = second.cgroups as Record<string, unknown>[];
   const by = (p: string) => rows.find((r) => r.path === p)!;
   assert.equal(by('/shop.slice/web/worker').throttled_by, '/shop.slice/web');
+  assert.equal(by('/shop.slice/web/worker').throttled_by_cpus, 0.2);
+  assert.equal(by('/shop.slice/web').tasks_percent, 2);
   assert.equal(by('/shop.slice/db').throttled_by, '/shop.slice/db');
   assert.equal(by('/shop.slice/db').memory_max_bytes, 256 * 1024 * 1024);
   assert.equal(by('/shop.slice/web').tasks_max, 100);

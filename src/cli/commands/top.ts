@@ -17,6 +17,12 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'raw', short: 'r', arg: 'none' },
   { name: 'output', short: 'o', arg: 'required' },
   { name: 'noheadings', short: 'H', arg: 'none', aliases: ['no-headings'] },
+  // systemd-cgtop's order shortcuts
+  { name: 'order-path', short: 'p', arg: 'none' },
+  { name: 'order-tasks', short: 't', arg: 'none' },
+  { name: 'order-cpu', short: 'c', arg: 'none' },
+  { name: 'order-memory', short: 'm', arg: 'none' },
+  { name: 'order-io', short: 'i', arg: 'none' },
 ];
 
 const HELP = `Usage: nsx top [CGROUP] [options]
@@ -31,6 +37,7 @@ Options:
   -b, --batch             plain tables even on a terminal
   -J, --json              NDJSON: one object per sample (implies batch)
       --order KEY         cpu | memory | io | tasks | throttle | pressure | path (default cpu)
+  -p, -t, -c, -m, -i      order by path, tasks, CPU, memory, IO (as systemd-cgtop)
       --reverse           reverse the order
       --depth N           show N levels below CGROUP (default: all)
   -r, --raw               exact numbers instead of human units
@@ -63,7 +70,12 @@ export const command: Command = {
     if (done) return 0;
     const o = args.opts;
     if (args.positionals.length > 1) throw new UsageError(`nsx top: too many arguments\nTry 'nsx top --help' for more information.`);
-    const order = (o.order as string | undefined) ?? 'cpu';
+    // the last of --order / -p -t -c -m -i wins, as in systemd-cgtop
+    let order = 'cpu';
+    for (const [name, v] of args.seen) {
+      if (name === 'order') order = v as string;
+      else if (name.startsWith('order-')) order = name.slice(6);
+    }
     if (!(order in TOP_ORDERS)) throw new UsageError(`nsx top: invalid --order '${order}' (one of ${Object.keys(TOP_ORDERS).join(', ')})`);
     const intervalMs = o.delay !== undefined ? parseDelay(o.delay as string) : 1000;
     const iterations = o.iterations !== undefined ? parseIntArg('nsx top', 'iterations', o.iterations as string, { min: 1 }) : undefined;

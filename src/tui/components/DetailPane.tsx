@@ -49,7 +49,9 @@ export function DetailPane(props: DetailPaneProps): React.ReactElement {
       <Text bold wrap="truncate">
         {escapeControl(row.path)}
         {row.container ? `  [${escapeControl(row.container)}]` : ''}
-        {row.throttled_by ? <Text color="red">{`  throttled by ${escapeControl(row.throttled_by)}`}</Text> : null}
+        {row.throttled_by ? (
+          <Text color="red">{`  throttled by ${escapeControl(row.throttled_by)}${row.throttled_by_cpus !== null ? ` (limit ${row.throttled_by_cpus.toFixed(2)} CPU)` : ''}`}</Text>
+        ) : null}
       </Text>
       {lines.map((l, i) => (
         <Text key={i} wrap="truncate">

@@ -54,7 +54,7 @@ export function Header(props: HeaderProps): React.ReactElement {
         {props.notice ? (
           <Text color="yellow" bold>
             {'  '}
-            {props.notice}
+            {escapeControl(props.notice)}
           </Text>
         ) : null}
       </Text>

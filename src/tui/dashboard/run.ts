@@ -98,48 +98,63 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const relations = (nss: NamespaceRecord[]) => loadRelations(o.paths, nss);
   const canEnter: true | string = o.paths.live ? true : 'e needs the live host (this is a recorded host from --root)';
   let state: DashState = initialDashState();
-  for (;;) {
-    let request: EnterRequest | undefined;
-    const term = enterFullScreen({ stdout: process.stdout, stdin: process.stdin, onSignal: (sig) => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15)) });
-    try {
-      const app = render(
-        React.createElement(DashboardApp, {
-          topSampler,
-          procSampler,
-          initial: state,
-          layout: topCollect.layout.kind,
-          nsfs,
-          netnsNames,
-          loadRelations: relations,
-          loadDetail,
-          loadFacts: o.paths.live ? loadHostFacts : undefined,
-          canEnter,
-          onEnter: (req: EnterRequest, s: DashState) => {
-            request = req;
-            state = s;
-            app.unmount();
-          },
-          onQuit: (s: DashState) => {
-            state = s;
-          },
-        }),
-        { exitOnCtrlC: true, patchConsole: false },
-      );
-      // start sampling once Ink has mounted and put stdin in raw mode: a first sample of a large host blocks the
-      // event loop for a while, and keys typed before raw mode would sit in the terminal's line buffer
-      const starter = setTimeout(() => {
-        procSampler.start();
-        topSampler.start();
-      }, 50);
-      await app.waitUntilExit();
-      clearTimeout(starter);
-    } finally {
-      procSampler.stop();
-      topSampler.stop();
-      term.restore();
+  // While the shell of `e` owns the terminal, a read still pending on our stdin fails with EIO (a background read):
+  // that is expected and harmless; any other stdin error is a real one.
+  const onStdinError = (e: NodeJS.ErrnoException) => {
+    if (e?.code !== 'EIO') throw e;
+  };
+  process.stdin.on('error', onStdinError);
+  try {
+    return await loop();
+  } finally {
+    process.stdin.off('error', onStdinError);
+  }
+
+  async function loop(): Promise<number> {
+    for (;;) {
+      let request: EnterRequest | undefined;
+      const term = enterFullScreen({ stdout: process.stdout, stdin: process.stdin, onSignal: (sig) => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15)) });
+      try {
+        const app = render(
+          React.createElement(DashboardApp, {
+            topSampler,
+            procSampler,
+            initial: state,
+            layout: topCollect.layout.kind,
+            nsfs,
+            netnsNames,
+            loadRelations: relations,
+            loadDetail,
+            loadFacts: o.paths.live ? loadHostFacts : undefined,
+            canEnter,
+            onEnter: (req: EnterRequest, s: DashState) => {
+              request = req;
+              state = s;
+              app.unmount();
+            },
+            onQuit: (s: DashState) => {
+              state = s;
+            },
+          }),
+          { exitOnCtrlC: true, patchConsole: false },
+        );
+        // start sampling once Ink has mounted and put stdin in raw mode: a first sample of a large host blocks the
+        // event loop for a while, and keys typed before raw mode would sit in the terminal's line buffer
+        const starter = setTimeout(() => {
+          procSampler.start();
+          topSampler.start();
+        }, 50);
+        await app.waitUntilExit();
+        clearTimeout(starter);
+      } finally {
+        procSampler.stop();
+        topSampler.stop();
+        term.restore();
+      }
+      if (!request) return 0;
+      process.stdin.pause(); // the shell reads the terminal now, not us
+      const notice = await runEnter(o.paths, request);
+      state = { ...state, message: notice };
     }
-    if (!request) return 0;
-    const notice = await runEnter(o.paths, request);
-    state = { ...state, message: notice };
   }
 }

@@ -18,3 +18,25 @@ export function useSampler<S>(sampler: Subscribable<S>): SampleEvent<S> | undefi
   useEffect(() => sampler.subscribe(setEv), [sampler]);
   return ev;
 }
+
+/** What `useSamplerError` needs of a sampler. */
+export interface ErrorSource {
+  onError(fn: (e: unknown) => void): () => void;
+}
+
+/**
+ * `useSamplerError(sampler)`: the message of the latest failed sample (the sampler keeps running and the view
+ * keeps its last frame), cleared by the next successful sample when `sampler` is also Subscribable.
+ */
+export function useSamplerError(sampler: ErrorSource & Partial<Subscribable<unknown>>): string | undefined {
+  const [msg, setMsg] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    const offErr = sampler.onError((e) => setMsg((e as Error)?.message ?? String(e)));
+    const offOk = sampler.subscribe?.(() => setMsg(undefined));
+    return () => {
+      offErr();
+      offOk?.();
+    };
+  }, [sampler]);
+  return msg;
+}

@@ -15,14 +15,14 @@ import { useTopFrame } from '../hooks/use-top-frame.js';
 import { useSamplerControl, type Controllable } from '../hooks/use-sampler-control.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useAsyncValue } from '../hooks/use-async-value.js';
-import type { Subscribable } from '../hooks/use-sampler.js';
+import { useSamplerError, type ErrorSource, type Subscribable } from '../hooks/use-sampler.js';
 import { TOP_KEYS, topReducer, visibleRows, type DisplayRow, type TopAction, type TopUiState } from './state.js';
 import { topColumns } from './columns.js';
 import type { TopOrder } from '../../fields/top.js';
 
 export interface TopAppProps {
   /** the running sampler (started and stopped by the caller) */
-  readonly sampler: Subscribable<TopSnapshot> & Controllable;
+  readonly sampler: Subscribable<TopSnapshot> & Controllable & Partial<ErrorSource>;
   /** the cgroup the view starts at */
   readonly root: string;
   readonly initial: TopUiState;
@@ -40,6 +40,9 @@ export interface TopAppProps {
   readonly onQuit?: () => void;
 }
 
+/** For samplers without error reporting. */
+const NO_ERRORS: ErrorSource = { onError: () => () => {} };
+
 const ORDER_KEYS: Record<string, TopOrder> = { c: 'cpu', m: 'memory', i: 'io', t: 'tasks', T: 'throttle', p: 'pressure', n: 'path' };
 
 function fmtInterval(ms: number): string {
@@ -53,6 +56,7 @@ export function TopApp(props: TopAppProps): React.ReactElement {
   useSamplerControl(props.sampler, st);
   const { frame, cpu, memory, seq } = useTopFrame(props.sampler, props.root);
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000);
+  const sampleError = useSamplerError(props.sampler.onError ? (props.sampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
   const rows: DisplayRow[] = useMemo(() => (frame ? visibleRows(frame, st, props.ascii) : []), [frame, st.order, st.reverse, st.filter, st.collapsed, st.depth, props.ascii]);
   const selectedKey = rows.some((r) => r.row.path === st.selected) ? st.selected : rows[0]?.row.path;
   const selectedRow = selectedKey !== undefined ? frame?.byPath.get(selectedKey) : undefined;
@@ -110,7 +114,7 @@ export function TopApp(props: TopAppProps): React.ReactElement {
   ];
   if (st.filter || st.editingFilter) status.push(['filter', st.filter + (st.editingFilter ? '▏' : '')]);
   const throttled = frame ? frame.rows.filter((r) => r.throttled_by).length : 0;
-  const notice = [st.paused ? 'PAUSED' : '', throttled ? `${throttled} throttled` : '', seq === 1 ? 'first sample: rates from the next one' : ''].filter(Boolean).join(' · ');
+  const notice = [sampleError ? `sample failed: ${sampleError}` : '', st.paused ? 'PAUSED' : '', throttled ? `${throttled} throttled` : '', seq === 1 ? 'first sample: rates from the next one' : ''].filter(Boolean).join(' · ');
   const detailH = st.detail && selectedRow ? Math.min(size.rows - 6, Math.max(20, Math.floor(size.rows / 2))) : 0;
   const tableH = Math.max(2, size.rows - 3 - detailH);
   return (

@@ -75,7 +75,18 @@ export function topColumns(o: TopColumnsInput): TableColumn<DisplayRow>[] {
     }
     const f = fieldById(c.id);
     if (c.id === 'NAME') return { id: c.id, header: c.header ?? 'CGROUP', width: w, cell: (d) => (d.prefix === '' && d.row.depth === 0 ? d.row.path : formatCell(f, d.row, o.ctx)) + (d.collapsed ? ' +' : '') };
-    if (c.id === 'BY') return { id: c.id, header: c.header ?? 'THROTTLED-BY', width: w, cell: (d) => keepTail(formatCell(f, d.row, o.ctx), w) };
+    if (c.id === 'BY') {
+      // the binding cgroup and its limit: `…slice/web 0.20`
+      return {
+        id: c.id,
+        header: c.header ?? 'THROTTLED-BY',
+        width: w,
+        cell: (d) => {
+          const lim = d.row.throttled_by_cpus !== null ? ` ${d.row.throttled_by_cpus.toFixed(2)}` : '';
+          return keepTail(formatCell(f, d.row, o.ctx), w - lim.length) + lim;
+        },
+      };
+    }
     return { id: c.id, header: c.header ?? f.header ?? f.id, width: w, align: f.align, cell: (d) => formatCell(f, d.row, o.ctx) };
   });
 }

@@ -101,9 +101,15 @@ export async function runTopTui(o: TopTuiOptions): Promise<number> {
     o.sampler.onError(() => {
       // a failed sample (e.g. the view's root vanished) keeps the last frame; the next tick retries
     });
-    if (o.once) o.sampler.sampleNow();
-    else o.sampler.start();
+    // after the first paint (header, "sampling…"): a first sample of thousands of cgroups takes a moment
+    let done = false;
+    setImmediate(() => {
+      if (done) return;
+      if (o.once) o.sampler.sampleNow();
+      else o.sampler.start();
+    });
     await app.waitUntilExit();
+    done = true;
     off?.();
     return 0;
   } finally {

@@ -35,11 +35,33 @@ function sttyPair(out: string): [string, string] {
   return [lines[0], lines[lines.length - 1]];
 }
 
+type Session = ReturnType<typeof spawnPty>;
+
+/** Run `body` with a pty running `script`; the pty is killed afterwards whatever happens. */
+async function withPty(script: string, body: (s: Session) => Promise<void>): Promise<void> {
+  const s = spawnPty(script);
+  try {
+    await body(s);
+  } finally {
+    try {
+      s.pty.kill();
+    } catch {}
+  }
+}
+
+/** The run ended with `exit`, left the alternate screen after entering it, and `stty -g` is unchanged. */
+function assertRestored(o: string, exit: number): void {
+  assert.match(o, new RegExp(`EXIT=${exit}`));
+  assert.ok(o.lastIndexOf(LEAVE_ALT_SCREEN) > o.lastIndexOf(ENTER_ALT_SCREEN), 'left the alternate screen and showed the cursor');
+  const [before, after] = sttyPair(o);
+  assert.ok(before, 'stty before');
+  assert.equal(after, before, 'terminal modes restored');
+}
+
 const cmd = (extra = '') => `stty -g; echo START; ${JSON.stringify(process.execPath)} ${JSON.stringify(NSX_BIN)} top -d 0.3 ${extra}; echo "EXIT=$?"; stty -g`;
 
 test('pty: nsx top draws, answers keys, quits with q and restores the terminal', { timeout: 30_000 }, async () => {
-  const { pty, out, exited } = spawnPty(cmd());
-  try {
+  await withPty(cmd(), async ({ pty, out, exited }) => {
     await until(() => out().includes(ENTER_ALT_SCREEN), 10_000, 'the alternate screen');
     await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 10_000, 'the table');
     await new Promise((r) => setTimeout(r, 300)); // keys typed before raw mode would be line-buffered
@@ -51,24 +73,12 @@ test('pty: nsx top draws, answers keys, quits with q and restores the terminal',
     await until(() => stripAnsi(out()).includes('sort: memory'), 5000, 'sort by memory');
     pty.write('q');
     await exited;
-    const o = out();
-    assert.match(o, /EXIT=0/);
-    const enter = o.lastIndexOf(ENTER_ALT_SCREEN);
-    const leave = o.lastIndexOf(LEAVE_ALT_SCREEN);
-    assert.ok(enter >= 0 && leave > enter, 'left the alternate screen and showed the cursor after entering');
-    const [before, after] = sttyPair(o);
-    assert.ok(before, 'stty before');
-    assert.equal(after, before, 'terminal modes restored');
-  } finally {
-    try {
-      pty.kill();
-    } catch {}
-  }
+    assertRestored(out(), 0);
+  });
 });
 
 test('pty: SIGTERM restores the terminal too', { timeout: 30_000 }, async () => {
-  const { pty, out, exited } = spawnPty(`${cmd()}`);
-  try {
+  await withPty(`${cmd()}`, async ({ pty, out, exited }) => {
     await until(() => /CGROUP/.test(stripAnsi(out())), 10_000, 'the table');
     // the nsx process is the child of sh: find it by the pty's process tree
     const { execFileSync } = await import('node:child_process');
@@ -76,40 +86,23 @@ test('pty: SIGTERM restores the terminal too', { timeout: 30_000 }, async () => 
     assert.ok(pids.length >= 1);
     for (const pid of pids) process.kill(pid, 'SIGTERM');
     await exited;
-    const o = out();
-    assert.match(o, /EXIT=143/);
-    assert.ok(o.lastIndexOf(LEAVE_ALT_SCREEN) > o.lastIndexOf(ENTER_ALT_SCREEN));
-    const [before, after] = sttyPair(o);
-    assert.equal(after, before, 'terminal modes restored');
-  } finally {
-    try {
-      pty.kill();
-    } catch {}
-  }
+    assertRestored(out(), 143);
+  });
 });
 
 test('pty: Ctrl-C quits and restores the terminal', { timeout: 30_000 }, async () => {
-  const { pty, out, exited } = spawnPty(cmd());
-  try {
+  await withPty(cmd(), async ({ pty, out, exited }) => {
     await until(() => /CGROUP/.test(stripAnsi(out())), 10_000, 'the table');
+    await new Promise((r) => setTimeout(r, 300)); // raw mode on: Ctrl-C is a key for Ink, not SIGINT
     pty.write('\x03');
     await exited;
-    const o = out();
-    assert.match(o, /EXIT=0/);
-    assert.ok(o.lastIndexOf(LEAVE_ALT_SCREEN) > o.lastIndexOf(ENTER_ALT_SCREEN));
-    const [before, after] = sttyPair(o);
-    assert.equal(after, before, 'terminal modes restored');
-  } finally {
-    try {
-      pty.kill();
-    } catch {}
-  }
+    assertRestored(out(), 0);
+  });
 });
 
 test('pty: a static --root host is sampled once and stays until q', { timeout: 30_000 }, async () => {
   const { fixture } = await import('../../helpers/host.js');
-  const { pty, out, exited } = spawnPty(`${JSON.stringify(process.execPath)} ${JSON.stringify(NSX_BIN)} top --root ${JSON.stringify(fixture('k8s-v2-node.manifest'))}; echo "EXIT=$?"`);
-  try {
+  await withPty(`${JSON.stringify(process.execPath)} ${JSON.stringify(NSX_BIN)} top --root ${JSON.stringify(fixture('k8s-v2-node.manifest'))}; echo "EXIT=$?"`, async ({ pty, out, exited }) => {
     await until(() => /cri-containerd-73051af27110/.test(stripAnsi(out())) || /kubepods/.test(stripAnsi(out())), 10_000, 'the fixture tree');
     await new Promise((r) => setTimeout(r, 600));
     assert.doesNotMatch(out(), /EXIT=/, 'still running');
@@ -117,16 +110,11 @@ test('pty: a static --root host is sampled once and stays until q', { timeout: 3
     pty.write('q');
     await exited;
     assert.match(out(), /EXIT=0/);
-  } finally {
-    try {
-      pty.kill();
-    } catch {}
-  }
+  });
 });
 
 test('pty: the layout follows a terminal resize', { timeout: 30_000 }, async () => {
-  const { pty, out, exited } = spawnPty(cmd());
-  try {
+  await withPty(cmd(), async ({ pty, out, exited }) => {
     await until(() => /MEM 1m/.test(stripAnsi(out())), 10_000, 'the wide layout with sparklines');
     const mark = out().length;
     (pty as unknown as { resize(c: number, r: number): void }).resize(60, 20);
@@ -139,9 +127,5 @@ test('pty: the layout follows a terminal resize', { timeout: 30_000 }, async () 
     for (const l of tail.split(/\r?\n/)) assert.ok(l.length <= 60 || !/CGROUP/.test(l), `header wider than the terminal: ${l}`);
     pty.write('q');
     await exited;
-  } finally {
-    try {
-      pty.kill();
-    } catch {}
-  }
+  });
 });

@@ -38,6 +38,20 @@ function setup(o: { size?: { columns: number; rows: number } } = {}) {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 100));
+
+/** Run `body` on an app that has taken two samples (rates present); unmounts afterwards. */
+async function withRates(body: (app: ReturnType<typeof render>, sampler: Sampler<TopSnapshot>) => Promise<void>, size?: { columns: number; rows: number }) {
+  const { sampler, app } = setup({ size });
+  try {
+    await tick();
+    sampler.sampleNow();
+    sampler.sampleNow();
+    await tick();
+    await body(app, sampler);
+  } finally {
+    app.unmount();
+  }
+}
 const frame = (app: ReturnType<typeof render>) => stripAnsi(app.lastFrame() ?? '');
 async function press(app: ReturnType<typeof render>, ...keys: string[]) {
   for (const k of keys) {
@@ -67,32 +81,19 @@ test('first sample: the tree with limits and "-" for rates, header with host fac
   }
 });
 
-test('second sample: rates, throttled rows name the binding limit (itself or the parent)', async () => {
-  const { sampler, app } = setup();
-  try {
-    await tick();
-    sampler.sampleNow();
-    sampler.sampleNow();
-    await tick();
+test('second sample: rates, throttled rows name the binding limit (itself or the parent)', () =>
+  withRates(async (app, sampler) => {
     const f = frame(app);
     const line = (name: string) => f.split('\n').find((l) => new RegExp(`─${name}\\s`).test(l)) ?? '';
-    assert.match(line('worker'), /\s1\d\.\d\s.*slice\/web\s*$/);
-    assert.match(line('cache'), /slice\/web\s*$/);
-    assert.match(line('db'), /slice\/db\s*$/);
+    assert.match(line('worker'), /\s1\d\.\d\s.*lice\/web 0\.20$/, 'the parent and its limit');
+    assert.match(line('cache'), /lice\/web 0\.20$/);
+    assert.match(line('db'), /slice\/db 0\.50$/);
     assert.doesNotMatch(line('idle'), /\/shop/);
     assert.match(f, /4 throttled/);
-  } finally {
-    app.unmount();
-  }
-});
+  }));
 
-test('sorting: m sorts siblings by memory, pressing again reverses; n back to path', async () => {
-  const { sampler, app } = setup();
-  try {
-    await tick();
-    sampler.sampleNow();
-    sampler.sampleNow();
-    await tick();
+test('sorting: m sorts siblings by memory, pressing again reverses; n back to path', () =>
+  withRates(async (app, sampler) => {
     await press(app, 'm');
     let f = frame(app);
     assert.match(f, /sort: memory/);
@@ -104,18 +105,10 @@ test('sorting: m sorts siblings by memory, pressing again reverses; n back to pa
     assert.equal(order()[0], 'idle');
     await press(app, 'n');
     assert.deepEqual(order(), ['db', 'idle', 'web', 'cache', 'worker']);
-  } finally {
-    app.unmount();
-  }
-});
+  }));
 
-test('filter: / then text keeps matches and their ancestors; Esc clears', async () => {
-  const { sampler, app } = setup();
-  try {
-    await tick();
-    sampler.sampleNow();
-    sampler.sampleNow();
-    await tick();
+test('filter: / then text keeps matches and their ancestors; Esc clears', () =>
+  withRates(async (app, sampler) => {
     await press(app, '/', 'w', 'o', 'r', '\r');
     let f = frame(app);
     assert.match(f, /filter: wor/);
@@ -125,18 +118,10 @@ test('filter: / then text keeps matches and their ancestors; Esc clears', async 
     await press(app, '\x1b');
     f = frame(app);
     assert.match(f, /─db/);
-  } finally {
-    app.unmount();
-  }
-});
+  }));
 
-test('collapse and expand with the arrows; depth with digits', async () => {
-  const { sampler, app } = setup();
-  try {
-    await tick();
-    sampler.sampleNow();
-    sampler.sampleNow();
-    await tick();
+test('collapse and expand with the arrows; depth with digits', () =>
+  withRates(async (app, sampler) => {
     // rows (path order): shop.slice, db, idle, web, cache, worker → select web
     await press(app, '\x1b[B', '\x1b[B', '\x1b[B', '\x1b[D');
     let f = frame(app);
@@ -150,18 +135,10 @@ test('collapse and expand with the arrows; depth with digits', async () => {
     assert.doesNotMatch(f, /worker/);
     await press(app, '0');
     assert.match(frame(app), /worker/);
-  } finally {
-    app.unmount();
-  }
-});
+  }));
 
-test('help overlay, detail pane with escaped processes, pause', async () => {
-  const { sampler, app } = setup();
-  try {
-    await tick();
-    sampler.sampleNow();
-    sampler.sampleNow();
-    await tick();
+test('help overlay, detail pane with escaped processes, pause', () =>
+  withRates(async (app, sampler) => {
     await press(app, 'h');
     let f = frame(app);
     assert.match(f, /nsx top — keys/);
@@ -170,7 +147,7 @@ test('help overlay, detail pane with escaped processes, pause', async () => {
     await press(app, 'G', 'd');
     await tick();
     f = frame(app);
-    assert.match(f, /\/shop\.slice\/web\/worker .*throttled by \/shop\.slice\/web/);
+    assert.match(f, /\/shop\.slice\/web\/worker .*throttled by \/shop\.slice\/web \(limit 0\.20 CPU\)/);
     assert.match(f, /processes \(1\)/);
     assert.match(f, /4242 sh -c while :; do :; done\\x1b\[31m/);
     assert.match(f, /MEMMAX\s+max/);
@@ -178,10 +155,7 @@ test('help overlay, detail pane with escaped processes, pause', async () => {
     await press(app, ' ');
     assert.match(frame(app), /PAUSED/);
     assert.equal(sampler.paused, true);
-  } finally {
-    app.unmount();
-  }
-});
+  }));
 
 test('narrow terminal: low-priority columns go, the tree stays; + and - change the interval', async () => {
   const { sampler, app } = setup({ size: { columns: 60, rows: 20 } });
@@ -198,6 +172,37 @@ test('narrow terminal: low-priority columns go, the tree stays; + and - change t
     assert.equal(sampler.intervalMs, 2000);
     await press(app, '-', '-');
     assert.match(frame(app), /every: 0\.5s/);
+  } finally {
+    app.unmount();
+  }
+});
+
+test('a failed sample is shown in the header and the last frame stays; the next good sample clears it', async () => {
+  let fail = false;
+  let i = 0;
+  const sampler = new Sampler<TopSnapshot>({
+    collect: () => {
+      if (fail) throw new Error('/sys/fs/cgroup/x: permission denied');
+      return SNAPS[Math.min(i++, SNAPS.length - 1)];
+    },
+    intervalMs: 1000,
+    scheduler: manual,
+  });
+  const app = render(<TopApp sampler={sampler} root="/shop.slice" initial={initialUiState({ order: 'path', intervalMs: 1000 })} size={{ columns: 100, rows: 30 }} />);
+  try {
+    await tick();
+    sampler.sampleNow();
+    fail = true;
+    sampler.sampleNow();
+    await tick();
+    let f = frame(app);
+    assert.match(f, /sample failed: \/sys\/fs\/cgroup\/x: permission denied/);
+    assert.match(f, /└─worker/);
+    fail = false;
+    sampler.sampleNow();
+    await tick();
+    f = frame(app);
+    assert.doesNotMatch(f, /sample failed/);
   } finally {
     app.unmount();
   }
