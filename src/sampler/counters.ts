@@ -48,11 +48,13 @@ export function toTopCounters(s: CgroupStats, localThrottledUsec?: number): TopC
 /** JSON key / field id → the stat group that feeds it. */
 const GROUP_OF: Record<string, StatGroup> = {
   TASKS: 'pids',
+  'TASKS%': 'pids',
   TASKSMAX: 'pids',
   MEM: 'memory',
   WSET: 'memory',
   MEMMAX: 'memory',
   MEMHIGH: 'memory',
+  'MEMHIGH%': 'memory',
   'MEM%': 'memory',
   'IOR/S': 'io',
   'IOW/S': 'io',

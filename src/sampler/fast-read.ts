@@ -98,7 +98,7 @@ export class TopReader {
     private readonly paths: HostPaths,
     layout: CgroupLayout,
     private readonly groups: ReadonlySet<StatGroup>,
-    private readonly maxOpen = 16_384,
+    private maxOpen = 16_384,
   ) {
     this.hs = resolveTopHierarchies(layout);
     this.plan = planFiles(this.hs, groups);
@@ -171,6 +171,41 @@ export class TopReader {
     }
   }
 
+  /**
+   * open(2), living within the process's fd limit: on EMFILE/ENFILE keep fewer files open (close some cached
+   * ones, lower the cap) and try again; files beyond the cap are then read with open/read/close each time
+   * (for those, a recreated cgroup is only noticed when its counters went backwards).
+   */
+  private openFile(file: string): number {
+    try {
+      return openSync(file, 'r');
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || this.openCount === 0) throw err;
+      this.maxOpen = Math.max(0, Math.floor(this.openCount / 2));
+      this.shed(this.openCount - this.maxOpen);
+      return openSync(file, 'r');
+    }
+  }
+
+  /** Close up to `n` cached fds (they are reopened on demand, or read without caching past the cap). */
+  private shed(n: number): void {
+    for (const e of this.entries.values()) {
+      for (let i = 0; i < e.fds.length && n > 0; i++) {
+        if (e.fds[i] < 0) continue;
+        try {
+          closeSync(e.fds[i]);
+        } catch {
+          // already closed
+        }
+        e.fds[i] = NOT_OPEN;
+        this.openCount--;
+        n--;
+      }
+      if (n <= 0) return;
+    }
+  }
+
   private readFd(fd: number): string {
     for (;;) {
       const n = readSync(fd, this.buf, 0, this.buf.length, 0);
@@ -202,7 +237,7 @@ export class TopReader {
       }
     }
     try {
-      fd = openSync(file, 'r');
+      fd = this.openFile(file);
     } catch (err) {
       if (isAbsent(err)) {
         e.fds[i] = ABSENT;

@@ -67,6 +67,7 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
     await type(name);
     await expect(/[└├]─nsx-test-dash/, 'the search narrowing the tree to the test cgroup');
     await type('\r');
+    await expect(new RegExp(`/${name}[ \\t]*(\\r?\\n|$)`), 'the search kept (no cursor after it)');
     await type('\r'); // cgroup → its processes
     await expect(new RegExp(`Cgroups › /${name}`), 'the cgroup breadcrumb');
     await expect(new RegExp(`\\b${pid}\\b.*sleep 300`), 'the process in its cgroup');

@@ -90,6 +90,13 @@ test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attribute
       assert.equal(child.throttled_by, `/${b}`);
       assert.equal(find(s, `/${b}`).throttled_by, `/${b}`);
     }
+    // a view rooted at the child still names the parent (ancestors are sampled, not shown)
+    const sub = runNsx(['top', '-b', '-n', '2', '-d', '1', '--json', `/${b}/child`]);
+    assert.equal(sub.code, 0, sub.stderr);
+    const last = JSON.parse(sub.stdout.trim().split('\n')[1]);
+    assert.deepEqual(last.cgroups.map((c: { path: string }) => c.path), [`/${b}/child`]);
+    assert.equal(last.cgroups[0].throttled_by, `/${b}`);
+    assert.equal(last.cgroups[0].throttled_by_cpus, 0.1);
   } finally {
     for (const p of procs) await p.stop();
     removeCgroup(`${b}/child`);

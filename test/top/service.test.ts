@@ -78,3 +78,20 @@ test('fuzz: pickFlatKeyed only ever throws ParseError naming its source', async 
   const { pickFlatKeyed } = await import('../../src/sampler/fast-read.js');
   fuzzParser((t, s) => pickFlatKeyed(t, ['total_inactive_file', 'inactive_file'], s), ['cache 1\ntotal_inactive_file 3\n', 'inactive_file 30\nactive_file 5']);
 });
+
+test('a low fd limit (ulimit -n 40) is lived with: fewer files kept open, nothing lost', async () => {
+  const { run, NSX_BIN } = await import('../helpers/cli.js');
+  const m = fixture('k8s-v2-node.manifest');
+  const low = run('sh', ['-c', `ulimit -n 40 && exec "${process.execPath}" "${NSX_BIN}" top --json --root "${m}"`]);
+  assert.equal(low.code, 0, low.stderr);
+  const normal = runNsx(['top', '--json', '--root', m]);
+  const strip = (o: string) => JSON.parse(o).cgroups;
+  assert.deepEqual(strip(low.stdout), strip(normal.stdout));
+});
+
+test('batch tables read only the stat groups their columns need (CPU always: attribution)', async () => {
+  const { groupsForFields } = await import('../../src/sampler/counters.js');
+  assert.deepEqual(groupsForFields(['PATH', 'CPU%']), ['cpu']);
+  assert.deepEqual(groupsForFields(['PATH', 'TASKS%', 'MEMHIGH%', 'IOR/S', 'PSICPU']).sort(), ['cpu', 'io', 'memory', 'pids', 'psi']);
+  for (const f of TOP_FIELDS) assert.ok(groupsForFields([f.id]).includes('cpu'), f.id);
+});

@@ -207,10 +207,15 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
 
   useInput((input, key) => {
     if (st.editingSearch) {
-      if (key.return) dispatch({ type: 'search-end' });
-      else if (key.escape) dispatch({ type: 'search-cancel' });
+      // a slow terminal can deliver typed text and Enter in one chunk: the text is searched, Enter ends the search
+      const cr = input.indexOf('\r');
+      const text = (cr >= 0 ? input.slice(0, cr) : input).replace(/[\x00-\x1f\x7f]/g, '');
+      if (key.escape) dispatch({ type: 'search-cancel' });
       else if (key.backspace || key.delete) dispatch({ type: 'search-backspace' });
-      else if (input && !key.ctrl && !key.meta && !key.tab) dispatch({ type: 'search-input', text: input });
+      else {
+        if (text && !key.ctrl && !key.meta && !key.tab) dispatch({ type: 'search-input', text });
+        if (key.return || cr >= 0) dispatch({ type: 'search-end' });
+      }
       return;
     }
     if (input === 'q') {

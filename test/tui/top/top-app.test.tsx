@@ -34,10 +34,24 @@ function setup(o: { size?: { columns: number; rows: number } } = {}) {
       loadProcesses={(p) => (p === '/shop.slice/web/worker' ? [{ pid: 4242, command: "sh -c while :; do :; done\x1b[31m" }] : [])}
     />,
   );
+  current = app;
   return { sampler, app };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 100));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let current: ReturnType<typeof render> | undefined;
+/** Let Ink render: at least 100 ms, then until no new frame came for 60 ms (at most 2 s; robust under load). */
+async function tick(): Promise<void> {
+  await sleep(100);
+  const end = Date.now() + 2000;
+  let n = current?.frames.length ?? 0;
+  while (Date.now() < end) {
+    await sleep(60);
+    const m = current?.frames.length ?? 0;
+    if (m === n) return;
+    n = m;
+  }
+}
 
 /** Run `body` on an app that has taken two samples (rates present); unmounts afterwards. */
 async function withRates(body: (app: ReturnType<typeof render>, sampler: Sampler<TopSnapshot>) => Promise<void>, size?: { columns: number; rows: number }) {
@@ -189,6 +203,7 @@ test('a failed sample is shown in the header and the last frame stays; the next 
     scheduler: manual,
   });
   const app = render(<TopApp sampler={sampler} root="/shop.slice" initial={initialUiState({ order: 'path', intervalMs: 1000 })} size={{ columns: 100, rows: 30 }} />);
+  current = app;
   try {
     await tick();
     sampler.sampleNow();
