@@ -78,8 +78,14 @@ export class IoError extends NsxError {
   }
 }
 
+/**
+ * Is this an NsxError? Recognised by shape as well as by class, because the Ink TUI is loaded outside the CLI
+ * bundle (scripts/bundle.mjs) with its own copy of this module.
+ */
 export function isNsxError(e: unknown): e is NsxError {
-  return e instanceof NsxError;
+  if (e instanceof NsxError) return true;
+  const x = e as { kind?: unknown; exitCode?: unknown } | null;
+  return e instanceof Error && typeof x?.kind === 'string' && typeof x?.exitCode === 'number';
 }
 
 /** The errno code of a Node system error (`ENOENT`, …), or undefined. */
@@ -90,7 +96,7 @@ export function errnoOf(e: unknown): string | undefined {
 
 /** Turn a Node fs error into the matching NsxError (already-NsxErrors pass through). */
 export function fromFsError(e: unknown, path: string): NsxError {
-  if (e instanceof NsxError) return e;
+  if (isNsxError(e)) return e;
   const code = errnoOf(e);
   switch (code) {
     case 'ENOENT':

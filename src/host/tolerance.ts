@@ -7,13 +7,13 @@
  *   output must say it is incomplete.
  * - anything else is a real failure and is rethrown.
  */
-import { errnoOf, NsxError } from '../errors.js';
+import { errnoOf, isNsxError } from '../errors.js';
 
 export type Tolerated = 'gone' | 'denied';
 
 /** Classify an error: 'gone', 'denied', or undefined when it must not be tolerated. */
 export function classifyTolerable(e: unknown): Tolerated | undefined {
-  const code = e instanceof NsxError ? e.errno : errnoOf(e);
+  const code = isNsxError(e) ? e.errno : errnoOf(e);
   switch (code) {
     case 'ENOENT':
     case 'ESRCH':

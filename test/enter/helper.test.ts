@@ -10,7 +10,10 @@ const skip = helper ? false : 'the helper is not built (node native-bindings/bui
 
 /** Run the helper with `fds` as its descriptors 3, 4, … */
 function runHelper(args: string[], fds: number[] = []) {
-  const r = spawnSync(helper!, args, { stdio: ['ignore', 'pipe', 'pipe', ...fds], encoding: 'utf8' });
+  // a fixed PATH: execvp reports EACCES (126) rather than ENOENT (127) when an unreadable directory is on PATH,
+  // as root's /root/... entries are for an unprivileged run
+  const env = { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin' };
+  const r = spawnSync(helper!, args, { stdio: ['ignore', 'pipe', 'pipe', ...fds], encoding: 'utf8', env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -65,7 +65,7 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
     await expect(/processes: \d+/, 'the first process sample');
     await type('/');
     await type(name);
-    await expect(/[└├]─nsx-test-dash/, 'the search narrowing the tree to the test cgroup');
+    await expect(new RegExp(`/${name}▏`), 'the search being typed');
     await type('\r');
     await expect(new RegExp(`/${name}[ \\t]*(\\r?\\n|$)`), 'the search kept (no cursor after it)');
     await type('\r'); // cgroup → its processes

@@ -5,7 +5,7 @@
  * search, help, and `e` to enter a process or namespace (the caller leaves the TUI and runs the shell).
  * State lives in the reducer (state.ts) and the sampler hooks; this component lays out and maps keys to actions.
  */
-import React, { useMemo, useReducer } from 'react';
+import React, { useMemo, useReducer, useRef } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { NsfsMount } from '../../model/namespace.js';
@@ -27,7 +27,7 @@ import { Breadcrumbs } from './Breadcrumbs.js';
 import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
-import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
+import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashAction, type DashState, type Level } from './state.js';
 import { cgroupMatches, focusKeyIn, hostCounts, restrictFrame, namespaceLines, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
 
 /** What `e` asks the caller to run: `nsx enter -t PID -a`, or only the given namespace types. */
@@ -77,7 +77,14 @@ function nsMatches(l: NsLine, q: string): boolean {
 export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const { exit } = useApp();
   const size = useTerminalSize(props.size ?? {});
-  const [st, dispatch] = useReducer(dashReducer, props.initial ?? initialDashState());
+  const [st, dispatchState] = useReducer(dashReducer, props.initial ?? initialDashState());
+  // Keys can arrive faster than renders (a slow host, a paste): the key handler reads the state through this ref,
+  // which every dispatch advances at once, so `/` followed by typed text is search text even before a re-render.
+  const stRef = useRef(st);
+  const dispatch = (a: DashAction) => {
+    stRef.current = dashReducer(stRef.current, a);
+    dispatchState(a);
+  };
   // read only what the visible view needs: the process table refreshes 5× slower under the Cgroups tree (it only
   // feeds the header counts there), the cgroup sampler pauses outside the Cgroups view
   const baseInterval = useMemo(() => props.procSampler.intervalMs, [props.procSampler]);
@@ -186,7 +193,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
       return;
     }
     if (f.kind === 'process') {
-      props.onEnter?.({ pid: f.pid }, st);
+      props.onEnter?.({ pid: f.pid }, stRef.current);
       return;
     }
     const ns = data.namespaces.find((n) => n.inode === f.inode);
@@ -195,7 +202,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
       dispatch({ type: 'message', text: 'no process holds this namespace: nothing to enter through' });
       return;
     }
-    props.onEnter?.({ pid: holder, types: [ns.type] }, st);
+    props.onEnter?.({ pid: holder, types: [ns.type] }, stRef.current);
   };
 
   const switchTo = (v: ViewId | 1 | -1) => {
@@ -206,7 +213,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   };
 
   useInput((input, key) => {
-    if (st.editingSearch) {
+    const now = stRef.current;
+    if (now.editingSearch) {
       // a slow terminal can deliver typed text and Enter in one chunk: the text is searched, Enter ends the search
       const cr = input.indexOf('\r');
       const text = (cr >= 0 ? input.slice(0, cr) : input).replace(/[\x00-\x1f\x7f]/g, '');
@@ -219,7 +227,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
       return;
     }
     if (input === 'q') {
-      props.onQuit?.(st);
+      props.onQuit?.(now);
       exit();
       return;
     }
