@@ -215,7 +215,8 @@ export class ProcessCollector {
         container,
         containerName: this.names.nameOf(container),
         cgroup: primaryCgroupPath(cgroups, container),
-        age: 0,
+        // spread the re-reads of known processes over the `every` ticks instead of all at once
+        age: slow === undefined ? pid % every : 0,
       };
       this.slow.set(pid, slow);
     }

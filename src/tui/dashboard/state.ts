@@ -141,7 +141,7 @@ export function focusOf(st: DashState, selectedKey: string | undefined): Focus |
 /** Every key, for the help overlay and docs/dashboard.md. */
 export const DASH_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['Tab Shift-Tab 1 2 3', 'switch view: Cgroups, Namespaces, Processes (the selection follows)'],
-  ['↑ ↓ j k PgUp PgDn g G', 'move the selection'],
+  ['↑ ↓ j k PgUp PgDn g G', 'move the selection (scroll the process detail)'],
   ['Enter →', 'drill down: cgroup → processes → process → namespaces → processes sharing one'],
   ['Esc ← Backspace', 'back one level (or clear the search, close help)'],
   ['/', 'search by name, PID, container, cgroup path or namespace inode (Enter keeps it)'],
