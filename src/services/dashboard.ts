@@ -113,6 +113,7 @@ export async function runDashboard(o: DashboardOptions): Promise<number> {
     o.stdout.write(formatSummary(hostSummary(o.paths)) + '\n' + o.usage);
     return 0;
   }
+  await (await import('./ink-loader.js')).loadInkForTerminal();
   const { runDashboardTui } = await import('../tui/dashboard/run.js');
   let layout: CgroupLayout | undefined;
   try {

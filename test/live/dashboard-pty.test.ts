@@ -41,7 +41,7 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
 
     let out = '';
     let exit: { exitCode: number } | undefined;
-    term = pty.spawn(process.execPath, [NSX_BIN], { name: 'xterm-256color', cols: 140, rows: 40, cwd: REPO, env: { ...process.env, SHELL: '/bin/sh', NO_COLOR: '1' } });
+    term = pty.spawn(process.execPath, [NSX_BIN], { name: 'xterm-256color', cols: 140, rows: 40, cwd: REPO, env: { ...process.env, SHELL: '/bin/sh', NO_COLOR: '1', CI: 'true' /* must not stop Ink drawing on a terminal */ } });
     term.onData((d) => (out += d));
     term.onExit((e) => (exit = e));
     const screen = () => stripAnsi(out);

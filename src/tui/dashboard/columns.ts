@@ -3,6 +3,7 @@
  * columns come from the `nsx ps` registry (src/fields/ps.ts); the Namespaces view has its own small registry
  * here (its rows are tree lines of the namespace model). The flexible column (COMMAND) takes what is left.
  */
+import { fitColumns } from '../fit-columns.js';
 import { formatCell, headerOf, type Field } from '../../fields/registry.js';
 import { PS_FIELDS, type PsFieldCtx } from '../../fields/ps.js';
 import type { PsProcess } from '../../services/ps.js';
@@ -30,24 +31,9 @@ const PROC_SPECS: readonly Spec[] = [
   { id: 'COMMAND', width: 20, prio: 10 },
 ];
 
-/** Choose specs for `width`, dropping low-priority ones, and give the spare width to the last (flexible) column. */
-function fitSpecs(specs: readonly Spec[], width: number, flexible: string): Map<string, number> {
-  let chosen = [...specs];
-  const total = (cs: readonly Spec[]) => cs.reduce((a, c) => a + c.width, 0) + cs.length - 1;
-  while (total(chosen) > width && chosen.length > 1) {
-    const victim = chosen.filter((c) => c.id !== flexible).sort((a, b) => a.prio - b.prio)[0];
-    if (!victim) break;
-    chosen = chosen.filter((c) => c !== victim);
-  }
-  const widths = new Map(chosen.map((c) => [c.id, c.width] as const));
-  const spare = Math.max(0, width - total(chosen));
-  widths.set(flexible, (widths.get(flexible) ?? 0) + spare);
-  return widths;
-}
-
 /** Columns of a process list (Processes view, a cgroup's or a namespace's processes). */
 export function processColumns(width: number, ctx: PsFieldCtx): TableColumn<PsProcess>[] {
-  const widths = fitSpecs(PROC_SPECS, width, 'COMMAND');
+  const widths = fitColumns(PROC_SPECS, width, 'COMMAND');
   const out: TableColumn<PsProcess>[] = [];
   for (const s of PROC_SPECS) {
     const w = widths.get(s.id);
@@ -85,7 +71,7 @@ const NS_SPECS: readonly Spec[] = [
 ];
 
 export function namespaceColumns(width: number): TableColumn<NsLine>[] {
-  const widths = fitSpecs(NS_SPECS, width, 'HOLDERS');
+  const widths = fitColumns(NS_SPECS, width, 'HOLDERS');
   const out: TableColumn<NsLine>[] = [];
   for (const s of NS_SPECS) {
     const w = widths.get(s.id);

@@ -38,7 +38,7 @@ async function loadRelations(paths: HostPaths, nss: NamespaceRecord[]): Promise<
 
 /** Run `nsx enter -t PID -a` (or the given types) with $SHELL as a child; resolve with a notice for the status line. */
 async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
-  const { enterAndWait } = await import('../../services/enter.js');
+  const [{ enterAndWait }, { ENTER_DEFAULTS }] = await Promise.all([import('../../services/enter.js'), import('../../enter/plan.js')]);
   const what = req.types ? req.types.join(',') : 'all namespaces';
   process.stdout.write(`nsx: entering PID ${req.pid} (${what}); exit the shell to return to the dashboard\n`);
   try {
@@ -46,18 +46,10 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
       paths,
       stdout: process.stdout,
       stderr: process.stderr,
+      ...ENTER_DEFAULTS,
       target: { kind: 'pid', pid: req.pid },
       all: req.types === undefined,
       namespaces: Object.fromEntries((req.types ?? []).map((t) => [t, true] as const)),
-      preserveCredentials: false,
-      noFork: false,
-      env: false,
-      joinCgroup: false,
-      mountProc: false,
-      program: [],
-      dryRun: false,
-      json: false,
-      verbose: false,
     });
     return `shell in PID ${req.pid} exited with status ${code}`;
   } catch (e) {

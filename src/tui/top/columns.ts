@@ -2,6 +2,7 @@
  * The `nsx top` TUI columns: registry fields plus the CPU and memory sparklines, fitted to the terminal width
  * (the tree column takes what is left; low-priority columns are dropped first on narrow terminals).
  */
+import { fitColumns } from '../fit-columns.js';
 import { formatCell } from '../../fields/registry.js';
 import { fieldById, type TopFieldCtx } from '../../fields/top.js';
 import type { SeriesStore } from '../../sampler/series.js';
@@ -48,20 +49,8 @@ export function keepTail(s: string, w: number): string {
 
 /** Choose and size the columns for `width`; returns Table column specs over display rows. */
 export function topColumns(o: TopColumnsInput): TableColumn<DisplayRow>[] {
-  let chosen = [...SPECS];
-  const total = (cs: readonly Spec[]) => cs.reduce((a, c) => a + c.width, 0) + cs.length - 1;
-  while (total(chosen) > o.width && chosen.length > 1) {
-    const victim = chosen.filter((c) => c.id !== 'NAME').sort((a, b) => a.prio - b.prio)[0];
-    chosen = chosen.filter((c) => c !== victim);
-  }
-  let spare = Math.max(0, o.width - total(chosen));
-  const widths = new Map(chosen.map((c) => [c.id, c.width]));
-  if (widths.has('BY')) {
-    const extra = Math.min(spare, 16);
-    widths.set('BY', widths.get('BY')! + extra);
-    spare -= extra;
-  }
-  widths.set('NAME', Math.max(1, widths.get('NAME')! + spare));
+  const widths = fitColumns(SPECS, o.width, 'NAME', [{ id: 'BY', max: 16 }]);
+  const chosen = SPECS.filter((c) => widths.has(c.id));
   return chosen.map((c): TableColumn<DisplayRow> => {
     const w = widths.get(c.id)!;
     if (c.id === 'CPU~') return { id: c.id, header: 'CPU 1m', width: w, cell: (d) => sparkline(o.cpu.get(d.row.path), w, { max: d.row.cpu_limit_cpus !== null ? d.row.cpu_limit_cpus * 100 : undefined, ascii: o.ascii }) };

@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 
 function spawnPty(script: string): { pty: Pty; out: () => string; exited: Promise<{ exitCode: number }> } {
   const pty = require('node-pty') as { spawn(f: string, a: string[], o: object): Pty };
-  const p = pty.spawn('sh', ['-c', script], { name: 'xterm-256color', cols: 120, rows: 30, cwd: process.cwd(), env: { ...process.env, NO_COLOR: undefined } });
+  const p = pty.spawn('sh', ['-c', script], { name: 'xterm-256color', cols: 120, rows: 30, cwd: process.cwd(), env: { ...process.env, NO_COLOR: undefined, CI: 'true' /* a CI variable must not stop Ink drawing on a terminal */ } });
   let buf = '';
   p.onData((d) => (buf += d));
   const exited = new Promise<{ exitCode: number }>((res) => p.onExit((e) => res(e)));
