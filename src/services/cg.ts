@@ -1,6 +1,6 @@
 /**
  * `nsx cg` services: each takes an options object and returns plain serialisable data in the documented
- * JSON shape (docs/cg.md). Views (src/fields/cg.ts, src/cli/commands/cg.ts) only format it.
+ * JSON shape (the README, section nsx cg). Views (src/fields/cg.ts, src/cli/commands/cg.ts) only format it.
  *
  *   cgSummary({ paths })                                      → CgSummary   (`nsx cg`)
  *   cgTree({ paths, path?, depth?, all?, kernel?, controller? }) → CgTreeResult (`nsx cg tree`)

@@ -22,7 +22,7 @@ const HELP = `Usage:
   nsx cg ps PID [options]                where PID sits in every hierarchy
 
 Options:
-  -J, --json             JSON output (documented in docs/cg.md)
+  -J, --json             JSON output (shape documented in the README)
   -r, --raw              exact numbers; raw table output
   -n, --noheadings       do not print table headings
       --depth N          (tree) levels below PATH to show

@@ -50,7 +50,7 @@ Options:
 
 With no program, runs $SHELL (else /bin/sh). Exit status: the program's (128+N when it was killed by
 signal N; 126 not executable, 127 not found); 1 for nsx's own errors, 2 for bad usage.
-Global options (--root, --debug, --no-color) go before 'enter'. See docs/enter.md.
+Global options (--root, --debug, --no-color) go before 'enter'. See the README, section nsx enter.
 `;
 
 const NS_SPECS: ReadonlyArray<readonly [NsType, string, string]> = [

@@ -138,7 +138,7 @@ export function focusOf(st: DashState, selectedKey: string | undefined): Focus |
   }
 }
 
-/** Every key, for the help overlay and docs/dashboard.md. */
+/** Every key, for the help overlay and the README. */
 export const DASH_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['Tab Shift-Tab 1 2 3', 'switch view: Cgroups, Namespaces, Processes (the selection follows)'],
   ['↑ ↓ j k PgUp PgDn g G', 'move the selection (scroll the process detail)'],
