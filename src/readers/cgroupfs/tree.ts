@@ -179,14 +179,17 @@ export function cgroupExists(paths: HostPaths, h: Hierarchy, path: string): bool
 
 /**
  * How many cgroups a walk of `hs` would visit, without walking: `cgroup.stat` nr_descendants + 1 at the
- * cgroup2 root, /proc/cgroups num_cgroups for v1 (a named hierarchy, which has no row, is taken to mirror the
- * largest controller hierarchy, as systemd keeps them); undefined when unknown.
+ * cgroup2 root, /proc/cgroups num_cgroups for v1; undefined when unknown (a named hierarchy such as
+ * name=systemd has no /proc/cgroups row).
  */
 export function estimateCgroupCount(paths: HostPaths, layout: CgroupLayout, hs: readonly Hierarchy[]): number | undefined {
   let est: number | undefined;
   for (const h of hs) {
     let n = h.numCgroups ?? (h.version === 2 ? v2CgroupCount(paths, h) : undefined);
-    n ??= Math.max(0, ...layout.controllers.filter((c) => c.hierarchy > 0).map((c) => c.numCgroups)) || undefined;
+    // a named v1 hierarchy (name=systemd) is in no /proc/cgroups row: its size is unknown. Borrowing a
+    // controller's count badly under-estimates it (systemd mirrors every unit there), which made `cg tree`
+    // read thousands of cgroup.procs where a few dozen /proc/PID/cgroup would do: leave it unknown.
+    if (n === undefined && h.name === undefined) n = Math.max(0, ...layout.controllers.filter((c) => c.hierarchy > 0).map((c) => c.numCgroups)) || undefined;
     if (n !== undefined) est = (est ?? 0) + n;
   }
   return est;
