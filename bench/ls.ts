@@ -97,6 +97,10 @@ export async function run(args: string[]): Promise<void> {
     report(`ls, ${procs} extra processes in ${nss} netns (${countProcs()} tasks)`, loaded);
     console.log(`  nsx/lsns ratio: ${ratio(loaded[0], loaded[1]).toFixed(2)} (target <= 0.5)`);
   } finally {
+    const before = countProcs();
     stopLoad(kids);
+    // wait until they are reaped, so a benchmark run after this one measures a quiet host
+    const deadline = Date.now() + 30_000;
+    while (countProcs() > before - procs + 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   }
 }
