@@ -132,9 +132,15 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
         );
         // start sampling once Ink has mounted and put stdin in raw mode: a first sample of a large host blocks the
         // event loop for a while, and keys typed before raw mode would sit in the terminal's line buffer
+        // a recorded host (--root) is static: one sample, so rates stay absent ('-') instead of a false 0.0
         const starter = setTimeout(() => {
-          procSampler.start();
-          topSampler.start();
+          if (o.paths.live) {
+            procSampler.start();
+            topSampler.start();
+          } else {
+            procSampler.sampleNow();
+            topSampler.sampleNow();
+          }
         }, 50);
         await app.waitUntilExit();
         clearTimeout(starter);
