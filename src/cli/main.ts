@@ -5,6 +5,7 @@
  */
 import { hostPaths } from '../host/paths.js';
 import { isNsxError, UsageError } from '../errors.js';
+import { escapeControl } from '../output/escape.js';
 import { getopt } from './getopt.js';
 import type { CliContext, Command } from './context.js';
 import { GLOBAL_OPTIONS } from './context.js';
@@ -79,8 +80,13 @@ export async function makeContext(g: Globals): Promise<CliContext> {
     stdinTTY: !!process.stdin.isTTY,
     columns: isTTY ? out.columns : undefined,
     rows: isTTY ? out.rows : undefined,
-    warn: (m: string) => void process.stderr.write(`nsx: ${m}\n`),
+    warn: (m: string) => void process.stderr.write(`nsx: ${escapeLines(m)}\n`),
   };
+}
+
+/** Escape control characters line by line: messages carry paths and names (cgroups, files, commands). */
+function escapeLines(m: string): string {
+  return m.split('\n').map(escapeControl).join('\n');
 }
 
 /** Print an error as one line (or a stack with --debug) and return the exit code. */
@@ -88,12 +94,12 @@ export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableS
   if (debug) stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
   if (isNsxError(e)) {
     if (!debug) {
-      const msg = e.message.startsWith('nsx') ? e.message : `nsx: ${e.message}`;
+      const msg = escapeLines(e.message.startsWith('nsx') ? e.message : `nsx: ${e.message}`);
       stderr.write(msg + '\n');
     }
     return e.exitCode;
   }
-  if (!debug) stderr.write(`nsx: internal error: ${(e as Error)?.message ?? String(e)} (run with --debug for details)\n`);
+  if (!debug) stderr.write(`nsx: internal error: ${escapeLines((e as Error)?.message ?? String(e))} (run with --debug for details)\n`);
   return 1;
 }
 
@@ -102,6 +108,8 @@ export async function main(argv: string[]): Promise<void> {
   // a reader closing the pipe (nsx ls | head) is not an error
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`nsx: cannot write the output: ${e.message}\n`); // ENOSPC, EIO…: not a success
+    process.exit(1);
   });
   try {
     // global options up to the command word

@@ -155,7 +155,10 @@ export function validateOptions(o: EnterOptions): void {
   if (o.env) needTarget.push('-e');
   if (o.joinCgroup) needTarget.push('-c');
   if (!o.target && needTarget.length) throw new UsageError(`nsx enter: ${needTarget[0]} needs a target: give -t PID (or -${needTarget[0].slice(1)}=FILE)`);
-  if (!o.all && !JOIN_ORDER.some((t) => o.namespaces[t] !== undefined)) throw new UsageError('nsx enter: no namespace specified (use -a or some of -m -u -i -n -p -C -U -T)');
+  // nothing at all to do is a usage error (nsenter silently runs the program); -r/-w/-W/-e/-c/-S/-G alone are
+  // work of their own, as in nsenter (`nsenter -t PID -r -w cmd`)
+  const otherWork = o.root !== undefined || o.wd !== undefined || o.wdns !== undefined || o.env || o.joinCgroup || o.setuid !== undefined || o.setgid !== undefined;
+  if (!o.all && !otherWork && !JOIN_ORDER.some((t) => o.namespaces[t] !== undefined)) throw new UsageError('nsx enter: no namespace specified (use -a or some of -m -u -i -n -p -C -U -T)');
   if (o.wd !== undefined && o.wdns !== undefined) throw new UsageError('nsx enter: --wd and --wdns are mutually exclusive');
   if (o.mountProc && !(o.all || o.namespaces.pid !== undefined)) throw new UsageError('nsx enter: --mount-proc needs the pid namespace (-p or -a)');
   if (o.mountProc && o.noFork) throw new UsageError('nsx enter: --mount-proc needs the fork into the pid namespace (drop -F)');

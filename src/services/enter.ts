@@ -50,5 +50,10 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
 /** Enter as a child process (stdio inherited) and resolve with the program's exit status (128+N for a signal). */
 export async function enterAndWait(o: EnterServiceOptions): Promise<number> {
   const p = await prepared(o);
-  return spawnEnter(p, { verbose: o.verbose });
+  try {
+    return await spawnEnter(p, { verbose: o.verbose });
+  } catch (e) {
+    p.close(); // the pidfd and namespace descriptors, when the helper could not be started
+    throw e;
+  }
 }

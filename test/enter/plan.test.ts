@@ -184,3 +184,9 @@ test('help and usage errors from the CLI: one line, exit 2, no stack', () => {
   assert.equal(f.code, 1);
   assert.match(f.stderr, /live host only/);
 });
+
+test('validateOptions: nothing to do is a usage error; -r/-w/-S alone are work, as in nsenter', () => {
+  assert.throws(() => validateOptions(opts({})), /no namespace specified/);
+  assert.doesNotThrow(() => validateOptions(opts({ root: true, wd: true })));
+  assert.doesNotThrow(() => validateOptions(opts({ setuid: 0 })));
+});

@@ -23,11 +23,11 @@ export function processCpuPercent(prev: ProcessTable | undefined, next: ProcessT
   const before = new Map(prev?.procs.map((p) => [p.pid, p] as const) ?? []);
   for (const p of next.procs) {
     const q = before.get(p.pid);
-    if (!q || !dt_s || dt_s <= 0 || q.starttimeTicks !== p.starttimeTicks || p.utimeTicks === undefined || q.utimeTicks === undefined) {
+    if (!q || !dt_s || dt_s <= 0 || q.starttimeTicks !== p.starttimeTicks || p.utimeTicks === undefined || q.utimeTicks === undefined || p.stimeTicks === undefined || q.stimeTicks === undefined) {
       out.set(p.pid, null);
       continue;
     }
-    const d = (p.utimeTicks + (p.stimeTicks ?? 0)) - (q.utimeTicks + (q.stimeTicks ?? 0));
+    const d = p.utimeTicks + p.stimeTicks - (q.utimeTicks + q.stimeTicks);
     out.set(p.pid, d < 0 ? null : (d / USER_HZ / dt_s) * 100);
   }
   return out;

@@ -100,12 +100,14 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
     return await loop();
   } finally {
     process.stdin.off('error', onStdinError);
+    topCollect.close(); // the cgroup files the sampler keeps open
   }
 
   async function loop(): Promise<number> {
     for (;;) {
       let request: EnterRequest | undefined;
       const term = enterFullScreen({ stdout: process.stdout, stdin: process.stdin, onSignal: (sig) => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15)) });
+      let starter: NodeJS.Timeout | undefined;
       try {
         const app = render(
           React.createElement(DashboardApp, {
@@ -133,7 +135,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
         // start sampling once Ink has mounted and put stdin in raw mode: a first sample of a large host blocks the
         // event loop for a while, and keys typed before raw mode would sit in the terminal's line buffer
         // a recorded host (--root) is static: one sample, so rates stay absent ('-') instead of a false 0.0
-        const starter = setTimeout(() => {
+        starter = setTimeout(() => {
           if (o.paths.live) {
             procSampler.start();
             topSampler.start();
@@ -143,8 +145,8 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
           }
         }, 50);
         await app.waitUntilExit();
-        clearTimeout(starter);
       } finally {
+        clearTimeout(starter); // also when Ink failed: a late start would keep the process alive
         procSampler.stop();
         topSampler.stop();
         term.restore();

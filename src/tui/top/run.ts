@@ -78,6 +78,7 @@ export async function runTopTui(o: TopTuiOptions): Promise<number> {
   const { TopApp } = await import('./TopApp.js');
   const loadProcesses = await makeProcessLoader(o.paths, o.layout);
   const term = enterFullScreen({ stdout: process.stdout, stdin: process.stdin });
+  let done = false; // set in finally: a start still pending after a failed render must not run
   try {
     const initial = initialUiState({ order: o.order, reverse: o.reverse, depth: o.depth, intervalMs: o.sampler.intervalMs });
     const app = render(
@@ -102,17 +103,16 @@ export async function runTopTui(o: TopTuiOptions): Promise<number> {
       // a failed sample (e.g. the view's root vanished) keeps the last frame; the next tick retries
     });
     // after the first paint (header, "sampling…"): a first sample of thousands of cgroups takes a moment
-    let done = false;
     setImmediate(() => {
       if (done) return;
       if (o.once) o.sampler.sampleNow();
       else o.sampler.start();
     });
     await app.waitUntilExit();
-    done = true;
     off?.();
     return 0;
   } finally {
+    done = true; // also when Ink failed: the pending start must not revive the sampler
     o.sampler.stop();
     term.restore();
   }
