@@ -4,7 +4,7 @@
  * the terminal width (only when writing to a terminal and not --notruncate), multi-line cells (wrap columns),
  * raw mode (no alignment, spaces escaped) and no-headings. Every cell is escaped before printing.
  */
-import { escapeControl, escapeRaw } from './escape.js';
+import { escapeControl, escapeRaw, escapeUnambiguous } from './escape.js';
 
 export interface TableColumn {
   readonly header: string;
@@ -93,7 +93,7 @@ function pad(s: string, width: number, right: boolean): string {
 
 export function renderTable(columns: readonly TableColumn[], rows: readonly TableRow[], opts: TableOptions = {}): string {
   const g = opts.ascii ? ASCII : UTF8;
-  const esc = opts.raw ? escapeRaw : escapeControl;
+  const esc = opts.raw ? escapeRaw : opts.scols ? escapeUnambiguous : escapeControl;
   const flat: FlatRow[] = [];
   const walk = (list: readonly TableRow[], prefix: string, depth: number) => {
     list.forEach((r, idx) => {
@@ -101,8 +101,9 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
       const branch = depth === 0 ? '' : prefix + (last ? g.last : g.branch);
       const cells = columns.map((c, ci) => {
         const text = r.cells[ci] ?? '';
-        let lines = text.split('\n').map(esc);
-        if (opts.noWrap || opts.raw || !c.wrap) lines = [lines.join(opts.raw ? ',' : ',')];
+        // only wrap columns hold several values, one per line (NSFS); elsewhere a newline is data and is escaped
+        let lines = c.wrap ? text.split('\n').map(esc) : [esc(text)];
+        if (opts.noWrap || opts.raw) lines = [lines.join(',')];
         if (c.tree && !opts.raw) lines = lines.map((l, li) => (li === 0 ? branch + l : prefix + (last ? g.space : g.vert) + l));
         return lines;
       });

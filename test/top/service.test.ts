@@ -66,7 +66,7 @@ test('hostile cgroup names are escaped in batch tables and TUI lines; JSON keeps
   const f = buildFrame(undefined, snap);
   const out = frameTable(f, selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, 'PATH,TASKS'), { order: 'path' });
   assert.doesNotMatch(out, /\x1b|\x07/);
-  assert.match(out, /\/evil\\x1b\[2J\\x07name,x/); // the table prints a newline in a cell as "," (foundation)
+  assert.match(out, /\/evil\\x1b\[2J\\x07name\\x0ax/); // a newline inside a name is data: escaped, not a line break
   const line = lineText([{ id: 'P', header: 'P', width: 40, cell: (r: typeof f.rows[number]) => r.path }], { key: evil, row: f.byPath.get(evil)! });
   assert.doesNotMatch(line, /\x1b|\x07|\n/);
   const j = frameJson(f, 'path');

@@ -65,7 +65,8 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
   for (const [a, b] of EXCLUSIVE) {
     if (o[a] !== undefined && o[b] !== undefined) throw new UsageError(`nsx ls: mutually exclusive arguments: --${a} --${b}`);
   }
-  const types = ((o.type as string[] | undefined) ?? []).map((t) => {
+  // a type given twice counts once (`-t net -t net`)
+  const types = [...new Set((o.type as string[] | undefined) ?? [])].map((t) => {
     if (!isNsType(t)) throw new UsageError(`nsx ls: unknown namespace type: ${t}\nTry 'nsx ls --help' for more information.`);
     return t;
   });
