@@ -32,7 +32,10 @@ export function escapeRaw(s: string): string {
   return escapeControl(s.replace(/[ \\]/g, (c) => '\\x' + c.charCodeAt(0).toString(16)));
 }
 
-/** For lsns-style tables: also encode backslash (`\x5c`), so that a literal `\x1b` in a name cannot pass for an escape. */
+/**
+ * For lsns-style tables: also encode a backslash that is followed by `x` (`\x5c`), so that a literal `\x1b` in a
+ * name cannot pass for an escape — exactly what libsmartcols does (a lone backslash is kept).
+ */
 export function escapeUnambiguous(s: string): string {
-  return escapeControl(s.replace(/\\/g, '\\x5c'));
+  return escapeControl(s.replace(/\\(?=x)/g, '\\x5c'));
 }
