@@ -104,7 +104,7 @@ export const PS_FIELDS: readonly PsField[] = [
   { id: 'POD', json: 'pod_uid', type: 'string', help: 'Kubernetes pod UID', get: (p) => p.container?.podUid ?? null, format: text },
   { id: 'QOS', json: 'qos', type: 'string', help: 'Kubernetes QoS class', get: (p) => p.container?.qos ?? null, format: text },
   { id: 'CGROUP', json: 'cgroup', type: 'string', trunc: true, help: 'cgroup path (the most specific hierarchy)', get: (p) => p.cgroup ?? null, format: text },
-  { id: 'NSPID', json: 'nspid', type: 'array', help: 'PID in each nested pid namespace, outermost first', get: (p) => (p.nspid ? p.nspid.map(String) : null), format: (v) => (Array.isArray(v) ? v.join(',') : '') },
+  { id: 'NSPID', json: 'nspid', type: 'array', help: 'PID in each nested pid namespace, outermost first', get: (p) => p.nspid ?? null, format: (v) => (Array.isArray(v) ? v.join(',') : '') },
   {
     id: 'NS',
     json: 'ns_differs',

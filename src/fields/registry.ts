@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 export type JsonType = 'number' | 'string' | 'boolean' | 'string-or-number' | 'array' | 'object';
 
 /** A cell value as a getter returns it: null/undefined = absent (printed empty / JSON null). */
-export type CellValue = string | number | boolean | null | undefined | readonly string[] | Record<string, unknown>;
+export type CellValue = string | number | boolean | null | undefined | readonly string[] | readonly number[] | Record<string, unknown>;
 
 export interface Field<Row, Ctx = unknown> {
   /** Column name as users type it in `-o` (upper case, e.g. `NPROCS`). */

@@ -1,7 +1,7 @@
 /** `nsx ps` on the k8s-node fixture host: table, filters, sorting, detail, JSON, hostile names; and its pure parts. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixtureHost } from '../helpers/host.js';
+import { fixture, fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 import { fuzzParser } from '../helpers/fuzz.js';
 import { collectProcesses, filterProcesses, overlayLayers, primaryCgroupPath, readProcessDetail, rootMountOf, ProcessCollector } from '../../src/services/ps.js';
@@ -199,4 +199,11 @@ test('cgroupStatsSummary: absent groups print nothing', () => {
   assert.equal(cgroupStatsSummary(null), '');
   assert.equal(cgroupStatsSummary({ path: '/', inodes: {} }), '');
   assert.equal(cgroupStatsSummary({ path: '/', inodes: {}, pids: { current: 3, max: 'max' } }), 'pids 3/max');
+});
+
+test('ps table JSON: NSPID is numbers, as in the PID detail; -g takes a path without a leading slash', () => {
+  const j = JSON.parse(runNsx(['--root', fixture('k8s-node.manifest'), 'ps', '-J', '-o', 'PID,NSPID']).stdout);
+  for (const p of j.processes) if (p.nspid) assert.ok(p.nspid.every((n: unknown) => typeof n === 'number'), JSON.stringify(p));
+  const t = runNsx(['--root', fixture('k8s-node.manifest'), 'ps', '-g', 'system.slice/ssh.service', '-o', 'PID']);
+  assert.deepEqual(t.stdout.trim().split('\n').map((l) => l.trim()), ['PID', '801']);
 });

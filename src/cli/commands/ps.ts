@@ -1,4 +1,5 @@
 /** `nsx ps [PID…]`: parse flags, call the ps service, print a table, JSON or one process in full. */
+import { normalizeCgroupPath } from '../../model/cgroup.js';
 import type { Command, CliContext } from '../context.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
@@ -64,7 +65,7 @@ export const command: Command = {
     }
     const pids = args.positionals.map((p) => parseIntArg('nsx ps', 'PID', p, { min: 1 }));
     const ns = o.ns === undefined ? undefined : parseIntArg('nsx ps', 'namespace inode', o.ns as string, { min: 1 });
-    const filter = { container: o.container as string | undefined, cgroup: o.cgroup as string | undefined, ns };
+    const filter = { container: o.container as string | undefined, cgroup: o.cgroup === undefined ? undefined : normalizeCgroupPath(o.cgroup as string), ns };
     if (pids.length && (filter.container !== undefined || filter.cgroup !== undefined || ns !== undefined)) {
       throw new UsageError('nsx ps: --container, --cgroup and --ns filter the table; they cannot be combined with PIDs');
     }
