@@ -77,6 +77,8 @@ export interface EnterFacts {
   readonly self: Partial<Record<NsType, number>>;
   /** the inode of each requested namespace (the target's, or of the file given) */
   readonly inodes: Partial<Record<NsType, number>>;
+  /** procfs mount point (HostPaths.proc), for the paths the plan names */
+  readonly proc: string;
 }
 
 export type NsAction = 'join' | 'skip';
@@ -172,7 +174,7 @@ export function planEnter(o: EnterOptions, f: EnterFacts): EnterPlan {
   const namespaces: PlannedNamespace[] = types.map((type) => {
     const v = o.namespaces[type];
     const source = typeof v === 'string' ? 'file' : 'target';
-    const path = typeof v === 'string' ? v : `/proc/${f.pid}/ns/${type}`;
+    const path = typeof v === 'string' ? v : `${f.proc}/${f.pid}/ns/${type}`;
     const inode = f.inodes[type];
     const same = inode !== undefined && inode === f.self[type];
     let reason: string | undefined;
@@ -194,8 +196,8 @@ export function planEnter(o: EnterOptions, f: EnterFacts): EnterPlan {
     method: f.pid !== undefined && namespaces.some((n) => n.action === 'join' && n.source === 'target') ? 'pidfd, else one at a time' : 'one at a time',
     fork: joins.has('pid') && !o.noFork,
     credentials,
-    ...(o.root !== undefined ? { root: o.root === true ? `/proc/${f.pid}/root` : o.root } : {}),
-    ...(o.wd !== undefined ? { wd: o.wd === true ? `/proc/${f.pid}/cwd` : o.wd } : {}),
+    ...(o.root !== undefined ? { root: o.root === true ? `${f.proc}/${f.pid}/root` : o.root } : {}),
+    ...(o.wd !== undefined ? { wd: o.wd === true ? `${f.proc}/${f.pid}/cwd` : o.wd } : {}),
     ...(o.wdns !== undefined ? { wdns: o.wdns } : {}),
     env: o.env,
     joinCgroup: o.joinCgroup,

@@ -136,7 +136,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       } catch (e) {
         const code = errnoOf(e);
         if (code === 'ENOENT') throw new NotFoundError(`nsx enter: target PID ${pid}: no such process`, undefined, 'ESRCH');
-        throw targetError(e, `target PID ${pid}`, `/proc/${pid}`, pid, '');
+        throw targetError(e, `target PID ${pid}`, join(paths.proc, String(pid)), pid, '');
       }
       pinned = join(paths.proc, 'self/fd', String(procFd));
       // no liveness check here: every lookup through `pinned` fails once the process is gone (and a zombie
@@ -158,7 +158,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       let fd: number;
       if (typeof v === 'string') fd = keep(await openNsFile(t, v, nsfsDev));
       else {
-        const shown = `/proc/${pid}/ns/${t}`;
+        const shown = join(paths.proc, String(pid), 'ns', t);
         try {
           fd = keep(openSync(join(pinned, 'ns', t), constants.O_RDONLY));
         } catch (e) {
@@ -169,7 +169,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       inodes[t] = fstatSync(fd).ino;
     }
 
-    const plan = planEnter(o, { pid, supported, self, inodes });
+    const plan = planEnter(o, { pid, supported, self, inodes, proc: paths.proc });
     for (const n of plan.namespaces) {
       if (n.action === 'skip') {
         closeSync(nsFds[n.type]!);
@@ -181,7 +181,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     // root, working directory, environment: opened now, used after joining (as nsenter does)
     const openDir = (what: string, rel: string, given: true | string): number => {
       const path = given === true ? join(pinned, rel) : given;
-      const shown = given === true ? `/proc/${pid}/${rel}` : given;
+      const shown = given === true ? join(paths.proc, String(pid), rel) : given;
       try {
         return keep(openSync(path, constants.O_RDONLY | constants.O_DIRECTORY));
       } catch (e) {
@@ -198,7 +198,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       try {
         envFd = keep(openSync(join(pinned, 'environ'), constants.O_RDONLY));
       } catch (e) {
-        throw targetError(e, 'environment', `/proc/${pid}/environ`, pid!, pinned);
+        throw targetError(e, 'environment', join(paths.proc, String(pid), 'environ'), pid!, pinned);
       }
     }
     const cgroupFds = o.joinCgroup ? await openCgroupProcs(paths, pinned, pid!, keep) : [];
@@ -230,15 +230,16 @@ async function openCgroupProcs(paths: HostPaths, pinned: string, pid: number, ke
     import('../readers/cgroupfs/layout.js'),
     import('../parse/proc-cgroup.js'),
   ]);
+  const shown = join(paths.proc, String(pid), 'cgroup');
   let text: string;
   try {
     text = readFileSync(join(pinned, 'cgroup'), 'utf8');
   } catch (e) {
-    throw targetError(e, 'cgroup', `/proc/${pid}/cgroup`, pid, pinned);
+    throw targetError(e, 'cgroup', shown, pid, pinned);
   }
   const layout = readCgroupLayout(paths);
   const fds: number[] = [];
-  for (const e of parseProcCgroup(text, `/proc/${pid}/cgroup`)) {
+  for (const e of parseProcCgroup(text, shown)) {
     const key = e.hierarchyId === 0 ? '' : hierarchyKey(e.controllers, e.name);
     const h = layout.hierarchies.find((x) => (e.hierarchyId === 0 ? x.version === 2 : x.version === 1 && x.key === key));
     if (!h) continue; // a hierarchy that is not mounted here

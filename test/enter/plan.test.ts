@@ -15,7 +15,7 @@ const BASE: EnterOptions = ENTER_DEFAULTS;
 const opts = (o: Partial<EnterOptions>): EnterOptions => ({ ...BASE, target: { kind: 'pid', pid: 42 }, ...o });
 const ALL = ['user', 'cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt', 'time'] as const;
 const SELF = { user: 1, cgroup: 2, ipc: 3, uts: 4, net: 5, pid: 6, mnt: 7, time: 8 };
-const facts = (inodes: EnterFacts['inodes']): EnterFacts => ({ pid: 42, supported: [...ALL], self: SELF, inodes });
+const facts = (inodes: EnterFacts['inodes']): EnterFacts => ({ pid: 42, supported: [...ALL], self: SELF, inodes, proc: '/proc' });
 
 /** Parse an `nsx enter` argv the way the command does (getopt with the command's specs). */
 function parse(argv: string[]): EnterOptions {
@@ -126,7 +126,7 @@ test('plan: fork only for a joined pid namespace and not with -F; files keep the
   assert.equal(planEnter(opts({ namespaces: { pid: true } }), facts({ pid: 60 })).fork, true);
   assert.equal(planEnter(opts({ namespaces: { pid: true }, noFork: true }), facts({ pid: 60 })).fork, false);
   assert.equal(planEnter(opts({ namespaces: { net: true } }), facts({ net: 50 })).fork, false);
-  const f = planEnter({ ...BASE, namespaces: { net: '/run/netns/x' } }, { supported: [...ALL], self: SELF, inodes: { net: 50 } });
+  const f = planEnter({ ...BASE, namespaces: { net: '/run/netns/x' } }, { supported: [...ALL], self: SELF, inodes: { net: 50 }, proc: '/proc' });
   assert.deepEqual(f.namespaces, [{ type: 'net', source: 'file', path: '/run/netns/x', inode: 50, action: 'join' }]);
   assert.equal(f.method, 'one at a time');
   assert.equal(f.target, undefined);
