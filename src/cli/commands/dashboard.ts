@@ -28,6 +28,7 @@ Options:
 ${USAGE}`;
 
 export const command: Command = {
+  options: SPECS,
   name: 'dashboard',
   summary: 'the interactive dashboard (nsx with no command)',
   help: HELP,
