@@ -15,7 +15,7 @@
 // Build facts (version, commit) are compiled in as the constant NSX_BUILD (see src/cli/version.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -72,3 +72,14 @@ const tests = build({
   outbase: '.',
 });
 await Promise.all([product, tests]);
+
+// 3. Manual pages and shell completions, from the commands' --help and option tables (src/cli/docgen.ts).
+const { loadCommands, USAGE } = await import('../dist/src/cli/main.js');
+const { generateDocs } = await import('../dist/src/cli/docgen.js');
+const files = await generateDocs({ commands: await loadCommands(), usage: USAGE, version: info.version, date: info.built });
+rmSync('dist/man', { recursive: true, force: true });
+rmSync('dist/completions', { recursive: true, force: true });
+for (const [rel, text] of files) {
+  mkdirSync(dirname(join('dist', rel)), { recursive: true });
+  writeFileSync(join('dist', rel), text);
+}

@@ -54,6 +54,16 @@ export function commandNames(): string[] {
   return Object.keys(COMMANDS).filter((n) => !(n in ALIASES));
 }
 
+/** Every command (aliases folded in), its modules loaded: for man pages, completions and their tests. */
+export async function loadCommands(): Promise<Array<{ name: string; aliases: string[]; summary: string; command: Command }>> {
+  const out = [];
+  for (const name of commandNames()) {
+    const { command } = await COMMANDS[name]();
+    out.push({ name, aliases: Object.keys(ALIASES).filter((a) => ALIASES[a] === name), summary: SUMMARIES[name] ?? command.summary, command });
+  }
+  return out;
+}
+
 function usage(): string {
   const names = commandNames();
   const lines = names.map((n) => `  ${n.padEnd(13)} ${SUMMARIES[n] ?? ''}`.trimEnd());
