@@ -312,14 +312,15 @@ export async function generateDocs(o: {
   const pages = ['nsx', ...o.commands.map((c) => `nsx-${c.name}`)];
   const seeAlso = (self: string) => pages.filter((p) => p !== self);
   files.set('man/nsx.1', manPage({ page: 'nsx', summary: 'Linux namespaces and cgroups in one tool', help: o.usage, version: o.version, date: o.date, seeAlso: [...seeAlso('nsx'), 'lsns', 'nsenter', 'systemd-cgtop', 'systemd-cgls'] }));
+  const globalHelp = parseHelpOptions(o.usage);
   const comp: CompletionCommand[] = [];
   for (const c of o.commands) {
     const help = await helpText(c.command);
     const parsed = parseHelpOptions(help);
     files.set(`man/nsx-${c.name}.1`, manPage({ page: `nsx-${c.name}`, summary: c.summary, help, version: o.version, date: o.date, seeAlso: seeAlso(`nsx-${c.name}`) }));
-    comp.push({ name: c.name, aliases: c.aliases, summary: c.summary, options: completionOptions(c.command.options ?? [], parsed, c.name !== 'enter') });
+    comp.push({ name: c.name, aliases: c.aliases, summary: c.summary, options: completionOptions(c.command.options ?? [], [...parsed, ...globalHelp], c.name !== 'enter') });
   }
-  const globals = completionOptions([], parseHelpOptions(o.usage));
+  const globals = completionOptions([], globalHelp);
   files.set('completions/nsx.bash', bashCompletion(comp, globals));
   files.set('completions/_nsx', zshCompletion(comp, globals));
   files.set('completions/nsx.fish', fishCompletion(comp, globals));
