@@ -65,6 +65,8 @@ export default async function* concise(source) {
           yield `  ↷ skipped: ${where}${typeof d.skip === 'string' ? ` — ${d.skip}` : ''}\n`;
         } else if (d.todo !== undefined && d.todo !== false) {
           s.skip++;
+          const why = typeof d.todo === 'string' ? ` — ${d.todo}` : '';
+          yield `  … todo: ${where}${why} (${ev.type === 'test:fail' ? 'not yet' : 'holds now: the todo can go'})\n`;
         } else if (ev.type === 'test:fail') {
           if (d.details?.error?.failureType === 'subtestsFailed') break;
           s.fail++;
