@@ -11,6 +11,8 @@ import { getopt } from './getopt.js';
 import type { CliContext, ColorMode, Command } from './context.js';
 import { GLOBAL_OPTIONS, resolveColor } from './context.js';
 import { VERSION, versionLine } from './version.js';
+// static: a few lines with no imports of their own (Ink itself is imported only when a TUI starts)
+import { setInkColor } from '../services/ink-loader.js';
 
 export { VERSION };
 
@@ -126,7 +128,6 @@ export async function makeContext(g: Globals): Promise<CliContext> {
   const out = process.stdout;
   const isTTY = !!out.isTTY;
   const color = resolveColor(g.color, isTTY, process.env);
-  const { setInkColor } = await import('../services/ink-loader.js');
   setInkColor(color);
   return {
     paths: hostPaths(rootDir),
