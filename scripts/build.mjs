@@ -54,6 +54,34 @@ function sources(dir) {
   return out;
 }
 
+/**
+ * Chunks only where they pay: esbuild splits at every dynamic import(), and Node 20 links each ES module
+ * file separately (a resolve, a read and a compile each: ~23 files for `nsx ls`). Inside one command the
+ * dynamic imports of the sources are hoisted to static ones, so the split points left are the command table
+ * (src/cli/main.ts), the Ink TUI (src/tui/**, and Ink through ink-loader) and npm packages.
+ */
+const src = resolve('src') + '/';
+const inTui = (abs) => abs.startsWith(src + 'tui/');
+const fewerChunks = {
+  name: 'fewer-chunks',
+  setup(b) {
+    b.onLoad({ filter: /\/src\/.*\.tsx?$/ }, async (a) => {
+      if (a.path === src + 'cli/main.ts' && process.env.NSX_SPLIT_COMMANDS === '1') return undefined;
+      let text = readFileSync(a.path, 'utf8');
+      const hoisted = [];
+      // value imports only: not `typeof import('…')` nor `import('…').Type` (types, erased anyway)
+      text = text.replace(/(?<!typeof\s*)\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)(?!\.(?!then\b)[A-Za-z_$])/g, (whole, _q, spec) => {
+        const target = resolve(dirname(a.path), spec);
+        if (inTui(target) && !inTui(a.path)) return whole; // the one lazy boundary: into the TUI
+        const name = `__nsx_static_${hoisted.length}`;
+        hoisted.push(`import * as ${name} from '${spec}';`);
+        return `Promise.resolve(${name})`;
+      });
+      return { contents: hoisted.join('\n') + (hoisted.length ? '\n' : '') + text, loader: a.path.endsWith('x') ? 'tsx' : 'ts' };
+    });
+  },
+};
+
 rmSync('dist/bundle', { recursive: true, force: true });
 const product = build({
   ...common,
@@ -63,6 +91,7 @@ const product = build({
   packages: 'external',
   outdir: 'dist/bundle',
   chunkNames: '[name]-[hash]',
+  plugins: [fewerChunks],
 });
 const tests = build({
   ...common,
