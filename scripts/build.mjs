@@ -56,23 +56,48 @@ function sources(dir) {
 
 /**
  * Chunks only where they pay: esbuild splits at every dynamic import(), and Node 20 links each ES module
- * file separately (a resolve, a read and a compile each: ~23 files for `nsx ls`). Inside one command the
- * dynamic imports of the sources are hoisted to static ones, so the split points left are the command table
- * (src/cli/main.ts), the Ink TUI (src/tui/**, and Ink through ink-loader) and npm packages.
+ * file separately (a resolve, a read and a compile each: ~23 files for `nsx ls` without this). Dynamic
+ * imports inside the sources are hoisted to static ones, so the lazy boundaries left are: main.ts → all
+ * commands (one boundary, see below), services → the Ink TUI (src/tui/**), and npm packages (Ink, koffi).
  */
 const src = resolve('src') + '/';
 const inTui = (abs) => abs.startsWith(src + 'tui/');
+const COMMANDS_MODULE = 'nsx:commands';
+const TUI_MODULE = 'nsx:tui';
 const fewerChunks = {
   name: 'fewer-chunks',
   setup(b) {
-    b.onLoad({ filter: /\/src\/.*\.tsx?$/ }, async (a) => {
-      if (a.path === src + 'cli/main.ts' && process.env.NSX_SPLIT_COMMANDS === '1') return undefined;
+    // src/cli/main.ts: its command table stays lazy, but as one boundary — every `import('./commands/X.js')`
+    // becomes a property of one module that imports all commands (so main.ts has finished evaluating before
+    // any command module runs, and the commands share one chunk)
+    // likewise every import of the TUI from outside it (the services' `import('../tui/…/run.js')`) becomes a
+    // property of one module that imports them all: one lazy TUI chunk group, not one per entry
+    const commandSpecs = [];
+    const tuiFiles = [];
+    b.onResolve({ filter: /^nsx:(commands|tui)$/ }, (a) => ({ path: a.path, namespace: 'nsx' }));
+    b.onLoad({ filter: /.*/, namespace: 'nsx' }, (a) =>
+      a.path === COMMANDS_MODULE
+        ? { contents: commandSpecs.map((spec, i) => `export * as c${i} from '${spec}';`).join('\n'), resolveDir: src + 'cli', loader: 'ts' }
+        : { contents: tuiFiles.map((f, i) => `export * as t${i} from ${JSON.stringify(f)};`).join('\n'), resolveDir: src, loader: 'ts' },
+    );
+    b.onLoad({ filter: /\/(src|native-bindings)\/.*\.tsx?$/ }, async (a) => {
       let text = readFileSync(a.path, 'utf8');
+      if (a.path === src + 'cli/main.ts') {
+        text = text.replace(/\bimport\((['"])(\.\/commands\/[^'"]+)\1\)/g, (_whole, _q, spec) => {
+          if (!commandSpecs.includes(spec)) commandSpecs.push(spec);
+          return `import('${COMMANDS_MODULE}').then((m) => m.c${commandSpecs.indexOf(spec)})`;
+        });
+      }
       const hoisted = [];
       // value imports only: not `typeof import('…')` nor `import('…').Type` (types, erased anyway)
       text = text.replace(/(?<!typeof\s*)\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)(?!\.(?!then\b)[A-Za-z_$])/g, (whole, _q, spec) => {
         const target = resolve(dirname(a.path), spec);
-        if (inTui(target) && !inTui(a.path)) return whole; // the one lazy boundary: into the TUI
+        if (inTui(target) && !inTui(a.path)) {
+          // the lazy boundary into the TUI
+          const file = target.replace(/\.js$/, '');
+          if (!tuiFiles.includes(file)) tuiFiles.push(file);
+          return `import('${TUI_MODULE}').then((m) => m.t${tuiFiles.indexOf(file)})`;
+        }
         const name = `__nsx_static_${hoisted.length}`;
         hoisted.push(`import * as ${name} from '${spec}';`);
         return `Promise.resolve(${name})`;

@@ -72,8 +72,9 @@ test('bash, zsh and fish completions offer every command and every documented op
   }
 });
 
-test('package.json installs the man pages', () => {
+test('package.json installs the man pages', async () => {
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
-  assert.equal(pkg.directories?.man, 'dist/man');
+  assert.ok(pkg.man.includes('./dist/man/nsx.1'));
+  for (const c of await loadCommands()) assert.ok(pkg.man.includes(`./dist/man/nsx-${c.name}.1`), `package.json man lists nsx-${c.name}.1`);
   assert.ok(existsSync(dist('man', 'nsx.1')));
 });
