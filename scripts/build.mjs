@@ -117,6 +117,9 @@ const product = build({
   outdir: 'dist/bundle',
   chunkNames: '[name]-[hash]',
   plugins: [fewerChunks],
+  // less text for V8 to scan at start-up; names are kept, so stack traces (--debug) stay readable
+  minifyWhitespace: true,
+  minifySyntax: true,
 });
 const tests = build({
   ...common,
