@@ -9,6 +9,9 @@
  * - Colour: Ink colours through chalk, whose level is fixed when it loads (from FORCE_COLOR, the terminal,
  *   argv). The CLI resolves --color/NO_COLOR once (CliContext.color) and calls setInkColor(); while Ink
  *   loads, FORCE_COLOR says that decision (0 = none), then is restored for child processes.
+ * - React's development build (chosen when NODE_ENV is unset) costs about 40 % more CPU per render and buffers
+ *   a performance measure per component render: every React entry point is loaded here, while NODE_ENV says
+ *   production (unless the user set it), then NODE_ENV is restored.
  */
 let inkColor: boolean | undefined;
 
@@ -31,8 +34,11 @@ export async function loadInkForTerminal(): Promise<void> {
     // chalk: FORCE_COLOR=0 is no colour; 3 is truecolor (chalk still maps down for the terminal it finds)
     env.FORCE_COLOR = inkColor ? (env.FORCE_COLOR && env.FORCE_COLOR !== '0' ? env.FORCE_COLOR : '1') : '0';
   }
+  saved.NODE_ENV = env.NODE_ENV;
+  env.NODE_ENV ??= 'production';
   try {
-    await import('ink');
+    // every React entry point reads NODE_ENV when first loaded: load them all now, while it is set
+    await Promise.all([import('ink'), import('react'), import('react/jsx-runtime')]);
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v !== undefined) env[k] = v;
