@@ -7,11 +7,10 @@
  *   it: the variables are hidden while Ink loads, then restored (programs nsx starts later, such as the shell
  *   of `e` in the dashboard, still see them).
  * - Colour: Ink colours through chalk, whose level is fixed when it loads (from FORCE_COLOR, the terminal,
- *   argv). The CLI resolves --color/NO_COLOR once (CliContext.color) and calls setInkColor(); while Ink
- *   loads, FORCE_COLOR says that decision (0 = none), then is restored for child processes.
- * - React's development build (chosen when NODE_ENV is unset) costs about 40 % more CPU per render and buffers
- *   a performance measure per component render: every React entry point is loaded here, while NODE_ENV says
- *   production (unless the user set it), then NODE_ENV is restored.
+ *   argv). The CLI resolves --color/NO_COLOR once (CliContext.color) and calls setInkColor(); while Ink loads,
+ *   FORCE_COLOR turns chalk on, then is restored for child processes. With colour off the TUIs drop their
+ *   colours themselves (src/tui/theme.ts, from CliContext.color) and keep inverse, bold and dim, which
+ *   NO_COLOR does not forbid — the selection must stay visible.
  */
 let inkColor: boolean | undefined;
 
@@ -31,15 +30,19 @@ export async function loadInkForTerminal(): Promise<void> {
   }
   if (inkColor !== undefined) {
     saved.FORCE_COLOR = env.FORCE_COLOR;
-    // chalk: FORCE_COLOR=0 is no colour; 3 is truecolor (chalk still maps down for the terminal it finds)
-    env.FORCE_COLOR = inkColor ? (env.FORCE_COLOR && env.FORCE_COLOR !== '0' ? env.FORCE_COLOR : '1') : '0';
+    // chalk: 3 is truecolor (chalk still maps down for the terminal it finds). At least 1 also with colour
+    // off: chalk would read `--no-color`/`--color=never` from argv and drop inverse and bold as well.
+    env.FORCE_COLOR = env.FORCE_COLOR && env.FORCE_COLOR !== '0' ? env.FORCE_COLOR : '1';
   }
-  saved.NODE_ENV = env.NODE_ENV;
+  // React's development build (chosen when NODE_ENV is unset) costs about 40 % more CPU per render and buffers a
+  // performance measure per component render (hundreds of MB in an hour of dashboard): load the production build
+  const nodeEnv = env.NODE_ENV;
   env.NODE_ENV ??= 'production';
   try {
     // every React entry point reads NODE_ENV when first loaded: load them all now, while it is set
     await Promise.all([import('ink'), import('react'), import('react/jsx-runtime')]);
   } finally {
+    if (nodeEnv === undefined) delete env.NODE_ENV;
     for (const [k, v] of Object.entries(saved)) {
       if (v !== undefined) env[k] = v;
       else delete env[k];
