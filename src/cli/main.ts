@@ -47,8 +47,8 @@ export const SUMMARIES: Readonly<Record<string, string>> = {
   top: 'live per-cgroup CPU, memory, IO, tasks, throttling and pressure',
   ps: 'processes with their namespaces, cgroups and containers',
   dashboard: 'the interactive dashboard (what nsx with no command starts on a terminal)',
-  why: 'explain why a process or cgroup is slow, throttled or killed',
-  exporter: 'Prometheus metrics of cgroups and namespaces over HTTP',
+  why: 'why a cgroup is throttled, short of memory, OOM-killed or refused forks',
+  exporter: 'Prometheus metrics of cgroups over HTTP (cAdvisor-compatible, with throttling attribution)',
 };
 
 /** Registered command names in help order, aliases left out. */
