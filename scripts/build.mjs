@@ -72,8 +72,18 @@ const fewerChunks = {
     // any command module runs, and the commands share one chunk)
     // likewise every import of the TUI from outside it (the services' `import('../tui/…/run.js')`) becomes a
     // property of one module that imports them all: one lazy TUI chunk group, not one per entry
-    const commandSpecs = [];
+    // both lists are made before the build starts: esbuild loads modules in parallel, so a virtual module must
+    // not depend on which importers happened to be transformed before it
+    const IMPORT = /(?<!typeof\s*)\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)(?!\.(?!then\b)[A-Za-z_$])/g;
+    const commandSpecs = [...new Set([...readFileSync(src + 'cli/main.ts', 'utf8').matchAll(IMPORT)].map((m) => m[2]).filter((x) => x.startsWith('./commands/')))];
     const tuiFiles = [];
+    for (const f of sources('src').concat(sources('native-bindings')).map((f) => resolve(f))) {
+      if (inTui(f)) continue;
+      for (const m of readFileSync(f, 'utf8').matchAll(IMPORT)) {
+        const target = resolve(dirname(f), m[2]).replace(/\.js$/, '');
+        if (inTui(target) && !tuiFiles.includes(target)) tuiFiles.push(target);
+      }
+    }
     b.onResolve({ filter: /^nsx:(commands|tui)$/ }, (a) => ({ path: a.path, namespace: 'nsx' }));
     b.onLoad({ filter: /.*/, namespace: 'nsx' }, (a) =>
       a.path === COMMANDS_MODULE
@@ -84,8 +94,9 @@ const fewerChunks = {
       let text = readFileSync(a.path, 'utf8');
       if (a.path === src + 'cli/main.ts') {
         text = text.replace(/\bimport\((['"])(\.\/commands\/[^'"]+)\1\)/g, (_whole, _q, spec) => {
-          if (!commandSpecs.includes(spec)) commandSpecs.push(spec);
-          return `import('${COMMANDS_MODULE}').then((m) => m.c${commandSpecs.indexOf(spec)})`;
+          const i = commandSpecs.indexOf(spec);
+          if (i < 0) throw new Error(`build: ${spec} is not in the command list`);
+          return `import('${COMMANDS_MODULE}').then((m) => m.c${i})`;
         });
       }
       const hoisted = [];
@@ -94,9 +105,9 @@ const fewerChunks = {
         const target = resolve(dirname(a.path), spec);
         if (inTui(target) && !inTui(a.path)) {
           // the lazy boundary into the TUI
-          const file = target.replace(/\.js$/, '');
-          if (!tuiFiles.includes(file)) tuiFiles.push(file);
-          return `import('${TUI_MODULE}').then((m) => m.t${tuiFiles.indexOf(file)})`;
+          const i = tuiFiles.indexOf(target.replace(/\.js$/, ''));
+          if (i < 0) throw new Error(`build: ${spec} (from ${a.path}) is not in the TUI list`);
+          return `import('${TUI_MODULE}').then((m) => m.t${i})`;
         }
         const name = `__nsx_static_${hoisted.length}`;
         hoisted.push(`import * as ${name} from '${spec}';`);
