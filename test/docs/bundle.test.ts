@@ -1,0 +1,50 @@
+/**
+ * The product's one module graph (dist/bundle/, scripts/build.mjs): `nsx ls` loads the CLI core only (no Ink,
+ * React or TUI chunk), every command and every TUI entry is reachable through its lazy boundary, and the
+ * error classes are one (the TUI's NsxError is the CLI's).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO } from '../helpers/host.js';
+import { commandNames } from '../../src/cli/main.js';
+
+const BUNDLE = join(REPO, 'dist', 'bundle');
+const files = readdirSync(BUNDLE).filter((f) => f.endsWith('.js'));
+const one = (prefix: string) => {
+  const f = files.filter((x) => x.startsWith(prefix));
+  assert.equal(f.length, 1, `one ${prefix}* chunk`);
+  return join(BUNDLE, f[0]);
+};
+
+/** Files a module statically imports, transitively, within the bundle. */
+function staticClosure(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(join(BUNDLE, file), 'utf8');
+  for (const m of text.matchAll(/(?:^|[;\s])(?:import|export)\s*(?:[^'"()]*?from\s*)?["']\.\/([\w-]+\.js)["']/g)) staticClosure(m[1], seen);
+  return seen;
+}
+
+test('the CLI core loads without the TUI: no Ink, React or TUI chunk in the static closure of nsx.js and the commands', () => {
+  const core = staticClosure('nsx.js');
+  const commands = staticClosure(one('nsx_commands-').split('/').pop()!);
+  assert.ok(core.size + commands.size <= 10, `nsx ls loads ${new Set([...core, ...commands]).size} files`);
+  const tui = one('nsx_tui-').split('/').pop()!;
+  for (const f of new Set([...core, ...commands])) {
+    assert.notEqual(f, tui);
+    const text = readFileSync(join(BUNDLE, f), 'utf8');
+    assert.doesNotMatch(text, /from\s*["'](ink|react|react\/jsx-runtime)["']/, `${f} imports Ink or React statically`);
+  }
+});
+
+test('every command and every TUI entry is behind its one lazy boundary', async () => {
+  const cmds = (await import(pathToFileURL(one('nsx_commands-')).href)) as Record<string, { command?: { name: string; run: unknown } }>;
+  const names = Object.values(cmds).map((m) => m.command?.name);
+  for (const n of commandNames()) assert.ok(names.includes(n === 'cgroups' ? 'cg' : n), `command ${n} in the commands chunk`);
+  const tui = (await import(pathToFileURL(one('nsx_tui-')).href)) as Record<string, Record<string, unknown>>;
+  const entries = Object.values(tui).flatMap((m) => Object.keys(m));
+  for (const fn of ['runTopTui', 'runDashboardTui']) assert.ok(entries.includes(fn), `${fn} in the TUI chunk`);
+});
