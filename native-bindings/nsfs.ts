@@ -106,6 +106,13 @@ const NR_PIDFD_OPEN = 434;
 const NR_PIDFD_GETFD = 438;
 const SIOCGSKNS = 0x894c;
 
+/** pidfd_open(pid, 0): a pidfd (the caller closes it). Throws SyscallError. */
+export function pidfdOpen(pid: number): number {
+  const fd = Number(f().syscall2(NR_PIDFD_OPEN, pid, 0));
+  if (fd < 0) throw new SyscallError('pidfd_open', lastErrno());
+  return fd;
+}
+
 /**
  * The network namespace of a socket another process holds (lsns 2.41 `add_namespace_from_sock`): pidfd_open(pid),
  * pidfd_getfd(pidfd, fd) — a duplicate of that socket, allowed to root (ptrace access) — then ioctl(SIOCGSKNS),

@@ -6,7 +6,7 @@
  *     asked once. A socket in the netns its process is a member of is not reported (nothing new is held).
  */
 import { join } from 'node:path';
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import type { HostPaths } from '../../host/paths.js';
 import { listDir, readLink } from '../../host/read.js';
 import type { Tolerance } from '../../host/tolerance.js';
@@ -57,6 +57,12 @@ export async function readFdHeld(paths: HostPaths, pids: readonly number[], o: H
         if (o.types.includes(ns.type)) out.push({ pid, fd, kind: 'nsfs', type: ns.type, inode: ns.inode });
         continue;
       }
+      if (text.startsWith('/') && paths.live) {
+        // a namespace opened through a bind mount reads as its path (`/run/netns/x`): stat tells (nsfs device)
+        const held = await nsfsByStat(paths, `${dir}/${name}`, o.types);
+        if (held) out.push({ pid, fd, kind: 'nsfs', ...held });
+        continue;
+      }
       if (!wantSockets) continue;
       const sock = parseSocketLink(text);
       if (sock === undefined) continue;
@@ -69,6 +75,32 @@ export async function readFdHeld(paths: HostPaths, pids: readonly number[], o: H
     }
   }
   return out;
+}
+
+let nsfsDev: number | undefined;
+
+/** The namespace behind a descriptor that `stat` puts on the nsfs device, with its type (NS_GET_NSTYPE). */
+async function nsfsByStat(paths: HostPaths, fdPath: string, types: readonly NsType[]): Promise<{ type: NsType; inode: number } | undefined> {
+  let st;
+  try {
+    nsfsDev ??= statSync(join(paths.proc, 'self', 'ns', 'net')).dev;
+    st = statSync(fdPath);
+  } catch {
+    return undefined;
+  }
+  if (st.dev !== nsfsDev) return undefined;
+  try {
+    const nsfs = await import('../../../native-bindings/nsfs.js');
+    const fd = openSync(fdPath, 'r');
+    try {
+      const type = nsfs.nsType(fd) as NsType | undefined;
+      return type && types.includes(type) ? { type, inode: st.ino } : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** SIOCGSKNS through koffi; every failure (gone, closed, not allowed, old kernel) means "unknown". */
