@@ -40,8 +40,10 @@ export interface Holder {
   stop(): Promise<number | null>;
 }
 
-export async function startMkfds(args: string[]): Promise<Holder> {
-  const child = spawn(mkfds()!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Start mkfds with `args`; `via` runs it through a command that execs it (e.g. ['unshare', '-u']). */
+export async function startMkfds(args: string[], via: string[] = []): Promise<Holder> {
+  const argv = [...via, mkfds()!, ...args];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
