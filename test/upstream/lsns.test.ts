@@ -194,3 +194,40 @@ test('lsns(8) example: -o +PATH, same as lsns for the namespaces of a new proces
     await p.stop();
   }
 });
+
+// lsns(8) DESCRIPTION: "The NSFS column, printed when net is specified for the --type option, … Use --nowrap to
+// switch to ","-separated single-line representation"
+test('lsns(8): -t net adds NETNSID and NSFS to the default columns (same header as lsns)', { skip: upstreamSkip({ tools: ['lsns'] }) }, () => {
+  assert.equal(ls(['-q', '-t', 'net']).stdout.split('\n')[0], run('lsns', ['-t', 'net']).stdout.split('\n')[0]);
+});
+
+// lsns(8) --persistent: "namespaces without processes … created by bind mounting /proc/pid/ns/type files"
+test('lsns(8) --persistent: a bind-mounted netns without processes, and nothing that has processes', { skip: upstreamSkip({ tools: ['ip'] }) }, () => {
+  const ns = testName('p').slice(0, 40);
+  assert.equal(run('ip', ['netns', 'add', ns]).code, 0);
+  try {
+    const ino = statSync(`/run/netns/${ns}`).ino;
+    const r = ls(['-q', '-P', '-l', '-n', '-r', '-o', 'NS,NPROCS,NSFS']);
+    assert.ok(r.stdout.split('\n').includes(`${ino} 0 /run/netns/${ns}`), r.stdout);
+    assert.ok(r.stdout.trim().split('\n').every((l) => l.split(' ')[1] === '0'));
+  } finally {
+    run('ip', ['netns', 'delete', ns]);
+  }
+});
+
+// lsns(8) --tree: "owner is used as default when rel is omitted"
+test('lsns(8) --tree without rel is --tree=owner', { skip: upstreamSkip({ tools: ['unshare'] }) }, async () => {
+  const p = startProcess('unshare', ['--user', '--map-root-user', '--uts', 'sleep', '300']);
+  try {
+    await waitFor(() => nsInode(p.pid, 'uts') !== nsInode('self', 'uts'), 5000, 'unshare');
+    const a = ls(['-q', '--tree', '-o', 'NS,TYPE,ONS', '-J']);
+    const b = ls(['-q', '--tree=owner', '-o', 'NS,TYPE,ONS', '-J']);
+    const pick = (out: string) => JSON.stringify(JSON.parse(out).namespaces.flatMap(function walk(r: { ns: number; children?: unknown[] }): unknown[] {
+      return r.ns === nsInode(p.pid, 'user') ? [r] : (r.children ?? []).flatMap((c) => walk(c as { ns: number }));
+    }));
+    assert.equal(pick(a.stdout), pick(b.stdout));
+    assert.match(pick(a.stdout), new RegExp(`"ns":${nsInode(p.pid, 'uts')}`), 'the uts namespace hangs under its owner');
+  } finally {
+    await p.stop();
+  }
+});

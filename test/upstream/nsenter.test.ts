@@ -168,3 +168,38 @@ test('nsenter: a program killed by SIGTERM under -p kills nsx enter by SIGTERM (
 
 void fstatSync;
 void closeSync;
+
+// nsenter(1) PID namespace: "nsenter will fork by default if changing the PID namespace … If --no-fork is used, the
+// new program will be exec'ed without forking" — the same as the machine's nsenter
+test('nsenter(1) -p forks into the pid namespace; -F does not (as nsenter)', { skip: upstreamSkip({ tools: ['unshare', 'nsenter'] }) }, async () => {
+  const t = await inNewNamespaces();
+  try {
+    for (const extra of [[], ['-F']]) {
+      const args = ['-t', String(t.leaf), '-p', ...extra, 'readlink', '/proc/self/ns/pid'];
+      assert.equal(enter(args).stdout, run('nsenter', args).stdout, extra.join(' '));
+    }
+  } finally {
+    await t.stop();
+  }
+});
+
+// nsenter(1) -a: "The user namespace will be ignored if it is the same as the caller's current user namespace"
+test('nsenter(1) -a skips our own user namespace (as nsenter)', { skip: upstreamSkip({ tools: ['unshare', 'nsenter'] }) }, async () => {
+  const p = startProcess('unshare', ['--uts', '--ipc', 'sleep', '300']);
+  try {
+    await waitFor(() => nsInode(p.pid, 'uts') !== nsInode('self', 'uts'), 5000, 'unshare');
+    const args = ['-t', String(p.pid), '-a', 'sh', '-c', 'readlink /proc/self/ns/uts /proc/self/ns/user'];
+    const r = enter(args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, run('nsenter', args).stdout);
+  } finally {
+    await p.stop();
+  }
+});
+
+// nsenter(1) --wdns: "The options --wd and --wdns are mutually exclusive"
+test('nsenter(1) --wd and --wdns are mutually exclusive', () => {
+  const r = enter(['-u=/proc/self/ns/uts', '--wd=/', '--wdns=/', 'true']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /mutually exclusive/);
+});
