@@ -78,7 +78,7 @@ function compareRows(nsx: Row[], lsns: Row[], ours: Set<number>, t0: number, wha
   void minCommon;
 }
 
-test('nsx ls agrees with lsns (all 8 types, unprivileged userns, nested pidns, ip netns)', { skip: liveSkipReason({ tools: ['lsns', 'unshare', 'ip', 'setpriv'] }), timeout: 120_000 }, async () => {
+test('nsx ls agrees with lsns (all 8 types, unprivileged userns, nested pidns, ip netns)', { skip: liveSkipReason({ tools: ['lsns', 'unshare', 'ip', 'setpriv'] }), timeout: 360_000 }, async () => {
   const started: Started[] = [];
   const netnsOnly = testName('mnt').slice(0, 40);
   const netnsRun = testName('run').slice(0, 40);
