@@ -32,7 +32,8 @@ import { readUserNames } from '../readers/etc/passwd.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { readCgroupStats } from '../readers/cgroupfs/stats.js';
 import { NameCache, readNetnsNames } from '../readers/names/names.js';
-import { identifyCgroupPaths, type Identity } from '../model/identity.js';
+import type { Identity } from '../model/identity.js';
+import { cgroupIdentity as identityOf, primaryCgroupPath, withinCgroup } from '../model/process-cgroup.js';
 import type { CgroupLayout, CgroupStats, StatGroup } from '../model/cgroup.js';
 import { groupNamespaces, type NamespaceRecord } from '../model/namespace.js';
 
@@ -83,37 +84,7 @@ export interface ProcessTable {
 
 const PF_KTHREAD = 0x00200000;
 
-/**
- * The path shown as a process's cgroup: the one whose container/unit identity is most specific; otherwise the
- * name=systemd path (as `nsx ls` shows), else the cgroup2 one, else the first; but never the root `/` when another
- * hierarchy places the process deeper (a v1 cpu cgroup of its own on a hybrid host).
- */
-export function primaryCgroupPath(entries: readonly ProcCgroupEntry[], identity?: Identity): string | undefined {
-  if (entries.length === 0) return undefined;
-  if (identity) {
-    const withId = entries.find((e) => stripNs(e.path).startsWith(identity.cgroup));
-    if (withId) return withId.path;
-  }
-  const sd = entries.find((e) => e.name === 'systemd');
-  const v2 = entries.find((e) => e.hierarchyId === 0);
-  const first = sd ?? v2 ?? entries[0];
-  if (first.path !== '/') return first.path;
-  const order = (e: ProcCgroupEntry) => (e.controllers.includes('cpu') ? 0 : e.controllers.includes('memory') ? 1 : e.hierarchyId === 0 ? 2 : 3);
-  const deeper = entries.filter((e) => e.path !== '/').sort((a, b) => order(a) - order(b))[0];
-  return (deeper ?? first).path;
-}
-
-function stripNs(p: string): string {
-  let s = p;
-  while (s.startsWith('/..')) s = s.slice(3);
-  return s === '' ? '/' : s;
-}
-
-/** Paths in preference order for identity: cgroup2 and name=systemd first, then the controllers. */
-export function identityOf(entries: readonly ProcCgroupEntry[]): Identity | undefined {
-  const pref = (e: ProcCgroupEntry) => (e.hierarchyId === 0 ? 0 : e.name === 'systemd' ? 1 : 2);
-  return identifyCgroupPaths([...entries].sort((a, b) => pref(a) - pref(b)).map((e) => e.path));
-}
+export { primaryCgroupPath, cgroupIdentity as identityOf } from '../model/process-cgroup.js';
 
 interface Slow {
   readonly starttime?: number;
@@ -285,10 +256,7 @@ export function matchesContainer(p: PsProcess, pattern: string): boolean {
 }
 
 /** Is `path` the cgroup `root` or below it? */
-export function underCgroup(path: string, root: string): boolean {
-  const r = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
-  return r === '/' || path === r || path.startsWith(r + '/');
-}
+export const underCgroup = withinCgroup;
 
 /** Apply the `--container`, `--cgroup` and `--ns` filters (all must hold). Pure. */
 export function filterProcesses(procs: readonly PsProcess[], f: PsFilter): PsProcess[] {
