@@ -4,7 +4,7 @@
  * reference process (PID 1), so a glance shows which processes live in namespaces of their own.
  */
 import type { CellValue, Field } from './registry.js';
-import type { PsDetail, PsProcess } from '../services/ps.js';
+import type { PsDetail, PsProcess } from '../model/process.js';
 import type { CgroupStats, Limit } from '../model/cgroup.js';
 import { escapeControl } from '../output/escape.js';
 import { renderTable } from '../output/table.js';
@@ -201,8 +201,7 @@ function idMapText(m: PsDetail['uid_map']): string {
 export function formatPsDetail(d: PsDetail, opts: { termWidth?: number } = {}): string {
   const e = escapeControl;
   const out: string[] = [];
-  const cmd = d.command.length ? d.command.join(' ') : `[${d.comm}]`;
-  out.push(`PID ${d.pid}  ${e(cmd)}`);
+  out.push(`PID ${d.pid}  ${e(d.command)}`);
   const kv = (k: string, v: string) => out.push(`  ${k.padEnd(11)} ${v}`);
   kv('comm', e(d.comm));
   kv('user', `${d.user !== null ? e(d.user) : '?'} (uid ${d.uid ?? '?'}, gid ${d.gid ?? '?'})`);
