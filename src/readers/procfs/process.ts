@@ -3,8 +3,10 @@
  *
  * Per process: `/proc/PID/stat` (state, times, threads, RSS in pages, start time, flags) every time; `status`
  * (effective UID, NSpid), `cmdline`, `cgroup` (src/readers/procfs/cgroup.ts) and the 8 `ns/*` links when the
- * process is new — a PID with a start time not seen before — and then only every `refreshEvery` reads, spread
- * over the ticks (those change rarely: setuid, setproctitle, a cgroup move, setns). A process whose stat text
+ * process is new — a PID with a start time not seen before — and then every `refreshEvery` reads if it ran
+ * meanwhile (its stat changed), every 6 × `refreshEvery` reads if it did not: a process must run to change its
+ * argv, ids or namespaces. Its cgroup, which another process can change, is re-read every `refreshEvery` reads.
+ * Re-reads are spread over the ticks. A process whose stat text
  * and slow parts did not change gets the very same sample object back, so callers can reuse what they derived
  * from it. With `keepOpen` (a live host), the stat file of each process stays open and is re-read with pread:
  * one syscall per process per tick instead of four; the kernel invalidates the descriptor when the process
@@ -54,9 +56,15 @@ interface Known {
   statText: string;
   slow: Slow;
   sample: ProcessSample;
+  /** reads since the last full read of the slow parts */
   age: number;
+  /** the stat text changed since then (the process ran) */
+  ran: boolean;
   fd?: number;
 }
+
+/** An idle process's slow parts are re-read this many times less often than a running one's. */
+const IDLE_FACTOR = 6;
 
 const EMPTY: readonly never[] = [];
 
@@ -172,8 +180,20 @@ export class ProcessReader {
     const text = this.statText(pid, k);
     const pending = this.pendingFd;
     this.pendingFd = undefined;
-    if (k) k.age++;
-    if (k && text === k.statText && k.age < every) return k.sample;
+    if (k) {
+      k.age++;
+      if (text !== k.statText) k.ran = true;
+    }
+    // the full slow read: new processes; known ones that ran since their last one, every `every` reads; idle ones
+    // (stat unchanged: they cannot have changed their argv, namespaces or ids) every IDLE_FACTOR × `every` reads
+    const full = !k || (k.age >= every && k.ran) || k.age >= every * IDLE_FACTOR;
+    // another process can move this one to another cgroup while it sleeps: its cgroup file every `every` reads
+    const cgroupOnly = !full && every > 1 && k!.age % every === 0;
+    if (k && text === k.statText && !full) {
+      if (!cgroupOnly) return k.sample;
+      const cgroups = this.readCgroups(pid);
+      if (sameCgroups(cgroups, k.slow.cgroups)) return k.sample;
+    }
     let st: ProcStat;
     try {
       st = parseStat(text, `${paths.proc}/${pid}/stat`);
@@ -188,7 +208,8 @@ export class ProcessReader {
     }
     let slow = k?.slow;
     let age = k?.age ?? 0;
-    if (!k || age >= every) {
+    let ran = k?.ran ?? false;
+    if (!k || full) {
       try {
         slow = this.readSlow(pid, st, tol);
       } catch (e) {
@@ -197,6 +218,10 @@ export class ProcessReader {
       }
       // spread the re-reads of known processes over the `every` ticks instead of all at once
       age = k === undefined ? pid % every : 0;
+      ran = false;
+    } else if (cgroupOnly) {
+      const cgroups = this.readCgroups(pid);
+      if (!sameCgroups(cgroups, slow!.cgroups)) slow = { ...slow!, cgroups };
     }
     const sample: ProcessSample = {
       pid,
@@ -220,8 +245,9 @@ export class ProcessReader {
       k.slow = slow!;
       k.sample = sample;
       k.age = age;
+      k.ran = ran;
     } else {
-      const fresh: Known = { starttime: st.starttimeTicks, statText: text, slow: slow!, sample, age };
+      const fresh: Known = { starttime: st.starttimeTicks, statText: text, slow: slow!, sample, age, ran };
       if (pending !== undefined) {
         fresh.fd = pending;
         this.openFds++;
@@ -229,6 +255,16 @@ export class ProcessReader {
       this.known.set(pid, fresh);
     }
     return sample;
+  }
+
+  /** /proc/PID/cgroup; a malformed or absent file gives no cgroups (it hides the cgroups, not the process). */
+  private readCgroups(pid: number): readonly ProcCgroupEntry[] {
+    try {
+      return readProcCgroup(this.o.paths, pid);
+    } catch (e) {
+      if (!(e instanceof ParseError) && classifyTolerable(e) !== 'gone') throw e;
+      return EMPTY;
+    }
   }
 
   /** status, cmdline, ns links and cgroup of one process. */
@@ -247,13 +283,7 @@ export class ProcessReader {
       if (classifyTolerable(e) !== 'denied') throw e;
       tol.absorb(e, `${base}/ns`);
     }
-    let cgroups: readonly ProcCgroupEntry[] = EMPTY;
-    try {
-      cgroups = readProcCgroup(paths, pid);
-    } catch (e) {
-      // a malformed cgroup file hides the cgroups, not the process; an absent one (no cgroups) likewise
-      if (!(e instanceof ParseError) && classifyTolerable(e) !== 'gone') throw e;
-    }
+    const cgroups = this.readCgroups(pid);
     const prev = this.known.get(pid)?.slow;
     return {
       uid: status.uid?.effective,
