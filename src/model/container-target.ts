@@ -86,9 +86,12 @@ function unique(list: readonly Identity[]): Identity[] {
   return [...seen.values()];
 }
 
-/** Match a container query among identities (containers only; duplicates by runtime+id collapse). Pure. */
+/**
+ * Match a container query among identities (containers and nspawn machines; duplicates by runtime+id collapse).
+ * Pure.
+ */
 export function matchContainer(t: Extract<ContainerTarget, { kind: 'container' }>, identities: readonly Identity[]): Resolution<Identity> {
-  const all = unique(identities.filter((i) => i.kind === 'container' && (t.runtime === undefined || i.runtime === t.runtime)));
+  const all = unique(identities.filter((i) => (i.kind === 'container' || i.kind === 'machine') && (t.runtime === undefined || i.runtime === t.runtime)));
   const q = t.prefix;
   const ql = q.toLowerCase();
   const hex = /^[0-9a-f]+$/.test(ql);

@@ -73,9 +73,9 @@ export function containerdMeta(t: ContainerdTask): ContainerMeta {
   if (t.namespace === 'moby') return { runtime: 'docker', namespace: 'moby' };
   const k8s = kubernetesMeta(t.annotations);
   if (k8s) return { runtime: 'containerd', namespace: t.namespace, ...k8s };
-  // plain ctr / nerdctl: the id is the name the user gave (nerdctl's own name is in its labels, not the bundle)
-  const nerdctlName = t.annotations['nerdctl/name'];
-  return { runtime: 'containerd', namespace: t.namespace, name: nerdctlName ?? t.id };
+  // nerdctl passes its labels as annotations (`nerdctl/name`); plain `ctr run IMAGE ID`: the id is the user's name
+  const name = t.annotations['nerdctl/name'] ?? (/^[0-9a-f]{64}$/.test(t.id) ? undefined : t.id);
+  return { runtime: 'containerd', namespace: t.namespace, ...(name !== undefined ? { name } : {}) };
 }
 
 /** The task of container `id` in any namespace, or undefined. */
