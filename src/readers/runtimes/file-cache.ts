@@ -32,6 +32,15 @@ export class FileCache {
 
   /** `parse(text)` of the file, re-read when it changed; undefined when absent, unreadable, or `parse` throws. */
   get<T>(path: string, parse: (text: string) => T | undefined): T | undefined {
+    return this.load(path, () => parse(readFileSync(path, 'utf8')));
+  }
+
+  /** The same for a binary file (`parse(bytes)`). */
+  getBytes<T>(path: string, parse: (bytes: Buffer) => T | undefined): T | undefined {
+    return this.load(path, () => parse(readFileSync(path)));
+  }
+
+  private load<T>(path: string, read: () => T | undefined): T | undefined {
     const t = this.now();
     const e = this.files.get(path);
     if (e && t - e.checked < this.recheckMs) return e.value as T | undefined;
@@ -50,7 +59,7 @@ export class FileCache {
     }
     let value: T | undefined;
     try {
-      value = parse(readFileSync(path, 'utf8'));
+      value = read();
     } catch (err) {
       // a file replaced between stat and read, or a parser refusing it: no metadata this time
       this.note(path, err);
