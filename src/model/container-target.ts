@@ -183,3 +183,38 @@ export function pickPod(cmd: string, t: Extract<ContainerTarget, { kind: 'pod' }
   if ('ok' in r) return r.ok;
   throw unresolvedError(cmd, t, r, extra);
 }
+
+/**
+ * A filter from a target for list views (`ps -c`, the dashboard): `container:…`/`pod:…`, or bare text taken as
+ * `container:TEXT`, then as a pod (name or UID), then as a unit/slice/pod identity named exactly (`ssh.service`).
+ * Resolved once against `identities` (the rows' own); an ambiguous container or pod throws (exit 1, candidates
+ * listed), and so does a target that names nothing. Pure.
+ */
+export function targetSelector(text: string, identities: readonly (Identity | undefined)[], cmd = 'nsx'): (i: Identity | undefined) => boolean {
+  const ids = identities.filter((i): i is Identity => i !== undefined);
+  const same = (a: Identity) => (i: Identity | undefined) => !!i && i.runtime === a.runtime && i.id === a.id;
+  const podPred = (p: PodMatch) => (i: Identity | undefined) => !!i && p.pod.uid !== undefined && (i.pod?.uid ?? i.podUid) === p.pod.uid;
+  if (isContainerTarget(text)) {
+    const t = parseContainerTarget(text, cmd);
+    return t.kind === 'pod' ? podPred(pickPod(cmd, t, ids)) : same(pickContainer(cmd, t, ids));
+  }
+  let t: ContainerTarget | undefined;
+  try {
+    t = parseContainerTarget(`container:${text}`, cmd);
+  } catch {
+    t = undefined; // not a container name or id (e.g. a unit with `@`): tried below as a unit
+  }
+  if (t?.kind === 'container') {
+    const r = matchContainer(t, ids);
+    if ('ok' in r) return same(r.ok);
+    if ('ambiguous' in r) throw unresolvedError(cmd, t, r);
+    const pt: ContainerTarget = text.includes('/') ? { kind: 'pod', namespace: text.slice(0, text.indexOf('/')), name: text.slice(text.indexOf('/') + 1) } : { kind: 'pod', name: text };
+    const p = matchPod(pt, ids);
+    if ('ok' in p) return podPred(p.ok);
+    if ('ambiguous' in p) throw unresolvedError(cmd, pt, p);
+  }
+  const q = text.toLowerCase();
+  const named = ids.filter((i) => [i.id, i.label, i.ref].some((s) => s.toLowerCase() === q));
+  if (named.length) return (i) => !!i && named.some((n) => n.kind === i.kind && n.id === i.id);
+  throw new NotFoundError(`${cmd}: ${text}: no running container, pod or unit matches`, text);
+}

@@ -169,18 +169,23 @@ export class RuntimeIndex {
     return this.enrich(i);
   }
 
-  /**
-   * The most specific identity among one process's paths (pass cgroup2 and name=systemd first: on a tie the
-   * first wins), with metadata.
-   */
-  identifyPaths(paths: Iterable<string>): Identity | undefined {
+  /** The identity of one process's paths without metadata (path forms and containerd tasks), for keeping. */
+  locatePaths(paths: Iterable<string>): Identity | undefined {
     let best: Identity | undefined;
     for (const p of paths) {
       let i = this.pathIdentity(p);
       if (!i || i.kind !== 'container') i = this.taskIdentity(p) ?? i;
       if (i && (!best || RANK[i.kind] > RANK[best.kind])) best = i;
     }
-    return this.enrich(best);
+    return best;
+  }
+
+  /**
+   * The most specific identity among one process's paths (pass cgroup2 and name=systemd first: on a tie the
+   * first wins), with metadata.
+   */
+  identifyPaths(paths: Iterable<string>): Identity | undefined {
+    return this.enrich(this.locatePaths(paths));
   }
 }
 

@@ -12,7 +12,7 @@ import { Tolerance } from '../../host/tolerance.js';
 import { readPids } from '../procfs/pids.js';
 import { parseProcCgroup, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
 import type { Identity } from '../../model/identity.js';
-import { pickContainer, pickPod, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
+import { isContainerTarget, parseContainerTarget, pickContainer, pickPod, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
 import { RuntimeIndex, runtimeIndexFor } from './index.js';
 
 /** A running container (or machine) and its processes. */
@@ -105,4 +105,14 @@ export function resolveHostTarget(paths: HostPaths, t: ContainerTarget, o: { cmd
 /** Does this identity belong to the resolved target (same container, or one of the pod's)? */
 export function inHostTarget(t: HostTarget, i: Identity | undefined): boolean {
   return !!i && t.containers.some((c) => c.runtime === i.runtime && c.id === i.id);
+}
+
+/**
+ * For commands that take a cgroup PATH (`cg show`, `cg tree`, `top`): the cgroup of a `container:…`/`pod:…`
+ * target (resolved as `enter -t` does; throws when none or ambiguous), or undefined when `text` is not such a
+ * target (then it is a path).
+ */
+export function cgroupOfTarget(paths: HostPaths, text: string, cmd: string, index?: RuntimeIndex): string | undefined {
+  if (!isContainerTarget(text)) return undefined;
+  return resolveHostTarget(paths, parseContainerTarget(text, cmd), { cmd, index }).cgroup;
 }
