@@ -33,6 +33,8 @@ import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { readCgroupStats } from '../readers/cgroupfs/stats.js';
 import { NameCache, readNetnsNames } from '../readers/names/names.js';
 import { identifyCgroupPaths, type Identity } from '../model/identity.js';
+import { targetSelector } from '../model/container-target.js';
+import { identityPathsOf } from '../readers/runtimes/running.js';
 import type { CgroupLayout, CgroupStats, StatGroup } from '../model/cgroup.js';
 import { groupNamespaces, type NamespaceRecord } from '../model/namespace.js';
 
@@ -204,7 +206,7 @@ export class ProcessCollector {
           cgroups = []; // a malformed cgroup file hides the cgroup, not the process
         }
       }
-      const container = identityOf(cgroups);
+      const container = this.names.index.locatePaths(identityPathsOf(cgroups)); // path forms + containerd tasks
       slow = {
         starttime: st.starttimeTicks,
         uid: status.uid?.effective,
@@ -236,8 +238,9 @@ export class ProcessCollector {
       nspid: slow.nspid,
       cgroups: slow.cgroups,
       cgroup: slow.cgroup,
-      container: slow.container,
-      containerName: slow.containerName,
+      // names joined at every collection: a rename shows on the next refresh (issue 9)
+      container: this.names.index.enrich(slow.container),
+      containerName: this.names.nameOf(slow.container),
       utimeTicks: st.utimeTicks,
       stimeTicks: st.stimeTicks,
       starttimeTicks: st.starttimeTicks,
@@ -292,9 +295,11 @@ export function underCgroup(path: string, root: string): boolean {
 
 /** Apply the `--container`, `--cgroup` and `--ns` filters (all must hold). Pure. */
 export function filterProcesses(procs: readonly PsProcess[], f: PsFilter): PsProcess[] {
+  // one resolver for every command (issue 9): exact name/id first, a unique prefix, ambiguity refused
+  const inContainer = f.container === undefined ? undefined : targetSelector(f.container, procs.map((p) => p.container), 'nsx ps');
   return procs.filter(
     (p) =>
-      (f.container === undefined || matchesContainer(p, f.container)) &&
+      (inContainer === undefined || inContainer(p.container)) &&
       (f.cgroup === undefined || p.cgroups.some((e) => underCgroup(e.path, f.cgroup!))) &&
       (f.ns === undefined || Object.values(p.ns).includes(f.ns)),
   );
@@ -501,7 +506,7 @@ export function readProcessDetail(paths: HostPaths, pid: number, ctx: DetailCont
     uid_map: idmap('uid_map'),
     gid_map: idmap('gid_map'),
     cgroups,
-    container: p.container ? { ...p.container, ...(p.containerName ? { name: p.containerName } : {}) } : null,
+    container: p.container ?? null, // with runtime metadata joined (name, image, pod, compose)
     root_mount: root,
   };
 }
