@@ -69,10 +69,13 @@ export function containerTargetText(t: ContainerTarget): string {
   return `container:${t.runtime ? t.runtime + ':' : ''}${t.prefix}`;
 }
 
-/** One candidate line: `docker:1f1d6e2d4940 web (nginx:1.25)`. */
+/**
+ * One candidate: `docker:1f1d6e2d4940 web (nginx:1.25)`. Line breaks in names are written `\x0a` so a message stays
+ * one line (the CLI's handler escapes the other control characters).
+ */
 export function describeIdentity(i: Identity): string {
   const extra = [i.label !== i.ref && !i.ref.endsWith(`:${i.label}`) ? i.label : undefined, i.image !== undefined ? `(${i.image})` : undefined].filter(Boolean);
-  return [i.ref, ...extra].join(' ');
+  return [i.ref, ...extra].join(' ').replace(/[\n\r]/g, (c) => (c === '\n' ? '\\x0a' : '\\x0d'));
 }
 
 export type Resolution<T> =

@@ -102,6 +102,7 @@ test('withMeta / identityJson / identityMatches', () => {
   assert.ok(!identityMatches(named, 'redis'));
   assert.ok(!identityMatches(undefined, 'x'));
   assert.equal(describeIdentity(named), 'docker:a10000000000 web (nginx:1.25)');
+  assert.equal(describeIdentity(withMeta(plain, { runtime: 'docker', name: 'a\nb\rc' })), 'docker:a10000000000 a\\x0ab\\x0dc');
   // pod-level cgroups get the pod's name from /var/log/pods
   const pod = withMeta(identifyCgroupPath('/kubepods/besteffort/pod11-22')!, undefined, (u) => (u === '11-22' ? { namespace: 'ns', name: 'p', uid: u } : undefined));
   assert.equal(pod.label, 'pod:ns/p');
