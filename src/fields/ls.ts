@@ -5,6 +5,7 @@
 import { hostPaths } from '../host/paths.js';
 import { type Field, jsonCell, jsonKeyOf } from './registry.js';
 import type { NamespaceRecord, NsRow } from '../model/namespace.js';
+import type { IdentityJson } from '../model/identity.js';
 
 /** What was read about one shown process. Absent members were not read or not readable. */
 export interface LsProcInfo {
@@ -13,6 +14,8 @@ export interface LsProcInfo {
   readonly command?: string;
   readonly cgroup?: string;
   readonly container?: string;
+  /** the structured identity record behind CONTAINER (runtime, id, name, image, pod…; issue 9) */
+  readonly identity?: IdentityJson | null;
 }
 
 /** A row as the fields see it. */
@@ -134,6 +137,7 @@ export function renderLsJson(
       const kpad = IND.repeat(depth + 1);
       if (i === 0) out += `${pad}{\n`;
       out += fields.map((f) => `${kpad}${JSON.stringify(jsonKeyOf(f))}: ${JSON.stringify(jsonCell(f, r, ctx))}`).join(',\n');
+      if (fields.some((f) => f.id === 'CONTAINER')) out += `,\n${kpad}"identity": ${JSON.stringify(proc(r, ctx)?.identity ?? null)}`;
       if (r.children.length) {
         out += `,\n${kpad}"children": [\n`;
         emit(r.children, depth + 2);

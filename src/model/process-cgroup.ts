@@ -31,11 +31,16 @@ function identityPreference(e: ProcCgroupEntry): number {
   return e.hierarchyId === 0 ? 0 : e.name === 'systemd' ? 1 : 2;
 }
 
+/** A process's cgroup paths in the order identity takes them: cgroup2, name=systemd, then the controllers'. */
+export function identityPaths(entries: readonly ProcCgroupEntry[]): string[] {
+  if (entries.length <= 1) return entries.map((e) => e.path);
+  return [...entries].sort((a, b) => identityPreference(a) - identityPreference(b)).map((e) => e.path);
+}
+
 /** The container, pod, machine or unit named by a process's cgroup paths (see the module comment). */
 export function cgroupIdentity(entries: readonly ProcCgroupEntry[]): Identity | undefined {
   if (entries.length === 0) return undefined;
-  if (entries.length === 1) return identifyCgroupPaths([entries[0].path]);
-  return identifyCgroupPaths([...entries].sort((a, b) => identityPreference(a) - identityPreference(b)).map((e) => e.path));
+  return identifyCgroupPaths(identityPaths(entries));
 }
 
 function deeperPreference(e: ProcCgroupEntry): number {
@@ -84,9 +89,9 @@ export interface ProcessCgroups {
   readonly primary?: string;
 }
 
-/** The identity and primary path of parsed lines. Pure. */
-export function processCgroupsOf(entries: ProcCgroupEntry[]): ProcessCgroups {
-  const identity = cgroupIdentity(entries);
+/** The identity (from the path forms unless given) and primary path of parsed lines. Pure. */
+export function processCgroupsOf(entries: ProcCgroupEntry[], located?: Identity): ProcessCgroups {
+  const identity = located ?? cgroupIdentity(entries);
   const primary = primaryCgroup(entries, identity)?.path;
   return { entries, ...(identity ? { identity } : {}), ...(primary !== undefined ? { primary } : {}) };
 }

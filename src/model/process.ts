@@ -16,7 +16,7 @@ import type { Incompleteness } from '../host/tolerance.js';
 import { overlayLayers, type OverlayLayers } from '../parse/overlay.js';
 import type { Identity } from './identity.js';
 import type { CgroupStats } from './cgroup.js';
-import { processCgroupsOf } from './process-cgroup.js';
+import { cgroupIdentity, identityPaths, processCgroupsOf } from './process-cgroup.js';
 
 /** USER_HZ: the unit of the times in /proc/PID/stat. */
 export const USER_HZ = 100;
@@ -119,6 +119,13 @@ export interface RowContext {
   readonly users?: ReadonlyMap<number, string>;
   /** bytes per page (stat's RSS unit) */
   readonly pageSize: number;
+  /**
+   * The identity of a process's cgroup paths (given in `identityPaths` order), without metadata; default: the
+   * path forms alone (src/model/identity.ts). The runtime index adds containerd tasks.
+   */
+  readonly locate?: (paths: readonly string[]) => Identity | undefined;
+  /** the identity joined with the runtimes' metadata (name, image, pod); default: as located */
+  readonly enrich?: (id: Identity | undefined) => Identity | undefined;
   /** friendly name of a container, when known */
   readonly nameOf?: (id: Identity | undefined) => string | undefined;
 }
@@ -133,11 +140,26 @@ export function commandOf(argv: readonly string[], comm: string): string {
   return argv.length ? argv.join(' ') : `[${comm}]`;
 }
 
-/** The one mapping from a process sample to its row. Pure. */
-export function processRow(s: ProcessSample, ctx: RowContext): PsProcess {
-  const kernelThread = isKernelThread(s);
-  const cg = processCgroupsOf(s.cgroups as ProcCgroupEntry[]);
-  const containerName = ctx.nameOf?.(cg.identity);
+/** The one mapping from a process sample to its row. Pure (given pure `ctx` functions). */
+export function processRow(s: ProcessSample, ctx: RowContext, located: Identity | undefined = locatedIdentity(s, ctx)): PsProcess {
+  const cg = processCgroupsOf(s.cgroups as ProcCgroupEntry[], located);
+  return withIdentity(rowOf(s, isKernelThread(s), cg, ctx), located, ctx);
+}
+
+/** The identity of a sample's cgroups before metadata is joined (see RowContext.locate). */
+export function locatedIdentity(s: ProcessSample, ctx: RowContext): Identity | undefined {
+  return ctx.locate ? ctx.locate(identityPaths(s.cgroups)) : cgroupIdentity(s.cgroups);
+}
+
+/** A row with its identity joined with current metadata (the same row when nothing changed). Pure. */
+export function withIdentity(row: PsProcess, located: Identity | undefined, ctx: RowContext): PsProcess {
+  const container = ctx.enrich ? ctx.enrich(located) : located;
+  const containerName = ctx.nameOf?.(located);
+  if (row.container === container && row.containerName === containerName) return row;
+  return { ...row, container, containerName };
+}
+
+function rowOf(s: ProcessSample, kernelThread: boolean, cg: ReturnType<typeof processCgroupsOf>, ctx: RowContext): PsProcess {
   return {
     pid: s.pid,
     ppid: s.ppid,
@@ -153,8 +175,8 @@ export function processRow(s: ProcessSample, ctx: RowContext): PsProcess {
     nspid: s.nspid,
     cgroups: s.cgroups,
     cgroup: cg.primary,
-    container: cg.identity,
-    containerName,
+    container: undefined,
+    containerName: undefined,
     utimeTicks: s.utimeTicks,
     stimeTicks: s.stimeTicks,
     starttimeTicks: s.starttimeTicks,

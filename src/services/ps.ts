@@ -33,9 +33,13 @@ import type { CgroupLayout, CgroupStats, StatGroup } from '../model/cgroup.js';
 import { groupNamespaces, type NamespaceRecord } from '../model/namespace.js';
 import { hierarchyOf } from '../model/process-cgroup.js';
 import { filterProcesses, type PsFilter } from '../model/process-filter.js';
+import type { Identity } from '../model/identity.js';
 import {
+  locatedIdentity,
   processRow,
+  withIdentity,
   rootMountOf,
+  type RowContext,
   type ProcessReference,
   type ProcessSample,
   type ProcessTable,
@@ -71,8 +75,8 @@ export class ProcessCollector {
   private users?: Map<number, string>;
   private readonly names: NameCache;
   private reference?: ProcessReference;
-  /** the row made from each sample object, to hand out the same row while the sample is unchanged */
-  private rows = new WeakMap<ProcessSample, PsProcess>();
+  /** the row made from each sample object and its located identity, to reuse while the sample is unchanged */
+  private rows = new WeakMap<ProcessSample, { row: PsProcess; located?: Identity }>();
 
   constructor(private readonly o: CollectorOptions) {
     this.names = new NameCache(o.paths);
@@ -86,16 +90,27 @@ export class ProcessCollector {
     const tol = new Tolerance();
     this.users ??= readUserNames(paths);
     const samples = this.reader.read(tol);
-    const ctx = { users: this.users, pageSize: this.reader.pageSize ?? 4096, nameOf: (id: Parameters<NameCache['nameOf']>[0]) => this.names.nameOf(id) };
+    const index = this.names.index;
+    // container names are joined at every collection (a rename shows on the next refresh); the index memoises them
+    const ctx: RowContext = {
+      users: this.users,
+      pageSize: this.reader.pageSize ?? 4096,
+      locate: (p) => index.locatePaths(p),
+      enrich: (id) => index.enrich(id),
+      nameOf: (id) => this.names.nameOf(id),
+    };
     const procs: PsProcess[] = new Array(samples.length);
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i];
-      let row = this.rows.get(s);
-      if (!row) {
-        row = processRow(s, ctx);
-        this.rows.set(s, row);
+      let e = this.rows.get(s);
+      if (!e) {
+        const located = locatedIdentity(s, ctx);
+        e = { row: processRow(s, ctx, located), located };
+        this.rows.set(s, e);
+      } else {
+        e.row = withIdentity(e.row, e.located, ctx);
       }
-      procs[i] = row;
+      procs[i] = e.row;
     }
     if (!this.reference || this.reference.pid === 'self') this.reference = this.readReference(procs);
     let uptime_s: number | undefined;
@@ -206,8 +221,8 @@ export function readProcessDetail(paths: HostPaths, pid: number, ctx: DetailCont
   if (!p) {
     const s = readProcessSample(paths, pid, tol);
     if (!s) throw new NotFoundError(`${pid}: no such process`, base);
-    const users = readUserNames(paths);
-    p = processRow(s, { users, pageSize: 4096, nameOf: (id) => new NameCache(paths).nameOf(id) });
+    const names = new NameCache(paths);
+    p = processRow(s, { users: readUserNames(paths), pageSize: 4096, locate: (x) => names.index.locatePaths(x), enrich: (id) => names.index.enrich(id), nameOf: (id) => names.nameOf(id) });
   }
   const status = orNull(tol, join(base, 'status'), () => readStatus(paths, pid));
   const byIno = new Map(ctx.namespaces.map((n) => [n.inode, n] as const));
@@ -258,7 +273,7 @@ export function readProcessDetail(paths: HostPaths, pid: number, ctx: DetailCont
     uid_map: orNull(tol, join(base, 'uid_map'), () => readIdMap(paths, pid, 'uid_map')),
     gid_map: orNull(tol, join(base, 'gid_map'), () => readIdMap(paths, pid, 'gid_map')),
     cgroups,
-    container: p.container ? { ...p.container, ...(p.containerName ? { name: p.containerName } : {}) } : null,
+    container: p.container ?? null, // with runtime metadata joined (name, image, pod, compose)
     root_mount: root,
   };
 }

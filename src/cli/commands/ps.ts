@@ -1,4 +1,5 @@
 /** `nsx ps [PID…]`: parse flags, call the ps service, print a table, JSON or one process in full. */
+import { identityJson } from '../../model/identity.js';
 import { normalizeCgroupPath } from '../../model/cgroup.js';
 import type { Command, CliContext } from '../context.js';
 import { parseCommandArgs } from '../common.js';
@@ -32,7 +33,8 @@ uid/gid maps, its cgroup in every hierarchy with limits and usage, its container
 overlay layers).
 
 Options:
-  -c, --container X   only processes of container X (runtime:id, id prefix, name, pod UID or unit)
+  -c, --container X   only processes of container X: NAME, ID, unique ID prefix, RUNTIME:ID, pod:NS/NAME,
+                      pod UID or unit (an ambiguous prefix is refused, listing the candidates)
   -g, --cgroup PATH   only processes whose cgroup (in any hierarchy) is PATH or below it
   -N, --ns INODE      only processes in the namespace with this inode
                       (a filter that matches no process is an error: a message on stderr, exit status 1)
@@ -107,7 +109,11 @@ export const command: Command = {
     if (o.json) {
       ctx.stdout.write(
         formatJson({
-          processes: rows.map((p) => Object.fromEntries(fields.map((f) => [jsonKeyOf(f), jsonCell(f, p, fctx)]))),
+          processes: rows.map((p) => ({
+            ...Object.fromEntries(fields.map((f) => [jsonKeyOf(f), jsonCell(f, p, fctx)])),
+            // with CONTAINER, the structured identity record too (issue 9)
+            ...(fields.some((f) => f.id === 'CONTAINER') ? { identity: identityJson(p.container) } : {}),
+          })),
           ...(res.table.incomplete ? { incomplete: true, skipped: res.table.skipped } : {}),
         }) + '\n',
       );
