@@ -7,6 +7,7 @@ import { type Field, jsonCell, jsonKeyOf, formatCell } from './registry.js';
 import { namespaceHolders, holdersText, type NamespaceRecord, type NsRow } from '../model/namespace.js';
 import { evalNode, filterHolders, type FilterNode } from './scols-filter.js';
 import { UsageError } from '../errors.js';
+import type { IdentityJson } from '../model/identity.js';
 
 /** What was read about one shown process. Absent members were not read or not readable. */
 export interface LsProcInfo {
@@ -17,6 +18,8 @@ export interface LsProcInfo {
   readonly argv?: readonly string[];
   readonly cgroup?: string;
   readonly container?: string;
+  /** the structured identity record behind CONTAINER (runtime, id, name, image, pod…; issue 9) */
+  readonly identity?: IdentityJson | null;
 }
 
 /** A row as the fields see it. */
@@ -158,6 +161,7 @@ export function renderLsJson(
       const kpad = IND.repeat(depth + 1);
       if (i === 0) out += `${pad}{\n`;
       out += fields.map((f) => `${kpad}${JSON.stringify(jsonKeyOf(f))}: ${JSON.stringify(jsonCell(f, r, ctx))}`).join(',\n');
+      if (fields.some((f) => f.id === 'CONTAINER')) out += `,\n${kpad}"identity": ${JSON.stringify(proc(r, ctx)?.identity ?? null)}`;
       if (r.children.length) {
         out += `,\n${kpad}"children": [\n`;
         emit(r.children, depth + 2);

@@ -7,6 +7,7 @@
  * command line and cgroup only for the processes shown (one per namespace); koffi only for PNS/ONS, NETNSID,
  * owner/parent trees and the owner of namespaces held only by a mount.
  */
+import type { IdentityJson } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { readText } from '../host/read.js';
@@ -99,7 +100,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const [statMod, statusMod, cgMod] = await Promise.all([
     needStat ? import('../readers/procfs/stat.js') : undefined,
     needs.has('uid') && !paths.live ? import('../readers/procfs/status.js') : undefined,
-    needs.has('cgroup') ? Promise.all([import('../parse/proc-cgroup.js'), import('../model/identity.js')]) : undefined,
+    needs.has('cgroup') ? Promise.all([import('../parse/proc-cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js')]) : undefined,
   ]);
 
   if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`ls: process ${o.task} not found`, join(paths.proc, String(o.task)));
@@ -169,7 +170,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const info = new Map<number, LsProcInfo>();
   const live = paths.live;
   for (const pid of collectPids(rows, new Set())) {
-    const d: { ppid?: number; uid?: number; command?: string; argv?: string[]; cgroup?: string; container?: string } = {};
+    const d: { ppid?: number; uid?: number; command?: string; argv?: string[]; cgroup?: string; container?: string; identity?: IdentityJson | null } = {};
     const base = join(paths.proc, String(pid));
     try {
       if (needs.has('ppid')) d.ppid = ppid.get(pid) ?? statMod!.readStat(paths, pid).ppid;
@@ -181,13 +182,15 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
         if (needs.has('argv')) d.argv = cmdlineArgv(text);
       }
       if (cgMod) {
-        const [{ parseProcCgroup }, { identifyCgroupPaths }] = cgMod;
+        const [{ parseProcCgroup }, { identityJson }, { runtimeIndexFor }] = cgMod;
         const p = join(base, 'cgroup');
         const entries = parseProcCgroup(readText(p), p);
         d.cgroup = pickCgroupPath(entries);
         const sd = entries.filter((e) => e.name === 'systemd').map((e) => e.path);
         const rest = entries.filter((e) => e.name !== 'systemd').map((e) => e.path);
-        d.container = identifyCgroupPaths([...sd, ...rest])?.label;
+        const id = runtimeIndexFor(paths).identifyPaths([...sd, ...rest]); // names from the runtimes' files (issue 9)
+        d.container = id?.label;
+        d.identity = identityJson(id);
       }
     } catch (e) {
       if (!(e instanceof ParseError)) tol.absorb(e, base);
