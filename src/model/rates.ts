@@ -12,6 +12,7 @@
  * absent, `'max'` = unlimited); src/sampler/collect.ts maps the cgroup model's stats onto it.
  */
 
+import type { Identity } from './identity.js';
 import type { Limit } from './cgroup.js';
 export type { Limit };
 
@@ -64,6 +65,8 @@ export interface TopSnapshot {
   readonly cgroups: readonly TopCounters[];
   /** `unified`, `hybrid` or `legacy`, when known. */
   readonly layout?: string;
+  /** container/pod/machine identity of the cgroups that have one, with runtime metadata (names), by path */
+  readonly identities?: Readonly<Record<string, Identity>>;
 }
 
 /** PSI of one resource over an interval. */

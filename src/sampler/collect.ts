@@ -7,6 +7,8 @@
  * visible columns need (src/sampler/fast-read.ts), and is stamped with the monotonic clock. Cgroups that
  * vanish mid-sample are skipped (Tolerance).
  */
+import { RuntimeIndex } from '../readers/runtimes/index.js';
+import type { Identity } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { readTextOrUndefined } from '../host/read.js';
@@ -109,6 +111,7 @@ export function makeCollector(o: CollectOptions): Collector {
   const clock = o.clock ?? monotonicMs;
   const now = o.now ?? (() => new Date());
   const reader = new TopReader(o.paths, layout, groups);
+  const index = new RuntimeIndex(o.paths); // names from the runtimes' files, re-read when they change (issue 9)
   // the ancestors of the view's root take part in throttle attribution
   const ancestors: string[] = [];
   for (let p = parentPath(root); p !== undefined; p = parentPath(p)) ancestors.unshift(p);
@@ -147,7 +150,12 @@ export function makeCollector(o: CollectOptions): Collector {
       }
     }
     tol = t;
-    return { mono_ms: mono, timestamp, cgroups, layout: layout.kind };
+    const identities: Record<string, Identity> = {};
+    for (const c of cgroups) {
+      const i = index.identify(c.path);
+      if (i && i.kind !== 'unit' && i.kind !== 'slice') identities[c.path] = i;
+    }
+    return { mono_ms: mono, timestamp, cgroups, layout: layout.kind, identities };
   }) as unknown as Collector;
   Object.defineProperty(collect, 'layout', { value: layout });
   Object.defineProperty(collect, 'tolerance', { value: () => tol });
