@@ -189,7 +189,7 @@ export function makeCollector(o: CollectOptions): Collector {
       }
       list = [...union];
       if (all) sinceWalk = 0;
-      source.setListing(byHierarchy);
+      source.setListing(byHierarchy, { refresh: all });
     }
     const cgroups: CgroupSample[] = [];
     for (const p of list!) {

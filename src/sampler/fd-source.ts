@@ -123,7 +123,8 @@ export class FdSource implements CgroupFileSource {
    * `listing` keep theirs. Known cgroups keep their open files (their "absent" marks are forgotten: files may
    * have appeared); cgroups no longer listed have their files closed.
    */
-  setListing(listing: ReadonlyMap<Hierarchy, Iterable<string>>): void {
+  setListing(listing: ReadonlyMap<Hierarchy, Iterable<string>>, opts: { refresh?: boolean } = {}): void {
+    this.lastPh = this.lastE = undefined;
     for (const [h, ph] of this.hs) {
       if (!listing.has(h)) continue;
       const next = new Map<string, Entry>();
@@ -133,15 +134,13 @@ export class FdSource implements CgroupFileSource {
         const parent = pp === undefined ? undefined : next.get(pp);
         if (e && e.parent === parent) {
           for (let i = 0; i < e.fds.length; i++) if (e.fds[i] === ABSENT) e.fds[i] = NOT_OPEN;
-          e.kept.fill(undefined); // gated files are read again once per listing
-          e.own = e.free = undefined;
+          // gated files are read again at each full listing (bounds staleness should a quota come and go
+          // between two samples)
+          if (opts.refresh) e.kept.fill(undefined);
         } else {
-          let dir: string;
-          try {
-            dir = cgroupDir(this.paths, h, path);
-          } catch {
-            continue; // `..` paths: not in this cgroup namespace (NotFoundError by construction)
-          }
+          // `..` paths are not in this cgroup namespace: in no hierarchy here
+          if (path.split('/').some((c) => c === '..' || c === '.')) continue;
+          const dir = cgroupDir(this.paths, h, path);
           if (e) this.closeEntry(e);
           e = { dir, fds: new Int32Array(ph.names.length).fill(NOT_OPEN), parent, kept: new Array(ph.names.length), own: undefined, free: undefined, gen: e?.gen ?? 0, removed: false };
         }
@@ -152,8 +151,24 @@ export class FdSource implements CgroupFileSource {
     }
   }
 
+  /** the last (hierarchy, path) looked up: the mapping asks for one cgroup's files in a row */
+  private lastH: Hierarchy | undefined;
+  private lastPath: string | undefined;
+  private lastPh: PerHierarchy | undefined;
+  private lastE: Entry | undefined;
+
+  private lookup(h: Hierarchy, path: string): Entry | undefined {
+    if (h === this.lastH && path === this.lastPath && this.lastPh !== undefined) return this.lastE;
+    const ph = this.hs.get(h);
+    this.lastH = h;
+    this.lastPath = path;
+    this.lastPh = ph;
+    this.lastE = ph?.entries.get(path);
+    return this.lastE;
+  }
+
   identity(h: Hierarchy, path: string): number | undefined {
-    const e = this.hs.get(h)?.entries.get(path);
+    const e = this.lookup(h, path);
     return e && !e.removed ? e.gen : undefined;
   }
 
@@ -233,8 +248,8 @@ export class FdSource implements CgroupFileSource {
   }
 
   text(h: Hierarchy, path: string, name: string): string | undefined {
-    const ph = this.hs.get(h);
-    const e = ph?.entries.get(path);
+    const e = this.lookup(h, path);
+    const ph = this.lastPh;
     const i = ph?.index.get(name);
     if (!ph || !e || i === undefined || e.removed) return undefined;
     const g = ph.gated.get(name);
