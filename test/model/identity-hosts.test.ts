@@ -200,3 +200,23 @@ test('pure v2 host: pod targets (NAMESPACE/NAME, NAME, UID) resolve to the pod c
     h.cleanup();
   }
 });
+
+test('CLI: a hostile container name in an ambiguity message is escaped and stays on one line', async () => {
+  const { runNsx } = await import('../helpers/cli.js');
+  const { fixture } = await import('../helpers/host.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'nsx-test-evil-'));
+  try {
+    const m = join(dir, 'evil.manifest');
+    writeFileSync(m, readFileSync(fixture('runtimes-live.manifest'), 'utf8').replace('"Name": "/fx-alpha"', '"Name": "/fx-\\u001b[31mred\\u0007\\n2"'));
+    const r = runNsx(['--root', m, 'top', 'container:a', '-n', '1']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(!r.stderr.includes('\x1b') && !r.stderr.includes('\x07'), 'control characters escaped');
+    assert.match(r.stderr, /fx-\\x1b\[31mred\\x07\\x0a2/);
+    assert.match(r.stderr, /ambiguous, 3 containers match/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
