@@ -87,7 +87,7 @@ function cpuUsec(cgroup: string): number {
 function checkTop(target: string, cgroup: string, label: string, loaded: boolean): void {
   const u0 = cpuUsec(cgroup);
   const t0 = performance.now();
-  const r = runNsx(['top', target, '-J', '-n', '3', '-d', '0.7']);
+  const r = runNsx(['top', target, '-J', '-n', '2', '-d', '1']);
   const u1 = cpuUsec(cgroup);
   const t1 = performance.now();
   assert.equal(r.code, 0, `top ${target}: ${r.stderr}`);
