@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renameSync, rmSync, writeFileSync, readFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureHost } from '../helpers/host.js';
 import { readRunningContainers, resolveHostTarget } from '../../src/readers/runtimes/running.js';
@@ -218,5 +218,21 @@ test('CLI: a hostile container name in an ambiguity message is escaped and stays
     assert.match(r.stderr, /ambiguous, 3 containers match/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a target naming only a stopped container says so (Docker config Running false; Podman storage without a cgroup)', () => {
+  const h = fixtureHost('runtimes-live.manifest');
+  try {
+    const id = 'e'.repeat(64);
+    const d = join(h.dir, 'var/lib/docker/containers', id);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'config.v2.json'), JSON.stringify({ ID: id, Name: '/old-web', Config: { Image: 'nginx' }, State: { Running: false, Pid: 0 } }));
+    const r = (v: string) => resolveHostTarget(h.paths, parseContainerTarget(v), { cmd: 'nsx enter' });
+    assert.throws(() => r('container:old-web'), (e: unknown) => e instanceof NotFoundError && /no running container matches \(docker:eeeeeeeeeeee old-web exists but is not running\)/.test(e.message));
+    assert.throws(() => r('container:eee'), (e: unknown) => e instanceof NotFoundError && /old-web exists but is not running/.test(e.message));
+    assert.throws(() => r('container:zzz'), (e: unknown) => e instanceof NotFoundError && !/not running\)/.test(e.message));
+  } finally {
+    h.cleanup();
   }
 });

@@ -12,7 +12,8 @@ import { Tolerance } from '../../host/tolerance.js';
 import { readPids } from '../procfs/pids.js';
 import { parseProcCgroup, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
 import type { Identity } from '../../model/identity.js';
-import { isContainerTarget, parseContainerTarget, pickContainer, pickPod, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
+import { isContainerTarget, matchContainer, parseContainerTarget, pickPod, unresolvedError, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
+import { notRunningHint } from './known.js';
 import { RuntimeIndex, runtimeIndexFor } from './index.js';
 
 /** A running container (or machine) and its processes. */
@@ -94,8 +95,12 @@ export function resolveHostTarget(paths: HostPaths, t: ContainerTarget, o: { cmd
   const ids = running.map((r) => r.identity);
   const pidsOf = (i: Identity) => running.filter((r) => r.identity.runtime === i.runtime && r.identity.id === i.id).flatMap((r) => r.pids);
   if (t.kind === 'container') {
-    const c = pickContainer(cmd, t, ids, extra);
-    return { containers: [c], cgroup: c.cgroup, pids: pidsOf(c) };
+    const r = matchContainer(t, ids);
+    if (!('ok' in r)) {
+      const hint = 'none' in r ? notRunningHint(paths, (o.index ?? runtimeIndexFor(paths)).cache, t, ids) : '';
+      throw unresolvedError(cmd, t, r, extra + hint);
+    }
+    return { containers: [r.ok], cgroup: r.ok.cgroup, pids: pidsOf(r.ok) };
   }
   const p = pickPod(cmd, t, ids, extra);
   const pids = p.containers.flatMap(pidsOf).sort((a, b) => a - b);
