@@ -97,7 +97,9 @@ export function resolveHostTarget(paths: HostPaths, t: ContainerTarget, o: { cmd
   if (t.kind === 'container') {
     const r = matchContainer(t, ids);
     if (!('ok' in r)) {
-      const hint = 'none' in r ? notRunningHint(paths, (o.index ?? runtimeIndexFor(paths)).cache, t, ids) : '';
+      const cache = (o.index ?? runtimeIndexFor(paths)).cache;
+      let hint = 'none' in r ? notRunningHint(paths, cache, t, ids) : '';
+      if ('none' in r && cache.denied.size) hint += ` (runtime metadata not readable, e.g. ${[...cache.denied][0]}: names and images need root)`;
       throw unresolvedError(cmd, t, r, extra + hint);
     }
     return { containers: [r.ok], cgroup: r.ok.cgroup, pids: pidsOf(r.ok) };
