@@ -47,8 +47,12 @@ interface FlatRow {
   cells: string[][]; // per column, lines
 }
 
+// eslint-disable-next-line no-control-regex
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Display width of a string (counts wide East Asian chars as 2, combining marks as 0). */
 export function displayWidth(s: string): number {
+  if (PRINTABLE_ASCII.test(s)) return s.length; // the common case, without walking code points
   let w = 0;
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
