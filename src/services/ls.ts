@@ -10,7 +10,6 @@
 import type { IdentityJson } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { readText } from '../host/read.js';
 import { Tolerance, type Incompleteness } from '../host/tolerance.js';
 import { NotFoundError, ParseError } from '../errors.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
@@ -100,7 +99,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const [statMod, statusMod, cgMod] = await Promise.all([
     needStat ? import('../readers/procfs/stat.js') : undefined,
     needs.has('uid') && !paths.live ? import('../readers/procfs/status.js') : undefined,
-    needs.has('cgroup') ? Promise.all([import('../parse/proc-cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js')]) : undefined,
+    needs.has('cgroup') ? Promise.all([import('../readers/procfs/cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js')]) : undefined,
   ]);
 
   if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`ls: process ${o.task} not found`, join(paths.proc, String(o.task)));
@@ -182,9 +181,8 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
         if (needs.has('argv')) d.argv = cmdlineArgv(text);
       }
       if (cgMod) {
-        const [{ parseProcCgroup }, { identityJson }, { runtimeIndexFor }] = cgMod;
-        const p = join(base, 'cgroup');
-        const entries = parseProcCgroup(readText(p), p);
+        const [{ readProcCgroup }, { identityJson }, { runtimeIndexFor }] = cgMod;
+        const entries = readProcCgroup(paths, pid); // the one /proc/PID/cgroup reader (proc's)
         d.cgroup = pickCgroupPath(entries);
         const sd = entries.filter((e) => e.name === 'systemd').map((e) => e.path);
         const rest = entries.filter((e) => e.name !== 'systemd').map((e) => e.path);

@@ -65,7 +65,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const { loadHostFacts } = await import('../top/run.js');
   const topCollect = makeCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
-  const collector = new ProcessCollector({ paths: o.paths, refreshEvery: 5 });
+  const collector = new ProcessCollector({ paths: o.paths, refreshEvery: 10 }); // see services/dashboard.ts DASHBOARD_REFRESH_EVERY
   const procSampler = new Sampler<ProcessTable>({ collect: () => collector.collect(), intervalMs: o.intervalMs });
   topSampler.onError(() => {
     // a failed cgroup sample keeps the last frame; the next tick retries
