@@ -10,7 +10,6 @@
 import type { IdentityJson } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { readText } from '../host/read.js';
 import { Tolerance, type Incompleteness } from '../host/tolerance.js';
 import { NotFoundError, ParseError } from '../errors.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
