@@ -31,7 +31,7 @@ import { parseCmdline } from '../../parse/cmdline.js';
 import { isKernelThread, type ProcessSample } from '../../model/process.js';
 import { readPids } from './pids.js';
 import { readNsLinks } from './ns.js';
-import { readProcCgroup } from './cgroup.js';
+import { ProcCgroupInterner, procCgroupPath, readProcCgroupText } from './cgroup.js';
 
 export interface ProcessReaderOptions {
   readonly paths: HostPaths;
@@ -78,17 +78,24 @@ function openFileLimit(paths: HostPaths): number {
   return m ? Number(m[1]) : 1024;
 }
 
+/**
+ * Descriptors kept open by all readers of this process together: at most a third of the soft RLIMIT_NOFILE (the
+ * cgroup sampler keeps files open too); beyond it, stat files are opened and closed on each read.
+ */
+const fdBudget: { open: number; max?: number } = { open: 0 };
+
 export class ProcessReader {
   private readonly known = new Map<number, Known>();
   private readonly buf = Buffer.allocUnsafe(4096);
-  private openFds = 0;
-  private maxFds: number;
+  /** cgroup files of many processes are alike: one parsed copy */
+  private readonly cgroups = new ProcCgroupInterner();
+  private readonly keepOpen: boolean;
   /** bytes per page (stat's rss is in pages): learnt from status VmRSS; undefined until then */
   pageSize?: number;
 
   constructor(private readonly o: ProcessReaderOptions) {
-    // a third of the descriptors nsx may open: the cgroup sampler keeps files open too
-    this.maxFds = o.keepOpen && o.paths.live ? Math.floor(openFileLimit(o.paths) / 3) : 0;
+    this.keepOpen = !!o.keepOpen && o.paths.live;
+    if (this.keepOpen) fdBudget.max ??= Math.floor(openFileLimit(o.paths) / 3);
   }
 
   /** Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. */
@@ -127,7 +134,7 @@ export class ProcessReader {
     if (k.fd === undefined) return;
     const fd = k.fd;
     k.fd = undefined;
-    this.openFds--;
+    fdBudget.open--;
     closeSync(fd);
   }
 
@@ -144,7 +151,7 @@ export class ProcessReader {
       }
       this.closeFd(k);
     }
-    if (this.openFds < this.maxFds) {
+    if (this.keepOpen && fdBudget.open < fdBudget.max!) {
       let fd: number;
       try {
         fd = openSync(path, 'r');
@@ -161,7 +168,7 @@ export class ProcessReader {
       if (n < this.buf.length) {
         if (k) {
           k.fd = fd;
-          this.openFds++;
+          fdBudget.open++;
         } else this.pendingFd = fd;
         return this.buf.toString('utf8', 0, n);
       }
@@ -253,7 +260,7 @@ export class ProcessReader {
       const fresh: Known = { starttime: st.starttimeTicks, statText: text, slow: slow!, sample, age, ran };
       if (pending !== undefined) {
         fresh.fd = pending;
-        this.openFds++;
+        fdBudget.open++;
       }
       this.known.set(pid, fresh);
     }
@@ -263,7 +270,7 @@ export class ProcessReader {
   /** /proc/PID/cgroup; a malformed or absent file gives no cgroups (it hides the cgroups, not the process). */
   private readCgroups(pid: number): readonly ProcCgroupEntry[] {
     try {
-      return readProcCgroup(this.o.paths, pid);
+      return this.cgroups.parse(readProcCgroupText(this.o.paths, pid), procCgroupPath(this.o.paths, pid));
     } catch (e) {
       if (!(e instanceof ParseError) && classifyTolerable(e) !== 'gone') throw e;
       return EMPTY;
@@ -308,7 +315,7 @@ function sameNs(a: Readonly<Partial<Record<NsType, number>>>, b: Readonly<Partia
 }
 
 function sameCgroups(a: readonly ProcCgroupEntry[], b: readonly ProcCgroupEntry[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.path === b[i].path && x.hierarchyId === b[i].hierarchyId);
+  return a === b || (a.length === b.length && a.every((x, i) => x.path === b[i].path && x.hierarchyId === b[i].hierarchyId));
 }
 
 /** One process's sample, read once; undefined when it vanished or is not ours to read (recorded in `tol`). */
