@@ -54,7 +54,8 @@ interface Slow {
 
 interface Known {
   starttime?: number;
-  statText: string;
+  /** the stat bytes last read */
+  stat: Buffer;
   slow: Slow;
   sample: ProcessSample;
   /** reads since the last full read of the slow parts */
@@ -83,6 +84,11 @@ function openFileLimit(paths: HostPaths): number {
  * cgroup sampler keeps files open too); beyond it, stat files are opened and closed on each read.
  */
 const fdBudget: { open: number; max?: number } = { open: 0 };
+
+/** How many stat descriptors the readers of this process keep open (tests, diagnostics). */
+export function keptStatDescriptors(): number {
+  return fdBudget.open;
+}
 
 export class ProcessReader {
   private readonly known = new Map<number, Known>();
@@ -138,13 +144,16 @@ export class ProcessReader {
     closeSync(fd);
   }
 
-  /** The text of /proc/PID/stat: through the kept descriptor when there is one. */
-  private statText(pid: number, k: Known | undefined): string {
+  /**
+   * The bytes of /proc/PID/stat (through the kept descriptor when there is one): a view of the reader's buffer,
+   * valid until the next read. No string is made here: an unchanged stat allocates nothing.
+   */
+  private statBytes(pid: number, k: Known | undefined): Buffer {
     const path = `${this.o.paths.proc}/${pid}/stat`;
     if (k?.fd !== undefined) {
       try {
         const n = readSync(k.fd, this.buf, 0, this.buf.length, 0);
-        if (n < this.buf.length) return this.buf.toString('utf8', 0, n);
+        if (n < this.buf.length) return this.buf.subarray(0, n);
       } catch (e) {
         // the process behind the descriptor exited (ESRCH); the PID may already be someone else's: open it again
         if (classifyTolerable(fromFsError(e, path)) !== 'gone') throw fromFsError(e, path);
@@ -170,12 +179,12 @@ export class ProcessReader {
           k.fd = fd;
           fdBudget.open++;
         } else this.pendingFd = fd;
-        return this.buf.toString('utf8', 0, n);
+        return this.buf.subarray(0, n);
       }
       closeSync(fd);
     }
     try {
-      return readFileSync(path, 'utf8');
+      return readFileSync(path);
     } catch (e) {
       throw fromFsError(e, path);
     }
@@ -187,26 +196,27 @@ export class ProcessReader {
   private readOne(pid: number, every: number, tol: Tolerance): ProcessSample {
     const { paths } = this.o;
     let k = this.known.get(pid);
-    const text = this.statText(pid, k);
+    const bytes = this.statBytes(pid, k);
     const pending = this.pendingFd;
     this.pendingFd = undefined;
+    const same = k !== undefined && bytes.equals(k.stat);
     if (k) {
       k.age++;
-      if (text !== k.statText) k.ran = true;
+      if (!same) k.ran = true;
     }
     // the full slow read: new processes; known ones that ran since their last one, every `every` reads; idle ones
     // (stat unchanged: they cannot have changed their argv, namespaces or ids) every IDLE_FACTOR × `every` reads
     const full = !k || (k.age >= every && k.ran) || k.age >= every * IDLE_FACTOR;
     // another process can move this one to another cgroup while it sleeps: its cgroup file every `every` reads
     const cgroupOnly = !full && every > 1 && k!.age % (every * CGROUP_FACTOR) === 0;
-    if (k && text === k.statText && !full) {
+    if (k && same && !full) {
       if (!cgroupOnly) return k.sample;
       const cgroups = this.readCgroups(pid);
       if (sameCgroups(cgroups, k.slow.cgroups)) return k.sample;
     }
     let st: ProcStat;
     try {
-      st = parseStat(text, `${paths.proc}/${pid}/stat`);
+      st = parseStat(bytes.toString('utf8'), `${paths.proc}/${pid}/stat`);
     } catch (e) {
       if (pending !== undefined) closeSync(pending);
       throw e;
@@ -251,13 +261,13 @@ export class ProcessReader {
       cgroups: slow!.cgroups,
     };
     if (k) {
-      k.statText = text;
+      if (!same) k.stat = Buffer.from(bytes);
       k.slow = slow!;
       k.sample = sample;
       k.age = age;
       k.ran = ran;
     } else {
-      const fresh: Known = { starttime: st.starttimeTicks, statText: text, slow: slow!, sample, age, ran };
+      const fresh: Known = { starttime: st.starttimeTicks, stat: Buffer.from(bytes), slow: slow!, sample, age, ran };
       if (pending !== undefined) {
         fresh.fd = pending;
         fdBudget.open++;
