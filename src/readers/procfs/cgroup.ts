@@ -19,7 +19,7 @@ export function procCgroupPath(paths: HostPaths, pid: number | 'self'): string {
 
 /** The text of `/proc/PID/cgroup`. */
 export function readProcCgroupText(paths: HostPaths, pid: number | 'self'): string {
-  return readText(procCgroupPath(paths, pid));
+  return readText(`${paths.proc}/${pid}/cgroup`);
 }
 
 /** Read and parse `/proc/PID/cgroup` (`self` for nsx's own). */

@@ -31,7 +31,7 @@ import { parseCmdline } from '../../parse/cmdline.js';
 import { isKernelThread, type ProcessSample } from '../../model/process.js';
 import { readPids } from './pids.js';
 import { readNsLinks } from './ns.js';
-import { ProcCgroupInterner, procCgroupPath, readProcCgroupText } from './cgroup.js';
+import { ProcCgroupInterner, readProcCgroupText } from './cgroup.js';
 
 export interface ProcessReaderOptions {
   readonly paths: HostPaths;
@@ -63,6 +63,8 @@ interface Known {
   /** the stat text changed since then (the process ran) */
   ran: boolean;
   fd?: number;
+  /** the last read that saw it */
+  gen?: number;
 }
 
 /** An idle process's slow parts are re-read this many times less often than a running one's. */
@@ -92,7 +94,7 @@ export function keptStatDescriptors(): number {
 
 export class ProcessReader {
   private readonly known = new Map<number, Known>();
-  private readonly buf = Buffer.allocUnsafe(4096);
+  private buf = Buffer.allocUnsafe(4096);
   /** cgroup files of many processes are alike: one parsed copy */
   private readonly cgroups = new ProcCgroupInterner();
   private readonly keepOpen: boolean;
@@ -110,19 +112,30 @@ export class ProcessReader {
     const every = Math.max(1, this.o.refreshEvery ?? 1);
     const pids = this.o.pids ?? readPids(paths);
     const out: ProcessSample[] = [];
-    const seen = new Set<number>();
+    const gen = ++this.gen;
     for (const pid of pids) {
       try {
         out.push(this.readOne(pid, every, tol));
-        seen.add(pid);
+        const k = this.known.get(pid);
+        if (k) k.gen = gen;
       } catch (e) {
         this.forget(pid);
         tol.absorb(e, join(paths.proc, String(pid)));
       }
     }
-    if (seen.size !== this.known.size) for (const pid of this.known.keys()) if (!seen.has(pid)) this.forget(pid);
+    // processes not seen this time (exited): forget them and close their descriptors
+    if (out.length !== this.known.size) {
+      const gone: number[] = [];
+      this.known.forEach((k, pid) => {
+        if (k.gen !== gen) gone.push(pid);
+      });
+      for (const pid of gone) this.forget(pid);
+    }
     return out;
   }
+
+  /** The number of the current read (entries seen in it carry it). */
+  private gen = 0;
 
   /** Close the descriptors kept open. */
   close(): void {
@@ -145,21 +158,22 @@ export class ProcessReader {
   }
 
   /**
-   * The bytes of /proc/PID/stat (through the kept descriptor when there is one): a view of the reader's buffer,
-   * valid until the next read. No string is made here: an unchanged stat allocates nothing.
+   * Read /proc/PID/stat (through the kept descriptor when there is one) into the reader's buffer; returns its
+   * length. No string or view is made here: an unchanged stat allocates nothing.
    */
-  private statBytes(pid: number, k: Known | undefined): Buffer {
-    const path = `${this.o.paths.proc}/${pid}/stat`;
+  private statBytes(pid: number, k: Known | undefined): number {
     if (k?.fd !== undefined) {
       try {
         const n = readSync(k.fd, this.buf, 0, this.buf.length, 0);
-        if (n < this.buf.length) return this.buf.subarray(0, n);
+        if (n < this.buf.length) return n;
       } catch (e) {
         // the process behind the descriptor exited (ESRCH); the PID may already be someone else's: open it again
-        if (classifyTolerable(fromFsError(e, path)) !== 'gone') throw fromFsError(e, path);
+        const err = fromFsError(e, `${this.o.paths.proc}/${pid}/stat`);
+        if (classifyTolerable(err) !== 'gone') throw err;
       }
       this.closeFd(k);
     }
+    const path = `${this.o.paths.proc}/${pid}/stat`;
     if (this.keepOpen && fdBudget.open < fdBudget.max!) {
       let fd: number;
       try {
@@ -179,15 +193,19 @@ export class ProcessReader {
           k.fd = fd;
           fdBudget.open++;
         } else this.pendingFd = fd;
-        return this.buf.subarray(0, n);
+        return n;
       }
       closeSync(fd);
     }
+    let whole: Buffer;
     try {
-      return readFileSync(path);
+      whole = readFileSync(path);
     } catch (e) {
       throw fromFsError(e, path);
     }
+    if (whole.length > this.buf.length) this.buf = Buffer.allocUnsafe(whole.length * 2);
+    whole.copy(this.buf);
+    return whole.length;
   }
 
   /** A descriptor opened for a process not yet known (adopted once its entry exists). */
@@ -196,10 +214,10 @@ export class ProcessReader {
   private readOne(pid: number, every: number, tol: Tolerance): ProcessSample {
     const { paths } = this.o;
     let k = this.known.get(pid);
-    const bytes = this.statBytes(pid, k);
+    const n = this.statBytes(pid, k);
     const pending = this.pendingFd;
     this.pendingFd = undefined;
-    const same = k !== undefined && bytes.equals(k.stat);
+    const same = k !== undefined && k.stat.length === n && this.buf.compare(k.stat, 0, n, 0, n) === 0;
     if (k) {
       k.age++;
       if (!same) k.ran = true;
@@ -216,7 +234,7 @@ export class ProcessReader {
     }
     let st: ProcStat;
     try {
-      st = parseStat(bytes.toString('utf8'), `${paths.proc}/${pid}/stat`);
+      st = parseStat(this.buf.toString('utf8', 0, n), `${paths.proc}/${pid}/stat`);
     } catch (e) {
       if (pending !== undefined) closeSync(pending);
       throw e;
@@ -261,13 +279,13 @@ export class ProcessReader {
       cgroups: slow!.cgroups,
     };
     if (k) {
-      if (!same) k.stat = Buffer.from(bytes);
+      if (!same) k.stat = Buffer.from(this.buf.subarray(0, n));
       k.slow = slow!;
       k.sample = sample;
       k.age = age;
       k.ran = ran;
     } else {
-      const fresh: Known = { starttime: st.starttimeTicks, stat: Buffer.from(bytes), slow: slow!, sample, age, ran };
+      const fresh: Known = { starttime: st.starttimeTicks, stat: Buffer.from(this.buf.subarray(0, n)), slow: slow!, sample, age, ran };
       if (pending !== undefined) {
         fresh.fd = pending;
         fdBudget.open++;
@@ -280,7 +298,8 @@ export class ProcessReader {
   /** /proc/PID/cgroup; a malformed or absent file gives no cgroups (it hides the cgroups, not the process). */
   private readCgroups(pid: number): readonly ProcCgroupEntry[] {
     try {
-      return this.cgroups.parse(readProcCgroupText(this.o.paths, pid), procCgroupPath(this.o.paths, pid));
+      const text = readProcCgroupText(this.o.paths, pid);
+      return this.cgroups.parse(text, `${this.o.paths.proc}/${pid}/cgroup`);
     } catch (e) {
       if (!(e instanceof ParseError) && classifyTolerable(e) !== 'gone') throw e;
       return EMPTY;
