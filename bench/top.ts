@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostPaths } from '../src/host/paths.js';
+import { wrap } from '../src/host/tolerance.js';
 import { NSX, median } from './lib.js';
 
 const CG = join(hostPaths().sys, 'fs/cgroup');
@@ -31,23 +32,19 @@ interface Measured {
 }
 
 function rssKb(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(join(hostPaths().proc, String(pid), 'status'), 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
+  const p = join(hostPaths().proc, String(pid), 'status');
+  const t = wrap(undefined, p, () => readFileSync(p, 'utf8')); // undefined once the process is gone
+  const m = t === undefined ? null : /VmRSS:\s+(\d+)/.exec(t);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** utime + stime of a live process in ms (/proc/PID/stat, clock ticks of 10 ms), or undefined once it is gone. */
 function cpuMsOf(pid: number): number | undefined {
-  try {
-    const t = readFileSync(join(hostPaths().proc, String(pid), 'stat'), 'utf8');
-    const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return undefined;
-  }
+  const p = join(hostPaths().proc, String(pid), 'stat');
+  const t = wrap(undefined, p, () => readFileSync(p, 'utf8'));
+  if (t === undefined) return undefined;
+  const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 /**
