@@ -284,6 +284,7 @@ export class FdSource implements CgroupFileSource {
         // a cached fd of a removed cgroup: ENODEV (the kernfs node is gone); reopen below
         if (classifyTolerable(err) !== 'gone') throw fromFsError(err, file);
         e.gen++;
+        e.kept.fill(undefined); // texts of the removed cgroup
         this.staleSeen = stale = true;
       }
     }

@@ -27,7 +27,8 @@
  * undefined; a file that does not parse is undefined and listed in `errors` with its path. Tolerance of
  * vanished/denied files is the source's job (through `wrap`, src/host/tolerance.ts); other errors propagate.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readWhole } from '../../host/read.js';
 import type { HostPaths } from '../../host/paths.js';
 import { Tolerance, wrap } from '../../host/tolerance.js';
 import { NotFoundError, ParseError } from '../../errors.js';
@@ -554,7 +555,7 @@ export function plainSource(paths: HostPaths, tol: Tolerance = new Tolerance()):
       const dir = dirOf(h, path);
       if (dir === undefined) return undefined;
       const file = dir + '/' + name;
-      return wrap(tol, file, () => readFileSync(file, 'latin1'));
+      return wrap(tol, file, () => readWhole(file));
     },
     fileName(h, path, name) {
       return `${dirOf(h, path) ?? path}/${name}`;

@@ -12,7 +12,8 @@
  *   estimateCgroupCount(paths, layout, hierarchies): number | undefined       (without walking)
  *   v2CgroupCount(paths, hierarchy): number | undefined                       (cgroup2 root's cgroup.stat)
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readWhole } from '../../host/read.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
 import { Tolerance, wrap, wrapGone } from '../../host/tolerance.js';
@@ -52,7 +53,7 @@ function baseName(path: string): string {
 /** Read a small file of this cgroup; absent → undefined, gone/denied recorded (`wrap`), a broken file → undefined. */
 function readSmall<T>(dir: string, file: string, parse: (t: string, s?: string) => T, tol: Tolerance): T | undefined {
   const p = join(dir, file);
-  const t = wrap(tol, p, () => readFileSync(p, 'utf8'));
+  const t = wrap(tol, p, () => readWhole(p));
   if (t === undefined) return undefined;
   try {
     return parse(t, p);
