@@ -100,17 +100,18 @@ test('nsenter(1) --keep-caps: the program keeps the user namespace\'s capabiliti
 });
 
 // nsenter(1) -t PID:INODE: "The inode identifies the unique process's file descriptor" (getino(1))
-test('nsenter(1) -t PID:INODE: the pidfs inode must match (refused otherwise)', { skip: upstreamSkip({ tools: ['unshare'] }) }, async () => {
+test('nsenter(1) -t PID:INODE: the pidfs inode must match (refused otherwise)', { skip: upstreamSkip({ tools: ['unshare'] }) }, async (tc) => {
   const t = await inNewNamespaces();
   try {
-    // the pidfs inode as getino(1) prints it: fstat of a pidfd (python's os.pidfd_open, else skip)
-    const py = spawnSync('python3', ['-c', `import os;print(os.fstat(os.pidfd_open(${t.leaf})).st_ino)`], { encoding: 'utf8' });
-    if (py.status !== 0) return; // no python3 with os.pidfd_open to read the inode as getino(1) does
-    const ino = Number(py.stdout.trim());
+    // the pidfs inode as getino(1) prints it: fstat of a pidfd
+    const { pidfdOpen } = await import('../../native-bindings/nsfs.js');
+    const pidfd = pidfdOpen(t.leaf);
+    const ino = fstatSync(pidfd).ino;
+    closeSync(pidfd);
     const r = enter(['-t', `${t.leaf}:${ino}`, '-u', 'hostname']);
     if (/no pidfs/.test(r.stderr)) {
       // the kernel lacks pidfs (before 6.9): nsx says so, and the test says it skipped the rest
-      console.log('# skip: -t PID:INODE needs pidfs (Linux 6.9); this kernel has none');
+      tc.skip('-t PID:INODE needs pidfs (Linux 6.9); this kernel has none (nsx says so: checked)');
       return;
     }
     assert.equal(r.code, 0, r.stderr);
@@ -164,8 +165,6 @@ test('nsenter: a program killed by SIGTERM under -p kills nsx enter by SIGTERM (
   }
 });
 
-void fstatSync;
-void closeSync;
 
 // nsenter(1) PID namespace: "nsenter will fork by default if changing the PID namespace … If --no-fork is used, the
 // new program will be exec'ed without forking" — the same as the machine's nsenter
