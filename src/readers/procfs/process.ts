@@ -17,7 +17,7 @@
  * namespace links that are denied while the rest is readable (PID 1 in some VMs) leave `ns` empty; a malformed
  * cgroup file hides the cgroups, not the process. Anything else propagates.
  */
-import { closeSync, openSync, readSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
 import { readText } from '../../host/read.js';
@@ -63,6 +63,9 @@ interface Known {
   /** the stat text changed since then (the process ran) */
   ran: boolean;
   fd?: number;
+  /** single-threaded processes: /proc/PID/schedstat kept open instead of stat, and its last bytes */
+  schedFd?: number;
+  sched?: Buffer;
   /** the last read that saw it */
   gen?: number;
 }
@@ -95,6 +98,9 @@ export function keptStatDescriptors(): number {
 export class ProcessReader {
   private readonly known = new Map<number, Known>();
   private buf = Buffer.allocUnsafe(4096);
+  private readonly sbuf = Buffer.allocUnsafe(256);
+  /** /proc/PID/schedstat exists on this kernel (CONFIG_SCHED_INFO) */
+  private readonly schedstat: boolean;
   /** cgroup files of many processes are alike: one parsed copy */
   private readonly cgroups = new ProcCgroupInterner();
   private readonly keepOpen: boolean;
@@ -104,6 +110,7 @@ export class ProcessReader {
   constructor(private readonly o: ProcessReaderOptions) {
     this.keepOpen = !!o.keepOpen && o.paths.live;
     if (this.keepOpen) fdBudget.max ??= Math.floor(openFileLimit(o.paths) / 3);
+    this.schedstat = this.keepOpen && existsSync(join(o.paths.proc, 'self', 'schedstat'));
   }
 
   /** Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. */
@@ -150,11 +157,64 @@ export class ProcessReader {
   }
 
   private closeFd(k: Known): void {
-    if (k.fd === undefined) return;
-    const fd = k.fd;
-    k.fd = undefined;
+    if (k.fd !== undefined) {
+      const fd = k.fd;
+      k.fd = undefined;
+      fdBudget.open--;
+      closeSync(fd);
+    }
+    this.closeSched(k);
+  }
+
+  private closeSched(k: Known): void {
+    if (k.schedFd === undefined) return;
+    const fd = k.schedFd;
+    k.schedFd = undefined;
+    k.sched = undefined;
     fdBudget.open--;
     closeSync(fd);
+  }
+
+  /**
+   * Has this single-threaded process run since the last call? /proc/PID/schedstat (run time, wait time, time
+   * slices of its one thread) is unchanged exactly when it did not. It is cheaper for the kernel than stat, so
+   * its descriptor is the one kept. Read before stat, so that a run in between shows the next time. False when
+   * unknown (first call, no descriptor to spare, the process exited).
+   */
+  private didNotRun(pid: number, k: Known): boolean {
+    const path = `${this.o.paths.proc}/${pid}/schedstat`;
+    if (k.schedFd === undefined) {
+      if (fdBudget.open >= fdBudget.max! + (k.fd !== undefined ? 1 : 0)) return false;
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch (e) {
+        // exited: the stat read that follows says so; anything else is a real failure
+        const err = fromFsError(e, path);
+        if (classifyTolerable(err) !== 'gone') throw err;
+        return false;
+      }
+      k.schedFd = fd;
+      fdBudget.open++;
+      if (k.fd !== undefined) {
+        // one descriptor per process: the stat one goes
+        closeSync(k.fd);
+        k.fd = undefined;
+        fdBudget.open--;
+      }
+    }
+    let n: number;
+    try {
+      n = readSync(k.schedFd, this.sbuf, 0, this.sbuf.length, 0);
+    } catch (e) {
+      const err = fromFsError(e, path);
+      if (classifyTolerable(err) !== 'gone') throw err;
+      this.closeSched(k);
+      return false;
+    }
+    if (k.sched && k.sched.length === n && this.sbuf.compare(k.sched, 0, n, 0, n) === 0) return true;
+    k.sched = Buffer.from(this.sbuf.subarray(0, n));
+    return false;
   }
 
   /**
@@ -174,7 +234,7 @@ export class ProcessReader {
       this.closeFd(k);
     }
     const path = `${this.o.paths.proc}/${pid}/stat`;
-    if (this.keepOpen && fdBudget.open < fdBudget.max!) {
+    if (this.keepOpen && k?.schedFd === undefined && fdBudget.open < fdBudget.max!) {
       let fd: number;
       try {
         fd = openSync(path, 'r');
@@ -214,6 +274,13 @@ export class ProcessReader {
   private readOne(pid: number, every: number, tol: Tolerance): ProcessSample {
     const { paths } = this.o;
     let k = this.known.get(pid);
+    // a single-threaded process that did not run keeps its stat, except on the ticks its parts are due (RSS can
+    // shrink under reclaim while it sleeps)
+    if (k && this.schedstat && k.sample.numThreads === 1 && this.didNotRun(pid, k) && (k.age + 1) % every !== 0) {
+      k.age++;
+      return k.sample;
+    }
+    if (k && k.schedFd !== undefined && k.sample.numThreads !== 1) this.closeSched(k);
     const n = this.statBytes(pid, k);
     const pending = this.pendingFd;
     this.pendingFd = undefined;

@@ -11,6 +11,7 @@ import { readText } from '../../host/read.js';
 import { Tolerance } from '../../host/tolerance.js';
 import { readPids } from '../procfs/pids.js';
 import { parseProcCgroup, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
+import { identityPaths } from '../../model/process-cgroup.js';
 import type { Identity } from '../../model/identity.js';
 import { isContainerTarget, matchContainer, parseContainerTarget, pickPod, unresolvedError, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
 import { notRunningHint } from './known.js';
@@ -23,11 +24,8 @@ export interface RunningContainer {
   readonly pids: readonly number[];
 }
 
-/** Paths of one process in preference order for identity: cgroup2 and name=systemd first, then the controllers. */
-export function identityPathsOf(entries: readonly ProcCgroupEntry[]): string[] {
-  const pref = (e: ProcCgroupEntry) => (e.hierarchyId === 0 ? 0 : e.name === 'systemd' ? 1 : 2);
-  return [...entries].sort((a, b) => pref(a) - pref(b)).map((e) => e.path);
-}
+/** Paths of one process in preference order for identity: the one rule of src/model/process-cgroup.ts. */
+export const identityPathsOf = identityPaths;
 
 /** Parse /proc/PID/cgroup leniently: a malformed file names no container. */
 export function procCgroupEntries(text: string | undefined, source: string): ProcCgroupEntry[] {
