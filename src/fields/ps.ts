@@ -176,9 +176,18 @@ export function sortProcesses(rows: readonly PsProcess[], f: PsField, ctx: PsFie
   return sortProcessesBy(rows, [{ field: f, descending }], ctx);
 }
 
-/** Sort rows by several keys in turn (absent values last whatever the direction; final ties by PID). Pure. */
+/**
+ * Sort rows by several keys in turn (absent values last whatever the direction; final ties by PID). Pure. Each
+ * key is computed once per row (the dashboard sorts thousands of rows on every refresh).
+ */
 export function sortProcessesBy(rows: readonly PsProcess[], keys: readonly PsSortKey[], ctx: PsFieldCtx): PsProcess[] {
-  const getters = keys.map(({ field: f, descending }) => ({ key: (p: PsProcess) => (f.sortKey ? f.sortKey(p, ctx) : f.get(p, ctx)), dir: descending ? -1 : 1 }));
+  const n = rows.length;
+  const cols = keys.map(({ field: f }) => {
+    const col = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) col[i] = f.sortKey ? f.sortKey(rows[i], ctx) : f.get(rows[i], ctx);
+    return col;
+  });
+  const dirs = keys.map((k) => (k.descending ? -1 : 1));
   const cmp = (ka: unknown, kb: unknown, dir: number): number => {
     if (ka === kb || (ka == null && kb == null)) return 0;
     if (ka == null) return 1;
@@ -186,13 +195,18 @@ export function sortProcessesBy(rows: readonly PsProcess[], keys: readonly PsSor
     if (typeof ka === 'number' && typeof kb === 'number') return (ka - kb) * dir;
     return String(ka).localeCompare(String(kb)) * dir;
   };
-  return [...rows].sort((a, b) => {
-    for (const g of getters) {
-      const c = cmp(g.key(a), g.key(b), g.dir);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    for (let k = 0; k < cols.length; k++) {
+      const c = cmp(cols[k][a], cols[k][b], dirs[k]);
       if (c !== 0) return c;
     }
-    return a.pid - b.pid;
+    return rows[a].pid - rows[b].pid;
   });
+  const out = new Array<PsProcess>(n);
+  for (let i = 0; i < n; i++) out[i] = rows[order[i]];
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

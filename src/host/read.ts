@@ -3,21 +3,50 @@
  * never block on disk, and sync calls are several times cheaper than promises for thousands of tiny files.
  * Every helper converts errors to NsxError (with the path); `…OrUndefined` variants map "absent" to undefined.
  */
-import { readFileSync, readlinkSync, readdirSync, statSync, lstatSync, type Dirent, type Stats } from 'node:fs';
-import { fromFsError, errnoOf } from '../errors.js';
+import { closeSync, openSync, readFileSync, readSync, readlinkSync, readdirSync, statSync, lstatSync, type Dirent, type Stats } from 'node:fs';
+import { fromFsError } from '../errors.js';
+import { classifyTolerable, wrapGone } from './tolerance.js';
 
-const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ENODEV', 'ESRCH', 'ENXIO']);
-
-/** Is this error "the file is not there" (as opposed to denied or broken)? */
+/**
+ * Is this error "the file is not there" (as opposed to denied or broken)? Kept for callers not yet on
+ * `wrap()`; the decision itself is `classifyTolerable` (src/host/tolerance.ts).
+ * @deprecated use `wrap` / `wrapGone` from src/host/tolerance.ts
+ */
 export function isAbsent(e: unknown): boolean {
-  const c = errnoOf(e) ?? (e as { errno?: string } | null)?.errno;
-  return c !== undefined && ABSENT.has(c);
+  return classifyTolerable(e) === 'gone';
+}
+
+/** One buffer for every whole-file read (synchronous, so never shared by two reads at once); grows as needed. */
+let shared = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * A whole small file as UTF-8: open, read into the shared buffer, close — 3 syscalls where readFileSync makes 5
+ * on a pseudo-file (an fstat that says size 0, then reads until one returns 0). A read shorter than asked is
+ * the end of the file: true of regular files, and of procfs/sysfs/cgroupfs files, which produce their whole
+ * content into a buffer this large in one read. Node's own errors (for `wrap()` to classify).
+ */
+export function readWhole(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, shared, n, shared.length - n, null);
+      n += r;
+      if (r === 0 || n < shared.length) break;
+      const bigger = Buffer.allocUnsafe(shared.length * 2);
+      shared.copy(bigger, 0, 0, n);
+      shared = bigger;
+    }
+    return shared.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Read a whole file as latin1-safe UTF-8 text. Throws NsxError. */
 export function readText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readWhole(path);
   } catch (e) {
     throw fromFsError(e, path);
   }
@@ -25,12 +54,7 @@ export function readText(path: string): string {
 
 /** Read a whole file; undefined when it does not exist (absent is not zero). Other errors throw. */
 export function readTextOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if (isAbsent(e)) return undefined;
-    throw fromFsError(e, path);
-  }
+  return wrapGone(path, () => readWhole(path));
 }
 
 /** Read a whole file as bytes. Throws NsxError. */

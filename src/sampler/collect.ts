@@ -1,10 +1,11 @@
 /**
- * The `nsx top` collector: one `TopSnapshot` of the cgroups in view — the tree listed by the cgroup model's walk
- * (src/readers/cgroupfs/tree.ts), the files read by the sampling reader (src/sampler/fast-read.ts, the model's
- * parsers over fds kept open). A cgroup is a path merged across the hierarchies that carry the sampled controllers
- * (v1: cpu, cpuacct, memory, blkio, pids; v2: the one tree). The tree is re-listed when it may have changed
- * (see `treeSignature`, stale fds, and every REWALK_EVERY samples); each sample reads only the stat groups the
- * visible columns need (src/sampler/fast-read.ts), and is stamped with the monotonic clock. Cgroups that
+ * The `nsx top` collector: one `CgroupSnapshot` of the cgroups in view — the tree listed by the cgroup walk
+ * (src/readers/cgroupfs/tree.ts), each cgroup sampled by THE mapping (`sampleCgroup`,
+ * src/readers/cgroupfs/sample.ts) over the fd-cached source (src/sampler/fd-source.ts). A cgroup is a path
+ * merged across the hierarchies that carry the sampled controllers (v1: cpu, cpuacct, memory, blkio, pids; v2:
+ * the one tree), read only in the hierarchies that hold it. The tree is re-listed when it may have changed (see
+ * `treeSignature`, stale fds, and every REWALK_EVERY samples); each sample reads only the files the visible
+ * columns need (`files`, from the field registry), and is stamped with the monotonic clock. Cgroups that
  * vanish mid-sample are skipped (Tolerance).
  */
 import { RuntimeIndex } from '../readers/runtimes/index.js';
@@ -18,9 +19,11 @@ import { normalizeCgroupPath, type CgroupLayout, type Hierarchy, type StatGroup 
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import type { CgroupNode } from '../model/cgroup.js';
-import type { TopCounters, TopSnapshot } from '../model/rates.js';
+import type { CgroupSample, CgroupSnapshot } from '../model/cgroup-sample.js';
 import { parentPath } from '../model/throttle.js';
-import { TopReader } from './fast-read.js';
+import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
+import { parseProcCgroups } from '../parse/cgroup-files.js';
+import { FdSource } from './fd-source.js';
 import { monotonicMs } from './sampler.js';
 
 /** v1 controllers whose hierarchies make up `nsx top`'s merged tree. */
@@ -34,6 +37,10 @@ export interface CollectOptions {
   readonly depth?: number;
   /** stat groups to read (default: cpu, memory, io, pids, psi) */
   readonly groups?: readonly StatGroup[];
+  /** only these files (the visible columns' `files` in the field registry); default: every core file of the groups */
+  readonly files?: readonly string[];
+  /** `core` (default): the files `top` shows; `full`: every file of the groups (the exporter) */
+  readonly detail?: 'core' | 'full';
   /** monotonic clock in ms (tests freeze it) */
   readonly clock?: () => number;
   /** wall clock (tests freeze it) */
@@ -55,9 +62,22 @@ export function topHierarchies(layout: CgroupLayout): Hierarchy[] {
 
 /** The union of cgroup paths under `root` (to `depth` levels) across the top hierarchies, parents first. */
 export function listTopPaths(paths: HostPaths, layout: CgroupLayout, root: string, depth: number | undefined, tol: Tolerance): string[] {
+  return [...listTopTree(paths, layout, root, depth, tol).paths];
+}
+
+/** The cgroups under `root` per hierarchy (`byHierarchy`) and their union in walk order (`paths`). */
+export function listTopTree(
+  paths: HostPaths,
+  layout: CgroupLayout,
+  root: string,
+  depth: number | undefined,
+  tol: Tolerance,
+  hierarchies: readonly Hierarchy[] = topHierarchies(layout),
+): { paths: Set<string>; byHierarchy: Map<Hierarchy, Set<string>> } {
   const seen = new Set<string>();
+  const byHierarchy = new Map<Hierarchy, Set<string>>();
   let found = false;
-  for (const h of topHierarchies(layout)) {
+  for (const h of hierarchies) {
     let tree: CgroupNode;
     try {
       tree = walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root, depth, tolerance: tol });
@@ -66,19 +86,22 @@ export function listTopPaths(paths: HostPaths, layout: CgroupLayout, root: strin
       throw e;
     }
     found = true;
+    const mine = new Set<string>();
+    byHierarchy.set(h, mine);
     const visit = (n: CgroupNode) => {
       seen.add(n.path);
+      mine.add(n.path);
       for (const c of n.children) visit(c);
     };
     visit(tree);
   }
   if (!found) throw new NotFoundError(`${root}: no such cgroup`, root);
-  return [...seen];
+  return { paths: seen, byHierarchy };
 }
 
 export interface Collector {
   /** Take one snapshot. */
-  (): TopSnapshot;
+  (): CgroupSnapshot;
   readonly layout: CgroupLayout;
   /** what the last sample could not read (vanished cgroups, denied files) */
   readonly tolerance: () => Tolerance;
@@ -90,14 +113,25 @@ export interface Collector {
 export const REWALK_EVERY = 60;
 
 /**
- * What changes when cgroups are created: `/proc/cgroups` (num_cgroups per v1 hierarchy) and, with cgroup2,
- * the root's `cgroup.stat` (nr_descendants). Removals are noticed by the fd cache (stale fds).
+ * What changes when cgroups are created or removed, per hierarchy: its `num_cgroups` in `/proc/cgroups` (v1)
+ * or the root's `cgroup.stat` (nr_descendants, nr_dying_descendants; cgroup2). A removal followed by a
+ * creation is noticed by the fd cache (stale fds) instead.
  */
+export function treeSignatures(paths: HostPaths, layout: CgroupLayout, hs: readonly Hierarchy[]): Map<Hierarchy, string> {
+  const out = new Map<Hierarchy, string>();
+  const pcPath = join(paths.proc, 'cgroups');
+  const pc = hs.some((h) => h.version === 1) ? readTextOrUndefined(pcPath) : undefined;
+  const rows = pc === undefined ? [] : parseProcCgroups(pc, pcPath);
+  for (const h of hs) {
+    if (h.version === 2) out.set(h, readTextOrUndefined(join(cgroupDir(paths, h, h.mountRoot), 'cgroup.stat')) ?? '');
+    else out.set(h, rows.filter((r) => r.hierarchy === h.id && h.id > 0).map((r) => r.numCgroups).join(',') || '?');
+  }
+  return out;
+}
+
+/** All hierarchies' signatures as one string (see treeSignatures). */
 export function treeSignature(paths: HostPaths, layout: CgroupLayout): string {
-  let sig = readTextOrUndefined(join(paths.proc, 'cgroups')) ?? '';
-  const v2 = layout.hierarchies.find((h) => h.version === 2);
-  if (v2) sig += readTextOrUndefined(join(cgroupDir(paths, v2, v2.mountRoot), 'cgroup.stat')) ?? '';
-  return sig;
+  return [...treeSignatures(paths, layout, layout.hierarchies).values()].join('|');
 }
 
 /**
@@ -107,11 +141,15 @@ export function treeSignature(paths: HostPaths, layout: CgroupLayout): string {
 export function makeCollector(o: CollectOptions): Collector {
   const layout = o.layout ?? readCgroupLayout(o.paths);
   const root = normalizeCgroupPath(o.root ?? '/');
-  const groups = new Set<StatGroup>(o.groups ?? ['cpu', 'memory', 'io', 'pids', 'psi']);
+  const groups = o.groups ?? ['cpu', 'memory', 'io', 'pids', 'psi'];
   const clock = o.clock ?? monotonicMs;
   const now = o.now ?? (() => new Date());
-  const reader = new TopReader(o.paths, layout, groups);
+  const plan = planCgroupSample(layout, { groups, detail: o.detail ?? 'core', files: o.files, memoryStatKeys: o.detail === 'full' ? undefined : DERIVED_MEMORY_STAT_KEYS });
+  const source = new FdSource(o.paths, plan);
   const index = new RuntimeIndex(o.paths); // names from the runtimes' files, re-read when they change (issue 9)
+  // the tree is listed in the hierarchies `top` walks and in those the plan reads (cgroup2 for PSI on hybrid)
+  const walked = [...topHierarchies(layout)];
+  for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
   // the ancestors of the view's root take part in throttle attribution
   const ancestors: string[] = [];
   for (let p = parentPath(root); p !== undefined; p = parentPath(p)) ancestors.unshift(p);
@@ -119,35 +157,48 @@ export function makeCollector(o: CollectOptions): Collector {
   listTopPaths(o.paths, layout, root, 0, new Tolerance());
   let tol = new Tolerance();
   let list: string[] | undefined;
-  let signature: string | undefined;
+  /** per hierarchy: its cgroups in view (walk order) and the signature they were listed at */
+  const listed = new Map<Hierarchy, { paths: Set<string>; sig: string }>();
   let sinceWalk = 0;
   const collect = (() => {
     const t = new Tolerance();
+    source.tolerance = t;
     const mono = clock();
     const timestamp = now().toISOString();
-    const sig = treeSignature(o.paths, layout);
-    if (list === undefined || sig !== signature || reader.takeStale() || ++sinceWalk >= REWALK_EVERY) {
-      let inView: string[] = [];
-      try {
-        inView = listTopPaths(o.paths, layout, root, o.depth, t);
-      } catch (e) {
-        if (!(e instanceof NotFoundError)) throw e;
-        t.gone++; // the view's root was removed: an empty sample, not a crash
+    const sigs = treeSignatures(o.paths, layout, walked);
+    const all = list === undefined || source.takeStale() || ++sinceWalk >= REWALK_EVERY;
+    // re-list only the hierarchies that changed (a cgroup created or removed there)
+    const stale = walked.filter((h) => all || listed.get(h)?.sig !== sigs.get(h));
+    if (stale.length) {
+      let rootFound = false;
+      for (const h of stale) {
+        let mine = new Set<string>();
+        try {
+          mine = listTopTree(o.paths, layout, root, o.depth, t, [h]).byHierarchy.get(h) ?? mine;
+          rootFound = true;
+        } catch (e) {
+          if (!(e instanceof NotFoundError)) throw e;
+        }
+        listed.set(h, { paths: mine, sig: sigs.get(h)! });
       }
-      list = [...ancestors, ...inView];
-      signature = sig;
-      sinceWalk = 0;
-      reader.setPaths(list);
+      if (!rootFound && ![...listed.values()].some((l) => l.paths.size)) t.gone++; // the view's root was removed: an empty sample
+      // ancestors are read (for throttle attribution) in every hierarchy; parents come before children
+      const byHierarchy = new Map<Hierarchy, string[]>();
+      const union = new Set<string>(ancestors);
+      for (const h of walked) {
+        const mine = listed.get(h)?.paths ?? new Set<string>();
+        if (stale.includes(h)) byHierarchy.set(h, [...ancestors, ...mine]);
+        for (const p of mine) union.add(p);
+      }
+      list = [...union];
+      if (all) sinceWalk = 0;
+      source.setListing(byHierarchy, { refresh: all });
     }
-    const cgroups: TopCounters[] = [];
-    for (const p of list) {
-      try {
-        const c = reader.read(p);
-        if (c) cgroups.push(c);
-        else t.gone++;
-      } catch (e) {
-        t.absorb(e, p);
-      }
+    const cgroups: CgroupSample[] = [];
+    for (const p of list!) {
+      const c = sampleCgroup(source, plan, p);
+      if (c) cgroups.push(c);
+      else t.gone++;
     }
     tol = t;
     const identities: Record<string, Identity> = {};
@@ -159,6 +210,6 @@ export function makeCollector(o: CollectOptions): Collector {
   }) as unknown as Collector;
   Object.defineProperty(collect, 'layout', { value: layout });
   Object.defineProperty(collect, 'tolerance', { value: () => tol });
-  Object.defineProperty(collect, 'close', { value: () => reader.close() });
+  Object.defineProperty(collect, 'close', { value: () => source.close() });
   return collect;
 }

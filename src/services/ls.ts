@@ -99,7 +99,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const [statMod, statusMod, cgMod] = await Promise.all([
     needStat ? import('../readers/procfs/stat.js') : undefined,
     needs.has('uid') && !paths.live ? import('../readers/procfs/status.js') : undefined,
-    needs.has('cgroup') ? Promise.all([import('../readers/procfs/cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js')]) : undefined,
+    needs.has('cgroup') ? Promise.all([import('../readers/procfs/cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js'), import('../model/process-cgroup.js')]) : undefined,
   ]);
 
   if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`ls: process ${o.task} not found`, join(paths.proc, String(o.task)));
@@ -181,12 +181,13 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
         if (needs.has('argv')) d.argv = cmdlineArgv(text);
       }
       if (cgMod) {
-        const [{ readProcCgroup }, { identityJson }, { runtimeIndexFor }] = cgMod;
-        const entries = readProcCgroup(paths, pid); // the one /proc/PID/cgroup reader (proc's)
-        d.cgroup = pickCgroupPath(entries);
-        const sd = entries.filter((e) => e.name === 'systemd').map((e) => e.path);
-        const rest = entries.filter((e) => e.name !== 'systemd').map((e) => e.path);
-        const id = runtimeIndexFor(paths).identifyPaths([...sd, ...rest]); // names from the runtimes' files (issue 9)
+        // the one reader of /proc/PID/cgroup and the one primary-cgroup rule, as ps and the dashboard use
+        const [{ readProcCgroup }, { identityJson }, { runtimeIndexFor }, { identityPaths, primaryCgroupPath }] = cgMod;
+        const entries = readProcCgroup(paths, pid);
+        const index = runtimeIndexFor(paths);
+        const located = index.locatePaths(identityPaths(entries));
+        d.cgroup = primaryCgroupPath(entries, located);
+        const id = index.enrich(located); // names from the runtimes' files (issue 9)
         d.container = id?.label;
         d.identity = identityJson(id);
       }

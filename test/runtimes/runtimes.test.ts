@@ -15,7 +15,7 @@ import { readRunningContainers } from '../../src/readers/runtimes/running.js';
 import { RuntimeIndex } from '../../src/readers/runtimes/index.js';
 import { identityPathsOf, procCgroupEntries } from '../../src/readers/runtimes/running.js';
 import type { Identity } from '../../src/model/identity.js';
-import { DOCKER, must, nsLinksViaNsenter, removeAll, runtimeSkip, startCtr, startDocker, startLxc, startPodman, type TestContainer } from './lib.js';
+import { DOCKER, must, nsLinksViaNsenter, podmanGlobals, removeAll, runtimeSkip, sh, startCtr, startDocker, startLxc, startPodman, type TestContainer } from './lib.js';
 import { testName, waitFor } from '../helpers/live.js';
 
 const HOST = hostPaths();
@@ -45,14 +45,21 @@ function checkEnter(c: TestContainer, targets: string[]): void {
   assert.doesNotMatch(ip.stdout, /^\d+: (?!lo:)/m, 'a container of the runtimes group has no network but lo');
 }
 
-/** `ps -c TARGET -J`: the container's processes, named, with the structured record. */
-function checkPs(c: TestContainer, target: string, name: string): void {
+/** `ps -c TARGET -J`: the container's processes, named, with the structured record (runtime, id, name, image). */
+function checkPs(c: TestContainer, target: string, name: string, image?: string): void {
   const r = runNsx(['ps', '-c', target, '-J', '-o', 'PID,CONTAINER,RUNTIME,CONTAINERID']);
   assert.equal(r.code, 0, `ps -c ${target}: ${r.stderr}`);
-  const rows = (JSON.parse(r.stdout) as { processes: { pid: number; container: unknown; runtime: string; containerid?: string }[] }).processes;
+  const rows = (JSON.parse(r.stdout) as { processes: { pid: number; container: unknown; identity?: Record<string, unknown> }[] }).processes;
   const mine = rows.find((p) => p.pid === c.pid);
   assert.ok(mine, `ps -c ${target}: PID ${c.pid} missing (${rows.map((p) => p.pid).join(',')})`);
   assert.equal(mine.container, name, `ps -c ${target}: CONTAINER`);
+  const rt = c.runtime === 'containerd' ? 'containerd' : c.runtime;
+  assert.deepEqual(
+    [mine.identity?.runtime, mine.identity?.id, mine.identity?.name, mine.identity?.label],
+    [rt, c.id, c.runtime === 'containerd' || c.runtime === 'lxc' ? c.name : name, name],
+    `ps -J identity record of ${target}`,
+  );
+  if (image !== undefined) assert.equal(mine.identity?.image, image, `ps -J identity image of ${target}`);
 }
 
 /** The JSON identity record as views print it (by label, from `nsx cg show TARGET -J`). */
@@ -80,7 +87,7 @@ function cpuUsec(cgroup: string): number {
 function checkTop(target: string, cgroup: string, label: string, loaded: boolean): void {
   const u0 = cpuUsec(cgroup);
   const t0 = performance.now();
-  const r = runNsx(['top', target, '-J', '-n', '3', '-d', '0.7']);
+  const r = runNsx(['top', target, '-J', '-n', '2', '-d', '1']);
   const u1 = cpuUsec(cgroup);
   const t1 = performance.now();
   assert.equal(r.code, 0, `top ${target}: ${r.stderr}`);
@@ -143,7 +150,7 @@ describe('runtimes: Docker (plain, --cgroup-parent, renamed)', { skip: runtimeSk
   });
 
   test('ps -c NAME / RUNTIME:ID: processes named in every row', () => {
-    checkPs(plain, plain.name, plain.name);
+    checkPs(plain, plain.name, plain.name, 'nsx-busybox:latest');
     checkPs(parented, `docker:${parented.id.slice(0, 12)}`, parented.name);
   });
 
@@ -160,18 +167,30 @@ describe('runtimes: Docker (plain, --cgroup-parent, renamed)', { skip: runtimeSk
 });
 
 describe('runtimes: Podman', { skip: runtimeSkip('podman') }, () => {
-  let c: TestContainer;
+  let c: TestContainer, inPod: TestContainer;
+  const pod = testName('pod');
   before(async () => {
     c = await startPodman('podman', ['--memory', '48m']);
+    must('podman', [...podmanGlobals(), 'pod', 'create', '--infra=false', '--name', pod], 60_000);
+    inPod = await startPodman('podman-in-pod', ['--pod', pod, '--label', 'com.docker.compose.project=nsxtest', '--label', 'com.docker.compose.service=cache']);
   });
-  after(() => removeAll([c]));
+  after(() => {
+    removeAll([c, inPod]);
+    sh('podman', [...podmanGlobals(), 'pod', 'rm', '-f', '-t', '0', pod], 60_000);
+  });
+  test('a Podman pod and Compose labels (from bolt_state.db): identity, pod:NAME target', () => {
+    const i = identityOf(inPod);
+    assert.deepEqual([i.runtime, i.name, i.label, i.pod?.name, i.compose?.project, i.compose?.service], ['podman', inPod.name, inPod.name, pod, 'nsxtest', 'cache']);
+    checkEnter(inPod, [`pod:${pod}`, `container:${inPod.name}`]);
+  });
   test('identity, enter (name, podman:ID, prefix), ps, cg show', () => {
     const i = identityOf(c);
     assert.deepEqual([i.runtime, i.id, i.name, i.label, i.image], ['podman', c.id, c.name, c.name, `localhost/nsx-busybox:latest`]);
     checkEnter(c, [`container:${c.name}`, `container:podman:${c.id.slice(0, 12)}`, `container:${c.id.slice(0, 14)}`]);
-    checkPs(c, c.name, c.name);
+    checkPs(c, c.name, c.name, 'localhost/nsx-busybox:latest');
     const s = cgShow(`container:${c.name}`);
     assert.equal(s.memory?.max_bytes, 48 * 1024 * 1024);
+    checkTop(`container:${c.name}`, s.path, c.name, false);
   });
 });
 
@@ -185,7 +204,7 @@ describe('runtimes: containerd (ctr run)', { skip: runtimeSkip('containerd') }, 
     const i = identityOf(c);
     assert.deepEqual([i.runtime, i.id, i.name, i.namespace, i.cgroup], ['containerd', c.id, c.id, 'default', `/default/${c.id}`]);
     checkEnter(c, [`container:${c.name}`, `container:containerd:${c.id}`, `container:ctr:${c.id.slice(0, -2)}`]);
-    checkPs(c, c.name, c.name);
+    checkPs(c, c.name, c.name, 'docker.io/library/nsx-busybox:latest'); // from containerd's meta.db
     checkTop(`container:${c.name}`, i.cgroup, c.name, false);
   });
 });
@@ -200,7 +219,8 @@ describe('runtimes: LXC', { skip: runtimeSkip('lxc') }, () => {
     const i = identityOf(c);
     assert.deepEqual([i.runtime, i.id, i.name, i.cgroup], ['lxc', c.name, c.name, `/lxc.payload.${c.name}`]);
     checkEnter(c, [`container:${c.name}`, `container:lxc:${c.name}`]);
-    checkPs(c, c.name, c.name);
+    checkPs(c, c.name, c.name, `dir:/var/lib/lxc/${c.name}/rootfs`);
+    checkTop(`container:${c.name}`, i.cgroup, c.name, false);
   });
 });
 

@@ -22,7 +22,8 @@ Run a program with namespaces of other processes (nsenter-compatible, safe again
 Options:
  -a, --all                   enter all namespaces of the target (those identical to ours are skipped)
  -t, --target <target>       target: a PID, PID:INODE (its pidfs inode: refused if the PID was reused),
-                             cgroup:/PATH (lowest PID in it) or container:ID-PREFIX
+                             cgroup:/PATH (lowest PID in it), container:NAME|ID|ID-PREFIX|RUNTIME:ID
+                             or pod:NAMESPACE/NAME (an ambiguous prefix is refused, listing the candidates)
  -m, --mount[=<file>]        enter mount namespace
  -u, --uts[=<file>]          enter UTS namespace (hostname etc)
  -i, --ipc[=<file>]          enter System V IPC namespace

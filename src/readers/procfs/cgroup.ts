@@ -17,9 +17,55 @@ export function procCgroupPath(paths: HostPaths, pid: number | 'self'): string {
   return join(paths.proc, String(pid), 'cgroup');
 }
 
+/** The text of `/proc/PID/cgroup`. */
+export function readProcCgroupText(paths: HostPaths, pid: number | 'self'): string {
+  return readText(`${paths.proc}/${pid}/cgroup`);
+}
+
 /** Read and parse `/proc/PID/cgroup` (`self` for nsx's own). */
 export function readProcCgroup(paths: HostPaths, pid: number | 'self'): ProcCgroupEntry[] {
   return readProcCgroupFile(procCgroupPath(paths, pid));
+}
+
+/**
+ * Parses `/proc/PID/cgroup` texts into shared, frozen entries: processes with the same text get the same array,
+ * and equal lines the same entry object (thousands of processes share a handful of cgroup lines), so a long-lived
+ * reader keeps one copy. `parse(text, source)` throws ParseError like parseProcCgroup.
+ */
+export class ProcCgroupInterner {
+  private byText = new Map<string, readonly ProcCgroupEntry[]>();
+  private byLine = new Map<string, ProcCgroupEntry>();
+
+  constructor(private readonly max = 20_000) {}
+
+  parse(text: string, source: string): readonly ProcCgroupEntry[] {
+    const hit = this.byText.get(text);
+    if (hit) return hit;
+    if (this.byText.size >= this.max) this.byText = new Map();
+    if (this.byLine.size >= this.max) this.byLine = new Map();
+    const out: ProcCgroupEntry[] = [];
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      let e = this.byLine.get(line);
+      if (!e) {
+        let parsed: ProcCgroupEntry[];
+        try {
+          parsed = parseProcCgroup(line, source);
+        } catch (err) {
+          // the whole text again, so that the ParseError names the right line
+          parseProcCgroup(text, source);
+          throw err;
+        }
+        if (parsed.length !== 1) continue;
+        e = Object.freeze(parsed[0]);
+        this.byLine.set(line, e);
+      }
+      out.push(e);
+    }
+    const frozen = Object.freeze(out);
+    this.byText.set(text, frozen);
+    return frozen;
+  }
 }
 
 /**

@@ -9,12 +9,17 @@ import { listDir, statPath } from '../../host/read.js';
 /** Read `/proc`: the PIDs of all processes (thread groups), ascending. */
 export function readPids(paths: HostPaths): number[] {
   const out: number[] = [];
+  let sorted = true;
   for (const name of listDir(paths.proc)) {
     const c = name.charCodeAt(0);
-    if (c < 48 || c > 57 || !/^\d+$/.test(name)) continue;
-    out.push(Number(name));
+    if (c < 48 || c > 57) continue;
+    const n = Number(name);
+    if (!Number.isSafeInteger(n)) continue;
+    if (out.length && n < out[out.length - 1]) sorted = false;
+    out.push(n);
   }
-  return out.sort((a, b) => a - b);
+  // the kernel lists /proc in PID order already; a recorded host may not
+  return sorted ? out : out.sort((a, b) => a - b);
 }
 
 /** Does `/proc/PID` exist? */

@@ -17,7 +17,7 @@
  * namespace links that are denied while the rest is readable (PID 1 in some VMs) leave `ns` empty; a malformed
  * cgroup file hides the cgroups, not the process. Anything else propagates.
  */
-import { closeSync, openSync, readSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
 import { readText } from '../../host/read.js';
@@ -31,7 +31,7 @@ import { parseCmdline } from '../../parse/cmdline.js';
 import { isKernelThread, type ProcessSample } from '../../model/process.js';
 import { readPids } from './pids.js';
 import { readNsLinks } from './ns.js';
-import { readProcCgroup } from './cgroup.js';
+import { ProcCgroupInterner, readProcCgroupText } from './cgroup.js';
 
 export interface ProcessReaderOptions {
   readonly paths: HostPaths;
@@ -54,7 +54,8 @@ interface Slow {
 
 interface Known {
   starttime?: number;
-  statText: string;
+  /** the stat bytes last read */
+  stat: Buffer;
   slow: Slow;
   sample: ProcessSample;
   /** reads since the last full read of the slow parts */
@@ -62,6 +63,11 @@ interface Known {
   /** the stat text changed since then (the process ran) */
   ran: boolean;
   fd?: number;
+  /** single-threaded processes: /proc/PID/schedstat kept open instead of stat, and its last bytes */
+  schedFd?: number;
+  sched?: Buffer;
+  /** the last read that saw it */
+  gen?: number;
 }
 
 /** An idle process's slow parts are re-read this many times less often than a running one's. */
@@ -78,17 +84,33 @@ function openFileLimit(paths: HostPaths): number {
   return m ? Number(m[1]) : 1024;
 }
 
+/**
+ * Descriptors kept open by all readers of this process together: at most a third of the soft RLIMIT_NOFILE (the
+ * cgroup sampler keeps files open too); beyond it, stat files are opened and closed on each read.
+ */
+const fdBudget: { open: number; max?: number } = { open: 0 };
+
+/** How many stat descriptors the readers of this process keep open (tests, diagnostics). */
+export function keptStatDescriptors(): number {
+  return fdBudget.open;
+}
+
 export class ProcessReader {
   private readonly known = new Map<number, Known>();
-  private readonly buf = Buffer.allocUnsafe(4096);
-  private openFds = 0;
-  private maxFds: number;
+  private buf = Buffer.allocUnsafe(4096);
+  private readonly sbuf = Buffer.allocUnsafe(256);
+  /** /proc/PID/schedstat exists on this kernel (CONFIG_SCHED_INFO) */
+  private readonly schedstat: boolean;
+  /** cgroup files of many processes are alike: one parsed copy */
+  private readonly cgroups = new ProcCgroupInterner();
+  private readonly keepOpen: boolean;
   /** bytes per page (stat's rss is in pages): learnt from status VmRSS; undefined until then */
   pageSize?: number;
 
   constructor(private readonly o: ProcessReaderOptions) {
-    // a third of the descriptors nsx may open: the cgroup sampler keeps files open too
-    this.maxFds = o.keepOpen && o.paths.live ? Math.floor(openFileLimit(o.paths) / 3) : 0;
+    this.keepOpen = !!o.keepOpen && o.paths.live;
+    if (this.keepOpen) fdBudget.max ??= Math.floor(openFileLimit(o.paths) / 3);
+    this.schedstat = this.keepOpen && existsSync(join(o.paths.proc, 'self', 'schedstat'));
   }
 
   /** Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. */
@@ -97,19 +119,30 @@ export class ProcessReader {
     const every = Math.max(1, this.o.refreshEvery ?? 1);
     const pids = this.o.pids ?? readPids(paths);
     const out: ProcessSample[] = [];
-    const seen = new Set<number>();
+    const gen = ++this.gen;
     for (const pid of pids) {
       try {
         out.push(this.readOne(pid, every, tol));
-        seen.add(pid);
+        const k = this.known.get(pid);
+        if (k) k.gen = gen;
       } catch (e) {
         this.forget(pid);
         tol.absorb(e, join(paths.proc, String(pid)));
       }
     }
-    if (seen.size !== this.known.size) for (const pid of this.known.keys()) if (!seen.has(pid)) this.forget(pid);
+    // processes not seen this time (exited): forget them and close their descriptors
+    if (out.length !== this.known.size) {
+      const gone: number[] = [];
+      this.known.forEach((k, pid) => {
+        if (k.gen !== gen) gone.push(pid);
+      });
+      for (const pid of gone) this.forget(pid);
+    }
     return out;
   }
+
+  /** The number of the current read (entries seen in it carry it). */
+  private gen = 0;
 
   /** Close the descriptors kept open. */
   close(): void {
@@ -124,27 +157,84 @@ export class ProcessReader {
   }
 
   private closeFd(k: Known): void {
-    if (k.fd === undefined) return;
-    const fd = k.fd;
-    k.fd = undefined;
-    this.openFds--;
+    if (k.fd !== undefined) {
+      const fd = k.fd;
+      k.fd = undefined;
+      fdBudget.open--;
+      closeSync(fd);
+    }
+    this.closeSched(k);
+  }
+
+  private closeSched(k: Known): void {
+    if (k.schedFd === undefined) return;
+    const fd = k.schedFd;
+    k.schedFd = undefined;
+    k.sched = undefined;
+    fdBudget.open--;
     closeSync(fd);
   }
 
-  /** The text of /proc/PID/stat: through the kept descriptor when there is one. */
-  private statText(pid: number, k: Known | undefined): string {
-    const path = `${this.o.paths.proc}/${pid}/stat`;
+  /**
+   * Has this single-threaded process run since the last call? /proc/PID/schedstat (run time, wait time, time
+   * slices of its one thread) is unchanged exactly when it did not. It is cheaper for the kernel than stat, so
+   * its descriptor is the one kept. Read before stat, so that a run in between shows the next time. False when
+   * unknown (first call, no descriptor to spare, the process exited).
+   */
+  private didNotRun(pid: number, k: Known): boolean {
+    const path = `${this.o.paths.proc}/${pid}/schedstat`;
+    if (k.schedFd === undefined) {
+      if (fdBudget.open >= fdBudget.max! + (k.fd !== undefined ? 1 : 0)) return false;
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch (e) {
+        // exited: the stat read that follows says so; anything else is a real failure
+        const err = fromFsError(e, path);
+        if (classifyTolerable(err) !== 'gone') throw err;
+        return false;
+      }
+      k.schedFd = fd;
+      fdBudget.open++;
+      if (k.fd !== undefined) {
+        // one descriptor per process: the stat one goes
+        closeSync(k.fd);
+        k.fd = undefined;
+        fdBudget.open--;
+      }
+    }
+    let n: number;
+    try {
+      n = readSync(k.schedFd, this.sbuf, 0, this.sbuf.length, 0);
+    } catch (e) {
+      const err = fromFsError(e, path);
+      if (classifyTolerable(err) !== 'gone') throw err;
+      this.closeSched(k);
+      return false;
+    }
+    if (k.sched && k.sched.length === n && this.sbuf.compare(k.sched, 0, n, 0, n) === 0) return true;
+    k.sched = Buffer.from(this.sbuf.subarray(0, n));
+    return false;
+  }
+
+  /**
+   * Read /proc/PID/stat (through the kept descriptor when there is one) into the reader's buffer; returns its
+   * length. No string or view is made here: an unchanged stat allocates nothing.
+   */
+  private statBytes(pid: number, k: Known | undefined): number {
     if (k?.fd !== undefined) {
       try {
         const n = readSync(k.fd, this.buf, 0, this.buf.length, 0);
-        if (n < this.buf.length) return this.buf.toString('utf8', 0, n);
+        if (n < this.buf.length) return n;
       } catch (e) {
         // the process behind the descriptor exited (ESRCH); the PID may already be someone else's: open it again
-        if (classifyTolerable(fromFsError(e, path)) !== 'gone') throw fromFsError(e, path);
+        const err = fromFsError(e, `${this.o.paths.proc}/${pid}/stat`);
+        if (classifyTolerable(err) !== 'gone') throw err;
       }
       this.closeFd(k);
     }
-    if (this.openFds < this.maxFds) {
+    const path = `${this.o.paths.proc}/${pid}/stat`;
+    if (this.keepOpen && k?.schedFd === undefined && fdBudget.open < fdBudget.max!) {
       let fd: number;
       try {
         fd = openSync(path, 'r');
@@ -161,17 +251,21 @@ export class ProcessReader {
       if (n < this.buf.length) {
         if (k) {
           k.fd = fd;
-          this.openFds++;
+          fdBudget.open++;
         } else this.pendingFd = fd;
-        return this.buf.toString('utf8', 0, n);
+        return n;
       }
       closeSync(fd);
     }
+    let whole: Buffer;
     try {
-      return readFileSync(path, 'utf8');
+      whole = readFileSync(path);
     } catch (e) {
       throw fromFsError(e, path);
     }
+    if (whole.length > this.buf.length) this.buf = Buffer.allocUnsafe(whole.length * 2);
+    whole.copy(this.buf);
+    return whole.length;
   }
 
   /** A descriptor opened for a process not yet known (adopted once its entry exists). */
@@ -180,26 +274,34 @@ export class ProcessReader {
   private readOne(pid: number, every: number, tol: Tolerance): ProcessSample {
     const { paths } = this.o;
     let k = this.known.get(pid);
-    const text = this.statText(pid, k);
+    // a single-threaded process that did not run keeps its stat, except on the ticks its parts are due (RSS can
+    // shrink under reclaim while it sleeps)
+    if (k && this.schedstat && k.sample.numThreads === 1 && this.didNotRun(pid, k) && (k.age + 1) % every !== 0) {
+      k.age++;
+      return k.sample;
+    }
+    if (k && k.schedFd !== undefined && k.sample.numThreads !== 1) this.closeSched(k);
+    const n = this.statBytes(pid, k);
     const pending = this.pendingFd;
     this.pendingFd = undefined;
+    const same = k !== undefined && k.stat.length === n && this.buf.compare(k.stat, 0, n, 0, n) === 0;
     if (k) {
       k.age++;
-      if (text !== k.statText) k.ran = true;
+      if (!same) k.ran = true;
     }
     // the full slow read: new processes; known ones that ran since their last one, every `every` reads; idle ones
     // (stat unchanged: they cannot have changed their argv, namespaces or ids) every IDLE_FACTOR × `every` reads
     const full = !k || (k.age >= every && k.ran) || k.age >= every * IDLE_FACTOR;
     // another process can move this one to another cgroup while it sleeps: its cgroup file every `every` reads
     const cgroupOnly = !full && every > 1 && k!.age % (every * CGROUP_FACTOR) === 0;
-    if (k && text === k.statText && !full) {
+    if (k && same && !full) {
       if (!cgroupOnly) return k.sample;
       const cgroups = this.readCgroups(pid);
       if (sameCgroups(cgroups, k.slow.cgroups)) return k.sample;
     }
     let st: ProcStat;
     try {
-      st = parseStat(text, `${paths.proc}/${pid}/stat`);
+      st = parseStat(this.buf.toString('utf8', 0, n), `${paths.proc}/${pid}/stat`);
     } catch (e) {
       if (pending !== undefined) closeSync(pending);
       throw e;
@@ -244,16 +346,16 @@ export class ProcessReader {
       cgroups: slow!.cgroups,
     };
     if (k) {
-      k.statText = text;
+      if (!same) k.stat = Buffer.from(this.buf.subarray(0, n));
       k.slow = slow!;
       k.sample = sample;
       k.age = age;
       k.ran = ran;
     } else {
-      const fresh: Known = { starttime: st.starttimeTicks, statText: text, slow: slow!, sample, age, ran };
+      const fresh: Known = { starttime: st.starttimeTicks, stat: Buffer.from(this.buf.subarray(0, n)), slow: slow!, sample, age, ran };
       if (pending !== undefined) {
         fresh.fd = pending;
-        this.openFds++;
+        fdBudget.open++;
       }
       this.known.set(pid, fresh);
     }
@@ -263,7 +365,8 @@ export class ProcessReader {
   /** /proc/PID/cgroup; a malformed or absent file gives no cgroups (it hides the cgroups, not the process). */
   private readCgroups(pid: number): readonly ProcCgroupEntry[] {
     try {
-      return readProcCgroup(this.o.paths, pid);
+      const text = readProcCgroupText(this.o.paths, pid);
+      return this.cgroups.parse(text, `${this.o.paths.proc}/${pid}/cgroup`);
     } catch (e) {
       if (!(e instanceof ParseError) && classifyTolerable(e) !== 'gone') throw e;
       return EMPTY;
@@ -308,7 +411,7 @@ function sameNs(a: Readonly<Partial<Record<NsType, number>>>, b: Readonly<Partia
 }
 
 function sameCgroups(a: readonly ProcCgroupEntry[], b: readonly ProcCgroupEntry[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.path === b[i].path && x.hierarchyId === b[i].hierarchyId);
+  return a === b || (a.length === b.length && a.every((x, i) => x.path === b[i].path && x.hierarchyId === b[i].hierarchyId));
 }
 
 /** One process's sample, read once; undefined when it vanished or is not ours to read (recorded in `tol`). */

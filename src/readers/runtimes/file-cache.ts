@@ -18,6 +18,8 @@ export class FileCache {
   private readonly dirs = new Map<string, { checked: number; key: string; names: string[] }>();
   /** non-tolerable failures met (path: message), newest last, bounded */
   readonly problems: string[] = [];
+  /** metadata paths that could not be read for lack of permission (names need root there), bounded */
+  readonly denied = new Set<string>();
 
   constructor(
     private readonly recheckMs = 250,
@@ -25,7 +27,9 @@ export class FileCache {
   ) {}
 
   private note(path: string, e: unknown): void {
-    if (classifyTolerable(e) !== undefined) return; // gone or denied: simply no metadata
+    const kind = classifyTolerable(e);
+    if (kind === 'denied' && this.denied.size < 100) this.denied.add(path);
+    if (kind !== undefined) return; // gone or denied: simply no metadata (denied is remembered for messages)
     if (this.problems.length > 50) this.problems.shift();
     this.problems.push(`${path}: ${(e as Error)?.message ?? String(e)}`);
   }

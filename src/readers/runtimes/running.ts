@@ -11,8 +11,10 @@ import { readText } from '../../host/read.js';
 import { Tolerance } from '../../host/tolerance.js';
 import { readPids } from '../procfs/pids.js';
 import { parseProcCgroup, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
+import { identityPaths } from '../../model/process-cgroup.js';
 import type { Identity } from '../../model/identity.js';
-import { isContainerTarget, parseContainerTarget, pickContainer, pickPod, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
+import { isContainerTarget, matchContainer, parseContainerTarget, pickPod, unresolvedError, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
+import { notRunningHint } from './known.js';
 import { RuntimeIndex, runtimeIndexFor } from './index.js';
 
 /** A running container (or machine) and its processes. */
@@ -22,11 +24,8 @@ export interface RunningContainer {
   readonly pids: readonly number[];
 }
 
-/** Paths of one process in preference order for identity: cgroup2 and name=systemd first, then the controllers. */
-export function identityPathsOf(entries: readonly ProcCgroupEntry[]): string[] {
-  const pref = (e: ProcCgroupEntry) => (e.hierarchyId === 0 ? 0 : e.name === 'systemd' ? 1 : 2);
-  return [...entries].sort((a, b) => pref(a) - pref(b)).map((e) => e.path);
-}
+/** Paths of one process in preference order for identity: the one rule of src/model/process-cgroup.ts. */
+export const identityPathsOf = identityPaths;
 
 /** Parse /proc/PID/cgroup leniently: a malformed file names no container. */
 export function procCgroupEntries(text: string | undefined, source: string): ProcCgroupEntry[] {
@@ -94,8 +93,14 @@ export function resolveHostTarget(paths: HostPaths, t: ContainerTarget, o: { cmd
   const ids = running.map((r) => r.identity);
   const pidsOf = (i: Identity) => running.filter((r) => r.identity.runtime === i.runtime && r.identity.id === i.id).flatMap((r) => r.pids);
   if (t.kind === 'container') {
-    const c = pickContainer(cmd, t, ids, extra);
-    return { containers: [c], cgroup: c.cgroup, pids: pidsOf(c) };
+    const r = matchContainer(t, ids);
+    if (!('ok' in r)) {
+      const cache = (o.index ?? runtimeIndexFor(paths)).cache;
+      let hint = 'none' in r ? notRunningHint(paths, cache, t, ids) : '';
+      if ('none' in r && cache.denied.size) hint += ` (runtime metadata not readable, e.g. ${[...cache.denied][0]}: names and images need root)`;
+      throw unresolvedError(cmd, t, r, extra + hint);
+    }
+    return { containers: [r.ok], cgroup: r.ok.cgroup, pids: pidsOf(r.ok) };
   }
   const p = pickPod(cmd, t, ids, extra);
   const pids = p.containers.flatMap(pidsOf).sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import { parseMountinfo } from '../../../src/parse/mountinfo.js';
 import { parseProcCgroups } from '../../../src/parse/cgroup-files.js';
 import { parseProcCgroup } from '../../../src/parse/proc-cgroup.js';
 import { buildCgroupLayout, cgroupDir, readCgroupLayout } from '../../../src/readers/cgroupfs/layout.js';
-import { readCgroupStats } from '../../../src/readers/cgroupfs/stats.js';
+import { readCgroupSample as readCgroupStats } from '../../../src/readers/cgroupfs/sample.js';
 import { walkCgroupTree, listCgroupPaths, countCgroups } from '../../../src/readers/cgroupfs/tree.js';
 import { readMembers, readMembershipFromProc, readProcessCgroups } from '../../../src/readers/cgroupfs/members.js';
 import { cgroupRecreated, cpuLimitCpus, normalizeCgroupPath } from '../../../src/model/cgroup.js';
@@ -91,7 +91,7 @@ test('readCgroupStats: v2 files, PSI, io.stat and empty io.max', () => {
   assert.equal(s.cpu?.max_usec, 4800000);
   assert.equal(s.cpu?.period_usec, 100000);
   assert.equal(s.memory?.high_bytes, 'max');
-  assert.equal(s.memory?.working_set_bytes, s.memory!.current_bytes! - s.memory!.stat!.inactive_file);
+  assert.equal(s.memory?.working_set_bytes, s.memory!.current_bytes! - Number(s.memory!.stat!.inactive_file));
   assert.ok((s.psi?.cpu?.some?.total_usec ?? 0) > 0);
   assert.deepEqual(s.io?.max, []);
   assert.ok((s.io?.rbytes ?? 0) > 0);
