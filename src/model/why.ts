@@ -188,6 +188,13 @@ export interface Diagnosis {
 
 /* ------------------------------------------------------------------ helpers */
 
+/** Round for the JSON evidence (counters in ns/1000 carry float noise). */
+function round(x: number | null, digits: number): number | null {
+  if (x === null) return null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
 const SEV_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
 /** Format a byte count the way free(1) -h and systemd do: 1.5G, 64M, 512K, 100B (binary units). */
@@ -309,9 +316,9 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
   const evidence: Record<string, unknown> = {
     path: t.path,
     version: b.version,
-    usage_usec: usage,
-    usage_cpus: cpusUsed,
-    local_throttled_usec: localThr,
+    usage_usec: round(usage, 0),
+    usage_cpus: round(cpusUsed, 3),
+    local_throttled_usec: round(localThr, 0),
     host_cpus: hostCpus ?? null,
     cpuset_cpus: cpusetCount ?? null,
     throttled_by: by,
@@ -339,7 +346,7 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
     const children = (inp.last.cpu_children?.[by] ?? []).map((c) => {
       const before = inp.first.cpu_children?.[by]?.find((x) => x.path === c.path);
       const du = d(before?.usage_usec, c.usage_usec);
-      return { path: c.path, usage_usec: du, usage_cpus: du !== null && dt ? du / dt / 1e6 : null };
+      return { path: c.path, usage_usec: round(du, 0), usage_cpus: round(du !== null && dt ? du / dt / 1e6 : null, 3) };
     });
     const active = children.filter((c) => (c.usage_usec ?? 0) > 0);
     const ev: Record<string, unknown> = {
@@ -351,10 +358,10 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
       nr_periods: dPer,
       nr_throttled: dThr,
       throttled_periods_percent: pct,
-      throttled_usec: dThrUsec,
+      throttled_usec: round(dThrUsec, 0),
       nr_bursts: dBursts,
-      burst_usec: dBurstUsec,
-      usage_cpus: bUsed,
+      burst_usec: round(dBurstUsec, 0),
+      usage_cpus: round(bUsed, 3),
       children: own ? [] : children,
     };
     const causes: string[] = [];
@@ -362,17 +369,19 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
     if (bUsed !== null && pct !== null && pct > 0 && bUsed < 0.8 * qCpus) {
       causes.push(`average use ${fmtCpus(bUsed)} is only ${fmtPct((bUsed / qCpus) * 100)} of the quota: it runs out within bursts, not on average`);
       ev.low_average = true;
+    }    else if (bUsed !== null && bUsed >= 0.8 * qCpus) {
+      causes.push(`it uses its whole quota (${fmtCpus(bUsed)} of ${fmtCpus(qCpus)}): the work needs more CPU than the limit grants`);
     }
     // 2. more runnable threads than the quota's CPUs
     const par = Math.max(threads?.max_runnable ?? 0, 0);
     const avail = Math.min(...[par, cpusetCount, hostCpus].filter((x): x is number => typeof x === 'number' && x > 0));
-    if (threads && par > qCpus && Number.isFinite(avail) && avail > qCpus) {
+    if (threads && par > 1 && par > qCpus && Number.isFinite(avail) && avail > qCpus) {
       const spent = (period * qCpus) / avail;
       causes.push(
-        `up to ${par} runnable threads (${threads.ran ?? threads.total} ran) against a quota of ${fmtCpus(qCpus)}: running on ${avail} CPUs at once they spend each ${fmtMs(period)} period's quota in ${fmtMs(spent)}, then wait ${fmtMs(period - spent)}`,
+        `up to ${par} runnable threads${threads.ran !== null ? ` (${threads.ran} ran)` : ''} against a quota of ${fmtCpus(qCpus)}: running on ${plural(avail, 'CPU')} at once they spend each ${fmtMs(period)} period's quota in ${fmtMs(spent)}, then wait ${fmtMs(period - spent)}`,
       );
-      ev.parallelism = { max_runnable: par, cpus_at_once: avail, quota_spent_usec: spent };
-    } else if (threads && (threads.ran ?? 0) > qCpus && par <= qCpus) {
+      ev.parallelism = { max_runnable: par, cpus_at_once: avail, quota_spent_usec: Math.round(spent) };
+    } else if (threads && threads.ran !== null && threads.ran > 1 && threads.ran > qCpus && ev.low_average) {
       causes.push(`${threads.ran} threads ran during the window against a quota of ${fmtCpus(qCpus)}: when they wake together the quota runs out early in the period`);
     }
     // 3. a tight period
@@ -476,8 +485,8 @@ function pressureOf(inp: WhyInput, r: 'cpu' | 'memory', dt: number | null) {
   return {
     some_avg10: b.some?.avg10 ?? null,
     full_avg10: b.full?.avg10 ?? null,
-    some_percent: pct(a?.some?.total_usec, b.some?.total_usec),
-    full_percent: pct(a?.full?.total_usec, b.full?.total_usec),
+    some_percent: round(pct(a?.some?.total_usec, b.some?.total_usec), 2),
+    full_percent: round(pct(a?.full?.total_usec, b.full?.total_usec), 2),
   };
 }
 
@@ -564,20 +573,22 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
 
   // kernel reports for this target (victim at or below it, or limit on its path)
   const within = (p: string | undefined, base: string) => p !== undefined && (base === '/' || p === base || p.startsWith(base + '/'));
-  const chainPaths = new Set(b.nodes.map((n) => n.path));
-  const kReports = (inp.kernel?.oom_kills ?? []).filter((r) => within(r.task_memcg, t.path) || (r.oom_memcg !== undefined && chainPaths.has(r.oom_memcg) && within(r.task_memcg, t.path)));
+  // the kills of tasks at or below the target
+  const kReports = (inp.kernel?.oom_kills ?? []).filter((r) => within(r.task_memcg, t.path));
   const startUp = inp.first.uptime_s;
   const inWindow = (r: OomKillReport) => win && startUp !== undefined && r.usec !== undefined && r.usec / 1e6 >= startUp - 0.5;
-  const kWin = kReports.filter(inWindow);
-  ev.kernel_reports = kReports.slice(-10).map((r) => ({ ...r, in_window: inWindow(r) }));
+  // in a window: the reports made during it; counters since creation: every report still in the log
+  const kNow = win ? kReports.filter(inWindow) : kReports;
+  ev.kernel_reports = kReports.slice(-10).map((r) => ({ ...r, in_window: win ? inWindow(r) : null }));
 
   // OOM kills
-  const kills = v2 ? tr.oom_kill : tr.oom_kill;
+  const kills = tr.oom_kill;
   const life = tr.lifetime.oom_kill;
-  const killsNow = pos(kills) || kWin.length > 0;
+  const killsNow = pos(kills) || kNow.length > 0;
   if (killsNow || pos(life) || kReports.length) {
-    const n = pos(kills) ? kills! : kWin.length || (life ?? kReports.length);
-    const lastK = (killsNow ? kWin : kReports)[(killsNow ? kWin : kReports).length - 1];
+    const n = pos(kills) ? kills! : killsNow ? kNow.length : pos(life) ? life! : kReports.length;
+    const shown = killsNow ? kNow : kReports;
+    const lastK = shown[shown.length - 1];
     let cause = lastK?.oom_memcg ?? null;
     let how = cause ? 'kernel log oom_memcg' : '';
     if (!cause) {
@@ -588,7 +599,7 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
       how = fromCounters ? (v2 ? 'memory.events oom' : 'memory.failcnt') : max?.binding ? 'tightest memory limit' : '';
     }
     const when = killsNow ? (win ? ' in the window' : ' since it was created') : ' earlier (before the window)';
-    const victims = (killsNow ? kWin : kReports).slice(-3).map((r) => `${r.task ?? '?'}[${r.pid ?? '?'}]${r.anon_rss_kb !== undefined ? ` ${fmtBytes(r.anon_rss_kb * 1024)} anon` : ''}`);
+    const victims = shown.slice(-3).map((r) => `${r.task ?? '?'}[${r.pid ?? '?'}]${r.anon_rss_kb !== undefined ? ` ${fmtBytes(r.anon_rss_kb * 1024)} anon` : ''}`);
     const constraintHost = lastK && lastK.constraint !== 'CONSTRAINT_MEMCG';
     const text = constraintHost
       ? `${plural(n, 'process', 'processes')} OOM-killed${when}: the host ran out of memory (${lastK.constraint}), not a cgroup limit`

@@ -273,7 +273,10 @@ export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarg
   const v2 = layout.hierarchies.find((h) => h.version === 2);
   const v2path = v2 ? t.pathOf.get(v2.key) : undefined;
   let psi: WhySample['psi'];
-  if (v2 && v2path !== undefined) {
+  // PSI of the cgroup2 group only when it is the target itself (on a hybrid host the v2 group of a process is often
+  // the root, whose pressure is the whole host's)
+  const main = (cpu ?? undefined)?.nodes.at(-1)?.path ?? t.pathOf.get(hierarchyForController(layout, 'memory')?.key ?? '');
+  if (v2 && v2path !== undefined && (layout.kind === 'unified' || v2path === main)) {
     const s = stats(paths, { ...layout, hierarchies: [v2] }, v2path, 'psi', tol)?.psi;
     if (s && (s.cpu || s.memory)) psi = { ...(s.cpu ? { cpu: s.cpu } : {}), ...(s.memory ? { memory: s.memory } : {}) };
   }
