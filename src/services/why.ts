@@ -34,6 +34,8 @@ import { readCgroupStats } from '../readers/cgroupfs/stats.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import { readProcessCgroups } from '../readers/cgroupfs/members.js';
 import { readKernelLog } from '../readers/kmsg.js';
+import { resolveHostTarget } from '../readers/runtimes/running.js';
+import { isContainerTarget, parseContainerTarget } from '../model/container-target.js';
 import { diagnose, type Diagnosis, type WhyChain, type WhyCpu, type WhyMemory, type WhyNode, type WhyPids, type WhySample } from '../model/why.js';
 
 /** Where the target sits: its path in each hierarchy (by layout key). */
@@ -52,7 +54,11 @@ export interface WhyResult extends Diagnosis {
   readonly kernel_log: { readonly readable: boolean; readonly reason?: string };
 }
 
-/** Resolve `pid:PID` or a cgroup path. container:/pod: targets resolve through the identity resolver. */
+/**
+ * Resolve `pid:PID` (its cgroup in each hierarchy), a cgroup path (the same path in every hierarchy), or
+ * `container:…`/`pod:…` through the identity resolver (src/readers/runtimes/running.ts): the container's or
+ * pod's cgroup, the same path in every hierarchy (as runtimes create them).
+ */
 export function resolveWhyTarget(paths: HostPaths, layout: CgroupLayout, spec: string): WhyTarget {
   const pathOf = new Map<string, string>();
   const m = /^pid:(\d+)$/.exec(spec);
@@ -64,8 +70,13 @@ export function resolveWhyTarget(paths: HostPaths, layout: CgroupLayout, spec: s
   } else if (spec.startsWith('/') || spec.startsWith('cgroup:') || !spec.includes(':')) {
     main = normalizeCgroupPath(spec.replace(/^cgroup:/, ''));
     for (const h of layout.hierarchies) pathOf.set(h.key, main);
-  } else if (/^(container|pod):/.test(spec)) {
-    throw new UsageError(`nsx why: ${spec}: container and pod targets are not available yet; give pid:PID or a cgroup path`);
+  } else if (isContainerTarget(spec)) {
+    // the host-level resolver shared by every command: exact name/id first, a unique prefix, ambiguity refused
+    const r = resolveHostTarget(paths, parseContainerTarget(spec, 'nsx why'), { cmd: 'nsx why' });
+    main = normalizeCgroupPath(r.cgroup);
+    for (const h of layout.hierarchies) pathOf.set(h.key, main);
+    const label = r.pod ? `pod:${r.pod.pod.namespace !== undefined ? r.pod.pod.namespace + '/' : ''}${r.pod.pod.name ?? r.pod.pod.uid}` : r.containers[0]?.label;
+    return { spec, pathOf, label: label ?? null };
   } else {
     throw new UsageError(`nsx why: expected container:NAME|ID, pod:NS/NAME, pid:PID or a cgroup path, got '${spec}'`);
   }
