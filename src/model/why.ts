@@ -220,7 +220,7 @@ function fmtPct(p: number): string {
 
 function fmtMs(usec: number): string {
   const ms = usec / 1000;
-  return ms >= 10000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number(ms.toFixed(ms >= 10 ? 0 : 1))} ms`;
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number(ms.toFixed(ms >= 10 ? 0 : 1))} ms`;
 }
 
 function plural(n: number, one: string, many = one + 's'): string {
