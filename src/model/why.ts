@@ -9,6 +9,8 @@
  *     input.samples?: the samples in between (only their thread counts are used)
  *     input.kernel?: OOM-kill and fork-rejected reports from the kernel log (src/parse/kmsg.ts)
  *   Diagnosis.clean, Diagnosis.verdict (one line per finding, worst first), Diagnosis.findings (evidence)
+ *   whySampleFromCgroups(samples: Map<path, CgroupSample>, path, { mono_ms, version }): WhySample
+ *     — for a sampler that already holds CgroupSamples (the dashboard): two of them → diagnose()
  *
  * With one sample (or two at the same instant: a recorded host) every counter is read as "since the cgroup
  * was created" (mode `cumulative`); with a window, counters are deltas over it and lifetime counts are
@@ -26,59 +28,22 @@
  *   at the cgroup whose limit was hit and above (`pids.events.local` max: that cgroup only).
  */
 import type { Limit, Pressure } from './cgroup.js';
-import { attributeThrottling, type ThrottleInput } from './throttle.js';
+import { toNumber, type CgroupSample, type CpuSample, type KeyedInts, type MemorySample, type PidsSample } from './cgroup-sample.js';
+import { cpuListCount } from '../parse/cgroup-files.js';
+import { attributeThrottling, parentPath, type ThrottleInput } from './throttle.js';
 import { counterDelta, quotaCpus } from './rates.js';
 import type { ForkRejectedReport, OomKillReport } from '../parse/kmsg.js';
 
 /* ------------------------------------------------------------------ inputs */
 
-/** CPU controller values of one cgroup (units in the key; undefined = absent; 'max' = unlimited). */
-export interface WhyCpu {
-  /** hierarchical CPU time (v2 cpu.stat usage_usec; v1 cpuacct.usage / 1000) */
-  readonly usage_usec?: number;
-  readonly nr_periods?: number;
-  readonly nr_throttled?: number;
-  readonly throttled_usec?: number;
-  readonly nr_bursts?: number;
-  readonly burst_usec?: number;
-  /** v2 cpu.max quota; v1 cpu.cfs_quota_us */
-  readonly quota_usec?: Limit;
-  readonly period_usec?: number;
-  /** v2 cpu.max.burst; v1 cpu.cfs_burst_us */
-  readonly burst_max_usec?: number;
-  readonly weight?: number;
-  readonly shares?: number;
-  /** cpu.stat.local throttled time: this cgroup's tasks throttled by its own or an ancestor's quota */
-  readonly local_throttled_usec?: number;
-}
-
-export interface WhyMemory {
-  readonly current_bytes?: number;
-  readonly working_set_bytes?: number;
-  /** v2 memory.max; v1 memory.limit_in_bytes */
-  readonly max_bytes?: Limit;
-  readonly high_bytes?: Limit;
-  /** v2 memory.swap.max */
-  readonly swap_max_bytes?: Limit;
-  readonly swap_current_bytes?: number;
-  /** v1 memory.memsw.limit_in_bytes (memory + swap) */
-  readonly memsw_max_bytes?: Limit;
-  /** v1 memory.failcnt */
-  readonly failcnt?: number;
-  /** v2 memory.events (hierarchical) */
-  readonly events?: Readonly<Record<string, number>>;
-  /** v2 memory.events.local */
-  readonly events_local?: Readonly<Record<string, number>>;
-  /** v1 memory.oom_control (oom_kill_disable, under_oom, oom_kill) */
-  readonly oom_control?: Readonly<Record<string, number>>;
-}
-
-export interface WhyPids {
-  readonly current?: number;
-  readonly max?: Limit;
-  readonly events?: Readonly<Record<string, number>>;
-  readonly events_local?: Readonly<Record<string, number>>;
-}
+/**
+ * The per-cgroup values are the one sample model's groups (src/model/cgroup-sample.ts): `cpu`, `memory`,
+ * `pids` of a CgroupSample, as `sampleCgroup()` reads them. Keyed maps (memory.events, oom_control, pids.events)
+ * may hold bigints: read through toNumber().
+ */
+export type WhyCpu = CpuSample;
+export type WhyMemory = MemorySample;
+export type WhyPids = PidsSample;
 
 /** One cgroup of a chain. */
 export interface WhyNode<T> {
@@ -195,6 +160,9 @@ function round(x: number | null, digits: number): number | null {
   return Math.round(x * f) / f;
 }
 
+/** A raw keyed map value as a number. */
+const n_ = (m: KeyedInts | undefined, k: string): number | undefined => toNumber(m?.[k]);
+
 const SEV_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
 /** Format a byte count the way free(1) -h and systemd do: 1.5G, 64M, 512K, 100B (binary units). */
@@ -276,7 +244,7 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
   if (!b || b.nodes.length === 0) return { findings: [], evidence: null, limits };
   const t = target(b)!;
   const quota = effective('cpu', 'cpu.quota', 'cpus', b, (v) => {
-    const q = quotaCpus(v.quota_usec, v.period_usec);
+    const q = quotaCpus(v.max_usec, v.period_usec);
     return q === null ? undefined : q;
   });
   if (quota) limits.push(quota);
@@ -298,7 +266,7 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
     const p = nodeAt(a, n.path);
     items.set(n.path, {
       path: n.path,
-      cpu_quota_usec: v?.quota_usec,
+      cpu_quota_usec: v?.max_usec,
       cpu_period_usec: v?.period_usec,
       d_usage_usec: d(p?.usage_usec, v?.usage_usec),
       d_nr_throttled: d(p?.nr_throttled, v?.nr_throttled),
@@ -332,7 +300,7 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
   if (by !== null) {
     const bv = nodeAt(b, by)!;
     const bp = nodeAt(a, by);
-    const qCpus = quotaCpus(bv.quota_usec, bv.period_usec)!;
+    const qCpus = quotaCpus(bv.max_usec, bv.period_usec)!;
     const dPer = d(bp?.nr_periods, bv.nr_periods);
     const dThr = d(bp?.nr_throttled, bv.nr_throttled);
     const dThrUsec = d(bp?.throttled_usec, bv.throttled_usec);
@@ -351,10 +319,10 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
     const active = children.filter((c) => (c.usage_usec ?? 0) > 0);
     const ev: Record<string, unknown> = {
       cgroup: by,
-      quota_usec: bv.quota_usec,
+      max_usec: bv.max_usec,
       period_usec: period,
       quota_cpus: qCpus,
-      burst_max_usec: bv.burst_max_usec ?? null,
+      max_burst_usec: bv.max_burst_usec ?? null,
       nr_periods: dPer,
       nr_throttled: dThr,
       throttled_periods_percent: pct,
@@ -386,7 +354,7 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
     }
     // 3. a tight period
     if (period < 100_000) {
-      causes.push(`the period is ${fmtMs(period)} (default 100 ms): the ${fmtMs(typeof bv.quota_usec === 'number' ? bv.quota_usec : 0)} quota per period leaves no room for a longer burst`);
+      causes.push(`the period is ${fmtMs(period)} (default 100 ms): the ${fmtMs(typeof bv.max_usec === 'number' ? bv.max_usec : 0)} quota per period leaves no room for a longer burst`);
       ev.tight_period = true;
     }
     // 4. an ancestor's quota shared by siblings
@@ -407,7 +375,7 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
       ev.shared = { by, children: active.length };
     }
     // 5. burst
-    if ((bv.burst_max_usec ?? 0) > 0) causes.push(`burst allowance ${fmtMs(bv.burst_max_usec!)} per period${dBursts !== null ? `, used in ${plural(dBursts, 'period')}` : ''}`);
+    if ((bv.max_burst_usec ?? 0) > 0) causes.push(`burst allowance ${fmtMs(bv.max_burst_usec!)} per period${dBursts !== null ? `, used in ${plural(dBursts, 'period')}` : ''}`);
     // 6. pressure
     if (psi && (psi.some_percent ?? psi.some_avg10 ?? 0) > 0) causes.push(`CPU pressure: some tasks waited ${fmtPct(psi.some_percent ?? psi.some_avg10 ?? 0)} of the time${psi.full_percent != null || psi.full_avg10 != null ? `, all ${fmtPct(psi.full_percent ?? psi.full_avg10 ?? 0)}` : ''}`);
 
@@ -523,8 +491,8 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
   const rows = b.nodes.map((n) => {
     const p = nodeAt(a, n.path) ?? {};
     const v = n.v ?? {};
-    const ev2 = (k: string, local = false) => (local ? d(p.events_local?.[k], v.events_local?.[k]) : d(p.events?.[k], v.events?.[k]));
-    const life = (k: string, local = false) => (local ? v.events_local?.[k] : v.events?.[k]) ?? null;
+    const ev2 = (k: string, local = false) => (local ? d(n_(p.events_local, k), n_(v.events_local, k)) : d(n_(p.events, k), n_(v.events, k)));
+    const life = (k: string, local = false) => (local ? n_(v.events_local, k) : n_(v.events, k)) ?? null;
     return {
       path: n.path,
       limit: v.max_bytes ?? null,
@@ -536,12 +504,12 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
       high_local: ev2('high', true),
       oom: ev2('oom'),
       oom_local: ev2('oom', true),
-      oom_kill: v2 ? ev2('oom_kill') : d(p.oom_control?.oom_kill, v.oom_control?.oom_kill),
+      oom_kill: v2 ? ev2('oom_kill') : d(n_(p.oom_control, 'oom_kill'), n_(v.oom_control, 'oom_kill')),
       failcnt: d(p.failcnt, v.failcnt),
-      under_oom: v.oom_control?.under_oom ?? null,
-      oom_kill_disable: v.oom_control?.oom_kill_disable ?? null,
+      under_oom: n_(v.oom_control, 'under_oom') ?? null,
+      oom_kill_disable: n_(v.oom_control, 'oom_kill_disable') ?? null,
       lifetime: {
-        oom_kill: v2 ? life('oom_kill') : (v.oom_control?.oom_kill ?? null),
+        oom_kill: v2 ? life('oom_kill') : (n_(v.oom_control, 'oom_kill') ?? null),
         oom: life('oom'),
         oom_local: life('oom', true),
         max: life('max'),
@@ -714,9 +682,8 @@ function diagnosePids(inp: WhyInput, d: Delta, win: boolean): CpuResult {
       path: n.path,
       max: v.max ?? null,
       current: v.current ?? null,
-      events_max: d(p.events?.max, v.events?.max),
-      events_local_max: d(p.events_local?.max, v.events_local?.max),
-      lifetime_events_max: v.events?.max ?? null,
+      events_max: d(p.events_max ?? n_(p.events, 'max'), v.events_max ?? n_(v.events, 'max')),
+      lifetime_events_max: v.events_max ?? n_(v.events, 'max') ?? null,
     };
   });
   const findings: Finding[] = [];
@@ -724,11 +691,11 @@ function diagnosePids(inp: WhyInput, d: Delta, win: boolean): CpuResult {
   // fork failures seen by the target (v1: its own tasks) or raised on its path (v2 hierarchical)
   const failures = Math.max(0, ...rows.map((r) => r.events_max ?? 0));
   const lifetime = Math.max(0, ...rows.map((r) => r.lifetime_events_max ?? 0));
-  const localCause = [...rows].reverse().find((r) => (r.events_local_max ?? 0) > 0)?.path;
   const kernelCause = (inp.kernel?.fork_rejected ?? []).filter((f) => f.cgroup === t.path || f.cgroup.startsWith(t.path + '/')).pop();
   if (failures > 0 || (lifetime > 0 && win)) {
     const now = failures > 0;
-    const cause = localCause ?? (tight && tight.current >= tight.max - 1 ? tight.path : eff?.binding?.path) ?? null;
+    // the limit that was full: least headroom on the path (at the failure it had none), else the tightest
+    const cause = (tight && tight.current >= tight.max - 1 ? tight.path : eff?.binding?.path) ?? null;
     const row = rows.find((r) => r.path === cause);
     const when = now ? (win ? ' in the window' : ' since it was created') : ' earlier (before the window)';
     findings.push({
@@ -788,5 +755,56 @@ export function diagnose(inp: WhyInput): Diagnosis {
     memory: mem.evidence,
     pids: pids.evidence,
     kernel: inp.kernel ? { readable: inp.kernel.readable, oom_kills: [...inp.kernel.oom_kills].slice(-10), fork_rejected: [...(inp.kernel.fork_rejected ?? [])].slice(-10) } : null,
+  };
+}
+
+/* ------------------------------------------------------------------ from a set of samples (the dashboard) */
+
+/**
+ * A WhySample from the cgroup samples a sampler already holds (path → CgroupSample, v1 paths merged across
+ * hierarchies as `top` and the dashboard keep them): the chain of `path`'s ancestors found in the map, and the
+ * children of every ancestor with a quota. Threads are not known there (no runnable-thread cause); pass the
+ * two results of two refreshes to `diagnose()`. Pure.
+ *
+ *   const d = diagnose({ target: path, first: whySampleFromCgroups(prev, path, o1), last: whySampleFromCgroups(cur, path, o2) });
+ *   row.why = d.clean ? null : d.verdict[0];
+ */
+export function whySampleFromCgroups(
+  samples: ReadonlyMap<string, CgroupSample>,
+  path: string,
+  o: { readonly mono_ms: number; readonly version: 1 | 2; readonly host_cpus?: number },
+): WhySample {
+  const paths: string[] = [];
+  for (let p: string | undefined = path; p !== undefined; p = parentPath(p)) if (samples.has(p)) paths.unshift(p);
+  const mk = <T>(get: (s: CgroupSample) => T | undefined): WhyChain<T> | undefined => {
+    const nodes = paths.map((p) => {
+      const v = get(samples.get(p)!);
+      return v === undefined ? { path: p } : { path: p, v };
+    });
+    return nodes.length && nodes[nodes.length - 1].v !== undefined ? { version: o.version, nodes } : undefined;
+  };
+  const cpu = mk((s) => s.cpu);
+  const cpu_children: Record<string, { path: string; usage_usec?: number }[]> = {};
+  for (const n of cpu?.nodes.slice(0, -1) ?? []) {
+    if (typeof n.v?.max_usec !== 'number') continue;
+    const kids: { path: string; usage_usec?: number }[] = [];
+    for (const [p, s] of samples) if (parentPath(p) === n.path) kids.push(s.cpu?.usage_usec === undefined ? { path: p } : { path: p, usage_usec: s.cpu.usage_usec });
+    cpu_children[n.path] = kids;
+  }
+  const t = samples.get(path);
+  const psi = t?.psi && (t.psi.cpu || t.psi.memory) ? { ...(t.psi.cpu ? { cpu: t.psi.cpu } : {}), ...(t.psi.memory ? { memory: t.psi.memory } : {}) } : undefined;
+  const cpuset = mk((s) => {
+    const l = s.cpuset?.cpus_effective ?? s.cpuset?.cpus;
+    return l ? cpuListCount(l) : undefined;
+  });
+  return {
+    mono_ms: o.mono_ms,
+    ...(o.host_cpus !== undefined ? { host_cpus: o.host_cpus } : {}),
+    ...(cpu ? { cpu } : {}),
+    ...(cpuset ? { cpuset } : {}),
+    ...(mk((s) => s.memory) ? { memory: mk((s) => s.memory) } : {}),
+    ...(mk((s) => s.pids) ? { pids: mk((s) => s.pids) } : {}),
+    ...(psi ? { psi } : {}),
+    ...(Object.keys(cpu_children).length ? { cpu_children } : {}),
   };
 }

@@ -7,13 +7,14 @@
  *   readWhySample(paths, layout, target, opts): WhySample        — one instant (I/O)
  *   why({ paths, target, durationMs, intervalMs? }): Promise<WhyResult>
  *
- * Reads (each chain from the hierarchy root, or the mount's root inside a cgroup namespace, down to the target):
- *   cpu      through readCgroupStats (cpu.stat, cpu.max / cpu.cfs_*, cpuacct.usage, cpu.weight / cpu.shares)
- *            plus cpu.stat.local; the children of every ancestor that has a quota (their CPU time)
- *   cpuset   cpuset.cpus.effective / cpuset.effective_cpus
- *   memory   through readCgroupStats, plus memory.events.local, memory.oom_control, memory.memsw.limit_in_bytes
- *   pids     pids.current, pids.max, pids.events, pids.events.local
- *   psi      the target's cpu.pressure and memory.pressure (cgroup2)
+ * Reads (each chain from the hierarchy root, or the mount's root inside a cgroup namespace, down to the target),
+ * every cgroup file through the one sample mapping (src/readers/cgroupfs/sample.ts, groups cpu, memory, pids,
+ * cpuset, psi; plain reads):
+ *   cpu      each cgroup on the path; the children of every ancestor that has a quota (their CPU time)
+ *   cpuset   each cgroup on the path (effective CPUs)
+ *   memory   each cgroup on the path (limits, usage, memory.events(.local), failcnt, oom_control)
+ *   pids     each cgroup on the path (pids.current, pids.max, pids.events)
+ *   psi      the target's cpu.pressure and memory.pressure (cgroup2, when the target is a cgroup2 group)
  *   threads  the target's processes (cgroup.procs of its subtree), then /proc/PID/task/TID/stat and schedstat
  *   /proc/uptime, /sys/devices/system/cpu/online, the kernel log (src/readers/kmsg.ts)
  */
@@ -24,19 +25,20 @@ import type { HostPaths } from '../host/paths.js';
 import { readTextOrUndefined } from '../host/read.js';
 import { Tolerance, type Incompleteness } from '../host/tolerance.js';
 import { NotFoundError, ParseError, UsageError } from '../errors.js';
-import { hierarchyForController, normalizeCgroupPath, type CgroupLayout, type CgroupStats, type Hierarchy, type StatGroup } from '../model/cgroup.js';
+import { hierarchyForController, normalizeCgroupPath, type CgroupLayout, type Hierarchy } from '../model/cgroup.js';
+import type { CgroupSample, StatGroup } from '../model/cgroup-sample.js';
 import { parentPath } from '../model/throttle.js';
 import { identifyCgroupPath } from '../model/identity.js';
-import { cpuListCount, parseCpuList, parseFlatKeyed, parseLimit } from '../parse/cgroup-files.js';
+import { cpuListCount, parseCpuList } from '../parse/cgroup-files.js';
 import { parseStat } from '../parse/stat.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
-import { readCgroupStats } from '../readers/cgroupfs/stats.js';
+import { planCgroupSample, plainSource, sampleCgroup, type CgroupFileSource, type SamplePlan } from '../readers/cgroupfs/sample.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import { readProcessCgroups } from '../readers/cgroupfs/members.js';
 import { readKernelLog } from '../readers/kmsg.js';
 import { resolveHostTarget } from '../readers/runtimes/running.js';
 import { isContainerTarget, parseContainerTarget } from '../model/container-target.js';
-import { diagnose, type Diagnosis, type WhyChain, type WhyCpu, type WhyMemory, type WhyNode, type WhyPids, type WhySample } from '../model/why.js';
+import { diagnose, type Diagnosis, type WhyChain, type WhyNode, type WhySample } from '../model/why.js';
 
 /** Where the target sits: its path in each hierarchy (by layout key). */
 export interface WhyTarget {
@@ -94,17 +96,6 @@ function chainPaths(h: Hierarchy, path: string): string[] {
   return out;
 }
 
-/** Read one cgroup file as text (absent → undefined; denied/gone absorbed). */
-function readFile(paths: HostPaths, h: Hierarchy, path: string, file: string, tol: Tolerance): string | undefined {
-  const f = join(cgroupDir(paths, h, path), file);
-  try {
-    return readTextOrUndefined(f);
-  } catch (e) {
-    tol.absorb(e, f);
-    return undefined;
-  }
-}
-
 function parsed<T>(text: string | undefined, parse: (t: string, s?: string) => T, errors: string[], source: string): T | undefined {
   if (text === undefined) return undefined;
   try {
@@ -116,98 +107,55 @@ function parsed<T>(text: string | undefined, parse: (t: string, s?: string) => T
   }
 }
 
-function stats(paths: HostPaths, layout: CgroupLayout, path: string, group: StatGroup, tol: Tolerance): CgroupStats | undefined {
-  try {
-    return readCgroupStats(paths, layout, path, { groups: [group], tolerance: tol });
-  } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
-    throw e;
-  }
-}
-
-interface Ctx {
+/** One plan per group (each resource's chain is its own hierarchy's path) and one plain file source. */
+export interface WhyCtx {
   readonly paths: HostPaths;
   readonly layout: CgroupLayout;
   readonly tol: Tolerance;
   readonly errors: string[];
+  readonly src: CgroupFileSource;
+  readonly plans: Readonly<Record<'cpu' | 'memory' | 'pids' | 'cpuset' | 'psi', SamplePlan>>;
 }
 
-function chain<T>(c: Ctx, controller: string, t: WhyTarget, read: (h: Hierarchy, path: string) => T | undefined): WhyChain<T> | undefined {
+function makeCtx(paths: HostPaths, layout: CgroupLayout, tol: Tolerance, errors: string[]): WhyCtx {
+  const plan = (g: StatGroup) => planCgroupSample(layout, { groups: [g] });
+  return {
+    paths,
+    layout,
+    tol,
+    errors,
+    src: plainSource(paths, tol),
+    plans: { cpu: plan('cpu'), memory: plan('memory'), pids: plan('pids'), cpuset: plan('cpuset'), psi: plan('psi') },
+  };
+}
+
+/** The sample of one group of `path` (through the one mapping); its errors are collected. */
+function sampleOf(c: WhyCtx, group: keyof WhyCtx['plans'], path: string): CgroupSample | undefined {
+  const s = sampleCgroup(c.src, c.plans[group], path);
+  if (s?.errors) c.errors.push(...s.errors);
+  return s;
+}
+
+function chain<T>(c: WhyCtx, controller: string, t: WhyTarget, read: (path: string) => T | undefined): WhyChain<T> | undefined {
   const h = hierarchyForController(c.layout, controller);
   const p = h ? t.pathOf.get(h.key) : undefined;
   if (!h || p === undefined || p.includes('/..')) return undefined;
   const nodes: WhyNode<T>[] = chainPaths(h, p).map((path) => {
-    const v = read(h, path);
+    const v = read(path);
     return v === undefined ? { path } : { path, v };
   });
   if (nodes[nodes.length - 1].v === undefined) return undefined;
   return { version: h.version, nodes };
 }
 
-function cpuOf(c: Ctx, h: Hierarchy, path: string): WhyCpu | undefined {
-  const s = stats(c.paths, c.layout, path, 'cpu', c.tol)?.cpu;
-  if (!s) return undefined;
-  const local = parsed(readFile(c.paths, h, path, 'cpu.stat.local', c.tol), parseFlatKeyed, c.errors, `${path}/cpu.stat.local`);
-  const localUsec = local?.throttled_usec ?? (local?.throttled_time !== undefined ? local.throttled_time / 1000 : undefined);
-  return {
-    usage_usec: s.usage_usec,
-    nr_periods: s.nr_periods,
-    nr_throttled: s.nr_throttled,
-    throttled_usec: s.throttled_usec,
-    nr_bursts: s.nr_bursts,
-    burst_usec: s.burst_usec,
-    quota_usec: s.max_usec,
-    period_usec: s.period_usec,
-    burst_max_usec: s.max_burst_usec,
-    weight: s.weight,
-    shares: s.shares,
-    local_throttled_usec: localUsec,
-  };
-}
-
-function memoryOf(c: Ctx, h: Hierarchy, path: string): WhyMemory | undefined {
-  const s = stats(c.paths, c.layout, path, 'memory', c.tol)?.memory;
-  if (!s) return undefined;
-  const f = (name: string) => readFile(c.paths, h, path, name, c.tol);
-  const src = (name: string) => `${path}/${name}`;
-  const v2 = h.version === 2;
-  return {
-    current_bytes: s.current_bytes,
-    working_set_bytes: s.working_set_bytes,
-    max_bytes: s.max_bytes,
-    high_bytes: s.high_bytes,
-    swap_max_bytes: s.swap_max_bytes,
-    swap_current_bytes: s.swap_current_bytes,
-    failcnt: s.failcnt,
-    events: s.events,
-    ...(v2
-      ? { events_local: parsed(f('memory.events.local'), parseFlatKeyed, c.errors, src('memory.events.local')) }
-      : {
-          oom_control: parsed(f('memory.oom_control'), parseFlatKeyed, c.errors, src('memory.oom_control')),
-          memsw_max_bytes: parsed(f('memory.memsw.limit_in_bytes'), parseLimit, c.errors, src('memory.memsw.limit_in_bytes')),
-        }),
-  };
-}
-
-function pidsOf(c: Ctx, h: Hierarchy, path: string): WhyPids | undefined {
-  const s = stats(c.paths, c.layout, path, 'pids', c.tol)?.pids;
-  if (!s) return undefined;
-  return {
-    current: s.current,
-    max: s.max,
-    events: parsed(readFile(c.paths, h, path, 'pids.events', c.tol), parseFlatKeyed, c.errors, `${path}/pids.events`),
-    events_local: parsed(readFile(c.paths, h, path, 'pids.events.local', c.tol), parseFlatKeyed, c.errors, `${path}/pids.events.local`),
-  };
-}
-
-function cpusetOf(c: Ctx, _h: Hierarchy, path: string): number | undefined {
-  const s = stats(c.paths, c.layout, path, 'cpuset', c.tol)?.cpuset;
+function cpusetOf(c: WhyCtx, path: string): number | undefined {
+  const s = sampleOf(c, 'cpuset', path)?.cpuset;
   const list = s?.cpus_effective ?? s?.cpus;
   return list ? cpuListCount(list) : undefined;
 }
 
 /** Threads of the target's subtree (in the cpu hierarchy): how many, how many runnable, CPU time each. */
-function readThreads(c: Ctx, t: WhyTarget): WhySample['threads'] {
+function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
   const h = hierarchyForController(c.layout, 'cpu') ?? c.layout.hierarchies[0];
   const p = h ? t.pathOf.get(h.key) : undefined;
   if (!h || p === undefined) return undefined;
@@ -278,9 +226,9 @@ function readHostCpus(paths: HostPaths, errors: string[]): number | undefined {
 }
 
 /** Read everything the diagnosis needs at one instant. */
-export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarget, tol: Tolerance = new Tolerance(), errors: string[] = []): WhySample {
-  const c: Ctx = { paths, layout, tol, errors };
-  const cpu = chain(c, 'cpu', t, (h, p) => cpuOf(c, h, p));
+export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarget, tol: Tolerance = new Tolerance(), errors: string[] = [], ctx?: WhyCtx): WhySample {
+  const c = ctx ?? makeCtx(paths, layout, tol, errors);
+  const cpu = chain(c, 'cpu', t, (p) => sampleOf(c, 'cpu', p)?.cpu);
   const v2 = layout.hierarchies.find((h) => h.version === 2);
   const v2path = v2 ? t.pathOf.get(v2.key) : undefined;
   let psi: WhySample['psi'];
@@ -288,7 +236,7 @@ export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarg
   // the root, whose pressure is the whole host's)
   const main = (cpu ?? undefined)?.nodes.at(-1)?.path ?? t.pathOf.get(hierarchyForController(layout, 'memory')?.key ?? '');
   if (v2 && v2path !== undefined && (layout.kind === 'unified' || v2path === main)) {
-    const s = stats(paths, { ...layout, hierarchies: [v2] }, v2path, 'psi', tol)?.psi;
+    const s = sampleOf(c, 'psi', v2path)?.psi;
     if (s && (s.cpu || s.memory)) psi = { ...(s.cpu ? { cpu: s.cpu } : {}), ...(s.memory ? { memory: s.memory } : {}) };
   }
   // who else spends the quota of an ancestor: its children's CPU time
@@ -296,7 +244,7 @@ export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarg
   const hc = hierarchyForController(layout, 'cpu');
   if (cpu && hc) {
     for (const n of cpu.nodes.slice(0, -1)) {
-      if (typeof n.v?.quota_usec !== 'number') continue;
+      if (typeof n.v?.max_usec !== 'number') continue;
       const dir = cgroupDir(paths, hc, n.path);
       let kids: string[] = [];
       try {
@@ -306,7 +254,7 @@ export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarg
       }
       cpu_children[n.path] = kids.slice(0, 200).map((k) => {
         const p = n.path === '/' ? `/${k}` : `${n.path}/${k}`;
-        const u = stats(paths, layout, p, 'cpu', tol)?.cpu?.usage_usec;
+        const u = sampleOf(c, 'cpu', p)?.cpu?.usage_usec;
         return u === undefined ? { path: p } : { path: p, usage_usec: u };
       });
     }
@@ -316,14 +264,16 @@ export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarg
     uptime_s: readUptime(paths),
     host_cpus: readHostCpus(paths, errors),
     cpu,
-    cpuset: chain(c, 'cpuset', t, (h, p) => cpusetOf(c, h, p)),
-    memory: chain(c, 'memory', t, (h, p) => memoryOf(c, h, p)),
-    pids: chain(c, 'pids', t, (h, p) => pidsOf(c, h, p)),
+    cpuset: chain(c, 'cpuset', t, (p) => cpusetOf(c, p)),
+    memory: chain(c, 'memory', t, (p) => sampleOf(c, 'memory', p)?.memory),
+    pids: chain(c, 'pids', t, (p) => sampleOf(c, 'pids', p)?.pids),
     ...(psi ? { psi } : {}),
     ...(Object.keys(cpu_children).length ? { cpu_children } : {}),
     threads: readThreads(c, t),
   };
-  return JSON.parse(JSON.stringify(s)) as WhySample; // plain data: drop undefined members
+  // plain data: no undefined members
+  for (const k of Object.keys(s) as (keyof WhySample)[]) if (s[k] === undefined) delete (s as unknown as Record<string, unknown>)[k];
+  return s;
 }
 
 export interface WhyOptions {
@@ -343,22 +293,22 @@ export async function why(opts: WhyOptions): Promise<WhyResult> {
   const t = resolveWhyTarget(opts.paths, layout, opts.target);
   const tol = new Tolerance();
   const errors: string[] = [];
-  const first = readWhySample(opts.paths, layout, t, tol, errors);
+  const ctx = makeCtx(opts.paths, layout, tol, errors);
+  const first = readWhySample(opts.paths, layout, t, tol, errors, ctx);
   if (!first.cpu && !first.memory && !first.pids) throw new NotFoundError(`nsx why: ${opts.target}: no such cgroup`, opts.target);
   let last = first;
   const between: WhySample[] = [];
   // a recorded host does not change: one sample
   if (opts.paths.live && opts.durationMs > 0) {
     const step = Math.max(10, opts.intervalMs ?? 100);
-    const c: Ctx = { paths: opts.paths, layout, tol, errors };
     const end = performance.now() + opts.durationMs;
     for (;;) {
       const left = end - performance.now();
       if (left <= 0) break;
       await sleep(Math.min(step, left));
-      if (end - performance.now() > step / 2) between.push({ mono_ms: performance.now(), threads: readThreads(c, t) });
+      if (end - performance.now() > step / 2) between.push({ mono_ms: performance.now(), threads: readThreads(ctx, t) });
     }
-    last = readWhySample(opts.paths, layout, t, tol, errors);
+    last = readWhySample(opts.paths, layout, t, tol, errors, ctx);
   }
   const klog = readKernelLog(opts.paths);
   const d = diagnose({ target: opts.target, first, last, samples: between, kernel: klog });
