@@ -362,12 +362,16 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
       const mine = children.find((c) => t.path === c.path || t.path.startsWith(c.path + '/'));
       const others = active.filter((c) => c !== mine).sort((x, y) => (y.usage_usec ?? 0) - (x.usage_usec ?? 0));
       if (others.length) {
+        // CPUs over a window; share of the quota's CPU time since creation otherwise
+        const total = children.reduce((x, c) => x + (c.usage_usec ?? 0), 0);
+        const amount = (c: (typeof children)[number]) =>
+          c.usage_cpus !== null ? ` ${Number(c.usage_cpus.toFixed(2))}` : c.usage_usec !== null && total > 0 ? ` ${fmtPct((c.usage_usec / total) * 100)} of the CPU time` : '';
         const list = others
           .slice(0, 3)
-          .map((c) => `${c.path}${c.usage_cpus !== null ? ` ${Number(c.usage_cpus.toFixed(2))}` : ''}`)
+          .map((c) => `${c.path}${amount(c)}`)
           .join(', ');
         causes.push(
-          `the quota is ${by}'s, shared by ${active.length + (mine && !active.includes(mine) ? 1 : 0)} cgroups: ${list}${others.length > 3 ? `, +${others.length - 3} more` : ''}${mine?.usage_cpus != null ? `; this one's branch ${Number(mine.usage_cpus.toFixed(2))}` : ''}`,
+          `the quota is ${by}'s, shared by ${active.length + (mine && !active.includes(mine) ? 1 : 0)} cgroups: ${list}${others.length > 3 ? `, +${others.length - 3} more` : ''}${mine && amount(mine) ? `; this one's branch${amount(mine)}` : ''}`,
         );
       } else {
         causes.push(`the quota is set on ${by}, an ancestor: this cgroup has none of its own, and its own cpu.stat shows no throttling`);
@@ -423,7 +427,7 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
 }
 
 function threadStats(inp: WhyInput): { total: number; max_runnable: number; mean_runnable: number; ran: number | null; samples: number } | null {
-  const all = [inp.first, ...(inp.samples ?? []), inp.last].filter((s) => s.threads);
+  const all = [inp.first, ...(inp.samples ?? []), ...(inp.last !== inp.first ? [inp.last] : [])].filter((s) => s.threads);
   if (all.length === 0) return null;
   const rs = all.map((s) => s.threads!.runnable);
   let ran: number | null = null;

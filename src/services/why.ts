@@ -174,6 +174,7 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
   collect(root);
   let total = 0;
   let runnable = 0;
+  let seen = 0;
   const cpu: Record<string, number> = {};
   for (const pid of pids) {
     const taskDir = join(c.paths.proc, String(pid), 'task');
@@ -184,6 +185,7 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
       c.tol.absorb(e, taskDir);
       continue;
     }
+    seen++;
     for (const tid of tids) {
       const dir = join(taskDir, tid);
       let st;
@@ -210,6 +212,8 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
       if (usec !== undefined) cpu[tid] = usec;
     }
   }
+  // members listed but none readable in /proc (a recorded host, or all gone): unknown, not zero
+  if (pids.length > 0 && seen === 0) return undefined;
   return { total, runnable, cpu_usec: cpu };
 }
 
