@@ -154,11 +154,15 @@ function cpusetOf(c: WhyCtx, path: string): number | undefined {
   return list ? cpuListCount(list) : undefined;
 }
 
+/** Above this many processes in the target's subtree, threads are not sampled. */
+const MAX_THREAD_PROCS = 256;
+
 /** Threads of the target's subtree (in the cpu hierarchy): how many, how many runnable, CPU time each. */
 function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
   const h = hierarchyForController(c.layout, 'cpu') ?? c.layout.hierarchies[0];
   const p = h ? t.pathOf.get(h.key) : undefined;
-  if (!h || p === undefined) return undefined;
+  // the hierarchy's root is the whole host: per-thread states are not worth their cost there
+  if (!h || p === undefined || p === h.mountRoot) return undefined;
   let root;
   try {
     root = walkCgroupTree(c.paths, { ...c.layout, hierarchies: [h] }, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: p, members: true, tolerance: c.tol });
@@ -172,6 +176,8 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
     n.children.forEach(collect);
   };
   collect(root);
+  // a host-sized subtree (the root cgroup, a whole slice): per-thread states would cost more than the window
+  if (pids.length > MAX_THREAD_PROCS) return undefined;
   let total = 0;
   let runnable = 0;
   let seen = 0;
@@ -306,11 +312,15 @@ export async function why(opts: WhyOptions): Promise<WhyResult> {
   if (opts.paths.live && opts.durationMs > 0) {
     const step = Math.max(10, opts.intervalMs ?? 100);
     const end = performance.now() + opts.durationMs;
+    // threads every `step` when the first sample had them (not for host-sized subtrees)
+    const withThreads = first.threads !== undefined;
     for (;;) {
       const left = end - performance.now();
       if (left <= 0) break;
-      await sleep(Math.min(step, left));
-      if (end - performance.now() > step / 2) between.push({ mono_ms: performance.now(), threads: readThreads(ctx, t) });
+      await sleep(withThreads ? Math.min(step, left) : left);
+      if (!withThreads || end - performance.now() <= step / 2) continue;
+      const threads = readThreads(ctx, t);
+      if (threads) between.push({ mono_ms: performance.now(), threads });
     }
     last = readWhySample(opts.paths, layout, t, tol, errors, ctx);
   }
