@@ -525,12 +525,25 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
   ev.path_counters = rows;
   const tr = rows[rows.length - 1];
   const pos = (x: number | null | undefined) => typeof x === 'number' && x > 0;
-  // which cgroup's limit caused the OOM / the limit hits: the deepest on the path with a local rise
-  const causeOf = (local: (r: (typeof rows)[number]) => number | null, hier: (r: (typeof rows)[number]) => number | null): string | null => {
-    for (let i = rows.length - 1; i >= 0; i--) if (pos(local(rows[i]))) return rows[i].path;
-    for (let i = rows.length - 1; i >= 0; i--) if (pos(hier(rows[i])) && rows[i].limit !== null && rows[i].limit !== 'max') return rows[i].path;
-    for (let i = rows.length - 1; i >= 0; i--) if (pos(hier(rows[i]))) return rows[i].path;
+  // Which cgroup's limit caused the OOM / the limit hits: the deepest on the path whose LOCAL counter rose
+  // (v2 memory.events.local; v1 failcnt is per cgroup already). v2 memory.events is hierarchical: an ancestor's
+  // count includes its other children's, so without local counters only the target's own count, or (`ancestors`,
+  // when the target's own kills prove it was hit) the deepest ancestor with a limit, can be trusted.
+  type Row = (typeof rows)[number];
+  const hasLocal = rows.some((r) => r.oom_local !== null || r.max_local !== null);
+  const causeOf = (local: (r: Row) => number | null, hier: (r: Row) => number | null, ancestors = !v2): string | null => {
+    if (hasLocal) {
+      for (let i = rows.length - 1; i >= 0; i--) if (pos(local(rows[i]))) return rows[i].path;
+      return null;
+    }
+    const cand = ancestors ? rows : rows.slice(-1);
+    for (let i = cand.length - 1; i >= 0; i--) if (pos(hier(cand[i])) && cand[i].limit !== null && cand[i].limit !== 'max') return cand[i].path;
+    for (let i = cand.length - 1; i >= 0; i--) if (pos(hier(cand[i]))) return cand[i].path;
     return null;
+  };
+  const countAt = (p: string, local: (r: Row) => number | null, hier: (r: Row) => number | null): number => {
+    const r = rows.find((x) => x.path === p)!;
+    return (hasLocal ? local(r) : hier(r)) ?? 0;
   };
   const limitOf = (p: string | null) => {
     const r = rows.find((x) => x.path === p);
@@ -565,10 +578,10 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
     let how = cause ? 'kernel log oom_memcg' : '';
     if (!cause) {
       const fromCounters = killsNow
-        ? causeOf((r) => r.oom_local, (r) => (v2 ? r.oom : r.failcnt))
-        : causeOf((r) => r.lifetime.oom_local, (r) => (v2 ? r.lifetime.oom : r.lifetime.failcnt));
+        ? causeOf((r) => r.oom_local, (r) => (v2 ? r.oom : r.failcnt), true)
+        : causeOf((r) => r.lifetime.oom_local, (r) => (v2 ? r.lifetime.oom : r.lifetime.failcnt), true);
       cause = fromCounters ?? max?.binding?.path ?? null;
-      how = fromCounters ? (v2 ? 'memory.events oom' : 'memory.failcnt') : max?.binding ? 'tightest memory limit' : '';
+      how = fromCounters ? (v2 ? (hasLocal ? 'memory.events.local oom' : 'memory.events oom') : 'memory.failcnt') : max?.binding ? 'tightest memory limit' : '';
     }
     const when = killsNow ? (win ? ' in the window' : ' since it was created') : ' earlier (before the window)';
     const victims = shown.slice(-3).map((r) => `${r.task ?? '?'}[${r.pid ?? '?'}]${r.anon_rss_kb !== undefined ? ` ${fmtBytes(r.anon_rss_kb * 1024)} anon` : ''}`);
@@ -591,8 +604,18 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
   }
   // OOM without a kill (oom_kill_disable, or the victim was elsewhere) / under_oom
   const oomNow = causeOf((r) => r.oom_local, (r) => r.oom);
-  if (!findings.length && oomNow && rows.some((r) => pos(r.oom))) {
-    findings.push({ id: 'memory.oom', severity: 'critical', resource: 'memory', cgroup: oomNow, text: `out of memory at ${oomNow}'s limit${limTxt(oomNow)} without a kill here`, causes: [], evidence: {} });
+  if (!findings.length && oomNow) {
+    const n = countAt(oomNow, (r) => r.oom_local, (r) => r.oom);
+    const self = oomNow === t.path;
+    findings.push({
+      id: 'memory.oom',
+      severity: self ? 'critical' : 'warning',
+      resource: 'memory',
+      cgroup: oomNow,
+      text: `the memory limit of ${oomNow}${limTxt(oomNow)} ran out ${plural(n, 'time')}${win ? '' : ' since it was created'} (OOM) without a kill of ${self ? 'its' : 'this cgroup\'s'} tasks`,
+      causes: self ? [] : [`the limit is an ancestor's: another of its children's tasks ${pos(rows.find((r) => r.path === oomNow)?.oom_kill) ? 'were killed' : 'hit it'}`],
+      evidence: { cgroup: oomNow, count: n },
+    });
   }
   const frozen = rows.find((r) => pos(r.under_oom));
   if (frozen) {
@@ -601,14 +624,13 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
   // limit hits answered by reclaim
   const hitCause = causeOf((r) => r.max_local, (r) => (v2 ? r.max : r.failcnt));
   if (hitCause) {
-    const r = rows.find((x) => x.path === hitCause)!;
-    const n = v2 ? (r.max_local ?? r.max ?? 0) : (r.failcnt ?? 0);
+    const n = countAt(hitCause, (r) => r.max_local, (r) => (v2 ? r.max : r.failcnt));
     findings.push({
       id: 'memory.max',
       severity: findings.some((f) => f.id === 'memory.oom-kill') ? 'info' : 'warning',
       resource: 'memory',
       cgroup: hitCause,
-      text: `reached the memory limit of ${hitCause}${limTxt(hitCause)} ${plural(n, 'time')}${win ? '' : ' since it was created'} (${v2 ? 'memory.events max' : 'memory.failcnt'}): reclaim kept it under`,
+      text: `reached the memory limit of ${hitCause}${limTxt(hitCause)} ${plural(n, 'time')}${win ? '' : ' since it was created'} (${v2 ? (hasLocal ? 'memory.events.local max' : 'memory.events max') : 'memory.failcnt'}): reclaim kept it under`,
       causes: [],
       evidence: { cgroup: hitCause, count: n },
     });
@@ -616,14 +638,15 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
   const highCause = v2 ? causeOf((r) => r.high_local, (r) => r.high_events) : null;
   if (highCause) {
     const r = rows.find((x) => x.path === highCause)!;
+    const n = countAt(highCause, (x) => x.high_local, (x) => x.high_events);
     findings.push({
       id: 'memory.high',
       severity: 'warning',
       resource: 'memory',
       cgroup: highCause,
-      text: `slowed by memory.high of ${highCause}${typeof r.high === 'number' ? ` (${fmtBytes(r.high)})` : ''}: ${plural(r.high_local ?? r.high_events ?? 0, 'time')} over it${win ? '' : ' since it was created'} (reclaim and throttling)`,
+      text: `slowed by memory.high of ${highCause}${typeof r.high === 'number' ? ` (${fmtBytes(r.high)})` : ''}: ${plural(n, 'time')} over it${win ? '' : ' since it was created'} (reclaim and throttling)`,
       causes: [],
-      evidence: { cgroup: highCause, count: r.high_local ?? r.high_events },
+      evidence: { cgroup: highCause, count: n },
     });
   }
   // near the limit

@@ -107,9 +107,31 @@ test('v2 memory: OOM kills named by the parent whose local oom counter rose; ker
   // without the kernel log: from memory.events.local oom
   const d2 = diagnose({ target: '/p/c', first, last });
   assert.equal(d2.findings[0].cgroup, '/p');
-  assert.equal(d2.findings[0].evidence.named_from, 'memory.events oom');
+  assert.equal(d2.findings[0].evidence.named_from, 'memory.events.local oom');
   // limit hits of the parent are reported too, below the kill
   assert.ok(d2.findings.some((x) => x.id === 'memory.max' && x.cgroup === '/p' && x.severity === 'info'));
+});
+
+test("v2 memory.events is hierarchical: an ancestor's count from another branch does not blame a sibling", () => {
+  const mem = (k: number): WhyChain<WhyMemory> =>
+    chain(2, [
+      ['/', {}],
+      ['/r', { current_bytes: 1 << 20, max_bytes: 'max', events: { max: k * 9, oom: k, oom_kill: k }, events_local: { max: 0, oom: 0, oom_kill: 0 } }],
+      ['/r/ok', { current_bytes: 1 << 20, max_bytes: 'max', events: { max: 0, oom: 0, oom_kill: 0 }, events_local: { max: 0, oom: 0, oom_kill: 0 } }],
+    ]);
+  const d = diagnose({ target: '/r/ok', first: S(0, { memory: mem(0) }), last: S(1000, { memory: mem(1) }) });
+  assert.equal(d.clean, true, d.verdict.join(' | '));
+  // the ancestor's own limit ran out (local): a warning for the sibling, naming the ancestor
+  const own = (k: number): WhyChain<WhyMemory> =>
+    chain(2, [
+      ['/', {}],
+      ['/r', { current_bytes: 8 << 20, max_bytes: 8 << 20, events: { oom: k, oom_kill: k }, events_local: { oom: k, oom_kill: 0 } }],
+      ['/r/ok', { current_bytes: 1 << 20, max_bytes: 'max', events: { oom: 0, oom_kill: 0 }, events_local: { oom: 0, oom_kill: 0 } }],
+    ]);
+  const d2 = diagnose({ target: '/r/ok', first: S(0, { memory: own(0) }), last: S(1000, { memory: own(2) }) });
+  assert.equal(d2.findings[0].id, 'memory.oom');
+  assert.equal(d2.findings[0].severity, 'warning');
+  assert.equal(d2.findings[0].text, "the memory limit of /r (limit 8 MiB, using 8 MiB) ran out 2 times (OOM) without a kill of this cgroup's tasks");
 });
 
 test('v1 memory: failcnt of the ancestor names the limit; oom_control oom_kill of the victim counts kills', () => {
