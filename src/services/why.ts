@@ -238,7 +238,12 @@ function readHostCpus(paths: HostPaths, errors: string[]): number | undefined {
 /** Read everything the diagnosis needs at one instant. */
 export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarget, tol: Tolerance = new Tolerance(), errors: string[] = [], ctx?: WhyCtx): WhySample {
   const c = ctx ?? makeCtx(paths, layout, tol, errors);
-  const cpu = chain(c, 'cpu', t, (p) => sampleOf(c, 'cpu', p)?.cpu);
+  // a cgroup that exists but has none of a group's files (a recorded host's root) is an empty record, not absent
+  const group = <K extends 'cpu' | 'memory' | 'pids'>(k: K, p: string): NonNullable<CgroupSample[K]> | undefined => {
+    const s = sampleOf(c, k, p);
+    return s ? ((s[k] ?? {}) as NonNullable<CgroupSample[K]>) : undefined;
+  };
+  const cpu = chain(c, 'cpu', t, (p) => group('cpu', p));
   const v2 = layout.hierarchies.find((h) => h.version === 2);
   const v2path = v2 ? t.pathOf.get(v2.key) : undefined;
   let psi: WhySample['psi'];
@@ -275,8 +280,8 @@ export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarg
     host_cpus: readHostCpus(paths, errors),
     cpu,
     cpuset: chain(c, 'cpuset', t, (p) => cpusetOf(c, p)),
-    memory: chain(c, 'memory', t, (p) => sampleOf(c, 'memory', p)?.memory),
-    pids: chain(c, 'pids', t, (p) => sampleOf(c, 'pids', p)?.pids),
+    memory: chain(c, 'memory', t, (p) => group('memory', p)),
+    pids: chain(c, 'pids', t, (p) => group('pids', p)),
     ...(psi ? { psi } : {}),
     ...(Object.keys(cpu_children).length ? { cpu_children } : {}),
     threads: readThreads(c, t),
