@@ -160,6 +160,9 @@ function round(x: number | null, digits: number): number | null {
   return Math.round(x * f) / f;
 }
 
+/** Where a limit is set, as the clean line says it: `its own`, or the ancestor's path. */
+const whose = (limitPath: string, targetPath: string): string => (limitPath === targetPath ? 'its own' : limitPath);
+
 /** A raw keyed map value as a number. */
 const n_ = (m: KeyedInts | undefined, k: string): number | undefined => toNumber(m?.[k]);
 
@@ -188,6 +191,7 @@ function fmtPct(p: number): string {
 
 function fmtMs(usec: number): string {
   const ms = usec / 1000;
+  if (ms >= 3_600_000) return `${Number((ms / 3_600_000).toFixed(1))} h`;
   return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Number(ms.toFixed(ms >= 10 ? 0 : 1))} ms`;
 }
 
@@ -419,9 +423,9 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
   const q = quota?.binding;
   const cleanSummary =
     cpusUsed !== null
-      ? `cpu ${Number(cpusUsed.toFixed(2))}${q ? ` of ${fmtCpus(q.value as number)} (${q.path})` : ' CPU, no quota'}`
+      ? `cpu ${Number(cpusUsed.toFixed(2))}${q ? ` of ${fmtCpus(q.value as number)} (${whose(q.path, t.path)})` : ' CPU, no quota'}`
       : q
-        ? `cpu quota ${fmtCpus(q.value as number)} (${q.path})`
+        ? `cpu quota ${fmtCpus(q.value as number)} (${whose(q.path, t.path)})`
         : undefined;
   return { findings, evidence, limits, cleanSummary };
 }
@@ -681,7 +685,7 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
   }
   const cleanSummary =
     tv.current_bytes !== undefined
-      ? `memory ${fmtBytes(tv.current_bytes)}${max?.binding ? ` of ${fmtBytes(max.binding.value as number)} (${max.binding.path})` : ', no limit'}`
+      ? `memory ${fmtBytes(tv.current_bytes)}${max?.binding ? ` of ${fmtBytes(max.binding.value as number)} (${whose(max.binding.path, t.path)})` : ', no limit'}`
       : undefined;
   return { findings, evidence: ev, limits, cleanSummary };
 }

@@ -66,7 +66,7 @@ export function readKernelLog(paths: HostPaths): KernelLog {
     if (paths.live) records = readDevKmsg(path);
     else {
       const text = readTextOrUndefined(path);
-      if (text === undefined) return { readable: false, reason: 'not recorded on this host (dev/kmsg under --root)', oom_kills: [], fork_rejected: [] };
+      if (text === undefined) return { readable: false, reason: 'not recorded on this host', oom_kills: [], fork_rejected: [] };
       records = parseKernelLog(text).filter((r) => INTERESTING.test(r.message));
     }
   } catch (e) {

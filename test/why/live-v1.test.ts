@@ -305,7 +305,7 @@ test('a clean cgroup says so in one line', { skip: v1Skip(), timeout: 60_000 }, 
     s.start('idle', 'exec sleep 60');
     const t = whyText(idle, '1s');
     assert.equal(t.split('\n').filter(Boolean).length, 1, t);
-    assert.match(t, new RegExp(`^${idle}: clean: .* over 1(\\.\\d)? s \\(cpu 0 of 0.5 CPU \\(${idle}\\); memory .* of 256 MiB \\(${idle}\\)\\)\\n$`));
+    assert.match(t, new RegExp(`^${idle}: clean: .* over 1(\\.\\d)? s \\(cpu 0 of 0.5 CPU \\(its own\\); memory .* of 256 MiB \\(its own\\)\\)\\n$`));
     const r = whyJson(idle, '1s');
     assert.equal(r.clean, true);
     assert.equal(r.findings.filter((f) => f.severity !== 'info').length, 0);

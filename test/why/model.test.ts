@@ -197,7 +197,7 @@ test('clean: one line with the usage against the binding limits', () => {
   const mem = chain<WhyMemory>(2, [['/', {}], ['/k', { current_bytes: 12 << 20, max_bytes: 256 << 20 }]]);
   const d = diagnose({ target: '/k', first: S(0, { cpu: cpu(0), memory: mem }), last: S(2000, { cpu: cpu(40_000), memory: mem }) });
   assert.equal(d.clean, true);
-  assert.deepEqual(d.verdict, ['clean: /k was not throttled, hit no memory limit and refused no fork over 2 s (cpu 0.02 of 0.5 CPU (/k); memory 12 MiB of 256 MiB (/k))']);
+  assert.deepEqual(d.verdict, ['clean: /k was not throttled, hit no memory limit and refused no fork over 2 s (cpu 0.02 of 0.5 CPU (its own); memory 12 MiB of 256 MiB (its own))']);
 });
 
 test('effective limits: the tightest on the path wins, ties go to the deepest; unlimited nodes are left out', () => {
