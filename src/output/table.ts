@@ -145,7 +145,7 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
         const last = ci === columns.length - 1;
         return last && (c.align !== 'right' || (opts.scols && t === '')) ? t : pad(t, widths[ci], c.align === 'right');
       });
-      out.push(opts.scols ? parts.join(' ') : parts.join(' ').replace(/\s+$/, ''));
+      out.push(opts.scols ? parts.join(' ') : parts.join(' ').trimEnd());
     }
   };
   if (!opts.noHeadings) emit(columns.map((c) => [c.header]));
