@@ -313,3 +313,35 @@ test('a clean cgroup says so in one line', { skip: v1Skip(), timeout: 60_000 }, 
     await s.cleanup();
   }
 });
+
+/** Docker up (scripts/runtimes.sh) with the project's busybox image: else the container test is skipped. */
+function dockerSkip(): string | false {
+  const r = v1Skip();
+  if (r) return r;
+  const d = spawnSync('docker', ['image', 'inspect', 'nsx-busybox:latest'], { stdio: 'ignore', timeout: 20_000 });
+  return d.status === 0 ? false : 'live test: docker with the nsx-busybox image is not up (scripts/runtimes.sh up)';
+}
+
+test('container:NAME through the identity resolver: a Docker container throttled by its own --cpus', { skip: dockerSkip(), timeout: 120_000 }, async () => {
+  const name = testName('why-docker');
+  try {
+    const run = spawnSync('docker', ['run', '-d', '--name', name, '--network', 'none', '--cpus', '0.05', 'nsx-busybox:latest', 'sh', '-c', BUSY], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const id = run.stdout.trim();
+    // the container's cgroup as its init process sees it (cgroupfs driver: /docker/ID; systemd: …/docker-ID.scope)
+    const pid = spawnSync('docker', ['inspect', '-f', '{{.State.Pid}}', name], { encoding: 'utf8', timeout: 20_000 }).stdout.trim();
+    const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /:cpuacct[,:]|,cpuacct:/.test(l));
+    assert.ok(line, 'the container has a cpuacct cgroup');
+    const cg = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+    await waitFor(() => Number(readFileSync(join(CG, 'cpuacct', cg, 'cpuacct.usage'), 'utf8')) > 20e6, 20_000, 'container busy');
+    const r = whyJson(`container:${name}`);
+    assert.equal(r.label, name);
+    assert.equal(r.path, cg);
+    assert.ok(cg.includes(id));
+    const f = finding(r, 'cpu.throttled');
+    assert.equal(f.cgroup, cg);
+    assert.match(r.verdict[0], /quota 0.05 CPU/);
+  } finally {
+    spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore', timeout: 60_000 });
+  }
+});
