@@ -231,6 +231,8 @@ test('8 bursting threads under a 1-CPU quota: throttled at low average use, para
     assert.ok(th.max_runnable >= 2, JSON.stringify(th));
     assert.ok(f.causes.some((c) => /runnable threads/.test(c)), f.causes.join('\n'));
     assert.ok(f.causes.some((c) => /only \d+ % of the quota/.test(c)), f.causes.join('\n'));
+    const t = whyText(b, '3s');
+    assert.match(t, new RegExp(`CPU throttled in \\d+(\\.\\d)? % of periods by ${b} \\(quota `));
   } finally {
     await s.cleanup();
     for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
