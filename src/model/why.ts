@@ -83,7 +83,7 @@ export interface WhySample {
   /** the target's PSI (cgroup2 only) */
   readonly psi?: { readonly cpu?: Pressure; readonly memory?: Pressure };
   /** children of the ancestors that have a CPU quota, with their CPU time: who else spends the quota */
-  readonly cpu_children?: Readonly<Record<string, readonly { readonly path: string; readonly usage_usec?: number }[]>>;
+  readonly cpu_children?: Readonly<Record<string, readonly { readonly path: string; readonly usage_usec?: number; readonly label?: string }[]>>;
   readonly threads?: WhyThreads;
 }
 
@@ -318,9 +318,11 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
     const children = (inp.last.cpu_children?.[by] ?? []).map((c) => {
       const before = inp.first.cpu_children?.[by]?.find((x) => x.path === c.path);
       const du = d(before?.usage_usec, c.usage_usec);
-      return { path: c.path, usage_usec: round(du, 0), usage_cpus: round(du !== null && dt ? du / dt / 1e6 : null, 3) };
+      return { path: c.path, ...(c.label ? { label: c.label } : {}), usage_usec: round(du, 0), usage_cpus: round(du !== null && dt ? du / dt / 1e6 : null, 3) };
     });
     const active = children.filter((c) => (c.usage_usec ?? 0) > 0);
+    // "containers" when the runtimes name every one of them (a pod's containers, a --cgroup-parent)
+    const kind = active.length > 0 && active.every((c) => 'label' in c) ? 'container' : 'cgroup';
     const ev: Record<string, unknown> = {
       cgroup: by,
       max_usec: bv.max_usec,
@@ -372,10 +374,10 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
           c.usage_cpus !== null ? ` ${Number(c.usage_cpus.toFixed(2))}` : c.usage_usec !== null && total > 0 ? ` ${fmtPct((c.usage_usec / total) * 100)} of the CPU time` : '';
         const list = others
           .slice(0, 3)
-          .map((c) => `${c.path}${amount(c)}`)
+          .map((c) => `${c.path}${c.label ? ` (${c.label})` : ''}${amount(c)}`)
           .join(', ');
         causes.push(
-          `the quota is ${by}'s, shared by ${active.length + (mine && !active.includes(mine) ? 1 : 0)} cgroups: ${list}${others.length > 3 ? `, +${others.length - 3} more` : ''}${mine && amount(mine) ? `; this one's branch${amount(mine)}` : ''}`,
+          `the quota is ${by}'s, shared by ${plural(active.length + (mine && !active.includes(mine) ? 1 : 0), kind)}: ${list}${others.length > 3 ? `, +${others.length - 3} more` : ''}${mine && amount(mine) ? `; this one's branch${amount(mine)}` : ''}`,
         );
       } else {
         causes.push(`the quota is set on ${by}, an ancestor: this cgroup has none of its own, and its own cpu.stat shows no throttling`);
@@ -388,7 +390,7 @@ function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): CpuResult {
     if (psi && (psi.some_percent ?? psi.some_avg10 ?? 0) > 0) causes.push(`CPU pressure: some tasks waited ${fmtPct(psi.some_percent ?? psi.some_avg10 ?? 0)} of the time${psi.full_percent != null || psi.full_avg10 != null ? `, all ${fmtPct(psi.full_percent ?? psi.full_avg10 ?? 0)}` : ''}`);
 
     const quotaTxt = `quota ${fmtCpus(qCpus)}${period !== 100_000 ? ` per ${fmtMs(period)}` : ''}`;
-    const sharedTxt = !own && active.length > 1 ? ` shared by ${plural(active.length, 'cgroup')}` : '';
+    const sharedTxt = !own && active.length > 1 ? ` shared by ${plural(active.length, kind)}` : '';
     const useTxt = bUsed !== null ? ` using ${Number(bUsed.toFixed(2))} of it` : '';
     if ((dThr ?? 0) > 0) {
       const window = inp.first.mono_ms === inp.last.mono_ms ? ' since it was created' : '';

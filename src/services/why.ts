@@ -37,6 +37,7 @@ import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import { readProcessCgroups } from '../readers/cgroupfs/members.js';
 import { readKernelLog } from '../readers/kmsg.js';
 import { resolveHostTarget } from '../readers/runtimes/running.js';
+import { runtimeIndexFor } from '../readers/runtimes/index.js';
 import { isContainerTarget, parseContainerTarget } from '../model/container-target.js';
 import { diagnose, type Diagnosis, type WhyChain, type WhyNode, type WhySample } from '../model/why.js';
 
@@ -255,7 +256,8 @@ export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarg
     if (s && (s.cpu || s.memory)) psi = { ...(s.cpu ? { cpu: s.cpu } : {}), ...(s.memory ? { memory: s.memory } : {}) };
   }
   // who else spends the quota of an ancestor: its children's CPU time
-  const cpu_children: Record<string, { path: string; usage_usec?: number }[]> = {};
+  const cpu_children: Record<string, { path: string; usage_usec?: number; label?: string }[]> = {};
+  const index = runtimeIndexFor(paths);
   const hc = hierarchyForController(layout, 'cpu');
   if (cpu && hc) {
     for (const n of cpu.nodes.slice(0, -1)) {
@@ -270,7 +272,10 @@ export function readWhySample(paths: HostPaths, layout: CgroupLayout, t: WhyTarg
       cpu_children[n.path] = kids.slice(0, 200).map((k) => {
         const p = n.path === '/' ? `/${k}` : `${n.path}/${k}`;
         const u = sampleOf(c, 'cpu', p)?.cpu?.usage_usec;
-        return u === undefined ? { path: p } : { path: p, usage_usec: u };
+        // who else spends the quota, by name where a runtime's metadata names it (a pod's containers)
+        const id = index.identify(p);
+        const label = id && id.cgroup === p && id.label !== p.slice(p.lastIndexOf('/') + 1) ? id.label : undefined;
+        return { path: p, ...(u !== undefined ? { usage_usec: u } : {}), ...(label ? { label } : {}) };
       });
     }
   }

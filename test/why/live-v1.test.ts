@@ -347,3 +347,25 @@ test('container:NAME through the identity resolver: a Docker container throttled
     spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore', timeout: 60_000 });
   }
 });
+
+test('containers sharing a parent quota (--cgroup-parent): the parent binds, the other container is named', { skip: dockerSkip(), timeout: 120_000 }, async () => {
+  const s = new Scenario();
+  const names = [`${s.root}-a`, `${s.root}-b`];
+  try {
+    const parent = s.mk('');
+    s.set('cpu', '', 'cpu.cfs_quota_us', '5000');
+    for (const n of names) {
+      const run = spawnSync('docker', ['run', '-d', '--name', n, '--network', 'none', '--cgroup-parent', parent, 'nsx-busybox:latest', 'sh', '-c', BUSY], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 0, run.stderr);
+    }
+    await waitFor(() => Number(s.read('cpuacct', '', 'cpuacct.usage')) > 20e6, 20_000, 'containers busy');
+    const r = whyJson(`container:${names[0]}`, '2s');
+    const f = finding(r, 'cpu.throttled');
+    assert.equal(f.cgroup, parent);
+    assert.match(f.text, /shared by 2 containers/);
+    assert.ok(f.causes.some((c) => c.includes(`(${names[1]})`)), f.causes.join('\n'));
+  } finally {
+    for (const n of names) spawnSync('docker', ['rm', '-f', n], { stdio: 'ignore', timeout: 60_000 });
+    await s.cleanup();
+  }
+});
