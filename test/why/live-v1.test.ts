@@ -8,7 +8,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -42,7 +42,9 @@ class Scenario {
 
   mk(rel = ''): string {
     for (const c of CONTROLLERS) mkdirSync(join(CG, c, this.path(rel)), { recursive: true });
-    this.made.push(this.path(rel));
+    // every level created, the scenario's root included, is removed at cleanup (deepest first)
+    for (let p = rel; p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') if (!this.made.includes(this.path(p))) this.made.push(this.path(p));
+    if (!this.made.includes(this.path())) this.made.push(this.path());
     return this.path(rel);
   }
 
@@ -69,8 +71,11 @@ class Scenario {
   async cleanup(): Promise<void> {
     await this.stopAll();
     const dirs = [...this.made].sort((a, b) => b.length - a.length);
+    const left: string[] = [];
+    // every mounted hierarchy: a runtime given --cgroup-parent creates the parent in all of them
+    const hierarchies = readdirSync(CG, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
     for (const d of dirs) {
-      for (const c of CONTROLLERS) {
+      for (const c of hierarchies) {
         const dir = join(CG, c, d);
         for (let i = 0; i < 100 && existsSync(dir); i++) {
           try {
@@ -79,8 +84,10 @@ class Scenario {
             spawnSync('sleep', ['0.05']); // tasks still exiting
           }
         }
+        if (existsSync(dir)) left.push(dir);
       }
     }
+    assert.deepEqual(left, [], 'test cgroups left behind');
   }
 }
 
