@@ -559,7 +559,7 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
   const limTxt = (p: string | null) => {
     const l = limitOf(p);
     const u = usageOf(p);
-    return l !== null ? ` (limit ${fmtBytes(l)}${u !== null ? `, using ${fmtBytes(u)}` : ''})` : '';
+    return l !== null ? ` (limit ${fmtBytes(l)}${u !== null ? `, ${fmtBytes(u)} used now` : ''})` : '';
   };
 
   // kernel reports for this target (victim at or below it, or limit on its path)
@@ -631,12 +631,13 @@ function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: boolean
   const hitCause = causeOf((r) => r.max_local, (r) => (v2 ? r.max : r.failcnt));
   if (hitCause) {
     const n = countAt(hitCause, (r) => r.max_local, (r) => (v2 ? r.max : r.failcnt));
+    const killed = findings.some((f) => f.id === 'memory.oom-kill' || f.id === 'memory.oom');
     findings.push({
       id: 'memory.max',
       severity: findings.some((f) => f.id === 'memory.oom-kill') ? 'info' : 'warning',
       resource: 'memory',
       cgroup: hitCause,
-      text: `reached the memory limit of ${hitCause}${limTxt(hitCause)} ${plural(n, 'time')}${win ? '' : ' since it was created'} (${v2 ? (hasLocal ? 'memory.events.local max' : 'memory.events max') : 'memory.failcnt'}): reclaim kept it under`,
+      text: `reached the memory limit of ${hitCause}${limTxt(hitCause)} ${plural(n, 'time')}${win ? '' : ' since it was created'} (${v2 ? (hasLocal ? 'memory.events.local max' : 'memory.events max') : 'memory.failcnt'})${killed ? '' : ': reclaim kept it under'}`,
       causes: [],
       evidence: { cgroup: hitCause, count: n },
     });

@@ -102,7 +102,7 @@ test('v2 memory: OOM kills named by the parent whose local oom counter rose; ker
   assert.equal(f.id, 'memory.oom-kill');
   assert.equal(f.cgroup, '/p');
   assert.equal(f.severity, 'critical');
-  assert.equal(f.text, '1 process OOM-killed in the window by the memory limit of /p (limit 64 MiB, using 63 MiB)');
+  assert.equal(f.text, '1 process OOM-killed in the window by the memory limit of /p (limit 64 MiB, 63 MiB used now)');
   assert.deepEqual(f.causes, ['killed: node[42] 60 MiB anon (kernel: oom_memcg=/p)', 'named from kernel log oom_memcg']);
   // without the kernel log: from memory.events.local oom
   const d2 = diagnose({ target: '/p/c', first, last });
@@ -131,7 +131,7 @@ test("v2 memory.events is hierarchical: an ancestor's count from another branch 
   const d2 = diagnose({ target: '/r/ok', first: S(0, { memory: own(0) }), last: S(1000, { memory: own(2) }) });
   assert.equal(d2.findings[0].id, 'memory.oom');
   assert.equal(d2.findings[0].severity, 'warning');
-  assert.equal(d2.findings[0].text, "the memory limit of /r (limit 8 MiB, using 8 MiB) ran out 2 times (OOM) without a kill of this cgroup's tasks");
+  assert.equal(d2.findings[0].text, "the memory limit of /r (limit 8 MiB, 8 MiB used now) ran out 2 times (OOM) without a kill of this cgroup's tasks");
 });
 
 test('v1 memory: failcnt of the ancestor names the limit; oom_control oom_kill of the victim counts kills', () => {
@@ -142,13 +142,13 @@ test('v1 memory: failcnt of the ancestor names the limit; oom_control oom_kill o
       ['/p/c', { current_bytes: 31 << 20, max_bytes: 'max', failcnt: 0, oom_control: { oom_kill_disable: 0, under_oom: 0, oom_kill: k * 2 } }],
     ]);
   const d = diagnose({ target: '/p/c', first: S(0, { memory: mem(0) }), last: S(1000, { memory: mem(1) }) });
-  assert.equal(d.findings[0].text, '2 processes OOM-killed in the window by the memory limit of /p (limit 32 MiB, using 32 MiB)');
+  assert.equal(d.findings[0].text, '2 processes OOM-killed in the window by the memory limit of /p (limit 32 MiB, 32 MiB used now)');
   assert.equal(d.findings[0].evidence.named_from, 'memory.failcnt');
   // one sample (a recorded host): counters since creation
   const one = S(0, { memory: mem(1) });
   const c = diagnose({ target: '/p/c', first: one, last: one });
   assert.equal(c.mode, 'cumulative');
-  assert.equal(c.findings[0].text, '2 processes OOM-killed since it was created by the memory limit of /p (limit 32 MiB, using 32 MiB)');
+  assert.equal(c.findings[0].text, '2 processes OOM-killed since it was created by the memory limit of /p (limit 32 MiB, 32 MiB used now)');
   // kills before the window only: a warning, "earlier"
   const e = diagnose({ target: '/p/c', first: S(0, { memory: mem(1) }), last: S(1000, { memory: mem(1) }) });
   assert.equal(e.findings[0].severity, 'warning');
