@@ -8,6 +8,8 @@
  * columns need (`files`, from the field registry), and is stamped with the monotonic clock. Cgroups that
  * vanish mid-sample are skipped (Tolerance).
  */
+import { RuntimeIndex } from '../readers/runtimes/index.js';
+import type { Identity } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { readTextOrUndefined } from '../host/read.js';
@@ -144,6 +146,7 @@ export function makeCollector(o: CollectOptions): Collector {
   const now = o.now ?? (() => new Date());
   const plan = planCgroupSample(layout, { groups, detail: o.detail ?? 'core', files: o.files, memoryStatKeys: o.detail === 'full' ? undefined : DERIVED_MEMORY_STAT_KEYS });
   const source = new FdSource(o.paths, plan);
+  const index = new RuntimeIndex(o.paths); // names from the runtimes' files, re-read when they change (issue 9)
   // the tree is listed in the hierarchies `top` walks and in those the plan reads (cgroup2 for PSI on hybrid)
   const walked = [...topHierarchies(layout)];
   for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
@@ -198,7 +201,12 @@ export function makeCollector(o: CollectOptions): Collector {
       else t.gone++;
     }
     tol = t;
-    return { mono_ms: mono, timestamp, cgroups, layout: layout.kind };
+    const identities: Record<string, Identity> = {};
+    for (const c of cgroups) {
+      const i = index.identify(c.path);
+      if (i && i.kind !== 'unit' && i.kind !== 'slice') identities[c.path] = i;
+    }
+    return { mono_ms: mono, timestamp, cgroups, layout: layout.kind, identities };
   }) as unknown as Collector;
   Object.defineProperty(collect, 'layout', { value: layout });
   Object.defineProperty(collect, 'tolerance', { value: () => tol });

@@ -3,7 +3,7 @@
  * the interval, its limits as percentages and the throttle attribution, plus the tree relations. Pure; views
  * (batch tables, NDJSON, the TUI) render frames and never read files.
  */
-import { identifyCgroupPath } from '../model/identity.js';
+import { identifyCgroupPath, type Identity } from '../model/identity.js';
 import { intervalSeconds, percentOf, quotaCpus, snapshotModels, type CgroupRates, type CgroupValues, type TopSnapshot } from '../model/rates.js';
 import type { CgroupSample } from '../model/cgroup-sample.js';
 import { attributeThrottling, parentPath, type ThrottleInput } from '../model/throttle.js';
@@ -35,8 +35,10 @@ export interface TopRow {
   readonly throttled_by: string | null;
   /** that cgroup's limit in CPUs (quota/period), or null */
   readonly throttled_by_cpus: number | null;
-  /** container/unit label from the path (`docker:1f1d6e2d4940`, `ssh.service`), or undefined */
+  /** container/unit label: the name from runtime metadata (`web`), else from the path (`docker:1f1d6e2d4940`) */
   readonly container?: string;
+  /** the identity record (runtime, id, name, image, pod…) when the sample has one for this path */
+  readonly identity?: Identity;
 }
 
 export interface TopFrame {
@@ -145,7 +147,8 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
       tasks_percent: percentOf(c.tasks, c.tasks_max),
       throttled_by: by.get(c.path) ?? null,
       throttled_by_cpus: limitOf(by.get(c.path) ?? null),
-      container: containerLabel(c.path),
+      container: next.identities?.[c.path]?.label ?? containerLabel(c.path),
+      ...(next.identities?.[c.path] ? { identity: next.identities[c.path] } : {}),
     };
     rows.push(row);
     byPath.set(c.path, row);

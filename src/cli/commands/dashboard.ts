@@ -43,6 +43,7 @@ export const command: Command = {
       interactive: ctx.isTTY && ctx.stdinTTY && !args.opts.summary,
       intervalMs,
       usage: USAGE,
+      startTui: async (t) => (await import('../../tui/dashboard/run.js')).runDashboardTui(t),
     });
   },
 };
