@@ -65,7 +65,16 @@ class Scenario {
   }
 
   async stopAll(): Promise<void> {
-    for (const p of this.procs.splice(0)) await p.stop();
+    for (const p of this.procs.splice(0)) {
+      // the whole process group we started, even when its leader has exited (a fork loop's shell dies on the
+      // first refused fork and leaves its children behind)
+      try {
+        process.kill(-p.pid, 'SIGKILL');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
+      await p.stop();
+    }
   }
 
   async cleanup(): Promise<void> {
