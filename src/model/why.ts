@@ -723,10 +723,13 @@ function diagnosePids(inp: WhyInput, d: Delta, win: boolean): CpuResult {
     };
   });
   const findings: Finding[] = [];
+  // Fork failures of the target's own count: v1 and v2 before 6.9 count them in the forking cgroup. An
+  // ancestor's count may come from another of its children (v1: its own tasks; v2 ≥ 6.9: limit hits at it or
+  // below, from any branch), so it is reported apart, as a limit of the path that was hit.
   const tr = rows[rows.length - 1];
-  // fork failures seen by the target (v1: its own tasks) or raised on its path (v2 hierarchical)
-  const failures = Math.max(0, ...rows.map((r) => r.events_max ?? 0));
-  const lifetime = Math.max(0, ...rows.map((r) => r.lifetime_events_max ?? 0));
+  const failures = tr.events_max ?? 0;
+  const lifetime = tr.lifetime_events_max ?? 0;
+  const upHit = [...rows.slice(0, -1)].reverse().find((r) => (r.events_max ?? 0) > 0 && typeof r.max === 'number');
   const kernelCause = (inp.kernel?.fork_rejected ?? []).filter((f) => f.cgroup === t.path || f.cgroup.startsWith(t.path + '/')).pop();
   if (failures > 0 || (lifetime > 0 && win)) {
     const now = failures > 0;
@@ -743,6 +746,16 @@ function diagnosePids(inp: WhyInput, d: Delta, win: boolean): CpuResult {
       causes: kernelCause ? [`kernel: fork rejected by pids controller in ${kernelCause.cgroup}`] : [],
       evidence: { failures: now ? failures : 0, lifetime, cause, path_counters: rows },
     });
+  } else if (upHit) {
+    findings.push({
+      id: 'pids.max',
+      severity: 'warning',
+      resource: 'pids',
+      cgroup: upHit.path,
+      text: `pids.max ${upHit.max} of ${upHit.path} was hit ${plural(upHit.events_max!, 'time')}${win ? '' : ' since it was created'} (by this cgroup or another below it)${upHit.current != null ? `; ${upHit.current} tasks now` : ''}`,
+      causes: kernelCause ? [`kernel: fork rejected by pids controller in ${kernelCause.cgroup}`] : [],
+      evidence: { cgroup: upHit.path, count: upHit.events_max, path_counters: rows },
+    });
   } else if (tight && tight.current >= 0.9 * tight.max) {
     findings.push({
       id: 'pids.near-limit',
@@ -754,7 +767,6 @@ function diagnosePids(inp: WhyInput, d: Delta, win: boolean): CpuResult {
       evidence: { ...tight },
     });
   }
-  void tr;
   return { findings, evidence: { path: t.path, version: b.version, binding: tight, path_counters: rows }, limits };
 }
 

@@ -190,6 +190,16 @@ test('pids: fork failures, the cgroup whose pids.max is full', () => {
   const d = diagnose({ target: '/p/c', first: S(0, { pids: p(0) }), last: S(1000, { pids: p(1) }) });
   assert.equal(d.findings[0].text, 'fork failed 22 times in the window: pids.max 8 of /p reached (8 tasks now)');
   assert.deepEqual(d.limits.find((l) => l.limit === 'pids.max')?.binding, { path: '/p', value: 8 });
+  // v2 ≥ 6.9 counts a hit at the cgroup whose limit it was: the target's own count stays 0
+  const up = (k: number) =>
+    chain<WhyPids>(2, [
+      ['/', {}],
+      ['/a', { current: 10, max: 10, events: { max: k * 3 } }],
+      ['/a/b', { current: 4, max: 'max', events: { max: 0 } }],
+    ]);
+  const d2 = diagnose({ target: '/a/b', first: S(0, { pids: up(0) }), last: S(1000, { pids: up(1) }) });
+  assert.equal(d2.findings[0].severity, 'warning');
+  assert.equal(d2.findings[0].text, 'pids.max 10 of /a was hit 3 times (by this cgroup or another below it); 10 tasks now');
 });
 
 test('clean: one line with the usage against the binding limits', () => {
