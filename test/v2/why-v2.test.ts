@@ -71,7 +71,7 @@ test('pure v2: cpu.max (own and parent), memory.max OOM named from the parent, P
     const f = j.findings.find((x) => x.id === 'cpu.throttled');
     assert.ok(f, JSON.stringify(j.verdict));
     assert.equal(f.cgroup, parent);
-    assert.match(j.verdict[0], new RegExp(`CPU throttled in \\d+ % of periods by ${parent} \\(quota 0.2 CPU`));
+    assert.match(j.verdict[0], new RegExp(`CPU throttled in \\d+(\\.\\d)? % of periods by ${parent} \\(quota 0.2 CPU`));
     // PSI present on cgroup2 and carried in the evidence
     const psi = (j.cpu as { pressure: { some_avg10: number | null } | null }).pressure;
     assert.ok(psi && psi.some_avg10 !== null, JSON.stringify(j.cpu));
