@@ -85,6 +85,7 @@ export function formatWhyText(r: WhyResult, verbose: boolean): string {
 }
 
 export const command: Command = {
+  options: SPECS,
   name: 'why',
   summary: 'why a cgroup is throttled, short of memory, OOM-killed or refused forks',
   help: HELP,
