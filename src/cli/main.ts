@@ -23,6 +23,7 @@ const COMMANDS: Record<string, Loader> = {
   top: () => import('./commands/top.js'),
   ps: () => import('./commands/ps.js'),
   dashboard: () => import('./commands/dashboard.js'),
+  exporter: () => import('./commands/exporter.js'),
 };
 
 export const USAGE = `Usage: nsx [--root DIR] [--no-color] [--debug] [COMMAND] [OPTIONS]
@@ -36,6 +37,7 @@ Commands:
   enter         run a program in a process's namespaces (nsenter-compatible)
   top           live per-cgroup CPU, memory, IO, tasks, throttling and pressure
   ps            processes with their namespaces, cgroups and containers
+  exporter      Prometheus metrics of cgroups over HTTP (cAdvisor-compatible, with throttling attribution)
 
 Global options (before or after the command; for enter, before it):
   --root DIR    inspect a fake host: DIR/proc, DIR/sys, DIR/etc (DIR may be a fixture manifest file)
