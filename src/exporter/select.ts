@@ -1,0 +1,64 @@
+/**
+ * Cardinality control for `nsx exporter` (pure): which cgroups get series.
+ *
+ *   --depth N            cgroups at most N levels below `/` (the root is level 0; default: all)
+ *   --include GLOB       only cgroups whose path matches one of these globs (repeatable)
+ *   --exclude GLOB       no series for cgroups whose path matches (repeatable; wins over --include)
+ *   --containers-only    only cgroups that are a container or a pod (and `/`, the machine as a whole)
+ *
+ * Globs match the whole cgroup path: `*` is any run of characters except `/`, `**` any run including `/`,
+ * `?` one character except `/`. `/kubepods.slice/**` matches every cgroup below kubepods.slice.
+ */
+import type { Identity } from '../model/identity.js';
+import { depthBelow } from '../model/cgroup.js';
+import { UsageError } from '../errors.js';
+
+export interface SelectOptions {
+  readonly depth?: number;
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  readonly containersOnly?: boolean;
+}
+
+/** Compile a path glob into a RegExp anchored at both ends. Throws UsageError on an empty pattern. */
+export function globToRegExp(glob: string): RegExp {
+  if (glob === '' || !glob.startsWith('/')) throw new UsageError(`nsx exporter: pattern '${glob}' must be an absolute cgroup path glob (starting with '/')`);
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        // `/**` at the end or `/**/` also matches the directory itself
+        if (glob[i + 2] === '/') {
+          re += '(?:.*/)?';
+          i += 2;
+        } else {
+          re += '.*';
+          i++;
+        }
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+export interface Selector {
+  /** Does this cgroup get series? */
+  (path: string, identity: Identity | undefined): boolean;
+}
+
+/** Build a selector from the options (patterns compiled once). */
+export function makeSelector(o: SelectOptions): Selector {
+  const inc = (o.include ?? []).map(globToRegExp);
+  const exc = (o.exclude ?? []).map(globToRegExp);
+  return (path, identity) => {
+    if (o.depth !== undefined && depthBelow('/', path) > o.depth) return false;
+    if (exc.some((r) => r.test(path))) return false;
+    if (inc.length && !inc.some((r) => r.test(path))) return false;
+    if (o.containersOnly && path !== '/') {
+      if (!identity || (identity.kind !== 'container' && identity.kind !== 'pod') || identity.cgroup !== path) return false;
+    }
+    return true;
+  };
+}
