@@ -16,13 +16,13 @@ import type { HostPaths } from '../host/paths.js';
 import { Tolerance } from '../host/tolerance.js';
 import { NotFoundError } from '../errors.js';
 import { type CgroupLayout, type CgroupLayoutKind, type CgroupNode, type CgroupStats, type Hierarchy, type StatGroup } from '../model/cgroup.js';
-import { identifyCgroupPath, type Identity } from '../model/identity.js';
+import type { Identity } from '../model/identity.js';
 import { parentPath } from '../model/throttle.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import { readCgroupStats } from '../readers/cgroupfs/stats.js';
-import { readDockerName } from '../readers/names/names.js';
+import { RuntimeIndex } from '../readers/runtimes/index.js';
 import { readPids } from '../readers/procfs/pids.js';
 import { readNsLinks } from '../readers/procfs/ns.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
@@ -113,17 +113,12 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   const select = makeSelector(o);
   const clock = o.clock ?? monotonicMs;
   const devices = new Map<string, string | undefined>();
-  const dockerNames = new Map<string, { name: string | undefined; at: number }>();
+  // identity from the path joined with the runtimes' local files; metadata re-checked at most every 5 s
+  const runtimes = new RuntimeIndex(o.paths, { recheckMs: 5000, now: clock });
   let ns: { at: number; summary: NamespaceSummary } | undefined;
   const hs = exporterHierarchies(layout);
   const cpuH = layout.kind === 'unified' ? hs[0] : hs.find((h) => h.controllers.includes('cpu')) ?? hs[0];
 
-  const nameOf = (id: Identity | undefined, now: number): ExporterIdentity | undefined => {
-    if (!id || id.kind !== 'container' || id.runtime !== 'docker') return undefined;
-    let c = dockerNames.get(id.id);
-    if (!c || now - c.at > 60_000) dockerNames.set(id.id, (c = { name: readDockerName(o.paths, id.id), at: now }));
-    return c.name === undefined ? undefined : { name: c.name };
-  };
 
   return {
     layout,
@@ -163,7 +158,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       const wanted = new Set<string>();
       const selected = new Set<string>();
       for (const p of order) {
-        const id = identifyCgroupPath(p);
+        const id = runtimes.identify(p);
         identities.set(p, id);
         if (!select(p, id)) continue;
         selected.add(p);
@@ -196,7 +191,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
           ...(pids !== undefined && pids.length ? { firstPid: pids[0] } : {}),
           selected: selected.has(p),
           ...(identity ? { identity } : {}),
-          ...(identity?.cgroup === p ? ((n) => (n ? { names: n } : {}))(nameOf(identity, now)) : {}),
+          ...(identity?.cgroup === p ? ((n) => (n ? { names: n } : {}))(labelsOf(identity)) : {}),
         });
       }
       if (o.namespaces !== false && (!ns || now - ns.at > (o.namespacesMaxAgeMs ?? 30_000))) {
@@ -216,6 +211,25 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       };
     },
   };
+}
+
+/**
+ * cAdvisor's identity labels from the identity record (kubelet's cAdvisor adds pod, namespace and container):
+ * `name` = the runtime's container name, `image`; for Kubernetes `pod` and `namespace` (pod and container cgroups)
+ * and `container` (the Kubernetes container name; none for the pod sandbox). Undefined when nothing is known.
+ */
+export function labelsOf(i: Identity): ExporterIdentity | undefined {
+  if (i.kind !== 'container' && i.kind !== 'pod' && i.kind !== 'machine') return undefined;
+  const k8s = i.pod !== undefined && (i.pod.name !== undefined || i.pod.namespace !== undefined);
+  const out: { -readonly [K in keyof ExporterIdentity]: ExporterIdentity[K] } = {};
+  if (i.kind !== 'pod' && i.name) out.name = i.name;
+  if (i.image) out.image = i.image;
+  if (k8s) {
+    if (i.pod!.name) out.pod = i.pod!.name;
+    if (i.pod!.namespace) out.namespace = i.pod!.namespace;
+    if (i.kind === 'container' && !i.sandbox && i.name) out.container = i.name;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**

@@ -17,15 +17,16 @@ import { makeScraper } from '../../src/exporter/server.js';
 import type { Format } from '../../src/exporter/registry.js';
 
 const UPDATE = !!process.env.NSX_UPDATE_GOLDEN;
-const HOSTS: ReadonlyArray<{ host: string; layout: string }> = [
+const HOSTS: ReadonlyArray<{ host: string; layout: string; overlay?: string }> = [
   { host: 'docker-v1', layout: 'legacy' },
-  { host: 'k8s-v2-node', layout: 'unified' },
+  // with containerd's CRI bundles and /var/log/pods: pod, namespace, container and image labels
+  { host: 'k8s-v2-node', layout: 'unified', overlay: 'golden/exporter/k8s-v2-meta.manifest' },
   { host: 'hybrid-systemd', layout: 'hybrid' },
   { host: 'k8s-node', layout: 'hybrid' },
 ];
 
-async function exposition(host: string, format: Format): Promise<{ text: string; layout: string }> {
-  const h = fixtureHost(`${host}.manifest`);
+async function exposition(host: string, format: Format, overlay?: string): Promise<{ text: string; layout: string }> {
+  const h = fixtureHost(`${host}.manifest`, ...(overlay ? [overlay] : []));
   try {
     const sampler = makeSampler({ paths: h.paths, clock: () => 1000 });
     return { text: await makeScraper(sampler, 0, () => 1000).text(format), layout: sampler.layout.kind };
@@ -45,17 +46,21 @@ function golden(name: string, text: string): void {
   assert.equal(text, readFileSync(file, 'utf8'), name);
 }
 
-for (const { host, layout } of HOSTS) {
+for (const { host, layout, overlay } of HOSTS) {
   test(`exporter golden: ${host} (${layout}), Prometheus text and OpenMetrics`, async () => {
-    const prom = await exposition(host, 'prometheus');
+    const prom = await exposition(host, 'prometheus', overlay);
     assert.equal(prom.layout, layout);
     golden(`${host}.prom`, prom.text);
-    const om = await exposition(host, 'openmetrics');
+    const om = await exposition(host, 'openmetrics', overlay);
     golden(`${host}.om`, om.text);
     assert.ok(om.text.endsWith('# EOF\n'));
     // every counter family keeps `_total` in the text format (prom-client renames OpenMetrics counters in place)
     assert.match(prom.text, /^# TYPE container_cpu_usage_seconds_total counter$/m);
     assert.match(om.text, /^# TYPE container_cpu_usage_seconds counter$/m);
+    if (overlay) {
+      assert.match(prom.text, /^container_memory_working_set_bytes\{id="[^"]*cri-containerd-1d3d[^"]*",name="api",image="registry.example\/billing\/api:2.3.1",pod="billing-api-7d4b9c-x2x9q",namespace="billing",container="api"\} \d+$/m);
+      assert.match(prom.text, /^container_processes\{id="[^"]*kubepods-burstable-pod7a9634c6_2a1b_4c3e_9f99_0242ac120002.slice",pod="billing-api-7d4b9c-x2x9q",namespace="billing"\} \d+$/m);
+    }
   });
 }
 
