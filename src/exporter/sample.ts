@@ -15,22 +15,31 @@
 import type { HostPaths } from '../host/paths.js';
 import { Tolerance } from '../host/tolerance.js';
 import { NotFoundError } from '../errors.js';
-import { type CgroupLayout, type CgroupLayoutKind, type CgroupNode, type CgroupStats, type Hierarchy, type StatGroup } from '../model/cgroup.js';
+import type { CgroupLayout, CgroupLayoutKind, Hierarchy } from '../model/cgroup.js';
+import type { CgroupSample, StatGroup } from '../model/cgroup-sample.js';
 import type { Identity } from '../model/identity.js';
-import { parentPath } from '../model/throttle.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
-import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
-import { readCgroupStats } from '../readers/cgroupfs/stats.js';
 import { RuntimeIndex } from '../readers/runtimes/index.js';
 import { readPids } from '../readers/procfs/pids.js';
 import { readNsLinks } from '../readers/procfs/ns.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
+import { makeCollector } from '../sampler/collect.js';
+import { parentPath } from '../model/throttle.js';
 import { makeSelector, type SelectOptions } from './select.js';
 
-/** v1 controllers whose hierarchies make up the exporter's merged tree (as cAdvisor's raw handler reads them). */
-export const EXPORTER_CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'blkio', 'pids'] as const;
-const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi'];
+const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'procs'];
+/**
+ * The files the series need (v1 and v2 names; the mapping reads each from the hierarchy of its controller):
+ * fewer files than the full plan is fewer syscalls per cgroup and scrape.
+ */
+export const EXPORTER_FILES: readonly string[] = [
+  'cpu.stat', 'cpu.stat.local', 'cpu.max', 'cpu.weight', 'cpu.cfs_quota_us', 'cpu.cfs_period_us', 'cpu.shares', 'cpuacct.usage', 'cpuacct.stat',
+  'memory.current', 'memory.peak', 'memory.max', 'memory.swap.current', 'memory.stat', 'memory.events', 'memory.events.local',
+  'memory.usage_in_bytes', 'memory.max_usage_in_bytes', 'memory.limit_in_bytes', 'memory.failcnt', 'memory.oom_control',
+  'io.stat', 'blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes',
+  'pids.current', 'pids.max', 'cpu.pressure', 'memory.pressure', 'io.pressure', 'cgroup.procs',
+];
 
 /** Names and Kubernetes coordinates of a container or pod, for the cAdvisor labels. */
 export interface ExporterIdentity {
@@ -45,12 +54,8 @@ export interface ExporterIdentity {
 
 export interface ExporterCgroup {
   readonly path: string;
-  /** limits and counters (the cgroup model's stats) */
-  readonly stats: CgroupStats;
-  /** lines of `cgroup.procs` in the cpu hierarchy (cAdvisor's container_processes), when read */
-  readonly processes?: number;
-  /** first member PID (for the namespace comparison with the host) */
-  readonly firstPid?: number;
+  /** limits and counters: the cgroup sample model (src/model/cgroup-sample.ts) */
+  readonly stats: CgroupSample;
   /** gets series (false: read only as an ancestor of one that does) */
   readonly selected: boolean;
   readonly identity?: Identity;
@@ -93,120 +98,70 @@ export interface SamplerOptions extends SelectOptions {
 export interface ExporterSampler {
   readonly layout: CgroupLayout;
   sample(): ExporterSample;
-}
-
-/** The hierarchies the exporter walks: the cgroup2 tree when unified, else the v1 ones of EXPORTER_CONTROLLERS. */
-export function exporterHierarchies(layout: CgroupLayout): Hierarchy[] {
-  if (layout.kind === 'unified') return layout.hierarchies.filter((h) => h.version === 2);
-  const out: Hierarchy[] = [];
-  for (const c of EXPORTER_CONTROLLERS) {
-    const h = layout.hierarchies.find((x) => x.version === 1 && x.controllers.includes(c));
-    if (h && !out.includes(h)) out.push(h);
-  }
-  return out;
+  /** release the files kept open */
+  close(): void;
 }
 
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
+/**
+ * The sampler: `nsx top`'s collector (src/sampler/collect.ts: the tree listed when it changed, every cgroup read
+ * by the one mapping over files kept open) with the exporter's groups and files, then the selection, identities
+ * (src/readers/runtimes, re-checked at most every 5 s), device names and namespaces.
+ */
 export function makeSampler(o: SamplerOptions): ExporterSampler {
-  const layout = o.layout ?? readCgroupLayout(o.paths);
-  const select = makeSelector(o);
   const clock = o.clock ?? monotonicMs;
+  const collect = makeCollector({ paths: o.paths, layout: o.layout, root: '/', depth: o.depth, groups: GROUPS, files: EXPORTER_FILES, detail: 'full', clock });
+  const layout = collect.layout;
+  const select = makeSelector(o);
   const devices = new Map<string, string | undefined>();
-  // identity from the path joined with the runtimes' local files; metadata re-checked at most every 5 s
   const runtimes = new RuntimeIndex(o.paths, { recheckMs: 5000, now: clock });
   let ns: { at: number; summary: NamespaceSummary } | undefined;
-  const hs = exporterHierarchies(layout);
-  const cpuH = layout.kind === 'unified' ? hs[0] : hs.find((h) => h.controllers.includes('cpu')) ?? hs[0];
-
+  const procsH = layout.kind === 'unified' ? layout.hierarchies.find((h) => h.version === 2) : layout.hierarchies.find((h) => h.version === 1 && h.controllers.includes('cpu'));
 
   return {
     layout,
+    close: () => collect.close(),
     sample(): ExporterSample {
       const t0 = clock();
-      const tol = new Tolerance();
-      // the union of paths across the hierarchies; member PIDs from the cpu hierarchy's cgroup.procs
-      const members = new Map<string, readonly number[]>();
-      const order: string[] = [];
-      const seen = new Set<string>();
-      for (const h of hs) {
-        let tree: CgroupNode;
-        try {
-          tree = walkCgroupTree(o.paths, layout, {
-            view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key },
-            root: '/',
-            depth: o.depth,
-            members: h === cpuH,
-            tolerance: tol,
-          });
-        } catch (e) {
-          if (e instanceof NotFoundError) continue;
-          throw e;
-        }
-        const visit = (n: CgroupNode) => {
-          if (!seen.has(n.path)) {
-            seen.add(n.path);
-            order.push(n.path);
-          }
-          if (n.pids) members.set(n.path, n.pids);
-          for (const c of n.children) visit(c);
-        };
-        visit(tree);
-      }
-      // selected cgroups and their ancestors
-      const identities = new Map<string, Identity | undefined>();
-      const wanted = new Set<string>();
+      const snap = collect();
+      const tol = collect.tolerance();
       const selected = new Set<string>();
-      for (const p of order) {
-        const id = runtimes.identify(p);
-        identities.set(p, id);
-        if (!select(p, id)) continue;
-        selected.add(p);
-        for (let a: string | undefined = p; a !== undefined && !wanted.has(a); a = parentPath(a)) wanted.add(a);
+      const wanted = new Set<string>();
+      const identities = new Map<string, Identity | undefined>();
+      for (const c of snap.cgroups) {
+        const id = runtimes.identify(c.path);
+        identities.set(c.path, id);
+        if (!select(c.path, id)) continue;
+        selected.add(c.path);
+        for (let a: string | undefined = c.path; a !== undefined && !wanted.has(a); a = parentPath(a)) wanted.add(a);
       }
       const cgroups: ExporterCgroup[] = [];
-      const now = clock();
-      for (const p of order) {
+      for (const stats of snap.cgroups) {
+        const p = stats.path;
         if (!wanted.has(p)) continue;
-        let stats: CgroupStats;
-        try {
-          stats = readCgroupStats(o.paths, layout, p, { groups: GROUPS, tolerance: tol });
-        } catch (e) {
-          if (e instanceof NotFoundError) {
-            tol.gone++;
-            continue;
-          }
-          throw e;
-        }
         for (const d of stats.io?.devices ?? []) {
           const k = `${d.major}:${d.minor}`;
           if (!devices.has(k)) devices.set(k, readBlockDeviceName(o.paths, d.major, d.minor));
         }
-        const pids = members.get(p);
         const identity = identities.get(p);
-        cgroups.push({
-          path: p,
-          stats,
-          ...(pids !== undefined ? { processes: pids.length } : {}),
-          ...(pids !== undefined && pids.length ? { firstPid: pids[0] } : {}),
-          selected: selected.has(p),
-          ...(identity ? { identity } : {}),
-          ...(identity?.cgroup === p ? ((n) => (n ? { names: n } : {}))(labelsOf(identity)) : {}),
-        });
+        const names = identity?.cgroup === p ? labelsOf(identity) : undefined;
+        cgroups.push({ path: p, stats, selected: selected.has(p), ...(identity ? { identity } : {}), ...(names ? { names } : {}) });
       }
+      const now = clock();
       if (o.namespaces !== false && (!ns || now - ns.at > (o.namespacesMaxAgeMs ?? 30_000))) {
-        ns = { at: now, summary: readNamespaceSummary(o.paths, cgroups, tol) };
+        ns = { at: now, summary: readNamespaceSummary(o.paths, layout, procsH, cgroups, tol) };
       }
       const devs: Record<string, string> = {};
       for (const [k, v] of devices) if (v !== undefined) devs[k] = v;
       return {
-        mono_ms: t0,
+        mono_ms: snap.mono_ms,
         layout: layout.kind,
         cgroups,
         devices: devs,
         ...(ns && o.namespaces !== false ? { namespaces: ns.summary } : {}),
         gone: tol.gone,
-        denied: tol.denied,
+        denied: [...tol.denied],
         read_ms: clock() - t0,
       };
     },
@@ -236,7 +191,7 @@ export function labelsOf(i: Identity): ExporterIdentity | undefined {
  * Namespaces per type among all processes (`/proc/PID/ns/*`), and for each container cgroup the types whose
  * namespace is PID 1's (a container with the host's network or PID namespace). Vanished processes are skipped.
  */
-export function readNamespaceSummary(paths: HostPaths, cgroups: readonly ExporterCgroup[], tol: Tolerance): NamespaceSummary {
+export function readNamespaceSummary(paths: HostPaths, layout: CgroupLayout, procsH: Hierarchy | undefined, cgroups: readonly ExporterCgroup[], tol: Tolerance): NamespaceSummary {
   const sets = new Map<NsType, Set<number>>();
   for (const t of NS_TYPES) sets.set(t, new Set());
   let host: Partial<Record<NsType, number>> | undefined;
@@ -260,14 +215,27 @@ export function readNamespaceSummary(paths: HostPaths, cgroups: readonly Exporte
   const sharedWithHost: Record<string, NsType[]> = {};
   if (host) {
     for (const c of cgroups) {
-      if (!c.selected || c.firstPid === undefined || c.identity?.kind !== 'container' || c.identity.cgroup !== c.path) continue;
+      if (!c.selected || !procsH || c.identity?.kind !== 'container' || c.identity.cgroup !== c.path || !c.stats.procs?.nr_procs) continue;
+      const pid = firstMember(paths, layout, procsH, c.path, tol);
+      if (pid === undefined) continue;
       try {
-        const l = readNsLinks(paths, c.firstPid, NS_TYPES);
+        const l = readNsLinks(paths, pid, NS_TYPES);
         sharedWithHost[c.path] = NS_TYPES.filter((t) => l[t] !== undefined && l[t] === host![t]);
       } catch (e) {
-        tol.absorb(e, `${paths.proc}/${c.firstPid}/ns`);
+        tol.absorb(e, `${paths.proc}/${pid}/ns`);
       }
     }
   }
   return { counts, sharedWithHost };
+}
+
+/** The lowest PID in `cgroup.procs` of one cgroup (the cgroup walk's members, depth 0), or undefined. */
+function firstMember(paths: HostPaths, layout: CgroupLayout, h: Hierarchy, path: string, tol: Tolerance): number | undefined {
+  try {
+    const n = walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol });
+    return n.pids?.length ? Math.min(...n.pids) : undefined;
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
 }

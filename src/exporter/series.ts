@@ -13,10 +13,12 @@
  *     `container_spec_cpu_quota` likewise; `container_spec_cpu_shares` is cpu.shares, or on v2 cpu.weight converted
  *     as cAdvisor does (2 + (w − 1) × 262142 / 9999).
  *   - memory: usage = memory.current / usage_in_bytes; working set = usage − inactive_file (v1 total_inactive_file),
- *     clamped at 0; rss = anon / total_rss; cache = file / total_cache; swap = memory.swap.current / total_swap;
+ *     clamped at 0; rss = anon / total_rss; cache = file / total_cache; swap = memory.swap.current / total_swap
+ *     (the sample model's derived values, as cAdvisor computes them);
  *     failcnt = memory.failcnt (v1) or memory.events `max` (v2); `container_spec_memory_limit_bytes` is 0 for no
- *     limit (cAdvisor reports 0 for anything above 2^62); oom events = memory.events `oom_kill` (v2).
- *   - tasks: processes = lines of cgroup.procs (cpu hierarchy); threads = pids.current; threads_max = pids.max
+ *     limit (cAdvisor reports 0 for anything above 2^62); oom events = memory.events `oom_kill` (v2) or
+ *     memory.oom_control `oom_kill` (v1).
+ *   - tasks: processes = lines of cgroup.procs (cpu hierarchy; cgroup2 when unified); threads = pids.current; threads_max = pids.max
  *     (0 = no limit, as cAdvisor).
  *   - IO: `container_blkio_device_usage_total{device,major,minor,operation}` in bytes, operation Read/Write
  *     (and Discard where the kernel counts it); device `/dev/NAME` or empty when unknown.
@@ -29,15 +31,17 @@
  *   nsx_cgroup_cpu_cfs_{periods,throttled_periods}_total{id,by}, nsx_cgroup_cpu_cfs_throttled_seconds_total{id,by}
  *       for every cgroup, the CFS counters of each cgroup on its path (itself or an ancestor) that has a quota:
  *       throttling is visible where only an ancestor's quota binds (the kernel counts it in the ancestor only)
+ *   nsx_cgroup_cpu_local_throttled_seconds_total{id}     cpu.stat.local: this cgroup's tasks throttled by any quota (kernel ≥ 6.8)
  *   nsx_cgroup_cpu_effective_limit_cores{id,by}          min quota/period along the path, and which cgroup sets it
  *   nsx_cgroup_memory_effective_limit_bytes{id,by}       min memory limit along the path
  *   nsx_cgroup_memory_events_total{id,event}, nsx_cgroup_memory_events_local_total{id,event}   memory.events(.local)
  *   nsx_namespaces{type}                                 namespaces per type on the host
  *   nsx_container_host_namespace_info{id,…,type}         a container sharing a namespace of that type with PID 1
  */
-import type { CgroupStats, Limit } from '../model/cgroup.js';
+import type { Limit } from '../model/cgroup.js';
+import { toNumber, type Int } from '../model/cgroup-sample.js';
 import { attributeThrottling, parentPath, type ThrottleInput } from '../model/throttle.js';
-import { counterDelta, quotaCpus } from '../model/rates.js';
+import { quotaCpus, snapshotModels } from '../model/rates.js';
 import type { ExporterCgroup, ExporterSample } from './sample.js';
 
 export type MetricType = 'counter' | 'gauge';
@@ -94,6 +98,7 @@ export const CATALOGUE: readonly FamilyDef[] = [
   c('nsx_cgroup_cpu_cfs_periods_total', 'Enforcement periods of the CPU quota of cgroup `by` (this cgroup or an ancestor with a quota).'),
   c('nsx_cgroup_cpu_cfs_throttled_periods_total', 'Periods in which the CPU quota of cgroup `by` (this cgroup or an ancestor) ran out, throttling this cgroup and its siblings under `by`.'),
   c('nsx_cgroup_cpu_cfs_throttled_seconds_total', 'Time the subtree of cgroup `by` (this cgroup or an ancestor) spent throttled by its CPU quota, in seconds.'),
+  c('nsx_cgroup_cpu_local_throttled_seconds_total', "cpu.stat.local throttled time: this cgroup's own tasks throttled, by its own quota or an ancestor's (kernel ≥ 6.8), in seconds."),
   g('nsx_cgroup_cpu_effective_limit_cores', 'The tightest CPU quota along the path (quota/period, in CPUs), and the cgroup (by) that sets it.'),
   g('nsx_cgroup_memory_effective_limit_bytes', 'The tightest memory limit along the path, and the cgroup (by) that sets it.'),
   c('nsx_cgroup_memory_events_total', 'memory.events of the cgroup (its subtree): low, high, max, oom, oom_kill, … (cgroup v2).'),
@@ -135,20 +140,16 @@ export function baseLabels(cg: ExporterCgroup): Record<string, string> {
 export function throttledBy(prev: ExporterSample | undefined, next: ExporterSample): Map<string, string | null> {
   if (!prev) return new Map();
   const dt = (next.mono_ms - prev.mono_ms) / 1000;
-  const before = new Map<string, CgroupStats>();
-  for (const cg of prev.cgroups) before.set(cg.path, cg.stats);
+  const snap = (s: ExporterSample) => ({ mono_ms: s.mono_ms, timestamp: '', cgroups: s.cgroups.map((c) => c.stats) });
   const items = new Map<string, ThrottleInput>();
-  for (const cg of next.cgroups) {
-    const p = before.get(cg.path);
-    const same = p !== undefined && (p.inode === undefined || cg.stats.inode === undefined || p.inode === cg.stats.inode);
-    const cpu = cg.stats.cpu;
-    items.set(cg.path, {
-      path: cg.path,
-      cpu_quota_usec: cpu?.max_usec,
-      cpu_period_usec: cpu?.period_usec,
-      d_usage_usec: same ? counterDelta(p!.cpu?.usage_usec, cpu?.usage_usec) : null,
-      d_nr_throttled: same ? counterDelta(p!.cpu?.nr_throttled, cpu?.nr_throttled) : null,
-      d_local_throttled_usec: null,
+  for (const { values: c, rates: r } of snapshotModels(snap(prev), snap(next)).values()) {
+    items.set(c.path, {
+      path: c.path,
+      cpu_quota_usec: c.cpu_quota_usec,
+      cpu_period_usec: c.cpu_period_usec,
+      d_usage_usec: r.delta.usage_usec,
+      d_nr_throttled: r.delta.nr_throttled,
+      d_local_throttled_usec: r.delta.local_throttled_usec,
     });
   }
   return attributeThrottling(items, dt > 0 ? dt : null);
@@ -158,14 +159,14 @@ export function throttledBy(prev: ExporterSample | undefined, next: ExporterSamp
 export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample): Map<string, Series[]> {
   const out = new Map<string, Series[]>();
   for (const f of CATALOGUE) out.set(f.name, []);
-  const put = (name: string, labels: Record<string, string>, value: number | undefined) => {
-    if (value === undefined || !Number.isFinite(value)) return;
-    out.get(name)!.push({ labels, value });
+  const put = (name: string, labels: Record<string, string>, value: Int | undefined) => {
+    const v = toNumber(value);
+    if (v === undefined || !Number.isFinite(v)) return;
+    out.get(name)!.push({ labels, value: v });
   };
   const byPath = new Map<string, ExporterCgroup>();
   for (const cg of next.cgroups) byPath.set(cg.path, cg);
   const by = throttledBy(prev, next);
-  const v2 = next.layout === 'unified';
 
   for (const cg of next.cgroups) {
     if (!cg.selected) continue;
@@ -185,6 +186,7 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample)
         put('container_spec_cpu_quota', L, quota);
       }
       put('container_spec_cpu_period', L, cpu.period_usec);
+      put('nsx_cgroup_cpu_local_throttled_seconds_total', L, cpu.local_throttled_usec === undefined ? undefined : cpu.local_throttled_usec / USEC);
       put('container_spec_cpu_shares', L, cpu.shares ?? (cpu.weight !== undefined ? weightToShares(cpu.weight) : undefined));
     }
     const mem = s.memory;
@@ -193,18 +195,18 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample)
       put('container_memory_usage_bytes', L, mem.current_bytes);
       put('container_memory_max_usage_bytes', L, mem.peak_bytes);
       put('container_memory_working_set_bytes', L, mem.working_set_bytes);
-      put('container_memory_rss', L, v2 ? st?.anon : st?.total_rss);
-      put('container_memory_cache', L, v2 ? st?.file : st?.total_cache);
-      put('container_memory_mapped_file', L, v2 ? st?.file_mapped : st?.total_mapped_file);
-      put('container_memory_swap', L, v2 ? mem.swap_current_bytes : st?.total_swap);
+      put('container_memory_rss', L, mem.rss_bytes);
+      put('container_memory_cache', L, mem.cache_bytes);
+      put('container_memory_mapped_file', L, st?.file_mapped ?? st?.total_mapped_file);
+      put('container_memory_swap', L, mem.swap_bytes);
       put('container_memory_failcnt', L, mem.failcnt ?? mem.events?.max);
       if (mem.max_bytes !== undefined) put('container_spec_memory_limit_bytes', L, mem.max_bytes === 'max' || mem.max_bytes > MAX_MEMORY ? 0 : mem.max_bytes);
-      put('container_oom_events_total', L, mem.events?.oom_kill);
+      // v2 memory.events oom_kill; v1 memory.oom_control oom_kill (kernel ≥ 4.13)
+      put('container_oom_events_total', L, mem.events?.oom_kill ?? mem.oom_control?.oom_kill);
       for (const [event, v] of Object.entries(mem.events ?? {})) put('nsx_cgroup_memory_events_total', with1('event', event), v);
-      const local = (mem as { events_local?: Record<string, number> }).events_local;
-      for (const [event, v] of Object.entries(local ?? {})) put('nsx_cgroup_memory_events_local_total', with1('event', event), v);
+      for (const [event, v] of Object.entries(mem.events_local ?? {})) put('nsx_cgroup_memory_events_local_total', with1('event', event), v);
     }
-    put('container_processes', L, cg.processes);
+    put('container_processes', L, s.procs?.nr_procs);
     if (s.pids) {
       put('container_threads', L, s.pids.current);
       if (s.pids.max !== undefined) put('container_threads_max', L, s.pids.max === 'max' ? 0 : s.pids.max);

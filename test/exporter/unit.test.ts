@@ -7,7 +7,7 @@ import { globToRegExp, makeSelector } from '../../src/exporter/select.js';
 import { seriesOf, weightToShares, CATALOGUE, type Series } from '../../src/exporter/series.js';
 import type { ExporterCgroup, ExporterSample } from '../../src/exporter/sample.js';
 import { identifyCgroupPath } from '../../src/model/identity.js';
-import type { CgroupStats } from '../../src/model/cgroup.js';
+import type { CgroupSample as CgroupStats } from '../../src/model/cgroup-sample.js';
 
 test('negotiate: Prometheus asks for OpenMetrics first; plain clients get the text format', () => {
   assert.equal(negotiate(undefined), 'prometheus');
@@ -67,7 +67,7 @@ test('weightToShares: cAdvisor conversion of cpu.weight', () => {
 });
 
 function cg(path: string, stats: Omit<CgroupStats, 'path' | 'inodes'>, extra: Partial<ExporterCgroup> = {}): ExporterCgroup {
-  return { path, stats: { path, inodes: {}, inode: 1, ...stats }, selected: true, processes: 1, ...extra };
+  return { path, stats: { path, inodes: {}, inode: 1, procs: { nr_procs: 1 }, ...stats }, selected: true, ...extra };
 }
 function sample(mono_ms: number, cgroups: ExporterCgroup[], layout: ExporterSample['layout'] = 'legacy'): ExporterSample {
   return { mono_ms, layout, cgroups, devices: { '8:0': '/dev/sda' }, gone: 0, denied: [], read_ms: 0 };
@@ -98,7 +98,7 @@ test('series: a child of a quota-limited parent gets throttling series and throt
 
 test('series: cAdvisor memory conventions on v1 and v2; absent stays absent', () => {
   const v1 = seriesOf(undefined, sample(0, [
-    cg('/m', { memory: { current_bytes: 100, working_set_bytes: 60, max_bytes: 64 << 20, failcnt: 3, stat: { total_rss: 50, total_cache: 40, total_swap: 0, total_mapped_file: 5 } } }),
+    cg('/m', { memory: { current_bytes: 100, working_set_bytes: 60, max_bytes: 64 << 20, failcnt: 3, rss_bytes: 50, cache_bytes: 40, swap_bytes: 0, stat: { total_rss: 50, total_cache: 40, total_swap: 0, total_mapped_file: 5 }, oom_control: { oom_kill: 2 } } }),
     cg('/u', { memory: { current_bytes: 10, max_bytes: 'max' } }),
   ]));
   assert.equal(find(v1, 'container_spec_memory_limit_bytes', { id: '/m' })[0].value, 64 << 20);
@@ -106,16 +106,18 @@ test('series: cAdvisor memory conventions on v1 and v2; absent stays absent', ()
   assert.equal(find(v1, 'container_memory_rss', { id: '/m' })[0].value, 50);
   assert.equal(find(v1, 'container_memory_cache', { id: '/m' })[0].value, 40);
   assert.equal(find(v1, 'container_memory_failcnt', { id: '/m' })[0].value, 3);
+  assert.equal(find(v1, 'container_oom_events_total', { id: '/m' })[0].value, 2, 'v1: memory.oom_control oom_kill');
   assert.deepEqual(find(v1, 'container_memory_rss', { id: '/u' }), [], 'no memory.stat: no rss series (not 0)');
   assert.equal(find(v1, 'nsx_cgroup_memory_effective_limit_bytes', { id: '/m' })[0].labels.by, '/m');
   const v2 = seriesOf(undefined, sample(0, [
-    cg('/m', { memory: { current_bytes: 100, swap_current_bytes: 7, stat: { anon: 30, file: 20 }, events: { low: 0, high: 1, max: 4, oom: 1, oom_kill: 1 } }, psi: { cpu: { some: { total_usec: 2e6 }, full: { total_usec: 1e6 } } } }),
+    cg('/m', { memory: { current_bytes: 100, swap_current_bytes: 7, rss_bytes: 30, cache_bytes: 20, swap_bytes: 7, stat: { anon: 30, file: 20 }, events_local: { oom_kill: 0 }, events: { low: 0, high: 1, max: 4, oom: 1, oom_kill: 1 } }, psi: { cpu: { some: { total_usec: 2e6 }, full: { total_usec: 1e6 } } } }),
   ], 'unified'));
   assert.equal(find(v2, 'container_memory_rss', { id: '/m' })[0].value, 30);
   assert.equal(find(v2, 'container_memory_swap', { id: '/m' })[0].value, 7);
   assert.equal(find(v2, 'container_memory_failcnt', { id: '/m' })[0].value, 4, 'v2: memory.events max');
   assert.equal(find(v2, 'container_oom_events_total', { id: '/m' })[0].value, 1);
   assert.equal(find(v2, 'nsx_cgroup_memory_events_total', { id: '/m', event: 'high' })[0].value, 1);
+  assert.equal(find(v2, 'nsx_cgroup_memory_events_local_total', { id: '/m', event: 'oom_kill' })[0].value, 0);
   assert.equal(find(v2, 'container_pressure_cpu_stalled_seconds_total', { id: '/m' })[0].value, 1);
   assert.equal(find(v2, 'container_pressure_cpu_waiting_seconds_total', { id: '/m' })[0].value, 2);
 });
