@@ -24,9 +24,12 @@ import { RuntimeIndex } from '../readers/runtimes/index.js';
 import { readPids } from '../readers/procfs/pids.js';
 import { readNsLinks } from '../readers/procfs/ns.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
-import { makeCollector } from '../sampler/collect.js';
+import { listTopTree, REWALK_EVERY, topHierarchies, treeSignature } from '../sampler/collect.js';
+import { FdSource } from '../sampler/fd-source.js';
+import { planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
+import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { parentPath } from '../model/throttle.js';
-import { makeSelector, type SelectOptions } from './select.js';
+import { makeSelector, walkRootOf, type SelectOptions } from './select.js';
 
 const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'procs'];
 /**
@@ -105,48 +108,85 @@ export interface ExporterSampler {
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
- * The sampler: `nsx top`'s collector (src/sampler/collect.ts: the tree listed when it changed, every cgroup read
- * by the one mapping over files kept open) with the exporter's groups and files, then the selection, identities
- * (src/readers/runtimes, re-checked at most every 5 s), device names and namespaces.
+ * The sampler, built like `nsx top`'s collector (src/sampler/collect.ts) from the cgroup model's parts: the tree
+ * listed by the cgroup walk only when it may have changed (`treeSignature`, stale fds, every REWALK_EVERY
+ * samples), the selection applied at listing time (so `--include`, `--exclude`, `--depth` and `--containers-only`
+ * cut the reading as well as the series), and every cgroup read by the one mapping (`sampleCgroup`) over files
+ * kept open (`FdSource`), in the hierarchies that hold it. Then identities (src/readers/runtimes, metadata
+ * re-checked at most every 5 s), device names and namespaces.
  */
 export function makeSampler(o: SamplerOptions): ExporterSampler {
   const clock = o.clock ?? monotonicMs;
-  const collect = makeCollector({ paths: o.paths, layout: o.layout, root: '/', depth: o.depth, groups: GROUPS, files: EXPORTER_FILES, detail: 'full', clock });
-  const layout = collect.layout;
+  const layout = o.layout ?? readCgroupLayout(o.paths);
+  const plan = planCgroupSample(layout, { groups: GROUPS, detail: 'full', files: EXPORTER_FILES });
+  const source = new FdSource(o.paths, plan);
+  const walked = [...topHierarchies(layout)];
+  for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
   const select = makeSelector(o);
   const devices = new Map<string, string | undefined>();
   const runtimes = new RuntimeIndex(o.paths, { recheckMs: 5000, now: clock });
   let ns: { at: number; summary: NamespaceSummary } | undefined;
-  const procsH = layout.kind === 'unified' ? layout.hierarchies.find((h) => h.version === 2) : layout.hierarchies.find((h) => h.version === 1 && h.controllers.includes('cpu'));
+  const procsH = plan.procs;
+  let list: { path: string; selected: boolean }[] | undefined;
+  // the walk starts below the include patterns' common directory; its ancestors are read for limits and attribution
+  const walkRoot = walkRootOf(o.include);
+  const ancestors: string[] = [];
+  for (let a = parentPath(walkRoot); a !== undefined; a = parentPath(a)) ancestors.unshift(a);
+  const depthBelowRoot = o.depth === undefined ? undefined : o.depth - (walkRoot === '/' ? 0 : walkRoot.split('/').length - 1);
+  let signature: string | undefined;
+  let sinceWalk = 0;
+
+  /** List the tree and choose what to read: selected cgroups and their ancestors (limits and attribution walk up). */
+  const relist = (tol: Tolerance) => {
+    let tree: ReturnType<typeof listTopTree> = { paths: new Set(), byHierarchy: new Map() };
+    try {
+      if (depthBelowRoot === undefined || depthBelowRoot >= 0) tree = listTopTree(o.paths, layout, walkRoot, depthBelowRoot, tol, walked);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      tol.gone++;
+    }
+    const selected = new Set<string>();
+    const wanted = new Set<string>();
+    for (const a of ancestors) for (const h of walked) tree.byHierarchy.get(h)?.add(a) ?? tree.byHierarchy.set(h, new Set([a]));
+    const all = [...ancestors, ...tree.paths];
+    for (const p of all) {
+      if (!select(p, runtimes.identify(p))) continue;
+      selected.add(p);
+      for (let a: string | undefined = p; a !== undefined && !wanted.has(a); a = parentPath(a)) wanted.add(a);
+    }
+    const byHierarchy = new Map<Hierarchy, Set<string>>();
+    for (const [h, ps] of tree.byHierarchy) byHierarchy.set(h, new Set([...ps].filter((p) => wanted.has(p))));
+    source.setListing(byHierarchy);
+    list = all.filter((p) => wanted.has(p)).map((path) => ({ path, selected: selected.has(path) }));
+  };
 
   return {
     layout,
-    close: () => collect.close(),
+    close: () => source.close(),
     sample(): ExporterSample {
       const t0 = clock();
-      const snap = collect();
-      const tol = collect.tolerance();
-      const selected = new Set<string>();
-      const wanted = new Set<string>();
-      const identities = new Map<string, Identity | undefined>();
-      for (const c of snap.cgroups) {
-        const id = runtimes.identify(c.path);
-        identities.set(c.path, id);
-        if (!select(c.path, id)) continue;
-        selected.add(c.path);
-        for (let a: string | undefined = c.path; a !== undefined && !wanted.has(a); a = parentPath(a)) wanted.add(a);
+      const tol = new Tolerance();
+      source.tolerance = tol;
+      const sig = treeSignature(o.paths, layout);
+      if (list === undefined || sig !== signature || source.takeStale() || ++sinceWalk >= REWALK_EVERY) {
+        relist(tol);
+        signature = sig;
+        sinceWalk = 0;
       }
       const cgroups: ExporterCgroup[] = [];
-      for (const stats of snap.cgroups) {
-        const p = stats.path;
-        if (!wanted.has(p)) continue;
+      for (const { path, selected } of list!) {
+        const stats = sampleCgroup(source, plan, path);
+        if (!stats) {
+          tol.gone++;
+          continue;
+        }
         for (const d of stats.io?.devices ?? []) {
           const k = `${d.major}:${d.minor}`;
           if (!devices.has(k)) devices.set(k, readBlockDeviceName(o.paths, d.major, d.minor));
         }
-        const identity = identities.get(p);
-        const names = identity?.cgroup === p ? labelsOf(identity) : undefined;
-        cgroups.push({ path: p, stats, selected: selected.has(p), ...(identity ? { identity } : {}), ...(names ? { names } : {}) });
+        const identity = runtimes.identify(path);
+        const names = identity?.cgroup === path ? labelsOf(identity) : undefined;
+        cgroups.push({ path, stats, selected, ...(identity ? { identity } : {}), ...(names ? { names } : {}) });
       }
       const now = clock();
       if (o.namespaces !== false && (!ns || now - ns.at > (o.namespacesMaxAgeMs ?? 30_000))) {
@@ -155,7 +195,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       const devs: Record<string, string> = {};
       for (const [k, v] of devices) if (v !== undefined) devs[k] = v;
       return {
-        mono_ms: snap.mono_ms,
+        mono_ms: t0,
         layout: layout.kind,
         cgroups,
         devices: devs,

@@ -6,6 +6,9 @@
  *   --exclude GLOB       no series for cgroups whose path matches (repeatable; wins over --include)
  *   --containers-only    only cgroups that are a container or a pod (and `/`, the machine as a whole)
  *
+ * With --include, only the subtree below the deepest directory common to every pattern's literal part is walked
+ * (`/kubepods.slice/**` walks /kubepods.slice only): cardinality control also cuts the reading.
+ *
  * Globs match the whole cgroup path: `*` is any run of characters except `/`, `**` any run including `/`,
  * `?` one character except `/`. `/kubepods.slice/**` matches every cgroup below kubepods.slice.
  */
@@ -61,4 +64,29 @@ export function makeSelector(o: SelectOptions): Selector {
     }
     return true;
   };
+}
+
+/**
+ * Where the walk can start: the deepest cgroup directory that every include pattern lies below (its components
+ * before the first one with a glob character, common to all patterns); `/` without patterns. Pure.
+ */
+export function walkRootOf(include: readonly string[] | undefined): string {
+  if (!include || include.length === 0) return '/';
+  let common: string[] | undefined;
+  for (const g of include) {
+    const parts = g.split('/').filter((x) => x !== '');
+    const lit: string[] = [];
+    // the last component is the matched name itself: only its parents are directories to walk from
+    for (const part of parts.slice(0, -1)) {
+      if (/[*?]/.test(part)) break;
+      lit.push(part);
+    }
+    if (common === undefined) common = lit;
+    else {
+      let i = 0;
+      while (i < common.length && i < lit.length && common[i] === lit[i]) i++;
+      common = common.slice(0, i);
+    }
+  }
+  return '/' + (common ?? []).join('/');
 }

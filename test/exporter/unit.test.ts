@@ -3,7 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { negotiate, makeRegistries } from '../../src/exporter/registry.js';
 import { parseListen } from '../../src/exporter/server.js';
-import { globToRegExp, makeSelector } from '../../src/exporter/select.js';
+import { globToRegExp, makeSelector, walkRootOf } from '../../src/exporter/select.js';
 import { seriesOf, weightToShares, CATALOGUE, type Series } from '../../src/exporter/series.js';
 import type { ExporterCgroup, ExporterSample } from '../../src/exporter/sample.js';
 import { identifyCgroupPath } from '../../src/model/identity.js';
@@ -57,6 +57,16 @@ test('selector: depth, include, exclude (wins), containers only', () => {
   assert.ok(!sel({ containersOnly: true }, '/docker'));
   assert.ok(!sel({ containersOnly: true }, docker + '/sub'), 'a cgroup inside a container is not the container');
   assert.ok(sel({ containersOnly: true }, '/kubepods/burstable/pod1234-5678'));
+});
+
+test('walkRootOf: the deepest directory common to the include patterns', () => {
+  assert.equal(walkRootOf(undefined), '/');
+  assert.equal(walkRootOf(['/kubepods.slice/**']), '/kubepods.slice');
+  assert.equal(walkRootOf(['/kubepods.slice/**', '/kubepods.slice/kubepods-burstable.slice/*']), '/kubepods.slice');
+  assert.equal(walkRootOf(['/kubepods.slice/**', '/system.slice/*.service']), '/');
+  assert.equal(walkRootOf(['/a/b/c']), '/a/b');
+  assert.equal(walkRootOf(['/nsx-*']), '/');
+  assert.equal(walkRootOf(['/a/*/c/**']), '/a');
 });
 
 test('weightToShares: cAdvisor conversion of cpu.weight', () => {
