@@ -244,7 +244,9 @@ export function readNamespaceSummary(paths: HostPaths, layout: CgroupLayout, pro
   for (const pid of pids) {
     try {
       const links = readNsLinks(paths, pid, NS_TYPES);
-      if (pid === 1) host = links;
+      // the host's namespaces: PID 1's, or where PID 1's links cannot be read (some sandboxes deny even root),
+      // kthreadd's (PID 2: kernel threads run in the initial namespaces)
+      if (pid === 1 || (pid === 2 && host === undefined)) host = links;
       for (const t of NS_TYPES) if (links[t] !== undefined) sets.get(t)!.add(links[t]!);
     } catch (e) {
       tol.absorb(e, `${paths.proc}/${pid}/ns`);
