@@ -26,10 +26,10 @@ import { readNsLinks } from '../readers/procfs/ns.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
 import { listTopTree, REWALK_EVERY, topHierarchies, treeSignature } from '../sampler/collect.js';
 import { FdSource } from '../sampler/fd-source.js';
-import { planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
+import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { parentPath } from '../model/throttle.js';
-import { makeSelector, walkRootOf, type SelectOptions } from './select.js';
+import { makeSelector, walkPlanOf, type SelectOptions } from './select.js';
 
 const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'procs'];
 /**
@@ -43,6 +43,9 @@ export const EXPORTER_FILES: readonly string[] = [
   'io.stat', 'blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes',
   'pids.current', 'pids.max', 'cpu.pressure', 'memory.pressure', 'io.pressure', 'cgroup.procs',
 ];
+
+/** The memory.stat keys the series use (the derived working set, rss, cache, swap; mapped files): parsing only these is cheaper. */
+export const MEMORY_STAT_KEYS: readonly string[] = [...DERIVED_MEMORY_STAT_KEYS, 'file_mapped', 'total_mapped_file'];
 
 /** Names and Kubernetes coordinates of a container or pod, for the cAdvisor labels. */
 export interface ExporterIdentity {
@@ -92,7 +95,7 @@ export interface SamplerOptions extends SelectOptions {
   readonly layout?: CgroupLayout;
   /** read namespace counts and host sharing (default true) */
   readonly namespaces?: boolean;
-  /** re-read namespaces at most this often (ms; default 30 s): they change rarely and cost one readlink per process and type */
+  /** re-read namespaces at most this often (ms; default 60 s): they change rarely and cost one readlink per process and type */
   readonly namespacesMaxAgeMs?: number;
   /** monotonic clock (tests freeze it) */
   readonly clock?: () => number;
@@ -118,7 +121,7 @@ const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 export function makeSampler(o: SamplerOptions): ExporterSampler {
   const clock = o.clock ?? monotonicMs;
   const layout = o.layout ?? readCgroupLayout(o.paths);
-  const plan = planCgroupSample(layout, { groups: GROUPS, detail: 'full', files: EXPORTER_FILES });
+  const plan = planCgroupSample(layout, { groups: GROUPS, detail: 'full', files: EXPORTER_FILES, memoryStatKeys: MEMORY_STAT_KEYS });
   const source = new FdSource(o.paths, plan);
   const walked = [...topHierarchies(layout)];
   for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
@@ -129,18 +132,45 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   const procsH = plan.procs;
   let list: { path: string; selected: boolean }[] | undefined;
   // the walk starts below the include patterns' common directory; its ancestors are read for limits and attribution
-  const walkRoot = walkRootOf(o.include);
+  const { root: walkRoot, child: childFilter } = walkPlanOf(o.include);
   const ancestors: string[] = [];
   for (let a = parentPath(walkRoot); a !== undefined; a = parentPath(a)) ancestors.unshift(a);
   const depthBelowRoot = o.depth === undefined ? undefined : o.depth - (walkRoot === '/' ? 0 : walkRoot.split('/').length - 1);
   let signature: string | undefined;
   let sinceWalk = 0;
 
+  /** The tree below the walk root; with a child filter, the root and its matching children's subtrees only. */
+  const listTree = (tol: Tolerance): ReturnType<typeof listTopTree> => {
+    if (!childFilter || depthBelowRoot === 0) return listTopTree(o.paths, layout, walkRoot, depthBelowRoot, tol, walked);
+    const top = listTopTree(o.paths, layout, walkRoot, 1, tol, walked);
+    const out: ReturnType<typeof listTopTree> = { paths: new Set([walkRoot]), byHierarchy: new Map() };
+    for (const [h, ps] of top.byHierarchy) if (ps.has(walkRoot)) out.byHierarchy.set(h, new Set([walkRoot]));
+    const prefix = walkRoot === '/' ? '/' : walkRoot + '/';
+    for (const c of top.paths) {
+      if (c === walkRoot || !childFilter.test(c.slice(prefix.length))) continue;
+      let sub: ReturnType<typeof listTopTree>;
+      try {
+        sub = listTopTree(o.paths, layout, c, depthBelowRoot === undefined ? undefined : depthBelowRoot - 1, tol, walked);
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+        tol.gone++; // removed since the top level was listed
+        continue;
+      }
+      for (const p of sub.paths) out.paths.add(p);
+      for (const [h, ps] of sub.byHierarchy) {
+        let mine = out.byHierarchy.get(h);
+        if (!mine) out.byHierarchy.set(h, (mine = new Set()));
+        for (const p of ps) mine.add(p);
+      }
+    }
+    return out;
+  };
+
   /** List the tree and choose what to read: selected cgroups and their ancestors (limits and attribution walk up). */
   const relist = (tol: Tolerance) => {
     let tree: ReturnType<typeof listTopTree> = { paths: new Set(), byHierarchy: new Map() };
     try {
-      if (depthBelowRoot === undefined || depthBelowRoot >= 0) tree = listTopTree(o.paths, layout, walkRoot, depthBelowRoot, tol, walked);
+      if (depthBelowRoot === undefined || depthBelowRoot >= 0) tree = listTree(tol);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
       tol.gone++;
@@ -189,7 +219,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
         cgroups.push({ path, stats, selected, ...(identity ? { identity } : {}), ...(names ? { names } : {}) });
       }
       const now = clock();
-      if (o.namespaces !== false && (!ns || now - ns.at > (o.namespacesMaxAgeMs ?? 30_000))) {
+      if (o.namespaces !== false && (!ns || now - ns.at > (o.namespacesMaxAgeMs ?? 60_000))) {
         ns = { at: now, summary: readNamespaceSummary(o.paths, layout, procsH, cgroups, tol) };
       }
       const devs: Record<string, string> = {};

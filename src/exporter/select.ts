@@ -66,6 +66,37 @@ export function makeSelector(o: SelectOptions): Selector {
   };
 }
 
+/** A name glob (one path component) as an anchored RegExp. */
+function componentRegExp(c: string): RegExp {
+  return new RegExp('^' + c.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
+}
+
+export interface WalkPlan {
+  /** the directory the walk starts from */
+  readonly root: string;
+  /** when set, only the root's children whose name matches are walked (each pattern's next component) */
+  readonly child?: RegExp;
+}
+
+/**
+ * Where to walk for these include patterns: the deepest common directory (`walkRootOf`), and when every pattern
+ * names the next level with a component of its own (`/nsx-*` and what lies below, `/kubepods.slice` under `/`…), only the
+ * children that match it. Pure.
+ */
+export function walkPlanOf(include: readonly string[] | undefined): WalkPlan {
+  const root = walkRootOf(include);
+  if (!include || include.length === 0) return { root };
+  const depth = root === '/' ? 0 : root.split('/').length - 1;
+  const comps: string[] = [];
+  for (const g of include) {
+    const c = g.split('/').filter((x) => x !== '')[depth];
+    if (c === undefined || c.includes('**')) return { root };
+    comps.push(c);
+  }
+  const res = comps.map(componentRegExp);
+  return { root, child: new RegExp(res.map((r) => r.source).join('|')) };
+}
+
 /**
  * Where the walk can start: the deepest cgroup directory that every include pattern lies below (its components
  * before the first one with a glob character, common to all patterns); `/` without patterns. Pure.

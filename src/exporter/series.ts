@@ -31,7 +31,8 @@
  *   nsx_cgroup_cpu_cfs_{periods,throttled_periods}_total{id,by}, nsx_cgroup_cpu_cfs_throttled_seconds_total{id,by}
  *       for every cgroup, the CFS counters of each cgroup on its path (itself or an ancestor) that has a quota:
  *       throttling is visible where only an ancestor's quota binds (the kernel counts it in the ancestor only)
- *   nsx_cgroup_cpu_local_throttled_seconds_total{id}     cpu.stat.local: this cgroup's tasks throttled by any quota (kernel ≥ 6.8)
+ *   nsx_cgroup_cpu_local_throttled_seconds_total{id}     cpu.stat.local: this cgroup's tasks throttled by any quota (kernel ≥ 6.8),
+ *                                                        for cgroups with a quota on their path
  *   nsx_cgroup_cpu_effective_limit_cores{id,by}          min quota/period along the path, and which cgroup sets it
  *   nsx_cgroup_memory_effective_limit_bytes{id,by}       min memory limit along the path
  *   nsx_cgroup_memory_events_total{id,event}, nsx_cgroup_memory_events_local_total{id,event}   memory.events(.local)
@@ -186,7 +187,6 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample)
         put('container_spec_cpu_quota', L, quota);
       }
       put('container_spec_cpu_period', L, cpu.period_usec);
-      put('nsx_cgroup_cpu_local_throttled_seconds_total', L, cpu.local_throttled_usec === undefined ? undefined : cpu.local_throttled_usec / USEC);
       put('container_spec_cpu_shares', L, cpu.shares ?? (cpu.weight !== undefined ? weightToShares(cpu.weight) : undefined));
     }
     const mem = s.memory;
@@ -245,6 +245,8 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample)
       if (mb !== undefined && mb <= MAX_MEMORY && (!memLim || mb < memLim.bytes)) memLim = { bytes: mb, by: a };
     }
     if (cpuLim) put('nsx_cgroup_cpu_effective_limit_cores', { ...L, by: cpuLim.by }, cpuLim.cores);
+    // only where a quota on the path can throttle it (one series fewer for every unlimited cgroup)
+    if (cpuLim && cpu?.local_throttled_usec !== undefined) put('nsx_cgroup_cpu_local_throttled_seconds_total', L, cpu.local_throttled_usec / USEC);
     if (memLim) put('nsx_cgroup_memory_effective_limit_bytes', { ...L, by: memLim.by }, memLim.bytes);
 
     const shared = next.namespaces?.sharedWithHost[cg.path];

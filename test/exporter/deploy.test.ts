@@ -71,3 +71,13 @@ test('deploy/kubernetes: the DaemonSet runs the exporter as the docs say', () =>
   assert.equal(sm.spec.endpoints[0].port, 'metrics');
   assert.deepEqual(sm.spec.selector.matchLabels, svc.metadata.labels);
 });
+
+test('deploy: the DaemonSet, the Dockerfile and the benchmark use the same V8 heap settings', async () => {
+  const [ds] = loadManifest('daemonset.yaml');
+  const env = ds.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'NODE_OPTIONS').value as string;
+  const { readFileSync } = await import('node:fs');
+  const { REPO } = await import('../helpers/host.js');
+  assert.ok(readFileSync(join(REPO, 'Dockerfile'), 'utf8').includes(`ENV NODE_OPTIONS="${env}"`));
+  const { NODE_FLAGS } = await import('../../bench/exporter.js');
+  if (process.env.NSX_BENCH_NODE_FLAGS === undefined) assert.deepEqual(NODE_FLAGS, env.split(' '));
+});

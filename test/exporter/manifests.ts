@@ -16,7 +16,7 @@ export function loadManifest(file: string): Obj[] {
 /**
  * `docker run` options for the DaemonSet's pod on this host: its hostPath mounts (those that exist here),
  * read-only; host PID (and host network: the test scrapes 127.0.0.1); read-only root filesystem; its user and
- * capabilities; no new privileges. Returns [options, the container's args after `exporter`].
+ * capabilities; no new privileges; its environment. Returns [options, the container's args after `exporter`].
  */
 export function dockerRunOf(): { options: string[]; args: string[] } {
   const [ds] = loadManifest('daemonset.yaml');
@@ -30,6 +30,7 @@ export function dockerRunOf(): { options: string[]; args: string[] } {
   if (sc.runAsUser !== undefined) options.push('--user', `${sc.runAsUser}:${sc.runAsGroup ?? sc.runAsUser}`);
   for (const d of sc.capabilities?.drop ?? []) options.push('--cap-drop', d);
   for (const a of sc.capabilities?.add ?? []) options.push('--cap-add', a);
+  for (const e of c.env ?? []) options.push('-e', `${e.name}=${e.value}`);
   const vols = new Map<string, string>(pod.volumes.map((v: Obj) => [v.name, v.hostPath.path]));
   for (const m of c.volumeMounts) {
     const host = vols.get(m.name)!;

@@ -3,7 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { negotiate, makeRegistries } from '../../src/exporter/registry.js';
 import { parseListen } from '../../src/exporter/server.js';
-import { globToRegExp, makeSelector, walkRootOf } from '../../src/exporter/select.js';
+import { globToRegExp, makeSelector, walkPlanOf, walkRootOf } from '../../src/exporter/select.js';
 import { seriesOf, weightToShares, CATALOGUE, type Series } from '../../src/exporter/series.js';
 import type { ExporterCgroup, ExporterSample } from '../../src/exporter/sample.js';
 import { identifyCgroupPath } from '../../src/model/identity.js';
@@ -67,6 +67,16 @@ test('walkRootOf: the deepest directory common to the include patterns', () => {
   assert.equal(walkRootOf(['/a/b/c']), '/a/b');
   assert.equal(walkRootOf(['/nsx-*']), '/');
   assert.equal(walkRootOf(['/a/*/c/**']), '/a');
+});
+
+test('walkPlanOf: children of the walk root filtered by each pattern’s next component', () => {
+  assert.deepEqual(walkPlanOf(undefined), { root: '/' });
+  assert.deepEqual(walkPlanOf(['/a/**']), { root: '/a' });
+  const p = walkPlanOf(['/nsx-test-x-*', '/nsx-test-x-*/**', '/kubepods.slice/**']);
+  assert.equal(p.root, '/');
+  assert.ok(p.child!.test('nsx-test-x-1') && p.child!.test('kubepods.slice'));
+  assert.ok(!p.child!.test('system.slice') && !p.child!.test('kubepodsXslice'));
+  assert.deepEqual(walkPlanOf(['/**/docker-*.scope']), { root: '/' }, '** at the next level: no filter');
 });
 
 test('weightToShares: cAdvisor conversion of cpu.weight', () => {
