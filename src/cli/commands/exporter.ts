@@ -33,7 +33,7 @@ Options:
       --exclude GLOB      no series for cgroups whose path matches (repeatable; wins over --include)
       --containers-only   only containers and pods (and /, the machine)
       --max-age SECONDS   scrapes within this time of a sample share it (default 0.5)
-      --no-namespaces     no namespace series (they read /proc/PID/ns of every process, every 30 s at most)
+      --no-namespaces     no namespace series (they read /proc/PID/ns of every process, every 60 s at most)
       --once              print one exposition to stdout and exit (--openmetrics: in OpenMetrics)
       --root DIR          a fake host: DIR/proc, DIR/sys (DIR may be a fixture manifest); in a container,
                           the host's / mounted read-only, e.g. --root /host
