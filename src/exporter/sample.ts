@@ -1,16 +1,17 @@
 /**
- * The exporter's sample: everything one scrape's series are built from, read at once. Plain serialisable data
- * (saved samples double as golden inputs). The mapping to series is src/exporter/series.ts (pure); this module is
- * the only one of the exporter that does I/O, and it reads cgroups only through the cgroup model's readers
- * (src/readers/cgroupfs: the tree walk and the one stats reader).
+ * The exporter's sample: everything one scrape's series are built from, read at once. Plain serialisable data.
+ * The mapping to series is src/exporter/series.ts (pure); this module is the only one of the exporter that does
+ * I/O, and it reads cgroups only through the cgroup model: the tree walk (src/readers/cgroupfs/tree.ts via
+ * `listTopTree`), THE mapping `sampleCgroup` (src/readers/cgroupfs/sample.ts) over the fd-cached source
+ * (src/sampler/fd-source.ts); identities through src/readers/runtimes.
  *
- *   makeSampler(o): ExporterSampler     — keeps the layout and small caches (device names, runtime names)
+ *   makeSampler(o): ExporterSampler     — keeps the layout, open files and small caches (device names, identities)
  *   sampler.sample(): ExporterSample
  *
- * Which cgroups are read: every cgroup of the hierarchies that carry cpu, cpuacct, memory, blkio and pids (v1 and
- * hybrid: merged by path, as `nsx top` and cAdvisor's raw handler see them; v2: the one tree), to `--depth`;
- * those the selector rejects are still read when they are an ancestor of a selected one (effective limits and
- * throttle attribution walk up the path), but get no series.
+ * Which cgroups are read: the cgroups of the hierarchies that carry cpu, cpuacct, memory, blkio and pids (v1 and
+ * hybrid: merged by path, as `nsx top` and cAdvisor's raw handler see them; v2: the one tree), to `--depth`, below
+ * the include patterns' walk root; those the selector rejects are still read when they are an ancestor of a
+ * selected one (effective limits and throttle attribution walk up the path), but get no series.
  */
 import type { HostPaths } from '../host/paths.js';
 import { Tolerance } from '../host/tolerance.js';
