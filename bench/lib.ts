@@ -47,3 +47,23 @@ export function report(title: string, timed: readonly Timed[]): void {
 export function ratio(a: Timed, b: Timed): number {
   return a.medianMs / b.medianMs;
 }
+
+/** CPU time (user + system, ms) of one run of argv, from the process's own rusage as GNU time reports it. */
+export function cpuOnce(argv: readonly string[]): number {
+  const r = spawnSync('/usr/bin/time', ['-f', '@@CPU %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  const m = /@@CPU ([\d.]+) ([\d.]+)/.exec(String(r.stderr));
+  if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')} exited ${r.status}: ${String(r.stderr).slice(-300)}`);
+  return (Number(m[1]) + Number(m[2])) * 1000;
+}
+
+/** Like `compare`, but CPU time per run (the process's own accounting) instead of wall time. */
+export function compareCpu(cmds: ReadonlyArray<{ label: string; argv: readonly string[] }>, runs = 15, warmup = 2): Timed[] {
+  const samples = cmds.map(() => [] as number[]);
+  for (let r = 0; r < warmup + runs; r++) {
+    cmds.forEach((c, i) => {
+      const ms = cpuOnce(c.argv);
+      if (r >= warmup) samples[i].push(ms);
+    });
+  }
+  return cmds.map((c, i) => ({ label: c.label, samplesMs: samples[i], medianMs: median(samples[i]) }));
+}

@@ -1,15 +1,23 @@
 /**
- * `npm run bench -- top`: CPU time per refresh and steady RSS of `nsx top -b --json -d 1 -n 30` against
- * `systemd-cgtop -b -d 1 -n 30` on a host with 1,000 extra v1 cgroups (nsx-test-bench-*, created in the cpu,
- * cpuacct, memory, pids and blkio hierarchies and removed afterwards). CPU time = user + system of the
- * process (GNU time), divided by the number of refreshes; both run at the same time; RSS polled from /proc/PID/status every 0.5 s
- * (steady = median after the first 3 s). Options: --cgroups=N (default 1000), --iterations=N (default 30).
- * First, TUI responsiveness on synthetic frames: --tui-cgroups=N (default 2000).
+ * `npm run bench -- top`: CPU time per refresh and steady RSS of `nsx top -b` against `systemd-cgtop -b`, side by
+ * side (both run at the same time, same host, same refresh interval), in two scenarios:
+ *   A. 1,000 extra cgroups nested two deep (40 parents × 24 children) in each of the v1 cpu, cpuacct, memory,
+ *      pids and blkio hierarchies;
+ *   B. the same 1,000 in a single hierarchy (memory: one both tools walk; systemd-cgtop takes CPU from cpuacct
+ *      on v1 and would not even list cgroups of the cpu hierarchy alone).
+ * CPU = utime + stime of the process itself (/proc/PID/stat), read as each refresh's output appears: per
+ * refresh = (CPU at the last refresh − CPU at the first) / (N − 1), so start-up and the first sample (opening
+ * every file) are left out for both tools alike. Output goes to a pipe (tables, as a user would read them).
+ * RSS polled from /proc/PID/status every 0.5 s (steady = median after the first 2 s). Several rounds; the
+ * median of the per-round ratios is the figure. Cgroups are named nsx-test-bench-<pid>-* and removed afterwards.
+ * Options: --cgroups=N (default 1000), --iterations=N (default 20), --delay=S (default 0.5), --rounds=N (default 3),
+ * --scenario=A|B (default both), --tui-cgroups=N (default 2000; 0 skips the TUI latency part).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostPaths } from '../src/host/paths.js';
+import { wrap } from '../src/host/tolerance.js';
 import { NSX, median } from './lib.js';
 
 const CG = join(hostPaths().sys, 'fs/cgroup');
@@ -24,44 +32,53 @@ interface Measured {
   readonly exit: number | null;
 }
 
-function childOf(pid: number): number | undefined {
-  try {
-    const c = readFileSync(join(hostPaths().proc, String(pid), 'task', String(pid), 'children'), 'utf8').trim().split(/\s+/)[0];
-    return c ? Number(c) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function rssKb(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(join(hostPaths().proc, String(pid), 'status'), 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
+  const p = join(hostPaths().proc, String(pid), 'status');
+  const t = wrap(undefined, p, () => readFileSync(p, 'utf8')); // undefined once the process is gone
+  const m = t === undefined ? null : /VmRSS:\s+(\d+)/.exec(t);
+  return m ? Number(m[1]) : undefined;
 }
 
-/** Run argv under GNU time; CPU from time's %U %S, RSS by polling the measured process. */
-function measure(label: string, argv: readonly string[], refreshes: number): Promise<Measured> {
+/** utime + stime of a live process in ms (/proc/PID/stat, clock ticks of 10 ms), or undefined once it is gone. */
+function cpuMsOf(pid: number): number | undefined {
+  const p = join(hostPaths().proc, String(pid), 'stat');
+  const t = wrap(undefined, p, () => readFileSync(p, 'utf8'));
+  if (t === undefined) return undefined;
+  const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/**
+ * Run argv; its CPU (the process's own accounting, /proc/PID/stat utime+stime) is read when each refresh's
+ * header line (`header`) appears on its stdout: CPU per refresh = (CPU at the last header − CPU at the first)
+ * / (refreshes − 1), which leaves start-up and the first sample out, alike for both tools. RSS polled.
+ */
+function measure(label: string, argv: readonly string[], refreshes: number, header: RegExp): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/time', ['-f', '@@TIME %U %S %M', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
+    const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    const at: number[] = [];
+    let buf = '';
+    p.stdout.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) if (header.test(l)) at.push(cpuMsOf(p.pid!) ?? NaN);
+    });
     const t0 = Date.now();
     const rss: number[] = [];
+    let maxRss = 0;
     const poll = setInterval(() => {
-      const c = childOf(p.pid!);
-      const r = c !== undefined ? rssKb(c) : undefined;
-      if (r !== undefined && Date.now() - t0 > 3000) rss.push(r);
+      const r = rssKb(p.pid!);
+      if (r !== undefined) maxRss = Math.max(maxRss, r);
+      if (r !== undefined && Date.now() - t0 > 2000) rss.push(r);
     }, 500);
     p.on('error', reject);
     p.on('exit', (code) => {
       clearInterval(poll);
-      const m = /@@TIME ([\d.]+) ([\d.]+) (\d+)/.exec(err);
-      if (!m) return reject(new Error(`${label}: no timing (exit ${code}): ${err.slice(-500)}`));
-      const cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
-      resolve({ label, cpuMs, perRefreshMs: cpuMs / refreshes, steadyRssMb: rss.length ? median(rss) / 1024 : NaN, maxRssMb: Number(m[3]) / 1024, exit: code });
+      const n = at.length;
+      if (n < 2) return reject(new Error(`${label}: ${n} refreshes seen (exit ${code})`));
+      const cpuMs = at[n - 1] - at[0];
+      resolve({ label, cpuMs, perRefreshMs: cpuMs / (n - 1), steadyRssMb: rss.length ? median(rss) / 1024 : NaN, maxRssMb: maxRss / 1024, exit: code });
     });
   });
 }
@@ -131,41 +148,83 @@ function arg(args: string[], name: string, dflt: number): number {
   return a ? Number(a.split('=')[1]) : dflt;
 }
 
+function rmTree(dirs: readonly string[]): void {
+  for (const d of [...dirs].reverse()) {
+    if (!existsSync(d)) continue;
+    try {
+      rmdirSync(d);
+    } catch (e) {
+      console.error(`bench top: could not remove ${d}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** `n` cgroups two deep under `base` in each of `controllers`; returns the directories, parents first. */
+function makeTree(controllers: readonly string[], base: string, n: number): string[] {
+  const perParent = 24;
+  const parents = Math.ceil(n / (perParent + 1));
+  const dirs: string[] = [];
+  for (const c of controllers) {
+    let made = 0;
+    for (let p = 0; p < parents && made < n; p++) {
+      const pd = join(CG, c, `${base}-${p}`);
+      mkdirSync(pd);
+      dirs.push(pd);
+      made++;
+      for (let k = 0; k < perParent && made < n; k++) {
+        const cd = join(pd, `u${k}`);
+        mkdirSync(cd);
+        dirs.push(cd);
+        made++;
+      }
+    }
+  }
+  return dirs;
+}
+
 export async function run(args: string[]): Promise<void> {
-  await tuiLatency(arg(args, 'tui-cgroups', 2000));
+  const tuiN = arg(args, 'tui-cgroups', 2000);
+  if (tuiN > 0) await tuiLatency(tuiN);
   const n = arg(args, 'cgroups', 1000);
-  const iters = arg(args, 'iterations', 30);
-  const controllers = CONTROLLERS.filter((c) => existsSync(join(CG, c)));
+  const iters = arg(args, 'iterations', 20);
+  const rounds = arg(args, 'rounds', 3);
+  const delay = String(arg(args, 'delay', 0.5));
+  const only = args.find((x) => x.startsWith('--scenario='))?.split('=')[1];
+  const controllers = CONTROLLERS.filter((c) => existsSync(join(CG, c, 'cgroup.procs')));
   if (!controllers.includes('cpu')) {
     console.log('bench top: no v1 cpu hierarchy here: skipped');
     return;
   }
-  const base = `nsx-test-bench-${process.pid}`;
-  const names = Array.from({ length: n }, (_, i) => `${base}-${String(i).padStart(4, '0')}`);
-  console.log(`\n== top: ${n} extra cgroups in ${controllers.join(', ')}; ${iters} refreshes at 1 s`);
-  try {
-    for (const c of controllers) for (const x of names) mkdirSync(join(CG, c, x), { recursive: true });
-    // side by side: both at once, so that both see the same host (and the same background load)
-    const [cgtop, nsx] = await Promise.all([
-      measure('systemd-cgtop -b -d 1 -n ' + iters, ['systemd-cgtop', '-b', '-d', '1', '-n', String(iters)], iters),
-      measure(`nsx top -b --json -d 1 -n ${iters}`, [...NSX, 'top', '-b', '--json', '-d', '1', '-n', String(iters)], iters),
-    ]);
-    for (const m of [cgtop, nsx]) {
-      console.log(`  ${m.label.padEnd(36)} CPU ${m.cpuMs.toFixed(0).padStart(6)} ms total, ${m.perRefreshMs.toFixed(1).padStart(6)} ms/refresh, RSS steady ${m.steadyRssMb.toFixed(1)} MB (max ${m.maxRssMb.toFixed(1)} MB)${m.exit ? `  exit ${m.exit}` : ''}`);
-    }
-    const ratio = nsx.perRefreshMs / cgtop.perRefreshMs;
-    console.log(`  ratio nsx/systemd-cgtop CPU per refresh: ${ratio.toFixed(2)} (target ≤ 1.0)  steady RSS ${nsx.steadyRssMb.toFixed(1)} MB (target < 120 MB)`);
-  } finally {
-    for (const c of controllers) {
-      for (const x of names) {
-        const d = join(CG, c, x);
-        if (!existsSync(d)) continue;
-        try {
-          rmdirSync(d);
-        } catch (e) {
-          console.error(`bench top: could not remove ${d}: ${(e as Error).message}`);
-        }
+  const scenarios = [
+    { id: 'A', label: `${n} cgroups nested two deep in each of the v1 ${controllers.join(', ')} hierarchies`, controllers },
+    // a hierarchy both tools walk: systemd-cgtop reads CPU from cpuacct on v1 and never lists cgroups that exist in
+    // the cpu hierarchy alone, so "cpu only" would compare nsx reading 1,000 cgroups with cgtop reading none
+    { id: 'B', label: `${n} cgroups nested two deep in a single hierarchy (v1 memory)`, controllers: ['memory'] },
+  ].filter((s) => !only || s.id === only);
+  for (const sc of scenarios) {
+    const base = `nsx-test-bench-${process.pid}-${sc.id}`;
+    let dirs: string[] = [];
+    console.log(`\n== top, scenario ${sc.id}: ${sc.label}; \`nsx top -b -p\` vs \`systemd-cgtop -b -p\`, ${iters} refreshes every ${delay} s, ${rounds} rounds, both tools at once`);
+    try {
+      dirs = makeTree(sc.controllers, base, n);
+      const cgtopArgv = (k: number) => ['systemd-cgtop', '-b', '-p', '-d', delay, '-n', String(k)];
+      const nsxArgv = (k: number) => [...NSX, 'top', '-b', '-p', '-d', delay, '-n', String(k)];
+      const ratios: number[] = [];
+      const rss: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const [c, x] = await Promise.all([
+          measure('systemd-cgtop', cgtopArgv(iters), iters, /^\/\s/),
+          measure('nsx top', nsxArgv(iters), iters, /^CGROUP\s/),
+        ]);
+        ratios.push(x.perRefreshMs / c.perRefreshMs);
+        rss.push(x.steadyRssMb);
+        console.log(
+          `  round ${r + 1}: systemd-cgtop ${c.perRefreshMs.toFixed(1).padStart(6)} ms/refresh   nsx top ${x.perRefreshMs.toFixed(1).padStart(6)} ms/refresh   ratio ${(x.perRefreshMs / c.perRefreshMs).toFixed(2)}   nsx RSS steady ${x.steadyRssMb.toFixed(1)} MB (max ${x.maxRssMb.toFixed(1)} MB)${x.exit || c.exit ? `  exit nsx ${x.exit} cgtop ${c.exit}` : ''}`,
+        );
       }
+      console.log(`  scenario ${sc.id}: median ratio nsx top / systemd-cgtop CPU per refresh = ${median(ratios).toFixed(2)} (target ≤ 0.5); nsx steady RSS median ${median(rss).toFixed(1)} MB (target ≤ 80 MB)`);
+    } finally {
+      rmTree(dirs);
     }
   }
 }

@@ -47,8 +47,12 @@ interface FlatRow {
   cells: string[][]; // per column, lines
 }
 
+// eslint-disable-next-line no-control-regex
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Display width of a string (counts wide East Asian chars as 2, combining marks as 0). */
 export function displayWidth(s: string): number {
+  if (PRINTABLE_ASCII.test(s)) return s.length; // the common case, without walking code points
   let w = 0;
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
@@ -145,7 +149,7 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
         const last = ci === columns.length - 1;
         return last && (c.align !== 'right' || (opts.scols && t === '')) ? t : pad(t, widths[ci], c.align === 'right');
       });
-      out.push(opts.scols ? parts.join(' ') : parts.join(' ').replace(/\s+$/, ''));
+      out.push(opts.scols ? parts.join(' ') : parts.join(' ').trimEnd());
     }
   };
   if (!opts.noHeadings) emit(columns.map((c) => [c.header]));

@@ -173,6 +173,11 @@ export function parseIoMax(text: string, source = '<string>'): IoMax[] {
  * per-device files (`blkio.time`, `blkio.sectors`, `blkio.throttle.read_bps_device`) give `ops.value`.
  */
 export function parseBlkio(text: string, source = '<string>'): { devices: { major: number; minor: number; ops: Record<string, number> }[]; total?: number } {
+  // the common file of a cgroup without IO: `Total 0`, nothing else
+  if (text.startsWith('Total ') && text.indexOf('\n') >= text.length - 1) {
+    const t = text.slice(6).trimEnd();
+    if (/^\d{1,15}$/.test(t)) return { devices: [], total: Number(t) };
+  }
   const devices = new Map<string, { major: number; minor: number; ops: Record<string, number> }>();
   let total: number | undefined;
   const ls = lines(text);

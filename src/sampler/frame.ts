@@ -68,10 +68,22 @@ function containerLabel(path: string): string | undefined {
   return l ?? undefined;
 }
 
+/** Number of components of a normalised cgroup path (`/` → 0, `/a/b` → 2). */
+function components(p: string): number {
+  if (p === '/') return 0;
+  let n = 0;
+  for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) n++;
+  return n;
+}
+
 /** Depth of `path` below `root` (both normalised cgroup paths). */
 export function depthBelow(root: string, path: string): number {
-  const strip = (p: string) => (p === '/' ? 0 : p.split('/').length - 1);
-  return strip(path) - strip(root);
+  return components(path) - components(root);
+}
+
+/** Sort key of a path such that plain string order is `comparePaths` order ('/' sorts before every other byte). */
+function pathKey(p: string): string {
+  return p === '/' ? '' : p.replaceAll('/', '\u0000');
 }
 
 function baseName(path: string): string {
@@ -104,7 +116,9 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
     return c ? quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) : null;
   };
   const inView = (p: string) => root === '/' || p === root || p.startsWith(root + '/');
-  const sorted = [...models.values()].filter((c) => inView(c.path)).sort((a, b) => comparePaths(a.path, b.path));
+  const keyed = [...models.values()].filter((c) => inView(c.path)).map((m) => ({ m, k: pathKey(m.path) }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const sorted = keyed.map((x) => x.m);
   const byPath = new Map<string, TopRow>();
   const children = new Map<string, string[]>();
   const roots: string[] = [];

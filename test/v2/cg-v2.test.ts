@@ -67,6 +67,20 @@ test('pure v2: nsx cg, cg show, cg ps against the files of a fresh cgroup', { sk
     assert.equal(j.cpu.nr_throttled, st.nr_throttled);
     assert.equal(j.memory.events.oom_kill, flat(join(dir, 'memory.events')).oom_kill);
     assert.ok(j.psi && j.psi.cpu && typeof j.psi.cpu.some.avg10 === 'number', 'PSI present on v2');
+    if (existsSync(join(dir, 'memory.events.local'))) assert.equal(j.memory.events_local.oom_kill, flat(join(dir, 'memory.events.local')).oom_kill);
+
+    // nsx top on v2: the fd-cached sampler through the same mapping
+    const top = runNsx(['top', '-b', '-n', '2', '-d', '0.3', '--json', `/${name}`], { timeout: 120_000 });
+    assert.equal(top.code, 0, top.stderr);
+    const t2 = JSON.parse(top.stdout.trim().split('\n')[1]);
+    const row = t2.cgroups.find((c: { path: string }) => c.path === `/${name}`);
+    assert.equal(row.cpu_quota_usec, 20000);
+    assert.equal(row.cpu_period_usec, 100000);
+    assert.equal(row.memory_max_bytes, 67108864);
+    assert.equal(row.tasks_max, 50);
+    assert.equal(row.tasks, 1);
+    assert.equal(typeof row.cpu_percent, 'number');
+    assert.ok(row.psi && row.psi.cpu, 'PSI in top on v2');
 
     const ps = runNsx(['cg', 'ps', String(proc.pid), '--json'], { timeout: 120_000 });
     assert.equal(ps.code, 0, ps.stderr);
@@ -78,10 +92,12 @@ test('pure v2: nsx cg, cg show, cg ps against the files of a fresh cgroup', { sk
     assert.equal(read(`/proc/${proc.pid}/cgroup`), `0::/${name}`);
   } finally {
     await proc?.stop();
+    // EBUSY until the killed member is reaped
     for (let i = 0; i < 100 && existsSync(dir); i++) {
       try {
         rmdirSync(dir);
-      } catch {
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EBUSY') throw e;
         await new Promise((r) => setTimeout(r, 50));
       }
     }
