@@ -31,6 +31,7 @@ export const COMMANDS: Record<string, Loader> = {
   ps: () => import('./commands/ps.js'),
   dashboard: () => import('./commands/dashboard.js'),
   why: () => import('./commands/why.js'),
+  exporter: () => import('./commands/exporter.js'),
 };
 
 /** Names that are aliases of another command (not listed on their own in `nsx --help`). */

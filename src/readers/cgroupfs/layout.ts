@@ -95,11 +95,14 @@ export function buildCgroupLayout(input: LayoutInput): CgroupLayout {
 
 /** Read the layout of the host under `paths`. */
 export function readCgroupLayout(paths: HostPaths): CgroupLayout {
-  const miPath = join(paths.proc, 'self/mountinfo');
+  // under --root, `self` is nsx itself (in a container: the container's own mounts, the host's cgroupfs at
+  // /host/sys/…), not the host: the host's init (PID 1 of the host's procfs) comes first there
+  const [first, second] = paths.live ? ['self', '1'] : ['1', 'self'];
+  const miPath = join(paths.proc, `${first}/mountinfo`);
   let mi = readTextOrUndefined(miPath);
   let miSource = miPath;
   if (mi === undefined) {
-    miSource = join(paths.proc, '1/mountinfo');
+    miSource = join(paths.proc, `${second}/mountinfo`);
     mi = readTextOrUndefined(miSource);
   }
   if (mi === undefined) throw new NotFoundError(`${miPath}: no mountinfo; cannot find cgroup mounts`, miPath);
@@ -109,7 +112,7 @@ export function readCgroupLayout(paths: HostPaths): CgroupLayout {
   const controllers = pc === undefined ? [] : parseProcCgroups(pc, pcPath);
   const selfPath = join(paths.proc, 'self/cgroup');
   let self: ProcCgroupEntry[] = [];
-  const st = readTextOrUndefined(selfPath) ?? readTextOrUndefined(join(paths.proc, '1/cgroup'));
+  const st = readTextOrUndefined(join(paths.proc, `${first}/cgroup`)) ?? readTextOrUndefined(join(paths.proc, `${second}/cgroup`));
   if (st !== undefined) {
     try {
       self = parseProcCgroup(st, selfPath);

@@ -1,0 +1,86 @@
+/** `nsx exporter` — Prometheus metrics of the host's cgroups, cAdvisor-compatible plus nsx's own (flags only; see src/exporter). */
+import type { Command } from '../context.js';
+import { parseCommandArgs } from '../common.js';
+import { parseIntArg, type OptionSpec } from '../getopt.js';
+import { UsageError } from '../../errors.js';
+
+const SPECS: readonly OptionSpec[] = [
+  { name: 'listen', short: 'l', arg: 'required' },
+  { name: 'depth', arg: 'required' },
+  { name: 'include', arg: 'required', repeatable: true },
+  { name: 'exclude', arg: 'required', repeatable: true },
+  { name: 'containers-only', arg: 'none' },
+  { name: 'max-age', arg: 'required' },
+  { name: 'no-namespaces', arg: 'none' },
+  { name: 'once', arg: 'none' },
+  { name: 'openmetrics', arg: 'none' },
+];
+
+const HELP = `Usage: nsx exporter [options]
+
+Serve Prometheus metrics of the host's cgroups over HTTP: cAdvisor-compatible container_* series (same names,
+units and labels) and nsx_* series cAdvisor cannot give (which cgroup's CPU quota throttles whom, effective
+limits along the path, memory.events, namespaces). Series are built at scrape time.
+
+Endpoints: /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the Accept header prefers it; gzip when
+asked), /healthz. SIGTERM or SIGINT stop it after the scrapes in flight.
+
+Options:
+  -l, --listen ADDR:PORT  where to listen (default ${':9587'}: every interface, as node_exporter's :9100);
+                          '127.0.0.1:9587', '[::1]:9587'
+      --depth N           only cgroups at most N levels below / (default: all)
+      --include GLOB      only cgroups whose path matches (repeatable; * within a level, ** across levels)
+      --exclude GLOB      no series for cgroups whose path matches (repeatable; wins over --include)
+      --containers-only   only containers and pods (and /, the machine)
+      --max-age SECONDS   scrapes within this time of a sample share it (default 0.5)
+      --no-namespaces     no namespace series (they read /proc/PID/ns of every process, every 60 s at most)
+      --once              print one exposition to stdout and exit (--openmetrics: in OpenMetrics)
+      --root DIR          a fake host: DIR/proc, DIR/sys (DIR may be a fixture manifest); in a container,
+                          the host's / mounted read-only, e.g. --root /host
+  -h, --help              this help
+
+See docs/exporter.md for the series, the container image and the Kubernetes DaemonSet.
+`;
+
+/** Parse `--max-age`: seconds, a decimal between 0 and 60. */
+function parseSeconds(v: string): number {
+  const t = v.trim().replace(/s$/, '');
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t) || Number(t) > 60) throw new UsageError(`nsx exporter: invalid max-age argument: '${v}' (0 to 60 seconds)`);
+  return Math.round(Number(t) * 1000);
+}
+
+export const command: Command = {
+  options: SPECS,
+  name: 'exporter',
+  summary: 'Prometheus exporter of cgroup metrics (cAdvisor-compatible, plus throttling attribution)',
+  help: HELP,
+  async run(argv, ctx0) {
+    const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: 'nsx exporter' });
+    if (done) return 0;
+    const o = args.opts;
+    if (args.positionals.length) throw new UsageError(`nsx exporter: unexpected argument '${args.positionals[0]}'\nTry 'nsx exporter --help' for more information.`);
+    const { parseListen } = await import('../../exporter/server.js');
+    const { runExporter, DEFAULT_LISTEN } = await import('../../exporter/run.js');
+    const listen = parseListen((o.listen as string | undefined) ?? DEFAULT_LISTEN);
+    if (!listen) throw new UsageError(`nsx exporter: invalid listen address '${o.listen as string}' (ADDR:PORT, :PORT or [IPv6]:PORT)`);
+    if (o.openmetrics && !o.once) throw new UsageError('nsx exporter: --openmetrics goes with --once (scrapers choose the format with their Accept header)');
+    const depth = o.depth !== undefined ? parseIntArg('nsx exporter', 'depth', o.depth as string, { min: 0 }) : undefined;
+    const { globToRegExp } = await import('../../exporter/select.js');
+    const include = (o.include as string[] | undefined) ?? [];
+    const exclude = (o.exclude as string[] | undefined) ?? [];
+    for (const p of [...include, ...exclude]) globToRegExp(p); // refuse a bad pattern before listening
+    return runExporter({
+      paths: ctx.paths,
+      ...listen,
+      depth,
+      include,
+      exclude,
+      containersOnly: !!o['containers-only'],
+      maxAgeMs: o['max-age'] !== undefined ? parseSeconds(o['max-age'] as string) : 500,
+      namespaces: !o['no-namespaces'],
+      once: o.once ? (o.openmetrics ? 'openmetrics' : 'prometheus') : undefined,
+      stdout: ctx.stdout,
+      warn: ctx.warn,
+    });
+  },
+};

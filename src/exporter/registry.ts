@@ -1,0 +1,88 @@
+/**
+ * prom-client wiring: one Registry per exposition format (Prometheus text 0.0.4 and OpenMetrics 1.0.0), each
+ * holding one collector object per family of the catalogue. A collector's `get()` returns the series of the
+ * current scrape (from `source()`), so the text is built by prom-client from the sample at scrape time: names,
+ * HELP/TYPE lines, label escaping, value formatting, the OpenMetrics `_total` handling of counters and `# EOF`.
+ *
+ * Two registries and two sets of collector objects because prom-client's OpenMetrics rendering renames a
+ * counter object in place (`x_total` → `x`, samples get `_total` back): an object shared with the Prometheus
+ * registry would lose its `_total` there.
+ */
+import client from 'prom-client';
+import { CATALOGUE, type FamilyDef, type Series } from './series.js';
+
+export type Format = 'prometheus' | 'openmetrics';
+
+export const CONTENT_TYPES: Record<Format, string> = {
+  prometheus: client.Registry.PROMETHEUS_CONTENT_TYPE,
+  openmetrics: client.Registry.OPENMETRICS_CONTENT_TYPE,
+};
+
+/** What prom-client's Registry reads from a registered metric. */
+interface Collector {
+  name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: string; values: Array<{ labels: Record<string, string>; value: number }>; aggregator: 'sum' }>;
+  reset(): void;
+}
+
+function collector(def: FamilyDef, source: () => ReadonlyMap<string, readonly Series[]>): Collector {
+  return {
+    name: def.name,
+    help: def.help,
+    type: def.type,
+    aggregator: 'sum',
+    async get() {
+      const values = (source().get(def.name) ?? []) as Array<{ labels: Record<string, string>; value: number }>;
+      return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
+    },
+    reset() {},
+  };
+}
+
+export interface Registries {
+  /** Render the current series in a format (prom-client's `registry.metrics()`). */
+  render(format: Format): Promise<string>;
+}
+
+/** Registries over `source()`: the series of the scrape being served. */
+export function makeRegistries(source: () => ReadonlyMap<string, readonly Series[]>): Registries {
+  // the typings declare no constructor argument; the runtime takes the content type (prom-client ≥ 14)
+  const Reg = client.Registry as unknown as new (contentType: string) => client.Registry<client.RegistryContentType>;
+  const regs: Record<Format, client.Registry<client.RegistryContentType>> = {
+    prometheus: new Reg(client.Registry.PROMETHEUS_CONTENT_TYPE),
+    openmetrics: new Reg(client.Registry.OPENMETRICS_CONTENT_TYPE),
+  };
+  for (const f of Object.keys(regs) as Format[]) {
+    for (const def of CATALOGUE) regs[f].registerMetric(collector(def, source) as unknown as client.Metric<string>);
+  }
+  return { render: (format) => regs[format].metrics() };
+}
+
+/**
+ * Content negotiation on the Accept header: OpenMetrics when `application/openmetrics-text` is accepted with a
+ * higher q than `text/plain` (Prometheus 2.x asks for OpenMetrics first), the Prometheus text format otherwise.
+ */
+export function negotiate(accept: string | undefined): Format {
+  if (!accept) return 'prometheus';
+  let om = -1;
+  let text = -1;
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().split(';').map((x) => x.trim());
+    let q = 1;
+    let version: string | undefined;
+    for (const p of params) {
+      const [k, v] = p.split('=').map((x) => x.trim());
+      if (k === 'q') q = Number(v);
+      else if (k === 'version') version = v;
+    }
+    if (!Number.isFinite(q)) continue;
+    const t = type.toLowerCase();
+    // prom-client writes OpenMetrics 1.0.0; a client asking only for another version gets the text format
+    if (t === 'application/openmetrics-text' && (version === undefined || version === '1.0.0')) om = Math.max(om, q);
+    else if (t === 'text/plain' || t === '*/*' || t === 'text/*') text = Math.max(text, t === 'text/plain' ? q : q - 1e-6);
+  }
+  return om > 0 && om >= text ? 'openmetrics' : 'prometheus';
+}

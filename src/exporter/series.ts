@@ -1,0 +1,260 @@
+/**
+ * Sample → series: the one mapping from the exporter's sample (src/exporter/sample.ts) to metric families.
+ * Pure: no I/O, no clock. `seriesOf(prev, next)` takes the previous sample too, for what needs an interval
+ * (which cgroup's CPU quota throttled whom, src/model/throttle.ts).
+ *
+ * cAdvisor-compatible families (same names, units, types and labels as cAdvisor's Prometheus collector,
+ * lib/metrics/prometheus.go and lib/container/libcontainer/handler.go, so dashboards and alerts work unchanged):
+ *   labels `id` (cgroup path), and when known `name`, `image`, `pod`, `namespace`, `container`;
+ *   a label with no value is left out (Prometheus treats an empty label as absent).
+ *   - CPU: usage/user/system from cpu.stat usage_usec/user_usec/system_usec (v1 cpuacct.usage, cpuacct.stat);
+ *     `container_cpu_usage_seconds_total{cpu="total"}` as cAdvisor without per-CPU metrics.
+ *   - CFS periods and throttling only for a cgroup with its own quota (cAdvisor's `Quota != 0` condition);
+ *     `container_spec_cpu_quota` likewise; `container_spec_cpu_shares` is cpu.shares, or on v2 cpu.weight converted
+ *     as cAdvisor does (2 + (w − 1) × 262142 / 9999).
+ *   - memory: usage = memory.current / usage_in_bytes; working set = usage − inactive_file (v1 total_inactive_file),
+ *     clamped at 0; rss = anon / total_rss; cache = file / total_cache; swap = memory.swap.current / total_swap
+ *     (the sample model's derived values, as cAdvisor computes them);
+ *     failcnt = memory.failcnt (v1) or memory.events `max` (v2); `container_spec_memory_limit_bytes` is 0 for no
+ *     limit (cAdvisor reports 0 for anything above 2^62); oom events = memory.events `oom_kill` (v2) or
+ *     memory.oom_control `oom_kill` (v1).
+ *   - tasks: processes = lines of cgroup.procs (cpu hierarchy; cgroup2 when unified); threads = pids.current; threads_max = pids.max
+ *     (0 = no limit, as cAdvisor).
+ *   - IO: `container_blkio_device_usage_total{device,major,minor,operation}` in bytes, operation Read/Write
+ *     (and Discard where the kernel counts it); device `/dev/NAME` or empty when unknown.
+ *   - PSI (cgroup2 only): stalled = `full` total, waiting = `some` total, in seconds.
+ * Which counters exist is decided by the sample: absent stays absent (no zero is made up), except where
+ * cAdvisor's own convention is 0 (unlimited limits above).
+ *
+ * nsx families (what no other exporter has):
+ *   nsx_cgroup_cpu_throttled_by_info{id,by}             the cgroup whose quota bound `id` over the last interval
+ *   nsx_cgroup_cpu_cfs_{periods,throttled_periods}_total{id,by}, nsx_cgroup_cpu_cfs_throttled_seconds_total{id,by}
+ *       for every cgroup, the CFS counters of each cgroup on its path (itself or an ancestor) that has a quota:
+ *       throttling is visible where only an ancestor's quota binds (the kernel counts it in the ancestor only)
+ *   nsx_cgroup_cpu_local_throttled_seconds_total{id}     cpu.stat.local: this cgroup's tasks throttled by any quota (kernel ≥ 6.8),
+ *                                                        for cgroups with a quota on their path
+ *   nsx_cgroup_cpu_effective_limit_cores{id,by}          min quota/period along the path, and which cgroup sets it
+ *   nsx_cgroup_memory_effective_limit_bytes{id,by}       min memory limit along the path
+ *   nsx_cgroup_memory_events_total{id,event}, nsx_cgroup_memory_events_local_total{id,event}   memory.events(.local)
+ *   nsx_namespaces{type}                                 namespaces per type on the host
+ *   nsx_container_host_namespace_info{id,…,type}         a container sharing a namespace of that type with PID 1
+ */
+import type { Limit } from '../model/cgroup.js';
+import { toNumber, type Int } from '../model/cgroup-sample.js';
+import { attributeThrottling, parentPath, type ThrottleInput } from '../model/throttle.js';
+import { quotaCpus, snapshotModels } from '../model/rates.js';
+import type { ExporterCgroup, ExporterSample } from './sample.js';
+
+export type MetricType = 'counter' | 'gauge';
+
+export interface FamilyDef {
+  readonly name: string;
+  readonly help: string;
+  readonly type: MetricType;
+}
+
+export interface Series {
+  readonly labels: Record<string, string>;
+  readonly value: number;
+}
+
+const c = (name: string, help: string): FamilyDef => ({ name, help, type: 'counter' });
+const g = (name: string, help: string): FamilyDef => ({ name, help, type: 'gauge' });
+
+/** Every family the exporter can expose, in exposition order (fixed: registered once with prom-client). */
+export const CATALOGUE: readonly FamilyDef[] = [
+  // cAdvisor-compatible
+  c('container_cpu_usage_seconds_total', 'Cumulative cpu time consumed in seconds.'),
+  c('container_cpu_user_seconds_total', 'Cumulative user cpu time consumed in seconds.'),
+  c('container_cpu_system_seconds_total', 'Cumulative system cpu time consumed in seconds.'),
+  c('container_cpu_cfs_periods_total', 'Number of elapsed enforcement period intervals.'),
+  c('container_cpu_cfs_throttled_periods_total', 'Number of throttled period intervals.'),
+  c('container_cpu_cfs_throttled_seconds_total', 'Total time duration the container has been throttled.'),
+  g('container_spec_cpu_quota', 'CPU quota of the container.'),
+  g('container_spec_cpu_period', 'CPU period of the container.'),
+  g('container_spec_cpu_shares', 'CPU share of the container.'),
+  g('container_memory_usage_bytes', 'Current memory usage in bytes, including all memory regardless of when it was accessed'),
+  g('container_memory_max_usage_bytes', 'Maximum memory usage recorded in bytes'),
+  g('container_memory_working_set_bytes', 'Current working set in bytes.'),
+  g('container_memory_rss', 'Size of RSS in bytes.'),
+  g('container_memory_cache', 'Number of bytes of page cache memory.'),
+  g('container_memory_mapped_file', 'Size of memory mapped files in bytes.'),
+  g('container_memory_swap', 'Container swap usage in bytes.'),
+  // a counter in cAdvisor, typed gauge here: an OpenMetrics counter must end in _total, and the name must stay as dashboards know it
+  g('container_memory_failcnt', 'Number of memory usage hits limits'),
+  g('container_spec_memory_limit_bytes', 'Memory limit for the container.'),
+  c('container_oom_events_total', 'Count of out of memory events observed for the container'),
+  g('container_processes', 'Number of processes running inside the container.'),
+  g('container_threads', 'Number of threads running inside the container'),
+  g('container_threads_max', 'Maximum number of threads allowed inside the container, infinity if value is zero'),
+  c('container_blkio_device_usage_total', 'Blkio Device bytes usage'),
+  c('container_pressure_cpu_stalled_seconds_total', 'Total time duration no tasks in the container could make progress due to CPU congestion.'),
+  c('container_pressure_cpu_waiting_seconds_total', 'Total time duration tasks in the container have waited due to CPU congestion.'),
+  c('container_pressure_memory_stalled_seconds_total', 'Total time duration no tasks in the container could make progress due to memory congestion.'),
+  c('container_pressure_memory_waiting_seconds_total', 'Total time duration tasks in the container have waited due to memory congestion.'),
+  c('container_pressure_io_stalled_seconds_total', 'Total time duration no tasks in the container could make progress due to IO congestion.'),
+  c('container_pressure_io_waiting_seconds_total', 'Total time duration tasks in the container have waited due to IO congestion.'),
+  // nsx
+  g('nsx_cgroup_cpu_throttled_by_info', 'The cgroup (by) whose CPU quota throttled this cgroup (id) over the last sampling interval: itself or an ancestor.'),
+  c('nsx_cgroup_cpu_cfs_periods_total', 'Enforcement periods of the CPU quota of cgroup `by` (this cgroup or an ancestor with a quota).'),
+  c('nsx_cgroup_cpu_cfs_throttled_periods_total', 'Periods in which the CPU quota of cgroup `by` (this cgroup or an ancestor) ran out, throttling this cgroup and its siblings under `by`.'),
+  c('nsx_cgroup_cpu_cfs_throttled_seconds_total', 'Time the subtree of cgroup `by` (this cgroup or an ancestor) spent throttled by its CPU quota, in seconds.'),
+  c('nsx_cgroup_cpu_local_throttled_seconds_total', "cpu.stat.local throttled time: this cgroup's own tasks throttled, by its own quota or an ancestor's (kernel ≥ 6.8), in seconds."),
+  g('nsx_cgroup_cpu_effective_limit_cores', 'The tightest CPU quota along the path (quota/period, in CPUs), and the cgroup (by) that sets it.'),
+  g('nsx_cgroup_memory_effective_limit_bytes', 'The tightest memory limit along the path, and the cgroup (by) that sets it.'),
+  c('nsx_cgroup_memory_events_total', 'memory.events of the cgroup (its subtree): low, high, max, oom, oom_kill, … (cgroup v2).'),
+  c('nsx_cgroup_memory_events_local_total', 'memory.events.local of the cgroup: events of the cgroup itself, not its descendants (cgroup v2).'),
+  g('nsx_namespaces', 'Namespaces of this type held by processes on the host.'),
+  g('nsx_container_host_namespace_info', "A container whose processes share a namespace of this type with the host's PID 1 (e.g. host network)."),
+  g('nsx_exporter_cgroups', 'Cgroups read by the last sample (selected or ancestors of selected ones).'),
+  g('nsx_exporter_sample_duration_seconds', 'Wall time the last sample took to read.'),
+  g('nsx_exporter_sample_incomplete_files', 'Files the last sample could not read for lack of permission.'),
+];
+
+const USEC = 1e6;
+/** cAdvisor's specMemoryValue: limits above 2^62 (no limit) are reported as 0. */
+const MAX_MEMORY = 2 ** 62;
+
+/** cAdvisor's convertCPUWeightToCPULimit: cgroup2 cpu.weight (1–10000) → v1-style shares. */
+export function weightToShares(weight: number): number | undefined {
+  if (!(weight >= 1 && weight <= 10000)) return undefined;
+  return 2 + Math.floor(((weight - 1) * 262142) / 9999);
+}
+
+function num(l: Limit | undefined): number | undefined {
+  return typeof l === 'number' ? l : undefined;
+}
+
+/** The cAdvisor label set of a cgroup: id, then name, image, pod, namespace, container when known. */
+export function baseLabels(cg: ExporterCgroup): Record<string, string> {
+  const l: Record<string, string> = { id: cg.path };
+  const n = cg.names;
+  if (n?.name) l.name = n.name;
+  if (n?.image) l.image = n.image;
+  if (n?.pod) l.pod = n.pod;
+  if (n?.namespace) l.namespace = n.namespace;
+  if (n?.container) l.container = n.container;
+  return l;
+}
+
+/** Throttle attribution over the interval between two samples: path → binding cgroup's path (or null). */
+export function throttledBy(prev: ExporterSample | undefined, next: ExporterSample): Map<string, string | null> {
+  if (!prev) return new Map();
+  const dt = (next.mono_ms - prev.mono_ms) / 1000;
+  const snap = (s: ExporterSample) => ({ mono_ms: s.mono_ms, timestamp: '', cgroups: s.cgroups.map((c) => c.stats) });
+  const items = new Map<string, ThrottleInput>();
+  for (const { values: c, rates: r } of snapshotModels(snap(prev), snap(next)).values()) {
+    items.set(c.path, {
+      path: c.path,
+      cpu_quota_usec: c.cpu_quota_usec,
+      cpu_period_usec: c.cpu_period_usec,
+      d_usage_usec: r.delta.usage_usec,
+      d_nr_throttled: r.delta.nr_throttled,
+      d_local_throttled_usec: r.delta.local_throttled_usec,
+    });
+  }
+  return attributeThrottling(items, dt > 0 ? dt : null);
+}
+
+/** Build every family's series from a sample (and the previous one, for throttle attribution). Pure. */
+export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample): Map<string, Series[]> {
+  const out = new Map<string, Series[]>();
+  for (const f of CATALOGUE) out.set(f.name, []);
+  const put = (name: string, labels: Record<string, string>, value: Int | undefined) => {
+    const v = toNumber(value);
+    if (v === undefined || !Number.isFinite(v)) return;
+    out.get(name)!.push({ labels, value: v });
+  };
+  const byPath = new Map<string, ExporterCgroup>();
+  for (const cg of next.cgroups) byPath.set(cg.path, cg);
+  const by = throttledBy(prev, next);
+
+  for (const cg of next.cgroups) {
+    if (!cg.selected) continue;
+    const L = baseLabels(cg);
+    const with1 = (k: string, v: string) => ({ ...L, [k]: v });
+    const s = cg.stats;
+    const cpu = s.cpu;
+    if (cpu) {
+      put('container_cpu_usage_seconds_total', with1('cpu', 'total'), cpu.usage_usec === undefined ? undefined : cpu.usage_usec / USEC);
+      put('container_cpu_user_seconds_total', L, cpu.user_usec === undefined ? undefined : cpu.user_usec / USEC);
+      put('container_cpu_system_seconds_total', L, cpu.system_usec === undefined ? undefined : cpu.system_usec / USEC);
+      const quota = num(cpu.max_usec);
+      if (quota !== undefined && quota > 0) {
+        put('container_cpu_cfs_periods_total', L, cpu.nr_periods);
+        put('container_cpu_cfs_throttled_periods_total', L, cpu.nr_throttled);
+        put('container_cpu_cfs_throttled_seconds_total', L, cpu.throttled_usec === undefined ? undefined : cpu.throttled_usec / USEC);
+        put('container_spec_cpu_quota', L, quota);
+      }
+      put('container_spec_cpu_period', L, cpu.period_usec);
+      put('container_spec_cpu_shares', L, cpu.shares ?? (cpu.weight !== undefined ? weightToShares(cpu.weight) : undefined));
+    }
+    const mem = s.memory;
+    if (mem) {
+      const st = mem.stat;
+      put('container_memory_usage_bytes', L, mem.current_bytes);
+      put('container_memory_max_usage_bytes', L, mem.peak_bytes);
+      put('container_memory_working_set_bytes', L, mem.working_set_bytes);
+      put('container_memory_rss', L, mem.rss_bytes);
+      put('container_memory_cache', L, mem.cache_bytes);
+      put('container_memory_mapped_file', L, st?.file_mapped ?? st?.total_mapped_file);
+      put('container_memory_swap', L, mem.swap_bytes);
+      put('container_memory_failcnt', L, mem.failcnt ?? mem.events?.max);
+      if (mem.max_bytes !== undefined) put('container_spec_memory_limit_bytes', L, mem.max_bytes === 'max' || mem.max_bytes > MAX_MEMORY ? 0 : mem.max_bytes);
+      // v2 memory.events oom_kill; v1 memory.oom_control oom_kill (kernel ≥ 4.13)
+      put('container_oom_events_total', L, mem.events?.oom_kill ?? mem.oom_control?.oom_kill);
+      for (const [event, v] of Object.entries(mem.events ?? {})) put('nsx_cgroup_memory_events_total', with1('event', event), v);
+      for (const [event, v] of Object.entries(mem.events_local ?? {})) put('nsx_cgroup_memory_events_local_total', with1('event', event), v);
+    }
+    put('container_processes', L, s.procs?.nr_procs);
+    if (s.pids) {
+      put('container_threads', L, s.pids.current);
+      if (s.pids.max !== undefined) put('container_threads_max', L, s.pids.max === 'max' ? 0 : s.pids.max);
+    }
+    for (const d of s.io?.devices ?? []) {
+      const dl = { ...L, device: next.devices[`${d.major}:${d.minor}`] ?? '', major: String(d.major), minor: String(d.minor) };
+      put('container_blkio_device_usage_total', { ...dl, operation: 'Read' }, d.rbytes);
+      put('container_blkio_device_usage_total', { ...dl, operation: 'Write' }, d.wbytes);
+      put('container_blkio_device_usage_total', { ...dl, operation: 'Discard' }, d.dbytes);
+    }
+    for (const r of ['cpu', 'memory', 'io'] as const) {
+      const p = s.psi?.[r];
+      if (!p) continue;
+      put(`container_pressure_${r}_stalled_seconds_total`, L, p.full?.total_usec === undefined ? undefined : p.full.total_usec / USEC);
+      put(`container_pressure_${r}_waiting_seconds_total`, L, p.some?.total_usec === undefined ? undefined : p.some.total_usec / USEC);
+    }
+
+    // nsx: throttling along the path, effective limits
+    const b = by.get(cg.path);
+    if (b) put('nsx_cgroup_cpu_throttled_by_info', { id: cg.path, by: b }, 1);
+    let cpuLim: { cores: number; by: string } | undefined;
+    let memLim: { bytes: number; by: string } | undefined;
+    for (let a: string | undefined = cg.path; a !== undefined; a = parentPath(a)) {
+      const ac = byPath.get(a);
+      if (!ac) continue;
+      const acpu = ac.stats.cpu;
+      const cores = quotaCpus(acpu?.max_usec, acpu?.period_usec);
+      if (cores !== null && cores > 0) {
+        if (!cpuLim || cores < cpuLim.cores) cpuLim = { cores, by: a };
+        const bl = { ...L, by: a };
+        put('nsx_cgroup_cpu_cfs_periods_total', bl, acpu?.nr_periods);
+        put('nsx_cgroup_cpu_cfs_throttled_periods_total', bl, acpu?.nr_throttled);
+        put('nsx_cgroup_cpu_cfs_throttled_seconds_total', bl, acpu?.throttled_usec === undefined ? undefined : acpu.throttled_usec / USEC);
+      }
+      const mb = num(ac.stats.memory?.max_bytes);
+      if (mb !== undefined && mb <= MAX_MEMORY && (!memLim || mb < memLim.bytes)) memLim = { bytes: mb, by: a };
+    }
+    if (cpuLim) put('nsx_cgroup_cpu_effective_limit_cores', { ...L, by: cpuLim.by }, cpuLim.cores);
+    // only where a quota on the path can throttle it (one series fewer for every unlimited cgroup)
+    if (cpuLim && cpu?.local_throttled_usec !== undefined) put('nsx_cgroup_cpu_local_throttled_seconds_total', L, cpu.local_throttled_usec / USEC);
+    if (memLim) put('nsx_cgroup_memory_effective_limit_bytes', { ...L, by: memLim.by }, memLim.bytes);
+
+    const shared = next.namespaces?.sharedWithHost[cg.path];
+    for (const t of shared ?? []) put('nsx_container_host_namespace_info', with1('type', t), 1);
+  }
+  for (const [type, n] of Object.entries(next.namespaces?.counts ?? {})) put('nsx_namespaces', { type }, n);
+  put('nsx_exporter_cgroups', {}, next.cgroups.length);
+  put('nsx_exporter_sample_duration_seconds', {}, next.read_ms / 1000);
+  put('nsx_exporter_sample_incomplete_files', {}, next.denied.length);
+  return out;
+}
