@@ -8,6 +8,7 @@ import { formatCell, headerOf, selectFields, type CellValue, type Field } from '
 import type { PsDetail, PsProcess } from '../model/process.js';
 import type { CgroupStats, Limit } from '../model/cgroup.js';
 import { escapeControl } from '../output/escape.js';
+import { identityJson } from '../model/identity.js';
 import { displayWidth, renderTable } from '../output/table.js';
 import type { NsType } from '../parse/nsid-link.js';
 import { humanBytes } from './top.js';
@@ -331,6 +332,11 @@ function idMapText(m: PsDetail['uid_map']): string {
 }
 
 /** `nsx ps PID` text: sections of one process. Pure. */
+/** `ps -J PID`: a process in full, its container as the one identity record every JSON output carries. */
+export function psDetailJson(d: PsDetail): Omit<PsDetail, 'container'> & { container: ReturnType<typeof identityJson> } {
+  return { ...d, container: identityJson(d.container ?? undefined) };
+}
+
 export function formatPsDetail(d: PsDetail, opts: { termWidth?: number } = {}): string {
   const e = escapeControl;
   const out: string[] = [];

@@ -47,9 +47,6 @@ const hasCgroups = (h: string) => h !== 'ns-nested';
  * check runs and reports, and it stops being a todo when the shapes meet (remove the entry then).
  */
 const PENDING: Record<string, string> = {
-  ps: 'ps -J gives argv beside command in every row (the ps change of this round)',
-  'ps-detail': 'ps -J PID gives command as a string and argv as an array, and snake_case identity keys (short_id)',
-  'enter-plan': 'enter --dry-run --json in snake_case (join_cgroup, mount_proc, drop_groups)',
 };
 const opts = (schema: string) => (PENDING[schema] ? { todo: PENDING[schema] } : {});
 

@@ -34,7 +34,8 @@ Options:
       --containers-only   only containers and pods (and /, the machine)
       --max-age SECONDS   scrapes within this time of a sample share it (default 0.5)
       --no-namespaces     no namespace series (they read /proc/PID/ns of every process, every 60 s at most)
-      --once              print one exposition to stdout and exit (--openmetrics: in OpenMetrics)
+      --once              print one exposition to stdout and exit
+      --openmetrics       with --once: print OpenMetrics 1.0.0 instead of the Prometheus text format
       --root DIR          a fake host: DIR/proc, DIR/sys (DIR may be a fixture manifest); in a container,
                           the host's / mounted read-only, e.g. --root /host
   -h, --help              this help

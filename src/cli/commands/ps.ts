@@ -6,7 +6,7 @@ import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { columnsHelp, jsonCell, jsonKeyOf, selectFields } from '../../fields/registry.js';
-import { PS_DEFAULT, PS_DEFAULT_JSON, PS_FIELDS, formatPsDetail, parsePsSort, renderPsTable, sortProcessesBy, withCommandAndArgv, type PsFieldCtx } from '../../fields/ps.js';
+import { PS_DEFAULT, PS_DEFAULT_JSON, PS_FIELDS, formatPsDetail, psDetailJson, parsePsSort, renderPsTable, sortProcessesBy, withCommandAndArgv, type PsFieldCtx } from '../../fields/ps.js';
 import { cpuPercentSinceStart } from '../../model/process.js';
 import { runPs } from '../../services/ps.js';
 import { formatJson } from '../../output/json.js';
@@ -91,7 +91,7 @@ export const command: Command = {
 
     const res = runPs({ paths: ctx.paths, pids, filter });
     if (res.mode === 'detail') {
-      if (o.json) ctx.stdout.write(formatJson({ processes: res.details }) + '\n');
+      if (o.json) ctx.stdout.write(formatJson({ processes: res.details.map(psDetailJson) }) + '\n');
       else ctx.stdout.write(res.details.map((d) => formatPsDetail(d, { termWidth: ctx.isTTY && !o.notruncate ? ctx.columns : undefined })).join('\n'));
       return 0;
     }
