@@ -7,6 +7,7 @@ import { GLOBAL_OPTIONS, type CliContext } from './context.js';
 import { colorOption, makeContext } from './main.js';
 import { versionLine } from './version.js';
 import { UsageError } from '../errors.js';
+import { tryGone } from '../host/quiet.js';
 import { accessSync, constants, statSync } from 'node:fs';
 
 export interface CommandArgs {
@@ -43,12 +44,8 @@ function globalRootAfterCommand(argv: readonly string[], prog: string): UsageErr
   const st = statSync(x, { throwIfNoEntry: false });
   if (!st) return undefined;
   if (st.isFile()) {
-    try {
-      accessSync(x, constants.X_OK);
-      return undefined; // a program: nsenter's --root with a program to run
-    } catch {
-      // not executable: a manifest
-    }
+    // executable: a program, nsenter's --root with a program to run; not executable (EACCES): a manifest
+    if (tryGone(x, () => (accessSync(x, constants.X_OK), true))) return undefined;
   } else if (!st.isDirectory()) return undefined;
   const word = prog.replace(/^nsx /, '');
   return new UsageError(

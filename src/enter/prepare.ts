@@ -11,6 +11,8 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, statfsSync, st
 import { join } from 'node:path';
 import { release as osRelease } from 'node:os';
 import type { HostPaths } from '../host/paths.js';
+import { closeQuietly, tryGone } from '../host/quiet.js';
+import { loadNsfs } from '../host/native.js';
 import { errnoOf, NotFoundError, PermissionError, UnsupportedError, UsageError, IoError, type NsxError } from '../errors.js';
 import type { NsType } from '../parse/nsid-link.js';
 import { JOIN_ORDER, NS_OPTION, namespaceIdArg, planEnter, requestedTypes, validateOptions, type EnterOptions, type EnterPlan } from './plan.js';
@@ -42,13 +44,11 @@ function deniedHint(): string {
 
 /** Does the pinned process still live (not gone, not a zombie)? */
 function pinnedAlive(pinned: string): boolean {
-  try {
-    const s = readFileSync(join(pinned, 'stat'), 'latin1');
-    const st = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-    return st !== 'Z' && st !== 'X' && st !== 'x' && st !== '';
-  } catch {
-    return false;
-  }
+  if (pinned === '') return false; // not pinned yet
+  const s = tryGone(join(pinned, 'stat'), () => readFileSync(join(pinned, 'stat'), 'latin1'));
+  if (s === undefined) return false;
+  const st = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+  return st !== 'Z' && st !== 'X' && st !== 'x' && st !== '';
 }
 
 function exitedError(pid: number): NsxError {
@@ -134,12 +134,14 @@ async function openNsFile(type: NsType, file: string, nsfsDev: number): Promise<
   try {
     if (fstatSync(fd).dev !== nsfsDev) throw new UsageError(`nsx enter: ${opt}: not a namespace file (give a /proc/PID/ns/${type} link or a bind-mounted namespace such as /run/netns/NAME)`);
     // the type needs an ioctl (NS_GET_NSTYPE): koffi is loaded only here, for explicit files
-    const { nsType } = await import('../../native-bindings/nsfs.js');
+    // without the native layer (reason kept by loadNsfs) or NS_GET_NSTYPE (old kernel): the helper's own check will tell
+    const nsfs = await loadNsfs();
     let actual: string | undefined;
     try {
-      actual = nsType(fd);
-    } catch {
-      actual = undefined; // an old kernel without NS_GET_NSTYPE: the helper's own check will tell
+      actual = nsfs?.nsType(fd);
+    } catch (e) {
+      if (!(nsfs && e instanceof nsfs.SyscallError)) throw e;
+      actual = undefined;
     }
     if (actual !== undefined && actual !== type) throw new UsageError(`nsx enter: ${opt}: a ${actual} namespace file, not ${type}`);
     return fd;
@@ -159,11 +161,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
   const opened: number[] = [];
   const keep = (fd: number) => (opened.push(fd), fd);
   const closeAll = () => {
-    for (const fd of opened.splice(0)) {
-      try {
-        closeSync(fd);
-      } catch {}
-    }
+    for (const fd of opened.splice(0)) closeQuietly(fd);
   };
   try {
     // the caller's namespaces and the kernel's supported types
@@ -171,12 +169,12 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     const supported: NsType[] = [];
     let nsfsDev = -1;
     for (const t of JOIN_ORDER) {
-      try {
-        const st = statSync(join(paths.proc, 'self/ns', t));
-        self[t] = st.ino;
-        nsfsDev = st.dev;
-        supported.push(t);
-      } catch {}
+      const f = join(paths.proc, 'self/ns', t);
+      const st = tryGone(f, () => statSync(f)); // absent: a type this kernel does not have
+      if (!st) continue;
+      self[t] = st.ino;
+      nsfsDev = st.dev;
+      supported.push(t);
     }
 
     // resolve and pin the target
@@ -198,10 +196,8 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       // no liveness check here: every lookup through `pinned` fails once the process is gone (and a zombie
       // has no namespace links), and the helper checks again after taking the pidfd
       if (r.stillMatches) {
-        let text: string | undefined;
-        try {
-          text = readFileSync(join(pinned, 'cgroup'), 'utf8');
-        } catch {}
+        const f = join(pinned, 'cgroup');
+        const text = tryGone(f, () => readFileSync(f, 'utf8'));
         if (text === undefined || !r.stillMatches(text)) throw exitedError(pid);
       }
     }

@@ -13,7 +13,7 @@ import { Tolerance } from '../host/tolerance.js';
 import { NotFoundError } from '../errors.js';
 import { containerTargetText, type ContainerTarget } from '../model/container-target.js';
 import type { TargetSpec } from './plan.js';
-import { parseProcCgroup, type ProcCgroupEntry } from '../parse/proc-cgroup.js';
+import { procCgroupEntriesOrNone } from '../readers/procfs/cgroup.js';
 
 export interface ResolvedTarget {
   readonly pid: number;
@@ -21,15 +21,6 @@ export interface ResolvedTarget {
   readonly stillMatches?: (procCgroupText: string) => boolean;
 }
 
-/** Parse /proc/PID/cgroup leniently: a broken file matches nothing. */
-function entriesOf(text: string | undefined, source: string): ProcCgroupEntry[] {
-  if (text === undefined) return [];
-  try {
-    return parseProcCgroup(text, source);
-  } catch {
-    return [];
-  }
-}
 
 /** true when `p` is `base` or below it. */
 function within(p: string, base: string): boolean {
@@ -74,7 +65,7 @@ async function resolveCgroup(paths: HostPaths, cgPath: string): Promise<Resolved
   if (best === undefined) throw new NotFoundError(`nsx enter: cgroup:${cgPath}: no process in that cgroup or below it`, cgPath);
   return {
     pid: best,
-    stillMatches: (text) => entriesOf(text, 'cgroup').some((e) => within(e.path, cgPath)),
+    stillMatches: (text) => procCgroupEntriesOrNone(text, 'cgroup').some((e) => within(e.path, cgPath)),
   };
 }
 

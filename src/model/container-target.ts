@@ -204,7 +204,8 @@ export function targetSelector(text: string, identities: readonly (Identity | un
   let t: ContainerTarget | undefined;
   try {
     t = parseContainerTarget(`container:${text}`, cmd);
-  } catch {
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
     t = undefined; // not a container name or id (e.g. a unit with `@`): tried below as a unit
   }
   if (t?.kind === 'container') {

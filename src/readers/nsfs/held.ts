@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import type { HostPaths } from '../../host/paths.js';
 import { listDir, readLink } from '../../host/read.js';
-import type { Tolerance } from '../../host/tolerance.js';
+import { wrap, type Tolerance } from '../../host/tolerance.js';
+import { loadNsfs } from '../../host/native.js';
 import { parseNsLink, type NsType } from '../../parse/nsid-link.js';
 import type { FdHeld } from '../../model/namespace.js';
 
@@ -45,12 +46,9 @@ export async function readFdHeld(paths: HostPaths, pids: readonly number[], o: H
     }
     for (const name of fds) {
       if (!/^\d+$/.test(name)) continue;
-      let text: string;
-      try {
-        text = readLink(`${dir}/${name}`);
-      } catch {
-        continue; // the descriptor was closed meanwhile (or the process is gone): nothing is held by it
-      }
+      // undefined: the descriptor was closed meanwhile (or the process is gone): nothing is held by it
+      const text = wrap(undefined, `${dir}/${name}`, () => readLink(`${dir}/${name}`));
+      if (text === undefined) continue;
       const fd = Number(name);
       const ns = text.endsWith(']') ? parseNsLink(text) : undefined;
       if (ns) {
@@ -81,36 +79,32 @@ let nsfsDev: number | undefined;
 
 /** The namespace behind a descriptor that `stat` puts on the nsfs device, with its type (NS_GET_NSTYPE). */
 async function nsfsByStat(paths: HostPaths, fdPath: string, types: readonly NsType[]): Promise<{ type: NsType; inode: number } | undefined> {
-  let st;
+  const selfNet = join(paths.proc, 'self', 'ns', 'net');
+  nsfsDev ??= wrap(undefined, selfNet, () => statSync(selfNet).dev);
+  const st = wrap(undefined, fdPath, () => statSync(fdPath));
+  if (nsfsDev === undefined || st === undefined || st.dev !== nsfsDev) return undefined;
+  const nsfs = await loadNsfs();
+  if (!nsfs) return undefined; // no native layer (reason kept by loadNsfs): the type is unknown
+  const fd = wrap(undefined, fdPath, () => openSync(fdPath, 'r'));
+  if (fd === undefined) return undefined;
   try {
-    nsfsDev ??= statSync(join(paths.proc, 'self', 'ns', 'net')).dev;
-    st = statSync(fdPath);
-  } catch {
-    return undefined;
-  }
-  if (st.dev !== nsfsDev) return undefined;
-  try {
-    const nsfs = await import('../../../native-bindings/nsfs.js');
-    const fd = openSync(fdPath, 'r');
+    let type: NsType | undefined;
     try {
-      const type = nsfs.nsType(fd) as NsType | undefined;
-      return type && types.includes(type) ? { type, inode: st.ino } : undefined;
-    } finally {
-      closeSync(fd);
+      type = nsfs.nsType(fd) as NsType | undefined;
+    } catch (e) {
+      if (!(e instanceof nsfs.SyscallError)) throw e;
+      return undefined; // NS_GET_NSTYPE refused (old kernel): unknown
     }
-  } catch {
-    return undefined;
+    return type && types.includes(type) ? { type, inode: st.ino } : undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
 /** SIOCGSKNS through koffi; every failure (gone, closed, not allowed, old kernel) means "unknown". */
 async function loadSocketReader(): Promise<NativeSock> {
-  let nsfs: typeof import('../../../native-bindings/nsfs.js');
-  try {
-    nsfs = await import('../../../native-bindings/nsfs.js');
-  } catch {
-    return () => undefined;
-  }
+  const nsfs = await loadNsfs();
+  if (!nsfs) return () => undefined; // no native layer (reason kept by loadNsfs)
   let broken = false;
   return (pid, fd) => {
     if (broken) return undefined;
@@ -119,8 +113,8 @@ async function loadSocketReader(): Promise<NativeSock> {
       nsfd = nsfs.socketNetnsFd(pid, fd);
     } catch (e) {
       // a kernel without pidfd_getfd or SIOCGSKNS: stop asking
-      if (e instanceof nsfs.SyscallError && (e.code === 'ENOSYS' || e.code === 'ENOTTY')) broken = true;
-      else if (!(e instanceof nsfs.SyscallError)) broken = true; // koffi unavailable
+      if (!(e instanceof nsfs.SyscallError)) throw e;
+      if (e.code === 'ENOSYS' || e.code === 'ENOTTY') broken = true;
       return undefined;
     }
     try {

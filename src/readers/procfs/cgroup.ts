@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
 import { readText } from '../../host/read.js';
 import { parseProcCgroup, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
+import { ParseError } from '../../errors.js';
 import { processCgroupsOf, type ProcessCgroups } from '../../model/process-cgroup.js';
 
 /** `<proc>/PID/cgroup`. */
@@ -25,6 +26,21 @@ export function readProcCgroupText(paths: HostPaths, pid: number | 'self'): stri
 /** Read and parse `/proc/PID/cgroup` (`self` for nsx's own). */
 export function readProcCgroup(paths: HostPaths, pid: number | 'self'): ProcCgroupEntry[] {
   return readProcCgroupFile(procCgroupPath(paths, pid));
+}
+
+/**
+ * Parse the text of `/proc/PID/cgroup` leniently (for matching a process against a container or a cgroup): a
+ * file that does not parse names no cgroup (`[]`), as does an absent one (`undefined`). Only ParseError is
+ * tolerated.
+ */
+export function procCgroupEntriesOrNone(text: string | undefined, source: string): ProcCgroupEntry[] {
+  if (text === undefined) return [];
+  try {
+    return parseProcCgroup(text, source);
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    return []; // malformed: the process belongs to no cgroup we can name
+  }
 }
 
 /**

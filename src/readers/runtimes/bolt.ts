@@ -9,6 +9,7 @@
  * element offset + pos and the value right after it. A leaf element with flag 0x01 is a sub-bucket: its value is
  * `root pgid u64, sequence u64`, followed, when root is 0, by the bucket's own (inline) page.
  */
+import { ParseError } from '../../errors.js';
 
 const MAGIC = 0xed0cdaed;
 const BRANCH = 0x01;
@@ -28,8 +29,11 @@ export class BoltFile {
   private readonly pageSize: number;
   private readonly root: Bucket;
 
-  /** Throws an Error when the bytes are not a bbolt file. */
-  constructor(private readonly data: Buffer) {
+  /** Throws ParseError (naming `source`) when the bytes are not a bbolt file. */
+  constructor(
+    private readonly data: Buffer,
+    private readonly source = '<bbolt>',
+  ) {
     let best: { txid: bigint; root: bigint; pageSize: number } | undefined;
     for (const off of [0, 4096]) {
       if (data.length < off + PAGE_HEADER + 64) continue;
@@ -40,20 +44,20 @@ export class BoltFile {
       const txid = data.readBigUInt64LE(m + 48);
       if (!best || txid > best.txid) best = { txid, root, pageSize };
     }
-    if (!best || best.pageSize < 512 || best.pageSize > 65536) throw new Error('not a bbolt file');
+    if (!best || best.pageSize < 512 || best.pageSize > 65536) throw new ParseError(source, 'not a bbolt file');
     this.pageSize = best.pageSize;
     this.root = { buf: data, off: this.pageOffset(best.root) };
   }
 
   private pageOffset(pgid: bigint): number {
     const off = Number(pgid) * this.pageSize;
-    if (!Number.isSafeInteger(off) || off + PAGE_HEADER > this.data.length) throw new Error(`bbolt page ${pgid} outside the file`);
+    if (!Number.isSafeInteger(off) || off + PAGE_HEADER > this.data.length) throw new ParseError(this.source, `bbolt page ${pgid} outside the file`);
     return off;
   }
 
   /** Find key in the tree rooted at (buf, off): its value and whether it is a bucket. */
   private find(b: Bucket, key: Buffer, depth = 0): { value: Buffer; bucket: boolean } | undefined {
-    if (depth > 64) throw new Error('bbolt tree too deep');
+    if (depth > 64) throw new ParseError(this.source, 'bbolt tree too deep');
     const { buf, off } = b;
     const flags = buf.readUInt16LE(off + 8);
     const count = buf.readUInt16LE(off + 10);
@@ -93,8 +97,18 @@ export class BoltFile {
     return root === 0n ? { buf: r.value, off: 16 } : { buf: this.data, off: this.pageOffset(root) };
   }
 
-  /** The value of `key` in the bucket at `path`, as UTF-8 text; undefined when absent. */
+  /** The value of `key` in the bucket at `path`, as UTF-8 text; undefined when absent. Throws ParseError on a damaged file. */
   get(path: readonly string[], key: string): string | undefined {
+    try {
+      return this.lookup(path, key);
+    } catch (e) {
+      // a read past the end of a page or of the file (Buffer's ERR_OUT_OF_RANGE): a damaged or half-written file
+      if (e instanceof RangeError) throw new ParseError(this.source, `damaged bbolt file (${e.message})`);
+      throw e;
+    }
+  }
+
+  private lookup(path: readonly string[], key: string): string | undefined {
     let b: Bucket | undefined = this.root;
     for (const p of path) {
       b = this.sub(b, p);
@@ -110,7 +124,8 @@ export function containerdImageOf(db: BoltFile | undefined, namespace: string, i
   let v: string | undefined;
   try {
     v = db?.get(['v1', namespace, 'containers', id], 'image');
-  } catch {
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
     return undefined; // a damaged or half-written store: no image, as if absent
   }
   return v === undefined || v === '' ? undefined : v;

@@ -101,7 +101,8 @@ export class FileCache {
 export function parseJsonOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
-  } catch {
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
     return undefined; // malformed or truncated: treated as absent
   }
 }

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { ComposeRef, PodRef } from '../../model/identity.js';
+import { ParseError } from '../../errors.js';
 import { BoltFile } from './bolt.js';
 import { obj, parseJsonOrUndefined, str, stringMap, type FileCache } from './file-cache.js';
 
@@ -24,7 +25,8 @@ export function podmanDbContainer(db: BoltFile | undefined, id: string): PodmanD
     text = db.get(['ctr', id], 'config');
     const podId = text !== undefined ? str(parseJsonOrUndefined(text), 'pod') : undefined;
     podText = podId !== undefined ? db.get(['pod', podId], 'config') : undefined;
-  } catch {
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
     return undefined; // a damaged or half-written database: as if absent
   }
   if (text === undefined) return undefined;
@@ -44,5 +46,5 @@ export function podmanDbContainer(db: BoltFile | undefined, id: string): PodmanD
 
 /** The database of a storage graph root, re-read when it changes; undefined when absent or not bbolt. */
 export function readPodmanDb(cache: FileCache, graphroot: string): BoltFile | undefined {
-  return cache.getBytes(join(graphroot, 'libpod', 'bolt_state.db'), (b) => new BoltFile(b));
+  return cache.getBytes(join(graphroot, 'libpod', 'bolt_state.db'), (b) => new BoltFile(b, join(graphroot, 'libpod', 'bolt_state.db')));
 }

@@ -10,7 +10,7 @@ import type { HostPaths } from '../../host/paths.js';
 import { readText } from '../../host/read.js';
 import { Tolerance } from '../../host/tolerance.js';
 import { readPids } from '../procfs/pids.js';
-import { parseProcCgroup, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
+import { procCgroupEntriesOrNone } from '../procfs/cgroup.js';
 import { identityPaths } from '../../model/process-cgroup.js';
 import type { Identity } from '../../model/identity.js';
 import { isContainerTarget, matchContainer, parseContainerTarget, pickPod, unresolvedError, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
@@ -27,15 +27,8 @@ export interface RunningContainer {
 /** Paths of one process in preference order for identity: the one rule of src/model/process-cgroup.ts. */
 export const identityPathsOf = identityPaths;
 
-/** Parse /proc/PID/cgroup leniently: a malformed file names no container. */
-export function procCgroupEntries(text: string | undefined, source: string): ProcCgroupEntry[] {
-  if (text === undefined) return [];
-  try {
-    return parseProcCgroup(text, source);
-  } catch {
-    return []; // malformed: the process belongs to no container we can name
-  }
-}
+/** Parse /proc/PID/cgroup leniently: a malformed file names no container (src/readers/procfs/cgroup.ts). */
+export const procCgroupEntries = procCgroupEntriesOrNone;
 
 /** Identity of a process from the text of its /proc/PID/cgroup (most specific path; metadata joined). */
 export function identityOfProcCgroup(index: RuntimeIndex, text: string | undefined, source = 'cgroup'): Identity | undefined {
