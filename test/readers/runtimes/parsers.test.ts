@@ -84,6 +84,11 @@ test('podman bolt_state.db: compose labels, pod name, image; absent or damaged â
   assert.deepEqual(podmanDbContainer(db, 'c3'), {});
   assert.equal(podmanDbContainer(db, 'nope'), undefined);
   assert.equal(podmanDbContainer(undefined, 'c1'), undefined);
-  const broken = { get: () => { throw new RangeError('page outside'); } } as never;
+  // BoltFile.get throws ParseError on a damaged file (a read past a page: src/readers/runtimes/bolt.ts)
+  const { ParseError } = await import('../../../src/errors.js');
+  const broken = { get: () => { throw new ParseError('bolt_state.db', 'bbolt page 9 outside the file'); } } as never;
   assert.equal(podmanDbContainer(broken, 'c1'), undefined);
+  // anything else is a bug, not a damaged file: it propagates
+  const buggy = { get: () => { throw new TypeError('bug'); } } as never;
+  assert.throws(() => podmanDbContainer(buggy, 'c1'), TypeError);
 });
