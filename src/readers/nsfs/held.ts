@@ -101,7 +101,7 @@ async function nsfsByStat(paths: HostPaths, fdPath: string, types: readonly NsTy
   }
 }
 
-/** SIOCGSKNS through koffi; every failure (gone, closed, not allowed, old kernel) means "unknown". */
+/** SIOCGSKNS through koffi; every failed system call (gone, closed, not allowed, old kernel) means "unknown". */
 async function loadSocketReader(): Promise<NativeSock> {
   const nsfs = await loadNsfs();
   if (!nsfs) return () => undefined; // no native layer (reason kept by loadNsfs)
