@@ -10,6 +10,7 @@ import { TOP_FIELDS, humanBytes } from '../../fields/top.js';
 import type { TopRow } from '../../sampler/frame.js';
 import { escapeControl } from '../../output/escape.js';
 import { Sparkline } from './Sparkline.js';
+import { useTheme } from '../theme.js';
 
 export interface DetailProcess {
   readonly pid: number;
@@ -34,6 +35,7 @@ const DETAIL_FIELDS = TOP_FIELDS.filter((f) => !['PATH', 'NAME', 'PSI'].includes
 
 export function DetailPane(props: DetailPaneProps): React.ReactElement {
   const { row } = props;
+  const t = useTheme();
   const ctx = { raw: props.raw };
   const cells = DETAIL_FIELDS.map((f) => `${(f.header ?? f.id).padEnd(12)} ${escapeControl(formatCell(f, row, ctx))}`);
   const colW = 34;
@@ -50,7 +52,7 @@ export function DetailPane(props: DetailPaneProps): React.ReactElement {
         {escapeControl(row.path)}
         {row.container ? `  [${escapeControl(row.container)}]` : ''}
         {row.throttled_by ? (
-          <Text color="red">{`  throttled by ${escapeControl(row.throttled_by)}${row.throttled_by_cpus !== null ? ` (limit ${row.throttled_by_cpus.toFixed(2)} CPU)` : ''}`}</Text>
+          <Text color={t.c('red')}>{`  throttled by ${escapeControl(row.throttled_by)}${row.throttled_by_cpus !== null ? ` (limit ${row.throttled_by_cpus.toFixed(2)} CPU)` : ''}`}</Text>
         ) : null}
       </Text>
       {lines.map((l, i) => (

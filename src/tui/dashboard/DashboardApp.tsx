@@ -5,8 +5,8 @@
  * search, help, and `e` to enter a process or namespace (the caller leaves the TUI and runs the shell).
  * State lives in the reducer (state.ts) and the sampler hooks; this component lays out and maps keys to actions.
  */
-import React, { useMemo, useReducer, useRef } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import React, { useMemo } from 'react';
+import { Box, Text, useApp } from 'ink';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { NsfsMount } from '../../model/namespace.js';
 import type { NsType } from '../../parse/nsid-link.js';
@@ -20,28 +20,38 @@ import { useTopFrame } from '../hooks/use-top-frame.js';
 import { useSamplerControl, type Controllable } from '../hooks/use-sampler-control.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useAsyncValue } from '../hooks/use-async-value.js';
-import type { Subscribable } from '../hooks/use-sampler.js';
+import { useSamplerError, type ErrorSource, type Subscribable } from '../hooks/use-sampler.js';
+import { useKeys } from '../hooks/use-keys.js';
+import { useReducerRef } from '../hooks/use-reducer-ref.js';
+import { isQuitKey, type KeyPress } from '../keys.js';
+import { navOf, textEditOf } from '../list-nav.js';
+import { ThemeContext, makeTheme } from '../theme.js';
 import { visibleRows, type DisplayRow } from '../top/state.js';
 import { topColumns } from '../top/columns.js';
 import { Breadcrumbs } from './Breadcrumbs.js';
 import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
-import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashAction, type DashState, type Level } from './state.js';
+import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
 import { cgroupMatches, focusKeyIn, hostCounts, restrictFrame, namespaceLines, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
 
-/** What `e` asks the caller to run: `nsx enter -t PID -a`, or only the given namespace types. */
+/**
+ * What `e` asks the caller to run: `nsx enter -t PID -a`, only the given namespace types of PID, or (a namespace
+ * no process is in, held by a bind mount) `nsx enter --TYPE=FILE` through that file.
+ */
 export interface EnterRequest {
-  readonly pid: number;
+  readonly pid?: number;
+  /** the nsfs file to enter through (with exactly one type) */
+  readonly file?: string;
   /** undefined = all the target's namespaces (-a) */
   readonly types?: readonly NsType[];
 }
 
 export interface DashboardAppProps {
   /** the `nsx top` sampler for the Cgroups view (paused while another view is shown) */
-  readonly topSampler: Subscribable<TopSnapshot> & Controllable;
+  readonly topSampler: Subscribable<TopSnapshot> & Controllable & Partial<ErrorSource>;
   /** the process-table sampler (src/services/ps.ts ProcessCollector) */
-  readonly procSampler: Subscribable<ProcessTable> & Controllable;
+  readonly procSampler: Subscribable<ProcessTable> & Controllable & Partial<ErrorSource>;
   readonly initial?: DashState;
   /** cgroup layout for the header */
   readonly layout?: string;
@@ -60,7 +70,12 @@ export interface DashboardAppProps {
   readonly onQuit?: (state: DashState) => void;
   readonly size?: { readonly columns: number; readonly rows: number };
   readonly ascii?: boolean;
+  /** colours (default on; off for NO_COLOR / --color=never) */
+  readonly color?: boolean;
 }
+
+/** For samplers without error reporting. */
+const NO_ERRORS: ErrorSource = { onError: () => () => {} };
 
 type Body =
   | { kind: 'cgroups'; lines: TableLine<DisplayRow>[]; matches: readonly string[] }
@@ -77,14 +92,9 @@ function nsMatches(l: NsLine, q: string): boolean {
 export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const { exit } = useApp();
   const size = useTerminalSize(props.size ?? {});
-  const [st, dispatchState] = useReducer(dashReducer, props.initial ?? initialDashState());
-  // Keys can arrive faster than renders (a slow host, a paste): the key handler reads the state through this ref,
-  // which every dispatch advances at once, so `/` followed by typed text is search text even before a re-render.
-  const stRef = useRef(st);
-  const dispatch = (a: DashAction) => {
-    stRef.current = dashReducer(stRef.current, a);
-    dispatchState(a);
-  };
+  // keys can arrive faster than renders (a slow host, a paste): handlers read the state through stRef
+  const [st, dispatch, stRef] = useReducerRef(dashReducer, props.initial ?? initialDashState());
+  const theme = useMemo(() => makeTheme(props.color ?? true), [props.color]);
   // read only what the visible view needs: the process table refreshes 5× slower under the Cgroups tree (it only
   // feeds the header counts there), the cgroup sampler pauses outside the Cgroups view
   const baseInterval = useMemo(() => props.procSampler.intervalMs, [props.procSampler]);
@@ -94,6 +104,9 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
   const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000);
+  // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
+  const cgroupError = useSamplerError(props.topSampler.onError ? (props.topSampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
+  const processError = useSamplerError(props.procSampler.onError ? (props.procSampler as ErrorSource & Subscribable<ProcessTable>) : NO_ERRORS);
   const procs = data.table?.procs ?? [];
   const ref = data.table?.reference.ns ?? {};
   const fctx: PsFieldCtx = { reference: ref, cpuPercent: data.cpu };
@@ -198,8 +211,12 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     }
     const ns = data.namespaces.find((n) => n.inode === f.inode);
     const holder = level?.kind === 'process-ns' ? level.pid : ns?.pids[0];
+    if (ns && holder === undefined && ns.nsfs.length) {
+      props.onEnter?.({ file: ns.nsfs[0], types: [ns.type] }, stRef.current);
+      return;
+    }
     if (!ns || holder === undefined) {
-      dispatch({ type: 'message', text: 'no process holds this namespace: nothing to enter through' });
+      dispatch({ type: 'message', text: 'no process or bind mount holds this namespace: nothing to enter through' });
       return;
     }
     props.onEnter?.({ pid: holder, types: [ns.type] }, stRef.current);
@@ -212,42 +229,38 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     else dispatch({ type: 'view', view: v, select: sel(v) });
   };
 
-  useInput((input, key) => {
+  useKeys((k: KeyPress) => {
     const now = stRef.current;
+    // a notice (why `e` failed, what `e` needs) stays until the next key
+    if (now.message !== undefined) dispatch({ type: 'message' });
     if (now.editingSearch) {
-      // a slow terminal can deliver typed text and Enter in one chunk: the text is searched, Enter ends the search
-      const cr = input.indexOf('\r');
-      const text = (cr >= 0 ? input.slice(0, cr) : input).replace(/[\x00-\x1f\x7f]/g, '');
-      if (key.escape) dispatch({ type: 'search-cancel' });
-      else if (key.backspace || key.delete) dispatch({ type: 'search-backspace' });
-      else {
-        if (text && !key.ctrl && !key.meta && !key.tab) dispatch({ type: 'search-input', text });
-        if (key.return || cr >= 0) dispatch({ type: 'search-end' });
-      }
+      const edit = textEditOf(k);
+      if (edit?.kind === 'end') dispatch({ type: 'search-end' });
+      else if (edit?.kind === 'cancel') dispatch({ type: 'search-cancel' });
+      else if (edit?.kind === 'backspace') dispatch({ type: 'search-backspace' });
+      else if (edit?.kind === 'input') dispatch({ type: 'search-input', text: edit.text });
       return;
     }
-    if (input === 'q') {
-      props.onQuit?.(now);
+    if (isQuitKey(k)) {
+      props.onQuit?.(stRef.current);
       exit();
       return;
     }
-    if (key.tab) switchTo(key.shift ? -1 : 1);
+    if (k.paste) return; // pasted text is for the search, not a string of commands
+    const nav = navOf(k, bodyH - 1);
+    const input = k.ctrl || k.meta ? '' : k.input;
+    if (k.name === 'tab') switchTo(k.shift ? -1 : 1);
     else if (input === '1') switchTo('cgroups');
     else if (input === '2') switchTo('namespaces');
     else if (input === '3') switchTo('processes');
-    else if (key.upArrow || input === 'k') dispatch({ type: 'move', by: -1, keys });
-    else if (key.downArrow || input === 'j') dispatch({ type: 'move', by: 1, keys });
-    else if (key.pageUp) dispatch({ type: 'move', by: -(bodyH - 1), keys });
-    else if (key.pageDown) dispatch({ type: 'move', by: bodyH - 1, keys });
-    else if (input === 'g' || key.home) dispatch({ type: 'home', keys });
-    else if (input === 'G' || key.end) dispatch({ type: 'end', keys });
-    else if (key.return || key.rightArrow) drill();
-    else if (key.escape || key.leftArrow || key.backspace || key.delete) dispatch({ type: 'back' });
+    else if (nav) dispatch({ type: 'nav', nav, keys, from: selectedKey });
+    else if (k.name === 'return' || k.name === 'right') drill();
+    else if (k.name === 'escape' || k.name === 'left' || k.name === 'backspace' || k.name === 'delete') dispatch({ type: 'back' });
     else if (input === '/') dispatch({ type: 'search-start' });
     else if (input === 'e') enter();
     else if (input === ' ') dispatch({ type: 'pause' });
     else if (input === '?' || input === 'h') dispatch({ type: 'help' });
-  });
+  }, stRef);
 
   const counts = data.table ? hostCounts(data.table, data.namespaces) : undefined;
   const status: [string, string][] = counts
@@ -259,11 +272,12 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         ['pods', String(counts.pods)],
       ]
     : [['processes', 'reading…']];
-  const notice = st.message ?? (st.paused ? 'PAUSED' : undefined);
+  const errors = [cgroupError ? `cgroup sample failed: ${cgroupError}` : '', processError ? `process sample failed: ${processError}` : ''].filter(Boolean);
+  const notice = [st.message ?? '', ...errors, st.paused ? 'PAUSED' : ''].filter(Boolean).join(' · ') || undefined;
 
   let pane: React.ReactElement;
   if (st.help) {
-    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.']} width={Math.min(width, 100)} />;
+    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.']} width={Math.min(width, 120)} />;
   } else if (body.kind === 'detail') {
     pane = <ProcessDetailView pid={body.pid} detail={shownDetail} width={width} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'cgroups') {
@@ -276,6 +290,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   }
 
   return (
+    <ThemeContext.Provider value={theme}>
     <Box flexDirection="column" width={width}>
       <Header title="nsx" facts={facts} layout={props.layout} status={status} notice={notice} />
       <Breadcrumbs view={st.view} crumbs={crumbs} search={st.search} editingSearch={st.editingSearch} />
@@ -284,5 +299,6 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         Tab/1-3 views · Enter drill down · Esc back · / search · e enter · ? help · q quit
       </Text>
     </Box>
+    </ThemeContext.Provider>
   );
 }

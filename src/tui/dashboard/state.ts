@@ -5,6 +5,7 @@
  */
 import type { NsType } from '../../parse/nsid-link.js';
 import { VIEWS, type Focus, type ViewId } from './model.js';
+import { navigate, type Nav } from '../list-nav.js';
 
 /** One drill-down level above a view's own list. */
 export type Level =
@@ -56,8 +57,8 @@ export function currentLevel(st: DashState): Level | undefined {
 export type DashAction =
   | { type: 'view'; view: ViewId; select?: string }
   | { type: 'cycle-view'; by: 1 | -1; select?: (v: ViewId) => string | undefined }
-  | { type: 'move'; by: number; keys: readonly string[] }
-  | { type: 'home' | 'end'; keys: readonly string[] }
+  /** move the selection through the current list's keys (src/tui/list-nav.ts) */
+  | { type: 'nav'; nav: Nav; keys: readonly string[]; from?: string }
   | { type: 'select'; key: string }
   | { type: 'push'; level: Level; select?: string }
   | { type: 'back' }
@@ -76,13 +77,9 @@ export function dashReducer(st: DashState, a: DashAction): DashState {
       const selected = select === undefined ? st.selected : { ...st.selected, [levelKey(view, [])]: select };
       return { ...st, view, stack: [], selected, search: '', editingSearch: false, help: false, message: undefined };
     }
-    case 'move':
-    case 'home':
-    case 'end': {
+    case 'nav': {
       if (a.keys.length === 0) return st;
-      const cur = Math.max(0, a.keys.indexOf(st.selected[key] ?? a.keys[0]));
-      const i = a.type === 'home' ? 0 : a.type === 'end' ? a.keys.length - 1 : Math.min(a.keys.length - 1, Math.max(0, cur + (a.type === 'move' ? a.by : 0)));
-      return { ...st, selected: { ...st.selected, [key]: a.keys[i] }, message: undefined };
+      return { ...st, selected: { ...st.selected, [key]: navigate(a.keys, a.from ?? st.selected[key], a.nav)! }, message: undefined };
     }
     case 'select':
       return { ...st, selected: { ...st.selected, [key]: a.key } };
