@@ -16,7 +16,9 @@ import { netnsNamesOf } from '../../../src/readers/names/names.js';
 import { readNamespaceRelations } from '../../../src/readers/nsfs/relations.js';
 import { Tolerance } from '../../../src/host/tolerance.js';
 import type { TopSnapshot } from '../../../src/model/rates.js';
-import type { NamespaceRecord } from '../../../src/model/namespace.js';
+import type { NamespaceRecord, NsfsMount } from '../../../src/model/namespace.js';
+import chalk from 'chalk';
+import { DASH_KEYS } from '../../../src/tui/dashboard/state.js';
 import { stripAnsi } from '../../helpers/cli.js';
 import { fixtureHost, type FixtureHost } from '../../helpers/host.js';
 
@@ -27,14 +29,21 @@ const D1 = '2cc65c162ca1388b6b8d5ccfb701d22fc96675ccf8b2f1590c490c2c4039547f';
 const host: FixtureHost = fixtureHost('k8s-node.manifest');
 after(() => host.cleanup());
 
-function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number } = {}) {
+function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean } = {}) {
   let t = 1000;
   const clock = () => (t += 1000);
   const now = () => new Date('2026-11-22T12:00:00Z');
   const topSampler = new Sampler<TopSnapshot>({ collect: makeCollector({ paths: host.paths, clock, now }), intervalMs: 1000, scheduler: manual });
   const pc = new ProcessCollector({ paths: host.paths, refreshEvery: 5, clock });
-  const procSampler = new Sampler<ProcessTable>({ collect: () => pc.collect(), intervalMs: 1000, scheduler: manual });
-  const nsfs = readNsfsMounts(host.paths);
+  const procSampler = new Sampler<ProcessTable>({
+    collect: () => {
+      if (o.failProcs?.()) throw new Error('/proc: input/output error');
+      return pc.collect();
+    },
+    intervalMs: 1000,
+    scheduler: manual,
+  });
+  const nsfs = [...readNsfsMounts(host.paths), ...(o.extraNsfs ?? [])];
   const app = render(
     <DashboardApp
       topSampler={topSampler}
@@ -51,6 +60,7 @@ function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => voi
       canEnter={o.canEnter ?? 'e needs the live host (this is a recorded host from --root)'}
       onEnter={(r) => o.onEnter?.(r)}
       size={{ columns: o.columns ?? 160, rows: 40 }}
+      color={o.color}
     />,
   );
   const sample = () => {
@@ -248,5 +258,123 @@ test('e: on a recorded host it explains; live, it asks to enter the process (-a)
     assert.match(frame(t.app), /select a process or a namespace to enter/);
   } finally {
     t.cleanup();
+  }
+});
+
+test('several keys in one read (typed over ssh, sent at once): each is handled in turn', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '/billing\r'); // one read: the search, its text and Enter
+    let f = frame(s.app);
+    assert.match(f, /└─docker-2cc6/);
+    assert.ok(!f.includes('kubepods'), 'searched');
+    assert.doesNotMatch(f, /\/billing▏/, 'Enter in the same read ended the search');
+    await press(s.app, '\r\r'); // two drill-downs in one read: cgroup → processes → the first process
+    f = frame(s.app);
+    assert.match(f, /Cgroups › \/system\.slice\/docker-.* › PID 2000 postgres$/m);
+    await press(s.app, '\x1b\x1b[B\x1b[A3'); // Esc, ↓, ↑ and a view key in one read
+    assert.match(frame(s.app), /^Processes$/m);
+    await press(s.app, '/1350\r\r');
+    assert.match(frame(s.app), /^Processes › PID 1350 redis-server$/m);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a failed entry\'s reason stays on the status line until the next key (samples do not clear it)', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '3', 'e');
+    assert.match(frame(s.app), /e needs the live host/);
+    s.sample();
+    await settle(s.app);
+    s.sample();
+    await settle(s.app);
+    assert.match(frame(s.app), /e needs the live host/, 'still there after two samples');
+    await press(s.app, 'j');
+    assert.doesNotMatch(frame(s.app), /e needs the live host/, 'gone with the next key');
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('e on a namespace held only by a bind mount enters through that file', async () => {
+  const reqs: EnterRequest[] = [];
+  const s = await started({ canEnter: true, onEnter: (r) => reqs.push(r), extraNsfs: [{ type: 'net', inode: 4026539999, mountPoint: '/run/netns/orphan' }] });
+  try {
+    await press(s.app, '2', '/', ...'orphan', ENTER);
+    assert.match(frame(s.app), /4026539999\s+net\s+0\s+.*\/run\/netns\/orphan/);
+    await press(s.app, 'e');
+    assert.deepEqual(reqs[0], { file: '/run/netns/orphan', types: ['net'] });
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a failed process sample is shown in the header, as nsx top shows it; the next good one clears it', async () => {
+  let fail = false;
+  const s = await started({ failProcs: () => fail });
+  try {
+    fail = true;
+    s.sample();
+    await settle(s.app);
+    let f = frame(s.app);
+    assert.match(f, /process sample failed: \/proc: input\/output error/);
+    assert.match(f, /processes: 20/, 'the last data stays');
+    fail = false;
+    s.sample();
+    await settle(s.app);
+    f = frame(s.app);
+    assert.doesNotMatch(f, /sample failed/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('help at 160 columns: descriptions wrap in their own column, never under the keys', async () => {
+  const s = await started({ columns: 160 });
+  try {
+    await press(s.app, '?');
+    const lines = frame(s.app).split('\n');
+    const w = Math.max(...DASH_KEYS.map(([k]) => k.length));
+    const body = lines.filter((l) => /^│ /.test(l)).map((l) => l.replace(/^│ /, '').replace(/\s*│$/, ''));
+    for (const [k, h] of DASH_KEYS) {
+      const i = body.findIndex((l) => l.startsWith(k.padEnd(w)));
+      assert.ok(i >= 0, `the line of ${k}`);
+      assert.equal(body[i].slice(w + 1, w + 1 + 12), h.slice(0, 12), `${k}: the description starts in its column`);
+    }
+    for (const l of body) {
+      const isKeyLine = DASH_KEYS.some(([k]) => l.startsWith(k.padEnd(w)));
+      const isTitleOrNote = /nsx dashboard — keys|Dim rows/.test(l) || l.trim() === '';
+      if (!isKeyLine && !isTitleOrNote) assert.match(l, new RegExp(`^ {${w + 1},}\\S`), `a continuation line starts in the description column: ${l}`);
+    }
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('colours: none with color=false (NO_COLOR, --color=never), inverse selection kept; present by default', async () => {
+  const level = chalk.level;
+  chalk.level = 1; // as on a colour terminal (the test's stdout is not one)
+  const sgrColour = /\x1b\[(3[0-7]|9[0-7]|38;)/;
+  try {
+    const plain = await started({ color: false });
+    try {
+      await press(plain.app, '/billing');
+      const raw = plain.app.lastFrame() ?? '';
+      assert.doesNotMatch(raw, sgrColour, 'no colour codes');
+      assert.match(raw, /\x1b\[7m/, 'the selection is still shown (inverse)');
+    } finally {
+      plain.cleanup();
+    }
+    const coloured = await started();
+    try {
+      await press(coloured.app, '/billing');
+      assert.match(coloured.app.lastFrame() ?? '', sgrColour);
+    } finally {
+      coloured.cleanup();
+    }
+  } finally {
+    chalk.level = level;
   }
 });

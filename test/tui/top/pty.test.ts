@@ -129,3 +129,15 @@ test('pty: the layout follows a terminal resize', { timeout: 30_000 }, async () 
     await exited;
   });
 });
+
+test('pty: several keys in one read (`/system` and Enter sent at once) are each handled', { timeout: 30_000 }, async () => {
+  await withPty(cmd(), async ({ pty, out, exited }) => {
+    await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 10_000, 'the table');
+    await new Promise((r) => setTimeout(r, 300)); // keys typed before raw mode would be line-buffered
+    pty.write('/system\rm');
+    await until(() => /sort: memory .*filter: system(?!▏)/.test(stripAnsi(out())), 5000, 'the filter kept and the sort key after it');
+    pty.write('q');
+    await exited;
+    assertRestored(out(), 0);
+  });
+});
