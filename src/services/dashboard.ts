@@ -106,6 +106,8 @@ export interface DashboardOptions {
   readonly intervalMs: number;
   /** the usage text printed after the summary */
   readonly usage: string;
+  /** colours in the TUI (--color, NO_COLOR) */
+  readonly color?: boolean;
 }
 
 export async function runDashboard(o: DashboardOptions): Promise<number> {
@@ -121,5 +123,5 @@ export async function runDashboard(o: DashboardOptions): Promise<number> {
   } catch {
     layout = undefined;
   }
-  return runDashboardTui({ paths: o.paths, layout, intervalMs: o.intervalMs });
+  return runDashboardTui({ paths: o.paths, layout, intervalMs: o.intervalMs, color: o.color });
 }
