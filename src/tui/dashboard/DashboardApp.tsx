@@ -103,7 +103,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   useSamplerControl(props.topSampler, { paused: st.paused || st.view !== 'cgroups', intervalMs: props.topSampler.intervalMs });
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
   const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
-  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000);
+  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
   const cgroupError = useSamplerError(props.topSampler.onError ? (props.topSampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
   const processError = useSamplerError(props.procSampler.onError ? (props.procSampler as ErrorSource & Subscribable<ProcessTable>) : NO_ERRORS);
@@ -155,7 +155,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   }, [level, st.view, top.frame, data, needle, props.ascii, props.netnsNames]);
 
   const detailPid = body.kind === 'detail' ? body.pid : undefined;
-  const detail = useAsyncValue(detailPid !== undefined && props.loadDetail ? () => props.loadDetail!(detailPid) : undefined, [detailPid, data.seq]);
+  const detailResult = useAsyncValue(detailPid !== undefined && props.loadDetail ? () => props.loadDetail!(detailPid) : undefined, [detailPid, data.seq]);
+  const detail = detailResult.value;
   const shownDetail = detail?.pid === detailPid ? detail : undefined;
   // the detail scrolls: its "keys" are line offsets
   const detailKeys = shownDetail ? detailLines(shownDetail, width).map((_, i) => String(i)).slice(0, Math.max(1, detailLines(shownDetail, width).length - (bodyH - 1) + 1)) : [];
@@ -272,7 +273,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         ['pods', String(counts.pods)],
       ]
     : [['processes', 'reading…']];
-  const errors = [cgroupError ? `cgroup sample failed: ${cgroupError}` : '', processError ? `process sample failed: ${processError}` : ''].filter(Boolean);
+  const errors = [cgroupError ? `cgroup sample failed: ${cgroupError}` : '', processError ? `process sample failed: ${processError}` : '', body.kind === 'detail' && detailResult.error ? `process detail: ${detailResult.error}` : ''].filter(Boolean);
   const notice = [st.message ?? '', ...errors, st.paused ? 'PAUSED' : ''].filter(Boolean).join(' · ') || undefined;
 
   let pane: React.ReactElement;

@@ -62,14 +62,15 @@ export function TopApp(props: TopAppProps): React.ReactElement {
   const [st, dispatch, stRef] = useReducerRef(topReducer, props.initial);
   useSamplerControl(props.sampler, st);
   const { frame, cpu, memory, seq } = useTopFrame(props.sampler, props.root);
-  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000);
+  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   const sampleError = useSamplerError(props.sampler.onError ? (props.sampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
   const rows: DisplayRow[] = useMemo(() => (frame ? visibleRows(frame, st, props.ascii) : []), [frame, st.order, st.reverse, st.filter, st.collapsed, st.depth, props.ascii]);
   const rowKeys = useMemo(() => rows.map((r) => r.row.path), [rows]);
   const theme = useMemo(() => makeTheme(props.color ?? true), [props.color]);
   const selectedKey = shownSelection(rowKeys, st.selected);
   const selectedRow = selectedKey !== undefined ? frame?.byPath.get(selectedKey) : undefined;
-  const processes = useAsyncValue(st.detail && selectedKey !== undefined && props.loadProcesses ? () => props.loadProcesses!(selectedKey) : undefined, [st.detail, selectedKey, seq]);
+  const procResult = useAsyncValue(st.detail && selectedKey !== undefined && props.loadProcesses ? () => props.loadProcesses!(selectedKey) : undefined, [st.detail, selectedKey, seq]);
+  const processes = procResult.value;
 
   const act = dispatch;
   useKeys((k: KeyPress) => {
@@ -124,7 +125,7 @@ export function TopApp(props: TopAppProps): React.ReactElement {
   ];
   if (st.filter || st.editingFilter) status.push(['filter', st.filter + (st.editingFilter ? '▏' : '')]);
   const throttled = frame ? frame.rows.filter((r) => r.throttled_by).length : 0;
-  const notice = [sampleError ? `sample failed: ${sampleError}` : '', st.paused ? 'PAUSED' : '', throttled ? `${throttled} throttled` : '', seq === 1 ? 'first sample: rates from the next one' : ''].filter(Boolean).join(' · ');
+  const notice = [sampleError ? `sample failed: ${sampleError}` : '', st.detail && procResult.error ? `processes: ${procResult.error}` : '', st.paused ? 'PAUSED' : '', throttled ? `${throttled} throttled` : '', seq === 1 ? 'first sample: rates from the next one' : ''].filter(Boolean).join(' · ');
   const detailH = st.detail && selectedRow ? Math.min(size.rows - 6, Math.max(20, Math.floor(size.rows / 2))) : 0;
   const tableH = Math.max(2, size.rows - 3 - detailH);
   return (
