@@ -33,7 +33,7 @@ import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
 import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
-import { cgroupMatches, focusKeyIn, hostCounts, restrictFrame, namespaceLines, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
+import { cgroupMatches, focusKeyIn, hostCounts, restrictFrame, namespaceLines, namespaceMatches, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
 
 /**
  * What `e` asks the caller to run: `nsx enter -t PID -a`, only the given namespace types of PID, or (a namespace
@@ -83,12 +83,6 @@ type Body =
   | { kind: 'ns'; lines: TableLine<NsLine>[] }
   | { kind: 'detail'; pid: number };
 
-function nsMatches(l: NsLine, q: string): boolean {
-  if (q === '') return true;
-  const s = q.toLowerCase();
-  return [String(l.ns.inode), l.ns.type, l.command ?? '', ...(l.names ?? []), ...l.ns.nsfs, l.pid === undefined ? '' : String(l.pid)].some((h) => h.toLowerCase().includes(s));
-}
-
 export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const { exit } = useApp();
   const size = useTerminalSize(props.size ?? {});
@@ -130,7 +124,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         return { kind: 'cgroups', lines: rows.map((r) => ({ key: r.row.path, row: r, prefix: r.prefix, tone: r.row.throttled_by ? 'alert' : 'normal' })), matches };
       }
       if (st.view === 'namespaces') {
-        const lines = namespaceLines(data.namespaces, data.byPid, props.netnsNames, props.ascii).filter((l) => nsMatches(l, needle));
+        const lines = namespaceLines(data.namespaces, data.byPid, props.netnsNames, props.ascii).filter((l) => namespaceMatches(l, needle, data.byPid, ref));
         return { kind: 'ns', lines: lines.map((l) => ({ key: String(l.ns.inode), row: l, prefix: l.prefix })) };
       }
       return { kind: 'procs', lines: procLines(procs) };
@@ -148,7 +142,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         const lines = namespaceLines(data.namespaces.filter((n) => mine.has(n.inode)), data.byPid, props.netnsNames, props.ascii)
           .map((l) => ({ ...l, prefix: '' }))
           .sort((a, b) => NS_TYPES.indexOf(a.ns.type) - NS_TYPES.indexOf(b.ns.type))
-          .filter((l) => nsMatches(l, needle));
+          .filter((l) => namespaceMatches(l, needle, data.byPid, ref));
         return { kind: 'ns', lines: lines.map((l) => ({ key: String(l.ns.inode), row: l, tone: ref[l.ns.type] === l.ns.inode ? 'dim' : 'normal' })) };
       }
     }

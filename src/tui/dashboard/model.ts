@@ -33,7 +33,55 @@ export function processCpuPercent(prev: ProcessTable | undefined, next: ProcessT
   return out;
 }
 
-/** Does a process match a search: name, command, PID, container (label, id, name, pod), cgroup path, namespace inode. */
+/**
+ * What a container is found by in a search, whatever the view: its label (`docker:9a9f…`), full id, name,
+ * image, pod (namespace, name, uid), compose project and service, unit. Fields the identity does not carry are
+ * skipped.
+ */
+export interface IdentityLike {
+  readonly label?: string;
+  readonly id?: string;
+  readonly name?: string;
+  readonly image?: string;
+  readonly podUid?: string;
+  readonly pod?: { readonly namespace?: string; readonly name?: string; readonly uid?: string };
+  readonly compose?: { readonly project?: string; readonly service?: string };
+  readonly unit?: string;
+}
+
+export function identityTerms(c: IdentityLike | undefined, name?: string): string[] {
+  const out: string[] = [];
+  const add = (v: string | undefined) => {
+    if (v) out.push(v);
+  };
+  add(name);
+  if (c) {
+    add(c.label);
+    add(c.id);
+    add(c.name);
+    add(c.image);
+    add(c.podUid);
+    add(c.pod?.uid);
+    add(c.pod?.name);
+    if (c.pod?.namespace && c.pod?.name) add(`${c.pod.namespace}/${c.pod.name}`);
+    add(c.compose?.project);
+    add(c.compose?.service);
+    add(c.unit);
+  }
+  return out;
+}
+
+/** Case-insensitive: does any of `hay` contain the lower-cased `q`. */
+function anyIncludes(hay: readonly (string | undefined)[], q: string): boolean {
+  return hay.some((h) => h !== undefined && h.toLowerCase().includes(q));
+}
+
+/** Does a process's container match a search (name, id, image, pod…). */
+export function containerMatches(p: PsProcess, needle: string): boolean {
+  return needle !== '' && anyIncludes(identityTerms(p.container as IdentityLike | undefined, p.containerName), needle.toLowerCase());
+}
+
+/** Does a process match a search: name, command, PID, its container (name, id, image, pod), cgroup path, namespace inode. */
 export function processMatches(p: PsProcess, needle: string): boolean {
   if (needle === '') return true;
   const q = needle.toLowerCase();
@@ -41,9 +89,22 @@ export function processMatches(p: PsProcess, needle: string): boolean {
     if (String(p.pid) === q) return true;
     if (Object.values(p.ns).some((ino) => String(ino) === q)) return true;
   }
-  const c = p.container;
-  const hay = [p.comm, p.command, p.cgroup, c?.label, c?.id, c?.podUid, c?.unit, p.containerName];
-  return hay.some((h) => h !== undefined && h.toLowerCase().includes(q));
+  return anyIncludes([p.comm, p.command, p.cgroup], q) || containerMatches(p, needle);
+}
+
+/**
+ * Does a line of the Namespaces view match a search: inode, type, holder command and PID, `ip netns` names,
+ * nsfs mounts — and, for a namespace of its own (not PID 1's), the container of any process in it.
+ */
+export function namespaceMatches(l: NsLine, needle: string, procs: ReadonlyMap<number, PsProcess>, reference: Readonly<Partial<Record<NsType, number>>>): boolean {
+  if (needle === '') return true;
+  const q = needle.toLowerCase();
+  if (anyIncludes([String(l.ns.inode), l.ns.type, l.command, ...(l.names ?? []), ...l.ns.nsfs, l.pid === undefined ? undefined : String(l.pid)], q)) return true;
+  if (reference[l.ns.type] === l.ns.inode) return false; // the host's: every container's process is in it
+  return l.ns.pids.some((pid) => {
+    const p = procs.get(pid);
+    return p !== undefined && containerMatches(p, needle);
+  });
 }
 
 /** Processes whose cgroup, in any hierarchy, is exactly `path` (the members of that cgroup). */

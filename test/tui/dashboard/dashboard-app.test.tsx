@@ -378,3 +378,19 @@ test('colours: none with color=false (NO_COLOR, --color=never), inverse selectio
     chalk.level = level;
   }
 });
+
+test('search finds containers in every view: the Namespaces view by the container of the processes in a namespace', async () => {
+  const s = await started();
+  try {
+    await press(s.app, '2', '/', ...'billing', ENTER);
+    const f = frame(s.app);
+    assert.match(f, /4026532501\s+net\s+2\s+2000/, 'the container\'s net namespace');
+    assert.match(f, /4026532504\s+mnt\s+2\s+2000/);
+    assert.doesNotMatch(f, /4026531837\s+user/, 'not the host\'s user namespace, which every process is in');
+    assert.doesNotMatch(f, /4026532600/, 'not other namespaces');
+    await press(s.app, ESC, '3', '/', ...'billing', ENTER);
+    assert.match(frame(s.app), /2000\s+100070/);
+  } finally {
+    s.cleanup();
+  }
+});
