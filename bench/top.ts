@@ -67,11 +67,18 @@ function measure(label: string, argv: readonly string[], refreshes: number): Pro
 }
 
 /** A synthetic snapshot of `n` cgroups (a two-level tree) at time `t` s, counters growing with t. */
-function syntheticSnapshot(n: number, t: number): import('../src/model/rates.js').TopSnapshot {
-  const cgroups: import('../src/model/rates.js').TopCounters[] = [{ path: '/', usage_usec: t * 1e6 }];
+function syntheticSnapshot(n: number, t: number): import('../src/model/cgroup-sample.js').CgroupSnapshot {
+  const cgroups: import('../src/model/cgroup-sample.js').CgroupSample[] = [{ path: '/', inodes: {}, cpu: { usage_usec: t * 1e6 } }];
   for (let i = 0; i < n; i++) {
     const path = i % 20 === 0 ? `/slice-${i / 20}` : `/slice-${Math.floor(i / 20)}/unit-${i}.service`;
-    cgroups.push({ path, inode: 'g0', usage_usec: t * 1000 * (i % 50), memory_bytes: 1e6 * (i % 300), memory_max_bytes: 'max', tasks: i % 7, cpu_quota_usec: i % 9 === 0 ? 10000 : 'max', cpu_period_usec: 100000, nr_periods: t * 10, nr_throttled: i % 9 === 0 ? t * 5 : 0 });
+    cgroups.push({
+      path,
+      inode: 0,
+      inodes: { '': 0 },
+      cpu: { usage_usec: t * 1000 * (i % 50), max_usec: i % 9 === 0 ? 10000 : 'max', period_usec: 100000, nr_periods: t * 10, nr_throttled: i % 9 === 0 ? t * 5 : 0 },
+      memory: { current_bytes: 1e6 * (i % 300), max_bytes: 'max' },
+      pids: { current: i % 7 },
+    });
   }
   return { mono_ms: t * 1000, timestamp: new Date(t * 1000).toISOString(), cgroups };
 }

@@ -6,7 +6,10 @@
 import type { CellValue, Field } from './registry.js';
 import { humanBytes } from './top.js';
 import type { CgHierarchyRow, CgPsRow, CgTreeNode, ShowGroup } from '../services/cg.js';
-import type { StatGroup } from '../model/cgroup.js';
+import type { StatGroup } from '../model/cgroup-sample.js';
+
+/** The groups of `nsx cg show` (every stat group but the member counts, shown as `processes`/`threads`). */
+export type ShowGroupName = Exclude<StatGroup, 'procs'>;
 
 export interface CgFieldCtx {
   /** exact numbers instead of human units */
@@ -64,11 +67,21 @@ export const TREE_FIELDS: readonly Field<TreeRow, CgFieldCtx>[] = [
 
 /* ------------------------------------------------------------------ nsx cg show */
 
-/** One line of `nsx cg show` (text): a label, and a value drawn from a group of the result. */
-export type ShowField = Field<ShowGroup, CgFieldCtx>;
+/**
+ * One key of a group of `nsx cg show`: its JSON key (`json`, the sample's key) and its text line (label `id`);
+ * `text: false` keys are JSON-only (raw keyed maps and per-device lists, too long for a line).
+ */
+export type ShowField = Field<ShowGroup, CgFieldCtx> & { readonly json: string; readonly text?: false };
 
 function n(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+const fmtKeyed = (v: CellValue) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).map(([k, x]) => `${k}=${x}`).join(' ') || DASH : DASH);
+
+/** A JSON-only key (a raw map or list; `text: false`). */
+function jsonOnly(json: string, help: string, type: ShowField['type'] = 'object'): ShowField {
+  return { id: json, json, type, help, text: false, get: (g) => g[json] as CellValue };
 }
 
 /** µs → `1.23s`, `12.3ms`, `450µs`. */
@@ -84,7 +97,7 @@ const fmtBytes = (v: CellValue, _r: ShowGroup, c: CgFieldCtx) => (v === 'max' ? 
 const fmtUsec = (v: CellValue, _r: ShowGroup, c: CgFieldCtx) => (v === 'max' ? 'max' : n(v) === undefined ? DASH : c.raw ? String(v) : humanUsec(n(v)!));
 const fmtPlain = (v: CellValue) => (v === null || v === undefined || v === '' ? DASH : String(v));
 
-function key(id: string, json: string, help: string, unit: string | undefined, format: ShowField['format']): ShowField {
+function key(id: string, json: string, help: string, unit: string | undefined, format: NonNullable<ShowField['format']>): ShowField {
   return { id, json, type: 'number', help, unit, get: (g) => g[json] as CellValue, format };
 }
 
@@ -106,9 +119,10 @@ function pressure(v: unknown): string {
 }
 
 /** Lines of `nsx cg show` per group, in display order. */
-export const SHOW_FIELDS: Record<StatGroup, readonly ShowField[]> = {
+export const SHOW_FIELDS: Record<ShowGroupName, readonly ShowField[]> = {
   cpu: [
     { id: 'limit', json: 'max_usec', type: 'string-or-number', unit: 'usec', help: 'cpu.max / cpu.cfs_quota_us over the period', get: (g) => g.max_usec as CellValue, format: (_v, g, c) => cpuLimit(g, c) },
+    { ...key('period', 'period_usec', 'cpu.max period / cpu.cfs_period_us (shown with the limit)', 'usec', fmtUsec), text: false },
     key('burst', 'max_burst_usec', 'cpu.max.burst / cpu.cfs_burst_us', 'usec', fmtUsec),
     key('weight', 'weight', 'cpu.weight (v2)', undefined, fmtPlain),
     key('shares', 'shares', 'cpu.shares (v1)', undefined, fmtPlain),
@@ -118,8 +132,10 @@ export const SHOW_FIELDS: Record<StatGroup, readonly ShowField[]> = {
     key('periods', 'nr_periods', 'enforcement periods elapsed', undefined, fmtPlain),
     key('throttled', 'nr_throttled', 'periods throttled', undefined, fmtPlain),
     key('throttled time', 'throttled_usec', 'time throttled', 'usec', fmtUsec),
+    key('throttled (local)', 'local_throttled_usec', 'cpu.stat.local: time its tasks were throttled by any limit', 'usec', fmtUsec),
     key('bursts', 'nr_bursts', 'periods that used the burst', undefined, fmtPlain),
     key('burst time', 'burst_usec', 'time spent bursting', 'usec', fmtUsec),
+    key('idle', 'idle', 'cpu.idle (v2)', undefined, fmtPlain),
   ],
   memory: [
     key('max', 'max_bytes', 'memory.max / memory.limit_in_bytes', 'bytes', fmtBytes),
@@ -128,15 +144,22 @@ export const SHOW_FIELDS: Record<StatGroup, readonly ShowField[]> = {
     key('min', 'min_bytes', 'memory.min', 'bytes', fmtBytes),
     key('soft limit', 'soft_limit_bytes', 'memory.soft_limit_in_bytes (v1)', 'bytes', fmtBytes),
     key('swap max', 'swap_max_bytes', 'memory.swap.max', 'bytes', fmtBytes),
+    key('swap high', 'swap_high_bytes', 'memory.swap.high', 'bytes', fmtBytes),
+    key('mem+swap max', 'memsw_max_bytes', 'memory.memsw.limit_in_bytes (v1)', 'bytes', fmtBytes),
     key('current', 'current_bytes', 'memory.current / memory.usage_in_bytes', 'bytes', fmtBytes),
     key('peak', 'peak_bytes', 'memory.peak / memory.max_usage_in_bytes', 'bytes', fmtBytes),
     key('working set', 'working_set_bytes', 'current − inactive file', 'bytes', fmtBytes),
+    key('rss', 'rss_bytes', 'anonymous memory (memory.stat anon / total_rss)', 'bytes', fmtBytes),
+    key('cache', 'cache_bytes', 'page cache (memory.stat file / total_cache)', 'bytes', fmtBytes),
     key('swap', 'swap_current_bytes', 'memory.swap.current', 'bytes', fmtBytes),
+    key('mem+swap', 'memsw_current_bytes', 'memory.memsw.usage_in_bytes (v1)', 'bytes', fmtBytes),
+    key('swap used', 'swap_bytes', 'swap in use (v2 memory.swap.current; v1 memsw − usage)', 'bytes', fmtBytes),
     key('failcnt', 'failcnt', 'memory.failcnt (v1)', undefined, fmtPlain),
-    {
-      id: 'events', json: 'events', type: 'object', help: 'memory.events', get: (g) => g.events as CellValue,
-      format: (v) => (v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k}=${x}`).join(' ') : DASH),
-    },
+    key('mem+swap failcnt', 'memsw_failcnt', 'memory.memsw.failcnt (v1)', undefined, fmtPlain),
+    { id: 'events', json: 'events', type: 'object', help: 'memory.events', get: (g) => g.events as CellValue, format: fmtKeyed },
+    { id: 'events (local)', json: 'events_local', type: 'object', help: 'memory.events.local', get: (g) => g.events_local as CellValue, format: fmtKeyed },
+    { id: 'oom control', json: 'oom_control', type: 'object', help: 'memory.oom_control (v1)', get: (g) => g.oom_control as CellValue, format: fmtKeyed },
+    jsonOnly('stat', 'memory.stat as the kernel names its keys (exact integers)'),
   ],
   io: [
     key('read', 'rbytes', 'bytes read (all devices)', 'bytes', fmtBytes),
@@ -150,13 +173,16 @@ export const SHOW_FIELDS: Record<StatGroup, readonly ShowField[]> = {
           ? (v as unknown as Record<string, unknown>[]).map((d) => `${d.major}:${d.minor} ${['rbps', 'wbps', 'riops', 'wiops'].filter((k) => d[k] !== undefined).map((k) => `${k}=${d[k]}`).join(' ')}`).join('; ')
           : DASH,
     },
+    jsonOnly('devices', 'per-device counters (major, minor, rbytes, wbytes, rios, wios, dbytes, dios)', 'array'),
   ],
   pids: [
     key('max', 'max', 'pids.max', undefined, fmtPlain),
     key('current', 'current', 'pids.current', undefined, fmtPlain),
+    key('peak', 'peak', 'pids.peak', undefined, fmtPlain),
     key('fork failures', 'events_max', 'pids.events max', undefined, fmtPlain),
+    jsonOnly('events', 'pids.events as is'),
   ],
-  psi: (['cpu', 'memory', 'io'] as const).map(
+  psi: (['cpu', 'memory', 'io', 'irq'] as const).map(
     (k): ShowField => ({ id: k, json: k, type: 'object', help: `${k}.pressure avg10/avg60/avg300 (%)`, get: (g) => g[k] as CellValue, format: (v) => pressure(v) }),
   ),
   cpuset: [

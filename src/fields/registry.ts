@@ -35,6 +35,13 @@ export interface Field<Row, Ctx = unknown> {
   readonly format?: (v: CellValue, row: Row, ctx: Ctx) => string;
   /** Sort key (default: the value). */
   readonly sortKey?: (row: Row, ctx: Ctx) => number | string | null | undefined;
+  /**
+   * Kernel files the field needs (cgroup file names, v1 and v2 alike: a sampler reads only the files of the
+   * visible fields). Absent = the field needs no file of its own.
+   */
+  readonly files?: readonly string[];
+  /** TUI column: width and priority (higher = kept longer on a narrow terminal); absent = not a TUI column. */
+  readonly tui?: { readonly width: number; readonly priority: number };
 }
 
 export function headerOf(f: Field<any, any>): string {

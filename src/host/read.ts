@@ -4,14 +4,16 @@
  * Every helper converts errors to NsxError (with the path); `…OrUndefined` variants map "absent" to undefined.
  */
 import { readFileSync, readlinkSync, readdirSync, statSync, lstatSync, type Dirent, type Stats } from 'node:fs';
-import { fromFsError, errnoOf } from '../errors.js';
+import { fromFsError } from '../errors.js';
+import { classifyTolerable, wrapGone } from './tolerance.js';
 
-const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ENODEV', 'ESRCH', 'ENXIO']);
-
-/** Is this error "the file is not there" (as opposed to denied or broken)? */
+/**
+ * Is this error "the file is not there" (as opposed to denied or broken)? Kept for callers not yet on
+ * `wrap()`; the decision itself is `classifyTolerable` (src/host/tolerance.ts).
+ * @deprecated use `wrap` / `wrapGone` from src/host/tolerance.ts
+ */
 export function isAbsent(e: unknown): boolean {
-  const c = errnoOf(e) ?? (e as { errno?: string } | null)?.errno;
-  return c !== undefined && ABSENT.has(c);
+  return classifyTolerable(e) === 'gone';
 }
 
 /** Read a whole file as latin1-safe UTF-8 text. Throws NsxError. */
@@ -25,12 +27,7 @@ export function readText(path: string): string {
 
 /** Read a whole file; undefined when it does not exist (absent is not zero). Other errors throw. */
 export function readTextOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if (isAbsent(e)) return undefined;
-    throw fromFsError(e, path);
-  }
+  return wrapGone(path, () => readFileSync(path, 'utf8'));
 }
 
 /** Read a whole file as bytes. Throws NsxError. */

@@ -7,18 +7,11 @@
  *   interface CgroupLayout { kind, hierarchies: Hierarchy[], controllers: ControllerInfo[], unattached: string[] }
  *   interface Hierarchy { id, version, key, controllers, name?, mounts, mountRoot, numCgroups? }
  *   type CgroupView = { kind: 'v2' } | { kind: 'v1'; key: string } | { kind: 'merged' }
- *   type StatGroup = 'cpu' | 'memory' | 'io' | 'pids' | 'psi' | 'cpuset'
- *   interface CgroupStats { path, inode?, inodes, cpu?, memory?, io?, pids?, psi?, cpuset? }
- *     - every counter/limit is `number | undefined` (undefined = file or key absent);
- *       limits are `number | 'max'` ('max' = unlimited, including v1 -1 and the page-rounded 2^63);
- *       units normalised at ingest and named in the key (`_usec`, `_bytes`).
- *     - `inode` is the directory inode of the cgroup in the first hierarchy read, `inodes` per hierarchy key:
- *       a changed inode between two samples means the cgroup was removed and recreated (no rate).
- *   cgroupRecreated(prev, next): boolean
+ *   The per-cgroup sample (CgroupSample, StatGroup, cgroupRecreated) is in ./cgroup-sample.ts.
  *
  * Readers (src/readers/cgroupfs/):
  *   readCgroupLayout(paths): CgroupLayout
- *   readCgroupStats(paths, layout, cgroupPath, { groups?: StatGroup[] }): CgroupStats
+ *   readCgroupSample(paths, layout, cgroupPath, { groups? }): CgroupSample   (sample.ts)
  *   walkCgroupTree(paths, layout, { view?, root?, depth?, members?, tolerance? }): CgroupNode
  *   listCgroupPaths(paths, layout, { view?, root?, tolerance? }): string[]
  *
@@ -75,97 +68,6 @@ export interface CgroupLayout {
 /** Which tree to walk: the cgroup2 tree, one v1 hierarchy (by key), or all hierarchies merged by path. */
 export type CgroupView = { readonly kind: 'v2' } | { readonly kind: 'v1'; readonly key: string } | { readonly kind: 'merged' };
 
-export type StatGroup = 'cpu' | 'memory' | 'io' | 'pids' | 'psi' | 'cpuset';
-export const ALL_STAT_GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'cpuset'];
-
-export interface CpuStats {
-  /** total CPU time: v2 cpu.stat usage_usec; v1 cpuacct.usage (ns / 1000) */
-  readonly usage_usec?: number;
-  /** v2 cpu.stat user_usec; v1 cpuacct.stat user (USER_HZ ticks × 10000) */
-  readonly user_usec?: number;
-  readonly system_usec?: number;
-  readonly nr_periods?: number;
-  readonly nr_throttled?: number;
-  /** v2 throttled_usec; v1 cpu.stat throttled_time (ns / 1000) */
-  readonly throttled_usec?: number;
-  readonly nr_bursts?: number;
-  /** v2 burst_usec; v1 burst_time (ns / 1000) */
-  readonly burst_usec?: number;
-  /** v2 cpu.max quota; v1 cpu.cfs_quota_us (-1 → 'max') */
-  readonly max_usec?: Limit;
-  /** v2 cpu.max period; v1 cpu.cfs_period_us */
-  readonly period_usec?: number;
-  /** v2 cpu.max.burst; v1 cpu.cfs_burst_us */
-  readonly max_burst_usec?: number;
-  /** v2 cpu.weight (1–10000) */
-  readonly weight?: number;
-  /** v1 cpu.shares */
-  readonly shares?: number;
-}
-
-export interface MemoryStats {
-  /** v2 memory.current; v1 memory.usage_in_bytes */
-  readonly current_bytes?: number;
-  /** v2 memory.peak; v1 memory.max_usage_in_bytes */
-  readonly peak_bytes?: number;
-  /** v2 memory.max; v1 memory.limit_in_bytes (page-rounded 2^63 → 'max') */
-  readonly max_bytes?: Limit;
-  readonly high_bytes?: Limit;
-  readonly low_bytes?: Limit;
-  readonly min_bytes?: Limit;
-  /** v1 memory.soft_limit_in_bytes */
-  readonly soft_limit_bytes?: Limit;
-  readonly swap_current_bytes?: number;
-  readonly swap_max_bytes?: Limit;
-  /** v1 memory.failcnt */
-  readonly failcnt?: number;
-  /** memory.stat as the kernel names it (v1 and v2 keys differ; values in bytes except event counts) */
-  readonly stat?: Record<string, number>;
-  /** v2 memory.events (low high max oom oom_kill …) */
-  readonly events?: Record<string, number>;
-  /** current − inactive_file (v2) / usage − total_inactive_file (v1), clamped at 0 */
-  readonly working_set_bytes?: number;
-}
-
-/** Per-device IO counters (v2 io.stat; v1 blkio.throttle.io_service_bytes + io_serviced). */
-export interface IoDevice {
-  readonly major: number;
-  readonly minor: number;
-  readonly rbytes?: number;
-  readonly wbytes?: number;
-  readonly rios?: number;
-  readonly wios?: number;
-  readonly dbytes?: number;
-  readonly dios?: number;
-}
-
-/** One io.max line. */
-export interface IoMax {
-  readonly major: number;
-  readonly minor: number;
-  readonly rbps?: Limit;
-  readonly wbps?: Limit;
-  readonly riops?: Limit;
-  readonly wiops?: Limit;
-}
-
-export interface IoStats {
-  readonly devices?: IoDevice[];
-  /** sums over devices (undefined when no device reports that key) */
-  readonly rbytes?: number;
-  readonly wbytes?: number;
-  readonly rios?: number;
-  readonly wios?: number;
-  readonly max?: IoMax[];
-}
-
-export interface PidsStats {
-  readonly current?: number;
-  readonly max?: Limit;
-  /** pids.events max (fork failures) */
-  readonly events_max?: number;
-}
-
 export interface PressureLine {
   readonly avg10?: number;
   readonly avg60?: number;
@@ -176,37 +78,23 @@ export interface Pressure {
   readonly some?: PressureLine;
   readonly full?: PressureLine;
 }
-export interface PsiStats {
-  readonly cpu?: Pressure;
-  readonly memory?: Pressure;
-  readonly io?: Pressure;
-}
-
-export interface CpusetStats {
-  /** v2 cpuset.cpus; v1 cpuset.cpus (list format, `0-3,8`) */
-  readonly cpus?: string;
-  /** v2 cpuset.cpus.effective; v1 cpuset.effective_cpus */
-  readonly cpus_effective?: string;
-  readonly mems?: string;
-  readonly mems_effective?: string;
-}
-
-/** Raw limits and counters of one cgroup at one instant. Serialisable. */
-export interface CgroupStats {
-  readonly path: string;
-  /** directory inode in the first hierarchy that had the cgroup (reset detection) */
-  readonly inode?: number;
-  /** directory inode per hierarchy key (`''` = cgroup2) */
-  readonly inodes: Record<string, number>;
-  readonly cpu?: CpuStats;
-  readonly memory?: MemoryStats;
-  readonly io?: IoStats;
-  readonly pids?: PidsStats;
-  readonly psi?: PsiStats;
-  readonly cpuset?: CpusetStats;
-  /** files that exist but did not parse: `path:line: message` (their values are left undefined) */
-  readonly errors?: string[];
-}
+/* The sample types live in ./cgroup-sample.ts; the old names stay as aliases for callers not yet migrated. */
+export type { StatGroup, CgroupSample, CpuSample, MemorySample, IoSample, IoDevice, IoMax, PidsSample, PsiSample, CpusetSample, ProcsSample, KeyedInts, Int } from './cgroup-sample.js';
+export { ALL_STAT_GROUPS, cgroupRecreated, toNumber } from './cgroup-sample.js';
+/** @deprecated the one sample type is CgroupSample (src/model/cgroup-sample.ts) */
+export type CgroupStats = import('./cgroup-sample.js').CgroupSample;
+/** @deprecated use CpuSample */
+export type CpuStats = import('./cgroup-sample.js').CpuSample;
+/** @deprecated use MemorySample */
+export type MemoryStats = import('./cgroup-sample.js').MemorySample;
+/** @deprecated use IoSample */
+export type IoStats = import('./cgroup-sample.js').IoSample;
+/** @deprecated use PidsSample */
+export type PidsStats = import('./cgroup-sample.js').PidsSample;
+/** @deprecated use PsiSample */
+export type PsiStats = import('./cgroup-sample.js').PsiSample;
+/** @deprecated use CpusetSample */
+export type CpusetStats = import('./cgroup-sample.js').CpusetSample;
 
 /** One node of a walked tree. */
 export interface CgroupNode {
@@ -225,17 +113,8 @@ export interface CgroupNode {
   readonly children: CgroupNode[];
 }
 
-/** Was the cgroup removed and recreated between two samples (directory inode changed)? */
-export function cgroupRecreated(prev: CgroupStats, next: CgroupStats): boolean {
-  for (const [k, ino] of Object.entries(next.inodes)) {
-    const p = prev.inodes[k];
-    if (p !== undefined && p !== ino) return true;
-  }
-  return false;
-}
-
 /** CPU limit as a number of CPUs (quota/period), or 'max' / undefined. */
-export function cpuLimitCpus(cpu: CpuStats | undefined): Limit | undefined {
+export function cpuLimitCpus(cpu: import('./cgroup-sample.js').CpuSample | undefined): Limit | undefined {
   if (!cpu || cpu.max_usec === undefined) return undefined;
   if (cpu.max_usec === 'max') return 'max';
   if (!cpu.period_usec) return undefined;

@@ -1,18 +1,22 @@
 /**
- * Rates from two samples of cgroup counters (pure, no I/O), after below's rules:
+ * The cgroup model (after below's `CgroupModel::new(sample, last, elapsed)`): from one `CgroupSample`
+ * (src/model/cgroup-sample.ts) and the previous one, the view-ready values and the rates. Pure, no I/O.
  *
- * - a rate exists only when both samples have the counter, the later value is ≥ the earlier one, the
- *   interval is positive, and the cgroup directory is the same one (its inode did not change: a cgroup
- *   removed and recreated between samples restarts its counters from zero);
- * - otherwise the rate is `null` — never zero, never negative. The first sample has no rates at all.
- * - CPU% = Δusage / Δt × 100 (100 % = one CPU); throttled_percent = Δthrottled time / Δt × 100 (% of wall
- *   time); IO in bytes/s and operations/s; PSI totals as % of wall time stalled.
+ *   cgroupModel(sample, last?, dt_s?): CgroupModel        { path, values, rates }
+ *   cgroupValues(sample): CgroupValues                    flat current values (what `top` columns show)
+ *   computeRates(last, sample, dt_s): CgroupRates
+ *   snapshotRates(prevSnapshot, nextSnapshot): Map<path, CgroupRates>
  *
- * `TopCounters` is the small raw record `nsx top` samples per cgroup (units in the key names, undefined =
- * absent, `'max'` = unlimited); src/sampler/collect.ts maps the cgroup model's stats onto it.
+ * Rules (below's): a rate exists only when both samples have the counter, the later value is ≥ the earlier
+ * one, the interval is positive, and the cgroup directory is the same one (identity unchanged: a cgroup
+ * removed and recreated between samples restarts its counters from zero); otherwise the rate is `null` —
+ * never zero, never negative. The first sample has no rates at all.
+ * CPU% = Δusage / Δt × 100 (100 % = one CPU); throttled_percent = Δthrottled time / Δt × 100 (% of wall
+ * time); IO in bytes/s and operations/s; PSI totals as % of wall time stalled.
  */
 
-import type { Limit } from './cgroup.js';
+import { cgroupRecreated, type CgroupSample, type CgroupSnapshot } from './cgroup-sample.js';
+import type { Limit, Pressure } from './cgroup.js';
 export type { Limit };
 
 /** One PSI resource (`cpu.pressure`, …): avg10 in %, totals in µs. */
@@ -23,15 +27,13 @@ export interface PsiCounters {
   readonly full_total_usec?: number;
 }
 
-/** The raw counters and limits of one cgroup at one instant. Plain serialisable data. */
-export interface TopCounters {
+/**
+ * The current values of one cgroup, flattened from its sample (units in the key names, undefined = absent,
+ * `'max'` = unlimited). Derived, never read: `cgroupValues(sample)`.
+ */
+export interface CgroupValues {
   /** cgroup path, `/` for the root (v1: the path merged across hierarchies). */
   readonly path: string;
-  /**
-   * identity of the cgroup directory: its inode number(s) (`toTopCounters`) or the sampling reader's generation
-   * (`g0`, `g1`…, bumped when the cgroup's open files went stale); a change means the cgroup was recreated.
-   */
-  readonly inode?: string;
   readonly usage_usec?: number;
   readonly user_usec?: number;
   readonly system_usec?: number;
@@ -56,14 +58,55 @@ export interface TopCounters {
   readonly psi?: { readonly cpu?: PsiCounters; readonly memory?: PsiCounters; readonly io?: PsiCounters };
 }
 
-/** One sample of the cgroups in view. `mono_ms` is the monotonic clock (for Δt), `timestamp` wall time. */
-export interface TopSnapshot {
-  readonly mono_ms: number;
-  /** ISO 8601 wall-clock time of the sample. */
-  readonly timestamp: string;
-  readonly cgroups: readonly TopCounters[];
-  /** `unified`, `hybrid` or `legacy`, when known. */
-  readonly layout?: string;
+/** @deprecated the flat values of a sample are `CgroupValues` (`cgroupValues(sample)`) */
+export type TopCounters = CgroupValues;
+
+/** One sample of the cgroups in view (the one snapshot type: `CgroupSnapshot`). */
+export type TopSnapshot = CgroupSnapshot;
+
+function psiValues(p: Pressure | undefined): PsiCounters | undefined {
+  if (!p) return undefined;
+  return { some_avg10: p.some?.avg10, full_avg10: p.full?.avg10, some_total_usec: p.some?.total_usec, full_total_usec: p.full?.total_usec };
+}
+
+/** The flat current values of a sample. Pure. */
+export function cgroupValues(s: CgroupSample): CgroupValues {
+  const c = s.cpu;
+  const m = s.memory;
+  const io = s.io;
+  const out: { -readonly [K in keyof CgroupValues]: CgroupValues[K] } = { path: s.path };
+  const put = <K extends keyof CgroupValues>(k: K, v: CgroupValues[K] | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  if (c) {
+    put('usage_usec', c.usage_usec);
+    put('user_usec', c.user_usec);
+    put('system_usec', c.system_usec);
+    put('nr_periods', c.nr_periods);
+    put('nr_throttled', c.nr_throttled);
+    put('throttled_usec', c.throttled_usec);
+    put('local_throttled_usec', c.local_throttled_usec);
+    put('cpu_quota_usec', c.max_usec);
+    put('cpu_period_usec', c.period_usec);
+  }
+  if (m) {
+    put('memory_bytes', m.current_bytes);
+    put('memory_working_set_bytes', m.working_set_bytes);
+    put('memory_max_bytes', m.max_bytes);
+    put('memory_high_bytes', m.high_bytes);
+  }
+  if (io) {
+    put('io_read_bytes', io.rbytes);
+    put('io_write_bytes', io.wbytes);
+    put('io_read_ios', io.rios);
+    put('io_write_ios', io.wios);
+  }
+  if (s.pids) {
+    put('tasks', s.pids.current);
+    put('tasks_max', s.pids.max);
+  }
+  if (s.psi && (s.psi.cpu || s.psi.memory || s.psi.io)) out.psi = { cpu: psiValues(s.psi.cpu), memory: psiValues(s.psi.memory), io: psiValues(s.psi.io) };
+  return out;
 }
 
 /** PSI of one resource over an interval. */
@@ -148,16 +191,35 @@ function psiRates(a: PsiCounters | undefined, b: PsiCounters | undefined, dt_s: 
 }
 
 /** True when `prev` and `next` describe the same cgroup directory (not removed and recreated). */
-export function sameCgroup(prev: TopCounters, next: TopCounters): boolean {
-  return prev.path === next.path && (prev.inode === undefined || next.inode === undefined || prev.inode === next.inode);
+export function sameCgroup(prev: CgroupSample, next: CgroupSample): boolean {
+  return prev.path === next.path && !cgroupRecreated(prev, next);
 }
 
 /**
  * Rates of one cgroup between two samples `dt_s` seconds apart. With no previous sample, or a recreated
  * cgroup, every counter rate is null (PSI averages, which are not counters, are still reported).
  */
-export function computeRates(prev: TopCounters | undefined, next: TopCounters, dt_s: number | null): CgroupRates {
-  const p = prev && sameCgroup(prev, next) && dt_s !== null && dt_s > 0 ? prev : undefined;
+export function computeRates(last: CgroupSample | undefined, sample: CgroupSample, dt_s: number | null): CgroupRates {
+  return ratesOfValues(last && sameCgroup(last, sample) ? cgroupValues(last) : undefined, cgroupValues(sample), dt_s);
+}
+
+/** The model of one cgroup: its sample, its flat values and its rates against `last`. */
+export interface CgroupModel {
+  readonly path: string;
+  readonly sample: CgroupSample;
+  readonly values: CgroupValues;
+  readonly rates: CgroupRates;
+}
+
+/** below's `CgroupModel::new(sample, last, elapsed)`: values of `sample`, rates against `last` over `dt_s`. Pure. */
+export function cgroupModel(sample: CgroupSample, last?: CgroupSample, dt_s: number | null = null): CgroupModel {
+  const values = cgroupValues(sample);
+  const prev = last && sameCgroup(last, sample) ? cgroupValues(last) : undefined;
+  return { path: sample.path, sample, values, rates: ratesOfValues(prev, values, dt_s) };
+}
+
+function ratesOfValues(prev: CgroupValues | undefined, next: CgroupValues, dt_s: number | null): CgroupRates {
+  const p = prev && dt_s !== null && dt_s > 0 ? prev : undefined;
   const dt = p ? dt_s : null;
   const dPeriods = counterDelta(p?.nr_periods, next.nr_periods);
   const dThrottled = counterDelta(p?.nr_throttled, next.nr_throttled);
@@ -193,11 +255,18 @@ export function intervalSeconds(prev: TopSnapshot | undefined, next: TopSnapshot
 
 /** Rates of every cgroup of `next` (keyed by path) against `prev`. */
 export function snapshotRates(prev: TopSnapshot | undefined, next: TopSnapshot): Map<string, CgroupRates> {
-  const dt = intervalSeconds(prev, next);
-  const before = new Map<string, TopCounters>();
-  for (const c of prev?.cgroups ?? []) before.set(c.path, c);
   const out = new Map<string, CgroupRates>();
-  for (const c of next.cgroups) out.set(c.path, computeRates(before.get(c.path), c, dt));
+  for (const m of snapshotModels(prev, next).values()) out.set(m.path, m.rates);
+  return out;
+}
+
+/** The model of every cgroup of `next` (keyed by path) against `prev`. */
+export function snapshotModels(prev: CgroupSnapshot | undefined, next: CgroupSnapshot): Map<string, CgroupModel> {
+  const dt = intervalSeconds(prev, next);
+  const before = new Map<string, CgroupSample>();
+  for (const c of prev?.cgroups ?? []) before.set(c.path, c);
+  const out = new Map<string, CgroupModel>();
+  for (const c of next.cgroups) out.set(c.path, cgroupModel(c, before.get(c.path), dt));
   return out;
 }
 

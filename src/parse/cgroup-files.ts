@@ -298,3 +298,91 @@ export function parseCgroupFile(name: string, text: string, source = name): unkn
   for (const [re, p] of BY_NAME) if (re.test(name)) return p(text, source);
   return parseText(text, source);
 }
+
+/** An exact integer token: a number when safe, else a bigint (v1 `hierarchical_memory_limit` 9223372036854771712). */
+export function exactInt(tok: string): number | bigint {
+  const n = Number(tok);
+  return Number.isSafeInteger(n) ? n : BigInt(tok);
+}
+
+function slowKeyedInts(text: string, source: string): Record<string, number | bigint> {
+  const out: Record<string, number | bigint> = {};
+  const ls = lines(text);
+  for (let i = 0; i < ls.length; i++) {
+    const l = ls[i].trim();
+    if (l === '') continue;
+    const f = l.split(/\s+/);
+    if (f.length !== 2) throw new ParseError(source, `expected "KEY VALUE", got ${JSON.stringify(l.slice(0, 60))}`, i + 1);
+    out[f[0]] = INT.test(f[1]) ? exactInt(f[1]) : toNum(f[1], source, i + 1);
+  }
+  return out;
+}
+
+/**
+ * Flat keyed files (`memory.stat`, `memory.events`, `cpu.stat`, `pids.events`, `memory.oom_control`) with exact
+ * integers: values above 2^53 − 1 come back as bigint. Same grammar and errors as `parseFlatKeyed`; a fast
+ * scan for the usual `key digits\n` lines, the full parse for anything else. With `want`, only those keys are
+ * extracted (the others are not even sliced out of the text: the sampler takes 3 keys of memory.stat's 70).
+ */
+export function parseKeyedInts(text: string, source = '<string>', want?: readonly string[]): Record<string, number | bigint> {
+  const out: Record<string, number | bigint> = {};
+  if (want) {
+    for (const k of want) {
+      let at = text.startsWith(k + ' ') ? 0 : text.indexOf('\n' + k + ' ');
+      if (at < 0) continue;
+      if (at > 0 || text.charCodeAt(0) === 10) at += 1;
+      const start = at + k.length + 1;
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      let v = 0;
+      let ok = end > start && end - start <= 15;
+      for (let j = start; ok && j < end; j++) {
+        const c = text.charCodeAt(j);
+        if (c < 48 || c > 57) ok = false;
+        else v = v * 10 + (c - 48);
+      }
+      // anything unusual (long, signed, decimal, trailing blanks, repeated key): the full parse decides
+      if (!ok || text.indexOf('\n' + k + ' ', end) >= 0) {
+        const all = slowKeyedInts(text, source);
+        const picked: Record<string, number | bigint> = {};
+        for (const w of want) if (Object.prototype.hasOwnProperty.call(all, w)) picked[w] = all[w];
+        return picked;
+      }
+      out[k] = v;
+    }
+    return out;
+  }
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let e = text.indexOf('\n', i);
+    if (e < 0) e = n;
+    if (e > i) {
+      const sp = text.indexOf(' ', i);
+      if (sp <= i || sp >= e - 1) return slowKeyedInts(text, source);
+      let v = 0;
+      for (let j = sp + 1; j < e; j++) {
+        const c = text.charCodeAt(j);
+        if (c < 48 || c > 57) return slowKeyedInts(text, source);
+        v = v * 10 + (c - 48);
+      }
+      out[text.slice(i, sp)] = e - sp - 1 > 15 ? exactInt(text.slice(sp + 1, e)) : v;
+    }
+    i = e + 1;
+  }
+  return out;
+}
+
+/** `parseSingleInt` without allocation for the usual `digits\n` content; anything else goes to the full parser. */
+export function parseSingleIntFast(text: string, source = '<string>'): number {
+  let end = text.length;
+  if (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  if (end === 0 || end > 15) return parseSingleInt(text, source);
+  let v = 0;
+  for (let j = 0; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57) return parseSingleInt(text, source);
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}

@@ -1,10 +1,11 @@
 /**
- * The `nsx top` collector: one `TopSnapshot` of the cgroups in view — the tree listed by the cgroup model's walk
- * (src/readers/cgroupfs/tree.ts), the files read by the sampling reader (src/sampler/fast-read.ts, the model's
- * parsers over fds kept open). A cgroup is a path merged across the hierarchies that carry the sampled controllers
- * (v1: cpu, cpuacct, memory, blkio, pids; v2: the one tree). The tree is re-listed when it may have changed
- * (see `treeSignature`, stale fds, and every REWALK_EVERY samples); each sample reads only the stat groups the
- * visible columns need (src/sampler/fast-read.ts), and is stamped with the monotonic clock. Cgroups that
+ * The `nsx top` collector: one `CgroupSnapshot` of the cgroups in view — the tree listed by the cgroup walk
+ * (src/readers/cgroupfs/tree.ts), each cgroup sampled by THE mapping (`sampleCgroup`,
+ * src/readers/cgroupfs/sample.ts) over the fd-cached source (src/sampler/fd-source.ts). A cgroup is a path
+ * merged across the hierarchies that carry the sampled controllers (v1: cpu, cpuacct, memory, blkio, pids; v2:
+ * the one tree), read only in the hierarchies that hold it. The tree is re-listed when it may have changed (see
+ * `treeSignature`, stale fds, and every REWALK_EVERY samples); each sample reads only the files the visible
+ * columns need (`files`, from the field registry), and is stamped with the monotonic clock. Cgroups that
  * vanish mid-sample are skipped (Tolerance).
  */
 import { join } from 'node:path';
@@ -16,9 +17,10 @@ import { normalizeCgroupPath, type CgroupLayout, type Hierarchy, type StatGroup 
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import type { CgroupNode } from '../model/cgroup.js';
-import type { TopCounters, TopSnapshot } from '../model/rates.js';
+import type { CgroupSample, CgroupSnapshot } from '../model/cgroup-sample.js';
 import { parentPath } from '../model/throttle.js';
-import { TopReader } from './fast-read.js';
+import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
+import { FdSource } from './fd-source.js';
 import { monotonicMs } from './sampler.js';
 
 /** v1 controllers whose hierarchies make up `nsx top`'s merged tree. */
@@ -32,6 +34,10 @@ export interface CollectOptions {
   readonly depth?: number;
   /** stat groups to read (default: cpu, memory, io, pids, psi) */
   readonly groups?: readonly StatGroup[];
+  /** only these files (the visible columns' `files` in the field registry); default: every core file of the groups */
+  readonly files?: readonly string[];
+  /** `core` (default): the files `top` shows; `full`: every file of the groups (the exporter) */
+  readonly detail?: 'core' | 'full';
   /** monotonic clock in ms (tests freeze it) */
   readonly clock?: () => number;
   /** wall clock (tests freeze it) */
@@ -53,9 +59,22 @@ export function topHierarchies(layout: CgroupLayout): Hierarchy[] {
 
 /** The union of cgroup paths under `root` (to `depth` levels) across the top hierarchies, parents first. */
 export function listTopPaths(paths: HostPaths, layout: CgroupLayout, root: string, depth: number | undefined, tol: Tolerance): string[] {
+  return [...listTopTree(paths, layout, root, depth, tol).paths];
+}
+
+/** The cgroups under `root` per hierarchy (`byHierarchy`) and their union in walk order (`paths`). */
+export function listTopTree(
+  paths: HostPaths,
+  layout: CgroupLayout,
+  root: string,
+  depth: number | undefined,
+  tol: Tolerance,
+  hierarchies: readonly Hierarchy[] = topHierarchies(layout),
+): { paths: Set<string>; byHierarchy: Map<Hierarchy, Set<string>> } {
   const seen = new Set<string>();
+  const byHierarchy = new Map<Hierarchy, Set<string>>();
   let found = false;
-  for (const h of topHierarchies(layout)) {
+  for (const h of hierarchies) {
     let tree: CgroupNode;
     try {
       tree = walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root, depth, tolerance: tol });
@@ -64,19 +83,22 @@ export function listTopPaths(paths: HostPaths, layout: CgroupLayout, root: strin
       throw e;
     }
     found = true;
+    const mine = new Set<string>();
+    byHierarchy.set(h, mine);
     const visit = (n: CgroupNode) => {
       seen.add(n.path);
+      mine.add(n.path);
       for (const c of n.children) visit(c);
     };
     visit(tree);
   }
   if (!found) throw new NotFoundError(`${root}: no such cgroup`, root);
-  return [...seen];
+  return { paths: seen, byHierarchy };
 }
 
 export interface Collector {
   /** Take one snapshot. */
-  (): TopSnapshot;
+  (): CgroupSnapshot;
   readonly layout: CgroupLayout;
   /** what the last sample could not read (vanished cgroups, denied files) */
   readonly tolerance: () => Tolerance;
@@ -105,10 +127,14 @@ export function treeSignature(paths: HostPaths, layout: CgroupLayout): string {
 export function makeCollector(o: CollectOptions): Collector {
   const layout = o.layout ?? readCgroupLayout(o.paths);
   const root = normalizeCgroupPath(o.root ?? '/');
-  const groups = new Set<StatGroup>(o.groups ?? ['cpu', 'memory', 'io', 'pids', 'psi']);
+  const groups = o.groups ?? ['cpu', 'memory', 'io', 'pids', 'psi'];
   const clock = o.clock ?? monotonicMs;
   const now = o.now ?? (() => new Date());
-  const reader = new TopReader(o.paths, layout, groups);
+  const plan = planCgroupSample(layout, { groups, detail: o.detail ?? 'core', files: o.files, memoryStatKeys: o.detail === 'full' ? undefined : DERIVED_MEMORY_STAT_KEYS });
+  const source = new FdSource(o.paths, plan);
+  // the tree is listed in the hierarchies `top` walks and in those the plan reads (cgroup2 for PSI on hybrid)
+  const walked = [...topHierarchies(layout)];
+  for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
   // the ancestors of the view's root take part in throttle attribution
   const ancestors: string[] = [];
   for (let p = parentPath(root); p !== undefined; p = parentPath(p)) ancestors.unshift(p);
@@ -120,37 +146,36 @@ export function makeCollector(o: CollectOptions): Collector {
   let sinceWalk = 0;
   const collect = (() => {
     const t = new Tolerance();
+    source.tolerance = t;
     const mono = clock();
     const timestamp = now().toISOString();
     const sig = treeSignature(o.paths, layout);
-    if (list === undefined || sig !== signature || reader.takeStale() || ++sinceWalk >= REWALK_EVERY) {
-      let inView: string[] = [];
+    if (list === undefined || sig !== signature || source.takeStale() || ++sinceWalk >= REWALK_EVERY) {
+      let tree: ReturnType<typeof listTopTree> = { paths: new Set(), byHierarchy: new Map() };
       try {
-        inView = listTopPaths(o.paths, layout, root, o.depth, t);
+        tree = listTopTree(o.paths, layout, root, o.depth, t, walked);
       } catch (e) {
         if (!(e instanceof NotFoundError)) throw e;
         t.gone++; // the view's root was removed: an empty sample, not a crash
       }
-      list = [...ancestors, ...inView];
+      // ancestors are read (for throttle attribution) in the hierarchies that have them
+      for (const a of ancestors) for (const h of walked) tree.byHierarchy.get(h)?.add(a) ?? tree.byHierarchy.set(h, new Set([a]));
+      list = [...ancestors, ...tree.paths];
       signature = sig;
       sinceWalk = 0;
-      reader.setPaths(list);
+      source.setListing(tree.byHierarchy);
     }
-    const cgroups: TopCounters[] = [];
+    const cgroups: CgroupSample[] = [];
     for (const p of list) {
-      try {
-        const c = reader.read(p);
-        if (c) cgroups.push(c);
-        else t.gone++;
-      } catch (e) {
-        t.absorb(e, p);
-      }
+      const c = sampleCgroup(source, plan, p);
+      if (c) cgroups.push(c);
+      else t.gone++;
     }
     tol = t;
     return { mono_ms: mono, timestamp, cgroups, layout: layout.kind };
   }) as unknown as Collector;
   Object.defineProperty(collect, 'layout', { value: layout });
   Object.defineProperty(collect, 'tolerance', { value: () => tol });
-  Object.defineProperty(collect, 'close', { value: () => reader.close() });
+  Object.defineProperty(collect, 'close', { value: () => source.close() });
   return collect;
 }

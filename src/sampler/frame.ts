@@ -4,7 +4,8 @@
  * (batch tables, NDJSON, the TUI) render frames and never read files.
  */
 import { identifyCgroupPath } from '../model/identity.js';
-import { NO_RATES, intervalSeconds, percentOf, quotaCpus, snapshotRates, type CgroupRates, type TopCounters, type TopSnapshot } from '../model/rates.js';
+import { intervalSeconds, percentOf, quotaCpus, snapshotModels, type CgroupRates, type CgroupValues, type TopSnapshot } from '../model/rates.js';
+import type { CgroupSample } from '../model/cgroup-sample.js';
 import { attributeThrottling, parentPath, type ThrottleInput } from '../model/throttle.js';
 
 export interface TopRow {
@@ -15,7 +16,10 @@ export interface TopRow {
   readonly depth: number;
   /** path of the parent row in this frame, when it is in view */
   readonly parent?: string;
-  readonly counters: TopCounters;
+  /** the raw sample (src/model/cgroup-sample.ts) */
+  readonly sample: CgroupSample;
+  /** its flat current values (`cgroupValues(sample)`) */
+  readonly counters: CgroupValues;
   readonly rates: CgroupRates;
   /** CPUs granted by the quota (quota/period), null when none */
   readonly cpu_limit_cpus: number | null;
@@ -82,10 +86,9 @@ function baseName(path: string): string {
  */
 export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, root = '/'): TopFrame {
   const dt = intervalSeconds(prev, next);
-  const rates = snapshotRates(prev, next);
+  const models = snapshotModels(prev, next);
   const inputs = new Map<string, ThrottleInput>();
-  for (const c of next.cgroups) {
-    const r = rates.get(c.path) ?? NO_RATES;
+  for (const { values: c, rates: r } of models.values()) {
     inputs.set(c.path, {
       path: c.path,
       cpu_quota_usec: c.cpu_quota_usec,
@@ -96,19 +99,19 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
     });
   }
   const by = attributeThrottling(inputs, dt);
-  const counters = new Map(next.cgroups.map((c) => [c.path, c] as const));
   const limitOf = (p: string | null): number | null => {
-    const c = p === null ? undefined : counters.get(p);
+    const c = p === null ? undefined : models.get(p)?.values;
     return c ? quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) : null;
   };
   const inView = (p: string) => root === '/' || p === root || p.startsWith(root + '/');
-  const sorted = next.cgroups.filter((c) => inView(c.path)).sort((a, b) => comparePaths(a.path, b.path));
+  const sorted = [...models.values()].filter((c) => inView(c.path)).sort((a, b) => comparePaths(a.path, b.path));
   const byPath = new Map<string, TopRow>();
   const children = new Map<string, string[]>();
   const roots: string[] = [];
   const rows: TopRow[] = [];
-  for (const c of sorted) {
-    const r = rates.get(c.path) ?? NO_RATES;
+  for (const m of sorted) {
+    const c = m.values;
+    const r = m.rates;
     const cpus = quotaCpus(c.cpu_quota_usec, c.cpu_period_usec);
     let parent = parentPath(c.path);
     while (parent !== undefined && !byPath.has(parent) && inView(parent)) parent = parentPath(parent);
@@ -118,6 +121,7 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
       name: baseName(c.path),
       depth: depthBelow(root, c.path),
       parent,
+      sample: m.sample,
       counters: c,
       rates: r,
       cpu_limit_cpus: cpus,

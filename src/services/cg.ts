@@ -11,13 +11,15 @@ import type { HostPaths } from '../host/paths.js';
 import { Tolerance, type Incompleteness } from '../host/tolerance.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import {
-  hierarchyForController, normalizeCgroupPath, treeFromMembership, viewHierarchies, withMembership, type CgroupLayout, type CgroupNode, type CgroupStats, type CgroupView,
-  type Hierarchy, type StatGroup, type Limit,
+  normalizeCgroupPath, treeFromMembership, viewHierarchies, withMembership, type CgroupLayout, type CgroupNode, type CgroupView,
+  type Hierarchy, type Limit,
 } from '../model/cgroup.js';
+import { ALL_STAT_GROUPS, type CgroupSample, type StatGroup } from '../model/cgroup-sample.js';
+import { SHOW_FIELDS } from '../fields/cg.js';
 import { identifyCgroupPath } from '../model/identity.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
 import { walkCgroupTree, countCgroups, cgroupExists, estimateCgroupCount, v2CgroupCount } from '../readers/cgroupfs/tree.js';
-import { readCgroupStats } from '../readers/cgroupfs/stats.js';
+import { planCgroupSample, plainSource, sampleCgroup, type SamplePlan } from '../readers/cgroupfs/sample.js';
 import { listProcPids, readMembers, readMembershipFromProc, readProcessCgroups, readThreadCount, type ProcessCgroup } from '../readers/cgroupfs/members.js';
 
 /* ------------------------------------------------------------------ nsx cg */
@@ -203,17 +205,7 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
 
 /* ------------------------------------------------------------------ nsx cg show */
 
-/** Every key of every group, so the JSON shape is stable: absent → null. */
-export const SHOW_KEYS = {
-  cpu: ['usage_usec', 'user_usec', 'system_usec', 'nr_periods', 'nr_throttled', 'throttled_usec', 'nr_bursts', 'burst_usec', 'max_usec', 'period_usec', 'max_burst_usec', 'weight', 'shares'],
-  memory: ['current_bytes', 'peak_bytes', 'max_bytes', 'high_bytes', 'low_bytes', 'min_bytes', 'soft_limit_bytes', 'swap_current_bytes', 'swap_max_bytes', 'failcnt', 'working_set_bytes', 'stat', 'events'],
-  io: ['rbytes', 'wbytes', 'rios', 'wios', 'devices', 'max'],
-  pids: ['current', 'max', 'events_max'],
-  psi: ['cpu', 'memory', 'io'],
-  cpuset: ['cpus', 'cpus_effective', 'mems', 'mems_effective'],
-} as const satisfies Record<StatGroup, readonly string[]>;
-
-export type ShowGroup = Record<string, number | string | Limit | object | null> & { readonly path: string; readonly version: 1 | 2 };
+export type ShowGroup = Record<string, number | bigint | string | Limit | object | null> & { readonly path: string; readonly version: 1 | 2 };
 
 export interface CgShowHierarchy {
   readonly id: number;
@@ -247,23 +239,24 @@ export interface CgShowResult {
   readonly incomplete?: Incompleteness;
 }
 
-/** The controller whose hierarchy carries each group. */
-const GROUP_CONTROLLER: Record<StatGroup, string> = { cpu: 'cpu', memory: 'memory', io: 'blkio', pids: 'pids', psi: '', cpuset: 'cpuset' };
-
-function groupHierarchy(layout: CgroupLayout, g: StatGroup): Hierarchy | undefined {
-  if (g === 'psi') return layout.hierarchies.find((h) => h.version === 2);
-  if (g === 'io') {
-    const v1 = layout.hierarchies.find((h) => h.version === 1 && h.controllers.includes('blkio'));
-    return v1 ?? layout.hierarchies.find((h) => h.version === 2);
+/** The hierarchy that carries a group's files in a plan. */
+function groupHierarchy(plan: SamplePlan, g: StatGroup): Hierarchy | undefined {
+  switch (g) {
+    case 'psi':
+      return plan.v2;
+    case 'procs':
+      return plan.procs;
+    default:
+      return plan[g];
   }
-  return hierarchyForController(layout, GROUP_CONTROLLER[g]);
 }
 
-function showGroup(stats: CgroupStats | undefined, g: StatGroup, path: string, version: 1 | 2): ShowGroup | null {
-  const v = stats?.[g] as Record<string, unknown> | undefined;
+/** A group of the sample with every key of its SHOW_FIELDS (the one registry), absent → null. */
+function showGroup(sample: CgroupSample | undefined, g: Exclude<StatGroup, 'procs'>, path: string, version: 1 | 2): ShowGroup | null {
+  const v = sample?.[g] as Record<string, unknown> | undefined;
   if (!v) return null;
   const out: Record<string, unknown> = { path, version };
-  for (const k of SHOW_KEYS[g]) out[k] = v[k] ?? null;
+  for (const f of SHOW_FIELDS[g]) out[f.json!] = v[f.json!] ?? null;
   return out as ShowGroup;
 }
 
@@ -287,20 +280,15 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
     throw new UsageError(`cg show: expected a cgroup path or pid:PID, got '${opts.target}'`);
   }
   // hierarchies that have the cgroup
+  const src = plainSource(opts.paths, tol);
   const hierarchies: CgShowHierarchy[] = [];
   const present: { h: Hierarchy; path: string; dir: string }[] = [];
   const dirs = new Map<string, string>();
   for (const h of layout.hierarchies) {
     const p = pathOf.get(h.key);
-    if (p === undefined) continue;
-    let dir: string;
-    try {
-      dir = cgroupDir(opts.paths, h, p);
-    } catch {
-      continue; // path outside our cgroup namespace
-    }
-    const stats = readCgroupStatsOrUndefined(opts.paths, { ...layout, hierarchies: [h] }, p, [], tol);
-    if (!stats) continue;
+    // a path outside our cgroup namespace (`/..`) is in no hierarchy here
+    if (p === undefined || src.identity(h, p) === undefined) continue;
+    const dir = cgroupDir(opts.paths, h, p);
     dirs.set(h.key, dir);
     present.push({ h, path: p, dir });
     const v2 = h.version === 2 ? walkCgroupTree(opts.paths, { ...layout, hierarchies: [h] }, { view: { kind: 'v2' }, root: p, depth: 0, controllers: true, tolerance: tol }) : undefined;
@@ -316,21 +304,17 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
     });
   }
   if (hierarchies.length === 0) throw new NotFoundError(`${opts.target}: no such cgroup`, opts.target);
-  // stats per group, each from its own hierarchy and path
+  // one sample, each group from its own hierarchy and the cgroup's path there
+  const plan = planCgroupSample(layout, { groups: ALL_STAT_GROUPS });
+  const sample = sampleCgroup(src, plan, mainPath, { pathIn: (h) => (dirs.has(h.key) ? pathOf.get(h.key) : undefined) });
   const groups: Partial<Record<StatGroup, ShowGroup | null>> = {};
-  const errors: string[] = [];
-  for (const g of Object.keys(SHOW_KEYS) as StatGroup[]) {
-    const h = groupHierarchy(layout, g);
+  for (const g of ALL_STAT_GROUPS) {
+    if (g === 'procs') continue;
+    const h = groupHierarchy(plan, g);
     const p = h && dirs.has(h.key) ? pathOf.get(h.key) : undefined;
-    if (!h || p === undefined) {
-      groups[g] = null;
-      continue;
-    }
-    const sub: CgroupLayout = { ...layout, hierarchies: layout.hierarchies.filter((x) => x === h || (g === 'cpu' && x.controllers.includes('cpuacct') && pathOf.get(x.key) !== undefined && dirs.has(x.key))) };
-    const stats = readCgroupStatsOrUndefined(opts.paths, sub, p, [g], tol);
-    errors.push(...(stats?.errors ?? []));
-    groups[g] = showGroup(stats, g, p, h.version);
+    groups[g] = h && p !== undefined ? showGroup(sample, g, p, h.version) : null;
   }
+  const errors = sample?.errors ?? [];
   // members: union of cgroup.procs over the hierarchies that have it
   const walkedPids = new Set<number>();
   let nrThreads: number | null = null;
@@ -356,15 +340,6 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
     errors,
     ...(tol.incomplete ? { incomplete: tol.toJSON() } : {}),
   };
-}
-
-function readCgroupStatsOrUndefined(paths: HostPaths, layout: CgroupLayout, p: string, groups: StatGroup[], tol: Tolerance): CgroupStats | undefined {
-  try {
-    return readCgroupStats(paths, layout, p, { groups, tolerance: tol });
-  } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
-    throw e;
-  }
 }
 
 /* ------------------------------------------------------------------ nsx cg ps */

@@ -7,13 +7,12 @@ import type { Writable } from 'node:stream';
 import type { HostPaths } from '../host/paths.js';
 import { UsageError } from '../errors.js';
 import { formatCell, jsonCell, selectFields } from '../fields/registry.js';
-import { TOP_DEFAULT_COLUMNS, TOP_FIELDS, TOP_JSON_FIELDS, rowComparator, type TopField, type TopFieldCtx, type TopOrder } from '../fields/top.js';
+import { TOP_DEFAULT_COLUMNS, TOP_FIELDS, TOP_JSON_FIELDS, filesForFields, groupsForFields, rowComparator, type TopField, type TopFieldCtx, type TopOrder } from '../fields/top.js';
 import { renderTable } from '../output/table.js';
 import { formatNdjson } from '../output/json.js';
 import type { TopSnapshot } from '../model/rates.js';
 import { buildFrame, type TopFrame } from '../sampler/frame.js';
 import { Sampler, type Scheduler } from '../sampler/sampler.js';
-import { groupsForFields } from '../sampler/counters.js';
 import { makeCollector } from '../sampler/collect.js';
 import { normalizeCgroupPath } from '../model/cgroup.js';
 
@@ -76,8 +75,11 @@ export async function runTop(o: TopOptions): Promise<number> {
   const fields = selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, o.output, { prog: 'nsx top' });
   if (o.depth !== undefined && o.depth < 0) throw new UsageError('nsx top: --depth must be ≥ 0');
   const root = normalizeCgroupPath(o.root ?? '/');
-  const groups = o.mode === 'json' || o.mode === 'tui' ? undefined : groupsForFields(fields.map((f) => f.id));
-  const collect = makeCollector({ paths: o.paths, root, depth: o.depth, groups, clock: o.clock, now: o.now });
+  // a batch table reads only the files of its columns; JSON and the TUI (columns toggled live) read them all
+  const narrow = o.mode === 'batch';
+  const groups = narrow ? groupsForFields(fields) : undefined;
+  const files = narrow ? filesForFields(fields) : undefined;
+  const collect = makeCollector({ paths: o.paths, root, depth: o.depth, groups, files, clock: o.clock, now: o.now });
   const iterations = o.paths.live ? o.iterations : 1;
   const sampler = new Sampler<TopSnapshot>({ collect, intervalMs: o.intervalMs, scheduler: o.scheduler });
   try {

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { fixture, fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 import { cgPs, cgShow, cgSummary, cgTree } from '../../src/services/cg.js';
+import { formatJson } from '../../src/output/json.js';
 import type { HostPaths } from '../../src/host/paths.js';
 
 const UPDATE = !!process.env.NSX_UPDATE_GOLDEN;
@@ -17,7 +18,7 @@ const UPDATE = !!process.env.NSX_UPDATE_GOLDEN;
 function golden(host: string, name: string, value: unknown, root = ''): void {
   const file = fixture('golden', 'cg', host, `${name}.json`);
   // paths of files that failed to parse name the unpacked temp dir: make them stable
-  const text = (JSON.stringify(value, null, 3) + '\n').split(root || '\0').join('<root>');
+  const text = formatJson(value).split(root || '\0').join('<root>');
   if (UPDATE || !existsSync(file)) {
     if (!UPDATE) assert.fail(`missing golden ${file} (run with NSX_UPDATE_GOLDEN=1)`);
     mkdirSync(dirname(file), { recursive: true });

@@ -144,7 +144,7 @@ test('counter reset: a cgroup removed and recreated between samples gives null r
     const collect = makeCollector({ paths: hostPaths(), root: `/${name}` });
     const s1 = collect();
     const before = s1.cgroups.find((c) => c.path === `/${name}`)!;
-    assert.ok((before.usage_usec ?? 0) > 0);
+    assert.ok((before.cpu?.usage_usec ?? 0) > 0);
     await p.stop();
     removeCgroup(name);
     makeCgroup(name);

@@ -1,5 +1,6 @@
 /** `nsx top` batch/NDJSON rendering from captured snapshots, ordering, columns, and flag errors. */
 import test from 'node:test';
+import { sampleOf } from '../top/sample-of.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fixture } from '../helpers/host.js';
@@ -62,7 +63,7 @@ test('flags: bad order, delay, depth, column and extra arguments are usage error
 test('hostile cgroup names are escaped in batch tables and TUI lines; JSON keeps them exact', async () => {
   const { lineText } = await import('../../src/tui/components/Table.js');
   const evil = '/evil\x1b[2J\x07name\nx';
-  const snap: TopSnapshot = { mono_ms: 1, timestamp: '2026-01-01T00:00:00.000Z', cgroups: [{ path: '/' }, { path: evil, tasks: 1 }] };
+  const snap: TopSnapshot = { mono_ms: 1, timestamp: '2026-01-01T00:00:00.000Z', cgroups: [sampleOf({ path: '/' }), sampleOf({ path: evil, tasks: 1 })] };
   const f = buildFrame(undefined, snap);
   const out = frameTable(f, selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, 'PATH,TASKS'), { order: 'path' });
   assert.doesNotMatch(out, /\x1b|\x07/);
@@ -73,10 +74,11 @@ test('hostile cgroup names are escaped in batch tables and TUI lines; JSON keeps
   assert.equal((j.cgroups as { path: string }[])[1].path, evil);
 });
 
-test('fuzz: pickFlatKeyed only ever throws ParseError naming its source', async () => {
+test('fuzz: parseKeyedInts (with and without wanted keys) only ever throws ParseError naming its source', async () => {
   const { fuzzParser } = await import('../helpers/fuzz.js');
-  const { pickFlatKeyed } = await import('../../src/sampler/fast-read.js');
-  fuzzParser((t, s) => pickFlatKeyed(t, ['total_inactive_file', 'inactive_file'], s), ['cache 1\ntotal_inactive_file 3\n', 'inactive_file 30\nactive_file 5']);
+  const { parseKeyedInts } = await import('../../src/parse/cgroup-files.js');
+  fuzzParser((t, s) => parseKeyedInts(t, s, ['total_inactive_file', 'inactive_file']), ['cache 1\ntotal_inactive_file 3\n', 'inactive_file 30\nactive_file 5']);
+  fuzzParser((t, s) => parseKeyedInts(t, s), ['cache 1\ntotal_inactive_file 3\n', 'hierarchical_memory_limit 9223372036854771712\n']);
 });
 
 test('a low fd limit (ulimit -n 40) is lived with: fewer files kept open, nothing lost', async () => {
@@ -89,9 +91,14 @@ test('a low fd limit (ulimit -n 40) is lived with: fewer files kept open, nothin
   assert.deepEqual(strip(low.stdout), strip(normal.stdout));
 });
 
-test('batch tables read only the stat groups their columns need (CPU always: attribution)', async () => {
-  const { groupsForFields } = await import('../../src/sampler/counters.js');
-  assert.deepEqual(groupsForFields(['PATH', 'CPU%']), ['cpu']);
-  assert.deepEqual(groupsForFields(['PATH', 'TASKS%', 'MEMHIGH%', 'IOR/S', 'PSICPU']).sort(), ['cpu', 'io', 'memory', 'pids', 'psi']);
-  for (const f of TOP_FIELDS) assert.ok(groupsForFields([f.id]).includes('cpu'), f.id);
+test('batch tables read only the files and stat groups their columns need (CPU always: attribution)', async () => {
+  const { groupsForFields, filesForFields } = await import('../../src/fields/top.js');
+  const sel = (o: string) => selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, o);
+  assert.deepEqual(groupsForFields(sel('PATH,CPU%')), ['cpu']);
+  assert.deepEqual(groupsForFields(sel('PATH,TASKS%,MEMHIGH%,IOR/S,PSICPU')).sort(), ['cpu', 'io', 'memory', 'pids', 'psi']);
+  for (const f of TOP_FIELDS) assert.ok(groupsForFields([f]).includes('cpu'), f.id);
+  const files = filesForFields(sel('PATH,MEM'));
+  assert.ok(files.includes('memory.usage_in_bytes') && files.includes('memory.current'));
+  assert.ok(!files.includes('memory.stat'), 'MEM alone needs no memory.stat');
+  assert.ok(filesForFields(sel('WSET')).includes('memory.stat'));
 });

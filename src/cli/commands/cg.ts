@@ -10,9 +10,8 @@ import { formatJson } from '../../output/json.js';
 import { renderTable, truncateTo, type TableRow } from '../../output/table.js';
 import { escapeControl } from '../../output/escape.js';
 import { formatCell, headerOf, jsonKeyOf, type Field } from '../../fields/registry.js';
-import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx, type TreeRow } from '../../fields/cg.js';
+import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx, type ShowGroupName, type TreeRow } from '../../fields/cg.js';
 import { cgPs, cgShow, cgSummary, cgTree, type CgShowResult, type CgTreeNode } from '../../services/cg.js';
-import type { StatGroup } from '../../model/cgroup.js';
 import type { Incompleteness } from '../../host/tolerance.js';
 
 const HELP = `Usage:
@@ -82,10 +81,10 @@ function showText(r: CgShowResult, raw: boolean, width?: number): string {
     out.push(width !== undefined ? truncateTo(line, width) : line); // a terminal: one line per process
   }
   const fctx: CgFieldCtx = { raw };
-  for (const g of Object.keys(SHOW_FIELDS) as StatGroup[]) {
+  for (const g of Object.keys(SHOW_FIELDS) as ShowGroupName[]) {
     const grp = r[g];
     if (!grp) continue;
-    const rows = SHOW_FIELDS[g].filter((f) => grp[jsonKeyOf(f)] !== null && grp[jsonKeyOf(f)] !== undefined);
+    const rows = SHOW_FIELDS[g].filter((f) => f.text !== false && grp[jsonKeyOf(f)] !== null && grp[jsonKeyOf(f)] !== undefined);
     if (rows.length === 0) continue;
     out.push(`${g} (v${grp.version}${grp.path !== r.path ? ` ${escapeControl(grp.path)}` : ''})`);
     const w = Math.max(...rows.map((f) => f.id.length));

@@ -91,7 +91,7 @@ test('readCgroupStats: v2 files, PSI, io.stat and empty io.max', () => {
   assert.equal(s.cpu?.max_usec, 4800000);
   assert.equal(s.cpu?.period_usec, 100000);
   assert.equal(s.memory?.high_bytes, 'max');
-  assert.equal(s.memory?.working_set_bytes, s.memory!.current_bytes! - s.memory!.stat!.inactive_file);
+  assert.equal(s.memory?.working_set_bytes, s.memory!.current_bytes! - Number(s.memory!.stat!.inactive_file));
   assert.ok((s.psi?.cpu?.some?.total_usec ?? 0) > 0);
   assert.deepEqual(s.io?.max, []);
   assert.ok((s.io?.rbytes ?? 0) > 0);
