@@ -6,6 +6,7 @@
  */
 import type { NsType } from '../parse/nsid-link.js';
 import { UsageError } from '../errors.js';
+import { containerTargetText, isContainerTarget, parseContainerTarget, type ContainerTarget } from '../model/container-target.js';
 
 /**
  * The order nsenter keeps its namespace table in, which is the order of joining one at a time: the first
@@ -23,7 +24,7 @@ export const NS_OPTION: Readonly<Record<NsType, string>> = {
 export type TargetSpec =
   | { readonly kind: 'pid'; readonly pid: number }
   | { readonly kind: 'cgroup'; readonly path: string }
-  | { readonly kind: 'container'; readonly prefix: string };
+  | ContainerTarget;
 
 /** Everything `nsx enter` was asked to do (what the command parsed). */
 export interface EnterOptions {
@@ -118,11 +119,12 @@ export interface EnterPlan {
 
 /** `-t` as the user wrote it. */
 export function targetSpecText(t: TargetSpec): string {
-  return t.kind === 'pid' ? String(t.pid) : t.kind === 'cgroup' ? `cgroup:${t.path}` : `container:${t.prefix}`;
+  return t.kind === 'pid' ? String(t.pid) : t.kind === 'cgroup' ? `cgroup:${t.path}` : containerTargetText(t);
 }
 
 /**
- * Parse the argument of `-t`: a PID (decimal, ≥ 1), `cgroup:/path` or `container:PREFIX`.
+ * Parse the argument of `-t`: a PID (decimal, ≥ 1), `cgroup:/path`, or a container/pod target
+ * (src/model/container-target.ts: `container:NAME|ID|ID-PREFIX|RUNTIME:ID`, `pod:NAMESPACE/NAME`).
  * Throws UsageError for anything else (`0`, `-5`, `abc`).
  */
 export function parseTarget(v: string): TargetSpec {
@@ -132,13 +134,9 @@ export function parseTarget(v: string): TargetSpec {
     if (path.split('/').some((c) => c === '..' || c === '.')) throw new UsageError(`nsx enter: invalid target '${v}': '.' and '..' are not allowed in a cgroup path`);
     return { kind: 'cgroup', path: path.length > 1 ? path.replace(/\/+$/, '') : path };
   }
-  if (v.startsWith('container:')) {
-    const prefix = v.slice(10).toLowerCase();
-    if (!/^[0-9a-z][0-9a-z_.-]*$/.test(prefix)) throw new UsageError(`nsx enter: invalid target '${v}': give the start of a container id (container:3f2a)`);
-    return { kind: 'container', prefix };
-  }
+  if (isContainerTarget(v)) return parseContainerTarget(v, 'nsx enter');
   if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v)))
-    throw new UsageError(`nsx enter: invalid target PID argument: '${v}' (a PID ≥ 1, cgroup:/PATH or container:ID-PREFIX)`);
+    throw new UsageError(`nsx enter: invalid target PID argument: '${v}' (a PID ≥ 1, cgroup:/PATH, container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME)`);
   return { kind: 'pid', pid: Number(v) };
 }
 

@@ -1,16 +1,17 @@
 /**
  * Resolve `-t` to a PID: a PID as given, `cgroup:/path` (the lowest PID in that cgroup, else in its
- * subtree) or `container:PREFIX` (the lowest PID of the one container whose id starts with PREFIX, found
- * in /proc/PID/cgroup paths). Each resolution also returns a check, run again once the process is
+ * subtree), or `container:NAME|ID|ID-PREFIX|RUNTIME:ID` / `pod:NAMESPACE/NAME` (the lowest PID of the one
+ * container or pod it names: src/model/container-target.ts resolves, src/readers/runtimes/running.ts lists). Each resolution also returns a check, run again once the process is
  * pinned, that the pinned process is still the one that matched (so a PID reused in between is refused).
  *
- * Reads: `<cgroup mount>/<path>/cgroup.procs`, `/proc/PID/cgroup`, `/proc` (the PID list).
+ * Reads: `<cgroup mount>/<path>/cgroup.procs`, `/proc/PID/cgroup`, `/proc` (the PID list), runtime metadata.
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { listDirTyped, readText, readTextOrUndefined } from '../host/read.js';
+import { listDirTyped, readTextOrUndefined } from '../host/read.js';
 import { Tolerance } from '../host/tolerance.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import { containerTargetText, type ContainerTarget } from '../model/container-target.js';
 import type { TargetSpec } from './plan.js';
 import { parseProcCgroup, type ProcCgroupEntry } from '../parse/proc-cgroup.js';
 
@@ -77,39 +78,28 @@ async function resolveCgroup(paths: HostPaths, cgPath: string): Promise<Resolved
   };
 }
 
-async function resolveContainer(paths: HostPaths, prefix: string): Promise<ResolvedTarget> {
-  const [{ identifyCgroupPaths }, { readPids }] = await Promise.all([import('../model/identity.js'), import('../readers/procfs/pids.js')]);
-  const idOf = (text: string | undefined, source: string): string | undefined => {
-    const es = entriesOf(text, source);
-    // cgroup2 and name=systemd paths first: they name the container on every layout
-    es.sort((a, b) => Number(b.hierarchyId === 0 || b.name === 'systemd') - Number(a.hierarchyId === 0 || a.name === 'systemd'));
-    const id = identifyCgroupPaths(es.map((e) => e.path));
-    return id && id.kind === 'container' ? id.id : undefined;
+/**
+ * `container:…` / `pod:…`: the lowest PID of the one container (or pod) the target names, via the shared resolver
+ * (exact name / full id / label first, then a unique id prefix; ambiguity refused listing the candidates). The
+ * check run once the process is pinned: its /proc/PID/cgroup still names the same container (or pod).
+ */
+async function resolveContainer(paths: HostPaths, t: ContainerTarget): Promise<ResolvedTarget> {
+  const [{ resolveHostTarget, identityOfProcCgroup }, { RuntimeIndex }] = await Promise.all([
+    import('../readers/runtimes/running.js'),
+    import('../readers/runtimes/index.js'),
+  ]);
+  const index = new RuntimeIndex(paths);
+  const r = resolveHostTarget(paths, t, { cmd: 'nsx enter', index });
+  const pid = r.pids[0];
+  if (pid === undefined) throw new NotFoundError(`nsx enter: ${containerTargetText(t)}: no process in it`, r.cgroup);
+  const keys = new Set(r.containers.map((c) => `${c.runtime}\0${c.id}`));
+  return {
+    pid,
+    stillMatches: (text) => {
+      const i = identityOfProcCgroup(index, text);
+      return !!i && keys.has(`${i.runtime}\0${i.id}`);
+    },
   };
-  const matches = new Map<string, number>();
-  const tol = new Tolerance();
-  for (const pid of readPids(paths)) {
-    const f = join(paths.proc, String(pid), 'cgroup');
-    let text: string;
-    try {
-      text = readText(f);
-    } catch (e) {
-      tol.absorb(e, f); // exited meanwhile, or not ours to read
-      continue;
-    }
-    const id = idOf(text, f);
-    if (id !== undefined && id.startsWith(prefix)) matches.set(id, Math.min(matches.get(id) ?? Infinity, pid));
-  }
-  if (matches.size === 0)
-    throw new NotFoundError(
-      `nsx enter: container:${prefix}: no running container has an id starting with '${prefix}'${tol.incomplete ? ` (${tol.denied.length} processes could not be read)` : ''}`,
-    );
-  if (matches.size > 1) {
-    const ids = [...matches.keys()].map((i) => i.slice(0, 12)).sort();
-    throw new UsageError(`nsx enter: container:${prefix}: ambiguous, ${matches.size} containers match (${ids.join(', ')}); give more of the id`);
-  }
-  const [[id, pid]] = [...matches];
-  return { pid, stillMatches: (text) => idOf(text, 'cgroup') === id };
 }
 
 /** Resolve a target to a PID (no pinning yet: see prepare.ts). */
@@ -120,6 +110,7 @@ export async function resolveTarget(paths: HostPaths, t: TargetSpec): Promise<Re
     case 'cgroup':
       return resolveCgroup(paths, t.path);
     case 'container':
-      return resolveContainer(paths, t.prefix);
+    case 'pod':
+      return resolveContainer(paths, t);
   }
 }

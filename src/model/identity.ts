@@ -8,7 +8,9 @@
  * Forms recognised (deepest container wins; a container beats a pod, a pod beats a machine, a machine beats a unit,
  * a unit beats a slice):
  * - Docker: `/docker/<id>` (cgroupfs driver, nested ones too), `docker-<id>.scope` (systemd driver), and a bare
- *   64-hex id at the top level (`--cgroup-parent=/`, seen on old Debian)
+ *   64-hex id under any parent (`--cgroup-parent=/x` → `/x/<id>`; `--cgroup-parent=/` on old Debian)
+ * - plain containerd (`ctr run`, nerdctl with cgroupfs): `/default/<id>`, `/k8s.io/<id>` (namespace, then id); other
+ *   namespaces are known only from containerd's task state (src/readers/runtimes/containerd.ts)
  * - containerd / CRI: `cri-containerd-<id>.scope`, the v1 systemd-driver form `<pod>.slice:cri-containerd:<id>`,
  *   nerdctl `nerdctl-<id>.scope`
  * - CRI-O: `crio-<id>.scope` or `crio-<id>` (`crio-conmon-<id>` is the monitor, not the container)
@@ -27,6 +29,36 @@
 /** Who created the cgroup. `kubernetes` = a kubelet cgroup whose container runtime the path does not name. */
 export type Runtime = 'docker' | 'containerd' | 'cri-o' | 'podman' | 'kubernetes' | 'lxc' | 'nspawn' | 'systemd';
 
+/** Kubernetes pod of a container (from runtime metadata, `/var/log/pods`, or the cgroup path's UID). */
+export interface PodRef {
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly uid?: string;
+}
+
+/** Docker Compose project and service (labels `com.docker.compose.project` / `.service`). */
+export interface ComposeRef {
+  readonly project?: string;
+  readonly service?: string;
+}
+
+/**
+ * What a runtime's local metadata adds to a path identity (src/readers/runtimes/). Every field optional: metadata
+ * may be absent, unreadable or from a runtime nsx does not know, and the path identity stands alone then.
+ */
+export interface ContainerMeta {
+  /** corrects the runtime guessed from the path (`kubernetes` → `containerd`, a bare id → `containerd`) */
+  readonly runtime?: Runtime;
+  readonly name?: string;
+  readonly image?: string;
+  readonly pod?: PodRef;
+  readonly compose?: ComposeRef;
+  /** containerd namespace (`moby`, `k8s.io`, `default`) */
+  readonly namespace?: string;
+  /** Kubernetes sandbox ("pause") container rather than an application container */
+  readonly sandbox?: boolean;
+}
+
 /** What the identified cgroup is. */
 export type IdentityKind = 'container' | 'pod' | 'machine' | 'unit' | 'slice';
 
@@ -40,8 +72,24 @@ export interface Identity {
   readonly id: string;
   /** First 12 characters of a hex container id (as `docker ps` shows); otherwise `id`. */
   readonly shortId: string;
-  /** Human-oriented one-word label: `docker:1f1d6e2d4940`, `pod:<uid>`, `machine:<name>`, `ssh.service`. */
+  /**
+   * What nsx prints: the name when runtime metadata gave one (`web`, `default/coredns-5d78c9869d-8xk2p/coredns`
+   * for a Kubernetes container: namespace/pod/container), else `ref`. Accepted back as a target.
+   */
   readonly label: string;
+  /** Stable handle from the path alone: `docker:1f1d6e2d4940`, `pod:<uid>`, `machine:<name>`, `ssh.service`. */
+  readonly ref: string;
+  /** Container name from runtime metadata (Docker `Name` without `/`, Podman `names[0]`, the k8s container name). */
+  readonly name?: string;
+  /** Image reference from runtime metadata (`nginx:1.25`, `localhost/busybox:latest`). */
+  readonly image?: string;
+  /** Kubernetes pod: namespace and name from metadata, uid from metadata or the path. */
+  readonly pod?: PodRef;
+  readonly compose?: ComposeRef;
+  /** containerd namespace of the task, when the container runs under containerd. */
+  readonly namespace?: string;
+  /** true for a Kubernetes pod sandbox (pause) container. */
+  readonly sandbox?: boolean;
   /** Kubernetes pod UID (dashes) or Podman pod id, when the path is under a pod. */
   readonly podUid?: string;
   /** Kubernetes QoS class, when the path is under kubepods. */
@@ -79,7 +127,12 @@ interface Ctx {
   kubepods?: 'cgroupfs' | 'systemd';
   /** previous segment */
   prev?: string;
+  /** index of the current segment (0 = directly under the root) */
+  depth?: number;
 }
+
+/** A containerd container id as `ctr run` accepts it (letters, digits, `_ . -`; at most 76). */
+const CONTAINERD_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,75}$/;
 
 interface Match {
   runtime: Runtime;
@@ -136,8 +189,15 @@ function classify(seg: string, ctx: Ctx): Match | undefined {
   }
   // Docker cgroupfs driver: /docker/<id>
   if (ctx.prev === 'docker' && /^[0-9a-f]+$/.test(seg)) return { runtime: 'docker', kind: 'container', id: seg };
-  // a bare 64-hex id directly under the root: Docker with `--cgroup-parent=/` (old Debian packages did this)
-  if (ctx.prev === undefined && /^[0-9a-f]{64}$/.test(seg)) return { runtime: 'docker', kind: 'container', id: seg };
+  // plain containerd with the cgroupfs driver: /<namespace>/<id> for the namespaces ctr and the CRI plugin use
+  if (ctx.depth === 1 && (ctx.prev === 'default' || ctx.prev === 'k8s.io') && CONTAINERD_ID.test(seg)) {
+    return { runtime: 'containerd', kind: 'container', id: seg };
+  }
+  // a bare 64-hex id under any parent (or none): Docker with `--cgroup-parent=/x` → /x/<id>, `--cgroup-parent=/`
+  // (under a Kubernetes pod slice the runtime is not in the path)
+  if (/^[0-9a-f]{64}$/.test(seg) && ctx.kubepods !== 'cgroupfs') {
+    return { runtime: ctx.podUid !== undefined ? 'kubernetes' : 'docker', kind: 'container', id: seg };
+  }
   // Kubernetes
   const pod = podFromSlice(seg);
   if (pod) return { runtime: 'kubernetes', kind: 'pod', id: pod.podUid, ...pod };
@@ -168,7 +228,7 @@ function classify(seg: string, ctx: Ctx): Match | undefined {
   return undefined;
 }
 
-function labelOf(m: Match): string {
+function refOf(m: Match): string {
   switch (m.kind) {
     case 'container':
       return `${m.runtime}:${shortOf(m.id)}`;
@@ -199,6 +259,7 @@ export function identifyCgroupPath(path: string): Identity | undefined {
     if (seg === '..') continue;
     if (seg === 'kubepods') ctx.kubepods = 'cgroupfs';
     else if (ctx.kubepods === 'cgroupfs' && ctx.podUid === undefined && qosOf(seg) && segs[i - 1] === 'kubepods') ctx.qos = qosOf(seg);
+    ctx.depth = i;
     const m = classify(seg, ctx);
     if (m) {
       const take = !best || RANK[m.kind] >= RANK[best.m.kind];
@@ -224,7 +285,8 @@ export function identifyCgroupPath(path: string): Identity | undefined {
     kind: m.kind,
     id: m.id,
     shortId: shortOf(m.id),
-    label: labelOf(m),
+    label: refOf(m),
+    ref: refOf(m),
     ...(podUid !== undefined ? { podUid } : {}),
     ...(qos !== undefined ? { qos } : {}),
     ...(m.unit !== undefined ? { unit: m.unit } : {}),
@@ -252,4 +314,98 @@ export function identifyCgroupPaths(paths: Iterable<string>): Identity | undefin
 /** Compare two identities for display: same object? (runtime, kind and id). */
 export function sameIdentity(a: Identity | undefined, b: Identity | undefined): boolean {
   return a === b || (!!a && !!b && a.runtime === b.runtime && a.kind === b.kind && a.id === b.id);
+}
+
+/**
+ * Join a path identity with its runtime's metadata (pure). The label becomes the name (`web`; a Kubernetes
+ * container `POD/CONTAINER`, its sandbox `POD/POD`; a pod `pod:NAMESPACE/NAME`); `ref` keeps the path handle.
+ * `pod` merges the metadata's with the path's UID; `podNames` (from /var/log/pods) fills a missing pod name.
+ */
+export function withMeta(i: Identity, m: ContainerMeta | undefined, podNames?: (uid: string) => PodRef | undefined): Identity {
+  const uid = m?.pod?.uid ?? i.podUid;
+  const fromLogs = uid !== undefined && (m?.pod?.name === undefined || m?.pod?.namespace === undefined) ? podNames?.(uid) : undefined;
+  const pod: PodRef | undefined =
+    uid !== undefined || m?.pod
+      ? clean({ namespace: m?.pod?.namespace ?? fromLogs?.namespace, name: m?.pod?.name ?? fromLogs?.name, uid })
+      : undefined;
+  if (!m && !pod) return i;
+  const runtime = m?.runtime ?? i.runtime;
+  const name = m?.name;
+  let label = i.label;
+  if (i.kind === 'pod' && pod?.name !== undefined) label = `pod:${pod.namespace !== undefined ? pod.namespace + '/' : ''}${pod.name}`;
+  else if (i.kind === 'container' && pod?.name !== undefined && (name !== undefined || m?.sandbox)) label = `${pod.name}/${m?.sandbox ? 'POD' : name}`;
+  else if (name !== undefined) label = name;
+  else if (runtime !== i.runtime && i.kind === 'container') label = `${runtime}:${i.shortId}`;
+  const ref = runtime !== i.runtime && i.kind === 'container' ? `${runtime}:${i.shortId}` : i.ref;
+  return clean({
+    ...i,
+    runtime,
+    label,
+    ref,
+    name,
+    image: m?.image,
+    pod: pod && Object.keys(pod).length ? pod : undefined,
+    podUid: i.podUid ?? uid,
+    compose: m?.compose && (m.compose.project !== undefined || m.compose.service !== undefined) ? clean(m.compose) : undefined,
+    namespace: m?.namespace,
+    sandbox: m?.sandbox || undefined,
+  }) as Identity;
+}
+
+function clean<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+/** The structured identity record of JSON outputs (every key present; absent = null). */
+export interface IdentityJson {
+  readonly runtime: Runtime;
+  readonly kind: IdentityKind;
+  readonly id: string;
+  readonly name: string | null;
+  readonly image: string | null;
+  readonly pod: { readonly namespace: string | null; readonly name: string | null; readonly uid: string | null } | null;
+  readonly compose: { readonly project: string | null; readonly service: string | null } | null;
+  readonly unit: string | null;
+  /** containerd namespace */
+  readonly namespace: string | null;
+  /** what nsx prints (name, else ref) */
+  readonly label: string;
+  /** `RUNTIME:ID12` (containers), `pod:UID`, `machine:NAME`, or the unit */
+  readonly ref: string;
+  readonly cgroup: string;
+}
+
+/** The JSON record of an identity, or null. Stable key order; absent values are null, never omitted. */
+export function identityJson(i: Identity | undefined): IdentityJson | null {
+  if (!i) return null;
+  const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+  const pod = i.pod ?? (i.podUid !== undefined ? { uid: i.podUid } : undefined);
+  return {
+    runtime: i.runtime,
+    kind: i.kind,
+    id: i.id,
+    name: n(i.name),
+    image: n(i.image),
+    pod: pod ? { namespace: n(pod.namespace), name: n(pod.name), uid: n(pod.uid) } : null,
+    compose: i.compose ? { project: n(i.compose.project), service: n(i.compose.service) } : null,
+    unit: n(i.unit),
+    namespace: n(i.namespace),
+    label: i.label,
+    ref: i.ref,
+    cgroup: i.cgroup,
+  };
+}
+
+/**
+ * Does a search text match this identity (case-insensitive substring of the name, id, label, ref, image, pod
+ * namespace/name/uid, compose project/service, unit)? For the dashboard's search and list filters.
+ */
+export function identityMatches(i: Identity | undefined, needle: string): boolean {
+  if (!i) return false;
+  const q = needle.toLowerCase();
+  if (q === '') return true;
+  const hay = [i.name, i.id, i.label, i.ref, i.image, i.pod?.namespace, i.pod?.name, i.pod?.uid, i.podUid, i.compose?.project, i.compose?.service, i.unit];
+  if (i.pod?.namespace !== undefined && i.pod.name !== undefined) hay.push(`${i.pod.namespace}/${i.pod.name}`);
+  return hay.some((h) => h !== undefined && h.toLowerCase().includes(q));
 }

@@ -56,7 +56,7 @@ test('parseTarget on random input: a TargetSpec or a one-line UsageError, nothin
   const check = (s: string) => {
     try {
       const t = parseTarget(s);
-      assert.ok(t.kind === 'pid' ? Number.isSafeInteger(t.pid) && t.pid >= 1 : t.kind === 'cgroup' ? t.path.startsWith('/') : t.prefix.length > 0);
+      assert.ok(t.kind === 'pid' ? Number.isSafeInteger(t.pid) && t.pid >= 1 : t.kind === 'cgroup' ? t.path.startsWith('/') : t.kind === 'pod' ? t.name.length > 0 : t.prefix.length > 0);
     } catch (e) {
       assert.ok(e instanceof UsageError && !e.message.includes('\n'), String(e));
     }

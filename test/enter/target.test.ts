@@ -37,3 +37,20 @@ test('container:PREFIX → the lowest PID of the one container whose id starts w
     h.cleanup();
   }
 });
+
+test('container:NAME / RUNTIME:ID / pod: on a captured runtime host; the pinned-process check follows the container', async () => {
+  const h = fixtureHost('runtimes-live.manifest');
+  const WEB = 'a041e112e8302bad1ae565569e68c287eff5d3eac4deb935adb7aab37fb263ce';
+  try {
+    const r = await resolveTarget(h.paths, { kind: 'container', prefix: 'fx-shop-web-1' });
+    assert.equal(r.pid, 2932);
+    assert.equal(r.stillMatches!(`9:name=systemd:/docker/${WEB}\n0::/docker/${WEB}\n`), true);
+    assert.equal(r.stillMatches!('9:name=systemd:/lxc.payload.apollo\n0::/lxc.payload.apollo\n'), false);
+    assert.equal((await resolveTarget(h.paths, { kind: 'container', prefix: 'a041e112e830', runtime: 'docker' })).pid, 2932);
+    assert.equal((await resolveTarget(h.paths, { kind: 'container', prefix: 'apollo' })).pid, 5795);
+    await assert.rejects(resolveTarget(h.paths, { kind: 'container', prefix: 'a' }), (e: unknown) => (e as { exitCode?: number }).exitCode === 1 && /ambiguous, 3 containers match/.test((e as Error).message));
+    await assert.rejects(resolveTarget(h.paths, { kind: 'pod', name: 'x' }), NotFoundError);
+  } finally {
+    h.cleanup();
+  }
+});
