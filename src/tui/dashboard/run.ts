@@ -8,7 +8,7 @@
  */
 import React from 'react';
 import type { HostPaths } from '../../host/paths.js';
-import { Tolerance } from '../../host/tolerance.js';
+import { Tolerance, wrap } from '../../host/tolerance.js';
 import type { CgroupLayout } from '../../model/cgroup.js';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { NamespaceRecord, NsfsMount } from '../../model/namespace.js';
@@ -90,20 +90,12 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const collector = new ProcessCollector({ paths: o.paths, refreshEvery: 5 });
   const procSampler = new Sampler<ProcessTable>({ collect: () => collector.collect(), intervalMs: o.intervalMs });
   const tol = new Tolerance();
-  let nsfs: NsfsMount[] = [];
-  try {
-    nsfs = readNsfsMounts(o.paths);
-  } catch (e) {
-    tol.absorb(e, `${o.paths.proc}/self/mountinfo`); // unreadable: no namespaces held by mounts
-  }
+  // mountinfo unreadable: no namespaces held by mounts
+  const nsfs: NsfsMount[] = wrap(tol, `${o.paths.proc}/self/mountinfo`, () => readNsfsMounts(o.paths)) ?? [];
   const netnsNames = netnsNamesOf(nsfs);
   const loadDetail = (pid: number): PsDetail | undefined => {
-    try {
-      return readProcessDetail(o.paths, pid, readDetailContext(o.paths, procSampler.latest));
-    } catch (e) {
-      new Tolerance().absorb(e, `${o.paths.proc}/${pid}`); // gone or unreadable: the pane says so
-      return undefined;
-    }
+    // gone or unreadable: the pane says so; anything else is reported by the pane's loader
+    return wrap(undefined, `${o.paths.proc}/${pid}`, () => readProcessDetail(o.paths, pid, readDetailContext(o.paths, procSampler.latest)));
   };
   const relations = (nss: NamespaceRecord[]) => loadRelations(o.paths, nss);
   const canEnter: true | string = o.paths.live ? true : 'e needs the live host (this is a recorded host from --root)';

@@ -5,7 +5,7 @@
  */
 import React from 'react';
 import type { HostPaths } from '../../host/paths.js';
-import { Tolerance } from '../../host/tolerance.js';
+import { Tolerance, wrap } from '../../host/tolerance.js';
 import type { CgroupLayout } from '../../model/cgroup.js';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { TopOrder } from '../../fields/top.js';
@@ -65,12 +65,9 @@ export async function makeProcessLoader(paths: HostPaths, layout: CgroupLayout):
     const tol = new Tolerance();
     const pids = new Set<number>();
     for (const h of topHierarchies(layout)) {
-      try {
-        const n = walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol });
-        for (const p of n.pids ?? []) pids.add(p);
-      } catch (e) {
-        tol.absorb(e, path); // not in this hierarchy (or gone): the others may have it; anything else is raised
-      }
+      // not in this hierarchy (or gone): the others may have it; anything else is raised
+      const n = wrap(tol, path, () => walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol }));
+      for (const p of n?.pids ?? []) pids.add(p);
     }
     return readMembers(paths, [...pids].sort((a, b) => a - b), tol).map((m) => ({ pid: m.pid, command: m.command }));
   };

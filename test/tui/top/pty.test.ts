@@ -135,7 +135,7 @@ test('pty: several keys in one read (`/system` and Enter sent at once) are each 
     await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 10_000, 'the table');
     await new Promise((r) => setTimeout(r, 300)); // keys typed before raw mode would be line-buffered
     pty.write('/system\rm');
-    await until(() => /sort: memory .*filter: system(?!▏)/.test(stripAnsi(out())), 5000, 'the filter kept and the sort key after it');
+    await until(() => /sort: memory .*filter: system(?!▏)/.test(stripAnsi(out())), 10_000, 'the filter kept and the sort key after it');
     pty.write('q');
     await exited;
     assertRestored(out(), 0);
