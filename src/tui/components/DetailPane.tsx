@@ -20,6 +20,8 @@ export interface DetailProcess {
 
 export interface DetailPaneProps {
   readonly row: TopRow;
+  /** the container (pod, unit) name of the cgroup, when known (else the path's label) */
+  readonly name?: string;
   readonly cpuSeries: readonly (number | null)[];
   readonly memorySeries: readonly (number | null)[];
   /** member processes (undefined = not read yet) */
@@ -50,7 +52,7 @@ export function DetailPane(props: DetailPaneProps): React.ReactElement {
     <Box flexDirection="column" borderStyle="single" paddingX={1}>
       <Text bold wrap="truncate">
         {escapeControl(row.path)}
-        {row.container ? `  [${escapeControl(row.container)}]` : ''}
+        {props.name ?? row.container ? `  [${escapeControl(props.name ?? row.container ?? '')}]` : ''}
         {row.throttled_by ? (
           <Text color={t.c('red')}>{`  throttled by ${escapeControl(row.throttled_by)}${row.throttled_by_cpus !== null ? ` (limit ${row.throttled_by_cpus.toFixed(2)} CPU)` : ''}`}</Text>
         ) : null}

@@ -26,6 +26,8 @@ import { useReducerRef } from '../hooks/use-reducer-ref.js';
 import { isQuitKey, type KeyPress } from '../keys.js';
 import { navOf, textEditOf } from '../list-nav.js';
 import { ThemeContext, makeTheme } from '../theme.js';
+import { nameOfRow, type IdentitySource } from '../names.js';
+import { useCgroupIdentities } from '../hooks/use-identities.js';
 import { visibleRows, type DisplayRow } from '../top/state.js';
 import { topColumns } from '../top/columns.js';
 import { Breadcrumbs } from './Breadcrumbs.js';
@@ -63,6 +65,8 @@ export interface DashboardAppProps {
   /** one process in full (the caller does the I/O) */
   readonly loadDetail?: (pid: number) => PsDetail | undefined;
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
+  /** container identities with current names (the runtime index; the caller does the I/O) */
+  readonly identities?: IdentitySource;
   /** true when `e` can run; otherwise the reason shown instead */
   readonly canEnter?: true | string;
   /** `e`: the caller unmounts, runs the shell, and renders again with `state` */
@@ -96,7 +100,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   useSamplerControl(props.procSampler, { paused: st.paused, intervalMs: cgroupsOnly ? baseInterval * 5 : baseInterval });
   useSamplerControl(props.topSampler, { paused: st.paused || st.view !== 'cgroups', intervalMs: props.topSampler.intervalMs });
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
-  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
+  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations, props.identities);
+  const names = useCgroupIdentities(top.frame, props.identities);
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
   const cgroupError = useSamplerError(props.topSampler.onError ? (props.topSampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
@@ -118,7 +123,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     if (!level) {
       if (st.view === 'cgroups') {
         if (!top.frame) return { kind: 'cgroups', lines: [], matches: [] };
-        const matches = needle ? cgroupMatches(top.frame, procs, needle) : [];
+        const matches = needle ? cgroupMatches(top.frame, procs, needle, names) : [];
         const frame = needle ? restrictFrame(top.frame, matches) : top.frame;
         const rows = visibleRows(frame, { order: 'cpu', reverse: false, filter: '', collapsed: new Set(), depth: undefined }, props.ascii);
         return { kind: 'cgroups', lines: rows.map((r) => ({ key: r.row.path, row: r, prefix: r.prefix, tone: r.row.throttled_by ? 'alert' : 'normal' })), matches };
@@ -146,7 +151,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         return { kind: 'ns', lines: lines.map((l) => ({ key: String(l.ns.inode), row: l, tone: ref[l.ns.type] === l.ns.inode ? 'dim' : 'normal' })) };
       }
     }
-  }, [level, st.view, top.frame, data, needle, props.ascii, props.netnsNames]);
+  }, [level, st.view, top.frame, data, needle, props.ascii, props.netnsNames, names]);
 
   const detailPid = body.kind === 'detail' ? body.pid : undefined;
   const detailResult = useAsyncValue(detailPid !== undefined && props.loadDetail ? () => props.loadDetail!(detailPid) : undefined, [detailPid, data.seq]);
@@ -163,8 +168,10 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
 
   const crumbs = st.stack.map((l: Level) => {
     switch (l.kind) {
-      case 'cgroup-procs':
-        return l.path;
+      case 'cgroup-procs': {
+        const name = nameOfRow(l.path, names.get(l.path));
+        return name !== undefined ? `${l.path} [${name}]` : l.path;
+      }
       case 'process': {
         const p = data.byPid.get(l.pid);
         return `PID ${l.pid}${p ? ' ' + p.comm : ''}`;
@@ -255,9 +262,9 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     else if (input === 'e') enter();
     else if (input === ' ') dispatch({ type: 'pause' });
     else if (input === '?' || input === 'h') dispatch({ type: 'help' });
-  }, stRef);
+  }, stRef, (a, b) => a !== b && !b.editingSearch);
 
-  const counts = data.table ? hostCounts(data.table, data.namespaces) : undefined;
+  const counts = data.table ? hostCounts(data.table, data.namespaces, names.values()) : undefined;
   const status: [string, string][] = counts
     ? [
         ['processes', String(counts.processes)],
@@ -276,7 +283,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   } else if (body.kind === 'detail') {
     pane = <ProcessDetailView pid={body.pid} detail={shownDetail} width={width} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'cgroups') {
-    const cols = topColumns({ width, ctx: {}, cpu: top.cpu, memory: top.memory, ascii: props.ascii });
+    const cols = topColumns({ width, ctx: {}, cpu: top.cpu, memory: top.memory, ascii: props.ascii, rows: body.lines.map((l) => l.row), names });
     pane = <Table columns={cols} lines={body.lines} selectedKey={selectedKey} height={bodyH} treeColumn="NAME" empty={top.frame ? 'no cgroups match' : 'reading cgroups…'} />;
   } else if (body.kind === 'ns') {
     pane = <Table columns={namespaceColumns(width)} lines={body.lines} selectedKey={selectedKey} height={bodyH} treeColumn="NS" empty={data.table ? 'no namespaces match' : 'reading…'} />;

@@ -7,6 +7,7 @@ import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
 import { namespaceRows, type NamespaceRecord, type NsRow } from '../../model/namespace.js';
 import type { PsProcess, ProcessTable } from '../../services/ps.js';
 import type { TopFrame } from '../../sampler/frame.js';
+import type { Identity } from '../../model/identity.js';
 import { USER_HZ, underCgroup } from '../../services/ps.js';
 export { nsDiff } from '../../fields/ps.js';
 
@@ -170,16 +171,22 @@ export interface HostCounts {
   readonly pods: number;
 }
 
-export function hostCounts(table: ProcessTable, nss: readonly NamespaceRecord[]): HostCounts {
+/**
+ * Counts for the header: every container and pod the processes are in, and those the cgroups name (a
+ * container's cgroup identity counts once however many processes it has; pod sandboxes are not containers).
+ */
+export function hostCounts(table: ProcessTable, nss: readonly NamespaceRecord[], cgroups: Iterable<Identity> = []): HostCounts {
   const namespaces: Partial<Record<NsType, number>> = {};
   for (const n of nss) namespaces[n.type] = (namespaces[n.type] ?? 0) + 1;
   const containers = new Set<string>();
   const pods = new Set<string>();
-  for (const p of table.procs) {
-    const c = p.container;
-    if (c?.kind === 'container') containers.add(`${c.runtime}:${c.id}`);
-    if (c?.podUid) pods.add(c.podUid);
-  }
+  const count = (c: Identity | undefined) => {
+    if (c?.kind === 'container' && !c.sandbox) containers.add(c.id);
+    const uid = c?.pod?.uid ?? c?.podUid;
+    if (uid) pods.add(uid);
+  };
+  for (const p of table.procs) count(p.container);
+  for (const c of cgroups) count(c);
   return { processes: table.procs.length, namespaces, containers: containers.size, pods: pods.size };
 }
 
@@ -213,10 +220,10 @@ export function focusKeyIn(view: ViewId, f: Focus | undefined, procs: readonly P
 }
 
 /**
- * The cgroups a search matches: by path or container label, or because a matching process (name, PID,
+ * The cgroups a search matches: by path, container label or identity (name, id, image, pod), or because a matching process (name, PID,
  * container, namespace inode) lives there. Returns the matching paths (in frame order); pure.
  */
-export function cgroupMatches(frame: TopFrame, procs: readonly PsProcess[], needle: string): string[] {
+export function cgroupMatches(frame: TopFrame, procs: readonly PsProcess[], needle: string, names: ReadonlyMap<string, Identity> = new Map()): string[] {
   if (needle === '') return frame.rows.map((r) => r.path);
   const q = needle.toLowerCase();
   const viaProcs = new Set<string>();
@@ -226,7 +233,9 @@ export function cgroupMatches(frame: TopFrame, procs: readonly PsProcess[], need
     const deepest = p.cgroups.map((e) => e.path).filter((x) => frame.byPath.has(x)).sort((a, b) => b.length - a.length)[0];
     if (deepest !== undefined) viaProcs.add(deepest);
   }
-  return frame.rows.filter((r) => r.path.toLowerCase().includes(q) || (r.container ?? '').toLowerCase().includes(q) || viaProcs.has(r.path)).map((r) => r.path);
+  return frame.rows
+    .filter((r) => r.path.toLowerCase().includes(q) || (r.container ?? '').toLowerCase().includes(q) || viaProcs.has(r.path) || anyIncludes(identityTerms(names.get(r.path)), q))
+    .map((r) => r.path);
 }
 
 /** A frame reduced to `keep` and their ancestors (so the tree still reads). Pure. */

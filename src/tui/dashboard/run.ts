@@ -85,6 +85,8 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
 export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const { DashboardApp } = await import('./DashboardApp.js');
   const { loadHostFacts } = await import('../top/run.js');
+  const { RuntimeIndex } = await import('../../readers/runtimes/index.js');
+  const identities = new RuntimeIndex(o.paths); // container names from the runtimes' files, re-read when they change
   const topCollect = makeCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
   const collector = new ProcessCollector({ paths: o.paths, refreshEvery: 5 });
@@ -117,6 +119,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             loadDetail,
             loadFacts: o.paths.live ? loadHostFacts : undefined,
             canEnter,
+            identities,
             color,
             onEnter: (req: EnterRequest, s: DashState) => {
               request = req;

@@ -10,6 +10,7 @@ import type { ProcessTable, PsProcess } from '../../services/ps.js';
 import { groupNamespaces, withNsfsMounts, type NamespaceRecord, type NsfsMount } from '../../model/namespace.js';
 import type { Subscribable } from '../hooks/use-sampler.js';
 import { processCpuPercent } from './model.js';
+import { withCurrentNames, type IdentitySource } from '../names.js';
 
 export interface DashboardData {
   readonly table?: ProcessTable;
@@ -22,7 +23,7 @@ export interface DashboardData {
 /** Relations of namespaces: inode → owner user namespace / parent (0 = none). */
 export type RelationsLoader = (nss: NamespaceRecord[]) => Promise<ReadonlyMap<number, { owner?: number; parent?: number }>>;
 
-export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: readonly NsfsMount[] = [], loadRelations?: RelationsLoader): DashboardData {
+export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: readonly NsfsMount[] = [], loadRelations?: RelationsLoader, identities?: IdentitySource): DashboardData {
   const relations = useRef(new Map<number, { owner?: number; parent?: number }>());
   const pending = useRef(new Set<number>());
   const [data, setData] = useState<DashboardData>({ byPid: new Map(), cpu: new Map(), namespaces: [], seq: 0 });
@@ -30,12 +31,14 @@ export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: read
   const last = useRef<{ e: SampleEvent<ProcessTable> } | undefined>(undefined);
 
   const build = (e: SampleEvent<ProcessTable>): DashboardData => {
-    const grouped = withNsfsMounts(groupNamespaces(e.next.procs), nsfs);
+    // container names as the runtimes' metadata says now (a rename shows on the next sample)
+    const table = identities ? { ...e.next, procs: withCurrentNames(e.next.procs, identities) } : e.next;
+    const grouped = withNsfsMounts(groupNamespaces(table.procs), nsfs);
     const nss = grouped.map((n) => {
       const r = relations.current.get(n.inode);
       return r ? { ...n, owner: r.owner, parent: r.parent } : n;
     });
-    return { table: e.next, byPid: new Map(e.next.procs.map((p) => [p.pid, p] as const)), cpu: processCpuPercent(e.prev, e.next, e.dt_s), namespaces: nss, seq: e.seq };
+    return { table, byPid: new Map(table.procs.map((p) => [p.pid, p] as const)), cpu: processCpuPercent(e.prev, e.next, e.dt_s), namespaces: nss, seq: e.seq };
   };
 
   useEffect(
@@ -63,7 +66,7 @@ export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: read
             }
           });
       }),
-    [sampler, loadRelations, nsfs],
+    [sampler, loadRelations, nsfs, identities],
   );
   useEffect(() => {
     if (relSeq > 0 && last.current) setData(build(last.current.e));

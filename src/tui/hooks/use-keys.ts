@@ -1,11 +1,13 @@
 /**
- * `useKeys(handler, stateRef?)`: every key of every terminal read, one at a time (src/tui/keys.ts), instead of
+ * `useKeys(handler, stateRef?, waitFor?)`: every key of every terminal read, one at a time (src/tui/keys.ts), instead of
  * Ink's `useInput`, which hands a multi-key read (`/sleep` sent at once, typing over ssh, a paste) over as one
  * string that matches no key. Puts stdin in raw mode while mounted (through Ink).
  *
  * A key may change what the next one means (`/` starts a search, Enter drills into the selected row): when a
- * key changed the state behind `stateRef`, the keys left in the read wait for the next render, so that each
- * key is handled by the handler of the screen it was typed at.
+ * key changed the state behind `stateRef` in a way `waitFor(before, after)` says the next key depends on (by
+ * default: any change), the keys left in the read wait for the next render, so that each key is handled by the
+ * handler of the screen it was typed at. Text typed into a search needs no render between its keys: on a
+ * loaded host a render can take a while, and a pasted search must not crawl.
  */
 import { useEffect, useRef } from 'react';
 import { useStdin } from 'ink';
@@ -14,7 +16,7 @@ import { createKeyReader, type KeyPress } from '../keys.js';
 /** How long queued keys wait for a render before they are handled anyway (a state change React skipped). */
 const RENDER_WAIT_MS = 50;
 
-export function useKeys(handler: (k: KeyPress) => void, stateRef?: { readonly current: unknown }, active = true): void {
+export function useKeys<S>(handler: (k: KeyPress) => void, stateRef?: { readonly current: S }, waitFor: (before: S, after: S) => boolean = (a, b) => a !== b, active = true): void {
   const { setRawMode, internal_eventEmitter: events } = useStdin();
   const handlerRef = useRef(handler);
   handlerRef.current = handler;
@@ -28,7 +30,7 @@ export function useKeys(handler: (k: KeyPress) => void, stateRef?: { readonly cu
     while (queue.current.length) {
       const before = stateRef?.current;
       handlerRef.current(queue.current.shift()!);
-      if (queue.current.length && stateRef && stateRef.current !== before) {
+      if (queue.current.length && stateRef && waitFor(before as S, stateRef.current)) {
         waiting.current = setTimeout(() => pump.current(), RENDER_WAIT_MS);
         return;
       }

@@ -21,6 +21,8 @@ import { useReducerRef } from '../hooks/use-reducer-ref.js';
 import { isQuitKey, type KeyPress } from '../keys.js';
 import { navOf, shownSelection, textEditOf } from '../list-nav.js';
 import { ThemeContext, makeTheme } from '../theme.js';
+import { nameOfRow, type IdentitySource } from '../names.js';
+import { useCgroupIdentities } from '../hooks/use-identities.js';
 import { TOP_KEYS, topReducer, visibleRows, type DisplayRow, type TopUiState } from './state.js';
 import { topColumns } from './columns.js';
 import type { TopOrder } from '../../fields/top.js';
@@ -36,6 +38,8 @@ export interface TopAppProps {
   readonly layout?: string;
   /** host facts loader (systeminformation in production), refreshed every 5 s */
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
+  /** container identities with current names (the runtime index; the caller does the I/O) */
+  readonly identities?: IdentitySource;
   /** the processes of a cgroup (the caller does the reading) */
   readonly loadProcesses?: (path: string) => DetailProcess[];
   /** fixed terminal size (tests); default: the real terminal, following resizes */
@@ -62,6 +66,7 @@ export function TopApp(props: TopAppProps): React.ReactElement {
   const [st, dispatch, stRef] = useReducerRef(topReducer, props.initial);
   useSamplerControl(props.sampler, st);
   const { frame, cpu, memory, seq } = useTopFrame(props.sampler, props.root);
+  const names = useCgroupIdentities(frame, props.identities);
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   const sampleError = useSamplerError(props.sampler.onError ? (props.sampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
   const rows: DisplayRow[] = useMemo(() => (frame ? visibleRows(frame, st, props.ascii) : []), [frame, st.order, st.reverse, st.filter, st.collapsed, st.depth, props.ascii]);
@@ -107,10 +112,10 @@ export function TopApp(props: TopAppProps): React.ReactElement {
     else if (input === ' ') act({ type: 'pause' });
     else if (input === 'h' || input === '?') act({ type: 'help' });
     else if (k.name === 'escape') act({ type: 'close' });
-  }, stRef);
+  }, stRef, (a, b) => a !== b && !b.editingFilter);
 
   const ctx = { raw: props.raw };
-  const columns = topColumns({ width: size.columns, ctx, cpu, memory, ascii: props.ascii, rows });
+  const columns = topColumns({ width: size.columns, ctx, cpu, memory, ascii: props.ascii, rows, names });
   const lines: TableLine<DisplayRow>[] = rows.map((d) => ({
     key: d.row.path,
     row: d,
@@ -138,7 +143,7 @@ export function TopApp(props: TopAppProps): React.ReactElement {
         <Table columns={columns} lines={lines} selectedKey={selectedKey} height={tableH} treeColumn="NAME" empty={frame ? 'no cgroup matches' : 'sampling…'} />
       )}
       {st.detail && selectedRow && !st.help ? (
-        <DetailPane row={selectedRow} cpuSeries={cpu.get(selectedRow.path)} memorySeries={memory.get(selectedRow.path)} processes={processes} width={size.columns} height={detailH} raw={props.raw} />
+        <DetailPane row={selectedRow} name={nameOfRow(selectedRow.path, names.get(selectedRow.path)) ?? names.get(selectedRow.path)?.label} cpuSeries={cpu.get(selectedRow.path)} memorySeries={memory.get(selectedRow.path)} processes={processes} width={size.columns} height={detailH} raw={props.raw} />
       ) : null}
       <Text dimColor wrap="truncate">
         q quit · h help · / filter · c m i t T p n sort · ←→ fold · d detail · space pause · +/- interval

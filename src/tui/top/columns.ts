@@ -9,6 +9,8 @@ import type { SeriesStore } from '../../sampler/series.js';
 import { sparkline } from '../sparkline.js';
 import type { TableColumn } from '../components/Table.js';
 import type { DisplayRow } from './state.js';
+import type { Identity } from '../../model/identity.js';
+import { nameOfRow } from '../names.js';
 
 interface Spec {
   readonly id: string;
@@ -42,6 +44,8 @@ export interface TopColumnsInput {
   readonly ascii?: boolean;
   /** the rows shown: the sparkline columns take one scale over them */
   readonly rows?: readonly DisplayRow[];
+  /** identity per cgroup path: container rows show their name (src/tui/hooks/use-identities.ts) */
+  readonly names?: ReadonlyMap<string, Identity>;
 }
 
 /** Full scale of the CPU sparkline column: the highest CPU% of the rows' series, at least one CPU (100 %). */
@@ -79,7 +83,18 @@ export function topColumns(o: TopColumnsInput): TableColumn<DisplayRow>[] {
       };
     }
     const f = fieldById(c.id);
-    if (c.id === 'NAME') return { id: c.id, header: c.header ?? 'CGROUP', width: w, cell: (d) => (d.prefix === '' && d.row.depth === 0 ? d.row.path : formatCell(f, d.row, o.ctx)) + (d.collapsed ? ' +' : '') };
+    if (c.id === 'NAME') {
+      return {
+        id: c.id,
+        header: c.header ?? 'CGROUP',
+        width: w,
+        cell: (d) => {
+          const base = d.prefix === '' && d.row.depth === 0 ? d.row.path : formatCell(f, d.row, o.ctx);
+          const name = nameOfRow(d.row.path, o.names?.get(d.row.path));
+          return (name !== undefined ? `${name} (${base})` : base) + (d.collapsed ? ' +' : '');
+        },
+      };
+    }
     if (c.id === 'BY') {
       // the binding cgroup and its limit: `…slice/web 0.20`
       return {

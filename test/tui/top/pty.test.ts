@@ -62,15 +62,15 @@ const cmd = (extra = '') => `stty -g; echo START; ${JSON.stringify(process.execP
 
 test('pty: nsx top draws, answers keys, quits with q and restores the terminal', { timeout: 30_000 }, async () => {
   await withPty(cmd(), async ({ pty, out, exited }) => {
-    await until(() => out().includes(ENTER_ALT_SCREEN), 10_000, 'the alternate screen');
-    await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 10_000, 'the table');
+    await until(() => out().includes(ENTER_ALT_SCREEN), 20_000, 'the alternate screen');
+    await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 20_000, 'the table');
     await new Promise((r) => setTimeout(r, 300)); // keys typed before raw mode would be line-buffered
     pty.write('h');
-    await until(() => stripAnsi(out()).includes('nsx top — keys'), 5000, 'the help overlay');
+    await until(() => stripAnsi(out()).includes('nsx top — keys'), 15_000, 'the help overlay');
     pty.write('h');
     await new Promise((r) => setTimeout(r, 150)); // one key per read, as a person types
     pty.write('m');
-    await until(() => stripAnsi(out()).includes('sort: memory'), 5000, 'sort by memory');
+    await until(() => stripAnsi(out()).includes('sort: memory'), 15_000, 'sort by memory');
     pty.write('q');
     await exited;
     assertRestored(out(), 0);
@@ -79,7 +79,7 @@ test('pty: nsx top draws, answers keys, quits with q and restores the terminal',
 
 test('pty: SIGTERM restores the terminal too', { timeout: 30_000 }, async () => {
   await withPty(`${cmd()}`, async ({ pty, out, exited }) => {
-    await until(() => /CGROUP/.test(stripAnsi(out())), 10_000, 'the table');
+    await until(() => /CGROUP/.test(stripAnsi(out())), 20_000, 'the table');
     // the nsx process is the child of sh: find it by the pty's process tree
     const { execFileSync } = await import('node:child_process');
     const pids = execFileSync('pgrep', ['-P', String(pty.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
@@ -92,7 +92,7 @@ test('pty: SIGTERM restores the terminal too', { timeout: 30_000 }, async () => 
 
 test('pty: Ctrl-C quits and restores the terminal', { timeout: 30_000 }, async () => {
   await withPty(cmd(), async ({ pty, out, exited }) => {
-    await until(() => /CGROUP/.test(stripAnsi(out())), 10_000, 'the table');
+    await until(() => /CGROUP/.test(stripAnsi(out())), 20_000, 'the table');
     await new Promise((r) => setTimeout(r, 300)); // raw mode on: Ctrl-C is a key for Ink, not SIGINT
     pty.write('\x03');
     await exited;
@@ -103,7 +103,7 @@ test('pty: Ctrl-C quits and restores the terminal', { timeout: 30_000 }, async (
 test('pty: a static --root host is sampled once and stays until q', { timeout: 30_000 }, async () => {
   const { fixture } = await import('../../helpers/host.js');
   await withPty(`${JSON.stringify(process.execPath)} ${JSON.stringify(NSX_BIN)} top --root ${JSON.stringify(fixture('k8s-v2-node.manifest'))}; echo "EXIT=$?"`, async ({ pty, out, exited }) => {
-    await until(() => /cri-containerd-73051af27110/.test(stripAnsi(out())) || /kubepods/.test(stripAnsi(out())), 10_000, 'the fixture tree');
+    await until(() => /cri-containerd-73051af27110/.test(stripAnsi(out())) || /kubepods/.test(stripAnsi(out())), 20_000, 'the fixture tree');
     await new Promise((r) => setTimeout(r, 600));
     assert.doesNotMatch(out(), /EXIT=/, 'still running');
     assert.match(stripAnsi(out()), /cgroups unified/);
@@ -115,15 +115,15 @@ test('pty: a static --root host is sampled once and stays until q', { timeout: 3
 
 test('pty: the layout follows a terminal resize', { timeout: 30_000 }, async () => {
   await withPty(cmd(), async ({ pty, out, exited }) => {
-    await until(() => /MEM 1m/.test(stripAnsi(out())), 10_000, 'the wide layout with sparklines');
+    await until(() => /MEM 1m/.test(stripAnsi(out())), 20_000, 'the wide layout with sparklines');
     const mark = out().length;
     (pty as unknown as { resize(c: number, r: number): void }).resize(60, 20);
     const after = () => stripAnsi(out().slice(mark));
-    await until(() => /CGROUP/.test(after()), 5000, 'a redraw after the resize');
-    await new Promise((r) => setTimeout(r, 900)); // a sample or two at the new size
-    const all = after();
-    const tail = all.slice(all.lastIndexOf('nsx top')); // the last frame
-    assert.doesNotMatch(tail, /MEM 1m/, 'sparkline columns dropped at 60 columns');
+    await until(() => /CGROUP/.test(after()), 15_000, 'a redraw after the resize');
+    const lastFrame = () => after().slice(after().lastIndexOf('nsx top'));
+    // a frame drawn at the new size (a loaded host may still paint one at the old size first)
+    await until(() => /CGROUP/.test(lastFrame()) && !/MEM 1m/.test(lastFrame()), 20_000, 'sparkline columns dropped at 60 columns');
+    const tail = lastFrame();
     for (const l of tail.split(/\r?\n/)) assert.ok(l.length <= 60 || !/CGROUP/.test(l), `header wider than the terminal: ${l}`);
     pty.write('q');
     await exited;
@@ -132,10 +132,10 @@ test('pty: the layout follows a terminal resize', { timeout: 30_000 }, async () 
 
 test('pty: several keys in one read (`/system` and Enter sent at once) are each handled', { timeout: 30_000 }, async () => {
   await withPty(cmd(), async ({ pty, out, exited }) => {
-    await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 10_000, 'the table');
+    await until(() => /CGROUP/.test(stripAnsi(out())) && /every: 0\.3s/.test(stripAnsi(out())), 20_000, 'the table');
     await new Promise((r) => setTimeout(r, 300)); // keys typed before raw mode would be line-buffered
     pty.write('/system\rm');
-    await until(() => /sort: memory .*filter: system(?!▏)/.test(stripAnsi(out())), 10_000, 'the filter kept and the sort key after it');
+    await until(() => /sort: memory .*filter: system(?!▏)/.test(stripAnsi(out())), 20_000, 'the filter kept and the sort key after it');
     pty.write('q');
     await exited;
     assertRestored(out(), 0);
