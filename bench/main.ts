@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   enter: () => import('./enter.js'),
   top: () => import('./top.js'),
   dashboard: () => import('./dashboard.js'),
+  startup: () => import('./startup.js'),
 };
 
 async function main(): Promise<void> {

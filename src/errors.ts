@@ -78,14 +78,59 @@ export class IoError extends NsxError {
   }
 }
 
-/**
- * Is this an NsxError? Recognised by shape as well as by class, because the Ink TUI is loaded outside the CLI
- * bundle (scripts/bundle.mjs) with its own copy of this module.
- */
+/** Is this an NsxError? (The CLI and the TUI are one module graph: the class identifies it.) */
 export function isNsxError(e: unknown): e is NsxError {
-  if (e instanceof NsxError) return true;
-  const x = e as { kind?: unknown; exitCode?: unknown } | null;
-  return e instanceof Error && typeof x?.kind === 'string' && typeof x?.exitCode === 'number';
+  return e instanceof NsxError;
+}
+
+/** strerror(3)-style sentences for the errno codes a reader or a system call can meet. */
+const ERRNO_SENTENCES: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  ESRCH: 'no such process',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  ENODEV: 'no such device',
+  ENXIO: 'no such device or address',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+  EINVAL: 'invalid argument',
+  EBUSY: 'device or resource busy',
+  EEXIST: 'file exists',
+  ENOTEMPTY: 'directory not empty',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in system',
+  ENOMEM: 'cannot allocate memory',
+  EAGAIN: 'resource temporarily unavailable',
+  EINTR: 'interrupted system call',
+  EBADF: 'bad file descriptor',
+  ENOSYS: 'function not implemented',
+  EOPNOTSUPP: 'operation not supported',
+  ENOTSUP: 'operation not supported',
+  ENOEXEC: 'exec format error',
+  E2BIG: 'argument list too long',
+  EFAULT: 'bad address',
+  EXDEV: 'invalid cross-device link',
+  EPIPE: 'broken pipe',
+  ETIMEDOUT: 'connection timed out',
+  ECONNREFUSED: 'connection refused',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'cannot assign requested address',
+  ECHILD: 'no child processes',
+  ESTALE: 'stale file handle',
+  ETXTBSY: 'text file busy',
+  EFBIG: 'file too large',
+  EOVERFLOW: 'value too large for defined data type',
+};
+
+/** The plain sentence for an errno code (`ENAMETOOLONG` → `file name too long`), or undefined for other codes. */
+export function errnoSentence(code: string): string | undefined {
+  return ERRNO_SENTENCES[code];
 }
 
 /** The errno code of a Node system error (`ENOENT`, …), or undefined. */
@@ -107,7 +152,9 @@ export function fromFsError(e: unknown, path: string): NsxError {
     case 'EACCES':
     case 'EPERM':
       return new PermissionError(`${path}: permission denied`, path, code);
-    default:
-      return new IoError(`${path}: ${(e as Error)?.message ?? String(e)}`, path, code, e);
+    default: {
+      const sentence = code !== undefined ? errnoSentence(code) : undefined;
+      return new IoError(`${path}: ${sentence ?? (e as Error)?.message ?? String(e)}`, path, code, e);
+    }
   }
 }

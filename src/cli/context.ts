@@ -11,7 +11,13 @@ export interface CliContext {
   readonly paths: HostPaths;
   /** What the user passed to `--root` (a directory or a manifest file), if anything. */
   readonly rootArg?: string;
-  /** Colour allowed (a terminal, no `--no-color`, no NO_COLOR). */
+  /** What --color[=WHEN] / --no-color asked for (`auto` when neither was given). */
+  readonly colorMode?: ColorMode;
+  /**
+   * Colour on or off, resolved once from `colorMode`: `always` → on, `never` → off, `auto` → on when stdout
+   * is a terminal, NO_COLOR is unset or empty, and TERM is not `dumb` (https://no-color.org). Views and
+   * the TUIs read this field only.
+   */
   readonly color: boolean;
   /** `--debug`: print stack traces. */
   readonly debug: boolean;
@@ -28,6 +34,14 @@ export interface CliContext {
   warn(message: string): void;
 }
 
+export type ColorMode = 'auto' | 'always' | 'never';
+
+/** Colour on or off for a mode (see CliContext.color). */
+export function resolveColor(mode: ColorMode, isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  return isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
 /** A command module exports `command: Command`. */
 export interface Command {
   readonly name: string;
@@ -36,6 +50,8 @@ export interface Command {
   readonly summary: string;
   /** full `nsx CMD --help` text */
   readonly help: string;
+  /** Its option table (the same one it parses with): man pages and shell completions are made from it. */
+  readonly options?: readonly OptionSpec[];
   /** Parse argv (global options already removed when given before the command) and run; resolve to the exit code. */
   run(argv: string[], ctx: CliContext): Promise<number>;
 }
@@ -43,6 +59,7 @@ export interface Command {
 /** Options accepted after the command name as well as before it (all commands but `enter`, where -r/--root is nsenter's). */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'root', arg: 'required' },
+  { name: 'color', arg: 'optional' },
   { name: 'no-color', arg: 'none' },
   { name: 'debug', arg: 'none' },
   { name: 'help', short: 'h', arg: 'none' },

@@ -17,7 +17,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { ParseError } from '../errors.js';
+import { ParseError, UsageError } from '../errors.js';
 
 export type ManifestEntry =
   | { readonly kind: 'file'; readonly path: string; readonly content: Buffer }
@@ -125,4 +125,35 @@ export function isManifestFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Does this text look like a host manifest (its first line that is not a comment or blank is a header)? */
+export function looksLikeManifest(text: string): boolean {
+  for (const line of text.split('\n', 200)) {
+    if (line.startsWith('@@ ')) return true;
+    if (line.trim() !== '' && !line.startsWith('#')) return false;
+  }
+  return false;
+}
+
+/**
+ * What `--root X` names: a host directory (used as is) or a manifest file (unpacked to a temporary
+ * directory; `cleanup` removes it). Anything else is a usage error that names X, never the temporary
+ * directory.
+ */
+export function openHostRoot(root: string): { dir: string; cleanup?: () => void } {
+  const st = statSync(root, { throwIfNoEntry: false });
+  if (!st) throw new UsageError(`nsx: --root: ${root}: no such file or directory`);
+  if (st.isDirectory()) return { dir: root };
+  if (!st.isFile()) throw new UsageError(`nsx: --root: ${root}: neither a directory nor a host manifest file`);
+  let text: string;
+  try {
+    text = readFileSync(root, 'utf8');
+  } catch (e) {
+    throw new UsageError(`nsx: --root: ${root}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!looksLikeManifest(text))
+    throw new UsageError(`nsx: --root: ${root}: not a host manifest (a manifest starts with '@@ f|d|l|x PATH' lines; see docs/development.md) and not a directory`);
+  const host = unpackManifest(root);
+  return host;
 }

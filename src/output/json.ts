@@ -1,19 +1,35 @@
 /**
  * JSON output. `formatJson` prints with libsmartcols' layout (3-space indent) so that `nsx ls -J` can be
- * diffed against `lsns -J`; NDJSON (one compact object per line) for streams. A bigint (an integer above
- * 2^53 − 1, e.g. v1 `hierarchical_memory_limit` 9223372036854771712) is printed as an exact JSON integer.
+ * diffed against `lsns -J`; NDJSON (one compact object per line) for streams.
+ *
+ * Exact integers: a `bigint` value (a cgroup counter or limit above 2^53, such as v1's
+ * `hierarchical_memory_limit` 9223372036854771712) is printed as its exact digits, a JSON number — never
+ * rounded through a double, never quoted. (Readers that need the exact value parse with a big-number-aware
+ * parser; `JSON.parse` in JavaScript rounds it.)
  */
-/** NUL cannot occur in a kernel-provided string nsx prints, so it safely marks a bigint placeholder. */
-const BIG = /"\\u0000big:(-?\d+)\\u0000"/g;
-
-function bigints(_k: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? `\u0000big:${v}\u0000` : v;
+function stringify(value: unknown, indent: number | undefined): string {
+  // bigints become a marker string that no data string can equal (a fresh random tag per call), then the
+  // quoted marker is replaced by the bare digits
+  const tag = `\u0000nsx-bigint-${Math.random().toString(36).slice(2)}:`;
+  let found = false;
+  const text = JSON.stringify(
+    value,
+    (_k, v: unknown) => {
+      if (typeof v !== 'bigint') return v;
+      found = true;
+      return tag + v.toString();
+    },
+    indent,
+  );
+  if (!found) return text;
+  const quoted = JSON.stringify(tag).slice(1, -1);
+  return text.split(`"${quoted}`).map((part, i) => (i === 0 ? part : part.replace(/^(-?\d+)"/, '$1'))).join('');
 }
 
 export function formatJson(value: unknown): string {
-  return JSON.stringify(value, bigints, 3).replace(BIG, '$1') + '\n';
+  return stringify(value, 3) + '\n';
 }
 
 export function formatNdjson(value: unknown): string {
-  return JSON.stringify(value, bigints).replace(BIG, '$1') + '\n';
+  return stringify(value, undefined) + '\n';
 }

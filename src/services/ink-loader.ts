@@ -1,22 +1,42 @@
 /**
- * Load Ink for an interactive session. Ink decides once, when it is first imported, whether it runs in CI
- * (the is-in-ci package: CI, CONTINUOUS_INTEGRATION or any CI_* variable) and then stops drawing
- * interactively. nsx starts a TUI only after checking that it has a terminal, so a CI variable inherited by
- * an interactive shell must not break it: the variables are hidden while Ink loads, then restored (programs
- * nsx starts later, such as the shell of `e` in the dashboard, still see them).
+ * Load Ink for an interactive session.
+ *
+ * - Ink decides once, when it is first imported, whether it runs in CI (the is-in-ci package: CI,
+ *   CONTINUOUS_INTEGRATION or any CI_* variable) and then stops drawing interactively. nsx starts a TUI only
+ *   after checking that it has a terminal, so a CI variable inherited by an interactive shell must not break
+ *   it: the variables are hidden while Ink loads, then restored (programs nsx starts later, such as the shell
+ *   of `e` in the dashboard, still see them).
+ * - Colour: Ink colours through chalk, whose level is fixed when it loads (from FORCE_COLOR, the terminal,
+ *   argv). The CLI resolves --color/NO_COLOR once (CliContext.color) and calls setInkColor(); while Ink
+ *   loads, FORCE_COLOR says that decision (0 = none), then is restored for child processes.
  */
+let inkColor: boolean | undefined;
+
+/** Tell the loader whether the TUI may use colour (called by the CLI when it makes its context). */
+export function setInkColor(on: boolean): void {
+  inkColor = on;
+}
+
 export async function loadInkForTerminal(): Promise<void> {
   const env = process.env;
-  const hidden: Record<string, string | undefined> = {};
+  const saved: Record<string, string | undefined> = {};
   for (const k of Object.keys(env)) {
     if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) {
-      hidden[k] = env[k];
+      saved[k] = env[k];
       delete env[k];
     }
+  }
+  if (inkColor !== undefined) {
+    saved.FORCE_COLOR = env.FORCE_COLOR;
+    // chalk: FORCE_COLOR=0 is no colour; 3 is truecolor (chalk still maps down for the terminal it finds)
+    env.FORCE_COLOR = inkColor ? (env.FORCE_COLOR && env.FORCE_COLOR !== '0' ? env.FORCE_COLOR : '1') : '0';
   }
   try {
     await import('ink');
   } finally {
-    for (const [k, v] of Object.entries(hidden)) if (v !== undefined) env[k] = v;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v !== undefined) env[k] = v;
+      else delete env[k];
+    }
   }
 }

@@ -95,6 +95,7 @@ function showText(r: CgShowResult, raw: boolean, width?: number): string {
 }
 
 export const command: Command = {
+  options: SPECS,
   name: 'cg',
   aliases: ['cgroups'],
   summary: 'cgroup layout, hierarchies, trees, one cgroup in full',

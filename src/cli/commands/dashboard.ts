@@ -32,6 +32,7 @@ Colours follow --color / --no-color and NO_COLOR (https://no-color.org).
 ${USAGE}`;
 
 export const command: Command = {
+  options: SPECS,
   name: 'dashboard',
   summary: 'the interactive dashboard (nsx with no command)',
   help: HELP,

@@ -138,6 +138,7 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
 }
 
 export const command: Command = {
+  options: SPECS,
   name: 'enter',
   summary: 'run a program in the namespaces of a process (nsenter-compatible, safe against PID reuse)',
   help: HELP,

@@ -130,6 +130,7 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
 }
 
 export const command: Command = {
+  options: SPECS,
   name: 'ls',
   summary: 'list namespaces (lsns-compatible)',
   help: HELP,

@@ -52,6 +52,7 @@ ${columnsHelp(PS_FIELDS)}
 `;
 
 export const command: Command = {
+  options: SPECS,
   name: 'ps',
   summary: 'processes with their namespaces, cgroups and containers',
   help: HELP,

@@ -62,6 +62,7 @@ export function parseDelay(v: string): number {
 }
 
 export const command: Command = {
+  options: SPECS,
   name: 'top',
   summary: 'live per-cgroup CPU, memory, IO, tasks, throttling and pressure',
   help: HELP,
