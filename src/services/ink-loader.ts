@@ -7,8 +7,10 @@
  *   it: the variables are hidden while Ink loads, then restored (programs nsx starts later, such as the shell
  *   of `e` in the dashboard, still see them).
  * - Colour: Ink colours through chalk, whose level is fixed when it loads (from FORCE_COLOR, the terminal,
- *   argv). The CLI resolves --color/NO_COLOR once (CliContext.color) and calls setInkColor(); while Ink
- *   loads, FORCE_COLOR says that decision (0 = none), then is restored for child processes.
+ *   argv). The CLI resolves --color/NO_COLOR once (CliContext.color) and calls setInkColor(); with colour on,
+ *   FORCE_COLOR says so while Ink loads, then is restored for child processes. With colour off, chalk keeps
+ *   what the terminal supports: the TUIs drop their colours themselves (src/tui/theme.ts) and keep inverse,
+ *   bold and dim, which NO_COLOR does not forbid — the selection must stay visible.
  */
 let inkColor: boolean | undefined;
 
@@ -26,10 +28,10 @@ export async function loadInkForTerminal(): Promise<void> {
       delete env[k];
     }
   }
-  if (inkColor !== undefined) {
+  if (inkColor) {
     saved.FORCE_COLOR = env.FORCE_COLOR;
-    // chalk: FORCE_COLOR=0 is no colour; 3 is truecolor (chalk still maps down for the terminal it finds)
-    env.FORCE_COLOR = inkColor ? (env.FORCE_COLOR && env.FORCE_COLOR !== '0' ? env.FORCE_COLOR : '1') : '0';
+    // chalk: 3 is truecolor (chalk still maps down for the terminal it finds)
+    env.FORCE_COLOR = env.FORCE_COLOR && env.FORCE_COLOR !== '0' ? env.FORCE_COLOR : '1';
   }
   try {
     await import('ink');
