@@ -13,8 +13,12 @@ import { useEffect, useRef } from 'react';
 import { useStdin } from 'ink';
 import { createKeyReader, type KeyPress } from '../keys.js';
 
-/** How long queued keys wait for a render before they are handled anyway (a state change React skipped). */
-const RENDER_WAIT_MS = 50;
+/**
+ * How long queued keys wait for the render of a changed state before they are handled anyway. React always
+ * renders a changed state, so this is only a safety net; it is long because a loaded host renders slowly, and
+ * a key handled before its render would act on the screen before (e.g. collapse the row selected before a move).
+ */
+const RENDER_WAIT_MS = 3000;
 
 export function useKeys<S>(handler: (k: KeyPress) => void, stateRef?: { readonly current: S }, waitFor: (before: S, after: S) => boolean = (a, b) => a !== b, active = true): void {
   const { setRawMode, internal_eventEmitter: events } = useStdin();
