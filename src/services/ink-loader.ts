@@ -7,10 +7,10 @@
  *   it: the variables are hidden while Ink loads, then restored (programs nsx starts later, such as the shell
  *   of `e` in the dashboard, still see them).
  * - Colour: Ink colours through chalk, whose level is fixed when it loads (from FORCE_COLOR, the terminal,
- *   argv). The CLI resolves --color/NO_COLOR once (CliContext.color) and calls setInkColor(); with colour on,
- *   FORCE_COLOR says so while Ink loads, then is restored for child processes. With colour off, chalk keeps
- *   what the terminal supports: the TUIs drop their colours themselves (src/tui/theme.ts) and keep inverse,
- *   bold and dim, which NO_COLOR does not forbid — the selection must stay visible.
+ *   argv). The CLI resolves --color/NO_COLOR once (CliContext.color) and calls setInkColor(); while Ink loads,
+ *   FORCE_COLOR turns chalk on, then is restored for child processes. With colour off the TUIs drop their
+ *   colours themselves (src/tui/theme.ts, from CliContext.color) and keep inverse, bold and dim, which
+ *   NO_COLOR does not forbid — the selection must stay visible.
  */
 let inkColor: boolean | undefined;
 
@@ -28,9 +28,10 @@ export async function loadInkForTerminal(): Promise<void> {
       delete env[k];
     }
   }
-  if (inkColor) {
+  if (inkColor !== undefined) {
     saved.FORCE_COLOR = env.FORCE_COLOR;
-    // chalk: 3 is truecolor (chalk still maps down for the terminal it finds)
+    // chalk: 3 is truecolor (chalk still maps down for the terminal it finds). At least 1 also with colour
+    // off: chalk would read `--no-color`/`--color=never` from argv and drop inverse and bold as well.
     env.FORCE_COLOR = env.FORCE_COLOR && env.FORCE_COLOR !== '0' ? env.FORCE_COLOR : '1';
   }
   try {
