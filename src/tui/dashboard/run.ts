@@ -49,7 +49,8 @@ export function enterPlanFor(paths: HostPaths, req: EnterRequest, shellEnv: stri
   const shell = choose(root, shellEnv);
   const what = req.file !== undefined ? `${types?.join(',')} namespace of ${req.file}` : `PID ${req.pid} (${types ? types.join(',') : 'all namespaces'})`;
   const namespaces = Object.fromEntries((types ?? []).map((t) => [t, req.file ?? true] as const));
-  return { what, shell, target: req.pid !== undefined ? ({ kind: 'pid', pid: req.pid } as const) : undefined, all: types === undefined, namespaces };
+  // with its mount namespace, the target's root too (`nsenter -a -r`): a container's files, where the shell was found
+  return { what, shell, target: req.pid !== undefined ? ({ kind: 'pid', pid: req.pid } as const) : undefined, all: types === undefined, namespaces, root: root !== undefined ? (true as const) : undefined };
 }
 
 /** Exit statuses of a program that could not run (the shell said why on the terminal a moment ago). */
@@ -70,6 +71,7 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
       target: plan.target,
       all: plan.all,
       namespaces: plan.namespaces,
+      root: plan.root,
       program: plan.shell.program,
     });
     const why = COULD_NOT_RUN[code];

@@ -61,10 +61,10 @@ test('enterPlanFor: a process (all namespaces, the shell looked up in its root),
   const roots: (string | undefined)[] = [];
   const choose = (root: string | undefined, sh: string | undefined) => (roots.push(root), { program: [sh ?? '/bin/sh'] });
   const all = enterPlanFor(paths, { pid: 42 }, '/bin/bash', choose);
-  assert.deepEqual([all.target, all.all, all.namespaces, all.shell.program], [{ kind: 'pid', pid: 42 }, true, {}, ['/bin/bash']]);
+  assert.deepEqual([all.target, all.all, all.namespaces, all.shell.program, all.root], [{ kind: 'pid', pid: 42 }, true, {}, ['/bin/bash'], true]);
   assert.equal(roots.pop(), '/proc/42/root');
   const net = enterPlanFor(paths, { pid: 42, types: ['net'] }, '/bin/bash', choose);
-  assert.deepEqual([net.all, net.namespaces], [false, { net: true }]);
+  assert.deepEqual([net.all, net.namespaces, net.root], [false, { net: true }, undefined]);
   assert.equal(roots.pop(), undefined, 'without the mount namespace the host shell runs');
   const file = enterPlanFor(paths, { file: '/run/netns/blue', types: ['net'] }, '/bin/bash', choose);
   assert.deepEqual([file.target, file.all, file.namespaces], [undefined, false, { net: '/run/netns/blue' }]);
