@@ -1,23 +1,29 @@
 /**
- * `npm run bench -- dashboard`: can the dashboard keep a 1 s refresh with 5,000 processes and 2,000 cgroups?
- * Creates 2,000 v1 cgroups (nsx-test-bench-dash-*, in the cpu, cpuacct, memory, pids and blkio hierarchies)
- * and starts 5,000 `sleep` processes (one shell loop, its own process group), spread over the cgroups; then
- * times, in this process, what one dashboard refresh does: the process table (ProcessCollector, steady state
- * with the slow parts re-read every 5 ticks, and a cold full read), the `nsx top` cgroup sample, and the pure
- * model work (namespaces grouped, the Namespaces tree, the sorted process list, the cgroup tree rows).
- * Side by side: `nsx ps` against `ps -e -o pid,user,rss,cgroup,args` (procps) and `nsx` summary against lsns.
- * Everything created is removed at the end. Options: --procs=N (5000), --cgroups=N (2000), --ticks=N (10).
+ * `npm run bench -- dashboard`: the interactive dashboard side by side with htop, on a host with 5,000 extra
+ * processes and 2,000 extra cgroups, both refreshing every second.
+ *
+ * Scenario: 2,000 v1 cgroups (nsx-test-bench-dash-*, two deep, in the cpu, cpuacct, memory, pids and blkio
+ * hierarchies) and 5,000 `sleep` processes (one shell loop, its own process group) spread over the cpu cgroups.
+ * `htop -d 10` and `nsx` (the dashboard, --interval 1000) run at once, each in its own tmux session (200×50) on a
+ * private tmux socket. After a warm-up, CPU is read from each process's own accounting (/proc/PID/stat utime +
+ * stime) over windows of --window=S seconds (5), for the Cgroups view (the default) and then the Processes view;
+ * the ratio nsx/htop is taken per window and its median printed, with nsx's steady RSS (VmRSS) at the end of each
+ * view. Then, in this process, what one refresh costs by part (process table, cgroup sample, model), and one-shot
+ * tables against procps ps and lsns. Everything created is removed at the end.
+ * Options: --procs=N (5000), --cgroups=N (2000), --windows=N (6), --window=S (5), --ticks=N (10).
+ * Targets (issue 11): CPU ≤ 0.5× htop's, RSS ≤ 150 MB.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostPaths } from '../src/host/paths.js';
 import { ProcessCollector } from '../src/services/ps.js';
+import { processCpuPercent } from '../src/model/process.js';
 import { makeCollector } from '../src/sampler/collect.js';
 import { buildFrame } from '../src/sampler/frame.js';
 import { groupNamespaces } from '../src/model/namespace.js';
 import { PS_FIELDS, sortProcesses } from '../src/fields/ps.js';
-import { namespaceLines, processCpuPercent } from '../src/tui/dashboard/model.js';
+import { namespaceLines } from '../src/tui/dashboard/model.js';
 import { visibleRows } from '../src/tui/top/state.js';
 import { NSX, compare, median, report, ratio } from './lib.js';
 
@@ -29,12 +35,14 @@ function arg(args: string[], name: string, def: number): number {
   return a ? Number(a.slice(name.length + 3)) : def;
 }
 
+/** CPU milliseconds (this process's own accounting, user + system) of each of n calls. */
 function timeIt(fn: () => void, n: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t = performance.now();
+    const c = process.cpuUsage();
     fn();
-    out.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    out.push((d.user + d.system) / 1000);
   }
   return out;
 }
@@ -71,41 +79,49 @@ export async function run(args: string[]): Promise<void> {
     });
     console.log(`  ${kids.length} sleeps started`);
 
+    await sideBySide(args, { nProcs: kids.length, nCg, ctrls });
+
     const paths = hostPaths();
     const cold = timeIt(() => new ProcessCollector({ paths }).collect(), 3);
-    const pc = new ProcessCollector({ paths, refreshEvery: 5 });
+    const pc = new ProcessCollector({ paths, refreshEvery: 10, keepOpen: true });
     let prev = pc.collect();
     const procTicks: number[] = [];
     const modelTicks: number[] = [];
     const top = makeCollector({ paths });
     let topPrev = top();
     const topTicks: number[] = [];
+    const cpuMs = (c: NodeJS.CpuUsage) => {
+      const d = process.cpuUsage(c);
+      return (d.user + d.system) / 1000;
+    };
     for (let i = 0; i < ticks; i++) {
-      let t = performance.now();
+      let t = process.cpuUsage();
       const next = pc.collect();
-      procTicks.push(performance.now() - t);
-      t = performance.now();
+      procTicks.push(cpuMs(t));
+      t = process.cpuUsage();
       const snap = top();
-      topTicks.push(performance.now() - t);
-      t = performance.now();
+      topTicks.push(cpuMs(t));
+      t = process.cpuUsage();
       const cpu = processCpuPercent(prev, next, 1);
       const nss = groupNamespaces(next.procs);
       namespaceLines(nss, new Map(next.procs.map((p) => [p.pid, p] as const)));
       sortProcesses(next.procs, PS_FIELDS.find((f) => f.id === 'CPU%')!, { reference: next.reference.ns, cpuPercent: cpu }, true);
       const frame = buildFrame(topPrev, snap);
       visibleRows(frame, { order: 'cpu', reverse: false, filter: '', collapsed: new Set(), depth: undefined });
-      modelTicks.push(performance.now() - t);
+      modelTicks.push(cpuMs(t));
       prev = next;
       topPrev = snap;
     }
     const procs = prev.procs.length;
-    const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (max ${Math.max(...xs).toFixed(0)})`;
+    const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms CPU (max ${Math.max(...xs).toFixed(0)})`;
+    console.log(`\n== one refresh by part, in this process (CPU time)`);
     console.log(`  process table, cold full read of ${procs} processes: ${fmt(cold)}`);
-    console.log(`  process table per tick (steady, slow parts every 5 ticks): ${fmt(procTicks)}`);
+    console.log(`  process table per tick (steady, slow parts every 10 ticks): ${fmt(procTicks)}`);
     console.log(`  cgroup sample per tick (${topPrev.cgroups.length} cgroups): ${fmt(topTicks)}`);
     console.log(`  model per tick (namespaces, trees, sort): ${fmt(modelTicks)}`);
     // the Cgroups view samples cgroups every tick and the process table every 5th; the other views the reverse
     const cg = median(topTicks) + median(procTicks) / 5 + median(modelTicks);
+    pc.close();
     const pr = median(procTicks) + median(modelTicks);
     console.log(`  => Cgroups view: ≈ ${cg.toFixed(0)} ms per 1 s refresh (${((cg / 1000) * 100).toFixed(0)}% of one CPU)`);
     console.log(`  => Processes / Namespaces views: ≈ ${pr.toFixed(0)} ms per 1 s refresh (${((pr / 1000) * 100).toFixed(0)}% of one CPU)`);
@@ -148,5 +164,91 @@ export async function run(args: string[]): Promise<void> {
         }
       }
     }
+  }
+}
+
+/** utime + stime of a process in seconds (its own accounting), or undefined when it is gone. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const t = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    throw e;
+  }
+}
+
+function statusKb(pid: number, key: string): number | undefined {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The process a tmux pane runs (the pane's shell execs a single command; else its only child). */
+function panePid(sock: string, session: string): number {
+  const r = spawnSync('tmux', ['-L', sock, 'list-panes', '-t', session, '-F', '#{pane_pid}'], { encoding: 'utf8' });
+  const pid = Number(r.stdout.trim());
+  const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  if (comm !== 'sh' && comm !== 'bash') return pid;
+  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return kids[0] ?? pid;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** htop and the nsx dashboard at once, each in tmux; CPU ratio per window, RSS per view. */
+async function sideBySide(args: string[], sc: { nProcs: number; nCg: number; ctrls: string[] }): Promise<void> {
+  const windows = arg(args, 'windows', 6);
+  const windowS = arg(args, 'window', 5);
+  const htopOk = spawnSync('htop', ['--version']).status === 0;
+  const tmuxOk = spawnSync('tmux', ['-V']).status === 0;
+  console.log(`\n== dashboard vs htop, side by side: ${sc.nProcs} extra processes, ${sc.nCg} extra cgroups in ${sc.ctrls.join(',')} (v1), both at a 1 s refresh, 200x50 terminals (tmux)`);
+  if (!htopOk || !tmuxOk) {
+    console.log(`  skipped: ${!htopOk ? 'htop' : 'tmux'} is not installed (apt-get install htop tmux)`);
+    return;
+  }
+  const sock = `nsx-bench-dash-${process.pid}`;
+  const tmux = (...a: string[]) => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
+  try {
+    tmux('new-session', '-d', '-s', 'htop', '-x', '200', '-y', '50', 'htop -d 10');
+    tmux('new-session', '-d', '-s', 'nsx', '-x', '200', '-y', '50', `${NSX.map((x) => `'${x}'`).join(' ')} dashboard --interval 1000`);
+    await sleep(1500);
+    const htop = panePid(sock, 'htop');
+    const nsx = panePid(sock, 'nsx');
+    const views: Array<[string, string | undefined]> = [
+      ['Cgroups view (default)', undefined],
+      ['Processes view', '3'],
+      ['Namespaces view', '2'],
+    ];
+    for (const [name, key] of views) {
+      if (key) tmux('send-keys', '-t', 'nsx', key);
+      await sleep(8000); // warm-up: first samples, caches filled, views built
+      const ratios: number[] = [];
+      const nsxCpu: number[] = [];
+      const htopCpu: number[] = [];
+      for (let w = 0; w < windows; w++) {
+        const a0 = cpuSeconds(nsx);
+        const b0 = cpuSeconds(htop);
+        const t0 = performance.now();
+        await sleep(windowS * 1000);
+        const dt = (performance.now() - t0) / 1000;
+        const a1 = cpuSeconds(nsx);
+        const b1 = cpuSeconds(htop);
+        if (a0 === undefined || a1 === undefined || b0 === undefined || b1 === undefined) throw new Error('nsx or htop exited during the benchmark');
+        nsxCpu.push((a1 - a0) / dt);
+        htopCpu.push((b1 - b0) / dt);
+        ratios.push((a1 - a0) / (b1 - b0));
+      }
+      const rss = statusKb(nsx, 'VmRSS')! / 1024;
+      const hwm = statusKb(nsx, 'VmHWM')! / 1024;
+      const htopRss = statusKb(htop, 'VmRSS')! / 1024;
+      console.log(
+        `  ${name.padEnd(24)} CPU-s/s nsx ${median(nsxCpu).toFixed(3)}  htop ${median(htopCpu).toFixed(3)}  ratio median ${median(ratios).toFixed(2)}× (${ratios.map((r) => r.toFixed(2)).join(' ')})  ` +
+          `RSS nsx ${rss.toFixed(0)} MB (peak ${hwm.toFixed(0)})  htop ${htopRss.toFixed(0)} MB`,
+      );
+    }
+    console.log(`  targets: CPU ≤ 0.50× htop, RSS ≤ 150 MB`);
+  } finally {
+    tmux('kill-server');
   }
 }

@@ -1,10 +1,15 @@
 /**
- * `npm run bench -- top`: CPU time per refresh and steady RSS of `nsx top -b --json -d 1 -n 30` against
- * `systemd-cgtop -b -d 1 -n 30` on a host with 1,000 extra v1 cgroups (nsx-test-bench-*, created in the cpu,
- * cpuacct, memory, pids and blkio hierarchies and removed afterwards). CPU time = user + system of the
- * process (GNU time), divided by the number of refreshes; both run at the same time; RSS polled from /proc/PID/status every 0.5 s
- * (steady = median after the first 3 s). Options: --cgroups=N (default 1000), --iterations=N (default 30).
- * First, TUI responsiveness on synthetic frames: --tui-cgroups=N (default 2000).
+ * `npm run bench -- top`: CPU time per refresh and steady RSS of `nsx top -b` against `systemd-cgtop -b`, side by
+ * side (both run at the same time, same host, same refresh interval), in two scenarios:
+ *   A. 1,000 extra cgroups nested two deep (40 parents × 24 children) in each of the v1 cpu, cpuacct, memory,
+ *      pids and blkio hierarchies;
+ *   B. the same 1,000 in a single hierarchy (cpu).
+ * CPU = user + system of the process itself (its rusage, from GNU time), per refresh as
+ * (CPU of a run of N refreshes − CPU of a run of 1) / (N − 1): start-up is left out for both tools alike.
+ * RSS polled from /proc/PID/status every 0.5 s (steady = median after the first 2 s). Several rounds; the
+ * median of the per-round ratios is the figure. Cgroups are named nsx-test-bench-<pid>-* and removed afterwards.
+ * Options: --cgroups=N (default 1000), --iterations=N (default 20), --delay=S (default 0.5), --rounds=N (default 3),
+ * --scenario=A|B (default both), --tui-cgroups=N (default 2000; 0 skips the TUI latency part).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
@@ -53,7 +58,7 @@ function measure(label: string, argv: readonly string[], refreshes: number): Pro
     const poll = setInterval(() => {
       const c = childOf(p.pid!);
       const r = c !== undefined ? rssKb(c) : undefined;
-      if (r !== undefined && Date.now() - t0 > 3000) rss.push(r);
+      if (r !== undefined && Date.now() - t0 > 2000) rss.push(r);
     }, 500);
     p.on('error', reject);
     p.on('exit', (code) => {
@@ -131,41 +136,82 @@ function arg(args: string[], name: string, dflt: number): number {
   return a ? Number(a.split('=')[1]) : dflt;
 }
 
+function rmTree(dirs: readonly string[]): void {
+  for (const d of [...dirs].reverse()) {
+    if (!existsSync(d)) continue;
+    try {
+      rmdirSync(d);
+    } catch (e) {
+      console.error(`bench top: could not remove ${d}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** `n` cgroups two deep under `base` in each of `controllers`; returns the directories, parents first. */
+function makeTree(controllers: readonly string[], base: string, n: number): string[] {
+  const perParent = 24;
+  const parents = Math.ceil(n / (perParent + 1));
+  const dirs: string[] = [];
+  for (const c of controllers) {
+    let made = 0;
+    for (let p = 0; p < parents && made < n; p++) {
+      const pd = join(CG, c, `${base}-${p}`);
+      mkdirSync(pd);
+      dirs.push(pd);
+      made++;
+      for (let k = 0; k < perParent && made < n; k++) {
+        const cd = join(pd, `u${k}`);
+        mkdirSync(cd);
+        dirs.push(cd);
+        made++;
+      }
+    }
+  }
+  return dirs;
+}
+
 export async function run(args: string[]): Promise<void> {
-  await tuiLatency(arg(args, 'tui-cgroups', 2000));
+  const tuiN = arg(args, 'tui-cgroups', 2000);
+  if (tuiN > 0) await tuiLatency(tuiN);
   const n = arg(args, 'cgroups', 1000);
-  const iters = arg(args, 'iterations', 30);
-  const controllers = CONTROLLERS.filter((c) => existsSync(join(CG, c)));
+  const iters = arg(args, 'iterations', 20);
+  const rounds = arg(args, 'rounds', 3);
+  const delay = String(arg(args, 'delay', 0.5));
+  const only = args.find((x) => x.startsWith('--scenario='))?.split('=')[1];
+  const controllers = CONTROLLERS.filter((c) => existsSync(join(CG, c, 'cgroup.procs')));
   if (!controllers.includes('cpu')) {
     console.log('bench top: no v1 cpu hierarchy here: skipped');
     return;
   }
-  const base = `nsx-test-bench-${process.pid}`;
-  const names = Array.from({ length: n }, (_, i) => `${base}-${String(i).padStart(4, '0')}`);
-  console.log(`\n== top: ${n} extra cgroups in ${controllers.join(', ')}; ${iters} refreshes at 1 s`);
-  try {
-    for (const c of controllers) for (const x of names) mkdirSync(join(CG, c, x), { recursive: true });
-    // side by side: both at once, so that both see the same host (and the same background load)
-    const [cgtop, nsx] = await Promise.all([
-      measure('systemd-cgtop -b -d 1 -n ' + iters, ['systemd-cgtop', '-b', '-d', '1', '-n', String(iters)], iters),
-      measure(`nsx top -b --json -d 1 -n ${iters}`, [...NSX, 'top', '-b', '--json', '-d', '1', '-n', String(iters)], iters),
-    ]);
-    for (const m of [cgtop, nsx]) {
-      console.log(`  ${m.label.padEnd(36)} CPU ${m.cpuMs.toFixed(0).padStart(6)} ms total, ${m.perRefreshMs.toFixed(1).padStart(6)} ms/refresh, RSS steady ${m.steadyRssMb.toFixed(1)} MB (max ${m.maxRssMb.toFixed(1)} MB)${m.exit ? `  exit ${m.exit}` : ''}`);
-    }
-    const ratio = nsx.perRefreshMs / cgtop.perRefreshMs;
-    console.log(`  ratio nsx/systemd-cgtop CPU per refresh: ${ratio.toFixed(2)} (target ≤ 1.0)  steady RSS ${nsx.steadyRssMb.toFixed(1)} MB (target < 120 MB)`);
-  } finally {
-    for (const c of controllers) {
-      for (const x of names) {
-        const d = join(CG, c, x);
-        if (!existsSync(d)) continue;
-        try {
-          rmdirSync(d);
-        } catch (e) {
-          console.error(`bench top: could not remove ${d}: ${(e as Error).message}`);
-        }
+  const scenarios = [
+    { id: 'A', label: `${n} cgroups nested two deep in each of the v1 ${controllers.join(', ')} hierarchies`, controllers },
+    { id: 'B', label: `${n} cgroups nested two deep in a single hierarchy (v1 cpu)`, controllers: ['cpu'] },
+  ].filter((s) => !only || s.id === only);
+  for (const sc of scenarios) {
+    const base = `nsx-test-bench-${process.pid}-${sc.id}`;
+    let dirs: string[] = [];
+    console.log(`\n== top, scenario ${sc.id}: ${sc.label}; ${iters} refreshes every ${delay} s, ${rounds} rounds, both tools at once`);
+    try {
+      dirs = makeTree(sc.controllers, base, n);
+      const cgtopArgv = (k: number) => ['systemd-cgtop', '-b', '-d', delay, '-n', String(k)];
+      const nsxArgv = (k: number) => [...NSX, 'top', '-b', '-d', delay, '-n', String(k)];
+      const ratios: number[] = [];
+      const rss: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const [c1, x1] = await Promise.all([measure('cgtop', cgtopArgv(1), 1), measure('nsx', nsxArgv(1), 1)]);
+        const [cN, xN] = await Promise.all([measure('cgtop', cgtopArgv(iters), iters), measure('nsx', nsxArgv(iters), iters)]);
+        const per = (one: Measured, many: Measured) => Math.max(0, many.cpuMs - one.cpuMs) / (iters - 1);
+        const pc = per(c1, cN);
+        const px = per(x1, xN);
+        ratios.push(px / pc);
+        rss.push(xN.steadyRssMb);
+        console.log(
+          `  round ${r + 1}: systemd-cgtop ${pc.toFixed(1).padStart(6)} ms/refresh (start-up ${c1.cpuMs.toFixed(0)} ms)   nsx top ${px.toFixed(1).padStart(6)} ms/refresh (start-up ${x1.cpuMs.toFixed(0)} ms)   ratio ${(px / pc).toFixed(2)}   nsx RSS steady ${xN.steadyRssMb.toFixed(1)} MB (max ${xN.maxRssMb.toFixed(1)} MB)${xN.exit || cN.exit ? `  exit ${xN.exit}/${cN.exit}` : ''}`,
+        );
       }
+      console.log(`  scenario ${sc.id}: median ratio nsx top / systemd-cgtop CPU per refresh = ${median(ratios).toFixed(2)} (target ≤ 0.5); nsx steady RSS median ${median(rss).toFixed(1)} MB (target ≤ 80 MB)`);
+    } finally {
+      rmTree(dirs);
     }
   }
 }

@@ -16,9 +16,15 @@ export function buildDir(): string {
   return existsSync(fromDist) ? fromDist : join(here, 'build');
 }
 
+/** The helper to use: `$NSX_ENTER_HELPER` when set and not empty (an empty value means unset), else the build's. */
+export function helperCandidate(): { readonly path: string; readonly fromEnv: boolean } {
+  const env = process.env.NSX_ENTER_HELPER;
+  return env ? { path: env, fromEnv: true } : { path: join(buildDir(), 'nsx-enter'), fromEnv: false };
+}
+
 /** The helper program, or undefined when it was not built (or is not executable). */
 export function helperPath(): string | undefined {
-  const p = process.env.NSX_ENTER_HELPER ?? join(buildDir(), 'nsx-enter');
+  const p = helperCandidate().path;
   try {
     accessSync(p, constants.X_OK);
     return p;

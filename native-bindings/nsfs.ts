@@ -32,6 +32,8 @@ interface Fns {
   send: Fn;
   recv: Fn;
   close: Fn;
+  syscall2: Fn;
+  syscall3: Fn;
 }
 let fns: Fns | undefined;
 
@@ -44,6 +46,9 @@ function f(): Fns {
       send: l.func('long send(int fd, const void *buf, unsigned long len, int flags)') as Fn,
       recv: l.func('long recv(int fd, _Out_ void *buf, unsigned long len, int flags)') as Fn,
       close: l.func('int close(int fd)') as Fn,
+      // pidfd_open(pid, flags) and pidfd_getfd(pidfd, fd, flags): glibc < 2.36 has no wrappers, so syscall(2)
+      syscall2: l.func('long syscall(long nr, int a, unsigned int b)') as Fn,
+      syscall3: l.func('long syscall(long nr, int a, int b, unsigned int c)') as Fn,
     };
   }
   return fns;
@@ -94,6 +99,41 @@ function relatedInode(fd: number, req: number): number {
     return fstatSync(rfd).ino;
   } finally {
     closeSync(rfd);
+  }
+}
+
+const NR_PIDFD_OPEN = 434;
+const NR_PIDFD_GETFD = 438;
+const SIOCGSKNS = 0x894c;
+
+/** pidfd_open(pid, 0): a pidfd (the caller closes it). Throws SyscallError. */
+export function pidfdOpen(pid: number): number {
+  const fd = Number(f().syscall2(NR_PIDFD_OPEN, pid, 0));
+  if (fd < 0) throw new SyscallError('pidfd_open', lastErrno());
+  return fd;
+}
+
+/**
+ * The network namespace of a socket another process holds (lsns 2.41 `add_namespace_from_sock`): pidfd_open(pid),
+ * pidfd_getfd(pidfd, fd) — a duplicate of that socket, allowed to root (ptrace access) — then ioctl(SIOCGSKNS),
+ * which opens the socket's netns. Returns the namespace fd (the caller closes it). Throws SyscallError
+ * (ESRCH gone, EBADF the fd was closed, EPERM not allowed, ENOSYS/ENOTTY kernel too old).
+ */
+export function socketNetnsFd(pid: number, fd: number): number {
+  const pidfd = Number(f().syscall2(NR_PIDFD_OPEN, pid, 0));
+  if (pidfd < 0) throw new SyscallError('pidfd_open', lastErrno());
+  try {
+    const sk = Number(f().syscall3(NR_PIDFD_GETFD, pidfd, fd, 0));
+    if (sk < 0) throw new SyscallError('pidfd_getfd', lastErrno());
+    try {
+      const nsfd = f().ioctl(sk, SIOCGSKNS);
+      if (nsfd < 0) throw new SyscallError('ioctl(SIOCGSKNS)', lastErrno());
+      return nsfd;
+    } finally {
+      f().close(sk);
+    }
+  } finally {
+    f().close(pidfd);
   }
 }
 

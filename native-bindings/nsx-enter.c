@@ -21,6 +21,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
 #include <libgen.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,6 +33,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -212,7 +216,19 @@ static void continue_as_child(void) {
 	}
 	if (tty >= 0) give_terminal(tty, getpgrp());
 	if (WIFEXITED(status)) exit(WEXITSTATUS(status));
-	if (WIFSIGNALED(status)) exit(128 + WTERMSIG(status));
+	if (WIFSIGNALED(status)) {
+		/* as nsenter: die by the same signal, so our parent's waitpid sees WIFSIGNALED (no core dump of our own) */
+		int sig = WTERMSIG(status);
+		struct rlimit nocore = { 0, 0 };
+		sigset_t only;
+		setrlimit(RLIMIT_CORE, &nocore);
+		signal(sig, SIG_DFL);
+		sigemptyset(&only);
+		sigaddset(&only, sig);
+		sigprocmask(SIG_UNBLOCK, &only, NULL);
+		kill(getpid(), sig);
+		exit(128 + sig); /* a signal that does not end a process by default (SIGCHLD…) */
+	}
 	exit(1);
 }
 
@@ -246,6 +262,22 @@ static void env_from_fd(int fd) {
 	}
 }
 
+/* --keep-caps (nsenter): raise every permitted capability into the ambient set, so the program keeps them. */
+static void permitted_to_ambient(void) {
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) != 0) die(1, "--keep-caps: capget failed: %s", strerror(errno));
+	data[0].inheritable = data[0].permitted;
+	data[1].inheritable = data[1].permitted;
+	if (syscall(SYS_capset, &hdr, data) != 0) die(1, "--keep-caps: capset failed: %s", strerror(errno));
+	for (int cap = 0; cap < 64; cap++) {
+		unsigned int word = (unsigned int)cap / 32, bit = 1u << (cap % 32);
+		if (!(data[word].permitted & bit)) continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0 && errno != EINVAL)
+			die(1, "--keep-caps: cannot raise capability %d: %s", cap, strerror(errno));
+	}
+}
+
 static void exec_program(char **argv) {
 	if (argv[0]) {
 		execvp(argv[0], argv);
@@ -254,7 +286,11 @@ static void exec_program(char **argv) {
 	}
 	/* no program: $SHELL (else /bin/sh) as a login shell, as nsenter does */
 	const char *shell = getenv("SHELL");
-	if (!shell || !*shell) shell = "/bin/sh";
+	if (!shell || !*shell) {
+		/* as nsenter 2.40+: the shell of the user's passwd entry, else /bin/sh */
+		struct passwd *pw = getpwuid(getuid());
+		shell = pw && pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh";
+	}
 	char *copy = strdup(shell);
 	char *base = basename(copy);
 	char *arg0 = malloc(strlen(base) + 2);
@@ -268,7 +304,7 @@ static void exec_program(char **argv) {
 
 int main(int argc, char **argv) {
 	int pid = 0, procfd = -1, root_fd = -1, wd_fd = -1, env_fd = -1, do_fork = 0, mount_proc = 0;
-	int cg_fds[64], ncg = 0, drop_groups = 0;
+	int cg_fds[64], ncg = 0, drop_groups = 0, uid_follow = 0, gid_follow = 0, keep_caps = 0;
 	long uid = -1, gid = -1;
 	const char *wdns = NULL;
 	int i;
@@ -295,7 +331,8 @@ int main(int argc, char **argv) {
 			i++;
 			break;
 		}
-		if (!v && strcmp(a, "--fork") && strcmp(a, "--mount-proc") && strcmp(a, "--drop-groups") && strcmp(a, "--verbose"))
+		if (!v && strcmp(a, "--fork") && strcmp(a, "--mount-proc") && strcmp(a, "--drop-groups") && strcmp(a, "--verbose") &&
+		    strcmp(a, "--uid-follow") && strcmp(a, "--gid-follow") && strcmp(a, "--keep-caps"))
 			die(2, "internal: option %s needs a value", a);
 		if (strcmp(a, "--pid") == 0) pid = parse_int(v, "pid"), i++;
 		else if (strcmp(a, "--procfd") == 0) procfd = parse_int(v, "fd"), i++;
@@ -323,6 +360,9 @@ int main(int argc, char **argv) {
 		else if (strcmp(a, "--uid") == 0) uid = parse_id(v, "uid"), i++;
 		else if (strcmp(a, "--gid") == 0) gid = parse_id(v, "gid"), i++;
 		else if (strcmp(a, "--drop-groups") == 0) drop_groups = 1;
+		else if (strcmp(a, "--uid-follow") == 0) uid_follow = 1;
+		else if (strcmp(a, "--gid-follow") == 0) gid_follow = 1;
+		else if (strcmp(a, "--keep-caps") == 0) keep_caps = 1;
 		else if (strcmp(a, "--fork") == 0) do_fork = 1;
 		else if (strcmp(a, "--mount-proc") == 0) mount_proc = 1;
 		else if (strcmp(a, "--verbose") == 0) verbose = 1;
@@ -350,7 +390,7 @@ int main(int argc, char **argv) {
 		if (pidfd >= 0) fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 		note("pinned target PID %d (pidfd %s)", pid, pidfd >= 0 ? "yes" : "unavailable");
 	}
-	if (procfd >= 0) close(procfd);
+	if (procfd >= 0 && !uid_follow && !gid_follow) close(procfd);
 
 	/* 2. every descriptor must be a namespace of the expected type, before anything is joined */
 	for (i = 0; i < NNS; i++) {
@@ -440,6 +480,15 @@ int main(int argc, char **argv) {
 			die(1, "--mount-proc: cannot mount /proc: %s", strerror(errno));
 	}
 
+	/* -S follow / -G follow: the owner of the target's /proc/PID, as the entered user namespace sees it */
+	if (uid_follow || gid_follow) {
+		struct stat st;
+		if (procfd < 0 || fstat(procfd, &st) != 0) die(1, "cannot get the target's credentials: %s", strerror(errno));
+		if (uid_follow) uid = st.st_uid;
+		if (gid_follow) gid = st.st_gid;
+		close(procfd);
+	}
+
 	/* 7. credentials, as nsenter: setgroups denied in the target's user namespace is tolerated */
 	if (gid >= 0 || uid >= 0) {
 		if (gid >= 0 && setgroups(0, NULL) != 0 && drop_groups == 2) {
@@ -456,6 +505,8 @@ int main(int argc, char **argv) {
 		if (gid >= 0 && setgid((gid_t)gid) < 0) die(1, "setgid(%ld) failed: %s", gid, strerror(errno));
 		if (uid >= 0 && setuid((uid_t)uid) < 0) die(1, "setuid(%ld) failed: %s", uid, strerror(errno));
 	}
+
+	if (keep_caps && joined_user) permitted_to_ambient();
 
 	exec_program(prog);
 	return 1;

@@ -54,13 +54,21 @@ install_missing() {
   have apt-get || { say "missing:$pkgs and no apt-get to install them"; return 1; }
   say "installing:$pkgs"
   export DEBIAN_FRONTEND=noninteractive
+  # without systemd, the packages' maintainer scripts would start docker/containerd/lxc-net through
+  # invoke-rc.d with their default configuration (docker0 bridge, iptables rules): forbid service starts
+  # while installing (Debian's policy-rc.d convention; exit 101 = action forbidden), unless the host has a policy
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=/usr/sbin/policy-rc.d
+  fi
   # shellcheck disable=SC2086
   if ! apt-get install -y -q $pkgs >"$STATE/apt.log" 2>&1; then
     say "apt-get install failed; running apt-get update once"
     apt-get update -q >>"$STATE/apt.log" 2>&1 || { say "apt-get update failed (see $STATE/apt.log)"; return 1; }
     # shellcheck disable=SC2086
-    apt-get install -y -q $pkgs >>"$STATE/apt.log" 2>&1 || { say "apt-get install failed (see $STATE/apt.log)"; return 1; }
+    apt-get install -y -q $pkgs >>"$STATE/apt.log" 2>&1 || { say "apt-get install failed (see $STATE/apt.log)"; [ -z "$policy" ] || rm -f "$policy"; return 1; }
   fi
+  [ -z "$policy" ] || rm -f "$policy"
 }
 
 start_containerd() {

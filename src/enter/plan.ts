@@ -22,7 +22,8 @@ export const NS_OPTION: Readonly<Record<NsType, string>> = {
 
 /** How the target was named on the command line. */
 export type TargetSpec =
-  | { readonly kind: 'pid'; readonly pid: number }
+  /** `inode`: `-t PID:INODE`, the pidfs inode of the process (refused when the PID now names another process) */
+  | { readonly kind: 'pid'; readonly pid: number; readonly inode?: number }
   | { readonly kind: 'cgroup'; readonly path: string }
   | ContainerTarget;
 
@@ -33,9 +34,18 @@ export interface EnterOptions {
   readonly all: boolean;
   /** per type: true = the target's, a string = that namespace file */
   readonly namespaces: Partial<Record<NsType, true | string>>;
-  readonly setuid?: number;
-  readonly setgid?: number;
+  /** a uid, or 'follow': the owner of the target's /proc/PID (nsenter -S follow) */
+  readonly setuid?: number | 'follow';
+  readonly setgid?: number | 'follow';
   readonly preserveCredentials: boolean;
+  /** -N/--net-socket FD: the network namespace of the target's socket FD */
+  readonly netSocket?: number;
+  /** --user-parent: the parent of the user namespace (of -U's, else the owner of another namespace entered) */
+  readonly userParent?: boolean;
+  /** --keep-caps: with a user namespace, the permitted capabilities are raised to ambient for the program */
+  readonly keepCaps?: boolean;
+  /** -Z/--follow-context: accepted (a no-op without SELinux) */
+  readonly followContext?: boolean;
   /** -r: true = the target's root, a string = that directory */
   readonly root?: true | string;
   /** -w: true = the target's working directory, a string = that directory */
@@ -86,8 +96,9 @@ export type NsAction = 'join' | 'skip';
 
 export interface PlannedNamespace {
   readonly type: NsType;
-  /** where it comes from: the target process or a file given with -X=FILE */
-  readonly source: 'target' | 'file';
+  /** where it comes from: the target process, a file given with -X=FILE, a socket of the target (-N), or the
+   *  parent/owner of another namespace (--user-parent) */
+  readonly source: 'target' | 'file' | 'socket' | 'user-parent';
   /** the file (`/proc/PID/ns/net` for the target's, as shown to users) */
   readonly path: string;
   readonly inode?: number;
@@ -106,7 +117,7 @@ export interface EnterPlan {
   /** the program runs as a child (the pid namespace is joined and -F not given) */
   readonly fork: boolean;
   /** uid/gid set before exec (undefined: unchanged); drop supplementary groups */
-  readonly credentials: { readonly uid?: number; readonly gid?: number; readonly dropGroups: boolean };
+  readonly credentials: { readonly uid?: number | 'follow'; readonly gid?: number | 'follow'; readonly dropGroups: boolean; readonly keepCaps?: boolean };
   readonly root?: string;
   readonly wd?: string;
   readonly wdns?: string;
@@ -119,7 +130,7 @@ export interface EnterPlan {
 
 /** `-t` as the user wrote it. */
 export function targetSpecText(t: TargetSpec): string {
-  return t.kind === 'pid' ? String(t.pid) : t.kind === 'cgroup' ? `cgroup:${t.path}` : containerTargetText(t);
+  return t.kind === 'pid' ? (t.inode !== undefined ? `${t.pid}:${t.inode}` : String(t.pid)) : t.kind === 'cgroup' ? `cgroup:${t.path}` : containerTargetText(t);
 }
 
 /**
@@ -135,14 +146,25 @@ export function parseTarget(v: string): TargetSpec {
     return { kind: 'cgroup', path: path.length > 1 ? path.replace(/\/+$/, '') : path };
   }
   if (isContainerTarget(v)) return parseContainerTarget(v, 'nsx enter');
-  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v)))
-    throw new UsageError(`nsx enter: invalid target PID argument: '${v}' (a PID ≥ 1, cgroup:/PATH, container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME)`);
-  return { kind: 'pid', pid: Number(v) };
+  const m = /^(\d+)(?::(\d+))?$/.exec(v);
+  if (!m || Number(m[1]) < 1 || !Number.isSafeInteger(Number(m[1])) || (m[2] !== undefined && !Number.isSafeInteger(Number(m[2]))))
+    throw new UsageError(`nsx enter: invalid target PID argument: '${v}' (a PID ≥ 1, PID:INODE, cgroup:/PATH, container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME)`);
+  return m[2] !== undefined ? { kind: 'pid', pid: Number(m[1]), inode: Number(m[2]) } : { kind: 'pid', pid: Number(m[1]) };
 }
 
 /** The namespace types requested, in join order: explicit ones plus, with -a, every supported type. */
 export function requestedTypes(o: EnterOptions, supported: readonly NsType[]): NsType[] {
-  return JOIN_ORDER.filter((t) => o.namespaces[t] !== undefined || (o.all && supported.includes(t)));
+  return JOIN_ORDER.filter(
+    (t) => o.namespaces[t] !== undefined || (o.all && supported.includes(t)) || (t === 'net' && o.netSocket !== undefined) || (t === 'user' && o.userParent),
+  );
+}
+
+/** A namespace given as `:ID` (`-n=:42`, nsenter 2.42: a namespace id, Linux 6.19): the id, else undefined. */
+export function namespaceIdArg(v: true | string | undefined): number | undefined {
+  if (typeof v !== 'string' || !v.startsWith(':')) return undefined;
+  const id = v.slice(1);
+  if (!/^\d+$/.test(id)) throw new UsageError(`nsx enter: invalid namespace id '${v}' (':ID' with a number; a file whose name starts with ':' is given as './:NAME')`);
+  return Number(id);
 }
 
 /** Check option combinations that need no facts. Throws UsageError. */
@@ -150,20 +172,27 @@ export function validateOptions(o: EnterOptions): void {
   const needTarget: string[] = [];
   for (const t of JOIN_ORDER) if (o.namespaces[t] === true) needTarget.push(`-${NS_OPTION[t]}`);
   if (o.all) needTarget.push('-a');
+  if (o.netSocket !== undefined) needTarget.push('-N');
+  if (o.setuid === 'follow') needTarget.push('-S follow');
+  if (o.setgid === 'follow') needTarget.push('-G follow');
   if (o.root === true) needTarget.push('-r');
   if (o.wd === true) needTarget.push('-w');
   if (o.env) needTarget.push('-e');
   if (o.joinCgroup) needTarget.push('-c');
-  if (!o.target && needTarget.length) throw new UsageError(`nsx enter: ${needTarget[0]} needs a target: give -t PID (or -${needTarget[0].slice(1)}=FILE)`);
+  if (!o.target && needTarget.length)
+    throw new UsageError(`nsx enter: ${needTarget[0]} needs a target: give -t PID${/^-[a-zA-Z]$/.test(needTarget[0]) && needTarget[0] !== '-a' && needTarget[0] !== '-N' ? ` (or ${needTarget[0]}=FILE)` : ''}`);
+  if (o.userParent && !o.target && !JOIN_ORDER.some((t) => typeof o.namespaces[t] === 'string'))
+    throw new UsageError('nsx enter: --user-parent needs a target (-t PID) or a namespace file to find the parent user namespace from');
   // nothing at all to do is a usage error (nsenter silently runs the program); -r/-w/-W/-e/-c/-S/-G alone are
   // work of their own, as in nsenter (`nsenter -t PID -r -w cmd`)
   const otherWork = o.root !== undefined || o.wd !== undefined || o.wdns !== undefined || o.env || o.joinCgroup || o.setuid !== undefined || o.setgid !== undefined;
-  if (!o.all && !otherWork && !JOIN_ORDER.some((t) => o.namespaces[t] !== undefined)) throw new UsageError('nsx enter: no namespace specified (use -a or some of -m -u -i -n -p -C -U -T)');
+  if (!o.all && !otherWork && o.netSocket === undefined && !o.userParent && !JOIN_ORDER.some((t) => o.namespaces[t] !== undefined)) throw new UsageError('nsx enter: no namespace specified (use -a or some of -m -u -i -n -p -C -U -T)');
   if (o.wd !== undefined && o.wdns !== undefined) throw new UsageError('nsx enter: --wd and --wdns are mutually exclusive');
   if (o.mountProc && !(o.all || o.namespaces.pid !== undefined)) throw new UsageError('nsx enter: --mount-proc needs the pid namespace (-p or -a)');
   if (o.mountProc && o.noFork) throw new UsageError('nsx enter: --mount-proc needs the fork into the pid namespace (drop -F)');
   if (o.json && !o.dryRun) throw new UsageError('nsx enter: --json goes with --dry-run (the program itself writes the output)');
   for (const [t, v] of Object.entries(o.namespaces)) if (v === '') throw new UsageError(`nsx enter: -${NS_OPTION[t as NsType]}=: empty file name`);
+  if (o.netSocket !== undefined && o.namespaces.net !== undefined) throw new UsageError('nsx enter: --net and --net-socket are mutually exclusive');
 }
 
 /** Build the plan. Pure. `o` must have passed validateOptions; facts come from prepare.ts. */
@@ -171,8 +200,16 @@ export function planEnter(o: EnterOptions, f: EnterFacts): EnterPlan {
   const types = requestedTypes(o, f.supported);
   const namespaces: PlannedNamespace[] = types.map((type) => {
     const v = o.namespaces[type];
-    const source = typeof v === 'string' ? 'file' : 'target';
-    const path = typeof v === 'string' ? v : `${f.proc}/${f.pid}/ns/${type}`;
+    const source: PlannedNamespace['source'] =
+      type === 'net' && o.netSocket !== undefined ? 'socket' : type === 'user' && o.userParent ? 'user-parent' : typeof v === 'string' ? 'file' : 'target';
+    const path =
+      source === 'socket'
+        ? `${f.proc}/${f.pid}/fd/${o.netSocket}`
+        : source === 'user-parent'
+          ? `parent user namespace (of ${typeof v === 'string' ? v : v === true ? `${f.proc}/${f.pid}/ns/user` : 'another namespace entered'})`
+          : typeof v === 'string'
+            ? v
+            : `${f.proc}/${f.pid}/ns/${type}`;
     const inode = f.inodes[type];
     const same = inode !== undefined && inode === f.self[type];
     let reason: string | undefined;
@@ -186,8 +223,13 @@ export function planEnter(o: EnterOptions, f: EnterFacts): EnterPlan {
   const userJoined = joins.has('user');
   const credentials =
     userJoined && !o.preserveCredentials
-      ? { uid: o.setuid ?? 0, gid: o.setgid ?? 0, dropGroups: true }
-      : { ...(o.setuid !== undefined ? { uid: o.setuid } : {}), ...(o.setgid !== undefined ? { gid: o.setgid } : {}), dropGroups: false };
+      ? { uid: o.setuid ?? 0, gid: o.setgid ?? 0, dropGroups: true, ...(o.keepCaps ? { keepCaps: true } : {}) }
+      : {
+          ...(o.setuid !== undefined ? { uid: o.setuid } : {}),
+          ...(o.setgid !== undefined ? { gid: o.setgid } : {}),
+          dropGroups: false,
+          ...(o.keepCaps && userJoined ? { keepCaps: true } : {}),
+        };
   return {
     ...(o.target && f.pid !== undefined ? { target: { pid: f.pid, spec: targetSpecText(o.target) } } : {}),
     namespaces,
@@ -213,13 +255,38 @@ export function describePlan(p: EnterPlan): string[] {
   }
   out.push(`method: ${p.method}${p.fork ? '; fork for the pid namespace' : ''}`);
   const c = p.credentials;
-  if (c.uid !== undefined || c.gid !== undefined) out.push(`credentials: uid ${c.uid ?? 'unchanged'}, gid ${c.gid ?? 'unchanged'}${c.dropGroups ? ', no supplementary groups' : ''}`);
+  if (c.uid !== undefined || c.gid !== undefined)
+    out.push(`credentials: uid ${c.uid ?? 'unchanged'}, gid ${c.gid ?? 'unchanged'}${c.dropGroups ? ', no supplementary groups' : ''}${c.keepCaps ? ', capabilities kept (ambient)' : ''}`);
   if (p.root) out.push(`root: ${p.root}`);
   if (p.wd) out.push(`working directory: ${p.wd}`);
   if (p.wdns) out.push(`working directory (in the namespaces): ${p.wdns}`);
   if (p.env) out.push('environment: the target\'s');
   if (p.joinCgroup) out.push('cgroup: the target\'s');
   if (p.mountProc) out.push('/proc: a fresh one for the target\'s pid namespace (private mount namespace copy)');
-  out.push(`program: ${p.program ? p.program.join(' ') : '$SHELL (else /bin/sh) as a login shell'}`);
+  out.push(`program: ${p.program ? p.program.join(' ') : "$SHELL (else the user's passwd shell, else /bin/sh) as a login shell"}`);
   return out;
+}
+
+/** How a namespace can be reached, for `enterOptionsForNamespace` (a NamespaceRecord fits). */
+export interface NamespaceHandle {
+  readonly type: NsType;
+  readonly pids: readonly number[];
+  readonly nsfs: readonly string[];
+  readonly fds?: ReadonlyArray<{ readonly pid: number; readonly fd: number }>;
+  readonly sockets?: ReadonlyArray<{ readonly pid: number; readonly fd: number }>;
+}
+
+/**
+ * Options that enter one namespace, whatever holds it: the lowest member process (`-t PID -<type>`), else an nsfs
+ * bind mount (`-<type>=/run/netns/NAME`, no target), else a descriptor (`-<type>=/proc/PID/fd/N`), else a socket
+ * (`-t PID -N FD`). `proc` is HostPaths.proc. Undefined when nothing reachable holds it. Pure.
+ */
+export function enterOptionsForNamespace(ns: NamespaceHandle, proc: string, base: EnterOptions = ENTER_DEFAULTS): EnterOptions | undefined {
+  if (ns.pids.length) return { ...base, target: { kind: 'pid', pid: ns.pids[0] }, namespaces: { [ns.type]: true } };
+  if (ns.nsfs.length) return { ...base, namespaces: { [ns.type]: ns.nsfs[0] } };
+  const fd = ns.fds?.[0];
+  if (fd) return { ...base, namespaces: { [ns.type]: `${proc}/${fd.pid}/fd/${fd.fd}` } };
+  const sk = ns.sockets?.[0];
+  if (sk && ns.type === 'net') return { ...base, target: { kind: 'pid', pid: sk.pid }, netSocket: sk.fd };
+  return undefined;
 }

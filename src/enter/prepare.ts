@@ -7,12 +7,12 @@
  * Reads: `/proc/self/ns/*`, `/proc/PID/{ns/*,root,cwd,environ,cgroup,stat}`, cgroup mounts (for -c).
  * Descriptors are opened by Node (close-on-exec); run.ts hands them to the helper.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { errnoOf, NotFoundError, PermissionError, UnsupportedError, UsageError, IoError, type NsxError } from '../errors.js';
 import type { NsType } from '../parse/nsid-link.js';
-import { JOIN_ORDER, NS_OPTION, planEnter, requestedTypes, validateOptions, type EnterOptions, type EnterPlan } from './plan.js';
+import { JOIN_ORDER, NS_OPTION, namespaceIdArg, planEnter, requestedTypes, validateOptions, type EnterOptions, type EnterPlan } from './plan.js';
 
 /** The plan plus the open descriptors the helper inherits. */
 export interface PreparedEnter {
@@ -61,6 +61,61 @@ function targetError(e: unknown, what: string, shown: string, pid: number, pinne
   if (!pinnedAlive(pinned)) return exitedError(pid);
   if (code === 'ENOENT') return new UnsupportedError(`nsx enter: ${what}: ${shown}: not available (not supported by this kernel?)`, shown);
   return new IoError(`nsx enter: ${what}: ${shown}: ${(e as Error)?.message ?? String(e)}`, shown, code, e);
+}
+
+/** `-X=:ID`: namespace ids need Linux 6.19 (nsfs file handles); nsx does not open them yet. */
+function namespaceIdUnsupported(type: NsType, id: number): NsxError {
+  const rel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  const [maj, min] = rel.split('.').map((x) => parseInt(x, 10));
+  const has = maj > 6 || (maj === 6 && min >= 19);
+  return new UnsupportedError(
+    has
+      ? `nsx enter: -${NS_OPTION[type]}=:${id}: namespace ids are not supported by nsx yet (give the namespace file, e.g. /proc/PID/ns/${type})`
+      : `nsx enter: -${NS_OPTION[type]}=:${id}: namespace ids need Linux 6.19 or later (this kernel is ${rel}); give the namespace file instead (e.g. /proc/PID/ns/${type})`,
+  );
+}
+
+const PIDFS_MAGIC = 0x50494446;
+
+/**
+ * `-t PID:INODE` (nsenter 2.41): the inode of a pidfd of PID (pidfs, Linux 6.9) must be INODE. Without pidfs
+ * every pidfd shares one anonymous inode, so the check cannot be made: say so.
+ */
+async function checkPidfsInode(paths: HostPaths, pid: number, want: number): Promise<void> {
+  const { pidfdOpen } = await import('../../native-bindings/nsfs.js');
+  let pidfd: number;
+  try {
+    pidfd = pidfdOpen(pid);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ESRCH') throw exitedError(pid);
+    throw new UnsupportedError(`nsx enter: -t ${pid}:${want}: pidfd_open failed: ${(e as Error).message}`);
+  }
+  try {
+    // pidfs (magic "PIDF") gives each process an inode of its own; an anon_inode pidfd does not
+    if (statfsSync(join(paths.proc, 'self', 'fd', String(pidfd))).type !== PIDFS_MAGIC)
+      throw new UnsupportedError(`nsx enter: -t ${pid}:${want}: this kernel has no pidfs (Linux 6.9+): a pidfd has no inode of its own to compare`);
+    const ino = fstatSync(pidfd).ino;
+    if (ino !== want) throw new NotFoundError(`nsx enter: -t ${pid}:${want}: PID ${pid} is another process now (its pidfs inode is ${ino})`, undefined, 'ESRCH');
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+/** -N FD: the network namespace of the target's socket FD (pidfd_getfd + SIOCGSKNS), as an fd. */
+async function openSocketNetns(pid: number, sockFd: number, pinned: string): Promise<number> {
+  const nsfs = await import('../../native-bindings/nsfs.js');
+  try {
+    return nsfs.socketNetnsFd(pid, sockFd);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const what = `nsx enter: -N ${sockFd}`;
+    if (!pinnedAlive(pinned) || code === 'ESRCH') throw exitedError(pid);
+    if (code === 'EBADF') throw new NotFoundError(`${what}: PID ${pid} has no file descriptor ${sockFd}`, undefined, code);
+    if (code === 'ENOTTY' || code === 'ENOTSOCK' || code === 'EINVAL') throw new UsageError(`${what}: file descriptor ${sockFd} of PID ${pid} is not a socket`);
+    if (code === 'EPERM' || code === 'EACCES') throw new PermissionError(`${what}: ${deniedHint()}`, undefined, code);
+    if (code === 'ENOSYS') throw new UnsupportedError(`${what}: this kernel lacks pidfd_getfd (Linux 5.6) or SIOCGSKNS`);
+    throw new IoError(`${what}: ${(e as Error).message}`, undefined, code, e);
+  }
 }
 
 /** Open a namespace file given with -X=FILE; check it is an nsfs file of the right type. */
@@ -150,13 +205,24 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       }
     }
 
+    // -t PID:INODE: the pidfs inode must still be the process's (else the PID was reused)
+    if (o.target?.kind === 'pid' && o.target.inode !== undefined) await checkPidfsInode(paths, pid!, o.target.inode);
+
+    // namespace ids (`-n=:ID`, nsenter 2.42) need Linux 6.19's nsfs file handles
+    for (const t of JOIN_ORDER) {
+      const nsid = namespaceIdArg(o.namespaces[t]);
+      if (nsid !== undefined) throw namespaceIdUnsupported(t, nsid);
+    }
+
     // open every requested namespace before joining anything
     const nsFds: Partial<Record<NsType, number>> = {};
     const inodes: Partial<Record<NsType, number>> = {};
     for (const t of requestedTypes(o, supported)) {
       const v = o.namespaces[t];
       let fd: number;
-      if (typeof v === 'string') fd = keep(await openNsFile(t, v, nsfsDev));
+      if (t === 'net' && o.netSocket !== undefined) fd = keep(await openSocketNetns(pid!, o.netSocket, pinned));
+      else if (t === 'user' && o.userParent) continue; // after the others: it may come from one of them
+      else if (typeof v === 'string') fd = keep(await openNsFile(t, v, nsfsDev));
       else {
         const shown = join(paths.proc, String(pid), 'ns', t);
         try {
@@ -167,6 +233,27 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       }
       nsFds[t] = fd;
       inodes[t] = fstatSync(fd).ino;
+    }
+    if (o.userParent) {
+      // nsenter: the owner (parent) of -U's user namespace, else of any other namespace entered, else of the target's
+      const nsfs = await import('../../native-bindings/nsfs.js');
+      const v = o.namespaces.user;
+      const from =
+        typeof v === 'string'
+          ? keep(await openNsFile('user', v, nsfsDev))
+          : v === true || Object.keys(nsFds).length === 0
+            ? keep(openSync(join(pinned, 'ns', 'user'), constants.O_RDONLY))
+            : Object.values(nsFds)[0]!;
+      let fd: number;
+      try {
+        fd = keep(nsfs.nsIoctl(from, nsfs.NS_GET_USERNS));
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === 'EPERM') throw new PermissionError('nsx enter: --user-parent: the parent user namespace is outside ours (EPERM)', undefined, code);
+        throw new UnsupportedError(`nsx enter: --user-parent: cannot get the parent user namespace: ${(e as Error).message} (needs Linux 4.9)`);
+      }
+      nsFds.user = fd;
+      inodes.user = fstatSync(fd).ino;
     }
 
     const plan = planEnter(o, { pid, supported, self, inodes, proc: paths.proc });

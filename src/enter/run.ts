@@ -9,7 +9,7 @@
 import { UnsupportedError, IoError } from '../errors.js';
 import { JOIN_ORDER } from './plan.js';
 import type { PreparedEnter } from './prepare.js';
-import { execAddon, helperPath } from '../../native-bindings/enter.js';
+import { execAddon, helperCandidate, helperPath } from '../../native-bindings/enter.js';
 
 /** The helper's arguments (without argv[0]). `fdIn(fd)` maps one of our descriptors to its number in the helper. */
 export function enterPlanArgv(p: PreparedEnter, fdIn: (fd: number) => number = (fd) => fd, opts: { verbose?: boolean } = {}): string[] {
@@ -28,8 +28,12 @@ export function enterPlanArgv(p: PreparedEnter, fdIn: (fd: number) => number = (
   if (p.wdFd !== undefined) a.push('--wd-fd', String(fdIn(p.wdFd)));
   if (plan.wdns !== undefined) a.push('--wdns', plan.wdns);
   if (p.envFd !== undefined) a.push('--env-fd', String(fdIn(p.envFd)));
-  if (plan.credentials.uid !== undefined) a.push('--uid', String(plan.credentials.uid));
-  if (plan.credentials.gid !== undefined) a.push('--gid', String(plan.credentials.gid));
+  const c = plan.credentials;
+  if (c.uid === 'follow') a.push('--uid-follow');
+  else if (c.uid !== undefined) a.push('--uid', String(c.uid));
+  if (c.gid === 'follow') a.push('--gid-follow');
+  else if (c.gid !== undefined) a.push('--gid', String(c.gid));
+  if (c.keepCaps) a.push('--keep-caps');
   if (plan.credentials.dropGroups) a.push('--drop-groups');
   if (plan.fork) a.push('--fork');
   if (plan.mountProc) a.push('--mount-proc');
@@ -41,10 +45,13 @@ export function enterPlanArgv(p: PreparedEnter, fdIn: (fd: number) => number = (
 /** The helper's path, or a one-line UnsupportedError saying how to build it. */
 export async function requireHelper(): Promise<string> {
   const h = helperPath();
-  if (!h)
+  if (!h) {
+    const c = helperCandidate();
+    if (c.fromEnv) throw new UnsupportedError(`nsx enter: the helper ${c.path} (from NSX_ENTER_HELPER) is missing or not executable`);
     throw new UnsupportedError(
-      "nsx enter: the helper native-bindings/build/nsx-enter is not built: install a C compiler (e.g. 'apt-get install gcc') and run 'npm install' (or 'node native-bindings/build.mjs') in the nsx directory",
+      `nsx enter: the helper ${c.path} is not built: install a C compiler (e.g. 'apt-get install gcc') and run 'npm install' (or 'node native-bindings/build.mjs') in the nsx directory`,
     );
+  }
   return h;
 }
 

@@ -60,7 +60,12 @@ function renderLsRaw(fields: readonly LsField[], rows: readonly LsTreeRow[], ctx
       const art = depth === 0 ? '' : prefix + (last ? '└─' : '├─');
       out.push(
         fields
-          .map((f) => scolsRawEncode((f.id === o.treeColumn ? art : '') + formatCell(f, r, ctx).split('\n').join(',')))
+          .map((f) => {
+            // only a multi-value column (NSFS, HOLDERS) joins its lines with commas; a newline inside a value
+            // (a command line) is data and is encoded as \x0a, as lsns does
+            const text = formatCell(f, r, ctx);
+            return scolsRawEncode((f.id === o.treeColumn ? art : '') + (f.wrap ? text.split('\n').join(',') : text));
+          })
           .join(' '),
       );
       walk(r.children, depth === 0 ? '' : prefix + (last ? '  ' : '│ '), depth + 1);

@@ -3,16 +3,23 @@
  * CONTAINER, and the views that turn rows into a table or lsns-shaped JSON. Pure: no I/O.
  */
 import { hostPaths } from '../host/paths.js';
-import { type Field, jsonCell, jsonKeyOf } from './registry.js';
-import type { NamespaceRecord, NsRow } from '../model/namespace.js';
+import { type Field, jsonCell, jsonKeyOf, formatCell } from './registry.js';
+import { namespaceHolders, holdersText, type NamespaceRecord, type NsRow } from '../model/namespace.js';
+import { evalNode, filterHolders, type FilterNode } from './scols-filter.js';
+import { UsageError } from '../errors.js';
+import type { IdentityJson } from '../model/identity.js';
 
 /** What was read about one shown process. Absent members were not read or not readable. */
 export interface LsProcInfo {
   readonly ppid?: number;
   readonly uid?: number;
   readonly command?: string;
+  /** the argument vector (ARGV column) */
+  readonly argv?: readonly string[];
   readonly cgroup?: string;
   readonly container?: string;
+  /** the structured identity record behind CONTAINER (runtime, id, name, image, pod…; issue 9) */
+  readonly identity?: IdentityJson | null;
 }
 
 /** A row as the fields see it. */
@@ -21,10 +28,12 @@ export type LsRow = Pick<NsRow, 'ns' | 'pid'>;
 export interface LsCtx {
   readonly procs: ReadonlyMap<number, LsProcInfo>;
   readonly users: ReadonlyMap<number, string>;
+  /** every namespace found (HOLDERS names the child namespaces that pin a user or pid namespace) */
+  readonly namespaces?: readonly NamespaceRecord[];
 }
 
 /** What a field needs read beyond the namespace links (the service reads only that). */
-export type LsNeed = 'ppid' | 'uid' | 'command' | 'relations' | 'netnsid' | 'cgroup' | 'nsfs';
+export type LsNeed = 'ppid' | 'uid' | 'command' | 'argv' | 'relations' | 'netnsid' | 'cgroup' | 'nsfs' | 'holders';
 
 export interface LsField extends Field<LsRow, LsCtx> {
   readonly needs?: readonly LsNeed[];
@@ -88,6 +97,24 @@ export const LS_FIELDS: readonly LsField[] = [
     needs: ['cgroup'],
     get: (r, c) => proc(r, c)?.container ?? null,
   },
+  {
+    id: 'HOLDERS',
+    type: 'array',
+    wrap: true,
+    trunc: true,
+    help: 'what keeps the namespace alive: member PIDs, PID:fd descriptors, sockets, nsfs mounts (ip netns name), pinning child namespaces (nsx)',
+    needs: ['holders', 'nsfs'],
+    get: (r, c) => namespaceHolders(r.ns, c.namespaces ?? []) as unknown as Record<string, unknown>,
+    format: (v) => holdersText(v as unknown as Parameters<typeof holdersText>[0]),
+  },
+  {
+    id: 'ARGV',
+    type: 'array',
+    help: 'argument vector of the PID, as a JSON array (nsx; COMMAND is the lsns string)',
+    needs: ['argv'],
+    get: (r, c) => proc(r, c)?.argv ?? null,
+    format: (v) => (Array.isArray(v) ? v.map((a) => JSON.stringify(a)).join(' ') : ''),
+  },
 ];
 
 /** lsns's own columns (what --output-all prints; nsx extras are selected by name). */
@@ -134,6 +161,7 @@ export function renderLsJson(
       const kpad = IND.repeat(depth + 1);
       if (i === 0) out += `${pad}{\n`;
       out += fields.map((f) => `${kpad}${JSON.stringify(jsonKeyOf(f))}: ${JSON.stringify(jsonCell(f, r, ctx))}`).join(',\n');
+      if (fields.some((f) => f.id === 'CONTAINER')) out += `,\n${kpad}"identity": ${JSON.stringify(proc(r, ctx)?.identity ?? null)}`;
       if (r.children.length) {
         out += `,\n${kpad}"children": [\n`;
         emit(r.children, depth + 2);
@@ -147,4 +175,54 @@ export function renderLsJson(
   out += `\n${IND}]`;
   for (const [k, v] of Object.entries(extra)) out += `,\n${IND}${JSON.stringify(k)}: ${JSON.stringify(v)}`;
   return out + '\n}\n';
+}
+
+/**
+ * `-H/--list-columns` as lsns 2.41 prints it (util-linux column-list-table.h): no headings, HOLDER (right
+ * aligned), TYPE (`<integer>` for number columns, `<string>` otherwise), DESCRIPTION; `--raw` and `--json`
+ * (table name `lsns-columns`) as libsmartcols prints them.
+ */
+export function listColumnsRows(fields: readonly LsField[]): Array<{ holder: string; type: string; description: string }> {
+  return fields.map((f) => ({ holder: f.id, type: f.type === 'number' ? '<integer>' : '<string>', description: f.help }));
+}
+
+export function renderListColumnsJson(fields: readonly LsField[]): string {
+  const rows = listColumnsRows(fields);
+  let out = `{\n${IND}"lsns-columns": [\n`;
+  out += rows
+    .map((r, i) => `${i === 0 ? IND + IND : ''}{\n${IND}${IND}${IND}"holder": ${JSON.stringify(r.holder)},\n${IND}${IND}${IND}"type": ${JSON.stringify(r.type)},\n${IND}${IND}${IND}"description": ${JSON.stringify(r.description)}\n${IND}${IND}}`)
+    .join(',');
+  return out + `\n${IND}]\n}\n`;
+}
+
+/** The fields an `-Q` expression names (column names in any case); an unknown one is a usage error. */
+export function filterFields(node: FilterNode | null, prog = 'nsx ls'): LsField[] {
+  const out: LsField[] = [];
+  for (const name of filterHolders(node)) {
+    const f = LS_FIELDS.find((x) => x.id === name.toUpperCase());
+    if (!f) throw new UsageError(`${prog}: unknown column in filter: ${name}`);
+    if (!out.includes(f)) out.push(f);
+  }
+  return out;
+}
+
+/**
+ * Apply `-Q` to rows as lsns does: a row that does not match is removed; its children (of the tree) stay, moved
+ * up to where the removed row was.
+ */
+export function filterLsRows(rows: readonly LsTreeRow[], node: FilterNode | null, ctx: LsCtx): LsTreeRow[] {
+  if (!node) return [...rows];
+  const out: LsTreeRow[] = [];
+  for (const r of rows) {
+    const children = filterLsRows(r.children, node, ctx);
+    const look = (name: string) => {
+      const f = LS_FIELDS.find((x) => x.id === name.toUpperCase())!;
+      const v = f.get(r, ctx);
+      const value = v === null || v === undefined ? null : typeof v === 'object' ? formatCell(f, r, ctx) : (v as string | number | boolean);
+      return { type: f.type === 'number' ? ('number' as const) : ('string' as const), value };
+    };
+    if (evalNode(node, look)) out.push({ ...r, children });
+    else out.push(...children);
+  }
+  return out;
 }

@@ -3,18 +3,19 @@
  * sort keys. Namespace columns (MNTNS … TIMENS) hold the inode; text shows it only where it differs from the
  * reference process (PID 1), so a glance shows which processes live in namespaces of their own.
  */
-import type { CellValue, Field } from './registry.js';
-import type { PsDetail, PsProcess } from '../services/ps.js';
+import { UsageError } from '../errors.js';
+import { formatCell, headerOf, selectFields, type CellValue, type Field } from './registry.js';
+import type { PsDetail, PsProcess } from '../model/process.js';
 import type { CgroupStats, Limit } from '../model/cgroup.js';
 import { escapeControl } from '../output/escape.js';
-import { renderTable } from '../output/table.js';
+import { displayWidth, renderTable } from '../output/table.js';
 import type { NsType } from '../parse/nsid-link.js';
 import { humanBytes } from './top.js';
 
 export interface PsFieldCtx {
   /** the reference namespaces (PID 1's) */
   readonly reference: Readonly<Partial<Record<NsType, number>>>;
-  /** CPU% per PID over the last interval (dashboard); absent → `-` */
+  /** CPU% per PID: over the last interval (dashboard), since the process started (`nsx ps`); absent → `-` */
   readonly cpuPercent?: ReadonlyMap<number, number | null>;
   /** exact numbers instead of human units */
   readonly raw?: boolean;
@@ -71,7 +72,7 @@ export const PS_FIELDS: readonly PsField[] = [
     type: 'number',
     align: 'right',
     unit: 'percent',
-    help: 'CPU usage over the last interval, 100 = one CPU (dashboard; null in one-shot output)',
+    help: 'CPU usage, 100 = one CPU: since the process started (CPU time / elapsed, as procps ps); the dashboard: over the last interval',
     get: (p, c) => c.cpuPercent?.get(p.pid) ?? null,
     format: (v, _p, c) => (typeof v === 'number' ? (c.raw ? String(Math.round(v * 100) / 100) : v.toFixed(1)) : DASH),
     sortKey: (p, c) => c.cpuPercent?.get(p.pid) ?? -1,
@@ -122,10 +123,44 @@ export const PS_FIELDS: readonly PsField[] = [
   nsField('cgroup', 'CGROUPNS', 'cgroup namespace inode'),
   nsField('time', 'TIMENS', 'time namespace inode'),
   { id: 'COMM', json: 'comm', type: 'string', help: 'command name (/proc/PID/comm)', get: (p) => p.comm },
-  { id: 'COMMAND', json: 'command', type: 'string', trunc: true, help: 'command line', get: (p) => p.command },
+  { id: 'COMMAND', json: 'command', type: 'string', trunc: true, help: 'command line (argv joined with spaces, [comm] when empty)', get: (p) => p.command },
+  { id: 'ARGV', json: 'argv', type: 'array', trunc: true, help: 'argument vector (JSON: an array of strings)', get: (p) => p.argv, format: (v) => (Array.isArray(v) ? v.join(' ') : '') },
 ];
 
-export const PS_DEFAULT = ['PID', 'USER', 'CONTAINER', 'CGROUP', 'MNTNS', 'NETNS', 'PIDNS', 'UTSNS', 'IPCNS', 'USERNS', 'CGROUPNS', 'TIMENS', 'COMMAND'];
+/** Default text columns: fit 80 columns (the namespace types that differ from PID 1's in one NS column). */
+export const PS_DEFAULT = ['PID', 'USER', 'CONTAINER', 'CGROUP', 'NS', 'COMMAND'];
+
+/** Default JSON fields: the text defaults plus every namespace inode (scripts want the exact namespaces). */
+export const PS_DEFAULT_JSON = ['PID', 'USER', 'CONTAINER', 'CGROUP', 'NS', 'MNTNS', 'NETNS', 'PIDNS', 'UTSNS', 'IPCNS', 'USERNS', 'CGROUPNS', 'TIMENS', 'COMMAND', 'ARGV'];
+
+/** JSON has the command both ways: `command` (a string) and `argv` (an array) whenever either is asked for. */
+export function withCommandAndArgv(fields: readonly PsField[]): PsField[] {
+  const has = (id: string) => fields.some((f) => f.id === id);
+  const byId = (id: string) => PS_FIELDS.find((f) => f.id === id)!;
+  if (has('COMMAND') && !has('ARGV')) return [...fields, byId('ARGV')];
+  if (has('ARGV') && !has('COMMAND')) return [...fields.flatMap((f) => (f.id === 'ARGV' ? [byId('COMMAND'), f] : [f]))];
+  return [...fields];
+}
+
+/** One sort key: a field and its direction. */
+export interface PsSortKey {
+  readonly field: PsField;
+  readonly descending: boolean;
+}
+
+/**
+ * Parse `-s/--sort`: a comma list of column names, each optionally prefixed with `-` (descending) or `+`;
+ * names are case-insensitive. UsageError on an empty list or an unknown name.
+ */
+export function parsePsSort(spec: string, prog = 'nsx ps'): PsSortKey[] {
+  const items = spec.split(',').map((s) => s.trim());
+  if (items.length === 0 || items.some((s) => s === '' || s === '-' || s === '+')) throw new UsageError(`${prog}: --sort: empty column name in '${spec}'`);
+  return items.map((item) => {
+    const descending = item.startsWith('-');
+    const name = item.startsWith('-') || item.startsWith('+') ? item.slice(1) : item;
+    return { field: selectFields(PS_FIELDS, [], name, { prog })[0], descending };
+  });
+}
 
 /** `1:02:03` / `2:03` / `0:04` style CPU time. */
 export function fmtDuration(seconds: number): string {
@@ -138,17 +173,101 @@ export function fmtDuration(seconds: number): string {
 
 /** Sort rows by a field (numbers before absent values; ties by PID). Pure; returns a new array. */
 export function sortProcesses(rows: readonly PsProcess[], f: PsField, ctx: PsFieldCtx, descending = false): PsProcess[] {
-  const key = (p: PsProcess) => (f.sortKey ? f.sortKey(p, ctx) : f.get(p, ctx));
-  const dir = descending ? -1 : 1;
-  return [...rows].sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka === kb || (ka == null && kb == null)) return a.pid - b.pid;
+  return sortProcessesBy(rows, [{ field: f, descending }], ctx);
+}
+
+/** Sort rows by several keys in turn (absent values last whatever the direction; final ties by PID). Pure. */
+export function sortProcessesBy(rows: readonly PsProcess[], keys: readonly PsSortKey[], ctx: PsFieldCtx): PsProcess[] {
+  const getters = keys.map(({ field: f, descending }) => ({ key: (p: PsProcess) => (f.sortKey ? f.sortKey(p, ctx) : f.get(p, ctx)), dir: descending ? -1 : 1 }));
+  const cmp = (ka: unknown, kb: unknown, dir: number): number => {
+    if (ka === kb || (ka == null && kb == null)) return 0;
     if (ka == null) return 1;
     if (kb == null) return -1;
     if (typeof ka === 'number' && typeof kb === 'number') return (ka - kb) * dir;
     return String(ka).localeCompare(String(kb)) * dir;
+  };
+  return [...rows].sort((a, b) => {
+    for (const g of getters) {
+      const c = cmp(g.key(a), g.key(b), g.dir);
+      if (c !== 0) return c;
+    }
+    return a.pid - b.pid;
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The process table as text, fitted to the terminal
+
+/**
+ * How each truncatable column gives way when the table is wider than the terminal: lowest `order` first, down to
+ * `min` columns; COMMAND gives way last so that it stays readable. Cut cells end in `…`.
+ */
+const FIT: Readonly<Record<string, { readonly order: number; readonly min: number }>> = {
+  CGROUP: { order: 1, min: 12 },
+  CONTAINER: { order: 2, min: 10 },
+  ARGV: { order: 3, min: 20 },
+  COMMAND: { order: 4, min: 20 },
+};
+
+/** Cut `s` to `width` display columns, ending in `…` when it was cut. */
+export function ellipsize(s: string, width: number): string {
+  if (displayWidth(s) <= width) return s;
+  if (width <= 0) return '';
+  let out = '';
+  let w = 0;
+  for (const ch of s) {
+    const cw = displayWidth(ch);
+    if (w + cw > width - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return out + '…';
+}
+
+/** Column widths that fit `termWidth` (see FIT); undefined entries keep their natural width. Pure. */
+export function fitWidths(fields: readonly PsField[], natural: readonly number[], termWidth: number): number[] {
+  const widths = [...natural];
+  const total = () => widths.reduce((a, b) => a + b, 0) + Math.max(0, widths.length - 1);
+  const order = fields
+    .map((f, i) => ({ i, f }))
+    .filter(({ f }) => f.trunc)
+    .sort((a, b) => (FIT[a.f.id]?.order ?? 0) - (FIT[b.f.id]?.order ?? 0));
+  // first down to each column's readable minimum, then (a very narrow terminal) down to the header
+  for (const pass of [0, 1]) {
+    for (const { i, f } of order) {
+      const over = total() - termWidth;
+      if (over <= 0) return widths;
+      const min = Math.max(headerOf(f).length, pass === 0 ? (FIT[f.id]?.min ?? 1) : 1);
+      widths[i] = Math.max(Math.min(widths[i], min), widths[i] - over);
+    }
+  }
+  return widths;
+}
+
+export interface PsTableOptions {
+  readonly raw?: boolean;
+  readonly noHeadings?: boolean;
+  readonly noTruncate?: boolean;
+  /** terminal width; undefined = not a terminal (nothing is cut) */
+  readonly termWidth?: number;
+}
+
+/** The process table as text: escaped cells, fitted to the terminal (cut cells end in `…`). Pure. */
+export function renderPsTable(fields: readonly PsField[], rows: readonly PsProcess[], ctx: PsFieldCtx, o: PsTableOptions = {}): string {
+  const cols = fields.map((f) => ({ header: headerOf(f), align: f.align, trunc: f.trunc, width: f.width }));
+  let cells = rows.map((p) => fields.map((f) => formatCell(f, p, ctx)));
+  const fit = o.termWidth !== undefined && !o.noTruncate && !o.raw;
+  if (fit) {
+    cells = cells.map((r) => r.map(escapeControl));
+    const natural = fields.map((f, i) => cells.reduce((w, r) => Math.max(w, displayWidth(r[i])), o.noHeadings ? 0 : headerOf(f).length));
+    const widths = fitWidths(fields, natural, o.termWidth!);
+    cells = cells.map((r) => r.map((c, i) => (widths[i] < natural[i] ? ellipsize(c, widths[i]) : c)));
+  }
+  return renderTable(
+    cols,
+    cells.map((c) => ({ cells: c })),
+    { raw: o.raw, noHeadings: o.noHeadings, noTruncate: o.noTruncate || fit, termWidth: o.termWidth },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -201,8 +320,7 @@ function idMapText(m: PsDetail['uid_map']): string {
 export function formatPsDetail(d: PsDetail, opts: { termWidth?: number } = {}): string {
   const e = escapeControl;
   const out: string[] = [];
-  const cmd = d.command.length ? d.command.join(' ') : `[${d.comm}]`;
-  out.push(`PID ${d.pid}  ${e(cmd)}`);
+  out.push(`PID ${d.pid}  ${e(d.command)}`);
   const kv = (k: string, v: string) => out.push(`  ${k.padEnd(11)} ${v}`);
   kv('comm', e(d.comm));
   kv('user', `${d.user !== null ? e(d.user) : '?'} (uid ${d.uid ?? '?'}, gid ${d.gid ?? '?'})`);

@@ -23,6 +23,7 @@
  * - v1 and v2 map onto the same keys where the kernel means the same thing (the key's doc says which file);
  *   keys that exist on one version only say so.
  */
+import type { Identity } from './identity.js';
 import type { CgroupLayoutKind, Limit, Pressure } from './cgroup.js';
 
 export type { Limit, Pressure };
@@ -235,4 +236,6 @@ export interface CgroupSnapshot {
   readonly cgroups: readonly CgroupSample[];
   /** `unified`, `hybrid` or `legacy`, when known */
   readonly layout?: CgroupLayoutKind | string;
+  /** container/pod/machine identity of the cgroups that have one, with runtime metadata (names), by path */
+  readonly identities?: Readonly<Record<string, Identity>>;
 }

@@ -69,10 +69,13 @@ export function containerTargetText(t: ContainerTarget): string {
   return `container:${t.runtime ? t.runtime + ':' : ''}${t.prefix}`;
 }
 
-/** One candidate line: `docker:1f1d6e2d4940 web (nginx:1.25)`. */
+/**
+ * One candidate: `docker:1f1d6e2d4940 web (nginx:1.25)`. Line breaks in names are written `\x0a` so a message stays
+ * one line (the CLI's handler escapes the other control characters).
+ */
 export function describeIdentity(i: Identity): string {
   const extra = [i.label !== i.ref && !i.ref.endsWith(`:${i.label}`) ? i.label : undefined, i.image !== undefined ? `(${i.image})` : undefined].filter(Boolean);
-  return [i.ref, ...extra].join(' ');
+  return [i.ref, ...extra].join(' ').replace(/[\n\r]/g, (c) => (c === '\n' ? '\\x0a' : '\\x0d'));
 }
 
 export type Resolution<T> =
@@ -182,4 +185,39 @@ export function pickPod(cmd: string, t: Extract<ContainerTarget, { kind: 'pod' }
   const r = matchPod(t, identities);
   if ('ok' in r) return r.ok;
   throw unresolvedError(cmd, t, r, extra);
+}
+
+/**
+ * A filter from a target for list views (`ps -c`, the dashboard): `container:…`/`pod:…`, or bare text taken as
+ * `container:TEXT`, then as a pod (name or UID), then as a unit/slice/pod identity named exactly (`ssh.service`).
+ * Resolved once against `identities` (the rows' own); an ambiguous container or pod throws (exit 1, candidates
+ * listed), and so does a target that names nothing. Pure.
+ */
+export function targetSelector(text: string, identities: readonly (Identity | undefined)[], cmd = 'nsx'): (i: Identity | undefined) => boolean {
+  const ids = identities.filter((i): i is Identity => i !== undefined);
+  const same = (a: Identity) => (i: Identity | undefined) => !!i && i.runtime === a.runtime && i.id === a.id;
+  const podPred = (p: PodMatch) => (i: Identity | undefined) => !!i && p.pod.uid !== undefined && (i.pod?.uid ?? i.podUid) === p.pod.uid;
+  if (isContainerTarget(text)) {
+    const t = parseContainerTarget(text, cmd);
+    return t.kind === 'pod' ? podPred(pickPod(cmd, t, ids)) : same(pickContainer(cmd, t, ids));
+  }
+  let t: ContainerTarget | undefined;
+  try {
+    t = parseContainerTarget(`container:${text}`, cmd);
+  } catch {
+    t = undefined; // not a container name or id (e.g. a unit with `@`): tried below as a unit
+  }
+  if (t?.kind === 'container') {
+    const r = matchContainer(t, ids);
+    if ('ok' in r) return same(r.ok);
+    if ('ambiguous' in r) throw unresolvedError(cmd, t, r);
+    const pt: ContainerTarget = text.includes('/') ? { kind: 'pod', namespace: text.slice(0, text.indexOf('/')), name: text.slice(text.indexOf('/') + 1) } : { kind: 'pod', name: text };
+    const p = matchPod(pt, ids);
+    if ('ok' in p) return podPred(p.ok);
+    if ('ambiguous' in p) throw unresolvedError(cmd, pt, p);
+  }
+  const q = text.toLowerCase();
+  const named = ids.filter((i) => [i.id, i.label, i.ref].some((s) => s.toLowerCase() === q));
+  if (named.length) return (i) => !!i && named.some((n) => n.kind === i.kind && n.id === i.id);
+  throw new NotFoundError(`${cmd}: ${text}: no running container, pod or unit matches`, text);
 }

@@ -324,37 +324,36 @@ export function sameIdentity(a: Identity | undefined, b: Identity | undefined): 
 export function withMeta(i: Identity, m: ContainerMeta | undefined, podNames?: (uid: string) => PodRef | undefined): Identity {
   const uid = m?.pod?.uid ?? i.podUid;
   const fromLogs = uid !== undefined && (m?.pod?.name === undefined || m?.pod?.namespace === undefined) ? podNames?.(uid) : undefined;
+  const podNs = m?.pod?.namespace ?? fromLogs?.namespace;
+  const podName = m?.pod?.name ?? fromLogs?.name;
   const pod: PodRef | undefined =
-    uid !== undefined || m?.pod
-      ? clean({ namespace: m?.pod?.namespace ?? fromLogs?.namespace, name: m?.pod?.name ?? fromLogs?.name, uid })
+    uid !== undefined || podNs !== undefined || podName !== undefined
+      ? { ...(podNs !== undefined ? { namespace: podNs } : {}), ...(podName !== undefined ? { name: podName } : {}), ...(uid !== undefined ? { uid } : {}) }
       : undefined;
   if (!m && !pod) return i;
   const runtime = m?.runtime ?? i.runtime;
   const name = m?.name;
+  const changed = runtime !== i.runtime && i.kind === 'container';
   let label = i.label;
-  if (i.kind === 'pod' && pod?.name !== undefined) label = `pod:${pod.namespace !== undefined ? pod.namespace + '/' : ''}${pod.name}`;
-  else if (i.kind === 'container' && pod?.name !== undefined && (name !== undefined || m?.sandbox)) label = `${pod.name}/${m?.sandbox ? 'POD' : name}`;
+  if (i.kind === 'pod' && podName !== undefined) label = `pod:${podNs !== undefined ? podNs + '/' : ''}${podName}`;
+  else if (i.kind === 'container' && podName !== undefined && (name !== undefined || m?.sandbox)) label = `${podName}/${m?.sandbox ? 'POD' : name}`;
   else if (name !== undefined) label = name;
-  else if (runtime !== i.runtime && i.kind === 'container') label = `${runtime}:${i.shortId}`;
-  const ref = runtime !== i.runtime && i.kind === 'container' ? `${runtime}:${i.shortId}` : i.ref;
-  return clean({
+  else if (changed) label = `${runtime}:${i.shortId}`;
+  const compose = m?.compose && (m.compose.project !== undefined || m.compose.service !== undefined) ? m.compose : undefined;
+  const podUid = i.podUid ?? uid;
+  return {
     ...i,
     runtime,
     label,
-    ref,
-    name,
-    image: m?.image,
-    pod: pod && Object.keys(pod).length ? pod : undefined,
-    podUid: i.podUid ?? uid,
-    compose: m?.compose && (m.compose.project !== undefined || m.compose.service !== undefined) ? clean(m.compose) : undefined,
-    namespace: m?.namespace,
-    sandbox: m?.sandbox || undefined,
-  }) as Identity;
-}
-
-function clean<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+    ref: changed ? `${runtime}:${i.shortId}` : i.ref,
+    ...(name !== undefined ? { name } : {}),
+    ...(m?.image !== undefined ? { image: m.image } : {}),
+    ...(pod ? { pod } : {}),
+    ...(podUid !== undefined ? { podUid } : {}),
+    ...(compose ? { compose } : {}),
+    ...(m?.namespace !== undefined ? { namespace: m.namespace } : {}),
+    ...(m?.sandbox ? { sandbox: true } : {}),
+  };
 }
 
 /** The structured identity record of JSON outputs (every key present; absent = null). */

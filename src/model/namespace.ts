@@ -24,6 +24,23 @@ export interface NamespaceRecord {
   netnsid?: number;
   /** mount points of nsfs bind mounts of this namespace (lsns NSFS), in mountinfo order, deduplicated */
   nsfs: string[];
+  /** open descriptors of processes that hold this namespace (`/proc/PID/fd/N` → `net:[INODE]`), when read */
+  fds?: FdHolder[];
+  /** sockets whose network namespace this is (SIOCGSKNS on `/proc/PID/fd/N`), when read; net only */
+  sockets?: FdHolder[];
+}
+
+/** A process's descriptor that holds a namespace: an nsfs file it opened, or a socket created in a netns. */
+export interface FdHolder {
+  readonly pid: number;
+  readonly fd: number;
+}
+
+/** What a walk of `/proc/PID/fd` found: a namespace held through one descriptor. */
+export interface FdHeld extends FdHolder {
+  readonly kind: 'nsfs' | 'socket';
+  readonly type: NsType;
+  readonly inode: number;
 }
 
 /** The lowest PID of a namespace (lsns PID), or undefined for one held only by a mount. */
@@ -79,6 +96,99 @@ export function withNsfsMounts(nss: readonly NamespaceRecord[], mounts: readonly
     if (ns.type === m.type && !ns.nsfs.includes(m.mountPoint)) ns.nsfs.push(m.mountPoint);
   }
   return [...byIno.values()].sort((a, b) => a.inode - b.inode);
+}
+
+/**
+ * Attach descriptor holders (nsfs fds, sockets) to namespaces and add the namespaces held only that way
+ * (NPROCS 0; lsns 2.41 lists them) for the selected types. Returns a new sorted list.
+ */
+export function withFdHolders(nss: readonly NamespaceRecord[], held: readonly FdHeld[], types: readonly NsType[] = NS_TYPES): NamespaceRecord[] {
+  const byIno = new Map<number, NamespaceRecord>();
+  for (const ns of nss) byIno.set(ns.inode, { ...ns });
+  for (const h of held) {
+    if (!types.includes(h.type)) continue;
+    let ns = byIno.get(h.inode);
+    if (!ns) {
+      ns = { inode: h.inode, type: h.type, pids: [], nsfs: [] };
+      byIno.set(h.inode, ns);
+    }
+    const key = h.kind === 'nsfs' ? 'fds' : 'sockets';
+    const list = (ns[key] = ns[key] ? [...ns[key]!] : []);
+    if (!list.some((x) => x.pid === h.pid && x.fd === h.fd)) list.push({ pid: h.pid, fd: h.fd });
+  }
+  for (const ns of byIno.values()) {
+    for (const key of ['fds', 'sockets'] as const) ns[key]?.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+  }
+  return [...byIno.values()].sort((a, b) => a.inode - b.inode);
+}
+
+/** One thing that keeps a namespace alive (the HOLDERS column, `holders` in JSON). */
+export type Holder =
+  | { readonly kind: 'process'; readonly pid: number }
+  | { readonly kind: 'fd'; readonly pid: number; readonly fd: number }
+  | { readonly kind: 'socket'; readonly pid: number; readonly fd: number }
+  | { readonly kind: 'mount'; readonly path: string; readonly netns?: string }
+  | { readonly kind: 'child'; readonly type: NsType; readonly inode: number; readonly relation: 'owner' | 'parent' };
+
+/** `ip netns` names a namespace mounted at `<dir>/NAME` (iproute2's NETNS_RUN_DIR, /run/netns or /var/run/netns). */
+export function ipNetnsName(type: NsType, mountPoint: string): string | undefined {
+  if (type !== 'net') return undefined;
+  const m = /^(?:\/var)?\/run\/netns\/([^/]+)$/.exec(mountPoint);
+  return m ? m[1] : undefined;
+}
+
+/**
+ * Everything that holds `ns` alive, in a fixed order: member processes, descriptors (`PID:fd`), sockets, nsfs
+ * bind mounts (with the `ip netns` name), and — for a user namespace (owner) or a pid/user namespace (parent) —
+ * the namespaces in `all` that pin it. Pure: relations must have been read for children to be found.
+ */
+export function namespaceHolders(ns: NamespaceRecord, all: readonly NamespaceRecord[] = []): Holder[] {
+  const out: Holder[] = [];
+  for (const pid of ns.pids) out.push({ kind: 'process', pid });
+  for (const h of ns.fds ?? []) out.push({ kind: 'fd', pid: h.pid, fd: h.fd });
+  for (const h of ns.sockets ?? []) out.push({ kind: 'socket', pid: h.pid, fd: h.fd });
+  for (const path of ns.nsfs) {
+    const name = ipNetnsName(ns.type, path);
+    out.push({ kind: 'mount', path, ...(name !== undefined ? { netns: name } : {}) });
+  }
+  if (ns.type === 'user' || ns.type === 'pid') {
+    for (const c of all) {
+      if (c.inode === ns.inode) continue;
+      if (ns.type === 'user' && c.owner === ns.inode) out.push({ kind: 'child', type: c.type, inode: c.inode, relation: 'owner' });
+      else if (c.parent === ns.inode && c.type === ns.type) out.push({ kind: 'child', type: c.type, inode: c.inode, relation: 'parent' });
+    }
+  }
+  return out;
+}
+
+/** Ascending PIDs as ranges: [1,2,3,7] → ['1-3', '7']. */
+export function pidRanges(pids: readonly number[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < pids.length; ) {
+    let j = i;
+    while (j + 1 < pids.length && pids[j + 1] === pids[j] + 1) j++;
+    out.push(j === i ? String(pids[i]) : `${pids[i]}-${pids[j]}`);
+    i = j + 1;
+  }
+  return out;
+}
+
+/**
+ * The HOLDERS cell: one line per kind — `pid 1-3,7`, `fd 1234:4`, `socket 1250:3`, `mount /run/netns/x (ip netns x)`,
+ * `owns net:4026532001,…` / `parent of user:4026532100,…`. Pure.
+ */
+export function holdersText(holders: readonly Holder[]): string {
+  const lines: string[] = [];
+  const group = (label: string, items: string[]) => {
+    if (items.length) lines.push(`${label} ${items.join(',')}`);
+  };
+  group('pid', pidRanges(holders.flatMap((h) => (h.kind === 'process' ? [h.pid] : []))));
+  group('fd', holders.flatMap((h) => (h.kind === 'fd' ? [`${h.pid}:${h.fd}`] : [])));
+  group('socket', holders.flatMap((h) => (h.kind === 'socket' ? [`${h.pid}:${h.fd}`] : [])));
+  for (const h of holders) if (h.kind === 'mount') lines.push(`mount ${h.path}${h.netns !== undefined ? ` (ip netns ${h.netns})` : ''}`);
+  group('owns', holders.flatMap((h) => (h.kind === 'child' && h.relation === 'owner' ? [`${h.type}:${h.inode}`] : [])));
+  group('parent of', holders.flatMap((h) => (h.kind === 'child' && h.relation === 'parent' ? [`${h.type}:${h.inode}`] : [])));
+  return lines.join('\n');
 }
 
 /** The tree forms of lsns: none (`-l`), by process, by owner user namespace, by parent namespace. */

@@ -69,8 +69,17 @@ function psiValues(p: Pressure | undefined): PsiCounters | undefined {
   return { some_avg10: p.some?.avg10, full_avg10: p.full?.avg10, some_total_usec: p.some?.total_usec, full_total_usec: p.full?.total_usec };
 }
 
-/** The flat current values of a sample. Pure. */
+/** Values already derived from a sample (samples are immutable; each is derived twice, as `next` then `prev`). */
+const valuesOf = new WeakMap<CgroupSample, CgroupValues>();
+
+/** The flat current values of a sample. Pure (memoised per sample object). */
 export function cgroupValues(s: CgroupSample): CgroupValues {
+  let v = valuesOf.get(s);
+  if (!v) valuesOf.set(s, (v = deriveValues(s)));
+  return v;
+}
+
+function deriveValues(s: CgroupSample): CgroupValues {
   const c = s.cpu;
   const m = s.memory;
   const io = s.io;

@@ -99,13 +99,23 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
     list.forEach((r, idx) => {
       const last = idx === list.length - 1;
       const branch = depth === 0 ? '' : prefix + (last ? g.last : g.branch);
+      // the art of this row's continuation lines: its ancestors' bars, then a bar when it has children below
+      const own = depth === 0 ? '' : prefix + (last ? g.space : g.vert);
+      const cont = own + (r.children?.length ? g.vert : '');
       const cells = columns.map((c, ci) => {
         const text = r.cells[ci] ?? '';
         // only wrap columns hold several values, one per line (NSFS); elsewhere a newline is data and is escaped
         let lines = c.wrap ? text.split('\n').map(esc) : [esc(text)];
         if (opts.noWrap || opts.raw) lines = [lines.join(',')];
-        if (c.tree && !opts.raw) lines = lines.map((l, li) => (li === 0 ? branch + l : prefix + (last ? g.space : g.vert) + l));
+        if (c.tree && !opts.raw) lines = lines.map((l, li) => (li === 0 ? branch + l : cont + l));
         return lines;
+      });
+      // continuation lines of a multi-line row (another column wraps) keep the tree guide, as libsmartcols's
+      // print_empty_cell draws it: the row's own art, plus a vertical bar when the row has children
+      const height = Math.max(...cells.map((l) => l.length));
+      columns.forEach((c, ci) => {
+        if (!c.tree || opts.raw) return;
+        while (cells[ci].length < height) cells[ci].push(cont);
       });
       flat.push({ cells });
       if (r.children?.length) walk(r.children, depth === 0 ? '' : prefix + (last ? g.space : g.vert), depth + 1);
@@ -145,7 +155,7 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
         const last = ci === columns.length - 1;
         return last && (c.align !== 'right' || (opts.scols && t === '')) ? t : pad(t, widths[ci], c.align === 'right');
       });
-      out.push(opts.scols ? parts.join(' ') : parts.join(' ').replace(/\s+$/, ''));
+      out.push(opts.scols ? parts.join(' ') : parts.join(' ').trimEnd());
     }
   };
   if (!opts.noHeadings) emit(columns.map((c) => [c.header]));

@@ -8,6 +8,8 @@
  * columns need (`files`, from the field registry), and is stamped with the monotonic clock. Cgroups that
  * vanish mid-sample are skipped (Tolerance).
  */
+import { RuntimeIndex } from '../readers/runtimes/index.js';
+import type { Identity } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { readTextOrUndefined } from '../host/read.js';
@@ -20,6 +22,7 @@ import type { CgroupNode } from '../model/cgroup.js';
 import type { CgroupSample, CgroupSnapshot } from '../model/cgroup-sample.js';
 import { parentPath } from '../model/throttle.js';
 import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
+import { parseProcCgroups } from '../parse/cgroup-files.js';
 import { FdSource } from './fd-source.js';
 import { monotonicMs } from './sampler.js';
 
@@ -110,14 +113,25 @@ export interface Collector {
 export const REWALK_EVERY = 60;
 
 /**
- * What changes when cgroups are created: `/proc/cgroups` (num_cgroups per v1 hierarchy) and, with cgroup2,
- * the root's `cgroup.stat` (nr_descendants). Removals are noticed by the fd cache (stale fds).
+ * What changes when cgroups are created or removed, per hierarchy: its `num_cgroups` in `/proc/cgroups` (v1)
+ * or the root's `cgroup.stat` (nr_descendants, nr_dying_descendants; cgroup2). A removal followed by a
+ * creation is noticed by the fd cache (stale fds) instead.
  */
+export function treeSignatures(paths: HostPaths, layout: CgroupLayout, hs: readonly Hierarchy[]): Map<Hierarchy, string> {
+  const out = new Map<Hierarchy, string>();
+  const pcPath = join(paths.proc, 'cgroups');
+  const pc = hs.some((h) => h.version === 1) ? readTextOrUndefined(pcPath) : undefined;
+  const rows = pc === undefined ? [] : parseProcCgroups(pc, pcPath);
+  for (const h of hs) {
+    if (h.version === 2) out.set(h, readTextOrUndefined(join(cgroupDir(paths, h, h.mountRoot), 'cgroup.stat')) ?? '');
+    else out.set(h, rows.filter((r) => r.hierarchy === h.id && h.id > 0).map((r) => r.numCgroups).join(',') || '?');
+  }
+  return out;
+}
+
+/** All hierarchies' signatures as one string (see treeSignatures). */
 export function treeSignature(paths: HostPaths, layout: CgroupLayout): string {
-  let sig = readTextOrUndefined(join(paths.proc, 'cgroups')) ?? '';
-  const v2 = layout.hierarchies.find((h) => h.version === 2);
-  if (v2) sig += readTextOrUndefined(join(cgroupDir(paths, v2, v2.mountRoot), 'cgroup.stat')) ?? '';
-  return sig;
+  return [...treeSignatures(paths, layout, layout.hierarchies).values()].join('|');
 }
 
 /**
@@ -132,6 +146,7 @@ export function makeCollector(o: CollectOptions): Collector {
   const now = o.now ?? (() => new Date());
   const plan = planCgroupSample(layout, { groups, detail: o.detail ?? 'core', files: o.files, memoryStatKeys: o.detail === 'full' ? undefined : DERIVED_MEMORY_STAT_KEYS });
   const source = new FdSource(o.paths, plan);
+  const index = new RuntimeIndex(o.paths); // names from the runtimes' files, re-read when they change (issue 9)
   // the tree is listed in the hierarchies `top` walks and in those the plan reads (cgroup2 for PSI on hybrid)
   const walked = [...topHierarchies(layout)];
   for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
@@ -142,37 +157,56 @@ export function makeCollector(o: CollectOptions): Collector {
   listTopPaths(o.paths, layout, root, 0, new Tolerance());
   let tol = new Tolerance();
   let list: string[] | undefined;
-  let signature: string | undefined;
+  /** per hierarchy: its cgroups in view (walk order) and the signature they were listed at */
+  const listed = new Map<Hierarchy, { paths: Set<string>; sig: string }>();
   let sinceWalk = 0;
   const collect = (() => {
     const t = new Tolerance();
     source.tolerance = t;
     const mono = clock();
     const timestamp = now().toISOString();
-    const sig = treeSignature(o.paths, layout);
-    if (list === undefined || sig !== signature || source.takeStale() || ++sinceWalk >= REWALK_EVERY) {
-      let tree: ReturnType<typeof listTopTree> = { paths: new Set(), byHierarchy: new Map() };
-      try {
-        tree = listTopTree(o.paths, layout, root, o.depth, t, walked);
-      } catch (e) {
-        if (!(e instanceof NotFoundError)) throw e;
-        t.gone++; // the view's root was removed: an empty sample, not a crash
+    const sigs = treeSignatures(o.paths, layout, walked);
+    const all = list === undefined || source.takeStale() || ++sinceWalk >= REWALK_EVERY;
+    // re-list only the hierarchies that changed (a cgroup created or removed there)
+    const stale = walked.filter((h) => all || listed.get(h)?.sig !== sigs.get(h));
+    if (stale.length) {
+      let rootFound = false;
+      for (const h of stale) {
+        let mine = new Set<string>();
+        try {
+          mine = listTopTree(o.paths, layout, root, o.depth, t, [h]).byHierarchy.get(h) ?? mine;
+          rootFound = true;
+        } catch (e) {
+          if (!(e instanceof NotFoundError)) throw e;
+        }
+        listed.set(h, { paths: mine, sig: sigs.get(h)! });
       }
-      // ancestors are read (for throttle attribution) in the hierarchies that have them
-      for (const a of ancestors) for (const h of walked) tree.byHierarchy.get(h)?.add(a) ?? tree.byHierarchy.set(h, new Set([a]));
-      list = [...ancestors, ...tree.paths];
-      signature = sig;
-      sinceWalk = 0;
-      source.setListing(tree.byHierarchy);
+      if (!rootFound && ![...listed.values()].some((l) => l.paths.size)) t.gone++; // the view's root was removed: an empty sample
+      // ancestors are read (for throttle attribution) in every hierarchy; parents come before children
+      const byHierarchy = new Map<Hierarchy, string[]>();
+      const union = new Set<string>(ancestors);
+      for (const h of walked) {
+        const mine = listed.get(h)?.paths ?? new Set<string>();
+        if (stale.includes(h)) byHierarchy.set(h, [...ancestors, ...mine]);
+        for (const p of mine) union.add(p);
+      }
+      list = [...union];
+      if (all) sinceWalk = 0;
+      source.setListing(byHierarchy, { refresh: all });
     }
     const cgroups: CgroupSample[] = [];
-    for (const p of list) {
+    for (const p of list!) {
       const c = sampleCgroup(source, plan, p);
       if (c) cgroups.push(c);
       else t.gone++;
     }
     tol = t;
-    return { mono_ms: mono, timestamp, cgroups, layout: layout.kind };
+    const identities: Record<string, Identity> = {};
+    for (const c of cgroups) {
+      const i = index.identify(c.path);
+      if (i && i.kind !== 'unit' && i.kind !== 'slice') identities[c.path] = i;
+    }
+    return { mono_ms: mono, timestamp, cgroups, layout: layout.kind, identities };
   }) as unknown as Collector;
   Object.defineProperty(collect, 'layout', { value: layout });
   Object.defineProperty(collect, 'tolerance', { value: () => tol });

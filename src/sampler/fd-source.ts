@@ -10,18 +10,28 @@
  * - A cached fd whose cgroup was removed fails with ENODEV: it is closed, the file reopened, and the cgroup's
  *   generation bumps (`generation()`): a cgroup removed and recreated between samples gets no rates, and
  *   `takeStale()` tells the collector to re-list the tree.
- * - Opens live within the process's fd limit: on EMFILE/ENFILE some cached fds are closed and the cap lowered;
- *   files beyond the cap are read with open/read/close each time.
+ * - CFS bandwidth files that cannot change while no quota applies are read once per listing, not per sample,
+ *   and their fds are not kept: v1 `cpu.stat` and `cpu.cfs_period_us` while the cgroup's own
+ *   `cpu.cfs_quota_us` is -1 (the kernel's period timer does not run without a quota: nr_periods,
+ *   nr_throttled and throttled_time stand still), and `cpu.stat.local` (v1 and v2) while neither the cgroup
+ *   nor any listed ancestor has a quota (nothing can throttle its tasks). The quota file (the "gate") is read
+ *   every sample, parents before children (the collector's order), so a quota set anywhere on the path makes
+ *   these files live again at the very next sample.
+ * - Opens live within the process's fd limit (`Max open files` of /proc/self/limits, less a reserve): on
+ *   EMFILE/ENFILE some cached fds are closed and the cap lowered; files beyond the cap are read with
+ *   open/read/close each time.
  * Vanished and denied files go through `wrap` (src/host/tolerance.ts) into the source's Tolerance; other
  * errors (EIO, …) propagate.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { classifyTolerable, Tolerance, wrap } from '../host/tolerance.js';
 import type { Hierarchy } from '../model/cgroup.js';
 import { cgroupDir } from '../readers/cgroupfs/layout.js';
 import type { CgroupFileSource, SamplePlan } from '../readers/cgroupfs/sample.js';
 import { errnoOf, fromFsError } from '../errors.js';
+import { parentPath } from '../model/throttle.js';
 
 /** fd slot states besides an open fd (≥ 0) */
 const NOT_OPEN = -1;
@@ -30,6 +40,14 @@ const ABSENT = -2;
 interface Entry {
   readonly dir: string;
   readonly fds: Int32Array;
+  /** the cgroup's parent in this hierarchy when listed (for the quota gate) */
+  readonly parent: Entry | undefined;
+  /** texts of the gated files, valid while `free` (see the header) */
+  readonly kept: (string | undefined)[];
+  /** own quota unlimited, as read this sample (undefined: gate not read yet since the listing) */
+  own: boolean | undefined;
+  /** no quota on the path from the root to here */
+  free: boolean | undefined;
   gen: number;
   /** a stale fd was seen and the file could not be reopened: the cgroup is gone (until listed again) */
   removed: boolean;
@@ -38,7 +56,24 @@ interface Entry {
 interface PerHierarchy {
   readonly names: readonly string[];
   readonly index: ReadonlyMap<string, number>;
+  /** the quota file of this hierarchy (`cpu.cfs_quota_us` v1, `cpu.max` v2), when the plan reads it */
+  readonly gate?: string;
+  /** gated files: kept while the own quota (`own`) or the whole path (`path`) is unlimited */
+  readonly gated: ReadonlyMap<string, 'own' | 'path'>;
   entries: Map<string, Entry>;
+}
+
+/** Is this quota file's content "no quota"? (v1 `-1`, v2 `max PERIOD`) */
+function unlimited(gate: string, text: string): boolean {
+  return gate === 'cpu.max' ? text.startsWith('max') : text.trim() === '-1';
+}
+
+/** The soft fd limit of this process, less a reserve for everything else; undefined when unknown. */
+function fdBudget(paths: HostPaths): number | undefined {
+  if (!paths.live) return undefined;
+  const text = wrap(undefined, 'limits', () => readFileSync(join(paths.proc, 'self/limits'), 'latin1'));
+  const m = text && /^Max open files\s+(\d+)/m.exec(text);
+  return m ? Math.max(64, Number(m[1]) - 512) : undefined;
 }
 
 /** Syscall layer, replaceable in tests (e.g. to inject EIO). */
@@ -68,43 +103,81 @@ export class FdSource implements CgroupFileSource {
     private maxOpen = 16_384,
     private readonly ops: FdOps = realFdOps,
   ) {
-    for (const [h, names] of plan.files) this.hs.set(h, { names, index: new Map(names.map((n, i) => [n, i])), entries: new Map() });
+    this.maxOpen = Math.min(maxOpen, fdBudget(paths) ?? maxOpen);
+    for (const [h, names] of plan.files) {
+      const gate = h.version === 2 ? 'cpu.max' : 'cpu.cfs_quota_us';
+      const gated = new Map<string, 'own' | 'path'>();
+      if (names.includes(gate)) {
+        if (h.version === 1) {
+          gated.set('cpu.stat', 'own');
+          gated.set('cpu.cfs_period_us', 'own');
+        }
+        gated.set('cpu.stat.local', 'path');
+      }
+      this.hs.set(h, { names, index: new Map(names.map((n, i) => [n, i])), gate: gated.size ? gate : undefined, gated, entries: new Map() });
+    }
   }
 
   /**
-   * The cgroups each hierarchy holds, from a fresh listing. Known cgroups keep their open files (their "absent"
-   * marks are forgotten: files may have appeared); cgroups no longer listed have their files closed.
+   * The cgroups each hierarchy holds, from a fresh listing (parents before children); hierarchies missing from
+   * `listing` keep theirs. Known cgroups keep their open files (their "absent" marks are forgotten: files may
+   * have appeared); cgroups no longer listed have their files closed.
    */
-  setListing(listing: ReadonlyMap<Hierarchy, Iterable<string>>): void {
+  setListing(listing: ReadonlyMap<Hierarchy, Iterable<string>>, opts: { refresh?: boolean } = {}): void {
+    this.lastPh = this.lastE = undefined;
     for (const [h, ph] of this.hs) {
+      if (!listing.has(h)) continue;
       const next = new Map<string, Entry>();
       for (const path of listing.get(h) ?? []) {
         let e = ph.entries.get(path);
-        if (e) {
+        const pp = parentPath(path);
+        const parent = pp === undefined ? undefined : next.get(pp);
+        if (e && e.parent === parent) {
           for (let i = 0; i < e.fds.length; i++) if (e.fds[i] === ABSENT) e.fds[i] = NOT_OPEN;
+          // gated files are read again at each full listing (bounds staleness should a quota come and go
+          // between two samples)
+          if (opts.refresh) e.kept.fill(undefined);
         } else {
-          let dir: string;
-          try {
-            dir = cgroupDir(this.paths, h, path);
-          } catch {
-            continue; // `..` paths: not in this cgroup namespace (NotFoundError by construction)
-          }
-          e = { dir, fds: new Int32Array(ph.names.length).fill(NOT_OPEN), gen: 0, removed: false };
+          // `..` paths are not in this cgroup namespace: in no hierarchy here
+          if (path.split('/').some((c) => c === '..' || c === '.')) continue;
+          const dir = cgroupDir(this.paths, h, path);
+          if (e) this.closeEntry(e);
+          e = { dir, fds: new Int32Array(ph.names.length).fill(NOT_OPEN), parent, kept: new Array(ph.names.length), own: undefined, free: undefined, gen: e?.gen ?? 0, removed: false };
         }
         next.set(path, e);
       }
-      for (const [path, e] of ph.entries) if (!next.has(path)) this.closeEntry(e);
+      for (const [path, e] of ph.entries) if (next.get(path) !== e) this.closeEntry(e);
       ph.entries = next;
     }
   }
 
+  /** the last (hierarchy, path) looked up: the mapping asks for one cgroup's files in a row */
+  private lastH: Hierarchy | undefined;
+  private lastPath: string | undefined;
+  private lastPh: PerHierarchy | undefined;
+  private lastE: Entry | undefined;
+
+  private lookup(h: Hierarchy, path: string): Entry | undefined {
+    if (h === this.lastH && path === this.lastPath && this.lastPh !== undefined) return this.lastE;
+    const ph = this.hs.get(h);
+    this.lastH = h;
+    this.lastPath = path;
+    this.lastPh = ph;
+    this.lastE = ph?.entries.get(path);
+    return this.lastE;
+  }
+
   identity(h: Hierarchy, path: string): number | undefined {
-    const e = this.hs.get(h)?.entries.get(path);
+    const e = this.lookup(h, path);
     return e && !e.removed ? e.gen : undefined;
   }
 
   generation(h: Hierarchy, path: string): number | undefined {
     return this.identity(h, path);
+  }
+
+  fileName(h: Hierarchy, path: string, name: string): string {
+    return `${this.hs.get(h)?.entries.get(path)?.dir ?? path}/${name}`;
   }
 
   /** Whether a stale fd (a removed cgroup) was seen since the last call. */
@@ -175,10 +248,29 @@ export class FdSource implements CgroupFileSource {
   }
 
   text(h: Hierarchy, path: string, name: string): string | undefined {
-    const ph = this.hs.get(h);
-    const e = ph?.entries.get(path);
+    const e = this.lookup(h, path);
+    const ph = this.lastPh;
     const i = ph?.index.get(name);
-    if (!e || i === undefined || e.removed) return undefined;
+    if (!ph || !e || i === undefined || e.removed) return undefined;
+    const g = ph.gated.get(name);
+    if (g !== undefined) {
+      // valid while no quota applies (own / on the whole path), as the gate said this sample
+      const free = g === 'own' ? e.own : e.free;
+      if (free === true && e.kept[i] !== undefined) return e.kept[i];
+      const t = this.readFile(e, i, name, free === true);
+      e.kept[i] = free === true ? t : undefined;
+      return t;
+    }
+    const t = this.readFile(e, i, name, false);
+    if (name === ph.gate && t !== undefined) {
+      e.own = unlimited(name, t);
+      e.free = e.own && (e.parent === undefined || e.parent.free !== false);
+    }
+    return t;
+  }
+
+  /** Text of file `i` of `e`: through its cached fd, else opened (and kept open unless `once`). */
+  private readFile(e: Entry, i: number, name: string, once: boolean): string | undefined {
     const fd = e.fds[i];
     if (fd === ABSENT) return undefined;
     const file = e.dir + '/' + name;
@@ -208,7 +300,7 @@ export class FdSource implements CgroupFileSource {
       this.ops.close(nfd);
       throw err;
     }
-    if (t !== undefined && this.openCount < this.maxOpen) {
+    if (t !== undefined && !once && this.openCount < this.maxOpen) {
       e.fds[i] = nfd;
       this.openCount++;
     } else this.ops.close(nfd);

@@ -3,7 +3,7 @@
  * the interval, its limits as percentages and the throttle attribution, plus the tree relations. Pure; views
  * (batch tables, NDJSON, the TUI) render frames and never read files.
  */
-import { identifyCgroupPath } from '../model/identity.js';
+import { identifyCgroupPath, type Identity } from '../model/identity.js';
 import { intervalSeconds, percentOf, quotaCpus, snapshotModels, type CgroupRates, type CgroupValues, type TopSnapshot } from '../model/rates.js';
 import type { CgroupSample } from '../model/cgroup-sample.js';
 import { attributeThrottling, parentPath, type ThrottleInput } from '../model/throttle.js';
@@ -35,8 +35,10 @@ export interface TopRow {
   readonly throttled_by: string | null;
   /** that cgroup's limit in CPUs (quota/period), or null */
   readonly throttled_by_cpus: number | null;
-  /** container/unit label from the path (`docker:1f1d6e2d4940`, `ssh.service`), or undefined */
+  /** container/unit label: the name from runtime metadata (`web`), else from the path (`docker:1f1d6e2d4940`) */
   readonly container?: string;
+  /** the identity record (runtime, id, name, image, pod…) when the sample has one for this path */
+  readonly identity?: Identity;
 }
 
 export interface TopFrame {
@@ -68,10 +70,22 @@ function containerLabel(path: string): string | undefined {
   return l ?? undefined;
 }
 
+/** Number of components of a normalised cgroup path (`/` → 0, `/a/b` → 2). */
+function components(p: string): number {
+  if (p === '/') return 0;
+  let n = 0;
+  for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) n++;
+  return n;
+}
+
 /** Depth of `path` below `root` (both normalised cgroup paths). */
 export function depthBelow(root: string, path: string): number {
-  const strip = (p: string) => (p === '/' ? 0 : p.split('/').length - 1);
-  return strip(path) - strip(root);
+  return components(path) - components(root);
+}
+
+/** Sort key of a path such that plain string order is `comparePaths` order ('/' sorts before every other byte). */
+function pathKey(p: string): string {
+  return p === '/' ? '' : p.replaceAll('/', '\u0000');
 }
 
 function baseName(path: string): string {
@@ -104,7 +118,9 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
     return c ? quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) : null;
   };
   const inView = (p: string) => root === '/' || p === root || p.startsWith(root + '/');
-  const sorted = [...models.values()].filter((c) => inView(c.path)).sort((a, b) => comparePaths(a.path, b.path));
+  const keyed = [...models.values()].filter((c) => inView(c.path)).map((m) => ({ m, k: pathKey(m.path) }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const sorted = keyed.map((x) => x.m);
   const byPath = new Map<string, TopRow>();
   const children = new Map<string, string[]>();
   const roots: string[] = [];
@@ -131,7 +147,8 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
       tasks_percent: percentOf(c.tasks, c.tasks_max),
       throttled_by: by.get(c.path) ?? null,
       throttled_by_cpus: limitOf(by.get(c.path) ?? null),
-      container: containerLabel(c.path),
+      container: next.identities?.[c.path]?.label ?? containerLabel(c.path),
+      ...(next.identities?.[c.path] ? { identity: next.identities[c.path] } : {}),
     };
     rows.push(row);
     byPath.set(c.path, row);

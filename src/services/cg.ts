@@ -16,7 +16,10 @@ import {
 } from '../model/cgroup.js';
 import { ALL_STAT_GROUPS, type CgroupSample, type StatGroup } from '../model/cgroup-sample.js';
 import { SHOW_FIELDS } from '../fields/cg.js';
-import { identifyCgroupPath } from '../model/identity.js';
+import { identifyCgroupPath, identityJson, type IdentityJson } from '../model/identity.js';
+import { runtimeIndexFor, type RuntimeIndex } from '../readers/runtimes/index.js';
+import { cgroupOfTarget } from '../readers/runtimes/running.js';
+import { isContainerTarget } from '../model/container-target.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
 import { walkCgroupTree, countCgroups, cgroupExists, estimateCgroupCount, v2CgroupCount } from '../readers/cgroupfs/tree.js';
 import { planCgroupSample, plainSource, sampleCgroup, type SamplePlan } from '../readers/cgroupfs/sample.js';
@@ -93,8 +96,10 @@ export interface CgProcess {
 export interface CgTreeNode {
   readonly path: string;
   readonly name: string;
-  /** container/unit label from the path (`docker:1f1d6e2d4940`, `ssh.service`), or null */
+  /** container/unit label: the runtime's name (`web`), else from the path (`docker:1f1d6e2d4940`), or null */
   readonly container: string | null;
+  /** the container/pod/machine identity record (runtime, id, name, image, pod…), or null */
+  readonly identity: IdentityJson | null;
   readonly processes: CgProcess[];
   readonly children: CgTreeNode[];
 }
@@ -148,17 +153,24 @@ export function pickView(layout: CgroupLayout, controller?: string): { view: Cgr
  * The container/unit label of a path, or null when it says nothing the name does not (`ssh.service`).
  * `exact`: only when the path is the identified cgroup itself (tree nodes), not something below it.
  */
-function containerLabel(path: string, exact = true): string | null {
-  const id = identifyCgroupPath(path);
+function containerLabel(path: string, exact = true, index?: RuntimeIndex): string | null {
+  const id = index ? index.identify(path) : identifyCgroupPath(path);
   if (!id || (exact && id.cgroup !== path)) return null;
   return id.label === path.slice(path.lastIndexOf('/') + 1) ? null : id.label;
+}
+
+/** The structured identity record of a path for JSON (names from the runtimes' files; issue 9), or null. */
+function identityOfPath(index: RuntimeIndex, path: string, exact = true): IdentityJson | null {
+  const id = index.identify(path);
+  return id && (!exact || id.cgroup === path) && id.kind !== 'unit' && id.kind !== 'slice' ? identityJson(id) : null;
 }
 
 export function cgTree(opts: CgTreeOptions): CgTreeResult {
   const layout = readCgroupLayout(opts.paths);
   const { view, label, h } = pickView(layout, opts.controller);
   const tol = new Tolerance();
-  const root = opts.path === undefined ? undefined : normalizeCgroupPath(opts.path);
+  const index = runtimeIndexFor(opts.paths);
+  const root = opts.path === undefined ? undefined : (cgroupOfTarget(opts.paths, opts.path, 'nsx cg tree', index) ?? normalizeCgroupPath(opts.path));
   const hs = viewHierarchies(layout, view);
   if (hs.length === 0) throw new NotFoundError(`${root ?? '/'}: no such cgroup (no cgroup hierarchy is mounted)`, root ?? '/');
   // Membership: from /proc/PID/cgroup (one read per process) when there are fewer processes than the
@@ -192,7 +204,7 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
     }
     const children = n.children.map((c) => build(c, false)).filter((c): c is CgTreeNode => c !== undefined);
     if (!isRoot && !opts.all && processes.length === 0 && children.length === 0) return undefined;
-    return { path: n.path, name: n.name, container: containerLabel(n.path), processes, children };
+    return { path: n.path, name: n.name, container: containerLabel(n.path, true, index), identity: identityOfPath(index, n.path), processes, children };
   };
   return {
     layout: layout.kind,
@@ -224,6 +236,8 @@ export interface CgShowResult {
   readonly path: string;
   readonly layout: CgroupLayout['kind'];
   readonly container: string | null;
+  /** the container/pod/machine identity record (runtime, id, name, image, pod…), or null */
+  readonly identity: IdentityJson | null;
   /** the hierarchies that have this cgroup */
   readonly hierarchies: CgShowHierarchy[];
   readonly processes: CgProcess[];
@@ -273,6 +287,9 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
     const v2 = where.find((w) => w.version === 2);
     const cpu = where.find((w) => w.controllers.includes('cpu'));
     mainPath = (layout.kind === 'unified' ? v2 : (cpu ?? where.find((w) => w.version === 1)))?.path ?? '/';
+  } else if (isContainerTarget(opts.target)) {
+    mainPath = cgroupOfTarget(opts.paths, opts.target, 'nsx cg show')!; // container:NAME / pod:NS/NAME (issue 9)
+    for (const h of layout.hierarchies) pathOf.set(h.key, mainPath);
   } else if (opts.target.startsWith('/') || !opts.target.includes(':')) {
     mainPath = normalizeCgroupPath(opts.target);
     for (const h of layout.hierarchies) pathOf.set(h.key, mainPath);
@@ -327,7 +344,8 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
   return {
     path: mainPath,
     layout: layout.kind,
-    container: containerLabel(mainPath, false),
+    container: containerLabel(mainPath, false, runtimeIndexFor(opts.paths)),
+    identity: identityOfPath(runtimeIndexFor(opts.paths), mainPath, false),
     hierarchies,
     processes,
     nr_threads: nrThreads,
@@ -373,7 +391,7 @@ export function cgPs(opts: { paths: HostPaths; pid: number }): CgPsResult {
       name: w.name ?? null,
       path: w.path,
       mount: w.mount ?? null,
-      container: identifyCgroupPath(w.path)?.label ?? null,
+      container: runtimeIndexFor(opts.paths).identify(w.path)?.label ?? null,
     })),
   };
 }

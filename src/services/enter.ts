@@ -24,6 +24,15 @@ async function prepared(o: EnterServiceOptions): Promise<PreparedEnter> {
   return p;
 }
 
+/** JSON keys in snake_case, as every nsx JSON document (`joinCgroup` → `join_cgroup`); values unchanged. */
+export function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())] = snakeKeys(x);
+  return out;
+}
+
 /** Run `nsx enter`: resolves with an exit status (0 after --dry-run); on the exec path it does not return. */
 export async function enter(o: EnterServiceOptions): Promise<number> {
   const p = await prepared(o);
@@ -31,7 +40,7 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
     p.close();
     if (o.json) {
       const { formatJson } = await import('../output/json.js');
-      o.stdout.write(formatJson(p.plan) + '\n');
+      o.stdout.write(formatJson(snakeKeys(p.plan)) + '\n');
     } else {
       const { escapeControl } = await import('../output/escape.js');
       for (const l of describePlan(p.plan)) o.stdout.write(escapeControl(l) + '\n');

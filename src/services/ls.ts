@@ -7,6 +7,7 @@
  * command line and cgroup only for the processes shown (one per namespace); koffi only for PNS/ONS, NETNSID,
  * owner/parent trees and the owner of namespaces held only by a mount.
  */
+import type { IdentityJson } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { readText } from '../host/read.js';
@@ -17,6 +18,7 @@ import type { ProcCgroupEntry } from '../parse/proc-cgroup.js';
 import {
   groupNamespaces,
   withNsfsMounts,
+  withFdHolders,
   namespaceRows,
   processRows,
   type NamespaceRecord,
@@ -25,7 +27,8 @@ import {
 import type { ProcessRecord } from '../model/process.js';
 import { readPids, pidExists, readPidDirUid } from '../readers/procfs/pids.js';
 import { readNsLinks } from '../readers/procfs/ns.js';
-import { readCmdlineString } from '../readers/procfs/cmdline.js';
+import { readCmdlineText } from '../readers/procfs/cmdline.js';
+import { lsnsCommandLine, cmdlineArgv } from '../parse/lsns-cmdline.js';
 import { readComm } from '../readers/procfs/comm.js';
 import { readNsfsMounts } from '../readers/nsfs/mounts.js';
 import { readUserNames } from '../readers/etc/passwd.js';
@@ -46,6 +49,8 @@ export interface LsOptions {
   readonly persistent?: boolean;
   /** what the selected columns need (see LS_FIELDS) */
   readonly needs: ReadonlySet<LsNeed>;
+  /** walk `/proc/PID/fd` for namespaces held by descriptors and sockets (default true, as lsns 2.41) */
+  readonly fds?: boolean;
 }
 
 export interface LsResult {
@@ -59,6 +64,8 @@ export interface LsResult {
   /** true when permission errors hid processes or namespaces */
   readonly incomplete: boolean;
   readonly skipped: Incompleteness;
+  /** descriptor directories (`/proc/PID/fd`) that could not be read: holders there are unknown */
+  readonly fdsSkipped: Incompleteness;
 }
 
 /** The cgroup path nsx shows for a process: name=systemd (v1/hybrid), else the cgroup2 line, else the first. */
@@ -79,6 +86,9 @@ function collectPids(rows: readonly LsTreeRow[], out: Set<number>): Set<number> 
 export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const { paths, needs } = o;
   const tol = new Tolerance();
+  // descriptors of processes we may not look into (another user's, as non-root) do not make the list incomplete
+  // in lsns's sense; they are counted apart
+  const fdTol = new Tolerance();
   const types: readonly NsType[] = o.types && o.types.length ? o.types : NS_TYPES;
   const mode = o.namespace !== undefined ? 'processes' : 'namespaces';
   const tree = o.tree;
@@ -90,7 +100,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const [statMod, statusMod, cgMod] = await Promise.all([
     needStat ? import('../readers/procfs/stat.js') : undefined,
     needs.has('uid') && !paths.live ? import('../readers/procfs/status.js') : undefined,
-    needs.has('cgroup') ? Promise.all([import('../parse/proc-cgroup.js'), import('../model/identity.js')]) : undefined,
+    needs.has('cgroup') ? Promise.all([import('../parse/proc-cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js')]) : undefined,
   ]);
 
   if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`ls: process ${o.task} not found`, join(paths.proc, String(o.task)));
@@ -108,7 +118,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
       procs.push({ pid, ns });
     } catch (e) {
       if (e instanceof ParseError) continue; // a stat that does not parse: skip the process as lsns does
-      tol.absorb(e, join(paths.proc, String(pid)));
+      tol.absorb(e, join(paths.proc, String(pid), 'ns'));
     }
   }
 
@@ -119,6 +129,13 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   } catch (e) {
     tol.absorb(e, join(paths.proc, 'self', 'mountinfo'));
   }
+  // namespaces held through descriptors: nsfs files opened by a process, sockets of a netns (lsns 2.41)
+  if (o.fds !== false) {
+    const { readFdHeld } = await import('../readers/nsfs/held.js');
+    const ownNet = new Map<number, number>();
+    for (const p of procs) if (p.ns.net !== undefined) ownNet.set(p.pid, p.ns.net);
+    nss = withFdHolders(nss, await readFdHeld(paths, procs.map((p) => p.pid), { types, ownNet }, fdTol), types);
+  }
 
   let target: NamespaceRecord | undefined;
   if (o.namespace !== undefined) {
@@ -127,13 +144,14 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   }
 
   // 3. relations, NETNSID, owners (FFI on the live host, the recorded file on a fake one)
-  const wantRel = needs.has('relations') || tree === 'owner' || tree === 'parent';
+  const wantRel = needs.has('relations') || needs.has('holders') || tree === 'owner' || tree === 'parent';
   const wantNetnsid = needs.has('netnsid');
   const wantOwnerUid = needs.has('uid') && nss.some((ns) => ns.pids.length === 0);
   if (wantRel || wantNetnsid || wantOwnerUid) {
     const { readNamespaceRelations } = await import('../readers/nsfs/relations.js');
     // lsns also shows, in owner/parent trees, the parents and owners that no process holds ("ghosts")
-    const ghostTypes = !target && (tree === 'owner' || tree === 'parent') ? types : undefined;
+    // (with -t, the owning user namespaces stay as ancestor rows, NPROCS 0, as lsns keeps them)
+    const ghostTypes = !target && (tree === 'owner' || tree === 'parent') ? [...new Set<NsType>([...types, 'user'])] : undefined;
     const ghosts = await readNamespaceRelations(
       paths,
       target ? [target] : nss,
@@ -152,21 +170,27 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const info = new Map<number, LsProcInfo>();
   const live = paths.live;
   for (const pid of collectPids(rows, new Set())) {
-    const d: { ppid?: number; uid?: number; command?: string; cgroup?: string; container?: string } = {};
+    const d: { ppid?: number; uid?: number; command?: string; argv?: string[]; cgroup?: string; container?: string; identity?: IdentityJson | null } = {};
     const base = join(paths.proc, String(pid));
     try {
       if (needs.has('ppid')) d.ppid = ppid.get(pid) ?? statMod!.readStat(paths, pid).ppid;
       // lsns takes the owner of /proc/PID (the effective UID); a fake host's files are not owned by it
       if (needs.has('uid')) d.uid = live ? readPidDirUid(paths, pid) : statusMod!.readStatus(paths, pid).uid?.effective;
-      if (needs.has('command')) d.command = readCmdlineString(paths, pid) ?? readComm(paths, pid);
+      if (needs.has('command') || needs.has('argv')) {
+        const text = readCmdlineText(paths, pid);
+        if (needs.has('command')) d.command = lsnsCommandLine(text) ?? readComm(paths, pid);
+        if (needs.has('argv')) d.argv = cmdlineArgv(text);
+      }
       if (cgMod) {
-        const [{ parseProcCgroup }, { identifyCgroupPaths }] = cgMod;
+        const [{ parseProcCgroup }, { identityJson }, { runtimeIndexFor }] = cgMod;
         const p = join(base, 'cgroup');
         const entries = parseProcCgroup(readText(p), p);
         d.cgroup = pickCgroupPath(entries);
         const sd = entries.filter((e) => e.name === 'systemd').map((e) => e.path);
         const rest = entries.filter((e) => e.name !== 'systemd').map((e) => e.path);
-        d.container = identifyCgroupPaths([...sd, ...rest])?.label;
+        const id = runtimeIndexFor(paths).identifyPaths([...sd, ...rest]); // names from the runtimes' files (issue 9)
+        d.container = id?.label;
+        d.identity = identityJson(id);
       }
     } catch (e) {
       if (!(e instanceof ParseError)) tol.absorb(e, base);
@@ -175,5 +199,5 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   }
 
   const users = needs.has('uid') ? readUserNames(paths) : new Map<number, string>();
-  return { mode, namespaces: nss, rows, procs: info, users, incomplete: tol.incomplete, skipped: tol.toJSON() };
+  return { mode, namespaces: nss, rows, procs: info, users, incomplete: tol.incomplete, skipped: tol.toJSON(), fdsSkipped: fdTol.toJSON() };
 }

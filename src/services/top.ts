@@ -3,6 +3,8 @@
  * (batch), one NDJSON object per sample (`--json`), or hand the sampler to the Ink TUI (loaded lazily).
  * On a static fixture host (`--root`) there is one sample, and rates are absent.
  */
+import { identityJson } from '../model/identity.js';
+import { cgroupOfTarget } from '../readers/runtimes/running.js';
 import type { Writable } from 'node:stream';
 import type { HostPaths } from '../host/paths.js';
 import { UsageError } from '../errors.js';
@@ -56,7 +58,10 @@ export function orderedRows(frame: TopFrame, order: TopOrder, reverse = false) {
 export function frameJson(frame: TopFrame, order: TopOrder, reverse = false, ctx: TopFieldCtx = {}): Record<string, unknown> {
   const cgroups = orderedRows(frame, order, reverse).map((r) => {
     const o: Record<string, unknown> = {};
-    for (const f of TOP_JSON_FIELDS) o[f.json ?? f.id.toLowerCase()] = jsonCell(f, r, ctx);
+    for (const f of TOP_JSON_FIELDS) {
+      o[f.json ?? f.id.toLowerCase()] = jsonCell(f, r, ctx);
+      if (f.id === 'CONTAINER') o.identity = identityJson(r.identity); // the structured record (issue 9)
+    }
     return o;
   });
   return { timestamp: frame.timestamp, interval_s: frame.interval_s, layout: frame.layout ?? null, cgroups };
@@ -74,7 +79,7 @@ export function frameTable(frame: TopFrame, fields: readonly TopField[], o: { or
 export async function runTop(o: TopOptions): Promise<number> {
   const fields = selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, o.output, { prog: 'nsx top' });
   if (o.depth !== undefined && o.depth < 0) throw new UsageError('nsx top: --depth must be ≥ 0');
-  const root = normalizeCgroupPath(o.root ?? '/');
+  const root = cgroupOfTarget(o.paths, o.root ?? '/', 'nsx top') ?? normalizeCgroupPath(o.root ?? '/');
   // a batch table reads only the files of its columns; JSON and the TUI (columns toggled live) read them all
   const narrow = o.mode === 'batch';
   const groups = narrow ? groupsForFields(fields) : undefined;

@@ -14,7 +14,7 @@ function runHelper(args: string[], fds: number[] = []) {
   // as root's /root/... entries are for an unprivileged run
   const env = { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin' };
   const r = spawnSync(helper!, args, { stdio: ['ignore', 'pipe', 'pipe', ...fds], encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('helper: every descriptor is checked with NS_GET_NSTYPE before anything is joined', { skip }, () => {
@@ -33,9 +33,12 @@ test('helper: every descriptor is checked with NS_GET_NSTYPE before anything is 
   }
 });
 
-test('helper: exit statuses of the program, 127/126 for exec failures, 2 for a bad internal argv', { skip }, () => {
+test('helper: exit statuses of the program, its signal re-raised, 127/126 for exec failures, 2 for a bad internal argv', { skip }, () => {
   assert.equal(runHelper(['--', 'sh', '-c', 'exit 7']).code, 7);
-  assert.equal(runHelper(['--fork', '--', 'sh', '-c', 'kill -TERM $$']).code, 143);
+  // a program killed by a signal kills the helper by the same signal, as nsenter does (WIFSIGNALED for the caller)
+  const killed = runHelper(['--fork', '--', 'sh', '-c', 'kill -TERM $$']);
+  assert.equal(killed.code, null);
+  assert.equal(killed.signal, 'SIGTERM');
   const missing = runHelper(['--', 'nsx-test-no-such-program']);
   assert.equal(missing.code, 127);
   assert.match(missing.stderr, /^nsx enter: failed to execute nsx-test-no-such-program: No such file or directory\n$/);

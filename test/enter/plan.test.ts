@@ -36,6 +36,10 @@ function parse(argv: string[]): EnterOptions {
     { name: 'wd', short: 'w', arg: 'optional' },
     { name: 'wdns', short: 'W', arg: 'required' },
     { name: 'no-fork', short: 'F', arg: 'none' },
+    { name: 'net-socket', short: 'N', arg: 'required' },
+    { name: 'user-parent', arg: 'none' },
+    { name: 'keep-caps', arg: 'none' },
+    { name: 'follow-context', short: 'Z', arg: 'none' },
   ] as const;
   const a = getopt(argv, specs, { prog: 'nsx enter', stopAtPositional: true });
   return enterOptionsFrom(a.opts, a.positionals);
@@ -189,4 +193,45 @@ test('validateOptions: nothing to do is a usage error; -r/-w/-S alone are work, 
   assert.throws(() => validateOptions(opts({})), /no namespace specified/);
   assert.doesNotThrow(() => validateOptions(opts({ root: true, wd: true })));
   assert.doesNotThrow(() => validateOptions(opts({ setuid: 0 })));
+});
+
+test('enterOptionsForNamespace: a member process, else a bind mount, else a descriptor, else a socket (dashboard e)', async () => {
+  const { enterOptionsForNamespace } = await import('../../src/enter/plan.js');
+  const base = { type: 'net' as const, pids: [] as number[], nsfs: [] as string[] };
+  assert.deepEqual(enterOptionsForNamespace({ ...base, pids: [5, 9] }, '/proc')?.target, { kind: 'pid', pid: 5 });
+  const mount = enterOptionsForNamespace({ ...base, nsfs: ['/run/netns/red'] }, '/proc')!;
+  assert.equal(mount.target, undefined);
+  assert.deepEqual(mount.namespaces, { net: '/run/netns/red' });
+  validateOptions(mount); // entering through the file needs no target
+  assert.deepEqual(enterOptionsForNamespace({ ...base, fds: [{ pid: 7, fd: 4 }] }, '/proc')!.namespaces, { net: '/proc/7/fd/4' });
+  const sock = enterOptionsForNamespace({ ...base, sockets: [{ pid: 8, fd: 3 }] }, '/proc')!;
+  assert.deepEqual([sock.target, sock.netSocket], [{ kind: 'pid', pid: 8 }, 3]);
+  assert.equal(enterOptionsForNamespace(base, '/proc'), undefined);
+});
+
+test('new nsenter options: -N, -S/-G follow, --user-parent, --keep-caps, -Z, PID:INODE', () => {
+  const o = parse(['-t', '5:77', '-N', '3', '-S', 'follow', '-G', 'follow', '--keep-caps', '-Z', 'true']);
+  assert.deepEqual(o.target, { kind: 'pid', pid: 5, inode: 77 });
+  assert.equal(o.netSocket, 3);
+  assert.equal(o.setuid, 'follow');
+  assert.equal(o.setgid, 'follow');
+  assert.equal(o.keepCaps, true);
+  assert.equal(o.followContext, true);
+  assert.deepEqual(requestedTypes(o, ['net', 'user']), ['net']);
+  assert.throws(() => validateOptions({ ...o, namespaces: { net: true } }), /--net and --net-socket are mutually exclusive/);
+  assert.throws(() => validateOptions({ ...ENTER_DEFAULTS, netSocket: 3 }), /-N needs a target/);
+  assert.throws(() => validateOptions({ ...ENTER_DEFAULTS, setuid: 'follow', namespaces: { uts: '/x' } }), /-S follow needs a target/);
+  const up = parse(['-t', '5', '--user-parent', 'true']);
+  assert.deepEqual(requestedTypes(up, ['user', 'net']), ['user']);
+  assert.throws(() => parseTarget('5:x'), /invalid target PID/);
+});
+
+test('--dry-run --json uses snake_case keys (issue 14)', async () => {
+  const { snakeKeys } = await import('../../src/services/enter.js');
+  assert.deepEqual(snakeKeys({ joinCgroup: true, mountProc: false, credentials: { dropGroups: true, keepCaps: true }, namespaces: [{ type: 'net' }] }), {
+    join_cgroup: true,
+    mount_proc: false,
+    credentials: { drop_groups: true, keep_caps: true },
+    namespaces: [{ type: 'net' }],
+  });
 });

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renameSync, rmSync, writeFileSync, readFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureHost } from '../helpers/host.js';
 import { readRunningContainers, resolveHostTarget } from '../../src/readers/runtimes/running.js';
@@ -196,6 +196,42 @@ test('pure v2 host: pod targets (NAMESPACE/NAME, NAME, UID) resolve to the pod c
     // an nspawn machine is a target too (as machinectl shell would find it)
     assert.deepEqual(r('container:machine:debian-build').pids, [7001]);
     assert.deepEqual(r('container:debian-build').pids, [7001]);
+  } finally {
+    h.cleanup();
+  }
+});
+
+test('CLI: a hostile container name in an ambiguity message is escaped and stays on one line', async () => {
+  const { runNsx } = await import('../helpers/cli.js');
+  const { fixture } = await import('../helpers/host.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'nsx-test-evil-'));
+  try {
+    const m = join(dir, 'evil.manifest');
+    writeFileSync(m, readFileSync(fixture('runtimes-live.manifest'), 'utf8').replace('"Name": "/fx-alpha"', '"Name": "/fx-\\u001b[31mred\\u0007\\n2"'));
+    const r = runNsx(['--root', m, 'top', 'container:a', '-n', '1']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(!r.stderr.includes('\x1b') && !r.stderr.includes('\x07'), 'control characters escaped');
+    assert.match(r.stderr, /fx-\\x1b\[31mred\\x07\\x0a2/);
+    assert.match(r.stderr, /ambiguous, 3 containers match/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a target naming only a stopped container says so (Docker config Running false; Podman storage without a cgroup)', () => {
+  const h = fixtureHost('runtimes-live.manifest');
+  try {
+    const id = 'e'.repeat(64);
+    const d = join(h.dir, 'var/lib/docker/containers', id);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'config.v2.json'), JSON.stringify({ ID: id, Name: '/old-web', Config: { Image: 'nginx' }, State: { Running: false, Pid: 0 } }));
+    const r = (v: string) => resolveHostTarget(h.paths, parseContainerTarget(v), { cmd: 'nsx enter' });
+    assert.throws(() => r('container:old-web'), (e: unknown) => e instanceof NotFoundError && /no running container matches \(docker:eeeeeeeeeeee old-web exists but is not running\)/.test(e.message));
+    assert.throws(() => r('container:eee'), (e: unknown) => e instanceof NotFoundError && /old-web exists but is not running/.test(e.message));
+    assert.throws(() => r('container:zzz'), (e: unknown) => e instanceof NotFoundError && !/not running\)/.test(e.message));
   } finally {
     h.cleanup();
   }

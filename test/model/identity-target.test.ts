@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { matchContainer, matchPod, parseContainerTarget, pickContainer, describeIdentity } from '../../src/model/container-target.js';
+import { matchContainer, matchPod, parseContainerTarget, pickContainer, describeIdentity, targetSelector } from '../../src/model/container-target.js';
 import { identifyCgroupPath, identityJson, identityMatches, withMeta, type Identity } from '../../src/model/identity.js';
 import { UsageError, isNsxError } from '../../src/errors.js';
 
@@ -102,6 +102,7 @@ test('withMeta / identityJson / identityMatches', () => {
   assert.ok(!identityMatches(named, 'redis'));
   assert.ok(!identityMatches(undefined, 'x'));
   assert.equal(describeIdentity(named), 'docker:a10000000000 web (nginx:1.25)');
+  assert.equal(describeIdentity(withMeta(plain, { runtime: 'docker', name: 'a\nb\rc' })), 'docker:a10000000000 a\\x0ab\\x0dc');
   // pod-level cgroups get the pod's name from /var/log/pods
   const pod = withMeta(identifyCgroupPath('/kubepods/besteffort/pod11-22')!, undefined, (u) => (u === '11-22' ? { namespace: 'ns', name: 'p', uid: u } : undefined));
   assert.equal(pod.label, 'pod:ns/p');
@@ -120,4 +121,21 @@ test('identity: new path forms (any-parent Docker id, plain containerd namespace
   assert.equal(identifyCgroupPath('/x/default/job'), undefined);
   // under a kubepods pod slice a bare id is the pod's container (runtime not in the path)
   assert.equal(identifyCgroupPath(`/kubepods.slice/kubepods-pod11_22.slice/${id}`)?.runtime, 'kubernetes');
+});
+
+test('targetSelector: list filters by name, RUNTIME:ID, pod, unit; ambiguous or unknown refused', () => {
+  const uid = '11111111-2222-3333-4444-555555555555';
+  const inPod = withMeta(identifyCgroupPath(`/kubepods/besteffort/pod${uid}/${'c'.repeat(64)}`)!, { runtime: 'containerd', name: 'app', pod: { namespace: 'prod', name: 'web', uid } });
+  const unit = identifyCgroupPath('/system.slice/ssh.service')!;
+  const list = [docker(A1, 'web'), docker(A2, 'db'), lxc('alpha'), inPod, unit, undefined];
+  const pick = (t: string) => list.filter((i) => targetSelector(t, list, 'nsx ps')(i)).map((i) => i!.label);
+  assert.deepEqual(pick('web'), ['web']);
+  assert.deepEqual(pick('container:docker:a2'), ['db']);
+  assert.deepEqual(pick('pod:prod/web'), ['web/app']);
+  assert.deepEqual(pick(uid), ['web/app']);
+  assert.deepEqual(pick('ssh.service'), ['ssh.service']);
+  assert.deepEqual(pick('app'), ['web/app']);
+  assert.throws(() => pick('a'), (e: unknown) => isNsxError(e) && e.exitCode === 1 && /ambiguous, 3 containers match/.test(e.message));
+  assert.throws(() => pick('nothing'), (e: unknown) => isNsxError(e) && e.exitCode === 1 && /no running container, pod or unit matches/.test(e.message));
+  assert.throws(() => pick('container:nothing'), (e: unknown) => isNsxError(e) && /no running container matches/.test(e.message));
 });

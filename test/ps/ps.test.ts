@@ -5,7 +5,10 @@ import { fixture, fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 import { fuzzParser } from '../helpers/fuzz.js';
 import { collectProcesses, filterProcesses, overlayLayers, primaryCgroupPath, readProcessDetail, rootMountOf, ProcessCollector } from '../../src/services/ps.js';
-import { PS_FIELDS, formatPsDetail, sortProcesses, cgroupStatsSummary } from '../../src/fields/ps.js';
+import { PS_FIELDS, PS_DEFAULT, formatPsDetail, sortProcesses, cgroupStatsSummary, renderPsTable, ellipsize, parsePsSort, sortProcessesBy } from '../../src/fields/ps.js';
+import { selectFields } from '../../src/fields/registry.js';
+import { cpuPercentSinceStart } from '../../src/model/process.js';
+import { displayWidth } from '../../src/output/table.js';
 import { parseIdMap, isIdentityMap } from '../../src/parse/id-map.js';
 import { parseMountinfo } from '../../src/parse/mountinfo.js';
 import { netnsNamesOf, parseDockerConfigName, readDockerName } from '../../src/readers/names/names.js';
@@ -113,7 +116,7 @@ test('nsx ps CLI: table, JSON, detail JSON, escaping, usage errors', () => {
   const root = h.dir;
   const t = runNsx(['--root', root, 'ps']);
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout.split('\n')[0], /^\s*PID USER\s+CONTAINER\s+CGROUP\s+MNTNS/);
+  assert.match(t.stdout.split('\n')[0], /^\s*PID USER\s+CONTAINER\s+CGROUP\s+NS\s+COMMAND$/, 'compact default: NS, not eight inode columns');
   assert.ok(t.stdout.includes('./\\x1b[2Jevil --flag'), 'control characters escaped');
   assert.ok(!t.stdout.includes('\x1b'), 'no raw escape reaches the terminal');
   const j = JSON.parse(runNsx(['--root', root, 'ps', '--json', '--container', 'billing-db']).stdout);
@@ -206,4 +209,87 @@ test('ps table JSON: NSPID is numbers, as in the PID detail; -g takes a path wit
   for (const p of j.processes) if (p.nspid) assert.ok(p.nspid.every((n: unknown) => typeof n === 'number'), JSON.stringify(p));
   const t = runNsx(['--root', fixture('k8s-node.manifest'), 'ps', '-g', 'system.slice/ssh.service', '-o', 'PID']);
   assert.deepEqual(t.stdout.trim().split('\n').map((l) => l.trim()), ['PID', '801']);
+});
+
+test('nsx ps at 80 columns: no line wraps, COMMAND stays readable, cut cells end in …', () => {
+  const t = collectProcesses({ paths: h.paths });
+  const fields = selectFields(PS_FIELDS, PS_DEFAULT, undefined);
+  const text = renderPsTable(fields, t.procs, { reference: t.reference.ns }, { termWidth: 80 });
+  const lines = text.trimEnd().split('\n');
+  for (const l of lines) assert.ok(displayWidth(l) <= 80, `wider than 80: ${JSON.stringify(l)}`);
+  assert.match(lines[0], /^\s*PID USER\s+CONTAINER\s+CGROUP\s+NS\s+COMMAND$/);
+  const cmdAt = lines[0].indexOf('COMMAND');
+  assert.ok(80 - cmdAt >= 20, `COMMAND gets ${80 - cmdAt} columns`);
+  assert.ok(lines.some((l) => l.includes('…')), 'long cells are cut with …');
+  assert.ok(!lines.some((l) => l.includes('\x1b')), 'escaped before cutting');
+  const nginx = lines.find((l) => /^\s*1251 /.test(l))!;
+  assert.match(nginx, / nginx: worker proc/);
+  assert.match(nginx, / mnt,net,pid,uts,ipc,cg /, 'NS names the types that differ from PID 1');
+  // without a terminal nothing is cut
+  assert.ok(!renderPsTable(fields, t.procs, { reference: t.reference.ns }).includes('…'));
+  assert.equal(ellipsize('abcdef', 4), 'abc…');
+  assert.equal(ellipsize('abc', 4), 'abc');
+});
+
+test('nsx ps: filters that match nothing exit 1 with a message; empty filters and columns are refused', () => {
+  const root = h.dir;
+  for (const args of [['-c', 'no-such-container'], ['-g', '/no/such/cgroup'], ['--ns', '1']]) {
+    const r = runNsx(['--root', root, 'ps', ...args]);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^nsx ps: (no process in (cgroup \/no\/such\/cgroup|namespace 1)|no-such-container: no running container, pod or unit matches)\n$/);
+  }
+  for (const args of [['-c', ''], ['-g', ''], ['--ns', ''], ['-o', ''], ['-o', '+'], ['-s', ''], ['-s', 'PID,'], ['--sort=-']]) {
+    const r = runNsx(['--root', root, 'ps', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')} is refused: ${r.stderr}`);
+  }
+  assert.match(runNsx(['--root', root, 'ps', '-o', '']).stderr, /no output columns/);
+});
+
+test('nsx ps: case-insensitive names, several sort keys, command and argv in every JSON', () => {
+  const root = h.dir;
+  const r = runNsx(['--root', root, 'ps', '-o', 'pid,user,rss', '-s', 'user,-RSS', '-n', '-r']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n').map((l) => l.split(' '));
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[i - 1], rows[i]];
+    if (a[1] === b[1] && a[2] !== '-' && b[2] !== '-') assert.ok(Number(a[2]) >= Number(b[2]), `RSS descending within user ${a[1]}`);
+  }
+  const users = rows.map((x) => x[1]).filter((u) => u !== '');
+  assert.deepEqual(users, [...users].sort((a, b) => a.localeCompare(b)), 'users ascending');
+  const keys = parsePsSort('user,-Rss');
+  assert.deepEqual(keys.map((k) => [k.field.id, k.descending]), [['USER', false], ['RSS', true]]);
+  const t = collectProcesses({ paths: h.paths });
+  assert.deepEqual(sortProcessesBy(t.procs, keys, { reference: {} }).length, t.procs.length);
+  // command (string) and argv (array) in the table JSON and in the detail JSON
+  const j = JSON.parse(runNsx(['--root', root, 'ps', '-J']).stdout).processes;
+  const n = j.find((p: { pid: number }) => p.pid === 1251);
+  assert.equal(n.command, 'nginx: worker process');
+  assert.deepEqual(n.argv, ['nginx: worker process']);
+  assert.equal(j.find((p: { pid: number }) => p.pid === 2).command, '[kthreadd]');
+  assert.deepEqual(j.find((p: { pid: number }) => p.pid === 2).argv, []);
+  const only = JSON.parse(runNsx(['--root', root, 'ps', '-J', '-o', 'pid,argv']).stdout).processes[0];
+  assert.deepEqual(Object.keys(only), ['pid', 'command', 'argv']);
+  const d = JSON.parse(runNsx(['--root', root, 'ps', '-J', '1251']).stdout).processes[0];
+  assert.equal(d.command, 'nginx: worker process');
+  assert.deepEqual(d.argv, ['nginx: worker process']);
+});
+
+test('ps CPU%: since the process started, as procps ps computes it', () => {
+  const p = { pid: 7, utimeTicks: 300, stimeTicks: 100, starttimeTicks: 1000 } as Parameters<typeof cpuPercentSinceStart>[0][number];
+  // started at 10 s after boot, now 30 s: 4 s of CPU in 20 s = 20 %
+  assert.equal(cpuPercentSinceStart([p], 30).get(7), 20);
+  assert.equal(cpuPercentSinceStart([p], 10).get(7), null, 'no elapsed time');
+  assert.equal(cpuPercentSinceStart([{ ...p, utimeTicks: undefined }], 30).get(7), null);
+  const withUptime = JSON.parse(runNsx(['--root', h.dir, 'ps', '-o', 'PID,CPU%', '-J']).stdout).processes[0];
+  assert.equal(typeof withUptime.cpu_percent, 'number');
+  // a fixture host without /proc/uptime: absent (null, printed '-'), not zero
+  const d = fixtureHost('docker-v1.manifest');
+  try {
+    const r = runNsx(['--root', d.dir, 'ps', '-o', 'PID,CPU%', '-J']);
+    assert.equal(JSON.parse(r.stdout).processes[0].cpu_percent, null);
+    assert.match(runNsx(['--root', d.dir, 'ps', '-o', 'PID,CPU%', '-n']).stdout, /^\s*1\s+-$/m);
+  } finally {
+    d.cleanup();
+  }
 });

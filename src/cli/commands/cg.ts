@@ -19,6 +19,7 @@ const HELP = `Usage:
   nsx cg tree [PATH] [options]           the cgroup tree with member processes (like systemd-cgls)
   nsx cg show PATH|pid:PID [options]     every limit and counter of one cgroup, grouped by controller
   nsx cg ps PID [options]                where PID sits in every hierarchy
+  (PATH may also be container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME: that container's cgroup)
 
 Options:
   -J, --json             JSON output (shape documented in the README)

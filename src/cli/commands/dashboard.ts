@@ -53,7 +53,8 @@ export const command: Command = {
       interactive: ctx.isTTY && ctx.stdinTTY && !args.opts.summary,
       intervalMs,
       usage: USAGE,
-      color: ctx.color,
+      // colours as --color/NO_COLOR say (the TUI keeps inverse and bold without them)
+      startTui: async (t) => (await import('../../tui/dashboard/run.js')).runDashboardTui({ ...t, color: ctx.color }),
     });
   },
 };

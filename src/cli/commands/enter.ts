@@ -21,24 +21,30 @@ Run a program with namespaces of other processes (nsenter-compatible, safe again
 
 Options:
  -a, --all                   enter all namespaces of the target (those identical to ours are skipped)
- -t, --target <target>       target: a PID, cgroup:/PATH (lowest PID in it) or container:ID-PREFIX
+ -t, --target <target>       target: a PID, PID:INODE (its pidfs inode: refused if the PID was reused),
+                             cgroup:/PATH (lowest PID in it), container:NAME|ID|ID-PREFIX|RUNTIME:ID
+                             or pod:NAMESPACE/NAME (an ambiguous prefix is refused, listing the candidates)
  -m, --mount[=<file>]        enter mount namespace
  -u, --uts[=<file>]          enter UTS namespace (hostname etc)
  -i, --ipc[=<file>]          enter System V IPC namespace
  -n, --net[=<file>]          enter network namespace
+ -N, --net-socket <fd>       enter the network namespace of the target's socket <fd>
  -p, --pid[=<file>]          enter pid namespace
  -C, --cgroup[=<file>]       enter cgroup namespace
  -U, --user[=<file>]         enter user namespace
+     --user-parent           enter the parent user namespace (of -U's, else the owner of another one)
  -T, --time[=<file>]         enter time namespace
- -S, --setuid <uid>          set uid in entered namespace
- -G, --setgid <gid>          set gid in entered namespace
+ -S, --setuid <uid>          set uid in entered namespace ('follow': the target's)
+ -G, --setgid <gid>          set gid in entered namespace ('follow': the target's)
      --preserve-credentials  do not touch uids or gids
+     --keep-caps             keep the capabilities granted in the user namespace (ambient)
  -r, --root[=<dir>]          set the root directory
  -w, --wd[=<dir>]            set the working directory
  -W, --wdns <dir>            set the working directory in namespace
  -e, --env                   inherit environment variables from target process
  -F, --no-fork               do not fork before exec'ing <program>
  -c, --join-cgroup           join the cgroup of the target process (v2 and every v1 hierarchy)
+ -Z, --follow-context        accepted for nsenter compatibility (no-op: nsx does not set SELinux contexts)
      --mount-proc            with -p: mount a fresh /proc for the target's pid namespace (in a private
                              copy of the mount namespace), so ps shows the target's processes
      --dry-run               resolve and open everything, print the plan, run nothing
@@ -48,8 +54,10 @@ Options:
  -h, --help                  display this help
  -V, --version               display version
 
-With no program, runs $SHELL (else /bin/sh). Exit status: the program's (128+N when it was killed by
-signal N; 126 not executable, 127 not found); 1 for nsx's own errors, 2 for bad usage.
+A namespace may be given as -X=:ID (a namespace id; Linux 6.19 or later). With no program, runs $SHELL
+(else the passwd entry's shell, else /bin/sh). Exit status: the program's (a program killed by signal N
+kills nsx with N too, as nsenter does; 126 not executable, 127 not found); 1 for nsx's own errors, 2 for
+bad usage.
 Global options (--root, --debug, --no-color) go before 'enter'. See the README, section nsx enter.
 `;
 
@@ -71,6 +79,10 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'setuid', short: 'S', arg: 'required' },
   { name: 'setgid', short: 'G', arg: 'required' },
   { name: 'preserve-credentials', arg: 'none' },
+  { name: 'net-socket', short: 'N', arg: 'required' },
+  { name: 'user-parent', arg: 'none' },
+  { name: 'keep-caps', arg: 'none' },
+  { name: 'follow-context', short: 'Z', arg: 'none' },
   { name: 'root', short: 'r', arg: 'optional' },
   { name: 'wd', short: 'w', arg: 'optional' },
   { name: 'wdns', short: 'W', arg: 'required' },
@@ -100,7 +112,8 @@ export function enterOptionsFrom(opts: Record<string, unknown>, positionals: rea
     const v = optional(opts[long]);
     if (v !== undefined) namespaces[type] = v;
   }
-  const id = (what: string, v: unknown) => (v === undefined ? undefined : parseIntArg(PROG, what, String(v), { min: 0, max: 0xfffffffe }));
+  const id = (what: string, v: unknown) =>
+    v === undefined ? undefined : String(v) === 'follow' ? ('follow' as const) : parseIntArg(PROG, what, String(v), { min: 0, max: 0xfffffffe });
   return {
     ...(opts.target !== undefined ? { target: parseTarget(String(opts.target)) } : {}),
     all: !!opts.all,
@@ -108,6 +121,10 @@ export function enterOptionsFrom(opts: Record<string, unknown>, positionals: rea
     ...(opts.setuid !== undefined ? { setuid: id('uid', opts.setuid) } : {}),
     ...(opts.setgid !== undefined ? { setgid: id('gid', opts.setgid) } : {}),
     preserveCredentials: !!opts['preserve-credentials'],
+    ...(opts['net-socket'] !== undefined ? { netSocket: parseIntArg(PROG, 'socket fd', String(opts['net-socket']), { min: 0, max: 0x7fffffff }) } : {}),
+    ...(opts['user-parent'] ? { userParent: true } : {}),
+    ...(opts['keep-caps'] ? { keepCaps: true } : {}),
+    ...(opts['follow-context'] ? { followContext: true } : {}),
     ...(optional(opts.root) !== undefined ? { root: optional(opts.root) } : {}),
     ...(optional(opts.wd) !== undefined ? { wd: optional(opts.wd) } : {}),
     ...(opts.wdns !== undefined ? { wdns: String(opts.wdns) } : {}),

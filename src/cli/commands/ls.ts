@@ -23,7 +23,11 @@ Options:
  -W, --nowrap           don't use multi-line representation
  -t, --type <name>      namespace type (mnt, net, ipc, user, pid, uts, cgroup, time); repeatable
  -T, --tree[=<rel>]     use tree format (parent, owner, or process); default owner
- -H, --list-columns     list the available columns
+ -Q, --filter <expr>    print only the rows that match the expression (libsmartcols filter:
+                        ==, !=, <, <=, >, >=, =~, !~, and, or, not, parentheses;
+                        e.g. 'USER != "root" and NPROCS > 1')
+ -q, --quiet            no warning when some processes could not be read
+ -H, --list-columns     list the available columns (with --raw or --json: machine-readable)
 
 Global options: --root DIR, --no-color, --debug, -h/--help, -V/--version
 
@@ -44,6 +48,8 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'type', short: 't', arg: 'required', repeatable: true },
   { name: 'tree', short: 'T', arg: 'optional' },
   { name: 'list-columns', short: 'H', arg: 'none' },
+  { name: 'filter', short: 'Q', arg: 'required' },
+  { name: 'quiet', short: 'q', arg: 'none' },
 ];
 
 const EXCLUSIVE: ReadonlyArray<readonly [string, string]> = [
@@ -53,13 +59,23 @@ const EXCLUSIVE: ReadonlyArray<readonly [string, string]> = [
 
 async function run(argv: string[], ctx0: CliContext): Promise<number> {
   // one parallel import of the whole graph: the ESM loader reads the files concurrently
-  const [{ LS_FIELDS, LSNS_COLUMNS, defaultColumns, NAMESPACE_COLUMNS, needsOf, renderLsJson }, { selectFields, columnsHelp }, { isNsType }, { listNamespaces }] =
-    await Promise.all([import('../../fields/ls.js'), import('../../fields/registry.js'), import('../../parse/nsid-link.js'), import('../../services/ls.js')]);
+  const [
+    { LS_FIELDS, LSNS_COLUMNS, defaultColumns, NAMESPACE_COLUMNS, needsOf, renderLsJson, renderListColumnsJson, listColumnsRows, filterFields, filterLsRows },
+    { selectFields, columnsHelp },
+    { isNsType },
+    { listNamespaces },
+  ] = await Promise.all([import('../../fields/ls.js'), import('../../fields/registry.js'), import('../../parse/nsid-link.js'), import('../../services/ls.js')]);
   const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP + columnsHelp(LS_FIELDS), { prog: 'nsx ls' });
   if (done) return 0;
   const o = args.opts;
   if (o['list-columns']) {
-    ctx.stdout.write(columnsHelp(LS_FIELDS) + '\n');
+    if (o.json) ctx.stdout.write(renderListColumnsJson(LS_FIELDS));
+    else {
+      const { renderTable } = await import('../../output/table.js');
+      const rows = listColumnsRows(LS_FIELDS).map((r) => ({ cells: [r.holder, r.type, r.description] }));
+      const cols = [{ header: 'HOLDER', align: 'right' as const }, { header: 'TYPE' }, { header: 'DESCRIPTION' }];
+      ctx.stdout.write(renderTable(cols, rows, { noHeadings: true, raw: !!o.raw, scols: true }));
+    }
     return 0;
   }
   for (const [a, b] of EXCLUSIVE) {
@@ -96,7 +112,9 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
   if (fields.length === 0) throw new UsageError(`nsx ls: no output columns\nTry 'nsx ls --help' for more information.`);
   const treeColumn = tree === 'process' ? 'COMMAND' : tree === 'none' ? undefined : 'NS';
   const drawsTree = treeColumn !== undefined && fields.some((f) => f.id === treeColumn);
-  const needs = needsOf(fields);
+  const { parseFilterArg } = await import('../../fields/scols-filter.js');
+  const filter = o.filter !== undefined ? parseFilterArg('nsx ls', String(o.filter)) : null;
+  const needs = needsOf([...fields, ...filterFields(filter)]);
 
   const res = await listNamespaces({
     paths: ctx.paths,
@@ -108,13 +126,14 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
     persistent: !!o.persistent,
     needs,
   });
-  const vctx = { procs: res.procs, users: res.users };
+  const vctx = { procs: res.procs, users: res.users, namespaces: res.namespaces };
+  const rows = filterLsRows(res.rows, filter, vctx);
   if (o.json) {
-    ctx.stdout.write(renderLsJson(fields, res.rows, vctx, res.incomplete ? { incomplete: true } : {}));
+    ctx.stdout.write(renderLsJson(fields, rows, vctx, res.incomplete ? { incomplete: true } : {}));
   } else {
     const { renderLsText } = await import('../../fields/ls-text.js');
     ctx.stdout.write(
-      renderLsText(fields, res.rows, vctx, {
+      renderLsText(fields, rows, vctx, {
         raw: !!o.raw,
         noHeadings: !!o.noheadings,
         noTruncate: !!o.notruncate,
@@ -123,10 +142,19 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
         treeColumn: drawsTree ? treeColumn : undefined,
       }),
     );
-    if (res.incomplete)
-      ctx.warn(`warning: the list is incomplete: permission denied reading the namespaces of ${res.skipped.denied.length} process${res.skipped.denied.length === 1 ? '' : 'es'}`);
+    if (res.incomplete && !o.quiet) ctx.warn(incompleteWarning(res.skipped.denied));
   }
   return 0;
+}
+
+/**
+ * The warning when permission errors hid namespaces: names what could not be read (up to three paths), e.g.
+ * `warning: the list is incomplete: permission denied: /proc/1/ns (-q silences this)`.
+ */
+export function incompleteWarning(denied: readonly string[]): string {
+  const shown = denied.slice(0, 3).join(', ');
+  const more = denied.length > 3 ? ` and ${denied.length - 3} more` : '';
+  return `warning: the list is incomplete: permission denied: ${shown}${more} (-q silences this)`;
 }
 
 export const command: Command = {

@@ -1,13 +1,14 @@
 /** `nsx ps [PID…]`: parse flags, call the ps service, print a table, JSON or one process in full. */
+import { identityJson } from '../../model/identity.js';
 import { normalizeCgroupPath } from '../../model/cgroup.js';
 import type { Command, CliContext } from '../context.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
-import { UsageError } from '../../errors.js';
-import { columnsHelp, formatCell, headerOf, jsonCell, jsonKeyOf, selectFields } from '../../fields/registry.js';
-import { PS_DEFAULT, PS_FIELDS, formatPsDetail, sortProcesses, type PsFieldCtx } from '../../fields/ps.js';
+import { NotFoundError, UsageError } from '../../errors.js';
+import { columnsHelp, jsonCell, jsonKeyOf, selectFields } from '../../fields/registry.js';
+import { PS_DEFAULT, PS_DEFAULT_JSON, PS_FIELDS, formatPsDetail, parsePsSort, renderPsTable, sortProcessesBy, withCommandAndArgv, type PsFieldCtx } from '../../fields/ps.js';
+import { cpuPercentSinceStart } from '../../model/process.js';
 import { runPs } from '../../services/ps.js';
-import { renderTable } from '../../output/table.js';
 import { formatJson } from '../../output/json.js';
 
 const SPECS: OptionSpec[] = [
@@ -32,11 +33,14 @@ uid/gid maps, its cgroup in every hierarchy with limits and usage, its container
 overlay layers).
 
 Options:
-  -c, --container X   only processes of container X (runtime:id, id prefix, name, pod UID or unit)
+  -c, --container X   only processes of container X: NAME, ID, unique ID prefix, RUNTIME:ID, pod:NS/NAME,
+                      pod UID or unit (an ambiguous prefix is refused, listing the candidates)
   -g, --cgroup PATH   only processes whose cgroup (in any hierarchy) is PATH or below it
   -N, --ns INODE      only processes in the namespace with this inode
-  -s, --sort COL      sort by column COL (prefix with - for descending: --sort=-RSS); default PID
-  -o, --output LIST   columns to show (+LIST appends to the default)
+                      (a filter that matches no process is an error: a message on stderr, exit status 1)
+  -s, --sort LIST     sort by these columns in turn, each prefixed with - for descending (-s USER,-RSS);
+                      default PID
+  -o, --output LIST   columns to show (+LIST appends to the default); names are case-insensitive
       --output-all    all columns
   -J, --json          JSON output
   -r, --raw           raw output (no alignment, escaped spaces)
@@ -45,7 +49,12 @@ Options:
   -H, --list-columns  list the columns and exit
   -h, --help          this help
 
-Namespace columns show the inode only where it differs from PID 1's (JSON always has it).
+The default columns fit 80 columns: NS lists the namespace types in which a process differs from PID 1
+(mnt,net,pid,uts,ipc,usr,cg,tm); the per-type inode columns (MNTNS … TIMENS) show the inode only where it
+differs from PID 1's. JSON has every inode by default, and the command both as 'command' (a string) and
+'argv' (an array). Cells cut to fit the terminal end in '…'; COMMAND gives way last.
+CPU% is the CPU time since the process started divided by its elapsed time, as procps ps computes %CPU
+(the dashboard shows it over the last refresh interval instead).
 
 Columns:
 ${columnsHelp(PS_FIELDS)}
@@ -65,19 +74,20 @@ export const command: Command = {
       return 0;
     }
     const pids = args.positionals.map((p) => parseIntArg('nsx ps', 'PID', p, { min: 1 }));
+    for (const [k, v] of [['container', o.container], ['cgroup', o.cgroup], ['ns', o.ns], ['output', o.output], ['sort', o.sort]] as const) {
+      if (typeof v === 'string' && v.trim() === '') throw new UsageError(k === 'output' ? 'nsx ps: no output columns' : `nsx ps: --${k}: empty value`);
+    }
     const ns = o.ns === undefined ? undefined : parseIntArg('nsx ps', 'namespace inode', o.ns as string, { min: 1 });
     const filter = { container: o.container as string | undefined, cgroup: o.cgroup === undefined ? undefined : normalizeCgroupPath(o.cgroup as string), ns };
     if (pids.length && (filter.container !== undefined || filter.cgroup !== undefined || ns !== undefined)) {
       throw new UsageError('nsx ps: --container, --cgroup and --ns filter the table; they cannot be combined with PIDs');
     }
-    const fields = selectFields(PS_FIELDS, PS_DEFAULT, o.output as string | undefined, { all: !!o['output-all'], prog: 'nsx ps' });
-    let sortSpec = o.sort as string | undefined;
-    let descending = false;
-    if (sortSpec?.startsWith('-')) {
-      descending = true;
-      sortSpec = sortSpec.slice(1);
-    }
-    const sortField = sortSpec === undefined ? undefined : selectFields(PS_FIELDS, [], sortSpec, { prog: 'nsx ps' })[0];
+    const output = o.output as string | undefined;
+    if (output !== undefined && output.replace(/^\+/, '').split(',').every((c) => c.trim() === '')) throw new UsageError('nsx ps: no output columns');
+    let fields = selectFields(PS_FIELDS, o.json ? PS_DEFAULT_JSON : PS_DEFAULT, output, { all: !!o['output-all'], prog: 'nsx ps' });
+    if (fields.length === 0) throw new UsageError('nsx ps: no output columns');
+    if (o.json) fields = withCommandAndArgv(fields);
+    const sortKeys = o.sort === undefined ? [] : parsePsSort(o.sort as string);
 
     const res = runPs({ paths: ctx.paths, pids, filter });
     if (res.mode === 'detail') {
@@ -85,24 +95,32 @@ export const command: Command = {
       else ctx.stdout.write(res.details.map((d) => formatPsDetail(d, { termWidth: ctx.isTTY && !o.notruncate ? ctx.columns : undefined })).join('\n'));
       return 0;
     }
-    const fctx: PsFieldCtx = { reference: res.table.reference.ns, raw: !!o.raw };
-    const rows = sortField ? sortProcesses(res.rows, sortField, fctx, descending) : res.rows;
+    if (res.rows.length === 0 && (filter.container !== undefined || filter.cgroup !== undefined || ns !== undefined)) {
+      const what = [
+        filter.container !== undefined ? `in container '${filter.container}'` : '',
+        filter.cgroup !== undefined ? `in cgroup ${filter.cgroup}` : '',
+        ns !== undefined ? `in namespace ${ns}` : '',
+      ].filter(Boolean);
+      throw new NotFoundError(`nsx ps: no process ${what.join(' and ')}${res.table.incomplete ? ` (${res.table.skipped.denied.length} files could not be read)` : ''}`);
+    }
+    // CPU% outside the dashboard: since each process started (CPU time / elapsed), as procps ps computes %CPU
+    const cpuPercent = res.table.uptime_s === undefined ? undefined : cpuPercentSinceStart(res.rows, res.table.uptime_s);
+    const fctx: PsFieldCtx = { reference: res.table.reference.ns, raw: !!o.raw, cpuPercent };
+    const rows = sortKeys.length ? sortProcessesBy(res.rows, sortKeys, fctx) : res.rows;
     if (o.json) {
       ctx.stdout.write(
         formatJson({
-          processes: rows.map((p) => Object.fromEntries(fields.map((f) => [jsonKeyOf(f), jsonCell(f, p, fctx)]))),
+          processes: rows.map((p) => ({
+            ...Object.fromEntries(fields.map((f) => [jsonKeyOf(f), jsonCell(f, p, fctx)])),
+            // with CONTAINER, the structured identity record too (issue 9)
+            ...(fields.some((f) => f.id === 'CONTAINER') ? { identity: identityJson(p.container) } : {}),
+          })),
           ...(res.table.incomplete ? { incomplete: true, skipped: res.table.skipped } : {}),
         }) + '\n',
       );
       return 0;
     }
-    ctx.stdout.write(
-      renderTable(
-        fields.map((f) => ({ header: headerOf(f), align: f.align, trunc: f.trunc, width: f.width })),
-        rows.map((p) => ({ cells: fields.map((f) => formatCell(f, p, fctx)) })),
-        { raw: !!o.raw, noHeadings: !!o.noheadings, noTruncate: !!o.notruncate, termWidth: ctx.isTTY ? ctx.columns : undefined },
-      ),
-    );
+    ctx.stdout.write(renderPsTable(fields, rows, fctx, { raw: !!o.raw, noHeadings: !!o.noheadings, noTruncate: !!o.notruncate, termWidth: ctx.isTTY ? ctx.columns : undefined }));
     if (res.table.incomplete) ctx.warn(`ps: ${res.table.skipped.denied.length} files could not be read (permission denied); the table is incomplete`);
     return 0;
   },

@@ -25,7 +25,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'order-io', short: 'i', arg: 'none' },
 ];
 
-const HELP = `Usage: nsx top [CGROUP] [options]
+const HELP = `Usage: nsx top [CGROUP|container:NAME|pod:NAMESPACE/NAME] [options]
 
 Live per-cgroup CPU, memory, IO, tasks, CFS throttling and pressure, with limits beside usage and the
 cgroup whose CPU limit throttles each row. An interactive TUI on a terminal; plain tables off a terminal

@@ -14,7 +14,7 @@ import { parseMountinfo, type MountinfoEntry } from '../../parse/mountinfo.js';
 import { parseProcCgroups, parseWordList } from '../../parse/cgroup-files.js';
 import { parseProcCgroup, hierarchyKey, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
 import { layoutKind, type CgroupLayout, type ControllerInfo, type Hierarchy } from '../../model/cgroup.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, ParseError } from '../../errors.js';
 
 /** Controllers a v1 mount can carry, used when /proc/cgroups is unavailable. */
 const KNOWN_V1 = new Set([
@@ -113,7 +113,8 @@ export function readCgroupLayout(paths: HostPaths): CgroupLayout {
   if (st !== undefined) {
     try {
       self = parseProcCgroup(st, selfPath);
-    } catch {
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
       self = []; // ids of named hierarchies are a nicety; a broken file must not hide the layout
     }
   }

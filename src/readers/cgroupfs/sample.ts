@@ -58,6 +58,8 @@ export interface CgroupFileSource {
    * recreated cgroup when a cached fd goes stale). Default: the identity first asked.
    */
   generation?(h: Hierarchy, path: string): number | undefined;
+  /** The file's path as errors should name it (default `PATH/NAME` within the hierarchy). */
+  fileName?(h: Hierarchy, path: string, name: string): string;
 }
 
 /** What to read: the hierarchy of each controller and the files of the requested groups. Built once per layout. */
@@ -175,14 +177,17 @@ export function planCgroupSample(layout: CgroupLayout, opts: PlanOptions = {}): 
   return { ...plan, files, hierarchies };
 }
 
-/** Drop undefined members so that JSON and deepEqual see only what exists; undefined when nothing does. */
+/**
+ * The defined members of `o` only, so that JSON and deepEqual see only what exists; undefined when nothing
+ * does. (A copy rather than `delete`, which would turn every sample object into a slow dictionary.)
+ */
 function compact<T extends object>(o: T): T | undefined {
-  let any = false;
+  let out: Record<string, unknown> | undefined;
   for (const k in o) {
-    if (o[k] === undefined) delete o[k];
-    else any = true;
+    const v = (o as Record<string, unknown>)[k];
+    if (v !== undefined) (out ??= {})[k] = v;
   }
-  return any ? o : undefined;
+  return out as T | undefined;
 }
 
 const div = (v: number | undefined, d: number) => (v === undefined ? undefined : v / d);
@@ -217,21 +222,25 @@ function countLines(t: string | undefined): number | undefined {
 
 /** Reads the files of one cgroup for the mapping: the plan decides which may be read, the source reads them. */
 class Files {
-  readonly errors: string[] = [];
+  errors: string[] | undefined;
   readonly inodes: Record<string, number> = {};
   inode?: number;
-  private readonly present = new Map<Hierarchy, string | null>();
+  /** hierarchies asked, and the cgroup's path in each (null: not there) */
+  private readonly asked: Hierarchy[] = [];
+  private readonly at: (string | null)[] = [];
 
   constructor(
     private readonly src: CgroupFileSource,
     private readonly plan: SamplePlan,
-    private readonly pathIn: (h: Hierarchy) => string | undefined,
+    private readonly pathIn: ((h: Hierarchy) => string | undefined) | string,
   ) {}
 
   /** Identities as they are after the reads (see CgroupFileSource.generation). */
   regenerate(gen: (h: Hierarchy, path: string) => number | undefined): void {
     this.inode = undefined;
-    for (const [h, p] of this.present) {
+    for (let i = 0; i < this.asked.length; i++) {
+      const h = this.asked[i];
+      const p = this.at[i];
       if (p === null) continue;
       const id = gen(h, p);
       if (id === undefined) continue;
@@ -243,26 +252,26 @@ class Files {
   /** The path of this cgroup in `h` when `h` holds it (asked once per hierarchy). */
   where(h: Hierarchy | undefined): string | undefined {
     if (!h) return undefined;
-    let p = this.present.get(h);
-    if (p === undefined) {
-      p = null;
-      const path = this.pathIn(h);
-      if (path !== undefined) {
-        const id = this.src.identity(h, path);
-        if (id !== undefined) {
-          this.inodes[h.key] = id;
-          this.inode ??= id;
-          p = path;
-        }
+    const i = this.asked.indexOf(h);
+    if (i >= 0) return this.at[i] ?? undefined;
+    let p: string | null = null;
+    const path = typeof this.pathIn === 'string' ? this.pathIn : this.pathIn(h);
+    if (path !== undefined) {
+      const id = this.src.identity(h, path);
+      if (id !== undefined) {
+        this.inodes[h.key] = id;
+        this.inode ??= id;
+        p = path;
       }
-      this.present.set(h, p);
     }
+    this.asked.push(h);
+    this.at.push(p);
     return p ?? undefined;
   }
 
   text(h: Hierarchy | undefined, name: string): string | undefined {
     const path = this.where(h);
-    if (path === undefined || !this.plan.files.get(h!)?.includes(name)) return undefined;
+    if (path === undefined || !this.plan.files.get(h!)!.includes(name)) return undefined;
     return this.src.text(h!, path, name);
   }
 
@@ -270,10 +279,20 @@ class Files {
     const t = this.text(h, name);
     if (t === undefined) return undefined;
     try {
-      return parse(t, `${this.where(h)}/${name}`);
+      return parse(t, name);
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
-      this.errors.push(e.message);
+      // the source (a path) is named only when it failed: building it for every read costs
+      const again = (() => {
+        try {
+          const p = this.where(h)!;
+          parse(t, this.src.fileName ? this.src.fileName(h!, p, name) : `${p}/${name}`);
+        } catch (x) {
+          return x as Error;
+        }
+        return e;
+      })();
+      (this.errors ??= []).push(again.message);
       return undefined;
     }
   }
@@ -283,9 +302,10 @@ const keyed = (t: string, s: string) => parseKeyedInts(t, s);
 
 function sampleCpu(f: Files, p: SamplePlan): CpuSample | undefined {
   const cpu = p.cpu;
+  // the quota is read first: a sampler may skip files that cannot change without one (src/sampler/fd-source.ts)
   if (cpu?.version === 2) {
-    const st = f.get(cpu, 'cpu.stat', keyed) ?? {};
     const max = f.get(cpu, 'cpu.max', parseCpuMax);
+    const st = f.get(cpu, 'cpu.stat', keyed) ?? {};
     return compact<CpuSample>({
       usage_usec: num(st.usage_usec),
       user_usec: num(st.user_usec),
@@ -304,6 +324,7 @@ function sampleCpu(f: Files, p: SamplePlan): CpuSample | undefined {
     });
   }
   const acct = p.cpuacct?.version === 1 ? p.cpuacct : undefined;
+  const quota = f.get(cpu, 'cpu.cfs_quota_us', parseLimit);
   const st = f.get(cpu, 'cpu.stat', keyed) ?? {};
   const ast = f.get(acct, 'cpuacct.stat', keyed) ?? {};
   return compact<CpuSample>({
@@ -316,7 +337,7 @@ function sampleCpu(f: Files, p: SamplePlan): CpuSample | undefined {
     nr_bursts: num(st.nr_bursts),
     burst_usec: nsToUsec(st.burst_time),
     local_throttled_usec: nsToUsec(f.get(cpu, 'cpu.stat.local', keyed)?.throttled_time),
-    max_usec: f.get(cpu, 'cpu.cfs_quota_us', parseLimit),
+    max_usec: quota,
     period_usec: f.get(cpu, 'cpu.cfs_period_us', parseSingleIntFast),
     max_burst_usec: f.get(cpu, 'cpu.cfs_burst_us', parseSingleIntFast),
     shares: f.get(cpu, 'cpu.shares', parseSingleIntFast),
@@ -486,7 +507,7 @@ export interface SampleOptions {
  * in the hierarchies that hold the cgroup. Returns undefined when no hierarchy of the plan holds it.
  */
 export function sampleCgroup(src: CgroupFileSource, plan: SamplePlan, path: string, opts: SampleOptions = {}): CgroupSample | undefined {
-  const f = new Files(src, plan, opts.pathIn ?? (() => path));
+  const f = new Files(src, plan, opts.pathIn ?? path);
   const g = plan.groups;
   const out: { -readonly [K in keyof CgroupSample]: CgroupSample[K] } = { path, inodes: f.inodes };
   if (g.has('cpu')) out.cpu = sampleCpu(f, plan);
@@ -501,7 +522,7 @@ export function sampleCgroup(src: CgroupFileSource, plan: SamplePlan, path: stri
   if (src.generation && f.inode !== undefined) f.regenerate(src.generation.bind(src));
   if (f.inode === undefined) return undefined;
   out.inode = f.inode;
-  if (f.errors.length) out.errors = f.errors;
+  if (f.errors) out.errors = f.errors;
   return compact(out)!;
 }
 
@@ -534,6 +555,9 @@ export function plainSource(paths: HostPaths, tol: Tolerance = new Tolerance()):
       if (dir === undefined) return undefined;
       const file = dir + '/' + name;
       return wrap(tol, file, () => readFileSync(file, 'latin1'));
+    },
+    fileName(h, path, name) {
+      return `${dirOf(h, path) ?? path}/${name}`;
     },
   };
 }

@@ -12,12 +12,11 @@
  *   estimateCgroupCount(paths, layout, hierarchies): number | undefined       (without walking)
  *   v2CgroupCount(paths, hierarchy): number | undefined                       (cgroup2 root's cgroup.stat)
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
-import { readTextOrUndefined } from '../../host/read.js';
-import { Tolerance } from '../../host/tolerance.js';
-import { NotFoundError, ParseError, fromFsError } from '../../errors.js';
+import { Tolerance, wrap, wrapGone } from '../../host/tolerance.js';
+import { NotFoundError, ParseError } from '../../errors.js';
 import { parseFlatKeyed, parsePidList, parseWordList } from '../../parse/cgroup-files.js';
 import { viewHierarchies, type CgroupLayout, type CgroupNode, type CgroupView, type Hierarchy } from '../../model/cgroup.js';
 import { cgroupDir } from './layout.js';
@@ -50,20 +49,30 @@ function baseName(path: string): string {
   return path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** Read a small file of this cgroup; absent → undefined, tolerated errors absorbed. */
+/** Read a small file of this cgroup; absent → undefined, gone/denied recorded (`wrap`), a broken file → undefined. */
 function readSmall<T>(dir: string, file: string, parse: (t: string, s?: string) => T, tol: Tolerance): T | undefined {
   const p = join(dir, file);
+  const t = wrap(tol, p, () => readFileSync(p, 'utf8'));
+  if (t === undefined) return undefined;
   try {
-    const t = readTextOrUndefined(p);
-    return t === undefined ? undefined : parse(t, p);
+    return parse(t, p);
   } catch (e) {
-    if (e instanceof ParseError) return undefined;
-    tol.absorb(e, p);
-    return undefined;
+    if (e instanceof ParseError) return undefined; // a membership list that does not parse is no membership
+    throw e;
   }
 }
 
-function walkHierarchy(dir: string, path: string, name: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number): MutableNode {
+/**
+ * Does this directory have no subdirectory? A directory's link count is 2 + its subdirectories on cgroupfs
+ * (kernfs), tmpfs and ext4, so nlink 2 means a leaf and its readdir (30-odd control files on cgroupfs) can be
+ * skipped; any other count (btrfs reports 1) means "look". Most cgroups are leaves.
+ */
+function isLeaf(dir: string, tol: Tolerance): boolean {
+  const st = wrap(tol, dir, () => statSync(dir, { throwIfNoEntry: true }));
+  return st === undefined || st.nlink === 2;
+}
+
+function walkHierarchy(dir: string, path: string, name: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number, leaf = false): MutableNode {
   const node: MutableNode = { path, name, hierarchies: [key], children: [] };
   if (inode !== undefined) node.inode = inode;
   if (opts.members) node.pids = readSmall(dir, 'cgroup.procs', parsePidList, tol) ?? [];
@@ -71,20 +80,18 @@ function walkHierarchy(dir: string, path: string, name: string, key: string, dep
     node.controllers = readSmall(dir, 'cgroup.controllers', parseWordList, tol);
     node.subtreeControl = readSmall(dir, 'cgroup.subtree_control', parseWordList, tol);
   }
-  if (depthLeft <= 0) return node;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (e) {
-    tol.absorb(fromFsError(e, dir), dir);
-    return node;
-  }
+  if (depthLeft <= 0 || leaf) return node;
+  const entries = wrap(tol, dir, () => readdirSync(dir, { withFileTypes: true }));
+  if (!entries) return node;
   const names: string[] = [];
   for (const e of entries) if (e.isDirectory()) names.push(e.name);
   names.sort();
   // plain concatenation: `dir` is already normal and entry names hold no '/'
   const prefix = path === '/' ? '/' : path + '/';
-  for (const n of names) node.children.push(walkHierarchy(dir + '/' + n, prefix + n, n, key, depthLeft - 1, opts, tol));
+  for (const n of names) {
+    const d = dir + '/' + n;
+    node.children.push(walkHierarchy(d, prefix + n, n, key, depthLeft - 1, opts, tol, undefined, depthLeft > 1 && isLeaf(d, tol)));
+  }
   return node;
 }
 
@@ -119,16 +126,9 @@ export function walkCgroupTree(paths: HostPaths, layout: CgroupLayout, opts: Wal
   for (const h of hs) {
     const root = opts.root ?? h.mountRoot;
     const dir = cgroupDir(paths, h, root);
-    let ino: number;
-    try {
-      const st = statSync(dir);
-      if (!st.isDirectory()) continue;
-      ino = st.ino;
-    } catch (e) {
-      const c = (e as { code?: string }).code;
-      if (c === 'ENOENT' || c === 'ENOTDIR') continue;
-      throw fromFsError(e, dir);
-    }
+    const st = wrapGone(dir, () => statSync(dir));
+    if (!st?.isDirectory()) continue;
+    const ino = st.ino;
     const n = walkHierarchy(dir, root, baseName(root), h.key, opts.depth ?? Infinity, opts, tol, ino);
     if (merged) mergeInto(merged, n);
     else merged = n;
@@ -155,13 +155,8 @@ export function listCgroupPaths(paths: HostPaths, layout: CgroupLayout, opts: { 
 export function countCgroups(paths: HostPaths, h: Hierarchy, tolerance: Tolerance = new Tolerance()): number {
   const count = (dir: string): number => {
     let n = 1;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      tolerance.absorb(fromFsError(e, dir), dir);
-      return 0;
-    }
+    const entries = wrap(tolerance, dir, () => readdirSync(dir, { withFileTypes: true }));
+    if (!entries) return 0;
     for (const e of entries) if (e.isDirectory()) n += count(join(dir, e.name));
     return n;
   };
@@ -170,11 +165,9 @@ export function countCgroups(paths: HostPaths, h: Hierarchy, tolerance: Toleranc
 
 /** Is `path` a cgroup directory in `h`? (false when absent or outside this cgroup namespace) */
 export function cgroupExists(paths: HostPaths, h: Hierarchy, path: string): boolean {
-  try {
-    return statSync(cgroupDir(paths, h, path)).isDirectory();
-  } catch {
-    return false;
-  }
+  if (path.split('/').some((c) => c === '..' || c === '.')) return false; // outside this cgroup namespace
+  const dir = cgroupDir(paths, h, path);
+  return wrap(undefined, dir, () => statSync(dir))?.isDirectory() ?? false;
 }
 
 /**

@@ -5,16 +5,18 @@
  *   readNetnsNames(paths): Map<inode, names[]>   — nsfs bind mounts under `/run/netns/` (`ip netns add NAME`),
  *                                                   from `/proc/self/mountinfo` (see readers/nsfs/mounts.ts)
  *   readDockerName(paths, id): string | undefined — `/var/lib/docker/containers/<id>/config.v2.json` `Name`
- *   NameCache                                     — memoises Docker names per id for a long-running view
+ *   NameCache                                     — container names of every runtime for a long-running view
+ *                                                   (a thin face of src/readers/runtimes/index.ts: RuntimeIndex)
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
-import { hostPath } from '../../host/paths.js';
-import { readTextOrUndefined } from '../../host/read.js';
+import { FileCache } from '../runtimes/file-cache.js';
+import { parseDockerConfig, readDockerConfig } from '../runtimes/docker.js';
 import { classifyTolerable } from '../../host/tolerance.js';
 import { readNsfsMounts } from '../nsfs/mounts.js';
 import type { NsfsMount } from '../../model/namespace.js';
 import type { Identity } from '../../model/identity.js';
+import { RuntimeIndex } from '../runtimes/index.js';
 
 /** Directories whose nsfs mounts are named network namespaces (iproute2). */
 const NETNS_DIRS = ['/run/netns/', '/var/run/netns/'];
@@ -47,38 +49,27 @@ export function readNetnsNames(paths: HostPaths): Map<number, string[]> {
 
 /** Pure: the container name in a Docker `config.v2.json` (`"Name": "/web"` → `web`), or undefined. */
 export function parseDockerConfigName(text: string): string | undefined {
-  try {
-    const j = JSON.parse(text) as { Name?: unknown };
-    if (typeof j?.Name !== 'string') return undefined;
-    const n = j.Name.replace(/^\//, '');
-    return n === '' ? undefined : n;
-  } catch {
-    return undefined;
-  }
+  return parseDockerConfig(text)?.name;
 }
 
 /** The Docker name of a container id (full 64-hex id), or undefined when the host has no such metadata. */
 export function readDockerName(paths: HostPaths, id: string): string | undefined {
-  if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
-  const p = join(hostPath(paths, '/var/lib/docker/containers'), id, 'config.v2.json');
-  try {
-    const t = readTextOrUndefined(p);
-    return t === undefined ? undefined : parseDockerConfigName(t);
-  } catch (e) {
-    if (classifyTolerable(e)) return undefined; // unreadable metadata: no name, not an error
-    throw e;
-  }
+  return readDockerConfig(paths, new FileCache(), id)?.name;
 }
 
-/** Memoised friendly names for identities (one file read per container id per cache lifetime). */
+/**
+ * Friendly names of identities from every runtime's local files (Docker, Podman, containerd, CRI-O, LXC, nspawn,
+ * Kubernetes pods), current: metadata is re-checked at most every 250 ms and re-read when it changed.
+ */
 export class NameCache {
-  private readonly docker = new Map<string, string | undefined>();
-  constructor(private readonly paths: HostPaths) {}
+  readonly index: RuntimeIndex;
+  constructor(paths: HostPaths) {
+    this.index = new RuntimeIndex(paths);
+  }
 
-  /** Friendly name of an identity (Docker containers only for now), or undefined. */
+  /** The name nsx prints for an identity (`web`, `POD/CONTAINER`), or undefined when metadata gives none. */
   nameOf(id: Identity | undefined): string | undefined {
-    if (!id || id.kind !== 'container' || id.runtime !== 'docker') return undefined;
-    if (!this.docker.has(id.id)) this.docker.set(id.id, readDockerName(this.paths, id.id));
-    return this.docker.get(id.id);
+    const e = this.index.enrich(id);
+    return e && e.label !== e.ref ? e.label : undefined;
   }
 }

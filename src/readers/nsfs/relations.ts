@@ -7,6 +7,7 @@
  * Fake host: read the recorded `nsx-ns-relations` file at the root (see src/parse/ns-relations.ts).
  */
 import { join } from 'node:path';
+import { closeSync } from 'node:fs';
 import type { HostPaths } from '../../host/paths.js';
 import { hostPath } from '../../host/paths.js';
 import { readTextOrUndefined } from '../../host/read.js';
@@ -65,23 +66,47 @@ export async function readNamespaceRelations(
   const netlink = needs.netnsid ? nsfs.openNetnsidQuery() : undefined;
   try {
     for (const ns of targets) {
+      const apply = (r: import('../../../native-bindings/nsfs.js').NsRelations): boolean => {
+        if (r.inode !== ns.inode) return false; // the PID was reused by a process in another namespace
+        if (needs.relations) {
+          ns.parent = r.parent;
+          ns.owner = r.owner;
+        }
+        if (ns.type === 'net' && needs.netnsid) ns.netnsid = r.netnsid;
+        ns.ownerUid = r.ownerUid;
+        return true;
+      };
+      let done = false;
       for (const f of nsFiles(paths, ns)) {
         try {
-          const r = nsfs.readNsRelations(f, { netlink: ns.type === 'net' ? netlink : undefined });
-          if (r.inode !== ns.inode) continue; // the PID was reused by a process in another namespace
-          if (needs.relations) {
-            ns.parent = r.parent;
-            ns.owner = r.owner;
+          if (apply(nsfs.readNsRelations(f, { netlink: ns.type === 'net' ? netlink : undefined }))) {
+            done = true;
+            break;
           }
-          if (ns.type === 'net' && needs.netnsid) ns.netnsid = r.netnsid;
-          ns.ownerUid = r.ownerUid;
-          break;
         } catch (e) {
           if (e instanceof nsfs.SyscallError) {
             // an ioctl the kernel does not support: leave the cells empty
+            done = true;
             break;
           }
           tol.absorb(e, f);
+        }
+      }
+      // a netns held only by sockets has no file to open: ask a socket (SIOCGSKNS) for an fd of it
+      for (const h of done ? [] : (ns.sockets ?? [])) {
+        let fd: number;
+        try {
+          fd = nsfs.socketNetnsFd(h.pid, h.fd);
+        } catch (e) {
+          if (e instanceof nsfs.SyscallError) continue;
+          throw e;
+        }
+        try {
+          if (apply(nsfs.readNsRelationsFd(fd, { netlink }))) break;
+        } catch (e) {
+          if (!(e instanceof nsfs.SyscallError)) throw e;
+        } finally {
+          closeSync(fd);
         }
       }
     }
@@ -93,7 +118,11 @@ export async function readNamespaceRelations(
 
 /** Files that open a namespace: the links of its member processes, then its nsfs bind mounts. */
 function nsFiles(paths: HostPaths, ns: NamespaceRecord): string[] {
-  return [...ns.pids.map((pid) => nsLinkPath(paths, pid, ns.type)), ...ns.nsfs.map((m) => hostPath(paths, m))];
+  return [
+    ...ns.pids.map((pid) => nsLinkPath(paths, pid, ns.type)),
+    ...ns.nsfs.map((m) => hostPath(paths, m)),
+    ...(ns.fds ?? []).map((h) => join(paths.proc, String(h.pid), 'fd', String(h.fd))),
+  ];
 }
 
 type NsfsModule = typeof import('../../../native-bindings/nsfs.js');

@@ -12,6 +12,15 @@ import type { ContainerMeta } from '../../model/identity.js';
 import type { FileCache } from './file-cache.js';
 import { kubernetesMeta } from './kubernetes.js';
 import { parseOciConfig } from './storage.js';
+import { BoltFile, containerdImageOf } from './bolt.js';
+
+/** containerd's metadata store (bbolt): images of containers whose bundle does not name one. */
+export const CONTAINERD_META_DB = '/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db';
+
+/** The image of containerd container `id` in `namespace` from meta.db (re-read when the file changes). */
+export function readContainerdImage(paths: HostPaths, cache: FileCache, namespace: string, id: string): string | undefined {
+  return containerdImageOf(cache.getBytes(hostPath(paths, CONTAINERD_META_DB), (b) => new BoltFile(b)), namespace, id);
+}
 
 export const CONTAINERD_TASK_DIRS = ['/run/containerd/io.containerd.runtime.v2.task', '/run/containerd/io.containerd.runtime.v1.linux'];
 

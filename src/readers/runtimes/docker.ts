@@ -1,6 +1,7 @@
 /**
  * Docker containers from Docker's own files (no daemon API): `/var/lib/docker/containers/<id>/config.v2.json`
- * (`Name`, `Config.Image`, `Config.Labels`, `State`) and `hostconfig.json` (`CgroupParent`).
+ * (`Name`, `Config.Image`, `Config.Labels`, `State`) and `hostconfig.json` (`CgroupParent`); `data-root` of
+ * `/etc/docker/daemon.json` moves `/var/lib/docker`.
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
@@ -9,7 +10,20 @@ import type { ContainerMeta } from '../../model/identity.js';
 import { obj, parseJsonOrUndefined, str, stringMap, type FileCache } from './file-cache.js';
 import { kubernetesMeta } from './kubernetes.js';
 
-export const DOCKER_CONTAINERS_DIR = '/var/lib/docker/containers';
+export const DOCKER_ROOT = '/var/lib/docker';
+
+/** Pure: `data-root` (or the old `graph`) of `/etc/docker/daemon.json`, when set. */
+export function parseDockerDaemonJson(text: string): { dataRoot?: string } | undefined {
+  const j = parseJsonOrUndefined(text);
+  const r = str(j, 'data-root') ?? str(j, 'graph');
+  return r !== undefined && r.startsWith('/') ? { dataRoot: r } : {};
+}
+
+/** Where Docker keeps its containers (`<data-root>/containers`; the daemon's config moves data-root). */
+export function dockerContainersDir(paths: HostPaths, cache: FileCache): string {
+  const root = cache.get(hostPath(paths, '/etc/docker/daemon.json'), parseDockerDaemonJson)?.dataRoot ?? DOCKER_ROOT;
+  return join(hostPath(paths, root), 'containers');
+}
 
 export interface DockerConfig {
   readonly id?: string;
@@ -68,13 +82,13 @@ export function dockerMeta(c: DockerConfig): ContainerMeta {
 /** The config of Docker container `id` (a full 64-hex id), re-read when the file changes. */
 export function readDockerConfig(paths: HostPaths, cache: FileCache, id: string): DockerConfig | undefined {
   if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
-  return cache.get(join(hostPath(paths, DOCKER_CONTAINERS_DIR), id, 'config.v2.json'), parseDockerConfig);
+  return cache.get(join(dockerContainersDir(paths, cache), id, 'config.v2.json'), parseDockerConfig);
 }
 
 /** `--cgroup-parent` of Docker container `id`, when set. */
 export function readDockerCgroupParent(paths: HostPaths, cache: FileCache, id: string): string | undefined {
   if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
-  return cache.get(join(hostPath(paths, DOCKER_CONTAINERS_DIR), id, 'hostconfig.json'), parseDockerHostConfig)?.cgroupParent;
+  return cache.get(join(dockerContainersDir(paths, cache), id, 'hostconfig.json'), parseDockerHostConfig)?.cgroupParent;
 }
 
 /** Identity metadata of Docker container `id`, or undefined when Docker keeps no such container. */

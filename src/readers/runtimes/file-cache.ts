@@ -18,6 +18,8 @@ export class FileCache {
   private readonly dirs = new Map<string, { checked: number; key: string; names: string[] }>();
   /** non-tolerable failures met (path: message), newest last, bounded */
   readonly problems: string[] = [];
+  /** metadata paths that could not be read for lack of permission (names need root there), bounded */
+  readonly denied = new Set<string>();
 
   constructor(
     private readonly recheckMs = 250,
@@ -25,13 +27,24 @@ export class FileCache {
   ) {}
 
   private note(path: string, e: unknown): void {
-    if (classifyTolerable(e) !== undefined) return; // gone or denied: simply no metadata
+    const kind = classifyTolerable(e);
+    if (kind === 'denied' && this.denied.size < 100) this.denied.add(path);
+    if (kind !== undefined) return; // gone or denied: simply no metadata (denied is remembered for messages)
     if (this.problems.length > 50) this.problems.shift();
     this.problems.push(`${path}: ${(e as Error)?.message ?? String(e)}`);
   }
 
   /** `parse(text)` of the file, re-read when it changed; undefined when absent, unreadable, or `parse` throws. */
   get<T>(path: string, parse: (text: string) => T | undefined): T | undefined {
+    return this.load(path, () => parse(readFileSync(path, 'utf8')));
+  }
+
+  /** The same for a binary file (`parse(bytes)`). */
+  getBytes<T>(path: string, parse: (bytes: Buffer) => T | undefined): T | undefined {
+    return this.load(path, () => parse(readFileSync(path)));
+  }
+
+  private load<T>(path: string, read: () => T | undefined): T | undefined {
     const t = this.now();
     const e = this.files.get(path);
     if (e && t - e.checked < this.recheckMs) return e.value as T | undefined;
@@ -50,7 +63,7 @@ export class FileCache {
     }
     let value: T | undefined;
     try {
-      value = parse(readFileSync(path, 'utf8'));
+      value = read();
     } catch (err) {
       // a file replaced between stat and read, or a parser refusing it: no metadata this time
       this.note(path, err);

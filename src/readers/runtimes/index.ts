@@ -15,7 +15,7 @@ import { identifyCgroupPath, withMeta, type ContainerMeta, type Identity, type I
 import { FileCache } from './file-cache.js';
 import { readDockerMeta } from './docker.js';
 import { readStorageMeta } from './storage.js';
-import { containerdMeta, findContainerdTask, readContainerdTasks, type ContainerdTask } from './containerd.js';
+import { containerdMeta, findContainerdTask, readContainerdImage, readContainerdTasks, type ContainerdTask } from './containerd.js';
 import { readLxcMeta, readMachineMeta } from './machines.js';
 import { readPodLogDirs } from './kubernetes.js';
 
@@ -35,7 +35,11 @@ export class RuntimeIndex {
   private readonly now: () => number;
   private tasksAt = -Infinity;
   private tasksByCgroup = new Map<string, ContainerdTask>();
+  /** taskIdentity by path, valid until the tasks are listed again */
+  private readonly byTask = new Map<string, Identity | null>();
   private podsAt = -Infinity;
+  /** enriched identities by path identity: metadata cannot change before the files are stat'ed again */
+  private readonly joined = new Map<Identity, { at: number; value: Identity }>();
   private pods = new Map<string, PodRef>();
 
   constructor(
@@ -63,7 +67,10 @@ export class RuntimeIndex {
     const t = this.now();
     if (t - this.tasksAt >= this.recheckMs) {
       this.tasksAt = t;
-      this.tasksByCgroup = new Map(readContainerdTasks(this.paths, this.cache).filter((x) => x.cgroup !== undefined).map((x) => [x.cgroup!, x]));
+      const next = new Map(readContainerdTasks(this.paths, this.cache).filter((x) => x.cgroup !== undefined).map((x) => [x.cgroup!, x] as const));
+      const same = next.size === this.tasksByCgroup.size && [...next].every(([k, v]) => this.tasksByCgroup.get(k)?.id === v.id);
+      if (!same) this.byTask.clear();
+      this.tasksByCgroup = next;
     }
     return this.tasksByCgroup;
   }
@@ -82,6 +89,15 @@ export class RuntimeIndex {
   private taskIdentity(path: string): Identity | undefined {
     const tasks = this.tasks();
     if (tasks.size === 0) return undefined;
+    const hit = this.byTask.get(path);
+    if (hit !== undefined) return hit ?? undefined;
+    if (this.byTask.size > 50_000) this.byTask.clear();
+    const found = this.taskIdentityOf(path, tasks);
+    this.byTask.set(path, found ?? null);
+    return found;
+  }
+
+  private taskIdentityOf(path: string, tasks: Map<string, ContainerdTask>): Identity | undefined {
     let p = path.endsWith(' (deleted)') ? path.slice(0, -10) : path;
     while (p.startsWith('/..')) p = p.slice(3);
     for (let cur = p; cur.length > 1; cur = cur.slice(0, cur.lastIndexOf('/')) || '/') {
@@ -99,9 +115,14 @@ export class RuntimeIndex {
     const { paths, cache } = this;
     if (i.kind === 'machine' && i.runtime === 'nspawn') return readMachineMeta(paths, cache, i.id);
     if (i.kind !== 'container') return undefined;
-    const task = () => {
+    const task = (): ContainerMeta | undefined => {
       const t = findContainerdTask(paths, cache, i.id);
-      return t ? containerdMeta(t) : undefined;
+      if (!t) return undefined;
+      const m = containerdMeta(t);
+      // plain ctr / nerdctl bundles name no image: containerd's own store does
+      if (m.image !== undefined || m.runtime !== 'containerd') return m;
+      const image = readContainerdImage(paths, cache, t.namespace, t.id);
+      return image !== undefined ? { ...m, image } : m;
     };
     switch (i.runtime) {
       case 'docker': {
@@ -132,7 +153,13 @@ export class RuntimeIndex {
   enrich(i: Identity | undefined): Identity | undefined {
     if (!i) return undefined;
     if (i.kind !== 'container' && i.kind !== 'pod' && i.kind !== 'machine') return i;
-    return withMeta(i, this.metaOf(i), (uid) => this.podByUid(uid));
+    const t = this.now();
+    const hit = this.joined.get(i);
+    if (hit && t - hit.at < this.recheckMs) return hit.value;
+    if (this.joined.size > 10_000) this.joined.clear();
+    const value = withMeta(i, this.metaOf(i), (uid) => this.podByUid(uid));
+    this.joined.set(i, { at: t, value });
+    return value;
   }
 
   /** Identity of one cgroup path, with metadata. */
@@ -142,18 +169,23 @@ export class RuntimeIndex {
     return this.enrich(i);
   }
 
-  /**
-   * The most specific identity among one process's paths (pass cgroup2 and name=systemd first: on a tie the
-   * first wins), with metadata.
-   */
-  identifyPaths(paths: Iterable<string>): Identity | undefined {
+  /** The identity of one process's paths without metadata (path forms and containerd tasks), for keeping. */
+  locatePaths(paths: Iterable<string>): Identity | undefined {
     let best: Identity | undefined;
     for (const p of paths) {
       let i = this.pathIdentity(p);
       if (!i || i.kind !== 'container') i = this.taskIdentity(p) ?? i;
       if (i && (!best || RANK[i.kind] > RANK[best.kind])) best = i;
     }
-    return this.enrich(best);
+    return best;
+  }
+
+  /**
+   * The most specific identity among one process's paths (pass cgroup2 and name=systemd first: on a tie the
+   * first wins), with metadata.
+   */
+  identifyPaths(paths: Iterable<string>): Identity | undefined {
+    return this.enrich(this.locatePaths(paths));
   }
 }
 

@@ -12,7 +12,8 @@ import { Tolerance } from '../../host/tolerance.js';
 import { readPids } from '../procfs/pids.js';
 import { parseProcCgroup, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
 import type { Identity } from '../../model/identity.js';
-import { pickContainer, pickPod, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
+import { isContainerTarget, matchContainer, parseContainerTarget, pickPod, unresolvedError, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
+import { notRunningHint } from './known.js';
 import { RuntimeIndex, runtimeIndexFor } from './index.js';
 
 /** A running container (or machine) and its processes. */
@@ -94,8 +95,14 @@ export function resolveHostTarget(paths: HostPaths, t: ContainerTarget, o: { cmd
   const ids = running.map((r) => r.identity);
   const pidsOf = (i: Identity) => running.filter((r) => r.identity.runtime === i.runtime && r.identity.id === i.id).flatMap((r) => r.pids);
   if (t.kind === 'container') {
-    const c = pickContainer(cmd, t, ids, extra);
-    return { containers: [c], cgroup: c.cgroup, pids: pidsOf(c) };
+    const r = matchContainer(t, ids);
+    if (!('ok' in r)) {
+      const cache = (o.index ?? runtimeIndexFor(paths)).cache;
+      let hint = 'none' in r ? notRunningHint(paths, cache, t, ids) : '';
+      if ('none' in r && cache.denied.size) hint += ` (runtime metadata not readable, e.g. ${[...cache.denied][0]}: names and images need root)`;
+      throw unresolvedError(cmd, t, r, extra + hint);
+    }
+    return { containers: [r.ok], cgroup: r.ok.cgroup, pids: pidsOf(r.ok) };
   }
   const p = pickPod(cmd, t, ids, extra);
   const pids = p.containers.flatMap(pidsOf).sort((a, b) => a - b);
@@ -105,4 +112,14 @@ export function resolveHostTarget(paths: HostPaths, t: ContainerTarget, o: { cmd
 /** Does this identity belong to the resolved target (same container, or one of the pod's)? */
 export function inHostTarget(t: HostTarget, i: Identity | undefined): boolean {
   return !!i && t.containers.some((c) => c.runtime === i.runtime && c.id === i.id);
+}
+
+/**
+ * For commands that take a cgroup PATH (`cg show`, `cg tree`, `top`): the cgroup of a `container:…`/`pod:…`
+ * target (resolved as `enter -t` does; throws when none or ambiguous), or undefined when `text` is not such a
+ * target (then it is a path).
+ */
+export function cgroupOfTarget(paths: HostPaths, text: string, cmd: string, index?: RuntimeIndex): string | undefined {
+  if (!isContainerTarget(text)) return undefined;
+  return resolveHostTarget(paths, parseContainerTarget(text, cmd), { cmd, index }).cgroup;
 }

@@ -58,9 +58,25 @@ export function parseStorageImages(text: string): Map<string, string> {
 
 const DRIVERS = ['overlay', 'vfs', 'btrfs', 'zfs', 'devmapper', 'aufs'];
 
-/** Graph roots to look in: rootful, then each rootless home. */
+/** Pure: `graphroot` / `runroot` of containers/storage's `storage.conf` (TOML `key = "value"` lines). */
+export function parseStorageConf(text: string): { graphroot?: string; runroot?: string } {
+  const out: { graphroot?: string; runroot?: string } = {};
+  for (const l of text.split('\n')) {
+    const m = /^\s*(graphroot|runroot)\s*=\s*["']([^"']+)["']/.exec(l);
+    if (m && m[2].startsWith('/')) out[m[1] as 'graphroot' | 'runroot'] = m[2];
+  }
+  return out;
+}
+
+function storageConf(paths: HostPaths, cache: FileCache): { graphroot?: string; runroot?: string } {
+  return cache.get(hostPath(paths, '/etc/containers/storage.conf'), parseStorageConf) ?? {};
+}
+
+/** Graph roots to look in: rootful (storage.conf's graphroot, else the default), then each rootless home. */
 export function storageRoots(paths: HostPaths, cache: FileCache): string[] {
+  const conf = storageConf(paths, cache).graphroot;
   const roots = [hostPath(paths, '/var/lib/containers/storage')];
+  if (conf !== undefined && conf !== '/var/lib/containers/storage') roots.unshift(hostPath(paths, conf));
   for (const h of cache.list(hostPath(paths, '/home'))) roots.push(join(hostPath(paths, '/home'), h, '.local/share/containers/storage'));
   roots.push(hostPath(paths, '/root/.local/share/containers/storage'));
   return roots;
@@ -94,7 +110,8 @@ export function readStorageMeta(paths: HostPaths, cache: FileCache, id: string, 
   let k8s: ContainerMeta | undefined;
   if (runtime !== 'podman') {
     // CRI-O's bundle: run root first (where the running container's is), then the graph root
-    for (const base of [hostPath(paths, '/run/containers/storage'), found?.root].filter((x): x is string => x !== undefined)) {
+    const runroot = hostPath(paths, storageConf(paths, cache).runroot ?? '/run/containers/storage');
+    for (const base of [runroot, found?.root].filter((x): x is string => x !== undefined)) {
       for (const d of found ? [found.driver] : DRIVERS) {
         const oci = cache.get(join(base, `${d}-containers`, id, 'userdata', 'config.json'), parseOciConfig);
         if (oci) k8s = kubernetesMeta(oci.annotations);

@@ -1,0 +1,314 @@
+/**
+ * Read processes into `ProcessSample`s (src/model/process.ts), once or repeatedly (the dashboard keeps one reader).
+ *
+ * Per process: `/proc/PID/stat` (state, times, threads, RSS in pages, start time, flags) every time; `status`
+ * (effective UID, NSpid), `cmdline`, `cgroup` (src/readers/procfs/cgroup.ts) and the 8 `ns/*` links when the
+ * process is new — a PID with a start time not seen before — and then every `refreshEvery` reads if it ran
+ * meanwhile (its stat changed), every 6 × `refreshEvery` reads if it did not: a process must run to change its
+ * argv, ids or namespaces. Its cgroup, which another process can change, is re-read every `refreshEvery` reads.
+ * Re-reads are spread over the ticks. A process whose stat text
+ * and slow parts did not change gets the very same sample object back, so callers can reuse what they derived
+ * from it. With `keepOpen` (a live host), the stat file of each process stays open and is re-read with pread:
+ * one syscall per process per tick instead of four; the kernel invalidates the descriptor when the process
+ * exits (ESRCH), so a reused PID is never read through it.
+ *
+ * Failures: a process that vanished or is not ours to read is recorded in the caller's Tolerance and skipped;
+ * namespace links that are denied while the rest is readable (PID 1 in some VMs) leave `ns` empty; a malformed
+ * cgroup file hides the cgroups, not the process. Anything else propagates.
+ */
+import { closeSync, openSync, readSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostPaths } from '../../host/paths.js';
+import { readText } from '../../host/read.js';
+import { classifyTolerable, type Tolerance } from '../../host/tolerance.js';
+import { ParseError, fromFsError } from '../../errors.js';
+import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
+import type { ProcCgroupEntry } from '../../parse/proc-cgroup.js';
+import { parseStat, type ProcStat } from '../../parse/stat.js';
+import { parseStatus } from '../../parse/status.js';
+import { parseCmdline } from '../../parse/cmdline.js';
+import { isKernelThread, type ProcessSample } from '../../model/process.js';
+import { readPids } from './pids.js';
+import { readNsLinks } from './ns.js';
+import { readProcCgroup } from './cgroup.js';
+
+export interface ProcessReaderOptions {
+  readonly paths: HostPaths;
+  /** re-read status, cmdline, namespaces and cgroups of a known process every this many reads (default 1 = always) */
+  readonly refreshEvery?: number;
+  /** only these PIDs (default: all) */
+  readonly pids?: readonly number[];
+  /** keep each process's stat file open between reads (repeated reads of a live host) */
+  readonly keepOpen?: boolean;
+}
+
+/** The parts of a sample re-read only every `refreshEvery` reads. */
+interface Slow {
+  readonly uid?: number;
+  readonly nspid?: readonly number[];
+  readonly argv: readonly string[];
+  readonly ns: Readonly<Partial<Record<NsType, number>>>;
+  readonly cgroups: readonly ProcCgroupEntry[];
+}
+
+interface Known {
+  starttime?: number;
+  statText: string;
+  slow: Slow;
+  sample: ProcessSample;
+  /** reads since the last full read of the slow parts */
+  age: number;
+  /** the stat text changed since then (the process ran) */
+  ran: boolean;
+  fd?: number;
+}
+
+/** An idle process's slow parts are re-read this many times less often than a running one's. */
+const IDLE_FACTOR = 6;
+
+const EMPTY: readonly never[] = [];
+
+/** The soft RLIMIT_NOFILE of this process (from /proc/self/limits), or 1024 when unknown. */
+function openFileLimit(paths: HostPaths): number {
+  const t = readText(join(paths.proc, 'self', 'limits'));
+  const m = /^Max open files\s+(\d+)/m.exec(t);
+  return m ? Number(m[1]) : 1024;
+}
+
+export class ProcessReader {
+  private readonly known = new Map<number, Known>();
+  private readonly buf = Buffer.allocUnsafe(4096);
+  private openFds = 0;
+  private maxFds: number;
+  /** bytes per page (stat's rss is in pages): learnt from status VmRSS; undefined until then */
+  pageSize?: number;
+
+  constructor(private readonly o: ProcessReaderOptions) {
+    // a third of the descriptors nsx may open: the cgroup sampler keeps files open too
+    this.maxFds = o.keepOpen && o.paths.live ? Math.floor(openFileLimit(o.paths) / 3) : 0;
+  }
+
+  /** Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. */
+  read(tol: Tolerance): ProcessSample[] {
+    const { paths } = this.o;
+    const every = Math.max(1, this.o.refreshEvery ?? 1);
+    const pids = this.o.pids ?? readPids(paths);
+    const out: ProcessSample[] = [];
+    const seen = new Set<number>();
+    for (const pid of pids) {
+      try {
+        out.push(this.readOne(pid, every, tol));
+        seen.add(pid);
+      } catch (e) {
+        this.forget(pid);
+        tol.absorb(e, join(paths.proc, String(pid)));
+      }
+    }
+    if (seen.size !== this.known.size) for (const pid of this.known.keys()) if (!seen.has(pid)) this.forget(pid);
+    return out;
+  }
+
+  /** Close the descriptors kept open. */
+  close(): void {
+    for (const pid of [...this.known.keys()]) this.forget(pid);
+  }
+
+  private forget(pid: number): void {
+    const k = this.known.get(pid);
+    if (!k) return;
+    this.closeFd(k);
+    this.known.delete(pid);
+  }
+
+  private closeFd(k: Known): void {
+    if (k.fd === undefined) return;
+    const fd = k.fd;
+    k.fd = undefined;
+    this.openFds--;
+    closeSync(fd);
+  }
+
+  /** The text of /proc/PID/stat: through the kept descriptor when there is one. */
+  private statText(pid: number, k: Known | undefined): string {
+    const path = `${this.o.paths.proc}/${pid}/stat`;
+    if (k?.fd !== undefined) {
+      try {
+        const n = readSync(k.fd, this.buf, 0, this.buf.length, 0);
+        if (n < this.buf.length) return this.buf.toString('utf8', 0, n);
+      } catch (e) {
+        // the process behind the descriptor exited (ESRCH); the PID may already be someone else's: open it again
+        if (classifyTolerable(fromFsError(e, path)) !== 'gone') throw fromFsError(e, path);
+      }
+      this.closeFd(k);
+    }
+    if (this.openFds < this.maxFds) {
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch (e) {
+        throw fromFsError(e, path);
+      }
+      let n: number;
+      try {
+        n = readSync(fd, this.buf, 0, this.buf.length, 0);
+      } catch (e) {
+        closeSync(fd);
+        throw fromFsError(e, path);
+      }
+      if (n < this.buf.length) {
+        if (k) {
+          k.fd = fd;
+          this.openFds++;
+        } else this.pendingFd = fd;
+        return this.buf.toString('utf8', 0, n);
+      }
+      closeSync(fd);
+    }
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      throw fromFsError(e, path);
+    }
+  }
+
+  /** A descriptor opened for a process not yet known (adopted once its entry exists). */
+  private pendingFd?: number;
+
+  private readOne(pid: number, every: number, tol: Tolerance): ProcessSample {
+    const { paths } = this.o;
+    let k = this.known.get(pid);
+    const text = this.statText(pid, k);
+    const pending = this.pendingFd;
+    this.pendingFd = undefined;
+    if (k) {
+      k.age++;
+      if (text !== k.statText) k.ran = true;
+    }
+    // the full slow read: new processes; known ones that ran since their last one, every `every` reads; idle ones
+    // (stat unchanged: they cannot have changed their argv, namespaces or ids) every IDLE_FACTOR × `every` reads
+    const full = !k || (k.age >= every && k.ran) || k.age >= every * IDLE_FACTOR;
+    // another process can move this one to another cgroup while it sleeps: its cgroup file every `every` reads
+    const cgroupOnly = !full && every > 1 && k!.age % every === 0;
+    if (k && text === k.statText && !full) {
+      if (!cgroupOnly) return k.sample;
+      const cgroups = this.readCgroups(pid);
+      if (sameCgroups(cgroups, k.slow.cgroups)) return k.sample;
+    }
+    let st: ProcStat;
+    try {
+      st = parseStat(text, `${paths.proc}/${pid}/stat`);
+    } catch (e) {
+      if (pending !== undefined) closeSync(pending);
+      throw e;
+    }
+    if (k && k.starttime !== st.starttimeTicks) {
+      // the PID was reused: nothing of the old process applies
+      this.forget(pid);
+      k = undefined;
+    }
+    let slow = k?.slow;
+    let age = k?.age ?? 0;
+    let ran = k?.ran ?? false;
+    if (!k || full) {
+      try {
+        slow = this.readSlow(pid, st, tol);
+      } catch (e) {
+        if (pending !== undefined) closeSync(pending);
+        throw e;
+      }
+      // spread the re-reads of known processes over the `every` ticks instead of all at once
+      age = k === undefined ? pid % every : 0;
+      ran = false;
+    } else if (cgroupOnly) {
+      const cgroups = this.readCgroups(pid);
+      if (!sameCgroups(cgroups, slow!.cgroups)) slow = { ...slow!, cgroups };
+    }
+    const sample: ProcessSample = {
+      pid,
+      comm: st.comm,
+      state: st.state,
+      ppid: st.ppid,
+      flags: st.flags,
+      utimeTicks: st.utimeTicks,
+      stimeTicks: st.stimeTicks,
+      numThreads: st.numThreads,
+      starttimeTicks: st.starttimeTicks,
+      rssPages: st.rssPages,
+      uid: slow!.uid,
+      nspid: slow!.nspid,
+      argv: slow!.argv,
+      ns: slow!.ns,
+      cgroups: slow!.cgroups,
+    };
+    if (k) {
+      k.statText = text;
+      k.slow = slow!;
+      k.sample = sample;
+      k.age = age;
+      k.ran = ran;
+    } else {
+      const fresh: Known = { starttime: st.starttimeTicks, statText: text, slow: slow!, sample, age, ran };
+      if (pending !== undefined) {
+        fresh.fd = pending;
+        this.openFds++;
+      }
+      this.known.set(pid, fresh);
+    }
+    return sample;
+  }
+
+  /** /proc/PID/cgroup; a malformed or absent file gives no cgroups (it hides the cgroups, not the process). */
+  private readCgroups(pid: number): readonly ProcCgroupEntry[] {
+    try {
+      return readProcCgroup(this.o.paths, pid);
+    } catch (e) {
+      if (!(e instanceof ParseError) && classifyTolerable(e) !== 'gone') throw e;
+      return EMPTY;
+    }
+  }
+
+  /** status, cmdline, ns links and cgroup of one process. */
+  private readSlow(pid: number, st: ProcStat, tol: Tolerance): Slow {
+    const { paths } = this.o;
+    const base = `${paths.proc}/${pid}`;
+    const status = parseStatus(readText(`${base}/status`));
+    // the page size, from the first process whose status VmRSS and stat rss describe the same pages
+    if (this.pageSize === undefined && status.vmRssBytes && st.rssPages) this.pageSize = 2 ** Math.round(Math.log2(status.vmRssBytes / st.rssPages));
+    const argv = isKernelThread(st) ? EMPTY : parseCmdline(readText(`${base}/cmdline`));
+    let ns: Partial<Record<NsType, number>> = {};
+    try {
+      ns = readNsLinks(paths, pid, NS_TYPES);
+    } catch (e) {
+      // namespace links can be denied while the rest of the process is readable (PID 1 in some VMs)
+      if (classifyTolerable(e) !== 'denied') throw e;
+      tol.absorb(e, `${base}/ns`);
+    }
+    const cgroups = this.readCgroups(pid);
+    const prev = this.known.get(pid)?.slow;
+    return {
+      uid: status.uid?.effective,
+      nspid: status.nspid,
+      argv: prev && sameStrings(prev.argv, argv) ? prev.argv : argv,
+      ns: prev && sameNs(prev.ns, ns) ? prev.ns : ns,
+      cgroups: prev && sameCgroups(prev.cgroups, cgroups) ? prev.cgroups : cgroups,
+    };
+  }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function sameNs(a: Readonly<Partial<Record<NsType, number>>>, b: Readonly<Partial<Record<NsType, number>>>): boolean {
+  for (const t of NS_TYPES) if (a[t] !== b[t]) return false;
+  return true;
+}
+
+function sameCgroups(a: readonly ProcCgroupEntry[], b: readonly ProcCgroupEntry[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.path === b[i].path && x.hierarchyId === b[i].hierarchyId);
+}
+
+/** One process's sample, read once; undefined when it vanished or is not ours to read (recorded in `tol`). */
+export function readProcessSample(paths: HostPaths, pid: number, tol: Tolerance): ProcessSample | undefined {
+  return new ProcessReader({ paths, pids: [pid] }).read(tol)[0];
+}
