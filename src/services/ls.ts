@@ -10,11 +10,9 @@
 import type { IdentityJson } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { readText } from '../host/read.js';
 import { Tolerance, type Incompleteness } from '../host/tolerance.js';
 import { NotFoundError, ParseError } from '../errors.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
-import type { ProcCgroupEntry } from '../parse/proc-cgroup.js';
 import {
   groupNamespaces,
   withNsfsMounts,
@@ -68,12 +66,6 @@ export interface LsResult {
   readonly fdsSkipped: Incompleteness;
 }
 
-/** The cgroup path nsx shows for a process: name=systemd (v1/hybrid), else the cgroup2 line, else the first. */
-export function pickCgroupPath(entries: readonly ProcCgroupEntry[]): string | undefined {
-  const sd = entries.find((e) => e.name === 'systemd');
-  const v2 = entries.find((e) => e.hierarchyId === 0);
-  return (sd ?? v2 ?? entries[0])?.path;
-}
 
 function collectPids(rows: readonly LsTreeRow[], out: Set<number>): Set<number> {
   for (const r of rows) {
@@ -100,7 +92,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const [statMod, statusMod, cgMod] = await Promise.all([
     needStat ? import('../readers/procfs/stat.js') : undefined,
     needs.has('uid') && !paths.live ? import('../readers/procfs/status.js') : undefined,
-    needs.has('cgroup') ? Promise.all([import('../parse/proc-cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js')]) : undefined,
+    needs.has('cgroup') ? Promise.all([import('../readers/procfs/cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js'), import('../model/process-cgroup.js')]) : undefined,
   ]);
 
   if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`ls: process ${o.task} not found`, join(paths.proc, String(o.task)));
@@ -182,13 +174,13 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
         if (needs.has('argv')) d.argv = cmdlineArgv(text);
       }
       if (cgMod) {
-        const [{ parseProcCgroup }, { identityJson }, { runtimeIndexFor }] = cgMod;
-        const p = join(base, 'cgroup');
-        const entries = parseProcCgroup(readText(p), p);
-        d.cgroup = pickCgroupPath(entries);
-        const sd = entries.filter((e) => e.name === 'systemd').map((e) => e.path);
-        const rest = entries.filter((e) => e.name !== 'systemd').map((e) => e.path);
-        const id = runtimeIndexFor(paths).identifyPaths([...sd, ...rest]); // names from the runtimes' files (issue 9)
+        // the one reader of /proc/PID/cgroup and the one primary-cgroup rule, as ps and the dashboard use
+        const [{ readProcCgroup }, { identityJson }, { runtimeIndexFor }, { identityPaths, primaryCgroupPath }] = cgMod;
+        const entries = readProcCgroup(paths, pid);
+        const index = runtimeIndexFor(paths);
+        const located = index.locatePaths(identityPaths(entries));
+        d.cgroup = primaryCgroupPath(entries, located);
+        const id = index.enrich(located); // names from the runtimes' files (issue 9)
         d.container = id?.label;
         d.identity = identityJson(id);
       }

@@ -4,8 +4,9 @@
  * Per process: `/proc/PID/stat` (state, times, threads, RSS in pages, start time, flags) every time; `status`
  * (effective UID, NSpid), `cmdline`, `cgroup` (src/readers/procfs/cgroup.ts) and the 8 `ns/*` links when the
  * process is new — a PID with a start time not seen before — and then every `refreshEvery` reads if it ran
- * meanwhile (its stat changed), every 6 × `refreshEvery` reads if it did not: a process must run to change its
- * argv, ids or namespaces. Its cgroup, which another process can change, is re-read every `refreshEvery` reads.
+ * meanwhile (its stat changed), every 12 × `refreshEvery` reads if it did not: a process must run to change its
+ * argv, ids or namespaces. Its cgroup, which another process can change, is re-read every 2 × `refreshEvery`
+ * reads in between.
  * Re-reads are spread over the ticks. A process whose stat text
  * and slow parts did not change gets the very same sample object back, so callers can reuse what they derived
  * from it. With `keepOpen` (a live host), the stat file of each process stays open and is re-read with pread:
@@ -64,7 +65,9 @@ interface Known {
 }
 
 /** An idle process's slow parts are re-read this many times less often than a running one's. */
-const IDLE_FACTOR = 6;
+const IDLE_FACTOR = 12;
+/** A process's cgroup file is re-read every this many × `refreshEvery` reads (between full reads). */
+const CGROUP_FACTOR = 2;
 
 const EMPTY: readonly never[] = [];
 
@@ -188,7 +191,7 @@ export class ProcessReader {
     // (stat unchanged: they cannot have changed their argv, namespaces or ids) every IDLE_FACTOR × `every` reads
     const full = !k || (k.age >= every && k.ran) || k.age >= every * IDLE_FACTOR;
     // another process can move this one to another cgroup while it sleeps: its cgroup file every `every` reads
-    const cgroupOnly = !full && every > 1 && k!.age % every === 0;
+    const cgroupOnly = !full && every > 1 && k!.age % (every * CGROUP_FACTOR) === 0;
     if (k && text === k.statText && !full) {
       if (!cgroupOnly) return k.sample;
       const cgroups = this.readCgroups(pid);

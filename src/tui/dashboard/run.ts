@@ -91,7 +91,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const identities = new RuntimeIndex(o.paths); // container names from the runtimes' files, re-read when they change
   const topCollect = makeCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
-  const collector = new ProcessCollector({ paths: o.paths, refreshEvery: 5 });
+  const collector = new ProcessCollector({ paths: o.paths, refreshEvery: 10 }); // see services/dashboard.ts DASHBOARD_REFRESH_EVERY
   const procSampler = new Sampler<ProcessTable>({ collect: () => collector.collect(), intervalMs: o.intervalMs });
   const tol = new Tolerance();
   // mountinfo unreadable: no namespaces held by mounts
