@@ -28,6 +28,8 @@ import { navOf, textEditOf } from '../list-nav.js';
 import { ThemeContext, makeTheme } from '../theme.js';
 import { nameOfRow, type IdentitySource } from '../names.js';
 import { useCgroupIdentities } from '../hooks/use-identities.js';
+import { useErrorList, type ErrorList } from '../hooks/use-error-list.js';
+import { escapeControl } from '../../output/escape.js';
 import { visibleRows, type DisplayRow } from '../top/state.js';
 import { topColumns } from '../top/columns.js';
 import { Breadcrumbs } from './Breadcrumbs.js';
@@ -67,6 +69,8 @@ export interface DashboardAppProps {
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
   /** container identities with current names (the runtime index; the caller does the I/O) */
   readonly identities?: IdentitySource;
+  /** the session's error list (failed samples and details, kept by the caller): counted in the header, listed in help */
+  readonly errors?: ErrorList;
   /** true when `e` can run; otherwise the reason shown instead */
   readonly canEnter?: true | string;
   /** `e`: the caller unmounts, runs the shell, and renders again with `state` */
@@ -105,6 +109,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
   const cgroupError = useSamplerError(props.topSampler.onError ? (props.topSampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
+  const errorList = useErrorList(props.errors);
   const processError = useSamplerError(props.procSampler.onError ? (props.procSampler as ErrorSource & Subscribable<ProcessTable>) : NO_ERRORS);
   const procs = data.table?.procs ?? [];
   const ref = data.table?.reference.ns ?? {};
@@ -272,6 +277,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         ['cgroups', String(top.frame?.rows.length ?? '-')],
         ['containers', String(counts.containers)],
         ['pods', String(counts.pods)],
+        ...(errorList.length ? ([['errors', String(errorList.reduce((n, e) => n + e.count, 0))]] as [string, string][]) : []),
       ]
     : [['processes', 'reading…']];
   const errors = [cgroupError ? `cgroup sample failed: ${cgroupError}` : '', processError ? `process sample failed: ${processError}` : '', body.kind === 'detail' && detailResult.error ? `process detail: ${detailResult.error}` : ''].filter(Boolean);
@@ -279,7 +285,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
 
   let pane: React.ReactElement;
   if (st.help) {
-    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.']} width={Math.min(width, 120)} />;
+    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)]} width={Math.min(width, 120)} />;
   } else if (body.kind === 'detail') {
     pane = <ProcessDetailView pid={body.pid} detail={shownDetail} width={width} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'cgroups') {

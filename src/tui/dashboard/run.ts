@@ -1,8 +1,8 @@
 /**
  * Start the dashboard TUI through the shared full-screen runner (src/tui/full-screen.ts) with two samplers at
  * the refresh interval — the `nsx top` collector for the Cgroups view (src/sampler/collect.ts, paused while
- * another view is shown) and the process table (src/services/ps.ts ProcessCollector, which re-reads command
- * lines, namespace links and cgroups of known processes only every 5 samples) — and `e`: unmount Ink, restore
+ * another view is shown) and the process table of the dashboard feed (src/services/dashboard.ts, with its error
+ * list) — names from the runtime index, and `e`: unmount Ink, restore
  * the terminal, run `nsx enter` as a child with a shell the target has (enter-shell.ts), then enter the full
  * screen again and render the dashboard with the state it had, the outcome on its status line.
  */
@@ -14,7 +14,7 @@ import type { TopSnapshot } from '../../model/rates.js';
 import type { NamespaceRecord, NsfsMount } from '../../model/namespace.js';
 import { Sampler } from '../../sampler/sampler.js';
 import { makeCollector } from '../../sampler/collect.js';
-import { ProcessCollector, readDetailContext, readProcessDetail, type ProcessTable, type PsDetail } from '../../services/ps.js';
+import { openDashboardFeed } from '../../services/dashboard.js';
 import { readNsfsMounts } from '../../readers/nsfs/mounts.js';
 import { netnsNamesOf } from '../../readers/names/names.js';
 import { runFullScreen } from '../full-screen.js';
@@ -91,16 +91,15 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const identities = new RuntimeIndex(o.paths); // container names from the runtimes' files, re-read when they change
   const topCollect = makeCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
-  const collector = new ProcessCollector({ paths: o.paths, refreshEvery: 10 }); // see services/dashboard.ts DASHBOARD_REFRESH_EVERY
-  const procSampler = new Sampler<ProcessTable>({ collect: () => collector.collect(), intervalMs: o.intervalMs });
+  // the process table, the detail loader and the error list (src/services/dashboard.ts): a failed sample of
+  // either sampler or a failed detail is recorded there and shown, never dropped
+  const feed = openDashboardFeed({ paths: o.paths, intervalMs: o.intervalMs });
+  const { procSampler, errors, loadDetail } = feed;
+  const unwatch = errors.watch('cgroups', topSampler);
   const tol = new Tolerance();
   // mountinfo unreadable: no namespaces held by mounts
   const nsfs: NsfsMount[] = wrap(tol, `${o.paths.proc}/self/mountinfo`, () => readNsfsMounts(o.paths)) ?? [];
   const netnsNames = netnsNamesOf(nsfs);
-  const loadDetail = (pid: number): PsDetail | undefined => {
-    // gone or unreadable: the pane says so; anything else is reported by the pane's loader
-    return wrap(undefined, `${o.paths.proc}/${pid}`, () => readProcessDetail(o.paths, pid, readDetailContext(o.paths, procSampler.latest)));
-  };
   const relations = (nss: NamespaceRecord[]) => loadRelations(o.paths, nss);
   const canEnter: true | string = o.paths.live ? true : 'e needs the live host (this is a recorded host from --root)';
   const color = o.color ?? colorFromEnv();
@@ -122,6 +121,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             loadFacts: o.paths.live ? loadHostFacts : undefined,
             canEnter,
             identities,
+            errors,
             color,
             onEnter: (req: EnterRequest, s: DashState) => {
               request = req;
@@ -152,6 +152,8 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
       state = { ...state, message: await runEnter(o.paths, request) };
     }
   } finally {
+    unwatch();
+    feed.close();
     topCollect.close(); // the cgroup files the sampler keeps open
   }
 }

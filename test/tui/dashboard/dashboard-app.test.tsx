@@ -18,6 +18,7 @@ import { Tolerance } from '../../../src/host/tolerance.js';
 import type { TopSnapshot } from '../../../src/model/rates.js';
 import type { NamespaceRecord, NsfsMount } from '../../../src/model/namespace.js';
 import chalk from 'chalk';
+import { DashboardErrors } from '../../../src/services/dashboard.js';
 import { DASH_KEYS } from '../../../src/tui/dashboard/state.js';
 import { stripAnsi } from '../../helpers/cli.js';
 import { fixtureHost, type FixtureHost } from '../../helpers/host.js';
@@ -29,7 +30,7 @@ const D1 = '2cc65c162ca1388b6b8d5ccfb701d22fc96675ccf8b2f1590c490c2c4039547f';
 const host: FixtureHost = fixtureHost('k8s-node.manifest');
 after(() => host.cleanup());
 
-function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean } = {}) {
+function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean; errors?: DashboardErrors } = {}) {
   let t = 1000;
   const clock = () => (t += 1000);
   const now = () => new Date('2026-11-22T12:00:00Z');
@@ -44,6 +45,7 @@ function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => voi
     scheduler: manual,
   });
   const nsfs = [...readNsfsMounts(host.paths), ...(o.extraNsfs ?? [])];
+  o.errors?.watch('processes', procSampler);
   const app = render(
     <DashboardApp
       topSampler={topSampler}
@@ -61,6 +63,7 @@ function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => voi
       onEnter={(r) => o.onEnter?.(r)}
       size={{ columns: o.columns ?? 160, rows: 40 }}
       color={o.color}
+      errors={o.errors}
     />,
   );
   const sample = () => {
@@ -311,9 +314,10 @@ test('e on a namespace held only by a bind mount enters through that file', asyn
   }
 });
 
-test('a failed process sample is shown in the header, as nsx top shows it; the next good one clears it', async () => {
+test('a failed process sample is shown in the header, as nsx top shows it; the next good one clears it; the error list keeps it', async () => {
   let fail = false;
-  const s = await started({ failProcs: () => fail });
+  const errors = new DashboardErrors();
+  const s = await started({ failProcs: () => fail, errors });
   try {
     fail = true;
     s.sample();
@@ -326,6 +330,9 @@ test('a failed process sample is shown in the header, as nsx top shows it; the n
     await settle(s.app);
     f = frame(s.app);
     assert.doesNotMatch(f, /sample failed/);
+    assert.match(f, /errors: 1\b/, 'counted in the header');
+    await press(s.app, '?');
+    assert.match(frame(s.app), /error: processes: \/proc: input\/output error/, 'listed in help');
   } finally {
     s.cleanup();
   }
