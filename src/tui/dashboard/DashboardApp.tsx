@@ -26,7 +26,7 @@ import { useReducerRef } from '../hooks/use-reducer-ref.js';
 import { isQuitKey, type KeyPress } from '../keys.js';
 import { navOf, textEditOf } from '../list-nav.js';
 import { ThemeContext, makeTheme } from '../theme.js';
-import { nameOfRow, type IdentitySource } from '../names.js';
+import { nameOfRow, shortIds } from '../names.js';
 import { useCgroupIdentities } from '../hooks/use-identities.js';
 import { useErrorList, type ErrorList } from '../hooks/use-error-list.js';
 import { escapeControl } from '../../output/escape.js';
@@ -67,8 +67,6 @@ export interface DashboardAppProps {
   /** one process in full (the caller does the I/O) */
   readonly loadDetail?: (pid: number) => PsDetail | undefined;
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
-  /** container identities with current names (the runtime index; the caller does the I/O) */
-  readonly identities?: IdentitySource;
   /** the session's error list (failed samples and details, kept by the caller): counted in the header, listed in help */
   readonly errors?: ErrorList;
   /** true when `e` can run; otherwise the reason shown instead */
@@ -104,8 +102,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   useSamplerControl(props.procSampler, { paused: st.paused, intervalMs: cgroupsOnly ? baseInterval * 5 : baseInterval });
   useSamplerControl(props.topSampler, { paused: st.paused || st.view !== 'cgroups', intervalMs: props.topSampler.intervalMs });
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
-  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations, props.identities);
-  const names = useCgroupIdentities(top.frame, props.identities);
+  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
+  const names = useCgroupIdentities(top.frame);
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
   const cgroupError = useSamplerError(props.topSampler.onError ? (props.topSampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
@@ -175,7 +173,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     switch (l.kind) {
       case 'cgroup-procs': {
         const name = nameOfRow(l.path, names.get(l.path));
-        return name !== undefined ? `${l.path} [${name}]` : l.path;
+        return name !== undefined ? `${name} (${shortIds(l.path)})` : l.path;
       }
       case 'process': {
         const p = data.byPid.get(l.pid);

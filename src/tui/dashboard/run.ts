@@ -87,8 +87,6 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
 export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const { DashboardApp } = await import('./DashboardApp.js');
   const { loadHostFacts } = await import('../top/run.js');
-  const { RuntimeIndex } = await import('../../readers/runtimes/index.js');
-  const identities = new RuntimeIndex(o.paths); // container names from the runtimes' files, re-read when they change
   const topCollect = makeCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
   // the process table, the detail loader and the error list (src/services/dashboard.ts): a failed sample of
@@ -120,7 +118,6 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             loadDetail,
             loadFacts: o.paths.live ? loadHostFacts : undefined,
             canEnter,
-            identities,
             errors,
             color,
             onEnter: (req: EnterRequest, s: DashState) => {

@@ -10,7 +10,6 @@ import type { ProcessTable, PsProcess } from '../../services/ps.js';
 import { groupNamespaces, withNsfsMounts, type NamespaceRecord, type NsfsMount } from '../../model/namespace.js';
 import type { Subscribable } from '../hooks/use-sampler.js';
 import { processCpuPercent } from './model.js';
-import { withCurrentNames, type IdentitySource } from '../names.js';
 
 export interface DashboardData {
   readonly table?: ProcessTable;
@@ -23,7 +22,7 @@ export interface DashboardData {
 /** Relations of namespaces: inode → owner user namespace / parent (0 = none). */
 export type RelationsLoader = (nss: NamespaceRecord[]) => Promise<ReadonlyMap<number, { owner?: number; parent?: number }>>;
 
-export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: readonly NsfsMount[] = [], loadRelations?: RelationsLoader, identities?: IdentitySource): DashboardData {
+export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: readonly NsfsMount[] = [], loadRelations?: RelationsLoader): DashboardData {
   const relations = useRef(new Map<number, { owner?: number; parent?: number }>());
   const pending = useRef(new Set<number>());
   const [data, setData] = useState<DashboardData>({ byPid: new Map(), cpu: new Map(), namespaces: [], seq: 0 });
@@ -31,8 +30,7 @@ export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: read
   const last = useRef<{ e: SampleEvent<ProcessTable> } | undefined>(undefined);
 
   const build = (e: SampleEvent<ProcessTable>): DashboardData => {
-    // container names as the runtimes' metadata says now (a rename shows on the next sample)
-    const table = identities ? { ...e.next, procs: withCurrentNames(e.next.procs, identities) } : e.next;
+    const table = e.next; // container names joined with the runtimes' metadata at each collection (a rename shows on the next sample)
     const grouped = withNsfsMounts(groupNamespaces(table.procs), nsfs);
     const nss = grouped.map((n) => {
       const r = relations.current.get(n.inode);
@@ -66,7 +64,7 @@ export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: read
             }
           });
       }),
-    [sampler, loadRelations, nsfs, identities],
+    [sampler, loadRelations, nsfs],
   );
   useEffect(() => {
     if (relSeq > 0 && last.current) setData(build(last.current.e));

@@ -21,7 +21,7 @@ import { useReducerRef } from '../hooks/use-reducer-ref.js';
 import { isQuitKey, type KeyPress } from '../keys.js';
 import { navOf, shownSelection, textEditOf } from '../list-nav.js';
 import { ThemeContext, makeTheme } from '../theme.js';
-import { nameOfRow, type IdentitySource } from '../names.js';
+import { nameOfRow } from '../names.js';
 import { useCgroupIdentities } from '../hooks/use-identities.js';
 import { TOP_KEYS, topReducer, visibleRows, type DisplayRow, type TopUiState } from './state.js';
 import { topColumns } from './columns.js';
@@ -38,8 +38,6 @@ export interface TopAppProps {
   readonly layout?: string;
   /** host facts loader (systeminformation in production), refreshed every 5 s */
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
-  /** container identities with current names (the runtime index; the caller does the I/O) */
-  readonly identities?: IdentitySource;
   /** the processes of a cgroup (the caller does the reading) */
   readonly loadProcesses?: (path: string) => DetailProcess[];
   /** fixed terminal size (tests); default: the real terminal, following resizes */
@@ -66,7 +64,7 @@ export function TopApp(props: TopAppProps): React.ReactElement {
   const [st, dispatch, stRef] = useReducerRef(topReducer, props.initial);
   useSamplerControl(props.sampler, st);
   const { frame, cpu, memory, seq } = useTopFrame(props.sampler, props.root);
-  const names = useCgroupIdentities(frame, props.identities);
+  const names = useCgroupIdentities(frame);
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   const sampleError = useSamplerError(props.sampler.onError ? (props.sampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
   const rows: DisplayRow[] = useMemo(() => (frame ? visibleRows(frame, st, props.ascii) : []), [frame, st.order, st.reverse, st.filter, st.collapsed, st.depth, props.ascii]);

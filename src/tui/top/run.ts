@@ -74,8 +74,7 @@ export async function makeProcessLoader(paths: HostPaths, layout: CgroupLayout):
 }
 
 export async function runTopTui(o: TopTuiOptions): Promise<number> {
-  const [{ TopApp }, { RuntimeIndex }] = await Promise.all([import('./TopApp.js'), import('../../readers/runtimes/index.js')]);
-  const identities = new RuntimeIndex(o.paths); // container names from the runtimes' files, re-read when they change
+  const { TopApp } = await import('./TopApp.js');
   const loadProcesses = await makeProcessLoader(o.paths, o.layout);
   const initial = initialUiState({ order: o.order, reverse: o.reverse, depth: o.depth, intervalMs: o.sampler.intervalMs });
   let off: (() => void) | undefined;
@@ -89,7 +88,6 @@ export async function runTopTui(o: TopTuiOptions): Promise<number> {
         layout: o.layout.kind,
         loadFacts: o.paths.live ? loadHostFacts : undefined,
         loadProcesses,
-        identities,
         color: o.color ?? colorFromEnv(),
       }),
     start: (unmount) => {
