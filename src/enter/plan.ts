@@ -148,7 +148,9 @@ export function parseTarget(v: string): TargetSpec {
   if (isContainerTarget(v)) return parseContainerTarget(v, 'nsx enter');
   const m = /^(\d+)(?::(\d+))?$/.exec(v);
   if (!m || Number(m[1]) < 1 || !Number.isSafeInteger(Number(m[1])) || (m[2] !== undefined && !Number.isSafeInteger(Number(m[2]))))
-    throw new UsageError(`nsx enter: invalid target PID argument: '${v}' (a PID ≥ 1, PID:INODE, cgroup:/PATH, container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME)`);
+    throw new UsageError(
+      `nsx enter: invalid target PID argument: '${v}' (a PID ≥ 1, PID:INODE, cgroup:/PATH, container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME)`,
+    );
   return m[2] !== undefined ? { kind: 'pid', pid: Number(m[1]), inode: Number(m[2]) } : { kind: 'pid', pid: Number(m[1]) };
 }
 

@@ -9,6 +9,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { release as osRelease } from 'node:os';
 import type { HostPaths } from '../host/paths.js';
 import { errnoOf, NotFoundError, PermissionError, UnsupportedError, UsageError, IoError, type NsxError } from '../errors.js';
 import type { NsType } from '../parse/nsid-link.js';
@@ -65,7 +66,7 @@ function targetError(e: unknown, what: string, shown: string, pid: number, pinne
 
 /** `-X=:ID`: namespace ids need Linux 6.19 (nsfs file handles); nsx does not open them yet. */
 function namespaceIdUnsupported(type: NsType, id: number): NsxError {
-  const rel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  const rel = osRelease();
   const [maj, min] = rel.split('.').map((x) => parseInt(x, 10));
   const has = maj > 6 || (maj === 6 && min >= 19);
   return new UnsupportedError(

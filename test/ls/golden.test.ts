@@ -100,3 +100,15 @@ test('--help lists every option and column; -H lists columns', () => {
     assert.match(h.stdout, new RegExp(`^ +${c}  `, 'm'), c);
   assert.match(runNsx(['ls', '-H']).stdout, /^ +NETNSID <string> +namespace ID as used by network subsystem$/m);
 });
+
+test('-H honours --json (lsns 2.41 shape: holder, type, description) and --raw', () => {
+  const j = runNsx(['ls', '-H', '--json']);
+  assert.equal(j.code, 0);
+  const doc = JSON.parse(j.stdout) as { 'lsns-columns': Array<{ holder: string; type: string; description: string }> };
+  assert.deepEqual(doc['lsns-columns'][0], { holder: 'NS', type: '<integer>', description: 'namespace identifier (inode number)' });
+  assert.deepEqual(doc['lsns-columns'][1], { holder: 'TYPE', type: '<string>', description: 'kind of namespace' });
+  assert.ok(doc['lsns-columns'].some((c) => c.holder === 'HOLDERS'));
+  const r = runNsx(['ls', '-H', '-r']);
+  assert.match(r.stdout, /^NS <integer> namespace\\x20identifier\\x20\(inode\\x20number\)$/m);
+  assert.match(r.stdout, /^NPROCS <integer> number\\x20of\\x20processes\\x20in\\x20the\\x20namespace$/m);
+});

@@ -92,14 +92,17 @@ for (const [column, expected] of Object.entries(SOCK_EXPECT)) {
 }
 
 // tests/ts/lsns/netnsid: NETNSID of a netns with a veth peer equals what `ip link` reports
-test('upstream lsns/netnsid: NETNSID agrees with ip-link (and with lsns)', { skip: upstreamSkip({ tools: ['ip'] }) }, async () => {
+test('upstream lsns/netnsid: NETNSID agrees with ip-link (and with lsns)', { skip: upstreamSkip({ tools: ['ip'] }) }, async (t) => {
   const ns = testName('id').slice(0, 40);
   const vetha = `nsxa${process.pid % 100000}`;
   const vethb = `nsxb${process.pid % 100000}`;
   assert.equal(run('ip', ['netns', 'add', ns]).code, 0);
   let p: ReturnType<typeof startProcess> | undefined;
   try {
-    if (run('ip', ['link', 'add', 'name', vetha, 'type', 'veth', 'peer', 'name', vethb]).code !== 0) return;
+    if (run('ip', ['link', 'add', 'name', vetha, 'type', 'veth', 'peer', 'name', vethb]).code !== 0) {
+      t.skip('the kernel refused a veth pair (no veth support): upstream skips with "failed to initialize"');
+      return;
+    }
     assert.equal(run('ip', ['link', 'set', vethb, 'netns', ns]).code, 0);
     p = startProcess('ip', ['netns', 'exec', ns, 'sleep', '300']);
     const pid = p.pid;
@@ -118,12 +121,15 @@ test('upstream lsns/netnsid: NETNSID agrees with ip-link (and with lsns)', { ski
 
 // tests/ts/lsns/netnsid-for-persistent-namespaces: --filter "NETNSID == 'N'" finds a netns no process is in
 for (const column of ['NETNSID', 'TYPE', 'NSFS']) {
-  test(`upstream lsns/netnsid-for-persistent-namespaces-${column} (expected: OK)`, { skip: upstreamSkip({ tools: ['ip'] }) }, () => {
+  test(`upstream lsns/netnsid-for-persistent-namespaces-${column} (expected: OK)`, { skip: upstreamSkip({ tools: ['ip'] }) }, (t) => {
     const id = String(10000 + (process.pid % 50000));
     const ns = `${testName('pn').slice(0, 30)}-${column}`;
     assert.equal(run('ip', ['netns', 'add', ns]).code, 0);
     try {
-      if (run('ip', ['netns', 'set', ns, id]).code !== 0) return;
+      if (run('ip', ['netns', 'set', ns, id]).code !== 0) {
+        t.skip('ip netns set failed (no netns ids): upstream skips with "failed to initialize"');
+        return;
+      }
       const r = ls(['--raw', '--noheadings', '--filter', `NETNSID == '${id}'`, '--output', column]);
       assert.equal(r.code, 0, r.stderr);
       const o = r.stdout.replace(/\n$/, '');
@@ -198,7 +204,10 @@ test('lsns(8) example: -o +PATH, same as lsns for the namespaces of a new proces
 // lsns(8) DESCRIPTION: "The NSFS column, printed when net is specified for the --type option, … Use --nowrap to
 // switch to ","-separated single-line representation"
 test('lsns(8): -t net adds NETNSID and NSFS to the default columns (same header as lsns)', { skip: upstreamSkip({ tools: ['lsns'] }) }, () => {
-  assert.equal(ls(['-q', '-t', 'net']).stdout.split('\n')[0], run('lsns', ['-t', 'net']).stdout.split('\n')[0]);
+  // (the names only: widths follow whatever else the host holds at that moment)
+  const header = (out: string) => out.split('\n')[0].trim().split(/\s+/);
+  assert.deepEqual(header(ls(['-q', '-t', 'net']).stdout), ['NS', 'TYPE', 'NPROCS', 'PID', 'USER', 'NETNSID', 'NSFS', 'COMMAND']);
+  assert.deepEqual(header(ls(['-q', '-t', 'net']).stdout), header(run('lsns', ['-t', 'net']).stdout));
 });
 
 // lsns(8) --persistent: "namespaces without processes … created by bind mounting /proc/pid/ns/type files"
