@@ -8,7 +8,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text, useApp } from 'ink';
 import type { TopSnapshot } from '../../model/rates.js';
-import type { NsfsMount } from '../../model/namespace.js';
+import { withFdHolders, type FdHeld, type NsfsMount } from '../../model/namespace.js';
 import type { NsType } from '../../parse/nsid-link.js';
 import { NS_TYPES } from '../../parse/nsid-link.js';
 import type { ProcessTable, PsDetail, PsProcess } from '../../services/ps.js';
@@ -47,6 +47,8 @@ export interface EnterRequest {
   readonly pid?: number;
   /** the nsfs file to enter through (with exactly one type) */
   readonly file?: string;
+  /** or a process's descriptor of the namespace (`/proc/PID/fd/FD`, with exactly one type) */
+  readonly fd?: { readonly pid: number; readonly fd: number };
   /** undefined = all the target's namespaces (-a) */
   readonly types?: readonly NsType[];
 }
@@ -67,6 +69,8 @@ export interface DashboardAppProps {
   /** one process in full (the caller does the I/O) */
   readonly loadDetail?: (pid: number) => PsDetail | undefined;
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
+  /** descriptors and sockets holding namespaces, for these PIDs (the caller does the I/O) */
+  readonly loadHeld?: (pids: readonly number[], ownNet: ReadonlyMap<number, number>) => Promise<readonly FdHeld[]>;
   /** the session's error list (failed samples and details, kept by the caller): counted in the header, listed in help */
   readonly errors?: ErrorList;
   /** true when `e` can run; otherwise the reason shown instead */
@@ -104,6 +108,13 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
   const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
   const names = useCgroupIdentities(top.frame);
+  // descriptors and sockets that hold namespaces (a scan of every process's fds: only while a namespace list is
+  // shown, every 10th sample)
+  const level0 = currentLevel(st);
+  const nsShown = (st.view === 'namespaces' && !level0) || level0?.kind === 'process-ns';
+  const heldTick = Math.floor(data.seq / 10);
+  const held = useAsyncValue(nsShown && props.loadHeld && data.table ? () => props.loadHeld!(data.table!.procs.map((p) => p.pid), new Map(data.table!.procs.flatMap((p) => (p.ns.net !== undefined ? [[p.pid, p.ns.net] as const] : [])))) : undefined, [nsShown, heldTick, props.loadHeld]).value;
+  const namespaces = useMemo(() => (held?.length ? withFdHolders(data.namespaces, held) : data.namespaces), [data.namespaces, held]);
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
   const cgroupError = useSamplerError(props.topSampler.onError ? (props.topSampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
@@ -132,7 +143,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         return { kind: 'cgroups', lines: rows.map((r) => ({ key: r.row.path, row: r, prefix: r.prefix, tone: r.row.throttled_by ? 'alert' : 'normal' })), matches };
       }
       if (st.view === 'namespaces') {
-        const lines = namespaceLines(data.namespaces, data.byPid, props.netnsNames, props.ascii).filter((l) => namespaceMatches(l, needle, data.byPid, ref));
+        const lines = namespaceLines(namespaces, data.byPid, props.netnsNames, props.ascii).filter((l) => namespaceMatches(l, needle, data.byPid, ref));
         return { kind: 'ns', lines: lines.map((l) => ({ key: String(l.ns.inode), row: l, prefix: l.prefix })) };
       }
       return { kind: 'procs', lines: procLines(procs) };
@@ -147,14 +158,14 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
       case 'process-ns': {
         const p = data.byPid.get(level.pid);
         const mine = new Set(NS_TYPES.map((t) => p?.ns[t]).filter((x): x is number => x !== undefined));
-        const lines = namespaceLines(data.namespaces.filter((n) => mine.has(n.inode)), data.byPid, props.netnsNames, props.ascii)
+        const lines = namespaceLines(namespaces.filter((n) => mine.has(n.inode)), data.byPid, props.netnsNames, props.ascii, namespaces)
           .map((l) => ({ ...l, prefix: '' }))
           .sort((a, b) => NS_TYPES.indexOf(a.ns.type) - NS_TYPES.indexOf(b.ns.type))
           .filter((l) => namespaceMatches(l, needle, data.byPid, ref));
         return { kind: 'ns', lines: lines.map((l) => ({ key: String(l.ns.inode), row: l, tone: ref[l.ns.type] === l.ns.inode ? 'dim' : 'normal' })) };
       }
     }
-  }, [level, st.view, top.frame, data, needle, props.ascii, props.netnsNames, names]);
+  }, [level, st.view, top.frame, data, namespaces, needle, props.ascii, props.netnsNames, names]);
 
   const detailPid = body.kind === 'detail' ? body.pid : undefined;
   const detailResult = useAsyncValue(detailPid !== undefined && props.loadDetail ? () => props.loadDetail!(detailPid) : undefined, [detailPid, data.seq]);
@@ -194,7 +205,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     if (selectedKey === undefined) return;
     if (body.kind === 'cgroups') dispatch({ type: 'push', level: { kind: 'cgroup-procs', path: selectedKey } });
     else if (body.kind === 'ns') {
-      const ns = data.namespaces.find((n) => String(n.inode) === selectedKey);
+      const ns = namespaces.find((n) => String(n.inode) === selectedKey);
       if (ns) dispatch({ type: 'push', level: { kind: 'ns-procs', inode: ns.inode, nsType: ns.type } });
     } else dispatch({ type: 'push', level: { kind: 'process', pid: Number(selectedKey) } });
   };
@@ -214,10 +225,15 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
       props.onEnter?.({ pid: f.pid }, stRef.current);
       return;
     }
-    const ns = data.namespaces.find((n) => n.inode === f.inode);
+    const ns = namespaces.find((n) => n.inode === f.inode);
     const holder = level?.kind === 'process-ns' ? level.pid : ns?.pids[0];
     if (ns && holder === undefined && ns.nsfs.length) {
       props.onEnter?.({ file: ns.nsfs[0], types: [ns.type] }, stRef.current);
+      return;
+    }
+    const fd = ns?.fds?.[0];
+    if (ns && holder === undefined && fd) {
+      props.onEnter?.({ fd: { pid: fd.pid, fd: fd.fd }, types: [ns.type] }, stRef.current);
       return;
     }
     if (!ns || holder === undefined) {
@@ -267,11 +283,11 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     else if (input === '?' || input === 'h') dispatch({ type: 'help' });
   }, stRef, (a, b) => a !== b && !b.editingSearch);
 
-  const counts = data.table ? hostCounts(data.table, data.namespaces, names.values()) : undefined;
+  const counts = data.table ? hostCounts(data.table, namespaces, names.values()) : undefined;
   const status: [string, string][] = counts
     ? [
         ['processes', String(counts.processes)],
-        ['namespaces', String(data.namespaces.length)],
+        ['namespaces', String(namespaces.length)],
         ['cgroups', String(top.frame?.rows.length ?? '-')],
         ['containers', String(counts.containers)],
         ['pods', String(counts.pods)],

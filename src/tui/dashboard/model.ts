@@ -4,7 +4,7 @@
  * (src/sampler/frame.ts). No I/O, no React: tested directly.
  */
 import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
-import { namespaceRows, type NamespaceRecord, type NsRow } from '../../model/namespace.js';
+import { holdersText, namespaceHolders, namespaceRows, type NamespaceRecord, type NsRow } from '../../model/namespace.js';
 import type { PsProcess, ProcessTable } from '../../services/ps.js';
 import type { TopFrame } from '../../sampler/frame.js';
 import type { Identity } from '../../model/identity.js';
@@ -101,6 +101,7 @@ export function namespaceMatches(l: NsLine, needle: string, procs: ReadonlyMap<n
   if (needle === '') return true;
   const q = needle.toLowerCase();
   if (anyIncludes([String(l.ns.inode), l.ns.type, l.command, ...(l.names ?? []), ...l.ns.nsfs, l.pid === undefined ? undefined : String(l.pid)], q)) return true;
+  if (l.ns.pids.length === 0 && l.holders.toLowerCase().includes(q)) return true; // held by a descriptor or a mount only
   if (reference[l.ns.type] === l.ns.inode) return false; // the host's: every container's process is in it
   return l.ns.pids.some((pid) => {
     const p = procs.get(pid);
@@ -128,6 +129,11 @@ export interface NsLine {
   readonly command?: string;
   /** `ip netns` names */
   readonly names?: readonly string[];
+  /**
+   * What keeps it alive (issue 10's HOLDERS, src/model/namespace.ts): member PIDs, `PID:fd` descriptors,
+   * sockets, bind mounts (with the `ip netns` name), the namespaces it owns or parents — one line.
+   */
+  readonly holders: string;
 }
 
 const TYPE_ORDER = new Map(NS_TYPES.map((t, i) => [t, i] as const));
@@ -136,7 +142,14 @@ const TYPE_ORDER = new Map(NS_TYPES.map((t, i) => [t, i] as const));
  * The Namespaces view: a tree by owner user namespace (user namespaces first, then what they own sorted by
  * type and inode). Without relations (none recorded), a flat list sorted by type then inode.
  */
-export function namespaceLines(nss: readonly NamespaceRecord[], procs: ReadonlyMap<number, PsProcess>, netnsNames: ReadonlyMap<number, readonly string[]> = new Map(), ascii = false): NsLine[] {
+export function namespaceLines(
+  nss: readonly NamespaceRecord[],
+  procs: ReadonlyMap<number, PsProcess>,
+  netnsNames: ReadonlyMap<number, readonly string[]> = new Map(),
+  ascii = false,
+  /** every namespace (for the children a user or pid namespace holds); default `nss` */
+  all: readonly NamespaceRecord[] = nss,
+): NsLine[] {
   const haveOwners = nss.some((n) => n.owner !== undefined);
   const g = ascii ? { mid: '|-', last: '`-', vert: '| ', none: '  ' } : { mid: '├─', last: '└─', vert: '│ ', none: '  ' };
   const out: NsLine[] = [];
@@ -144,7 +157,8 @@ export function namespaceLines(nss: readonly NamespaceRecord[], procs: ReadonlyM
     const pid = ns.pids[0];
     const p = pid === undefined ? undefined : procs.get(pid);
     const names = netnsNames.get(ns.inode);
-    return { ns, prefix, ...(pid !== undefined ? { pid } : {}), ...(p ? { command: p.command } : {}), ...(names ? { names } : {}) };
+    const holders = holdersText(namespaceHolders(ns, all)).split('\n').join(' · ');
+    return { ns, prefix, holders, ...(pid !== undefined ? { pid } : {}), ...(p ? { command: p.command } : {}), ...(names ? { names } : {}) };
   };
   const cmp = (a: NsRow, b: NsRow) => (a.ns.type === 'user' ? -1 : 0) - (b.ns.type === 'user' ? -1 : 0) || TYPE_ORDER.get(a.ns.type)! - TYPE_ORDER.get(b.ns.type)! || a.ns.inode - b.ns.inode;
   if (!haveOwners) {

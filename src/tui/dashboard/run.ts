@@ -15,6 +15,8 @@ import type { NamespaceRecord, NsfsMount } from '../../model/namespace.js';
 import { Sampler } from '../../sampler/sampler.js';
 import { makeCollector } from '../../sampler/collect.js';
 import { openDashboardFeed } from '../../services/dashboard.js';
+import { readFdHeld } from '../../readers/nsfs/held.js';
+import { NS_TYPES } from '../../parse/nsid-link.js';
 import { readNsfsMounts } from '../../readers/nsfs/mounts.js';
 import { netnsNamesOf } from '../../readers/names/names.js';
 import { runFullScreen } from '../full-screen.js';
@@ -47,8 +49,9 @@ export function enterPlanFor(paths: HostPaths, req: EnterRequest, shellEnv: stri
   // the shell is looked up where it will run: the target's root when its mount namespace is entered
   const root = mnt && req.pid !== undefined ? `${paths.proc}/${req.pid}/root` : undefined;
   const shell = choose(root, shellEnv);
-  const what = req.file !== undefined ? `${types?.join(',')} namespace of ${req.file}` : `PID ${req.pid} (${types ? types.join(',') : 'all namespaces'})`;
-  const namespaces = Object.fromEntries((types ?? []).map((t) => [t, req.file ?? true] as const));
+  const file = req.file ?? (req.fd ? `${paths.proc}/${req.fd.pid}/fd/${req.fd.fd}` : undefined);
+  const what = file !== undefined ? `${types?.join(',')} namespace of ${file}` : `PID ${req.pid} (${types ? types.join(',') : 'all namespaces'})`;
+  const namespaces = Object.fromEntries((types ?? []).map((t) => [t, file ?? true] as const));
   // with its mount namespace, the target's root too (`nsenter -a -r`): a container's files, where the shell was found
   return { what, shell, target: req.pid !== undefined ? ({ kind: 'pid', pid: req.pid } as const) : undefined, all: types === undefined, namespaces, root: root !== undefined ? (true as const) : undefined };
 }
@@ -119,6 +122,8 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             loadFacts: o.paths.live ? loadHostFacts : undefined,
             canEnter,
             errors,
+            // a socket in its own process's netns holds nothing new (ownNet)
+            loadHeld: (pids: readonly number[], ownNet: ReadonlyMap<number, number>) => readFdHeld(o.paths, pids, { types: NS_TYPES, ownNet }, new Tolerance()),
             color,
             onEnter: (req: EnterRequest, s: DashState) => {
               request = req;

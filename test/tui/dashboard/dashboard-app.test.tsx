@@ -16,7 +16,7 @@ import { netnsNamesOf } from '../../../src/readers/names/names.js';
 import { readNamespaceRelations } from '../../../src/readers/nsfs/relations.js';
 import { Tolerance } from '../../../src/host/tolerance.js';
 import type { TopSnapshot } from '../../../src/model/rates.js';
-import type { NamespaceRecord, NsfsMount } from '../../../src/model/namespace.js';
+import type { FdHeld, NamespaceRecord, NsfsMount } from '../../../src/model/namespace.js';
 import chalk from 'chalk';
 import { DashboardErrors } from '../../../src/services/dashboard.js';
 import { DASH_KEYS } from '../../../src/tui/dashboard/state.js';
@@ -30,7 +30,7 @@ const D1 = '2cc65c162ca1388b6b8d5ccfb701d22fc96675ccf8b2f1590c490c2c4039547f';
 const host: FixtureHost = fixtureHost('k8s-node.manifest');
 after(() => host.cleanup());
 
-function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean; errors?: DashboardErrors } = {}) {
+function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean; errors?: DashboardErrors; loadHeld?: () => Promise<FdHeld[]> } = {}) {
   let t = 1000;
   const clock = () => (t += 1000);
   const now = () => new Date('2026-11-22T12:00:00Z');
@@ -64,6 +64,7 @@ function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => voi
       size={{ columns: o.columns ?? 160, rows: 40 }}
       color={o.color}
       errors={o.errors}
+      loadHeld={o.loadHeld}
     />,
   );
   const sample = () => {
@@ -136,7 +137,8 @@ test('Namespaces view: a tree by owner user namespace with process counts and ho
     const dockerUser = lines.findIndex((l) => /─4026532500\s+user\s+2\s+2000\s+postgres/.test(l));
     assert.ok(dockerUser > hostUser, 'the docker user namespace nests under the host one');
     assert.ok(lines.some((l) => /│ [├└]─4026532501\s+net\s+2\s+2000/.test(l)), 'the container netns nests under its user namespace');
-    assert.ok(lines.some((l) => /4026532600\s+net\s+1\s+2100\s+sleep infinity netns:blue \/run\/netns\/blue/.test(l)), 'named netns holder');
+    assert.ok(lines.some((l) => /4026532600\s+net\s+1\s+2100\s+sleep infinity\s+pid 2100 · mount \/run\/netns\/blue \(ip netns blue\)/.test(l)), `HOLDERS: the process and the named netns mount\n${f}`);
+    assert.ok(lines.some((l) => /^4026531837\s+user\s+18\s+1\s+\/sbin\/init splash\s+pid 1-2,.* · owns /.test(l)), `HOLDERS of a user namespace: its processes and the namespaces it owns\n${f}`);
   } finally {
     s.cleanup();
   }
@@ -397,6 +399,22 @@ test('search finds containers in every view: the Namespaces view by the containe
     assert.doesNotMatch(f, /4026532600/, 'not other namespaces');
     await press(s.app, ESC, '3', '/', ...'billing', ENTER);
     assert.match(frame(s.app), /2000\s+100070/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('HOLDERS names a descriptor holder; e on a namespace held only by a descriptor enters through /proc/PID/fd/FD', async () => {
+  const reqs: EnterRequest[] = [];
+  const s = await started({ canEnter: true, onEnter: (r) => reqs.push(r), loadHeld: async () => [{ pid: 1251, fd: 7, kind: 'nsfs', type: 'net', inode: 4026539998 }] });
+  try {
+    await press(s.app, '2');
+    s.sample();
+    await settle(s.app);
+    await press(s.app, '/', ...'4026539998', ENTER);
+    assert.match(frame(s.app), /4026539998\s+net\s+0\s+.*fd 1251:7/);
+    await press(s.app, 'e');
+    assert.deepEqual(reqs[0], { fd: { pid: 1251, fd: 7 }, types: ['net'] });
   } finally {
     s.cleanup();
   }
