@@ -19,7 +19,76 @@ function opt(args: string[], name: string, def: number): number {
   return a ? Number(a.split('=')[1]) : def;
 }
 
+/**
+ * `nsx cg tree -c cpu` against `systemd-cgls --no-pager cpu:/` with `total` extra cgroups (40 × 50, two deep)
+ * in the v1 cpu hierarchy and 20 sleeping processes in them: the whole hierarchy, as a user types it.
+ */
+async function cpuTree(total: number, runs: number): Promise<void> {
+  const cpu = '/sys/fs/cgroup/cpu';
+  if (!existsSync(join(cpu, 'cgroup.procs'))) {
+    console.log(`bench cg: skipped the cpu tree (${cpu} is not a v1 hierarchy here)`);
+    return;
+  }
+  const name = `nsx-test-bench-${process.pid}-cpu`;
+  const root = join(cpu, name);
+  const dirs: string[] = [];
+  const sleeps: ChildProcess[] = [];
+  try {
+    mkdirSync(root);
+    for (let p = 0; dirs.length < total; p++) {
+      const pd = join(root, `slice-${p}.slice`);
+      mkdirSync(pd);
+      dirs.push(pd);
+      for (let c = 0; c < 49 && dirs.length < total; c++) {
+        const cd = join(pd, `unit-${c}.service`);
+        mkdirSync(cd);
+        dirs.push(cd);
+      }
+    }
+    for (let i = 0; i < 20; i++) {
+      const s = spawn('sleep', ['3600'], { stdio: 'ignore' });
+      sleeps.push(s);
+      writeFileSync(join(dirs[(i * 97) % dirs.length], 'cgroup.procs'), String(s.pid));
+    }
+    const n = readdirSync('/proc').filter((x) => /^\d+$/.test(x)).length;
+    const timed = compare(
+      [
+        { label: 'nsx cg tree -c cpu', argv: [...NSX, 'cg', 'tree', '-c', 'cpu'] },
+        { label: 'systemd-cgls --no-pager cpu:/', argv: ['systemd-cgls', '--no-pager', 'cpu:/'] },
+        { label: 'nsx --version (Node start-up floor)', argv: [...NSX, '--version'] },
+      ],
+      runs,
+    );
+    report(`cg tree -c cpu: the whole v1 cpu hierarchy with ${dirs.length} extra cgroups (two deep), 20 processes in them, ${n} processes on the host; wall time, interleaved runs`, timed);
+    console.log(`  ratio nsx cg tree -c cpu / systemd-cgls cpu:/ = ${ratio(timed[0], timed[1]).toFixed(2)}× (target ≤ 1.0)`);
+  } finally {
+    for (const s of sleeps) {
+      try {
+        if (s.pid) process.kill(s.pid, 'SIGKILL');
+      } catch {}
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    for (const d of [...dirs].reverse()) {
+      for (let i = 0; i < 20; i++) {
+        try {
+          rmdirSync(d);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    }
+    try {
+      rmdirSync(root);
+    } catch {
+      if (existsSync(root)) console.error(`bench cg: could not remove ${root}`);
+    }
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
+  await cpuTree(opt(args, 'cgroups', 2000), opt(args, 'runs', 15));
+  if (args.includes('--cpu-only')) return;
   if (!existsSync(join(HIER, 'cgroup.procs'))) {
     console.log(`bench cg: skipped (${HIER} is not a v1 hierarchy here)`);
     return;

@@ -4,8 +4,9 @@
  *   A. 1,000 extra cgroups nested two deep (40 parents × 24 children) in each of the v1 cpu, cpuacct, memory,
  *      pids and blkio hierarchies;
  *   B. the same 1,000 in a single hierarchy (cpu).
- * CPU = user + system of the process itself (its rusage, from GNU time), per refresh as
- * (CPU of a run of N refreshes − CPU of a run of 1) / (N − 1): start-up is left out for both tools alike.
+ * CPU = utime + stime of the process itself (/proc/PID/stat), read as each refresh's output appears: per
+ * refresh = (CPU at the last refresh − CPU at the first) / (N − 1), so start-up and the first sample (opening
+ * every file) are left out for both tools alike. Output goes to a pipe (tables, as a user would read them).
  * RSS polled from /proc/PID/status every 0.5 s (steady = median after the first 2 s). Several rounds; the
  * median of the per-round ratios is the figure. Cgroups are named nsx-test-bench-<pid>-* and removed afterwards.
  * Options: --cgroups=N (default 1000), --iterations=N (default 20), --delay=S (default 0.5), --rounds=N (default 3),
@@ -29,15 +30,6 @@ interface Measured {
   readonly exit: number | null;
 }
 
-function childOf(pid: number): number | undefined {
-  try {
-    const c = readFileSync(join(hostPaths().proc, String(pid), 'task', String(pid), 'children'), 'utf8').trim().split(/\s+/)[0];
-    return c ? Number(c) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function rssKb(pid: number): number | undefined {
   try {
     const m = /VmRSS:\s+(\d+)/.exec(readFileSync(join(hostPaths().proc, String(pid), 'status'), 'utf8'));
@@ -47,26 +39,48 @@ function rssKb(pid: number): number | undefined {
   }
 }
 
-/** Run argv under GNU time; CPU from time's %U %S, RSS by polling the measured process. */
-function measure(label: string, argv: readonly string[], refreshes: number): Promise<Measured> {
+/** utime + stime of a live process in ms (/proc/PID/stat, clock ticks of 10 ms), or undefined once it is gone. */
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    const t = readFileSync(join(hostPaths().proc, String(pid), 'stat'), 'utf8');
+    const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Run argv; its CPU (the process's own accounting, /proc/PID/stat utime+stime) is read when each refresh's
+ * header line (`header`) appears on its stdout: CPU per refresh = (CPU at the last header − CPU at the first)
+ * / (refreshes − 1), which leaves start-up and the first sample out, alike for both tools. RSS polled.
+ */
+function measure(label: string, argv: readonly string[], refreshes: number, header: RegExp): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/time', ['-f', '@@TIME %U %S %M', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
+    const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    const at: number[] = [];
+    let buf = '';
+    p.stdout.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) if (header.test(l)) at.push(cpuMsOf(p.pid!) ?? NaN);
+    });
     const t0 = Date.now();
     const rss: number[] = [];
+    let maxRss = 0;
     const poll = setInterval(() => {
-      const c = childOf(p.pid!);
-      const r = c !== undefined ? rssKb(c) : undefined;
+      const r = rssKb(p.pid!);
+      if (r !== undefined) maxRss = Math.max(maxRss, r);
       if (r !== undefined && Date.now() - t0 > 2000) rss.push(r);
     }, 500);
     p.on('error', reject);
     p.on('exit', (code) => {
       clearInterval(poll);
-      const m = /@@TIME ([\d.]+) ([\d.]+) (\d+)/.exec(err);
-      if (!m) return reject(new Error(`${label}: no timing (exit ${code}): ${err.slice(-500)}`));
-      const cpuMs = (Number(m[1]) + Number(m[2])) * 1000;
-      resolve({ label, cpuMs, perRefreshMs: cpuMs / refreshes, steadyRssMb: rss.length ? median(rss) / 1024 : NaN, maxRssMb: Number(m[3]) / 1024, exit: code });
+      const n = at.length;
+      if (n < 2) return reject(new Error(`${label}: ${n} refreshes seen (exit ${code})`));
+      const cpuMs = at[n - 1] - at[0];
+      resolve({ label, cpuMs, perRefreshMs: cpuMs / (n - 1), steadyRssMb: rss.length ? median(rss) / 1024 : NaN, maxRssMb: maxRss / 1024, exit: code });
     });
   });
 }
@@ -190,23 +204,22 @@ export async function run(args: string[]): Promise<void> {
   for (const sc of scenarios) {
     const base = `nsx-test-bench-${process.pid}-${sc.id}`;
     let dirs: string[] = [];
-    console.log(`\n== top, scenario ${sc.id}: ${sc.label}; ${iters} refreshes every ${delay} s, ${rounds} rounds, both tools at once`);
+    console.log(`\n== top, scenario ${sc.id}: ${sc.label}; \`nsx top -b -p\` vs \`systemd-cgtop -b -p\`, ${iters} refreshes every ${delay} s, ${rounds} rounds, both tools at once`);
     try {
       dirs = makeTree(sc.controllers, base, n);
-      const cgtopArgv = (k: number) => ['systemd-cgtop', '-b', '-d', delay, '-n', String(k)];
-      const nsxArgv = (k: number) => [...NSX, 'top', '-b', '-d', delay, '-n', String(k)];
+      const cgtopArgv = (k: number) => ['systemd-cgtop', '-b', '-p', '-d', delay, '-n', String(k)];
+      const nsxArgv = (k: number) => [...NSX, 'top', '-b', '-p', '-d', delay, '-n', String(k)];
       const ratios: number[] = [];
       const rss: number[] = [];
       for (let r = 0; r < rounds; r++) {
-        const [c1, x1] = await Promise.all([measure('cgtop', cgtopArgv(1), 1), measure('nsx', nsxArgv(1), 1)]);
-        const [cN, xN] = await Promise.all([measure('cgtop', cgtopArgv(iters), iters), measure('nsx', nsxArgv(iters), iters)]);
-        const per = (one: Measured, many: Measured) => Math.max(0, many.cpuMs - one.cpuMs) / (iters - 1);
-        const pc = per(c1, cN);
-        const px = per(x1, xN);
-        ratios.push(px / pc);
-        rss.push(xN.steadyRssMb);
+        const [c, x] = await Promise.all([
+          measure('systemd-cgtop', cgtopArgv(iters), iters, /^\/\s/),
+          measure('nsx top', nsxArgv(iters), iters, /^CGROUP\s/),
+        ]);
+        ratios.push(x.perRefreshMs / c.perRefreshMs);
+        rss.push(x.steadyRssMb);
         console.log(
-          `  round ${r + 1}: systemd-cgtop ${pc.toFixed(1).padStart(6)} ms/refresh (start-up ${c1.cpuMs.toFixed(0)} ms)   nsx top ${px.toFixed(1).padStart(6)} ms/refresh (start-up ${x1.cpuMs.toFixed(0)} ms)   ratio ${(px / pc).toFixed(2)}   nsx RSS steady ${xN.steadyRssMb.toFixed(1)} MB (max ${xN.maxRssMb.toFixed(1)} MB)${xN.exit || cN.exit ? `  exit ${xN.exit}/${cN.exit}` : ''}`,
+          `  round ${r + 1}: systemd-cgtop ${c.perRefreshMs.toFixed(1).padStart(6)} ms/refresh   nsx top ${x.perRefreshMs.toFixed(1).padStart(6)} ms/refresh   ratio ${(x.perRefreshMs / c.perRefreshMs).toFixed(2)}   nsx RSS steady ${x.steadyRssMb.toFixed(1)} MB (max ${x.maxRssMb.toFixed(1)} MB)${x.exit || c.exit ? `  exit nsx ${x.exit} cgtop ${c.exit}` : ''}`,
         );
       }
       console.log(`  scenario ${sc.id}: median ratio nsx top / systemd-cgtop CPU per refresh = ${median(ratios).toFixed(2)} (target ≤ 0.5); nsx steady RSS median ${median(rss).toFixed(1)} MB (target ≤ 80 MB)`);

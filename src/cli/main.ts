@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, Loader> = {
   top: () => import('./commands/top.js'),
   ps: () => import('./commands/ps.js'),
   dashboard: () => import('./commands/dashboard.js'),
+  why: () => import('./commands/why.js'),
 };
 
 /** Names that are aliases of another command (not listed on their own in `nsx --help`). */

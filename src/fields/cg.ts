@@ -36,16 +36,17 @@ export const HIERARCHY_FIELDS: readonly Field<CgHierarchyRow, CgFieldCtx>[] = [
 
 /* ------------------------------------------------------------------ nsx cg ps */
 
+/** Absent cells of `nsx cg ps` are empty, as `nsx ls` leaves them (JSON: null). */
 export const PS_FIELDS: readonly Field<CgPsRow, CgFieldCtx>[] = [
   { id: 'ID', type: 'number', align: 'right', json: 'hierarchy_id', help: 'hierarchy id (0 = cgroup2)', get: (r) => r.hierarchy_id },
   { id: 'VERSION', type: 'number', align: 'right', help: 'cgroup version', get: (r) => r.version },
   {
     id: 'CONTROLLERS', type: 'array', help: 'controllers of that hierarchy',
     get: (r) => (r.name !== null ? [...r.controllers, `name=${r.name}`] : r.controllers),
-    format: (v) => (Array.isArray(v) && v.length ? v.join(',') : DASH),
+    format: (v) => (Array.isArray(v) ? v.join(',') : ''),
   },
   { id: 'PATH', type: 'string', trunc: true, help: 'cgroup path within the hierarchy (as /proc/PID/cgroup says)', get: (r) => r.path },
-  { id: 'CONTAINER', type: 'string', help: 'container or unit identified from the path', get: (r) => r.container, format: list },
+  { id: 'CONTAINER', type: 'string', help: 'container or unit identified from the path', get: (r) => r.container },
 ];
 
 /* ------------------------------------------------------------------ nsx cg tree */

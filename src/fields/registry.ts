@@ -76,29 +76,43 @@ export function jsonCell<Row, Ctx>(f: Field<Row, Ctx>, row: Row, ctx: Ctx): unkn
 }
 
 /**
+ * The field a user names, by id or by the header it prints (`CGROUP` for top's PATH, `THROTTLED-BY` for BY);
+ * case-insensitive. Ids win over headers when they collide.
+ */
+export function fieldByName<F extends Field<any, any>>(registry: readonly F[], name: string): F | undefined {
+  const n = name.trim().toUpperCase();
+  return registry.find((f) => f.id.toUpperCase() === n) ?? registry.find((f) => f.header !== undefined && f.header.toUpperCase() === n);
+}
+
+/**
  * Resolve an `-o/--output` list against a registry, as util-linux does:
- * `LIST` replaces the defaults, `+LIST` appends to them; names are case-insensitive.
+ * `LIST` replaces the defaults, `+LIST` appends to them (twice if named twice, as lsns does; with `dedupe`, a
+ * column already shown is not added again); names are case-insensitive and a column may be named by its header
+ * too. An empty list is refused, as lsns does.
  */
 export function selectFields<F extends Field<any, any>>(
   registry: readonly F[],
   defaults: readonly string[],
   output: string | undefined,
-  opts: { all?: boolean; prog?: string } = {},
+  opts: { all?: boolean; prog?: string; dedupe?: boolean } = {},
 ): F[] {
-  const byId = new Map(registry.map((f) => [f.id.toUpperCase(), f] as const));
   const prog = opts.prog ?? 'nsx';
   if (opts.all) return [...registry];
-  let ids: string[] = [...defaults];
-  if (output !== undefined) {
-    const append = output.startsWith('+');
-    const list = (append ? output.slice(1) : output).split(',').map((s) => s.trim()).filter(Boolean);
-    ids = append ? [...ids, ...list] : list;
-  }
-  return ids.map((id) => {
-    const f = byId.get(id.toUpperCase());
+  const resolve = (id: string): F => {
+    const f = fieldByName(registry, id);
     if (!f) throw new UsageError(`${prog}: unknown column: ${id}`);
     return f;
-  });
+  };
+  const base = defaults.map(resolve);
+  if (output === undefined) return base;
+  const append = output.startsWith('+');
+  const list = (append ? output.slice(1) : output).split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new UsageError(`${prog}: no output columns\nTry '${prog} --help' for more information.`);
+  const named = list.map(resolve);
+  if (!append) return named;
+  const out = [...base];
+  for (const f of named) if (!opts.dedupe || !out.includes(f)) out.push(f);
+  return out;
 }
 
 /** `--help` text block listing the available columns. */

@@ -319,6 +319,7 @@ export function sameIdentity(a: Identity | undefined, b: Identity | undefined): 
 /**
  * Join a path identity with its runtime's metadata (pure). The label becomes the name (`web`; a Kubernetes
  * container `POD/CONTAINER`, its sandbox `POD/POD`; a pod `pod:NAMESPACE/NAME`); `ref` keeps the path handle.
+ * (The pod may also be a Podman pod: no namespace, and its containers keep their own names as labels.)
  * `pod` merges the metadata's with the path's UID; `podNames` (from /var/log/pods) fills a missing pod name.
  */
 export function withMeta(i: Identity, m: ContainerMeta | undefined, podNames?: (uid: string) => PodRef | undefined): Identity {
@@ -336,7 +337,8 @@ export function withMeta(i: Identity, m: ContainerMeta | undefined, podNames?: (
   const changed = runtime !== i.runtime && i.kind === 'container';
   let label = i.label;
   if (i.kind === 'pod' && podName !== undefined) label = `pod:${podNs !== undefined ? podNs + '/' : ''}${podName}`;
-  else if (i.kind === 'container' && podName !== undefined && (name !== undefined || m?.sandbox)) label = `${podName}/${m?.sandbox ? 'POD' : name}`;
+  // a Kubernetes container (its pod has a namespace) reads POD/CONTAINER; a Podman pod's containers keep their names
+  else if (i.kind === 'container' && podName !== undefined && podNs !== undefined && (name !== undefined || m?.sandbox)) label = `${podName}/${m?.sandbox ? 'POD' : name}`;
   else if (name !== undefined) label = name;
   else if (changed) label = `${runtime}:${i.shortId}`;
   const compose = m?.compose && (m.compose.project !== undefined || m.compose.service !== undefined) ? m.compose : undefined;

@@ -77,7 +77,7 @@ export function frameTable(frame: TopFrame, fields: readonly TopField[], o: { or
 
 /** Run `nsx top`. Resolves to the exit code. */
 export async function runTop(o: TopOptions): Promise<number> {
-  const fields = selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, o.output, { prog: 'nsx top' });
+  const fields = selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, o.output, { prog: 'nsx top', dedupe: true });
   if (o.depth !== undefined && o.depth < 0) throw new UsageError('nsx top: --depth must be ≥ 0');
   const root = cgroupOfTarget(o.paths, o.root ?? '/', 'nsx top') ?? normalizeCgroupPath(o.root ?? '/');
   // a batch table reads only the files of its columns; JSON and the TUI (columns toggled live) read them all

@@ -15,7 +15,7 @@ import { readRunningContainers } from '../../src/readers/runtimes/running.js';
 import { RuntimeIndex } from '../../src/readers/runtimes/index.js';
 import { identityPathsOf, procCgroupEntries } from '../../src/readers/runtimes/running.js';
 import type { Identity } from '../../src/model/identity.js';
-import { DOCKER, must, nsLinksViaNsenter, removeAll, runtimeSkip, startCtr, startDocker, startLxc, startPodman, type TestContainer } from './lib.js';
+import { DOCKER, must, nsLinksViaNsenter, podmanGlobals, removeAll, runtimeSkip, sh, startCtr, startDocker, startLxc, startPodman, type TestContainer } from './lib.js';
 import { testName, waitFor } from '../helpers/live.js';
 
 const HOST = hostPaths();
@@ -167,11 +167,22 @@ describe('runtimes: Docker (plain, --cgroup-parent, renamed)', { skip: runtimeSk
 });
 
 describe('runtimes: Podman', { skip: runtimeSkip('podman') }, () => {
-  let c: TestContainer;
+  let c: TestContainer, inPod: TestContainer;
+  const pod = testName('pod');
   before(async () => {
     c = await startPodman('podman', ['--memory', '48m']);
+    must('podman', [...podmanGlobals(), 'pod', 'create', '--infra=false', '--name', pod], 60_000);
+    inPod = await startPodman('podman-in-pod', ['--pod', pod, '--label', 'com.docker.compose.project=nsxtest', '--label', 'com.docker.compose.service=cache']);
   });
-  after(() => removeAll([c]));
+  after(() => {
+    removeAll([c, inPod]);
+    sh('podman', [...podmanGlobals(), 'pod', 'rm', '-f', '-t', '0', pod], 60_000);
+  });
+  test('a Podman pod and Compose labels (from bolt_state.db): identity, pod:NAME target', () => {
+    const i = identityOf(inPod);
+    assert.deepEqual([i.runtime, i.name, i.label, i.pod?.name, i.compose?.project, i.compose?.service], ['podman', inPod.name, inPod.name, pod, 'nsxtest', 'cache']);
+    checkEnter(inPod, [`pod:${pod}`, `container:${inPod.name}`]);
+  });
   test('identity, enter (name, podman:ID, prefix), ps, cg show', () => {
     const i = identityOf(c);
     assert.deepEqual([i.runtime, i.id, i.name, i.label, i.image], ['podman', c.id, c.name, c.name, `localhost/nsx-busybox:latest`]);

@@ -3,7 +3,7 @@ import type { Command } from '../context.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
-import { columnsHelp } from '../../fields/registry.js';
+import { columnsHelp, fieldByName } from '../../fields/registry.js';
 import { TOP_FIELDS, TOP_ORDERS, type TopOrder } from '../../fields/top.js';
 
 const SPECS: readonly OptionSpec[] = [
@@ -52,6 +52,19 @@ Columns:
 ${columnsHelp(TOP_FIELDS)}
 `;
 
+/**
+ * An `--order` key, case-insensitive: `cpu`, `memory`, … or the column that key sorts by, named by id or header
+ * (`CPU%`, `MEM`, `CGROUP`).
+ */
+export function parseOrder(v: string): TopOrder {
+  const k = v.trim().toLowerCase();
+  if (k in TOP_ORDERS) return k as TopOrder;
+  const f = fieldByName(TOP_FIELDS, v);
+  const byColumn = f && (Object.keys(TOP_ORDERS) as TopOrder[]).find((o) => TOP_ORDERS[o] === f.id);
+  if (byColumn) return byColumn;
+  throw new UsageError(`nsx top: invalid --order '${v}' (one of ${Object.keys(TOP_ORDERS).join(', ')}, case-insensitive)`);
+}
+
 /** Parse `-d`: seconds as a positive decimal (systemd-cgtop accepts fractions too). */
 export function parseDelay(v: string): number {
   const t = v.trim().replace(/s$/, '');
@@ -72,12 +85,11 @@ export const command: Command = {
     const o = args.opts;
     if (args.positionals.length > 1) throw new UsageError(`nsx top: too many arguments\nTry 'nsx top --help' for more information.`);
     // the last of --order / -p -t -c -m -i wins, as in systemd-cgtop
-    let order = 'cpu';
+    let order: TopOrder = 'cpu';
     for (const [name, v] of args.seen) {
-      if (name === 'order') order = v as string;
-      else if (name.startsWith('order-')) order = name.slice(6);
+      if (name === 'order') order = parseOrder(v as string);
+      else if (name.startsWith('order-')) order = name.slice(6) as TopOrder;
     }
-    if (!(order in TOP_ORDERS)) throw new UsageError(`nsx top: invalid --order '${order}' (one of ${Object.keys(TOP_ORDERS).join(', ')})`);
     const intervalMs = o.delay !== undefined ? parseDelay(o.delay as string) : 1000;
     const iterations = o.iterations !== undefined ? parseIntArg('nsx top', 'iterations', o.iterations as string, { min: 1 }) : undefined;
     const depth = o.depth !== undefined ? parseIntArg('nsx top', 'depth', o.depth as string, { min: 0 }) : undefined;
@@ -90,7 +102,7 @@ export const command: Command = {
       intervalMs,
       iterations,
       mode: json ? 'json' : tui ? 'tui' : 'batch',
-      order: order as TopOrder,
+      order,
       reverse: !!o.reverse,
       depth,
       raw: !!o.raw,

@@ -14,6 +14,7 @@ import { hostPath } from '../../host/paths.js';
 import type { ContainerMeta, Runtime } from '../../model/identity.js';
 import { obj, parseJsonOrUndefined, str, stringMap, type FileCache } from './file-cache.js';
 import { kubernetesMeta } from './kubernetes.js';
+import { podmanDbContainer, readPodmanDb } from './podman-db.js';
 
 export interface StorageContainer {
   readonly id: string;
@@ -121,13 +122,17 @@ export function readStorageMeta(paths: HostPaths, cache: FileCache, id: string, 
     }
   }
   if (!found && !k8s) return undefined;
+  // Podman's own database: Compose labels (podman-compose), its pod, the image as given
+  const pdb = runtime === 'podman' && found ? podmanDbContainer(readPodmanDb(cache, found.root), id) : undefined;
   const name = k8s?.name ?? found?.c.names[0] ?? found?.c.metaName;
-  const image = k8s?.image ?? found?.image;
+  const image = k8s?.image ?? found?.image ?? pdb?.image;
+  const pod = k8s?.pod ?? pdb?.pod;
   return {
     runtime: runtime === 'podman' ? 'podman' : 'cri-o',
     ...(name !== undefined ? { name } : {}),
     ...(image !== undefined ? { image } : {}),
-    ...(k8s?.pod ? { pod: k8s.pod } : {}),
+    ...(pod ? { pod } : {}),
+    ...(pdb?.compose ? { compose: pdb.compose } : {}),
     ...(k8s?.sandbox ? { sandbox: true } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { parseMountinfo } from '../../../src/parse/mountinfo.js';
 import { parseProcCgroups } from '../../../src/parse/cgroup-files.js';
 import { parseProcCgroup } from '../../../src/parse/proc-cgroup.js';
 import { buildCgroupLayout, cgroupDir, readCgroupLayout } from '../../../src/readers/cgroupfs/layout.js';
-import { readCgroupStats } from '../../../src/readers/cgroupfs/stats.js';
+import { readCgroupSample as readCgroupStats } from '../../../src/readers/cgroupfs/sample.js';
 import { walkCgroupTree, listCgroupPaths, countCgroups } from '../../../src/readers/cgroupfs/tree.js';
 import { readMembers, readMembershipFromProc, readProcessCgroups } from '../../../src/readers/cgroupfs/members.js';
 import { cgroupRecreated, cpuLimitCpus, normalizeCgroupPath } from '../../../src/model/cgroup.js';

@@ -69,3 +69,21 @@ test('LXC config and machined files', () => {
   assert.deepEqual(parseLxcConfig('\0garbage'), {});
   assert.deepEqual(parseMachineFile('NAME=m\nROOT=/var/lib/machines/m\nbroken\n=x\n'), { NAME: 'm', ROOT: '/var/lib/machines/m' });
 });
+
+test('podman bolt_state.db: compose labels, pod name, image; absent or damaged → undefined', async () => {
+  const { podmanDbContainer } = await import('../../../src/readers/runtimes/podman-db.js');
+  const fake = (vals: Record<string, string>) => ({ get: (path: readonly string[], key: string) => vals[`${path.join('/')}:${key}`] }) as never;
+  const db = fake({
+    'ctr/c1:config': JSON.stringify({ name: 'web', pod: 'p1', rootfsImageName: 'docker.io/library/nginx:1', labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' } }),
+    'pod/p1:config': JSON.stringify({ name: 'shop-pod' }),
+    'ctr/c2:config': '{"name":"x","labels":{"io.podman.compose.project":"p2"}}',
+    'ctr/c3:config': 'not json',
+  });
+  assert.deepEqual(podmanDbContainer(db, 'c1'), { compose: { project: 'shop', service: 'web' }, pod: { uid: 'p1', name: 'shop-pod' }, image: 'docker.io/library/nginx:1' });
+  assert.deepEqual(podmanDbContainer(db, 'c2'), { compose: { project: 'p2' } });
+  assert.deepEqual(podmanDbContainer(db, 'c3'), {});
+  assert.equal(podmanDbContainer(db, 'nope'), undefined);
+  assert.equal(podmanDbContainer(undefined, 'c1'), undefined);
+  const broken = { get: () => { throw new RangeError('page outside'); } } as never;
+  assert.equal(podmanDbContainer(broken, 'c1'), undefined);
+});

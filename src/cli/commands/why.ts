@@ -1,0 +1,102 @@
+/**
+ * `nsx why TARGET`: why a cgroup is throttled, short of memory, OOM-killed or refused forks. Parses flags,
+ * calls src/services/why.ts, prints the verdict (text) or the whole diagnosis (JSON).
+ */
+import type { Command } from '../context.js';
+import { parseCommandArgs } from '../common.js';
+import type { OptionSpec } from '../getopt.js';
+import { UsageError } from '../../errors.js';
+import { formatJson } from '../../output/json.js';
+import { escapeControl } from '../../output/escape.js';
+import { why, type WhyResult } from '../../services/why.js';
+import { fmtBytes, fmtCpus, type EffectiveLimit } from '../../model/why.js';
+
+const HELP = `Usage:
+  nsx why TARGET [options]
+
+Explain why a cgroup is throttled, short of memory, OOM-killed or refused forks: the limit that binds
+(its own or an ancestor's), and the evidence. TARGET is one of
+  pid:PID                the cgroups of a process
+  /PATH | cgroup:/PATH   a cgroup path (as /proc/PID/cgroup shows it)
+  container:NAME|ID      a container (name, id or unambiguous id prefix)
+  pod:NAMESPACE/NAME     a Kubernetes pod
+
+Options:
+      --for DURATION     sample over this window (default 5s; e.g. 500ms, 10s, 1m; 0 = counters since creation)
+  -J, --json             the full diagnosis as JSON (verdict, findings with evidence, limits along the path)
+  -v, --verbose          also print the limits along the path and each finding's evidence summary
+      --root DIR|FILE    read another host (a directory or a fixture manifest); one sample, no window
+  -h, --help             this help
+
+Exit status: 0 whether or not something was found (see the verdict or "clean" in JSON); 1 on errors, 2 on usage.
+See docs/why.md for what each finding means and how to act on it.
+`;
+
+const SPECS: readonly OptionSpec[] = [
+  { name: 'for', arg: 'required' },
+  { name: 'json', short: 'J', arg: 'none' },
+  { name: 'verbose', short: 'v', arg: 'none' },
+];
+
+/** `5`, `5s`, `500ms`, `1.5s`, `2m` → ms. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`nsx why: invalid duration: '${v}' (e.g. 500ms, 5s, 1m)`);
+  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  if (n > 3_600_000) throw new UsageError(`nsx why: invalid duration: '${v}' (at most 1h)`);
+  return n;
+}
+
+function limitValue(l: EffectiveLimit, v: number | 'max'): string {
+  if (v === 'max') return 'max';
+  switch (l.unit) {
+    case 'cpus':
+      return fmtCpus(v);
+    case 'bytes':
+      return fmtBytes(v);
+    default:
+      return String(v);
+  }
+}
+
+/** The text report: the verdict lines (causes indented); with --verbose the limits along the path too. */
+export function formatWhyText(r: WhyResult, verbose: boolean): string {
+  const out: string[] = [];
+  const head = `${r.target}${r.label && !r.target.includes(r.label) ? ` (${r.label})` : ''}${r.target !== r.path ? ` ${r.path}` : ''}`;
+  if (r.clean && !verbose) return `${escapeControl(head)}: ${escapeControl(r.verdict[0])}\n`;
+  out.push(`${escapeControl(head)}: ${r.mode === 'window' ? `over ${Number((r.window_s ?? 0).toFixed(1))} s` : 'counters since creation'}, cgroup v${r.version ?? '?'}`);
+  for (let i = 0; i < r.verdict.length; i++) {
+    out.push(`  ${escapeControl(r.verdict[i])}`);
+    for (const c of r.findings[i]?.causes ?? []) out.push(`      - ${escapeControl(c)}`);
+  }
+  if (verbose) {
+    out.push('limits along the path (root → target; * = tightest):');
+    for (const l of r.limits) {
+      if (l.along.length === 0) {
+        out.push(`  ${l.limit.padEnd(16)} none`);
+        continue;
+      }
+      const parts = l.along.map((a) => `${escapeControl(a.path)}=${limitValue(l, a.value)}${l.binding && a.path === l.binding.path ? '*' : ''}`);
+      out.push(`  ${l.limit.padEnd(16)} ${parts.join('  ')}`);
+    }
+    if (!r.kernel_log.readable) out.push(`kernel log: not readable (${escapeControl(r.kernel_log.reason ?? '')})`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export const command: Command = {
+  name: 'why',
+  summary: 'why a cgroup is throttled, short of memory, OOM-killed or refused forks',
+  help: HELP,
+  async run(argv, ctx0) {
+    const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: 'nsx why' });
+    if (done) return 0;
+    const o = args.opts;
+    if (args.positionals.length !== 1) throw new UsageError(`nsx why: expected one TARGET (pid:PID, a cgroup path, container:NAME, pod:NS/NAME)\nTry 'nsx why --help' for more information.`);
+    const durationMs = o.for !== undefined ? parseDuration(o.for as string) : 5000;
+    const r = await why({ paths: ctx.paths, target: args.positionals[0], durationMs });
+    if (r.incomplete) ctx.warn(`incomplete: permission denied on ${r.incomplete.denied.length} path(s), e.g. ${escapeControl(r.incomplete.denied[0] ?? '')}`);
+    ctx.stdout.write(o.json ? formatJson(r) : formatWhyText(r, !!o.verbose));
+    return 0;
+  },
+};
