@@ -34,6 +34,7 @@ import { visibleRows, type DisplayRow } from '../top/state.js';
 import { topColumns } from '../top/columns.js';
 import { Breadcrumbs } from './Breadcrumbs.js';
 import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
+import { WhyView } from './WhyView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
 import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
@@ -71,6 +72,8 @@ export interface DashboardAppProps {
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
   /** descriptors and sockets holding namespaces, for these PIDs (the caller does the I/O) */
   readonly loadHeld?: (pids: readonly number[], ownNet: ReadonlyMap<number, number>) => Promise<readonly FdHeld[]>;
+  /** `nsx why` of a cgroup path or `pid:PID`, as report lines (the caller samples the window) */
+  readonly loadWhy?: (target: string) => Promise<readonly string[]>;
   /** the session's error list (failed samples and details, kept by the caller): counted in the header, listed in help */
   readonly errors?: ErrorList;
   /** true when `e` can run; otherwise the reason shown instead */
@@ -91,7 +94,8 @@ type Body =
   | { kind: 'cgroups'; lines: TableLine<DisplayRow>[]; matches: readonly string[] }
   | { kind: 'procs'; lines: TableLine<PsProcess>[] }
   | { kind: 'ns'; lines: TableLine<NsLine>[] }
-  | { kind: 'detail'; pid: number };
+  | { kind: 'detail'; pid: number }
+  | { kind: 'why'; target: string; run: number };
 
 export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const { exit } = useApp();
@@ -155,6 +159,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         return { kind: 'procs', lines: procLines(processesInNamespace(procs, level.inode)) };
       case 'process':
         return { kind: 'detail', pid: level.pid };
+      case 'why':
+        return { kind: 'why', target: level.target, run: level.run };
       case 'process-ns': {
         const p = data.byPid.get(level.pid);
         const mine = new Set(NS_TYPES.map((t) => p?.ns[t]).filter((x): x is number => x !== undefined));
@@ -173,7 +179,11 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const shownDetail = detail?.pid === detailPid ? detail : undefined;
   // the detail scrolls: its "keys" are line offsets
   const detailKeys = shownDetail ? detailLines(shownDetail, width).map((_, i) => String(i)).slice(0, Math.max(1, detailLines(shownDetail, width).length - (bodyH - 1) + 1)) : [];
-  const keys: string[] = body.kind === 'detail' ? detailKeys : body.lines.map((l) => l.key);
+  // `w`: the diagnosis of the target (sampled over a window by the caller), again on each press
+  const whyTarget = body.kind === 'why' ? body.target : undefined;
+  const whyResult = useAsyncValue(whyTarget !== undefined && props.loadWhy ? () => props.loadWhy!(whyTarget) : undefined, [whyTarget, body.kind === 'why' ? body.run : 0]);
+  const whyKeys = whyResult.value ? whyResult.value.map((_, i) => String(i)).slice(0, Math.max(1, whyResult.value.length - (bodyH - 1) + 1)) : [];
+  const keys: string[] = body.kind === 'detail' ? detailKeys : body.kind === 'why' ? whyKeys : body.lines.map((l) => l.key);
   const lk = levelKey(st.view, st.stack);
   const wanted = st.selected[lk];
   // the tree keeps the ancestors of matches: without a selection, the first row that matches itself
@@ -194,10 +204,32 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         return 'namespaces';
       case 'ns-procs':
         return `${l.nsType} ${l.inode}`;
+      case 'why':
+        return `why ${l.target}`;
     }
   });
 
+  /** `w`: diagnose the selected cgroup or process (the same report as `nsx why -v`) */
+  const explain = () => {
+    if (!props.loadWhy) {
+      dispatch({ type: 'message', text: 'w (why) is not available here' });
+      return;
+    }
+    if (body.kind === 'why') {
+      dispatch({ type: 'back' });
+      dispatch({ type: 'push', level: { kind: 'why', target: body.target, run: body.run + 1 } });
+      return;
+    }
+    const f = focusOf(st, selectedKey);
+    if (!f || f.kind === 'ns') {
+      dispatch({ type: 'message', text: 'w explains a cgroup or a process: select one' });
+      return;
+    }
+    dispatch({ type: 'push', level: { kind: 'why', target: f.kind === 'cgroup' ? f.path : `pid:${f.pid}`, run: 0 } });
+  };
+
   const drill = () => {
+    if (body.kind === 'why') return;
     if (body.kind === 'detail') {
       dispatch({ type: 'push', level: { kind: 'process-ns', pid: body.pid } });
       return;
@@ -279,6 +311,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     else if (k.name === 'escape' || k.name === 'left' || k.name === 'backspace' || k.name === 'delete') dispatch({ type: 'back' });
     else if (input === '/') dispatch({ type: 'search-start' });
     else if (input === 'e') enter();
+    else if (input === 'w') explain();
     else if (input === ' ') dispatch({ type: 'pause' });
     else if (input === '?' || input === 'h') dispatch({ type: 'help' });
   }, stRef, (a, b) => a !== b && !b.editingSearch);
@@ -300,6 +333,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   let pane: React.ReactElement;
   if (st.help) {
     pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)]} width={Math.min(width, 120)} />;
+  } else if (body.kind === 'why') {
+    pane = <WhyView target={body.target} lines={whyResult.value} error={whyResult.error} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'detail') {
     pane = <ProcessDetailView pid={body.pid} detail={shownDetail} width={width} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'cgroups') {

@@ -56,6 +56,16 @@ export function enterPlanFor(paths: HostPaths, req: EnterRequest, shellEnv: stri
   return { what, shell, target: req.pid !== undefined ? ({ kind: 'pid', pid: req.pid } as const) : undefined, all: types === undefined, namespaces, root: root !== undefined ? (true as const) : undefined };
 }
 
+/** How long `w` samples a live target (a recorded host: its counters since creation). */
+export const WHY_WINDOW_MS = 2000;
+
+/** `nsx why -v TARGET` as lines (the window sampled here; the report formatted as the command prints it). */
+async function loadWhy(paths: HostPaths, target: string): Promise<string[]> {
+  const [{ why }, { formatWhyText }] = await Promise.all([import('../../services/why.js'), import('../../cli/commands/why.js')]);
+  const r = await why({ paths, target, durationMs: paths.live ? WHY_WINDOW_MS : 0 });
+  return formatWhyText(r, true).replace(/\n$/, '').split('\n');
+}
+
 /** Exit statuses of a program that could not run (the shell said why on the terminal a moment ago). */
 const COULD_NOT_RUN: Record<number, string> = { 126: 'not executable', 127: 'not found' };
 
@@ -122,6 +132,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             loadFacts: o.paths.live ? loadHostFacts : undefined,
             canEnter,
             errors,
+            loadWhy: (target: string) => loadWhy(o.paths, target),
             // a socket in its own process's netns holds nothing new (ownNet)
             loadHeld: (pids: readonly number[], ownNet: ReadonlyMap<number, number>) => readFdHeld(o.paths, pids, { types: NS_TYPES, ownNet }, new Tolerance()),
             color,

@@ -12,7 +12,9 @@ export type Level =
   | { readonly kind: 'cgroup-procs'; readonly path: string }
   | { readonly kind: 'process'; readonly pid: number }
   | { readonly kind: 'process-ns'; readonly pid: number }
-  | { readonly kind: 'ns-procs'; readonly inode: number; readonly nsType: NsType };
+  | { readonly kind: 'ns-procs'; readonly inode: number; readonly nsType: NsType }
+  /** `nsx why` of a cgroup path or `pid:PID`; `run` counts the `w` presses (a new press diagnoses again) */
+  | { readonly kind: 'why'; readonly target: string; readonly run: number };
 
 export interface DashState {
   readonly view: ViewId;
@@ -42,6 +44,8 @@ function levelId(l: Level): string {
       return `pns:${l.pid}`;
     case 'ns-procs':
       return `ns:${l.inode}`;
+    case 'why':
+      return `why:${l.target}`;
   }
 }
 
@@ -130,6 +134,8 @@ export function focusOf(st: DashState, selectedKey: string | undefined): Focus |
       return { kind: 'process', pid: l.pid };
     case 'process-ns':
       return selectedKey === undefined ? { kind: 'process', pid: l.pid } : { kind: 'ns', inode: Number(selectedKey) };
+    case 'why':
+      return l.target.startsWith('pid:') ? { kind: 'process', pid: Number(l.target.slice(4)) } : { kind: 'cgroup', path: l.target };
     default:
       return selectedKey === undefined ? undefined : { kind: 'process', pid: Number(selectedKey) };
   }
@@ -143,6 +149,7 @@ export const DASH_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['Esc ← Backspace', 'back one level (or clear the search, close help)'],
   ['/', 'search by name, PID, container, cgroup path or namespace inode (Enter keeps it)'],
   ['e', 'enter the selected process (all its namespaces) or namespace with your $SHELL'],
+  ['w', 'why: diagnose the selected cgroup or process (nsx why: throttling, memory, OOM kills, pids)'],
   ['space', 'pause / resume the refresh'],
   ['? h', 'this help'],
   ['q Ctrl-C', 'quit'],

@@ -30,7 +30,7 @@ const D1 = '2cc65c162ca1388b6b8d5ccfb701d22fc96675ccf8b2f1590c490c2c4039547f';
 const host: FixtureHost = fixtureHost('k8s-node.manifest');
 after(() => host.cleanup());
 
-function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean; errors?: DashboardErrors; loadHeld?: () => Promise<FdHeld[]> } = {}) {
+function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean; errors?: DashboardErrors; loadHeld?: () => Promise<FdHeld[]>; loadWhy?: (t: string) => Promise<string[]> } = {}) {
   let t = 1000;
   const clock = () => (t += 1000);
   const now = () => new Date('2026-11-22T12:00:00Z');
@@ -65,6 +65,7 @@ function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => voi
       color={o.color}
       errors={o.errors}
       loadHeld={o.loadHeld}
+      loadWhy={o.loadWhy}
     />,
   );
   const sample = () => {
@@ -415,6 +416,26 @@ test('HOLDERS names a descriptor holder; e on a namespace held only by a descrip
     assert.match(frame(s.app), /4026539998\s+net\s+0\s+.*fd 1251:7/);
     await press(s.app, 'e');
     assert.deepEqual(reqs[0], { fd: { pid: 1251, fd: 7 }, types: ['net'] });
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('w: the nsx why diagnosis of the selected cgroup or process in the detail pane; again with w; Esc back', async () => {
+  const asked: string[] = [];
+  const s = await started({ loadWhy: async (t) => (asked.push(t), [`${t}: over 2 s, cgroup v1`, '  throttled in 62 % of periods by /system.slice (quota 0.50 CPU)', 'limits along the path (root → target; * = tightest):']) });
+  try {
+    await press(s.app, '/', ...'billing', ENTER, 'w');
+    let f = frame(s.app);
+    assert.match(f, /› why \/system\.slice\/docker-2cc6/m, 'the breadcrumb');
+    assert.match(f, /throttled in 62 % of periods by \/system\.slice/);
+    assert.deepEqual(asked, [`/system.slice/docker-${D1}.scope`]);
+    await press(s.app, 'w');
+    assert.equal(asked.length, 2, 'w again diagnoses again');
+    await press(s.app, ESC, ESC, '3', '/', ...'1251', ENTER, 'w');
+    assert.equal(asked[2], 'pid:1251');
+    await press(s.app, ESC, '2', 'w');
+    assert.match(frame(s.app), /w explains a cgroup or a process/);
   } finally {
     s.cleanup();
   }
