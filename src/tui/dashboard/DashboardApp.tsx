@@ -34,7 +34,7 @@ import { visibleRows, type DisplayRow } from '../top/state.js';
 import { topColumns } from '../top/columns.js';
 import { Breadcrumbs } from './Breadcrumbs.js';
 import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
-import { WhyView } from './WhyView.js';
+import { WhyView, wrapReport } from './WhyView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
 import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
@@ -182,7 +182,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   // `w`: the diagnosis of the target (sampled over a window by the caller), again on each press
   const whyTarget = body.kind === 'why' ? body.target : undefined;
   const whyResult = useAsyncValue(whyTarget !== undefined && props.loadWhy ? () => props.loadWhy!(whyTarget) : undefined, [whyTarget, body.kind === 'why' ? body.run : 0]);
-  const whyKeys = whyResult.value ? whyResult.value.map((_, i) => String(i)).slice(0, Math.max(1, whyResult.value.length - (bodyH - 1) + 1)) : [];
+  const whyLines = useMemo(() => (whyResult.value ? wrapReport(whyResult.value, width) : undefined), [whyResult.value, width]);
+  const whyKeys = whyLines ? whyLines.map((_, i) => String(i)).slice(0, Math.max(1, whyLines.length - (bodyH - 1) + 1)) : [];
   const keys: string[] = body.kind === 'detail' ? detailKeys : body.kind === 'why' ? whyKeys : body.lines.map((l) => l.key);
   const lk = levelKey(st.view, st.stack);
   const wanted = st.selected[lk];
@@ -334,7 +335,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   if (st.help) {
     pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)]} width={Math.min(width, 120)} />;
   } else if (body.kind === 'why') {
-    pane = <WhyView target={body.target} lines={whyResult.value} error={whyResult.error} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
+    pane = <WhyView target={body.target} lines={whyResult.value} error={whyResult.error} height={bodyH - 1} width={width} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'detail') {
     pane = <ProcessDetailView pid={body.pid} detail={shownDetail} width={width} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'cgroups') {

@@ -14,14 +14,37 @@ export interface WhyViewProps {
   /** why the diagnosis failed, if it did */
   readonly error?: string;
   readonly height: number;
+  /** columns available: long report lines wrap, continuing under their own indentation */
+  readonly width: number;
   /** first line shown */
   readonly offset?: number;
+}
+
+/** Wrap report lines to `width` at spaces, continuation lines indented two more than their line. Pure. */
+export function wrapReport(lines: readonly string[], width: number): string[] {
+  const out: string[] = [];
+  const w = Math.max(20, width);
+  for (const line of lines) {
+    const indent = ' '.repeat((/^ */.exec(line)?.[0].length ?? 0) + 2);
+    let rest = line;
+    let first = true;
+    while (rest.length > (first ? w : w - indent.length)) {
+      const room = first ? w : w - indent.length;
+      let cut = rest.lastIndexOf(' ', room);
+      if (cut <= (first ? indent.length : 0)) cut = room;
+      out.push((first ? '' : indent) + rest.slice(0, cut));
+      rest = rest.slice(cut).replace(/^ +/, '');
+      first = false;
+    }
+    out.push((first ? '' : indent) + rest);
+  }
+  return out;
 }
 
 export function WhyView(props: WhyViewProps): React.ReactElement {
   if (props.error !== undefined && !props.lines) return <Text>{`nsx why ${escapeControl(props.target)}: ${escapeControl(props.error)}`}</Text>;
   if (!props.lines) return <Text dimColor>{`nsx why ${escapeControl(props.target)}: sampling the window…`}</Text>;
-  const all = props.lines;
+  const all = wrapReport(props.lines, props.width);
   const h = Math.max(1, props.height);
   const off = Math.max(0, Math.min(props.offset ?? 0, all.length - h));
   const shown = all.slice(off, off + h);
