@@ -14,7 +14,8 @@ import { NS_TYPES } from '../../parse/nsid-link.js';
 import type { ProcessTable, PsDetail, PsProcess } from '../../services/ps.js';
 import { PS_FIELDS, sortProcesses, type PsFieldCtx } from '../../fields/ps.js';
 import { Header, type HostFacts } from '../components/Header.js';
-import { Table, type TableLine } from '../components/Table.js';
+import { Table, scrollOffset, type TableLine } from '../components/Table.js';
+import { whyMarks } from '../why-marks.js';
 import { HelpOverlay } from '../components/HelpOverlay.js';
 import { useTopFrame } from '../hooks/use-top-frame.js';
 import { useSamplerControl, type Controllable } from '../hooks/use-sampler-control.js';
@@ -191,6 +192,16 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const firstMatch = body.kind === 'cgroups' && needle ? body.lines.find((l) => body.matches.includes(l.key))?.key : undefined;
   const selectedKey = wanted !== undefined && keys.includes(wanted) ? wanted : (firstMatch ?? keys[0]);
 
+  // the Cgroups view marks the rows in view whose `nsx why` verdict is not clean (diagnosed over the last interval)
+  const inView = useMemo(() => {
+    if (body.kind !== 'cgroups') return [];
+    const sel = selectedKey === undefined ? -1 : body.lines.findIndex((l) => l.key === selectedKey);
+    const off = scrollOffset(sel, body.lines.length, bodyH - 1);
+    return body.lines.slice(off, off + bodyH - 1).map((l) => l.key);
+  }, [body, selectedKey, bodyH]);
+  const marks = useMemo(() => whyMarks(top.prev, top.next, inView), [top.next, inView.join('\n')]);
+  const selectedMark = body.kind === 'cgroups' && selectedKey !== undefined ? marks.get(selectedKey) : undefined;
+
   const crumbs = st.stack.map((l: Level) => {
     switch (l.kind) {
       case 'cgroup-procs': {
@@ -329,18 +340,19 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
       ]
     : [['processes', 'reading…']];
   const errors = [cgroupError ? `cgroup sample failed: ${cgroupError}` : '', processError ? `process sample failed: ${processError}` : '', body.kind === 'detail' && detailResult.error ? `process detail: ${detailResult.error}` : ''].filter(Boolean);
-  const notice = [st.message ?? '', ...errors, st.paused ? 'PAUSED' : ''].filter(Boolean).join(' · ') || undefined;
+  const notice = [st.message ?? '', ...errors, st.paused ? 'PAUSED' : '', selectedMark ? `why: ${selectedMark} (w: more)` : ''].filter(Boolean).join(' · ') || undefined;
 
   let pane: React.ReactElement;
   if (st.help) {
-    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled.', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)]} width={Math.min(width, 120)} />;
+    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled; ! (yellow): nsx why finds something (w tells what).', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)]} width={Math.min(width, 120)} />;
   } else if (body.kind === 'why') {
     pane = <WhyView target={body.target} lines={whyResult.value} error={whyResult.error} height={bodyH - 1} width={width} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'detail') {
     pane = <ProcessDetailView pid={body.pid} detail={shownDetail} width={width} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'cgroups') {
-    const cols = topColumns({ width, ctx: {}, cpu: top.cpu, memory: top.memory, ascii: props.ascii, rows: body.lines.map((l) => l.row), names });
-    pane = <Table columns={cols} lines={body.lines} selectedKey={selectedKey} height={bodyH} treeColumn="NAME" empty={top.frame ? 'no cgroups match' : 'reading cgroups…'} />;
+    const cols = topColumns({ width, ctx: {}, cpu: top.cpu, memory: top.memory, ascii: props.ascii, rows: body.lines.map((l) => l.row), names, marks });
+    const lines = marks.size ? body.lines.map((l) => (marks.has(l.key) && l.tone !== 'alert' ? { ...l, tone: 'warn' as const } : l)) : body.lines;
+    pane = <Table columns={cols} lines={lines} selectedKey={selectedKey} height={bodyH} treeColumn="NAME" empty={top.frame ? 'no cgroups match' : 'reading cgroups…'} />;
   } else if (body.kind === 'ns') {
     pane = <Table columns={namespaceColumns(width)} lines={body.lines} selectedKey={selectedKey} height={bodyH} treeColumn="NS" empty={data.table ? 'no namespaces match' : 'reading…'} />;
   } else {

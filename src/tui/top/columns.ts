@@ -46,6 +46,8 @@ export interface TopColumnsInput {
   readonly rows?: readonly DisplayRow[];
   /** identity per cgroup path: container rows show their name (src/tui/hooks/use-identities.ts) */
   readonly names?: ReadonlyMap<string, Identity>;
+  /** cgroups whose `nsx why` verdict is not clean: marked `!` before the name (src/tui/why-marks.ts) */
+  readonly marks?: ReadonlyMap<string, string>;
 }
 
 /** Full scale of the CPU sparkline column: the highest CPU% of the rows' series, at least one CPU (100 %). */
@@ -91,7 +93,7 @@ export function topColumns(o: TopColumnsInput): TableColumn<DisplayRow>[] {
         cell: (d) => {
           const base = d.prefix === '' && d.row.depth === 0 ? d.row.path : formatCell(f, d.row, o.ctx);
           const name = nameOfRow(d.row.path, o.names?.get(d.row.path));
-          return (name !== undefined ? `${name} (${base})` : base) + (d.collapsed ? ' +' : '');
+          return (o.marks?.has(d.row.path) ? '! ' : '') + (name !== undefined ? `${name} (${base})` : base) + (d.collapsed ? ' +' : '');
         },
       };
     }
