@@ -344,7 +344,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
 
   let pane: React.ReactElement;
   if (st.help) {
-    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, or namespaces shared with PID 1. Red cgroups are throttled; ! (yellow): nsx why finds something (w tells what).', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)]} width={Math.min(width, 120)} />;
+    pane = <HelpOverlay title="nsx dashboard — keys" keys={DASH_KEYS} notes={['Dim rows: kernel threads, namespaces shared with PID 1. Red: throttled. ! (yellow): nsx why finds something.', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)]} width={Math.min(width, 120)} />;
   } else if (body.kind === 'why') {
     pane = <WhyView target={body.target} lines={whyResult.value} error={whyResult.error} height={bodyH - 1} width={width} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'detail') {
