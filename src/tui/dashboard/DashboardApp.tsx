@@ -138,6 +138,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const procLines = (list: readonly PsProcess[]): TableLine<PsProcess>[] =>
     sortProcesses(list.filter((p) => processMatches(p, needle)), cpuField, fctx, true).map((p) => ({ key: String(p.pid), row: p, tone: p.kernelThread ? 'dim' : 'normal' }));
 
+  const cgroupsOnlyTree = st.view === 'cgroups' && !level && !needle;
   const body: Body = useMemo((): Body => {
     if (!level) {
       if (st.view === 'cgroups') {
@@ -172,7 +173,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         return { kind: 'ns', lines: lines.map((l) => ({ key: String(l.ns.inode), row: l, tone: ref[l.ns.type] === l.ns.inode ? 'dim' : 'normal' })) };
       }
     }
-  }, [level, st.view, top.frame, data, namespaces, needle, props.ascii, props.netnsNames, names]);
+    // the Cgroups tree without a search does not depend on the process table: a process sample does not rebuild it
+  }, [level, st.view, top.frame, cgroupsOnlyTree ? undefined : data, cgroupsOnlyTree ? undefined : namespaces, needle, props.ascii, props.netnsNames, names]);
 
   const detailPid = body.kind === 'detail' ? body.pid : undefined;
   const detailResult = useAsyncValue(detailPid !== undefined && props.loadDetail ? () => props.loadDetail!(detailPid) : undefined, [detailPid, data.seq]);
