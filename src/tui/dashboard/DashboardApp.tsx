@@ -187,7 +187,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const whyResult = useAsyncValue(whyTarget !== undefined && props.loadWhy ? () => props.loadWhy!(whyTarget) : undefined, [whyTarget, body.kind === 'why' ? body.run : 0]);
   const whyLines = useMemo(() => (whyResult.value ? wrapReport(whyResult.value, width) : undefined), [whyResult.value, width]);
   const whyKeys = whyLines ? whyLines.map((_, i) => String(i)).slice(0, Math.max(1, whyLines.length - (bodyH - 1) + 1)) : [];
-  const keys: string[] = body.kind === 'detail' ? detailKeys : body.kind === 'why' ? whyKeys : body.lines.map((l) => l.key);
+  const listKeys = useMemo(() => (body.kind === 'detail' || body.kind === 'why' ? [] : body.lines.map((l) => l.key)), [body]);
+  const keys: string[] = body.kind === 'detail' ? detailKeys : body.kind === 'why' ? whyKeys : listKeys;
   const lk = levelKey(st.view, st.stack);
   const wanted = st.selected[lk];
   // the tree keeps the ancestors of matches: without a selection, the first row that matches itself
@@ -202,6 +203,11 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     return body.lines.slice(off, off + bodyH - 1).map((l) => l.key);
   }, [body, selectedKey, bodyH]);
   const marks = useMemo(() => whyMarks(top.prev, top.next, inView), [top.next, inView.join('\n')]);
+  // the Cgroups columns (sparkline scales over the rows) once per frame, not on every key
+  const cgroupCols = useMemo(
+    () => (body.kind === 'cgroups' ? topColumns({ width, ctx: {}, cpu: top.cpu, memory: top.memory, ascii: props.ascii, rows: body.lines.map((l) => l.row), names, marks }) : undefined),
+    [body, width, top.seq, props.ascii, names, marks],
+  );
   const selectedMark = body.kind === 'cgroups' && selectedKey !== undefined ? marks.get(selectedKey) : undefined;
 
   const crumbs = st.stack.map((l: Level) => {
@@ -352,7 +358,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   } else if (body.kind === 'detail') {
     pane = <ProcessDetailView pid={body.pid} detail={shownDetail} width={width} height={bodyH - 1} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'cgroups') {
-    const cols = topColumns({ width, ctx: {}, cpu: top.cpu, memory: top.memory, ascii: props.ascii, rows: body.lines.map((l) => l.row), names, marks });
+    const cols = cgroupCols ?? [];
     const lines = marks.size ? body.lines.map((l) => (marks.has(l.key) && l.tone !== 'alert' ? { ...l, tone: 'warn' as const } : l)) : body.lines;
     pane = <Table columns={cols} lines={lines} selectedKey={selectedKey} height={bodyH} treeColumn="NAME" empty={top.frame ? 'no cgroups match' : 'reading cgroups…'} />;
   } else if (body.kind === 'ns') {
