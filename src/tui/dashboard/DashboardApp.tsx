@@ -347,7 +347,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
         ...(errorList.length ? ([['errors', String(errorList.reduce((n, e) => n + e.count, 0))]] as [string, string][]) : []),
       ]
     : [['processes', 'reading…']];
-  const errors = [cgroupError ? `cgroup sample failed: ${cgroupError}` : '', processError ? `process sample failed: ${processError}` : '', body.kind === 'detail' && detailResult.error ? `process detail: ${detailResult.error}` : ''].filter(Boolean);
+  const errors = [cgroupError ? `cgroup sample failed: ${cgroupError}` : '', processError ? `process sample failed: ${processError}` : '', body.kind === 'detail' && detailResult.error ? `process detail: ${detailResult.error}` : '', data.relationsError && st.view === 'namespaces' ? `namespace relations: ${data.relationsError}` : ''].filter(Boolean);
   const notice = [st.message ?? '', ...errors, st.paused ? 'PAUSED' : '', selectedMark ? `why: ${selectedMark} (w: more)` : ''].filter(Boolean).join(' · ') || undefined;
 
   let pane: React.ReactElement;

@@ -30,7 +30,7 @@ const D1 = '2cc65c162ca1388b6b8d5ccfb701d22fc96675ccf8b2f1590c490c2c4039547f';
 const host: FixtureHost = fixtureHost('k8s-node.manifest');
 after(() => host.cleanup());
 
-function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean; errors?: DashboardErrors; loadHeld?: () => Promise<FdHeld[]>; loadWhy?: (t: string) => Promise<string[]> } = {}) {
+function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => void; columns?: number; color?: boolean; extraNsfs?: NsfsMount[]; failProcs?: () => boolean; errors?: DashboardErrors; loadHeld?: () => Promise<FdHeld[]>; loadWhy?: (t: string) => Promise<string[]>; failRelations?: boolean } = {}) {
   let t = 1000;
   const clock = () => (t += 1000);
   const now = () => new Date('2026-11-22T12:00:00Z');
@@ -54,6 +54,7 @@ function setup(o: { canEnter?: true | string; onEnter?: (r: EnterRequest) => voi
       nsfs={nsfs}
       netnsNames={netnsNamesOf(nsfs)}
       loadRelations={async (nss: NamespaceRecord[]) => {
+        if (o.failRelations) throw new Error('nsfs: input/output error');
         await readNamespaceRelations(host.paths, nss, { relations: true }, new Tolerance());
         return new Map(nss.map((n) => [n.inode, { owner: n.owner, parent: n.parent }] as const));
       }}
@@ -436,6 +437,18 @@ test('w: the nsx why diagnosis of the selected cgroup or process in the detail p
     assert.equal(asked[2], 'pid:1251');
     await press(s.app, ESC, '2', 'w');
     assert.match(frame(s.app), /w explains a cgroup or a process/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a failure to read namespace relations is shown in the Namespaces view, not dropped', async () => {
+  const s = await started({ failRelations: true });
+  try {
+    await press(s.app, '2');
+    s.sample();
+    await settle(s.app);
+    assert.match(frame(s.app), /namespace relations: nsfs: input\/output error/);
   } finally {
     s.cleanup();
   }
