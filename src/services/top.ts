@@ -106,7 +106,7 @@ async function runSampling(
     await (await import('./ink-loader.js')).loadInkForTerminal();
     const { runTopTui } = await import('../tui/top/run.js');
     // a static host is sampled once and stays on screen until q
-    return runTopTui({ sampler, root, order: o.order, reverse: o.reverse, depth: o.depth, raw: o.raw, paths: o.paths, layout: collect.layout, iterations: o.iterations, once: !o.paths.live });
+    return runTopTui({ sampler, root, order: o.order, reverse: o.reverse, depth: o.depth, raw: o.raw, paths: o.paths, layout: collect.layout, iterations: o.iterations, once: !o.paths.live, color: o.color });
   }
   let first = true;
   let warnedDenied = false;

@@ -55,8 +55,9 @@ export function enterFullScreen(opts: TerminalOptions): TerminalSession {
     restored = true;
     try {
       if (opts.stdin?.isTTY && opts.stdin.setRawMode) opts.stdin.setRawMode(false);
-    } catch {
-      // stdin already closed: nothing to restore there
+    } catch (e) {
+      // stdin already closed: say so, and restore the screen anyway
+      report(`nsx: could not leave raw mode: ${(e as Error)?.message ?? String(e)}\n`);
     }
     opts.stdout.write(LEAVE_ALT_SCREEN);
     for (const s of SIGNALS) proc.removeListener(s, onSig);

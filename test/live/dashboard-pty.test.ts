@@ -41,7 +41,7 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
 
     let out = '';
     let exit: { exitCode: number } | undefined;
-    term = pty.spawn(process.execPath, [NSX_BIN], { name: 'xterm-256color', cols: 140, rows: 40, cwd: REPO, env: { ...process.env, SHELL: '/bin/sh', NO_COLOR: '1', CI: 'true' /* must not stop Ink drawing on a terminal */ } });
+    term = pty.spawn(process.execPath, [NSX_BIN], { name: 'xterm-256color', cols: 140, rows: 40, cwd: REPO, env: { ...process.env, SHELL: '/nonexistent/nsx-test-shell', NO_COLOR: '1', CI: 'true' /* must not stop Ink drawing on a terminal */ } });
     term.onData((d) => (out += d));
     term.onExit((e) => (exit = e));
     const screen = () => stripAnsi(out);
@@ -63,8 +63,7 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
 
     await expect(/1 Cgroups {2}2 Namespaces {2}3 Processes/, 'the dashboard', 90000); // slow under emulation (test:v2)
     await expect(/processes: \d+/, 'the first process sample');
-    await type('/');
-    await type(name);
+    await type(`/${name}`); // one read: the search key and its text (a paste, typing over ssh)
     await expect(new RegExp(`/${name}▏`), 'the search being typed');
     await type('\r');
     await expect(new RegExp(`/${name}[ \\t]*(\\r?\\n|$)`), 'the search kept (no cursor after it)');
@@ -77,11 +76,11 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
     await expect(/› namespaces/, 'its namespaces');
     await type('\x1b[B'); // mnt → net
     await type('e');
-    await expect(new RegExp(`entering PID ${pid} \\(net\\)`), 'the enter notice');
+    await expect(new RegExp(`entering PID ${pid} \\(net\\) \\(/nonexistent/nsx-test-shell is not on the host: running /bin/sh\\)`), 'the enter notice (a missing $SHELL falls back to /bin/sh)');
     await new Promise((r) => setTimeout(r, 500));
     await type('readlink /proc/self/ns/net; echo inside; exit\r');
     await expect(new RegExp(`net:\\[${netns}\\][\\s\\S]*inside`), 'the shell ran in the namespace');
-    await expect(/shell in PID \d+ exited with status 0/, 'back in the dashboard');
+    await expect(/shell in PID \d+ \(net\) exited with status 0/, 'back in the dashboard');
     await expect(/1 Cgroups {2}2 Namespaces {2}3 Processes/, 'the dashboard again');
     await type('q');
     await waitFor(() => exit !== undefined, 10000, 'nsx to exit');

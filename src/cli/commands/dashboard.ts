@@ -1,6 +1,6 @@
 /**
  * `nsx` with no command: the interactive dashboard on a terminal; otherwise (or with --summary) a short host
- * summary and the usage, exit 0.
+ * summary and the usage, exit 0; with --json, the summary as JSON (no usage).
  */
 import type { Command, CliContext } from '../context.js';
 import { parseCommandArgs } from '../common.js';
@@ -10,10 +10,11 @@ import { USAGE } from '../main.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'summary', short: 's', arg: 'none' },
+  { name: 'json', short: 'J', arg: 'none' },
   { name: 'interval', short: 'i', arg: 'required' },
 ];
 
-const HELP = `Usage: nsx [--root DIR] [--summary] [--interval MS]
+const HELP = `Usage: nsx [--root DIR] [--summary] [--json] [--interval MS]
 
 The interactive dashboard: Cgroups (the live nsx top tree), Namespaces (a tree by owner user namespace) and
 Processes (nsx ps with live CPU and memory), linked: Enter drills down (cgroup → processes → process →
@@ -22,8 +23,11 @@ Without a terminal, a host summary and the usage are printed instead.
 
 Options:
   -s, --summary       print the summary even on a terminal
+  -J, --json          print the summary as JSON
   -i, --interval MS   refresh interval in milliseconds (default 1000, at least 250)
   --root DIR          explore a recorded host (a directory or a fixture manifest)
+
+Colours follow --color / --no-color and NO_COLOR (https://no-color.org).
 
 ${USAGE}`;
 
@@ -37,14 +41,20 @@ export const command: Command = {
     if (done) return 0;
     if (args.positionals.length) throw new UsageError(`nsx: unknown command '${args.positionals[0]}'\nTry 'nsx --help' for more information.`);
     const intervalMs = args.opts.interval === undefined ? 1000 : parseIntArg('nsx', 'interval', args.opts.interval as string, { min: 250, max: 60000 });
-    const { runDashboard } = await import('../../services/dashboard.js');
+    const { runDashboard, hostSummary } = await import('../../services/dashboard.js');
+    if (args.opts.json) {
+      const { formatJson } = await import('../../output/json.js');
+      ctx.stdout.write(formatJson(hostSummary(ctx.paths)) + '\n');
+      return 0;
+    }
     return runDashboard({
       paths: ctx.paths,
       stdout: ctx.stdout,
       interactive: ctx.isTTY && ctx.stdinTTY && !args.opts.summary,
       intervalMs,
       usage: USAGE,
-      startTui: async (t) => (await import('../../tui/dashboard/run.js')).runDashboardTui(t),
+      // colours as --color/NO_COLOR say (the TUI keeps inverse and bold without them)
+      startTui: async (t) => (await import('../../tui/dashboard/run.js')).runDashboardTui({ ...t, color: ctx.color }),
     });
   },
 };

@@ -10,6 +10,7 @@ import { TOP_FIELDS, humanBytes } from '../../fields/top.js';
 import type { TopRow } from '../../sampler/frame.js';
 import { escapeControl } from '../../output/escape.js';
 import { Sparkline } from './Sparkline.js';
+import { useTheme } from '../theme.js';
 
 export interface DetailProcess {
   readonly pid: number;
@@ -19,6 +20,8 @@ export interface DetailProcess {
 
 export interface DetailPaneProps {
   readonly row: TopRow;
+  /** the container (pod, unit) name of the cgroup, when known (else the path's label) */
+  readonly name?: string;
   readonly cpuSeries: readonly (number | null)[];
   readonly memorySeries: readonly (number | null)[];
   /** member processes (undefined = not read yet) */
@@ -34,6 +37,7 @@ const DETAIL_FIELDS = TOP_FIELDS.filter((f) => !['PATH', 'NAME', 'PSI'].includes
 
 export function DetailPane(props: DetailPaneProps): React.ReactElement {
   const { row } = props;
+  const t = useTheme();
   const ctx = { raw: props.raw };
   const cells = DETAIL_FIELDS.map((f) => `${(f.header ?? f.id).padEnd(12)} ${escapeControl(formatCell(f, row, ctx))}`);
   const colW = 34;
@@ -48,9 +52,9 @@ export function DetailPane(props: DetailPaneProps): React.ReactElement {
     <Box flexDirection="column" borderStyle="single" paddingX={1}>
       <Text bold wrap="truncate">
         {escapeControl(row.path)}
-        {row.container ? `  [${escapeControl(row.container)}]` : ''}
+        {props.name ?? row.container ? `  [${escapeControl(props.name ?? row.container ?? '')}]` : ''}
         {row.throttled_by ? (
-          <Text color="red">{`  throttled by ${escapeControl(row.throttled_by)}${row.throttled_by_cpus !== null ? ` (limit ${row.throttled_by_cpus.toFixed(2)} CPU)` : ''}`}</Text>
+          <Text color={t.c('red')}>{`  throttled by ${escapeControl(row.throttled_by)}${row.throttled_by_cpus !== null ? ` (limit ${row.throttled_by_cpus.toFixed(2)} CPU)` : ''}`}</Text>
         ) : null}
       </Text>
       {lines.map((l, i) => (

@@ -6,6 +6,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { escapeControl } from '../../output/escape.js';
+import { useTheme } from '../theme.js';
 
 export interface HostFacts {
   readonly hostname?: string;
@@ -33,6 +34,7 @@ function gib(n: number): string {
 }
 
 export function Header(props: HeaderProps): React.ReactElement {
+  const t = useTheme();
   const f = props.facts ?? {};
   const facts: string[] = [];
   if (f.hostname) facts.push(escapeControl(f.hostname));
@@ -44,7 +46,7 @@ export function Header(props: HeaderProps): React.ReactElement {
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
-        <Text bold color="cyan">
+        <Text bold color={t.c('cyan')}>
           {props.title}
         </Text>
         {facts.length ? '  ' + facts.join(' · ') : ''}
@@ -52,7 +54,7 @@ export function Header(props: HeaderProps): React.ReactElement {
       <Text wrap="truncate">
         {props.status.map(([k, v]) => `${k}: ${v}`).join('  ')}
         {props.notice ? (
-          <Text color="yellow" bold>
+          <Text color={t.c('yellow')} bold>
             {'  '}
             {escapeControl(props.notice)}
           </Text>

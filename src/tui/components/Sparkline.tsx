@@ -2,6 +2,7 @@
 import React from 'react';
 import { Text } from 'ink';
 import { sparkline } from '../sparkline.js';
+import { useTheme } from '../theme.js';
 
 export interface SparklineProps {
   /** oldest first; null = no value at that point */
@@ -14,5 +15,6 @@ export interface SparklineProps {
 }
 
 export function Sparkline(props: SparklineProps): React.ReactElement {
-  return <Text color={props.color}>{sparkline(props.values, props.width, { max: props.max, ascii: props.ascii })}</Text>;
+  const t = useTheme();
+  return <Text color={t.c(props.color)}>{sparkline(props.values, props.width, { max: props.max, ascii: props.ascii })}</Text>;
 }

@@ -8,6 +8,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import { escapeControl } from '../../output/escape.js';
 import { displayWidth, truncateTo } from '../../output/table.js';
+import { useTheme } from '../theme.js';
 
 export interface TableColumn<Row> {
   readonly id: string;
@@ -70,6 +71,7 @@ export function lineText<Row>(columns: readonly TableColumn<Row>[], line: TableL
 
 export function Table<Row>(props: TableProps<Row>): React.ReactElement {
   const { columns, lines, height, treeColumn } = props;
+  const t = useTheme();
   const header = columns.map((c) => fit(c.header, c.width, c.align === 'right')).join(' ');
   const bodyH = Math.max(0, height - 1);
   const sel = props.selectedKey === undefined ? -1 : lines.findIndex((l) => l.key === props.selectedKey);
@@ -80,7 +82,7 @@ export function Table<Row>(props: TableProps<Row>): React.ReactElement {
       <Text bold>{header}</Text>
       {visible.length === 0 && props.empty ? <Text dimColor>{props.empty}</Text> : null}
       {visible.map((l) => (
-        <Text key={l.key} inverse={l.key === props.selectedKey} color={TONE_COLOR[l.tone ?? 'normal']} wrap="truncate">
+        <Text key={l.key} inverse={l.key === props.selectedKey} color={t.c(TONE_COLOR[l.tone ?? 'normal'])} bold={!t.color && l.tone === 'alert'} dimColor={!t.color && l.tone === 'dim'} wrap="truncate">
           {lineText(columns, l, treeColumn)}
         </Text>
       ))}

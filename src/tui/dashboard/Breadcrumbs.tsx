@@ -5,6 +5,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { escapeControl } from '../../output/escape.js';
+import { useTheme } from '../theme.js';
 import type { ViewId } from './model.js';
 
 export interface BreadcrumbsProps {
@@ -20,6 +21,7 @@ const TITLES: Record<ViewId, string> = { cgroups: 'Cgroups', namespaces: 'Namesp
 const ORDER: readonly ViewId[] = ['cgroups', 'namespaces', 'processes'];
 
 export function Breadcrumbs(props: BreadcrumbsProps): React.ReactElement {
+  const t = useTheme();
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -29,10 +31,10 @@ export function Breadcrumbs(props: BreadcrumbsProps): React.ReactElement {
           </Text>
         ))}
         {props.search !== undefined && (props.search !== '' || props.editingSearch) ? (
-          <Text color="yellow">{`  /${escapeControl(props.search)}${props.editingSearch ? '▏' : ''}`}</Text>
+          <Text color={t.c('yellow')}>{`  /${escapeControl(props.search)}${props.editingSearch ? '▏' : ''}`}</Text>
         ) : null}
       </Text>
-      <Text wrap="truncate" color="cyan">
+      <Text wrap="truncate" color={t.c('cyan')}>
         {[TITLES[props.view], ...props.crumbs.map(escapeControl)].join(' › ')}
       </Text>
     </Box>

@@ -59,7 +59,8 @@ export const NS_VIEW_FIELDS: readonly Field<NsLine, unknown>[] = [
   { id: 'TYPE', json: 'type', type: 'string', help: 'namespace type', get: (l) => l.ns.type },
   { id: 'NPROCS', json: 'nprocs', type: 'number', align: 'right', help: 'processes in it', get: (l) => l.ns.pids.length },
   { id: 'PID', json: 'pid', type: 'number', align: 'right', help: 'lowest PID in it', get: (l) => l.pid ?? null },
-  { id: 'HOLDERS', json: 'holders', type: 'string', help: 'command of the lowest PID, nsfs mounts and ip netns names', get: (l) => [l.command ?? '', ...(l.names ?? []).map((n) => `netns:${n}`), ...l.ns.nsfs].filter(Boolean).join(' ') },
+  { id: 'COMMAND', json: 'command', type: 'string', help: 'command of the lowest PID', get: (l) => l.command ?? null },
+  { id: 'HOLDERS', json: 'holders', type: 'string', help: 'what keeps it alive: member PIDs, PID:fd descriptors, sockets, bind mounts (ip netns names), namespaces it owns or parents', get: (l) => l.holders },
 ];
 
 const NS_SPECS: readonly Spec[] = [
@@ -67,11 +68,12 @@ const NS_SPECS: readonly Spec[] = [
   { id: 'TYPE', width: 6, prio: 9 },
   { id: 'NPROCS', width: 6, prio: 8 },
   { id: 'PID', width: 7, prio: 7 },
-  { id: 'HOLDERS', width: 20, prio: 10 },
+  { id: 'COMMAND', width: 20, prio: 10 },
+  { id: 'HOLDERS', width: 40, prio: 6 },
 ];
 
 export function namespaceColumns(width: number): TableColumn<NsLine>[] {
-  const widths = fitColumns(NS_SPECS, width, 'HOLDERS');
+  const widths = fitColumns(NS_SPECS, width, 'COMMAND', [{ id: 'HOLDERS', max: 60 }]);
   const out: TableColumn<NsLine>[] = [];
   for (const s of NS_SPECS) {
     const w = widths.get(s.id);

@@ -4,9 +4,10 @@
  * (src/sampler/frame.ts). No I/O, no React: tested directly.
  */
 import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
-import { namespaceRows, type NamespaceRecord, type NsRow } from '../../model/namespace.js';
+import { holdersText, namespaceHolders, namespaceRows, type NamespaceRecord, type NsRow } from '../../model/namespace.js';
 import type { PsProcess, ProcessTable } from '../../services/ps.js';
 import type { TopFrame } from '../../sampler/frame.js';
+import type { Identity } from '../../model/identity.js';
 import { USER_HZ, underCgroup } from '../../services/ps.js';
 export { nsDiff } from '../../fields/ps.js';
 
@@ -33,7 +34,55 @@ export function processCpuPercent(prev: ProcessTable | undefined, next: ProcessT
   return out;
 }
 
-/** Does a process match a search: name, command, PID, container (label, id, name, pod), cgroup path, namespace inode. */
+/**
+ * What a container is found by in a search, whatever the view: its label (`docker:9a9f…`), full id, name,
+ * image, pod (namespace, name, uid), compose project and service, unit. Fields the identity does not carry are
+ * skipped.
+ */
+export interface IdentityLike {
+  readonly label?: string;
+  readonly id?: string;
+  readonly name?: string;
+  readonly image?: string;
+  readonly podUid?: string;
+  readonly pod?: { readonly namespace?: string; readonly name?: string; readonly uid?: string };
+  readonly compose?: { readonly project?: string; readonly service?: string };
+  readonly unit?: string;
+}
+
+export function identityTerms(c: IdentityLike | undefined, name?: string): string[] {
+  const out: string[] = [];
+  const add = (v: string | undefined) => {
+    if (v) out.push(v);
+  };
+  add(name);
+  if (c) {
+    add(c.label);
+    add(c.id);
+    add(c.name);
+    add(c.image);
+    add(c.podUid);
+    add(c.pod?.uid);
+    add(c.pod?.name);
+    if (c.pod?.namespace && c.pod?.name) add(`${c.pod.namespace}/${c.pod.name}`);
+    add(c.compose?.project);
+    add(c.compose?.service);
+    add(c.unit);
+  }
+  return out;
+}
+
+/** Case-insensitive: does any of `hay` contain the lower-cased `q`. */
+function anyIncludes(hay: readonly (string | undefined)[], q: string): boolean {
+  return hay.some((h) => h !== undefined && h.toLowerCase().includes(q));
+}
+
+/** Does a process's container match a search (name, id, image, pod…). */
+export function containerMatches(p: PsProcess, needle: string): boolean {
+  return needle !== '' && anyIncludes(identityTerms(p.container as IdentityLike | undefined, p.containerName), needle.toLowerCase());
+}
+
+/** Does a process match a search: name, command, PID, its container (name, id, image, pod), cgroup path, namespace inode. */
 export function processMatches(p: PsProcess, needle: string): boolean {
   if (needle === '') return true;
   const q = needle.toLowerCase();
@@ -41,9 +90,23 @@ export function processMatches(p: PsProcess, needle: string): boolean {
     if (String(p.pid) === q) return true;
     if (Object.values(p.ns).some((ino) => String(ino) === q)) return true;
   }
-  const c = p.container;
-  const hay = [p.comm, p.command, p.cgroup, c?.label, c?.id, c?.podUid, c?.unit, p.containerName];
-  return hay.some((h) => h !== undefined && h.toLowerCase().includes(q));
+  return anyIncludes([p.comm, p.command, p.cgroup], q) || containerMatches(p, needle);
+}
+
+/**
+ * Does a line of the Namespaces view match a search: inode, type, holder command and PID, `ip netns` names,
+ * nsfs mounts — and, for a namespace of its own (not PID 1's), the container of any process in it.
+ */
+export function namespaceMatches(l: NsLine, needle: string, procs: ReadonlyMap<number, PsProcess>, reference: Readonly<Partial<Record<NsType, number>>>): boolean {
+  if (needle === '') return true;
+  const q = needle.toLowerCase();
+  if (anyIncludes([String(l.ns.inode), l.ns.type, l.command, ...(l.names ?? []), ...l.ns.nsfs, l.pid === undefined ? undefined : String(l.pid)], q)) return true;
+  if (l.ns.pids.length === 0 && l.holders.toLowerCase().includes(q)) return true; // held by a descriptor or a mount only
+  if (reference[l.ns.type] === l.ns.inode) return false; // the host's: every container's process is in it
+  return l.ns.pids.some((pid) => {
+    const p = procs.get(pid);
+    return p !== undefined && containerMatches(p, needle);
+  });
 }
 
 /** Processes whose cgroup, in any hierarchy, is exactly `path` (the members of that cgroup). */
@@ -66,6 +129,11 @@ export interface NsLine {
   readonly command?: string;
   /** `ip netns` names */
   readonly names?: readonly string[];
+  /**
+   * What keeps it alive (issue 10's HOLDERS, src/model/namespace.ts): member PIDs, `PID:fd` descriptors,
+   * sockets, bind mounts (with the `ip netns` name), the namespaces it owns or parents — one line.
+   */
+  readonly holders: string;
 }
 
 const TYPE_ORDER = new Map(NS_TYPES.map((t, i) => [t, i] as const));
@@ -74,7 +142,14 @@ const TYPE_ORDER = new Map(NS_TYPES.map((t, i) => [t, i] as const));
  * The Namespaces view: a tree by owner user namespace (user namespaces first, then what they own sorted by
  * type and inode). Without relations (none recorded), a flat list sorted by type then inode.
  */
-export function namespaceLines(nss: readonly NamespaceRecord[], procs: ReadonlyMap<number, PsProcess>, netnsNames: ReadonlyMap<number, readonly string[]> = new Map(), ascii = false): NsLine[] {
+export function namespaceLines(
+  nss: readonly NamespaceRecord[],
+  procs: ReadonlyMap<number, PsProcess>,
+  netnsNames: ReadonlyMap<number, readonly string[]> = new Map(),
+  ascii = false,
+  /** every namespace (for the children a user or pid namespace holds); default `nss` */
+  all: readonly NamespaceRecord[] = nss,
+): NsLine[] {
   const haveOwners = nss.some((n) => n.owner !== undefined);
   const g = ascii ? { mid: '|-', last: '`-', vert: '| ', none: '  ' } : { mid: '├─', last: '└─', vert: '│ ', none: '  ' };
   const out: NsLine[] = [];
@@ -82,7 +157,8 @@ export function namespaceLines(nss: readonly NamespaceRecord[], procs: ReadonlyM
     const pid = ns.pids[0];
     const p = pid === undefined ? undefined : procs.get(pid);
     const names = netnsNames.get(ns.inode);
-    return { ns, prefix, ...(pid !== undefined ? { pid } : {}), ...(p ? { command: p.command } : {}), ...(names ? { names } : {}) };
+    const holders = holdersText(namespaceHolders(ns, all)).split('\n').join(' · ');
+    return { ns, prefix, holders, ...(pid !== undefined ? { pid } : {}), ...(p ? { command: p.command } : {}), ...(names ? { names } : {}) };
   };
   const cmp = (a: NsRow, b: NsRow) => (a.ns.type === 'user' ? -1 : 0) - (b.ns.type === 'user' ? -1 : 0) || TYPE_ORDER.get(a.ns.type)! - TYPE_ORDER.get(b.ns.type)! || a.ns.inode - b.ns.inode;
   if (!haveOwners) {
@@ -109,16 +185,22 @@ export interface HostCounts {
   readonly pods: number;
 }
 
-export function hostCounts(table: ProcessTable, nss: readonly NamespaceRecord[]): HostCounts {
+/**
+ * Counts for the header: every container and pod the processes are in, and those the cgroups name (a
+ * container's cgroup identity counts once however many processes it has; pod sandboxes are not containers).
+ */
+export function hostCounts(table: ProcessTable, nss: readonly NamespaceRecord[], cgroups: Iterable<Identity> = []): HostCounts {
   const namespaces: Partial<Record<NsType, number>> = {};
   for (const n of nss) namespaces[n.type] = (namespaces[n.type] ?? 0) + 1;
   const containers = new Set<string>();
   const pods = new Set<string>();
-  for (const p of table.procs) {
-    const c = p.container;
-    if (c?.kind === 'container') containers.add(`${c.runtime}:${c.id}`);
-    if (c?.podUid) pods.add(c.podUid);
-  }
+  const count = (c: Identity | undefined) => {
+    if (c?.kind === 'container' && !c.sandbox) containers.add(c.id);
+    const uid = c?.pod?.uid ?? c?.podUid;
+    if (uid) pods.add(uid);
+  };
+  for (const p of table.procs) count(p.container);
+  for (const c of cgroups) count(c);
   return { processes: table.procs.length, namespaces, containers: containers.size, pods: pods.size };
 }
 
@@ -152,10 +234,10 @@ export function focusKeyIn(view: ViewId, f: Focus | undefined, procs: readonly P
 }
 
 /**
- * The cgroups a search matches: by path or container label, or because a matching process (name, PID,
+ * The cgroups a search matches: by path, container label or identity (name, id, image, pod), or because a matching process (name, PID,
  * container, namespace inode) lives there. Returns the matching paths (in frame order); pure.
  */
-export function cgroupMatches(frame: TopFrame, procs: readonly PsProcess[], needle: string): string[] {
+export function cgroupMatches(frame: TopFrame, procs: readonly PsProcess[], needle: string, names: ReadonlyMap<string, Identity> = new Map()): string[] {
   if (needle === '') return frame.rows.map((r) => r.path);
   const q = needle.toLowerCase();
   const viaProcs = new Set<string>();
@@ -165,7 +247,9 @@ export function cgroupMatches(frame: TopFrame, procs: readonly PsProcess[], need
     const deepest = p.cgroups.map((e) => e.path).filter((x) => frame.byPath.has(x)).sort((a, b) => b.length - a.length)[0];
     if (deepest !== undefined) viaProcs.add(deepest);
   }
-  return frame.rows.filter((r) => r.path.toLowerCase().includes(q) || (r.container ?? '').toLowerCase().includes(q) || viaProcs.has(r.path)).map((r) => r.path);
+  return frame.rows
+    .filter((r) => r.path.toLowerCase().includes(q) || (r.container ?? '').toLowerCase().includes(q) || viaProcs.has(r.path) || anyIncludes(identityTerms(names.get(r.path)), q))
+    .map((r) => r.path);
 }
 
 /** A frame reduced to `keep` and their ancestors (so the tree still reads). Pure. */

@@ -5,13 +5,16 @@
  */
 import type { NsType } from '../../parse/nsid-link.js';
 import { VIEWS, type Focus, type ViewId } from './model.js';
+import { navigate, type Nav } from '../list-nav.js';
 
 /** One drill-down level above a view's own list. */
 export type Level =
   | { readonly kind: 'cgroup-procs'; readonly path: string }
   | { readonly kind: 'process'; readonly pid: number }
   | { readonly kind: 'process-ns'; readonly pid: number }
-  | { readonly kind: 'ns-procs'; readonly inode: number; readonly nsType: NsType };
+  | { readonly kind: 'ns-procs'; readonly inode: number; readonly nsType: NsType }
+  /** `nsx why` of a cgroup path or `pid:PID`; `run` counts the `w` presses (a new press diagnoses again) */
+  | { readonly kind: 'why'; readonly target: string; readonly run: number };
 
 export interface DashState {
   readonly view: ViewId;
@@ -41,6 +44,8 @@ function levelId(l: Level): string {
       return `pns:${l.pid}`;
     case 'ns-procs':
       return `ns:${l.inode}`;
+    case 'why':
+      return `why:${l.target}`;
   }
 }
 
@@ -56,8 +61,8 @@ export function currentLevel(st: DashState): Level | undefined {
 export type DashAction =
   | { type: 'view'; view: ViewId; select?: string }
   | { type: 'cycle-view'; by: 1 | -1; select?: (v: ViewId) => string | undefined }
-  | { type: 'move'; by: number; keys: readonly string[] }
-  | { type: 'home' | 'end'; keys: readonly string[] }
+  /** move the selection through the current list's keys (src/tui/list-nav.ts) */
+  | { type: 'nav'; nav: Nav; keys: readonly string[]; from?: string }
   | { type: 'select'; key: string }
   | { type: 'push'; level: Level; select?: string }
   | { type: 'back' }
@@ -76,13 +81,9 @@ export function dashReducer(st: DashState, a: DashAction): DashState {
       const selected = select === undefined ? st.selected : { ...st.selected, [levelKey(view, [])]: select };
       return { ...st, view, stack: [], selected, search: '', editingSearch: false, help: false, message: undefined };
     }
-    case 'move':
-    case 'home':
-    case 'end': {
+    case 'nav': {
       if (a.keys.length === 0) return st;
-      const cur = Math.max(0, a.keys.indexOf(st.selected[key] ?? a.keys[0]));
-      const i = a.type === 'home' ? 0 : a.type === 'end' ? a.keys.length - 1 : Math.min(a.keys.length - 1, Math.max(0, cur + (a.type === 'move' ? a.by : 0)));
-      return { ...st, selected: { ...st.selected, [key]: a.keys[i] }, message: undefined };
+      return { ...st, selected: { ...st.selected, [key]: navigate(a.keys, a.from ?? st.selected[key], a.nav)! }, message: undefined };
     }
     case 'select':
       return { ...st, selected: { ...st.selected, [key]: a.key } };
@@ -133,6 +134,8 @@ export function focusOf(st: DashState, selectedKey: string | undefined): Focus |
       return { kind: 'process', pid: l.pid };
     case 'process-ns':
       return selectedKey === undefined ? { kind: 'process', pid: l.pid } : { kind: 'ns', inode: Number(selectedKey) };
+    case 'why':
+      return l.target.startsWith('pid:') ? { kind: 'process', pid: Number(l.target.slice(4)) } : { kind: 'cgroup', path: l.target };
     default:
       return selectedKey === undefined ? undefined : { kind: 'process', pid: Number(selectedKey) };
   }
@@ -146,6 +149,7 @@ export const DASH_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['Esc ← Backspace', 'back one level (or clear the search, close help)'],
   ['/', 'search by name, PID, container, cgroup path or namespace inode (Enter keeps it)'],
   ['e', 'enter the selected process (all its namespaces) or namespace with your $SHELL'],
+  ['w', 'why: diagnose the selected cgroup or process (nsx why: throttling, memory, OOM kills, pids)'],
   ['space', 'pause / resume the refresh'],
   ['? h', 'this help'],
   ['q Ctrl-C', 'quit'],

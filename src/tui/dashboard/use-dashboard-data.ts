@@ -17,6 +17,8 @@ export interface DashboardData {
   readonly cpu: ReadonlyMap<number, number | null>;
   readonly namespaces: readonly NamespaceRecord[];
   readonly seq: number;
+  /** why reading namespace relations failed (the tree then stays flat for those namespaces), if it did */
+  readonly relationsError?: string;
 }
 
 /** Relations of namespaces: inode → owner user namespace / parent (0 = none). */
@@ -27,15 +29,17 @@ export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: read
   const pending = useRef(new Set<number>());
   const [data, setData] = useState<DashboardData>({ byPid: new Map(), cpu: new Map(), namespaces: [], seq: 0 });
   const [relSeq, setRelSeq] = useState(0);
+  const relError = useRef<string | undefined>(undefined);
   const last = useRef<{ e: SampleEvent<ProcessTable> } | undefined>(undefined);
 
   const build = (e: SampleEvent<ProcessTable>): DashboardData => {
-    const grouped = withNsfsMounts(groupNamespaces(e.next.procs), nsfs);
+    const table = e.next; // container names joined with the runtimes' metadata at each collection (a rename shows on the next sample)
+    const grouped = withNsfsMounts(groupNamespaces(table.procs), nsfs);
     const nss = grouped.map((n) => {
       const r = relations.current.get(n.inode);
       return r ? { ...n, owner: r.owner, parent: r.parent } : n;
     });
-    return { table: e.next, byPid: new Map(e.next.procs.map((p) => [p.pid, p] as const)), cpu: processCpuPercent(e.prev, e.next, e.dt_s), namespaces: nss, seq: e.seq };
+    return { relationsError: relError.current, table, byPid: new Map(table.procs.map((p) => [p.pid, p] as const)), cpu: processCpuPercent(e.prev, e.next, e.dt_s), namespaces: nss, seq: e.seq };
   };
 
   useEffect(
@@ -56,11 +60,14 @@ export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: read
             }
             setRelSeq((s) => s + 1);
           })
-          .catch(() => {
+          .catch((e: unknown) => {
+            // not asked again (each failure would repeat every sample); the view shows why
+            relError.current = (e as Error)?.message ?? String(e);
             for (const n of missing) {
               relations.current.set(n.inode, {});
               pending.current.delete(n.inode);
             }
+            setRelSeq((s) => s + 1);
           });
       }),
     [sampler, loadRelations, nsfs],

@@ -1,22 +1,33 @@
 /**
  * `useAsyncValue(load, deps, refreshMs?)`: the value of an async loader (host facts from systeminformation,
- * the processes of a cgroup), reloaded when `deps` change and, with `refreshMs`, periodically. Errors leave the
- * previous value. The loader does the I/O; components only receive the value.
+ * the processes of a cgroup, one process in full) and the message of its last failure, reloaded when `deps`
+ * change and, with `refreshMs`, periodically. A failure keeps the previous value and is reported (the views
+ * show it); the next success clears it. The loader does the I/O; components only receive the result.
  */
 import { useEffect, useState } from 'react';
 
-export function useAsyncValue<T>(load: (() => Promise<T> | T) | undefined, deps: readonly unknown[], refreshMs?: number): T | undefined {
-  const [value, setValue] = useState<T | undefined>(undefined);
+export interface AsyncResult<T> {
+  readonly value?: T;
+  /** why the last load failed (cleared by the next success) */
+  readonly error?: string;
+}
+
+export function useAsyncValue<T>(load: (() => Promise<T> | T) | undefined, deps: readonly unknown[], refreshMs?: number): AsyncResult<T> {
+  const [result, setResult] = useState<AsyncResult<T>>({});
   useEffect(() => {
     if (!load) return;
     let live = true;
     const run = () => {
       Promise.resolve()
         .then(load)
-        .then((v) => {
-          if (live) setValue(v);
-        })
-        .catch(() => {});
+        .then(
+          (value) => {
+            if (live) setResult({ value });
+          },
+          (e: unknown) => {
+            if (live) setResult((r) => ({ value: r.value, error: (e as Error)?.message ?? String(e) }));
+          },
+        );
     };
     run();
     const t = refreshMs ? setInterval(run, refreshMs) : undefined;
@@ -26,5 +37,5 @@ export function useAsyncValue<T>(load: (() => Promise<T> | T) | undefined, deps:
       if (t) clearInterval(t);
     };
   }, deps);
-  return value;
+  return result;
 }

@@ -18,6 +18,9 @@ export interface TopFrameState {
   readonly memory: SeriesStore;
   /** sample number (1 = first) */
   readonly seq: number;
+  /** the two snapshots the frame was built from (for diagnoses over the interval) */
+  readonly prev?: TopSnapshot;
+  readonly next?: TopSnapshot;
 }
 
 export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly intervalMs: number; readonly latestEvent?: SampleEvent<TopSnapshot> }, root = '/'): TopFrameState {
@@ -32,7 +35,7 @@ export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly inte
         memory.resize(n);
         cpu.push(new Map(frame.rows.map((r) => [r.path, r.rates.cpu_percent] as const)));
         memory.push(new Map(frame.rows.map((r) => [r.path, r.counters.memory_bytes ?? null] as const)));
-        setState({ frame, cpu, memory, seq: e.seq });
+        setState({ frame, cpu, memory, seq: e.seq, prev: e.prev, next: e.next });
     };
     const off = sampler.subscribe(onSample);
     // a sample taken before this view subscribed (the sampler starts as the app mounts)

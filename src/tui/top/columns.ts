@@ -9,6 +9,8 @@ import type { SeriesStore } from '../../sampler/series.js';
 import { sparkline } from '../sparkline.js';
 import type { TableColumn } from '../components/Table.js';
 import type { DisplayRow } from './state.js';
+import type { Identity } from '../../model/identity.js';
+import { nameOfRow } from '../names.js';
 
 interface Spec {
   readonly id: string;
@@ -40,6 +42,22 @@ export interface TopColumnsInput {
   readonly cpu: SeriesStore;
   readonly memory: SeriesStore;
   readonly ascii?: boolean;
+  /** the rows shown: the sparkline columns take one scale over them */
+  readonly rows?: readonly DisplayRow[];
+  /** identity per cgroup path: container rows show their name (src/tui/hooks/use-identities.ts) */
+  readonly names?: ReadonlyMap<string, Identity>;
+  /** cgroups whose `nsx why` verdict is not clean: marked `!` before the name (src/tui/why-marks.ts) */
+  readonly marks?: ReadonlyMap<string, string>;
+}
+
+/** Full scale of the CPU sparkline column: the highest CPU% of the rows' series, at least one CPU (100 %). */
+export const CPU_SCALE_FLOOR = 100;
+
+/** The largest value in the series of `keys` (0 when none). */
+export function seriesMax(store: SeriesStore, keys: Iterable<string>): number {
+  let max = 0;
+  for (const k of keys) for (const v of store.get(k)) if (v !== null && v > max) max = v;
+  return max;
 }
 
 /** Cut a path from the left (`…slice/web`): the end of a cgroup path is what identifies it. */
@@ -51,19 +69,34 @@ export function keepTail(s: string, w: number): string {
 export function topColumns(o: TopColumnsInput): TableColumn<DisplayRow>[] {
   const widths = fitColumns(SPECS, o.width, 'NAME', [{ id: 'BY', max: 16 }]);
   const chosen = SPECS.filter((c) => widths.has(c.id));
+  // one scale per sparkline column: a steady 20 % row and a steady 200 % row must not look alike
+  const paths = (o.rows ?? []).map((d) => d.row.path);
+  const cpuMax = widths.has('CPU~') ? Math.max(CPU_SCALE_FLOOR, seriesMax(o.cpu, paths)) : 0;
+  const memMax = widths.has('MEM~') ? seriesMax(o.memory, paths) : 0;
   return chosen.map((c): TableColumn<DisplayRow> => {
     const w = widths.get(c.id)!;
-    if (c.id === 'CPU~') return { id: c.id, header: 'CPU 1m', width: w, cell: (d) => sparkline(o.cpu.get(d.row.path), w, { max: d.row.cpu_limit_cpus !== null ? d.row.cpu_limit_cpus * 100 : undefined, ascii: o.ascii }) };
+    if (c.id === 'CPU~') return { id: c.id, header: 'CPU 1m', width: w, cell: (d) => sparkline(o.cpu.get(d.row.path), w, { max: cpuMax, ascii: o.ascii }) };
     if (c.id === 'MEM~') {
       return {
         id: c.id,
         header: 'MEM 1m',
         width: w,
-        cell: (d) => sparkline(o.memory.get(d.row.path), w, { max: typeof d.row.counters.memory_max_bytes === 'number' ? d.row.counters.memory_max_bytes : undefined, ascii: o.ascii }),
+        cell: (d) => sparkline(o.memory.get(d.row.path), w, { max: memMax, ascii: o.ascii }),
       };
     }
     const f = fieldById(c.id);
-    if (c.id === 'NAME') return { id: c.id, header: c.header ?? 'CGROUP', width: w, cell: (d) => (d.prefix === '' && d.row.depth === 0 ? d.row.path : formatCell(f, d.row, o.ctx)) + (d.collapsed ? ' +' : '') };
+    if (c.id === 'NAME') {
+      return {
+        id: c.id,
+        header: c.header ?? 'CGROUP',
+        width: w,
+        cell: (d) => {
+          const base = d.prefix === '' && d.row.depth === 0 ? d.row.path : formatCell(f, d.row, o.ctx);
+          const name = nameOfRow(d.row.path, o.names?.get(d.row.path));
+          return (o.marks?.has(d.row.path) ? '! ' : '') + (name !== undefined ? `${name} (${base})` : base) + (d.collapsed ? ' +' : '');
+        },
+      };
+    }
     if (c.id === 'BY') {
       // the binding cgroup and its limit: `…slice/web 0.20`
       return {

@@ -5,12 +5,13 @@
  */
 import React from 'react';
 import type { HostPaths } from '../../host/paths.js';
-import { Tolerance } from '../../host/tolerance.js';
+import { Tolerance, wrap } from '../../host/tolerance.js';
 import type { CgroupLayout } from '../../model/cgroup.js';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { TopOrder } from '../../fields/top.js';
 import type { Sampler } from '../../sampler/sampler.js';
-import { enterFullScreen } from '../terminal.js';
+import { runFullScreen } from '../full-screen.js';
+import { colorFromEnv } from '../theme.js';
 import { initialUiState } from './state.js';
 import type { HostFacts } from '../components/Header.js';
 import type { DetailProcess } from '../components/DetailPane.js';
@@ -28,6 +29,8 @@ export interface TopTuiOptions {
   readonly iterations?: number;
   /** take one sample only (a static --root host) */
   readonly once?: boolean;
+  /** colours on or off (`--color`, NO_COLOR); default: off when NO_COLOR is set */
+  readonly color?: boolean;
 }
 
 /**
@@ -62,26 +65,21 @@ export async function makeProcessLoader(paths: HostPaths, layout: CgroupLayout):
     const tol = new Tolerance();
     const pids = new Set<number>();
     for (const h of topHierarchies(layout)) {
-      try {
-        const n = walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol });
-        for (const p of n.pids ?? []) pids.add(p);
-      } catch {
-        // not in this hierarchy (or gone): the others may have it
-      }
+      // not in this hierarchy (or gone): the others may have it; anything else is raised
+      const n = wrap(tol, path, () => walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol }));
+      for (const p of n?.pids ?? []) pids.add(p);
     }
     return readMembers(paths, [...pids].sort((a, b) => a - b), tol).map((m) => ({ pid: m.pid, command: m.command }));
   };
 }
 
 export async function runTopTui(o: TopTuiOptions): Promise<number> {
-  const { render } = await import('ink');
   const { TopApp } = await import('./TopApp.js');
   const loadProcesses = await makeProcessLoader(o.paths, o.layout);
-  const term = enterFullScreen({ stdout: process.stdout, stdin: process.stdin });
-  let done = false; // set in finally: a start still pending after a failed render must not run
-  try {
-    const initial = initialUiState({ order: o.order, reverse: o.reverse, depth: o.depth, intervalMs: o.sampler.intervalMs });
-    const app = render(
+  const initial = initialUiState({ order: o.order, reverse: o.reverse, depth: o.depth, intervalMs: o.sampler.intervalMs });
+  let off: (() => void) | undefined;
+  await runFullScreen({
+    element: () =>
       React.createElement(TopApp, {
         sampler: o.sampler,
         root: o.root,
@@ -90,30 +88,21 @@ export async function runTopTui(o: TopTuiOptions): Promise<number> {
         layout: o.layout.kind,
         loadFacts: o.paths.live ? loadHostFacts : undefined,
         loadProcesses,
+        color: o.color ?? colorFromEnv(),
       }),
-      { exitOnCtrlC: true, patchConsole: false },
-    );
-    let off: (() => void) | undefined;
-    if (o.iterations !== undefined) {
-      off = o.sampler.subscribe(({ seq }) => {
-        if (seq >= o.iterations!) setTimeout(() => app.unmount(), 50);
-      });
-    }
-    o.sampler.onError(() => {
-      // a failed sample (e.g. the view's root vanished) keeps the last frame; the next tick retries
-    });
-    // after the first paint (header, "sampling…"): a first sample of thousands of cgroups takes a moment
-    setImmediate(() => {
-      if (done) return;
+    start: (unmount) => {
+      if (o.iterations !== undefined) {
+        off = o.sampler.subscribe(({ seq }) => {
+          if (seq >= o.iterations!) setTimeout(unmount, 50);
+        });
+      }
       if (o.once) o.sampler.sampleNow();
       else o.sampler.start();
-    });
-    await app.waitUntilExit();
-    off?.();
-    return 0;
-  } finally {
-    done = true; // also when Ink failed: the pending start must not revive the sampler
-    o.sampler.stop();
-    term.restore();
-  }
+    },
+    stop: () => {
+      off?.();
+      o.sampler.stop();
+    },
+  });
+  return 0;
 }

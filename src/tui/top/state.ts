@@ -4,6 +4,7 @@
  */
 import { rowComparator, type TopOrder } from '../../fields/top.js';
 import type { TopFrame, TopRow } from '../../sampler/frame.js';
+import { navigate, type Nav } from '../list-nav.js';
 
 export interface TopUiState {
   readonly order: TopOrder;
@@ -75,8 +76,8 @@ export function visibleRows(frame: TopFrame, st: Pick<TopUiState, 'order' | 'rev
 export type TopAction =
   | { type: 'order'; order: TopOrder }
   | { type: 'reverse' }
-  | { type: 'move'; by: number; rows: readonly DisplayRow[] }
-  | { type: 'home' | 'end'; rows: readonly DisplayRow[] }
+  /** move the selection through the shown rows' paths (src/tui/list-nav.ts) */
+  | { type: 'nav'; nav: Nav; keys: readonly string[] }
   | { type: 'collapse' | 'expand' | 'toggle'; path?: string }
   | { type: 'collapse-all'; paths: readonly string[] }
   | { type: 'expand-all' }
@@ -98,13 +99,9 @@ export function topReducer(st: TopUiState, a: TopAction): TopUiState {
       return st.order === a.order ? { ...st, reverse: !st.reverse } : { ...st, order: a.order, reverse: false };
     case 'reverse':
       return { ...st, reverse: !st.reverse };
-    case 'move':
-    case 'home':
-    case 'end': {
-      if (a.rows.length === 0) return st;
-      const cur = Math.max(0, a.rows.findIndex((r) => r.row.path === st.selected));
-      const i = a.type === 'home' ? 0 : a.type === 'end' ? a.rows.length - 1 : Math.min(a.rows.length - 1, Math.max(0, cur + (a.type === 'move' ? a.by : 0)));
-      return { ...st, selected: a.rows[i].row.path };
+    case 'nav': {
+      const selected = navigate(a.keys, st.selected, a.nav);
+      return selected === st.selected ? st : { ...st, selected };
     }
     case 'collapse':
     case 'expand':

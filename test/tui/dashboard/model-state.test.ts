@@ -59,10 +59,10 @@ test('focusKeyIn: a process maps to its cgroup, its first namespace of its own, 
 
 test('dashReducer: drill-down keeps each level\'s selection; back pops; views reset the stack; search', () => {
   let st = initialDashState();
-  st = dashReducer(st, { type: 'move', by: 2, keys: ['/', '/a', '/b'] });
+  st = dashReducer(st, { type: 'nav', nav: { kind: 'move', by: 2 }, keys: ['/', '/a', '/b'] });
   assert.equal(st.selected[levelKey('cgroups', [])], '/b');
   st = dashReducer(st, { type: 'push', level: { kind: 'cgroup-procs', path: '/b' } });
-  st = dashReducer(st, { type: 'end', keys: ['10', '11'] });
+  st = dashReducer(st, { type: 'nav', nav: { kind: 'end' }, keys: ['10', '11'] });
   st = dashReducer(st, { type: 'push', level: { kind: 'process', pid: 11 } });
   assert.deepEqual(focusOf(st, undefined), { kind: 'process', pid: 11 });
   st = dashReducer(st, { type: 'push', level: { kind: 'process-ns', pid: 11 } });

@@ -28,9 +28,9 @@ test('topReducer: order toggles reverse, selection moves and clamps, interval bo
   st = topReducer(st, { type: 'order', order: 'memory' });
   assert.equal(st.reverse, true);
   const rows = visibleRows(frame, { ...st, order: 'path', reverse: false });
-  st = topReducer(st, { type: 'move', by: 100, rows });
+  st = topReducer(st, { type: 'nav', nav: { kind: 'move', by: 100 }, keys: rows.map((r) => r.row.path) });
   assert.equal(st.selected, '/shop.slice/web/worker');
-  st = topReducer(st, { type: 'move', by: -2, rows });
+  st = topReducer(st, { type: 'nav', nav: { kind: 'move', by: -2 }, keys: rows.map((r) => r.row.path) });
   assert.equal(st.selected, '/shop.slice/web');
   st = topReducer(st, { type: 'toggle' });
   assert.ok(st.collapsed.has('/shop.slice/web'));

@@ -14,13 +14,18 @@ import { Sampler, type Scheduler } from '../../../src/sampler/sampler.js';
 import type { TopSnapshot } from '../../../src/model/rates.js';
 import { stripAnsi } from '../../helpers/cli.js';
 import { fixture } from '../../helpers/host.js';
+import chalk from 'chalk';
+import { SeriesStore } from '../../../src/sampler/series.js';
+import { topColumns } from '../../../src/tui/top/columns.js';
+import { TOP_KEYS, type DisplayRow } from '../../../src/tui/top/state.js';
+import { HelpOverlay } from '../../../src/tui/components/HelpOverlay.js';
 
 const SNAPS: TopSnapshot[] = JSON.parse(readFileSync(fixture('top', 'v1-throttle.snapshots.json'), 'utf8'));
 
 /** A scheduler that never fires on its own: tests call sampler.sampleNow(). */
 const manual: Scheduler = { setTimeout: () => 0, clearTimeout: () => {} };
 
-function setup(o: { size?: { columns: number; rows: number } } = {}) {
+function setup(o: { size?: { columns: number; rows: number }; color?: boolean } = {}) {
   let i = 0;
   const sampler = new Sampler<TopSnapshot>({ collect: () => SNAPS[Math.min(i++, SNAPS.length - 1)], intervalMs: 1000, scheduler: manual });
   const app = render(
@@ -30,6 +35,7 @@ function setup(o: { size?: { columns: number; rows: number } } = {}) {
       initial={initialUiState({ order: 'path', intervalMs: 1000 })}
       layout="hybrid"
       size={o.size ?? { columns: 100, rows: 30 }}
+      color={o.color}
       loadFacts={() => ({ hostname: 'testhost', cpus: 2, memTotalBytes: 4 * 1024 ** 3, load: [0.5, 0.25, 0.1], kernel: '6.18.44' })}
       loadProcesses={(p) => (p === '/shop.slice/web/worker' ? [{ pid: 4242, command: "sh -c while :; do :; done\x1b[31m" }] : [])}
     />,
@@ -220,5 +226,82 @@ test('a failed sample is shown in the header and the last frame stays; the next 
     assert.doesNotMatch(f, /sample failed/);
   } finally {
     app.unmount();
+  }
+});
+
+test('several keys in one read: `/wor` and Enter sent at once filter; `jjj` moves three rows', () =>
+  withRates(async (app) => {
+    await press(app, '/wor\r');
+    let f = frame(app);
+    assert.match(f, /filter: wor(?!▏)/);
+    assert.match(f, /cgroups: 3\/6/);
+    await press(app, '\x1b');
+    await press(app, 'jjj\x1b[D'); // shop.slice → db → idle → web, then collapse it
+    f = frame(app);
+    assert.match(f, /└─web \+/);
+    await press(app, '\x1b[200~q\x1b[201~');
+    assert.match(frame(app), /└─web \+/, 'a pasted q does not quit');
+  }));
+
+test('sparkline columns share one scale: a steady 20 % row and a steady 200 % row differ', () => {
+  const cpu = new SeriesStore(60);
+  const memory = new SeriesStore(60);
+  for (let i = 0; i < 10; i++) {
+    cpu.push(new Map([['/a', 20], ['/b', 200]]));
+    memory.push(new Map([['/a', 100e6], ['/b', 1e9]]));
+  }
+  const rows = ['/a', '/b'].map((path) => ({ row: { path, depth: 1, cpu_limit_cpus: null, counters: {} }, prefix: '', hasChildren: false, collapsed: false }) as unknown as DisplayRow);
+  const cols = topColumns({ width: 200, ctx: {}, cpu, memory, rows });
+  const spark = (id: string, i: number) => cols.find((c) => c.id === id)!.cell(rows[i]).trim();
+  assert.equal(spark('CPU~', 1), '█'.repeat(10));
+  assert.equal(spark('CPU~', 0), '▂'.repeat(10), '20 % of the column\'s 200 %');
+  assert.notEqual(spark('CPU~', 0), spark('CPU~', 1));
+  assert.equal(spark('MEM~', 0), '▂'.repeat(10));
+  // one row alone at 20 %: the scale is at least one CPU, so it does not fill the column
+  const alone = topColumns({ width: 200, ctx: {}, cpu, memory, rows: [rows[0]] });
+  assert.equal(alone.find((c) => c.id === 'CPU~')!.cell(rows[0]).trim(), '▂'.repeat(10));
+});
+
+test('help overlay: a long description wraps in its own column, never under the keys; 160 columns fit on one line', async () => {
+  const narrow = render(<HelpOverlay title="keys" keys={[['a b c', 'one two three four five six seven eight nine ten eleven twelve']]} width={30} />);
+  try {
+    const lines = stripAnsi(narrow.lastFrame() ?? '').split('\n').filter((l) => /^│ /.test(l)).slice(1);
+    assert.ok(lines.length > 1, 'it wraps');
+    assert.match(lines[0], /^│ a b c one/);
+    for (const l of lines.slice(1)) assert.match(l, /^│ {7,}\S/, `continuation in the description column: ${l}`);
+  } finally {
+    narrow.unmount();
+  }
+  await withRates(async (app) => {
+    await press(app, 'h');
+    const f = frame(app);
+    for (const [k, h] of TOP_KEYS) assert.ok(f.split('\n').some((l) => l.includes(k) && l.includes(h)), `${k} and its description on one line`);
+  }, { columns: 160, rows: 40 });
+});
+
+test('colours: none with color=false (NO_COLOR, --color=never), present by default', async () => {
+  const level = chalk.level;
+  chalk.level = 1;
+  const sgrColour = /\x1b\[(3[0-7]|9[0-7]|38;)/;
+  try {
+    for (const color of [false, undefined]) {
+      const { sampler, app } = setup({ color });
+      try {
+        await tick();
+        sampler.sampleNow();
+        sampler.sampleNow();
+        await tick();
+        const raw = app.lastFrame() ?? '';
+        if (color === false) {
+          assert.doesNotMatch(raw, sgrColour);
+          assert.match(raw, /\x1b\[7m/, 'selection still inverse');
+          assert.match(raw, /\x1b\[1m.*lice\/web 0\.20/, 'throttled rows bold instead of red');
+        } else assert.match(raw, sgrColour);
+      } finally {
+        app.unmount();
+      }
+    }
+  } finally {
+    chalk.level = level;
   }
 });
