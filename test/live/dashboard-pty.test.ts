@@ -25,7 +25,7 @@ test('live: nsx without a terminal prints the summary and the usage, exit 0', { 
   assert.match(r.stdout, /Usage: nsx /);
 });
 
-test('live pty: dashboard → cgroup → process → namespace → e → shell → back → q', { skip: liveSkipReason({ tools: ['unshare'] }) || (!CG_BASE && 'live test: no cgroup hierarchy to create a test cgroup in') }, async () => {
+test('live pty: dashboard → cgroup → process → namespace → e → shell → back → q', { timeout: 240_000, skip: liveSkipReason({ tools: ['unshare'] }) || (!CG_BASE && 'live test: no cgroup hierarchy to create a test cgroup in') }, async () => {
   const pty = (await import('node-pty')).default;
   const name = testName('dash');
   const dir = join(CG_BASE ?? '/nonexistent', name);
