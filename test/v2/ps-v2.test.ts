@@ -47,7 +47,11 @@ test('v2: nsx ps shows a Docker-named cgroup2 scope with its limits and identity
     if (want.includes('pids')) assert.equal(stats.pids.current, 1);
 
     const t = JSON.parse(runNsx(['ps', '--container', `docker:${id.slice(0, 12)}`, '--json', '-o', 'PID,CONTAINER,CGROUP']).stdout).processes;
-    assert.deepEqual(t, [{ pid: proc.pid, container: `docker:${id.slice(0, 12)}`, cgroup: rel }]);
+    // CONTAINER brings the identity record beside the label (as in every JSON output)
+    assert.deepEqual(
+      t.map((r: { pid: number; container: string; cgroup: string; identity: { runtime: string; id: string; cgroup: string } }) => [r.pid, r.container, r.cgroup, r.identity.runtime, r.identity.id, r.identity.cgroup]),
+      [[proc.pid, `docker:${id.slice(0, 12)}`, rel, 'docker', id, rel]],
+    );
   } finally {
     await proc.stop();
     for (const d of [scope, parent]) {
