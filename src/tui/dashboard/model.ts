@@ -8,7 +8,7 @@ import { holdersText, namespaceHolders, namespaceRows, type NamespaceRecord, typ
 import type { PsProcess, ProcessTable } from '../../services/ps.js';
 import type { TopFrame } from '../../sampler/frame.js';
 import type { Identity } from '../../model/identity.js';
-import { USER_HZ, underCgroup } from '../../services/ps.js';
+import { underCgroup } from '../../services/ps.js';
 export { nsDiff } from '../../fields/ps.js';
 
 /** The three views. */
@@ -18,21 +18,8 @@ export const VIEWS: readonly ViewId[] = ['cgroups', 'namespaces', 'processes'];
 /** What a selection is about; selection follows it across views. */
 export type Focus = { readonly kind: 'cgroup'; readonly path: string } | { readonly kind: 'process'; readonly pid: number } | { readonly kind: 'ns'; readonly inode: number };
 
-/** CPU% per PID between two tables (100 = one CPU); null for a process new in `next` or restarted (PID reuse). */
-export function processCpuPercent(prev: ProcessTable | undefined, next: ProcessTable, dt_s: number | null): Map<number, number | null> {
-  const out = new Map<number, number | null>();
-  const before = new Map(prev?.procs.map((p) => [p.pid, p] as const) ?? []);
-  for (const p of next.procs) {
-    const q = before.get(p.pid);
-    if (!q || !dt_s || dt_s <= 0 || q.starttimeTicks !== p.starttimeTicks || p.utimeTicks === undefined || q.utimeTicks === undefined || p.stimeTicks === undefined || q.stimeTicks === undefined) {
-      out.set(p.pid, null);
-      continue;
-    }
-    const d = p.utimeTicks + p.stimeTicks - (q.utimeTicks + q.stimeTicks);
-    out.set(p.pid, d < 0 ? null : (d / USER_HZ / dt_s) * 100);
-  }
-  return out;
-}
+/** CPU% per PID between two samples: the process model's one computation. */
+export { processCpuPercent } from '../../model/process.js';
 
 /**
  * What a container is found by in a search, whatever the view: its label (`docker:9a9f…`), full id, name,
