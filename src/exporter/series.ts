@@ -41,7 +41,7 @@
  */
 import type { Limit } from '../model/cgroup.js';
 import { toNumber, type Int } from '../model/cgroup-sample.js';
-import { attributeThrottling, parentPath, type ThrottleInput } from '../model/throttle.js';
+import { attributeModels, parentPath } from '../model/throttle.js';
 import { quotaCpus, snapshotModels } from '../model/rates.js';
 import type { ExporterCgroup, ExporterSample } from './sample.js';
 
@@ -142,18 +142,7 @@ export function throttledBy(prev: ExporterSample | undefined, next: ExporterSamp
   if (!prev) return new Map();
   const dt = (next.mono_ms - prev.mono_ms) / 1000;
   const snap = (s: ExporterSample) => ({ mono_ms: s.mono_ms, timestamp: '', cgroups: s.cgroups.map((c) => c.stats) });
-  const items = new Map<string, ThrottleInput>();
-  for (const { values: c, rates: r } of snapshotModels(snap(prev), snap(next)).values()) {
-    items.set(c.path, {
-      path: c.path,
-      cpu_quota_usec: c.cpu_quota_usec,
-      cpu_period_usec: c.cpu_period_usec,
-      d_usage_usec: r.delta.usage_usec,
-      d_nr_throttled: r.delta.nr_throttled,
-      d_local_throttled_usec: r.delta.local_throttled_usec,
-    });
-  }
-  return attributeThrottling(items, dt > 0 ? dt : null);
+  return attributeModels(snapshotModels(snap(prev), snap(next)).values(), dt > 0 ? dt : null);
 }
 
 /** Build every family's series from a sample (and the previous one, for throttle attribution). Pure. */

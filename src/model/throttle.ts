@@ -10,7 +10,7 @@
  * itself affected: it used CPU in the interval, or its `cpu.stat.local` throttled time rose (the kernel's
  * own per-cgroup "throttled, whoever's limit it was" counter, where present).
  */
-import { quotaCpus, type Limit } from './rates.js';
+import { quotaCpus, type CgroupModel, type Limit } from './rates.js';
 
 /** Usage at or above this share of the quota counts as an exhausted quota. */
 export const SATURATION = 0.9;
@@ -76,4 +76,20 @@ export function attributeThrottling(items: ReadonlyMap<string, ThrottleInput>, d
     out.set(path, by);
   }
   return out;
+}
+
+/** Attribution over the models of one interval (`snapshotModels(prev, next)`): path → binding cgroup's path. */
+export function attributeModels(models: Iterable<CgroupModel>, dt_s: number | null): Map<string, string | null> {
+  const items = new Map<string, ThrottleInput>();
+  for (const { values: c, rates: r } of models) {
+    items.set(c.path, {
+      path: c.path,
+      cpu_quota_usec: c.cpu_quota_usec,
+      cpu_period_usec: c.cpu_period_usec,
+      d_usage_usec: r.delta.usage_usec,
+      d_nr_throttled: r.delta.nr_throttled,
+      d_local_throttled_usec: r.delta.local_throttled_usec,
+    });
+  }
+  return attributeThrottling(items, dt_s);
 }

@@ -6,7 +6,7 @@
 import { identifyCgroupPath, type Identity } from '../model/identity.js';
 import { intervalSeconds, percentOf, quotaCpus, snapshotModels, type CgroupRates, type CgroupValues, type TopSnapshot } from '../model/rates.js';
 import type { CgroupSample } from '../model/cgroup-sample.js';
-import { attributeThrottling, parentPath, type ThrottleInput } from '../model/throttle.js';
+import { attributeModels, parentPath } from '../model/throttle.js';
 
 export interface TopRow {
   readonly path: string;
@@ -101,18 +101,7 @@ function baseName(path: string): string {
 export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, root = '/'): TopFrame {
   const dt = intervalSeconds(prev, next);
   const models = snapshotModels(prev, next);
-  const inputs = new Map<string, ThrottleInput>();
-  for (const { values: c, rates: r } of models.values()) {
-    inputs.set(c.path, {
-      path: c.path,
-      cpu_quota_usec: c.cpu_quota_usec,
-      cpu_period_usec: c.cpu_period_usec,
-      d_usage_usec: r.delta.usage_usec,
-      d_nr_throttled: r.delta.nr_throttled,
-      d_local_throttled_usec: r.delta.local_throttled_usec,
-    });
-  }
-  const by = attributeThrottling(inputs, dt);
+  const by = attributeModels(models.values(), dt);
   const limitOf = (p: string | null): number | null => {
     const c = p === null ? undefined : models.get(p)?.values;
     return c ? quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) : null;
