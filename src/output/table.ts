@@ -224,9 +224,13 @@ function renderFlat(columns: readonly TableColumn[], rows: readonly TableRow[], 
       widths[ci] = Math.max(min, widths[ci] - (total() - opts.termWidth));
     }
   }
-  const right = columns.map((c) => c.align === 'right');
+  const right: boolean[] = [];
   // a row's line depends on its cells and on this: a line laid out to the same layout is reused
-  const layout = widths.join(' ') + right.map((r) => (r ? 'r' : 'l')).join('');
+  let layout = '';
+  for (let ci = 0; ci < nc; ci++) {
+    right.push(columns[ci].align === 'right');
+    layout += `${widths[ci]}${right[ci] ? 'r' : 'l'},`;
+  }
   const line = (text: readonly string[], width: Int32Array) => {
     let l = '';
     for (let ci = 0; ci < nc; ci++) {

@@ -190,21 +190,28 @@ export class FdSource implements CgroupFileSource {
     this.rec = undefined;
     if (plan !== this.plan) return undefined;
     const last = this.runs.get(path);
-    const rec = newRun();
-    this.rec = rec;
     this.pos = 0;
-    if (last === undefined) return undefined;
-    for (let i = 0; i < last.kinds.length; i++) {
-      const a = this.answer(last.kinds[i], last.hs[i], last.paths[i], last.names[i]);
-      rec.kinds.push(last.kinds[i]);
-      rec.hs.push(last.hs[i]);
-      rec.paths.push(last.paths[i]);
-      rec.names.push(last.names[i]);
-      rec.answers.push(a);
-      // the mapping runs, handed the answers read so far
-      if (a !== last.answers[i]) return undefined;
+    if (last === undefined) {
+      this.rec = newRun();
+      return undefined;
     }
-    this.rec = undefined;
+    const n = last.kinds.length;
+    for (let i = 0; i < n; i++) {
+      const a = this.answer(last.kinds[i], last.hs[i], last.paths[i], last.names[i]);
+      if (a === last.answers[i]) continue;
+      // the mapping runs, handed the answers read so far (the first i as last time, then this one)
+      const rec: Run = {
+        kinds: last.kinds.slice(0, i + 1),
+        hs: last.hs.slice(0, i + 1),
+        paths: last.paths.slice(0, i + 1),
+        names: last.names.slice(0, i + 1),
+        answers: last.answers.slice(0, i + 1),
+        sample: undefined,
+      };
+      rec.answers[i] = a;
+      this.rec = rec;
+      return undefined;
+    }
     return last;
   }
 
