@@ -95,6 +95,12 @@ export const realFdOps: FdOps = {
   close: (fd) => closeSync(fd),
 };
 
+/** Does `buf` start with the latin1 bytes of `s` (whose length the caller checked)? */
+function sameBytes(buf: Buffer, s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (buf[k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
 /** The kinds of answers a mapping's run is made of. */
 const ASK_IDENTITY = 0;
 const ASK_TEXT = 1;
@@ -197,7 +203,7 @@ export class FdSource implements CgroupFileSource {
     }
     const n = last.kinds.length;
     for (let i = 0; i < n; i++) {
-      const a = this.answer(last.kinds[i], last.hs[i], last.paths[i], last.names[i]);
+      const a = this.answer(last.kinds[i], last.hs[i], last.paths[i], last.names[i], last.answers[i]);
       if (a === last.answers[i]) continue;
       // the mapping runs, handed the answers read so far (the first i as last time, then this one)
       const rec: Run = {
@@ -246,8 +252,9 @@ export class FdSource implements CgroupFileSource {
     return a;
   }
 
-  private answer(kind: number, h: Hierarchy, path: string, name: string): string | number | undefined {
-    if (kind === ASK_TEXT) return this.readText(h, path, name);
+  /** `prev`: the answer of last time; a text read equal to it is returned as that very string (no new string). */
+  private answer(kind: number, h: Hierarchy, path: string, name: string, prev?: string | number): string | number | undefined {
+    if (kind === ASK_TEXT) return this.readText(h, path, name, typeof prev === 'string' ? prev : undefined);
     const e = this.lookup(h, path);
     return e && !e.removed ? e.gen : undefined;
   }
@@ -342,16 +349,17 @@ export class FdSource implements CgroupFileSource {
     }
   }
 
-  private readFd(fd: number): string {
+  private readFd(fd: number, prev?: string): string {
     for (;;) {
       const n = this.ops.pread(fd, this.buf);
+      if (prev !== undefined && n === prev.length && n < this.buf.length && sameBytes(this.buf, prev)) return prev;
       // latin1Slice: Buffer's own fast path (toString('latin1') checks its arguments first)
       if (n < this.buf.length) return (this.buf as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(0, n);
       this.buf = Buffer.allocUnsafe(this.buf.length * 2);
     }
   }
 
-  private readText(h: Hierarchy, path: string, name: string): string | undefined {
+  private readText(h: Hierarchy, path: string, name: string, prev?: string): string | undefined {
     const e = this.lookup(h, path);
     const ph = this.lastPh;
     const i = ph?.index.get(name);
@@ -361,11 +369,11 @@ export class FdSource implements CgroupFileSource {
       // valid while no quota applies (own / on the whole path), as the gate said this sample
       const free = g === 'own' ? e.own : e.free;
       if (free === true && e.kept[i] !== undefined) return e.kept[i];
-      const t = this.readFile(e, i, name, free === true);
+      const t = this.readFile(e, i, name, free === true, prev);
       e.kept[i] = free === true ? t : undefined;
       return t;
     }
-    const t = this.readFile(e, i, name, false);
+    const t = this.readFile(e, i, name, false, prev);
     if (name === ph.gate && t !== undefined) {
       e.own = unlimited(name, t);
       e.free = e.own && (e.parent === undefined || e.parent.free !== false);
@@ -374,13 +382,13 @@ export class FdSource implements CgroupFileSource {
   }
 
   /** Text of file `i` of `e`: through its cached fd, else opened (and kept open unless `once`). */
-  private readFile(e: Entry, i: number, name: string, once: boolean): string | undefined {
+  private readFile(e: Entry, i: number, name: string, once: boolean, prev?: string): string | undefined {
     const fd = e.fds[i];
     if (fd === ABSENT) return undefined;
     let stale = false;
     if (fd >= 0) {
       try {
-        return this.readFd(fd);
+        return this.readFd(fd, prev);
       } catch (err) {
         const file = e.dir + '/' + name;
         this.closeFd(fd);
