@@ -43,9 +43,13 @@ import { parentPath } from '../model/throttle.js';
 const NOT_OPEN = -1;
 const ABSENT = -2;
 
+/** `kept` of entries of hierarchies without gated files: never written (only gated files are kept) */
+const NO_KEPT: (string | undefined)[] = [];
+
 interface Entry {
   readonly dir: string;
-  readonly fds: Int32Array;
+  /** per file of the hierarchy: an open fd (≥ 0), NOT_OPEN or ABSENT (a plain array of small integers) */
+  readonly fds: number[];
   /** the cgroup's parent in this hierarchy when listed (for the quota gate) */
   readonly parent: Entry | undefined;
   /** texts of the gated files, valid while `free` (see the header) */
@@ -177,7 +181,9 @@ export class FdSource implements CgroupFileSource {
           if (path.split('/').some((c) => c === '..' || c === '.')) continue;
           const dir = cgroupDir(this.paths, h, path);
           if (e) this.closeEntry(e);
-          e = { dir, fds: new Int32Array(ph.names.length).fill(NOT_OPEN), parent, kept: new Array(ph.names.length), own: undefined, free: undefined, gen: e?.gen ?? 0, removed: false };
+          // `kept` only where gated files exist (the cpu hierarchy); elsewhere one shared empty list
+          const kept = ph.gated.size ? new Array<string | undefined>(ph.names.length) : NO_KEPT;
+          e = { dir, fds: new Array<number>(ph.names.length).fill(NOT_OPEN), parent, kept, own: undefined, free: undefined, gen: e?.gen ?? 0, removed: false };
         }
         next.set(path, e);
       }
