@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { REPO } from '../helpers/host.js';
 import { commandNames } from '../../src/cli/main.js';
 
@@ -47,4 +48,44 @@ test('every command and every TUI entry is behind its one lazy boundary', async 
   const tui = (await import(pathToFileURL(one('nsx_tui-')).href)) as Record<string, Record<string, unknown>>;
   const entries = Object.values(tui).flatMap((m) => Object.keys(m));
   for (const fn of ['runTopTui', 'runDashboardTui']) assert.ok(entries.includes(fn), `${fn} in the TUI chunk`);
+});
+
+/** `require(…)` and `import(…)` of packages and built-ins in a CommonJS bundle. */
+function externals(text: string): Set<string> {
+  return new Set([...text.matchAll(/\b(?:require|import)\(\s*["']([^"'./][^"']*)["']\s*\)/g)].map((m) => m[1]));
+}
+
+test('the short commands are one CommonJS file each that loads only Node built-ins (and koffi on demand)', () => {
+  for (const word of ['ls', 'enter', 'cg', 'cgroups']) {
+    const f = join(BUNDLE, `cli-${word}.cjs`);
+    const text = readFileSync(f, 'utf8');
+    for (const x of externals(text)) assert.match(x, /^(node:[a-z_/]+|koffi)$/, `cli-${word}.cjs loads ${x}`);
+    assert.doesNotMatch(text, /\.\/(chunk|nsx_)[\w-]*\.js/, `cli-${word}.cjs loads an ES chunk`);
+  }
+});
+
+test('the commands chunk that top, ps and the dashboard load does not load the exporter (prom-client, http, zlib)', () => {
+  for (const f of staticClosure(one('nsx_commands-').split('/').pop()!)) {
+    const text = readFileSync(join(BUNDLE, f), 'utf8');
+    assert.doesNotMatch(text, /from\s*["'](prom-client|node:http|node:zlib)["']/, `${f} imports the exporter's packages statically`);
+  }
+});
+
+test('bin/nsx runs the short bundle when the command word comes first, nsx.js otherwise', () => {
+  const bin = join(REPO, 'bin', 'nsx');
+  const loaded = (args: string[]) => {
+    // bin/nsx required in a process whose argv looks like `node bin/nsx ARGS`; what it loaded is printed at exit
+    const code = `process.argv.splice(1, 0, ${JSON.stringify(bin)}); process.on('exit', () => process.stderr.write('@@' + Object.keys(require.cache).map((f) => f.split('/').pop()).join(' ') + '\\n')); require(${JSON.stringify(bin)})`;
+    const r = spawnSync(process.execPath, ['-e', code, '--', ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return { out: r.stdout, files: /@@(.*)/.exec(r.stderr)![1].split(' ') };
+  };
+  const short = loaded(['cg', '--help']);
+  assert.match(short.out, /nsx cg tree/);
+  assert.ok(short.files.includes('cli-cg.cjs'), short.files.join(' '));
+  const viaAlias = loaded(['cgroups', '--help']);
+  assert.ok(viaAlias.files.includes('cli-cg.cjs'), viaAlias.files.join(' '));
+  const general = loaded(['--no-color', 'cg', '--help']);
+  assert.equal(general.out, short.out);
+  assert.ok(!general.files.some((f) => f.startsWith('cli-')), general.files.join(' '));
 });
