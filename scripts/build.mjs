@@ -185,6 +185,8 @@ const shortBuilds = [...new Set(Object.values(SHORT))].map((command) =>
   build({
     ...common,
     format: 'cjs',
+    // import() of a built-in becomes a require() (bin/nsx runs the file through vm.Script, which has no ESM loader)
+    supported: { 'dynamic-import': false },
     // import.meta.url of the sources (paths relative to dist/bundle/, createRequire) from the file's own name
     define: { ...common.define, 'import.meta.url': '__nsx_import_meta_url' },
     banner: { js: `'use strict';var __nsx_import_meta_url=require('node:url').pathToFileURL(__filename).href;` },
@@ -208,10 +210,23 @@ for (const { command, r } of shorts) {
   rmSync(file);
   console.warn(`build: nsx ${command} runs through nsx.js (its graph loads ${bad.join(', ')})`);
 }
-// aliases: a one-line file naming the command's bundle
+// aliases: a file naming the command (bin/nsx reads it)
 for (const [word, command] of Object.entries(SHORT)) {
-  if (word !== command && existsSync(`dist/bundle/cli-${command}.cjs`)) writeFileSync(`dist/bundle/cli-${word}.cjs`, `'use strict';module.exports=require('./cli-${command}.cjs');\n`);
+  if (word !== command && existsSync(`dist/bundle/cli-${command}.cjs`)) writeFileSync(`dist/bundle/cli-${word}.alias`, `${command}\n`);
 }
+// V8's code cache of each short bundle (FILE.cache, loaded by bin/nsx), made by bin/nsx's own loader in a
+// separate Node process (the cache is valid only for this Node version and its V8 flags; otherwise V8 rejects
+// it and bin/nsx compiles as usual)
+execFileSync(
+  process.execPath,
+  [
+    '-e',
+    `const { makeCodeCache } = require('./bin/nsx'); const fs = require('node:fs');
+     for (const f of process.argv.slice(1)) fs.writeFileSync(f + '.cache', makeCodeCache(f));`,
+    ...readdirSync('dist/bundle').filter((f) => f.endsWith('.cjs')).map((f) => resolve('dist/bundle', f)),
+  ],
+  { stdio: 'inherit' },
+);
 
 // 3. Manual pages and shell completions, from the commands' --help and option tables (src/cli/docgen.ts).
 const { loadCommands, USAGE } = await import('../dist/src/cli/main.js');

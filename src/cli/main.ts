@@ -13,6 +13,7 @@ import { GLOBAL_OPTIONS, resolveColor } from './context.js';
 import { VERSION, versionLine } from './version.js';
 // static: a few lines with no imports of their own (Ink itself is imported only when a TUI starts)
 import { setInkColor } from '../services/ink-loader.js';
+import { commandOutput } from './out.js';
 
 export { VERSION };
 
@@ -127,8 +128,7 @@ export async function makeContext(g: Globals): Promise<CliContext> {
     if (host.cleanup) process.once('exit', host.cleanup);
     rootDir = host.dir;
   }
-  const out = process.stdout;
-  const isTTY = !!out.isTTY;
+  const { stdout, stderr, isTTY, columns, rows } = commandOutput();
   const color = resolveColor(g.color, isTTY, process.env);
   setInkColor(color);
   return {
@@ -137,16 +137,16 @@ export async function makeContext(g: Globals): Promise<CliContext> {
     colorMode: g.color,
     color,
     debug: g.debug,
-    stdout: out,
-    stderr: process.stderr,
+    stdout,
+    stderr,
     isTTY,
     // asked only by the TUIs: neither process.stdin (a stream) nor node:tty (with node:net) is loaded for `nsx ls`
     get stdinTTY() {
       return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0);
     },
-    columns: isTTY ? out.columns : undefined,
-    rows: isTTY ? out.rows : undefined,
-    warn: (m: string) => void process.stderr.write(`nsx: ${escapeControl(m)}\n`),
+    columns,
+    rows,
+    warn: (m: string) => void stderr.write(`nsx: ${escapeControl(m)}\n`),
   };
 }
 
@@ -201,7 +201,7 @@ function splitGlobals(argv: readonly string[]): { pre: string[]; at: number } {
 
 async function help(name: string | undefined, ctx0: Globals): Promise<number> {
   if (name === undefined) {
-    process.stdout.write(USAGE);
+    commandOutput().stdout.write(USAGE);
     return 0;
   }
   const load = COMMANDS[name];
@@ -219,12 +219,8 @@ async function summaryJson(ctx: CliContext): Promise<number> {
 
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
-  // a reader closing the pipe (nsx ls | head) is not an error
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    process.stderr.write(`nsx: cannot write the output: ${e.message}\n`); // ENOSPC, EIO…: not a success
-    process.exit(1);
-  });
+  // a reader closing the pipe (nsx ls | head) is not an error: see commandOutput (out.ts), which handles
+  // the errors of writes to stdout (the stream itself is created only when a command needs it)
   try {
     const { pre, at } = splitGlobals(argv);
     const g = getopt(pre, GLOBAL_OPTIONS, { prog: 'nsx' });
@@ -235,10 +231,10 @@ export async function main(argv: string[]): Promise<void> {
     if (g.opts.version) {
       if (word === undefined && !rest.length) {
         const { versionReport } = await import('./version.js');
-        process.stdout.write(await versionReport());
+        commandOutput().stdout.write(await versionReport());
         return;
       }
-      process.stdout.write(versionLine() + '\n');
+      commandOutput().stdout.write(versionLine() + '\n');
       return;
     }
     if (word === 'help') {
@@ -247,7 +243,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (word === undefined && g.opts.help) {
-      process.stdout.write(USAGE);
+      commandOutput().stdout.write(USAGE);
       return;
     }
     const loader = word !== undefined ? COMMANDS[word] : undefined;

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { REPO } from '../helpers/host.js';
 import { commandNames } from '../../src/cli/main.js';
 
@@ -56,7 +57,8 @@ function externals(text: string): Set<string> {
 }
 
 test('the short commands are one CommonJS file each that loads only Node built-ins (and koffi on demand)', () => {
-  for (const word of ['ls', 'enter', 'cg', 'cgroups']) {
+  assert.equal(readFileSync(join(BUNDLE, 'cli-cgroups.alias'), 'utf8').trim(), 'cg');
+  for (const word of ['ls', 'enter', 'cg']) {
     const f = join(BUNDLE, `cli-${word}.cjs`);
     const text = readFileSync(f, 'utf8');
     for (const x of externals(text)) assert.match(x, /^(node:[a-z_/]+|koffi)$/, `cli-${word}.cjs loads ${x}`);
@@ -71,11 +73,12 @@ test('the commands chunk that top, ps and the dashboard load does not load the e
   }
 });
 
-test('bin/nsx runs the short bundle when the command word comes first, nsx.js otherwise', () => {
+test('bin/nsx runs the short bundle (with its code cache) when the command word comes first, nsx.js otherwise', async () => {
   const bin = join(REPO, 'bin', 'nsx');
   const loaded = (args: string[]) => {
     // bin/nsx required in a process whose argv looks like `node bin/nsx ARGS`; what it loaded is printed at exit
-    const code = `process.argv.splice(1, 0, ${JSON.stringify(bin)}); process.on('exit', () => process.stderr.write('@@' + Object.keys(require.cache).map((f) => f.split('/').pop()).join(' ') + '\\n')); require(${JSON.stringify(bin)})`;
+    // (the short bundles are compiled with vm.Script, not require(): bin/nsx's loader is watched instead)
+    const code = `process.argv.splice(1, 0, ${JSON.stringify(bin)}); const vm = require('node:vm'); const seen = []; const S = vm.Script; vm.Script = function (src, o) { seen.push(o.filename.split('/').pop()); return new S(src, o); }; process.on('exit', () => process.stderr.write('@@' + Object.keys(require.cache).map((f) => f.split('/').pop()).concat(seen).join(' ') + '\\n')); require(${JSON.stringify(bin)}).main()`;
     const r = spawnSync(process.execPath, ['-e', code, '--', ...args], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     return { out: r.stdout, files: /@@(.*)/.exec(r.stderr)![1].split(' ') };
@@ -86,6 +89,12 @@ test('bin/nsx runs the short bundle when the command word comes first, nsx.js ot
   const viaAlias = loaded(['cgroups', '--help']);
   assert.ok(viaAlias.files.includes('cli-cg.cjs'), viaAlias.files.join(' '));
   const general = loaded(['--no-color', 'cg', '--help']);
+  // the code cache is accepted (made for this Node by the build): V8 does not compile the bundle again
+  const vm = await import('node:vm');
+  const file = join(BUNDLE, 'cli-cg.cjs');
+  const { wrapped } = createRequire(import.meta.url)(bin) as { wrapped: (f: string) => string };
+  const script = new vm.Script(wrapped(file), { filename: file, cachedData: readFileSync(`${file}.cache`) });
+  assert.equal(script.cachedDataRejected, false, 'the code cache of cli-cg.cjs is rejected');
   assert.equal(general.out, short.out);
   assert.ok(!general.files.some((f) => f.startsWith('cli-')), general.files.join(' '));
 });
