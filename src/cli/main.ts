@@ -95,6 +95,12 @@ Options of nsx with no command:
   -i, --interval MS the dashboard's refresh interval (default 1000)
       --json        the host summary as JSON
 
+Environment:
+  NO_COLOR              no colours with --color=auto (https://no-color.org)
+  NSX_ENTER_HELPER      the nsx-enter helper program to use instead of the one built at install
+  NODE_EXTRA_CA_CERTS   the nsx command starts Node without it (Node would parse that whole file at
+                        every start; nsx makes no TLS connection); the programs nsx starts get it back
+
 See the nsx(1) and nsx-COMMAND(1) manual pages, and docs/ in the source.
 `;
 }
