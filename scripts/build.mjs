@@ -216,17 +216,32 @@ for (const [word, command] of Object.entries(SHORT)) {
 }
 // V8's code cache of each short bundle (FILE.cache, loaded by bin/nsx), made by bin/nsx's own loader in a
 // separate Node process (the cache is valid only for this Node version and its V8 flags; otherwise V8 rejects
-// it and bin/nsx compiles as usual)
+// it and bin/nsx compiles as usual). Each bundle first runs a few of its commands (reading only: this host,
+// the fixture hosts when present, `enter --dry-run` on this build's process), so that the cache holds the
+// functions real runs compile; when they cannot run here, every function is compiled instead.
+const fixtureRoot = (name) => (existsSync(`fixtures/${name}`) ? ['--root', resolve('fixtures', name)] : undefined);
+const CACHE_RUNS = {
+  ls: [['ls', '-J', '-l'], ['ls'], ['ls', '-l', '-o', '+PNS,ONS,HOLDERS'], fixtureRoot('ns-nested.manifest') && ['ls', '-J', '-l', ...fixtureRoot('ns-nested.manifest')]],
+  enter: [['enter', '-t', String(process.pid), '-a', '--dry-run'], ['enter', '-t', String(process.pid), '-a', '--dry-run', '--json']],
+  cg: [['cg', 'tree', '-c', 'cpu'], ['cg', 'tree'], ['cg'], fixtureRoot('hybrid-systemd.manifest') && ['cg', 'tree', '-J', ...fixtureRoot('hybrid-systemd.manifest')]],
+  why: [['why', '-J', '/'], ['why', '/']],
+  ps: [['ps', '-J', String(process.pid)], ['ps']],
+};
+const caches = readdirSync('dist/bundle')
+  .filter((f) => f.endsWith('.cjs'))
+  .map((f) => [resolve('dist/bundle', f), (CACHE_RUNS[f.slice(4, -4)] ?? []).filter(Boolean)]);
 execFileSync(
   process.execPath,
   [
     '-e',
     `const { makeCodeCache } = require('./bin/nsx'); const fs = require('node:fs');
-     for (const f of process.argv.slice(1)) fs.writeFileSync(f + '.cache', makeCodeCache(f));`,
-    ...readdirSync('dist/bundle').filter((f) => f.endsWith('.cjs')).map((f) => resolve('dist/bundle', f)),
+     (async () => { for (const [f, runs] of JSON.parse(process.argv[1])) fs.writeFileSync(f + '.cache', await makeCodeCache(f, runs)); })();`,
+    JSON.stringify(caches),
   ],
-  { stdio: 'inherit' },
+  // the commands' own output is of no interest here
+  { stdio: ['ignore', 'ignore', 'ignore'] },
 );
+for (const [f] of caches) if (!existsSync(`${f}.cache`)) throw new Error(`build: no code cache was made for ${f}`);
 
 // 3. Manual pages and shell completions, from the commands' --help and option tables (src/cli/docgen.ts).
 const { loadCommands, USAGE } = await import('../dist/src/cli/main.js');
