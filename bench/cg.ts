@@ -77,7 +77,7 @@ async function cpuTree(total: number, runs: number, scope: string): Promise<void
       [
         { label: 'nsx cg tree -c cpu', argv: [...NSX, 'cg', 'tree', '-c', 'cpu'] },
         { label: 'systemd-cgls --no-pager cpu:/', argv: ['systemd-cgls', '--no-pager', 'cpu:/'] },
-        { label: 'nsx --version (Node start-up floor)', argv: [...NSX, '--version'] },
+        { label: 'node -e 0 (Node start-up floor)', argv: [process.execPath, '-e', '0'] },
       ],
       runs,
     );
@@ -88,7 +88,7 @@ async function cpuTree(total: number, runs: number, scope: string): Promise<void
       [
         { label: 'nsx cg tree -c cpu (CPU)', argv: [...NSX, 'cg', 'tree', '-c', 'cpu'] },
         { label: 'systemd-cgls --no-pager cpu:/ (CPU)', argv: ['systemd-cgls', '--no-pager', 'cpu:/'] },
-        { label: 'nsx --version (CPU floor)', argv: [...NSX, '--version'] },
+        { label: 'node -e 0 (CPU floor)', argv: [process.execPath, '-e', '0'] },
       ],
       runs,
     );
@@ -155,7 +155,7 @@ export async function run(args: string[]): Promise<void> {
         { label: `systemd-cgls --no-pager ${root}`, argv: ['systemd-cgls', '--no-pager', root] },
         { label: `nsx cg tree /${name} --json --all`, argv: [...NSX, 'cg', 'tree', `/${name}`, '--json', '--all'] },
         { label: `systemd-cgls --no-pager --all ${root}`, argv: ['systemd-cgls', '--no-pager', '--all', root] },
-        { label: 'nsx --version (Node start-up floor)', argv: [...NSX, '--version'] },
+        { label: 'node -e 0 (Node start-up floor)', argv: [process.execPath, '-e', '0'] },
       ],
       runs,
     );

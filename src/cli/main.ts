@@ -205,6 +205,19 @@ function splitGlobals(argv: readonly string[]): { pre: string[]; at: number } {
   return { pre, at: i };
 }
 
+/** The global options, what follows them (after a `--`), and the command word when there is one. */
+function splitCommand(argv: readonly string[]): { pre: string[]; rest: string[]; word: string | undefined } {
+  const { pre, at } = splitGlobals(argv);
+  let rest = argv.slice(at);
+  if (rest[0] === '--') rest = rest.slice(1);
+  return { pre, rest, word: rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : undefined };
+}
+
+/** The command `main(argv)` runs (undefined: the dashboard or the host summary); bin/nsx checks its guess with it. */
+export function commandWord(argv: readonly string[]): string | undefined {
+  return splitCommand(argv).word;
+}
+
 async function help(name: string | undefined, ctx0: Globals): Promise<number> {
   if (name === undefined) {
     commandOutput().stdout.write(USAGE);
@@ -228,12 +241,9 @@ export async function main(argv: string[]): Promise<void> {
   // a reader closing the pipe (nsx ls | head) is not an error: see commandOutput (out.ts), which handles
   // the errors of writes to stdout (the stream itself is created only when a command needs it)
   try {
-    const { pre, at } = splitGlobals(argv);
+    const { pre, rest, word } = splitCommand(argv);
     const g = getopt(pre, GLOBAL_OPTIONS, { prog: 'nsx' });
     const globals: Globals = { root: g.opts.root as string | undefined, color: colorOption(g.opts, 'nsx') ?? 'auto', debug };
-    let rest = argv.slice(at);
-    if (rest[0] === '--') rest = rest.slice(1);
-    const word = rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : undefined;
     if (g.opts.version) {
       if (word === undefined && !rest.length) {
         const { versionReport } = await import('./version.js');
