@@ -101,3 +101,14 @@ test('bin/nsx runs the short bundle (with its code cache) for a short command, a
   assert.equal(script.cachedDataRejected, false, 'the code cache of cli-cg.cjs is rejected');
   assert.ok(!general.files.some((f) => f.startsWith('cli-')), general.files.join(' '));
 });
+
+test('run as a program, bin/nsx starts Node without NODE_EXTRA_CA_CERTS (Node would read that file at start-up)', () => {
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: `/nonexistent/nsx-test-${process.pid}.pem` };
+  // the probe: Node warns when it cannot read the file it was given
+  const node = spawnSync(process.execPath, ['-e', '0'], { encoding: 'utf8', env });
+  assert.match(node.stderr, /extra certs/);
+  const nsx = spawnSync(join(REPO, 'bin', 'nsx'), ['ls', '--help'], { encoding: 'utf8', env });
+  assert.equal(nsx.status, 0, nsx.stderr);
+  assert.doesNotMatch(nsx.stderr, /extra certs/);
+  assert.match(nsx.stdout, /nsx ls/);
+});
