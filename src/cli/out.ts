@@ -10,8 +10,8 @@
  * A terminal gets the real stream at once (the TUIs need it; columns and rows come from it).
  *
  * Errors: EPIPE on stdout (the reader went away: `nsx ls | head`) ends the process quietly with the exit
- * code so far, as `head` expects; another write error (ENOSPC, EIO) is reported and exits 1. Errors on
- * stderr are ignored (nowhere left to report them).
+ * code so far, as `head` expects; another write error (ENOSPC, EIO) is reported and exits 1. An error on
+ * stderr is left to process.stderr, as before: its unhandled 'error' event ends the process.
  */
 import { fstatSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,8 +44,10 @@ export function fdIsTTY(fd: number): boolean {
   let st;
   try {
     st = fstatSync(fd);
-  } catch {
-    return false; // a closed descriptor: no terminal (a write will say what is wrong)
+  } catch (e) {
+    // a closed descriptor: no terminal (a write will say what is wrong)
+    if ((e as NodeJS.ErrnoException).code === 'EBADF') return false;
+    throw e;
   }
   if (!st.isCharacterDevice() || ((st.rdev >> 8) & 0xfff) === 1) return false;
   return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
@@ -66,13 +68,12 @@ function lazyStream(fd: 1 | 2): Writable {
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'EAGAIN') {
-        // a non-blocking pipe is full: the stream waits for it (the part already written is not repeated)
-        stream = real();
-        return stream.write(buf.subarray(off), (cb ?? (typeof encodingOrCb === 'function' ? encodingOrCb : undefined)) as (() => void) | undefined);
-      }
-      if (fd === 1) outputError(err);
-      return true; // stderr: nowhere to report it
+      if (fd === 1 && err.code !== 'EAGAIN') outputError(err);
+      // a non-blocking pipe is full (EAGAIN): the stream waits for it; any failure on stderr: the stream fails as
+      // it always did (an 'error' event nobody handles ends the process, e.g. when the terminal is gone)
+      // (the part already written is not repeated)
+      stream = real();
+      return stream.write(buf.subarray(off), (cb ?? (typeof encodingOrCb === 'function' ? encodingOrCb : undefined)) as (() => void) | undefined);
     }
     const done = typeof encodingOrCb === 'function' ? encodingOrCb : cb;
     if (typeof done === 'function') process.nextTick(done as () => void);
