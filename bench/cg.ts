@@ -1,11 +1,20 @@
 /**
- * `npm run bench -- cg`: creates 2,000 cgroups (40 × 50) in the v1 name=systemd hierarchy, with 20 sleeping
- * processes spread over them, and times `nsx cg tree PATH --json` against `systemd-cgls --no-pager DIR` on the
- * same tree (and both with --all). Prints medians and the ratio. Cleans up (kills its sleeps by PID, rmdirs).
+ * `npm run bench -- cg`:
+ * 1. The target: `nsx cg tree -c cpu` against `systemd-cgls --no-pager cpu:/` — the same v1 cpu hierarchy, the
+ *    same output (every process of the hierarchy under its cgroup, empty cgroups hidden as systemd-cgls hides
+ *    them without --all; nsx finds the members from /proc/PID/cgroup, systemd-cgls from each cgroup's
+ *    cgroup.procs) — with 2,000 extra cgroups (40 × 50, two deep) in that hierarchy and 20 sleeping processes
+ *    in them. First on an idle host (a fresh PID namespace: the benchmark's processes are all there is), then
+ *    on this host as it is (every process of the machine visible: other work changes this one). Wall and CPU
+ *    time, interleaved runs. Environment: NODE_EXTRA_CA_CERTS unset (bench/main.ts).
+ * 2. 2,000 cgroups in the v1 name=systemd hierarchy: `nsx cg tree PATH --json` against `systemd-cgls
+ *    --no-pager DIR` on the same tree (and both with --all), plus nsx's in-process time.
+ * Cleans up (kills its sleeps by PID, rmdirs).
  * Options: `--cgroups=N` (default 2000), `--runs=N` (default 15).
  */
 import { mkdirSync, rmdirSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { NSX, compare, compareCpu, report, ratio, median } from './lib.js';
 import { hostPaths } from '../src/host/paths.js';
@@ -36,7 +45,7 @@ function opt(args: string[], name: string, def: number): number {
  * `nsx cg tree -c cpu` against `systemd-cgls --no-pager cpu:/` with `total` extra cgroups (40 × 50, two deep)
  * in the v1 cpu hierarchy and 20 sleeping processes in them: the whole hierarchy, as a user types it.
  */
-async function cpuTree(total: number, runs: number): Promise<void> {
+async function cpuTree(total: number, runs: number, scope: string): Promise<void> {
   const cpu = '/sys/fs/cgroup/cpu';
   if (!existsSync(join(cpu, 'cgroup.procs'))) {
     console.log(`bench cg: skipped the cpu tree (${cpu} is not a v1 hierarchy here)`);
@@ -68,22 +77,22 @@ async function cpuTree(total: number, runs: number): Promise<void> {
       [
         { label: 'nsx cg tree -c cpu', argv: [...NSX, 'cg', 'tree', '-c', 'cpu'] },
         { label: 'systemd-cgls --no-pager cpu:/', argv: ['systemd-cgls', '--no-pager', 'cpu:/'] },
-        { label: 'nsx --version (Node start-up floor)', argv: [...NSX, '--version'] },
+        { label: 'node -e 0 (Node start-up floor)', argv: [process.execPath, '-e', '0'] },
       ],
       runs,
     );
-    report(`cg tree -c cpu: the whole v1 cpu hierarchy with ${dirs.length} extra cgroups (two deep), 20 processes in them, ${n} processes on the host; wall time, interleaved runs`, timed);
+    report(`cg tree -c cpu, ${scope}: the whole v1 cpu hierarchy with ${dirs.length} extra cgroups (two deep), 20 processes in them, ${n} processes visible; wall time, interleaved runs`, timed);
     console.log(`  ratio nsx cg tree -c cpu / systemd-cgls cpu:/ (wall) = ${ratio(timed[0], timed[1]).toFixed(2)}× (target ≤ 1.0)`);
     // the machine is shared: CPU time (each process's own user + system) is the fairer measure under load
     const cpu = compareCpu(
       [
         { label: 'nsx cg tree -c cpu (CPU)', argv: [...NSX, 'cg', 'tree', '-c', 'cpu'] },
         { label: 'systemd-cgls --no-pager cpu:/ (CPU)', argv: ['systemd-cgls', '--no-pager', 'cpu:/'] },
-        { label: 'nsx --version (CPU floor)', argv: [...NSX, '--version'] },
+        { label: 'node -e 0 (CPU floor)', argv: [process.execPath, '-e', '0'] },
       ],
       runs,
     );
-    report('cg tree -c cpu, same tree: CPU time (user + system) per run', cpu);
+    report(`cg tree -c cpu, ${scope}, same tree: CPU time (user + system) per run`, cpu);
     console.log(`  ratio nsx cg tree -c cpu / systemd-cgls cpu:/ (CPU) = ${ratio(cpu[0], cpu[1]).toFixed(2)}× (target ≤ 1.0)`);
   } finally {
     // our own sleeps, by PID; one that already exited is gone (ESRCH)
@@ -97,8 +106,18 @@ async function cpuTree(total: number, runs: number): Promise<void> {
   }
 }
 
+const INSIDE = 'NSX_BENCH_CG_INSIDE';
+
 export async function run(args: string[]): Promise<void> {
-  await cpuTree(opt(args, 'cgroups', 2000), opt(args, 'runs', 15));
+  // 1. the idle host: a fresh PID (and /proc) namespace in which the benchmark's 20 processes and a few others
+  //    are all there is, whatever else runs on the machine; the cgroups are the host's (the same hierarchy)
+  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, fileURLToPath(import.meta.url), ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, [INSIDE]: '1' },
+  });
+  if (r.status !== 0) throw new Error(`bench cg: the run in a fresh PID namespace failed (${r.status ?? r.signal})`);
+  // 2. the same on this host as it is (every process of the machine visible)
+  await cpuTree(opt(args, 'cgroups', 2000), opt(args, 'runs', 15), 'this host as it is');
   if (args.includes('--cpu-only')) return;
   if (!existsSync(join(HIER, 'cgroup.procs'))) {
     console.log(`bench cg: skipped (${HIER} is not a v1 hierarchy here)`);
@@ -136,7 +155,7 @@ export async function run(args: string[]): Promise<void> {
         { label: `systemd-cgls --no-pager ${root}`, argv: ['systemd-cgls', '--no-pager', root] },
         { label: `nsx cg tree /${name} --json --all`, argv: [...NSX, 'cg', 'tree', `/${name}`, '--json', '--all'] },
         { label: `systemd-cgls --no-pager --all ${root}`, argv: ['systemd-cgls', '--no-pager', '--all', root] },
-        { label: 'nsx --version (Node start-up floor)', argv: [...NSX, '--version'] },
+        { label: 'node -e 0 (Node start-up floor)', argv: [process.execPath, '-e', '0'] },
       ],
       runs,
     );
@@ -164,4 +183,13 @@ export async function run(args: string[]): Promise<void> {
     }
     if (!rmdirQuiet(root) && existsSync(root)) console.error(`bench cg: could not remove ${root}: ${readdirSync(root).length} entries left`);
   }
+}
+
+// entry point of the child started by run() in a fresh PID namespace (only when run as a script with the marker set)
+if (process.env[INSIDE] === '1' && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  cpuTree(opt(args, 'cgroups', 2000), opt(args, 'runs', 15), 'idle host (a fresh PID namespace)').catch((e) => {
+    console.error(e?.stack ?? e);
+    process.exit(1);
+  });
 }

@@ -1,12 +1,12 @@
 /**
  * `npm run bench -- enter`: median wall time of `nsx enter -t PID -a true` against `nsenter -t PID -a true`
- * and against `node -e 0` (Node's own start-up, the floor), interleaved in one run. Target: nsx ≤ 1.25×
- * `node -e 0`. The target is a process made with `unshare --fork --pid --mount-proc --net --uts --ipc
+ * and against `node -e 0` (Node's own start-up, the floor), interleaved in one run, wall time then CPU time
+ * (each process's own user + system, children included). Target: nsx ≤ 1.10× `node -e 0`. The target is a process made with `unshare --fork --pid --mount-proc --net --uts --ipc
  * --cgroup --time --mount sleep`, killed (by its process group) at the end.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { compare, report, ratio, NSX } from './lib.js';
+import { compare, compareCpu, report, ratio, NSX } from './lib.js';
 
 function childOf(pid: number): number | undefined {
   try {
@@ -49,8 +49,19 @@ export async function run(args: string[]): Promise<void> {
     );
     report(`enter: ${runs} interleaved runs each`, timed);
     const r = ratio(timed[0], timed[2]);
-    console.log(`  nsx enter / node -e 0 = ${r.toFixed(2)}× (target ≤ 1.25×: ${r <= 1.25 ? 'met' : 'NOT met'})`);
+    console.log(`  nsx enter / node -e 0 = ${r.toFixed(2)}× (target ≤ 1.10×: ${r <= 1.1 ? 'met' : 'NOT met'})`);
     console.log(`  nsx enter / nsenter   = ${ratio(timed[0], timed[1]).toFixed(1)}× (nsenter is C with no runtime to start)`);
+    const cpu = compareCpu(
+      [
+        { label: `nsx enter -t PID -a true (CPU)`, argv: [...NSX, 'enter', '-t', T, '-a', 'true'] },
+        { label: `node -e 0 (CPU)`, argv: [process.execPath, '-e', '0'] },
+      ],
+      runs,
+      3,
+    );
+    report('enter, CPU time (user + system) per run', cpu);
+    const rc = ratio(cpu[0], cpu[1]);
+    console.log(`  CPU: nsx enter / node -e 0 = ${rc.toFixed(2)}× (target ≤ 1.10×: ${rc <= 1.1 ? 'met' : 'NOT met'})`);
   } finally {
     kill();
   }

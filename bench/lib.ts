@@ -1,10 +1,13 @@
-/** Side-by-side benchmark helpers: time commands alternately in one run and report medians and ratios. */
+/**
+ * Side-by-side benchmark helpers: time commands alternately in one run and report medians and ratios.
+ * `NSX` runs bin/nsx itself (its `#!/bin/sh` launcher, then Node), as a user's `nsx` does.
+ */
 import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-export const NSX = [process.execPath, join(REPO, 'bin', 'nsx')];
+export const NSX = [join(REPO, 'bin', 'nsx')];
 
 export interface Timed {
   readonly label: string;
@@ -48,10 +51,14 @@ export function ratio(a: Timed, b: Timed): number {
   return a.medianMs / b.medianMs;
 }
 
-/** CPU time (user + system, ms) of one run of argv, from the process's own rusage as GNU time reports it. */
+/**
+ * CPU time (user + system, ms) of one run of argv and of every process it waited for, from the kernel's own
+ * accounting (getrusage of the children, as bash's `time` reports it, to the microsecond).
+ */
 export function cpuOnce(argv: readonly string[]): number {
-  const r = spawnSync('/usr/bin/time', ['-f', '@@CPU %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
-  const m = /@@CPU ([\d.]+) ([\d.]+)/.exec(String(r.stderr));
+  const script = 'TIMEFORMAT="@@CPU %3U %3S"; exec 3>&2; { time "$@" >/dev/null 2>&3 </dev/null; } 2>&1';
+  const r = spawnSync('bash', ['-c', script, 'bash', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
+  const m = /@@CPU ([\d.]+) ([\d.]+)/.exec(String(r.stdout));
   if (r.status !== 0 || !m) throw new Error(`${argv.join(' ')} exited ${r.status}: ${String(r.stderr).slice(-300)}`);
   return (Number(m[1]) + Number(m[2])) * 1000;
 }

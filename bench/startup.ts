@@ -1,6 +1,8 @@
 /**
  * `npm run bench -- startup`: short commands against Node's own start-up, side by side in one run.
  *
+ * Environment: NODE_EXTRA_CA_CERTS unset for every command (bench/main.ts; an informative run with it set
+ * follows when it was set). nsx runs as users run it: bin/nsx through its `#!/bin/sh` launcher.
  * Scenario: an idle host, made reproducible as a fresh PID and mount namespace (`unshare --pid --fork
  * --mount-proc`) in which the benchmark is the only workload: /proc shows its own few processes, the
  * namespaces are the host's plus those of one target process (`unshare --net --uts --ipc sleep`). In it, 31
@@ -32,7 +34,7 @@ function childOf(pid: number): number | undefined {
 }
 
 /** Median CPU time (ms) of each command over `runs` interleaved runs, each in a fresh cpuacct cgroup's accounting. */
-function cpuTimes(cmds: ReadonlyArray<readonly string[]>, runs: number): number[] | undefined {
+function cpuTimes(cmds: ReadonlyArray<readonly string[]>, runs: number, env: NodeJS.ProcessEnv = process.env): { median: number[]; spread: string[] } | undefined {
   const base = '/sys/fs/cgroup/cpuacct';
   if (!existsSync(join(base, 'cpuacct.usage'))) return undefined;
   const dir = join(base, `nsx-test-startup-${process.pid}`);
@@ -44,7 +46,7 @@ function cpuTimes(cmds: ReadonlyArray<readonly string[]>, runs: number): number[
       cmds.forEach((argv, i) => {
         const before = usage();
         // the shell moves itself into the cgroup, then becomes the command (exec): only the command is counted
-        const x = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec "$@"`, 'sh', ...argv], { stdio: 'ignore' });
+        const x = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec "$@"`, 'sh', ...argv], { stdio: 'ignore', env });
         if (x.status !== 0) throw new Error(`bench startup: ${argv.join(' ')} exited ${x.status}`);
         if (r >= 2) samples[i].push(Number(usage() - before) / 1e6);
       });
@@ -52,7 +54,9 @@ function cpuTimes(cmds: ReadonlyArray<readonly string[]>, runs: number): number[
   } finally {
     rmdirSync(dir);
   }
-  return samples.map(median);
+  // the spread: the middle half of the runs (first to third quartile)
+  const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))];
+  return { median: samples.map(median), spread: samples.map((s) => `${q(s, 0.25).toFixed(1)}–${q(s, 0.75).toFixed(1)}`) };
 }
 
 async function inside(runs: number): Promise<void> {
@@ -83,18 +87,25 @@ async function inside(runs: number): Promise<void> {
     console.log(`  nsx ls -J -l − node -e 0 = ${d.toFixed(1)} ms (target ≤ 15 ms: ${d <= 15 ? 'met' : 'NOT met'})`);
     const r = ratio(enter, node);
     console.log(`  nsx enter -t PID -a true / node -e 0 = ${r.toFixed(2)}× (target ≤ 1.10×: ${r <= 1.1 ? 'met' : 'NOT met'})`);
-    const cpu = cpuTimes(
-      [
-        [process.execPath, '-e', '0'],
-        [...NSX, 'ls', '-J', '-l'],
-        [...NSX, 'enter', '-t', T, '-a', 'true'],
-      ],
-      runs,
-    );
+    const cmds = [
+      [process.execPath, '-e', '0'],
+      [...NSX, 'ls', '-J', '-l'],
+      [...NSX, 'enter', '-t', T, '-a', 'true'],
+    ];
+    const cpu = cpuTimes(cmds, runs);
     if (cpu) {
-      console.log(`  CPU time (cpuacct), medians: node -e 0 ${cpu[0].toFixed(1)} ms, nsx ls -J -l ${cpu[1].toFixed(1)} ms, nsx enter ${cpu[2].toFixed(1)} ms`);
-      console.log(`  CPU: nsx ls -J -l − node -e 0 = ${(cpu[1] - cpu[0]).toFixed(1)} ms; nsx enter / node -e 0 = ${(cpu[2] / cpu[0]).toFixed(2)}×`);
+      const [n, l, e] = cpu.median;
+      console.log(`  CPU time (cpuacct), medians [middle half]: node -e 0 ${n.toFixed(1)} ms [${cpu.spread[0]}], nsx ls -J -l ${l.toFixed(1)} ms [${cpu.spread[1]}], nsx enter ${e.toFixed(1)} ms [${cpu.spread[2]}]`);
+      console.log(`  CPU: nsx ls -J -l − node -e 0 = ${(l - n).toFixed(1)} ms (target ≤ 15 ms: ${l - n <= 15 ? 'met' : 'NOT met'}); nsx enter / node -e 0 = ${(e / n).toFixed(2)}× (target ≤ 1.10×: ${e / n <= 1.1 ? 'met' : 'NOT met'})`);
     } else console.log('  CPU time: no v1 cpuacct hierarchy here: not measured');
+    // for information: the same with NODE_EXTRA_CA_CERTS set, as in the environment the benchmark was started
+    // from; `node -e 0` then parses the CA file, nsx's launcher (bin/nsx) starts Node without it
+    const ca = process.env.NSX_BENCH_NODE_EXTRA_CA_CERTS;
+    const withCa = ca !== undefined ? cpuTimes(cmds, Math.min(runs, 11), { ...process.env, NODE_EXTRA_CA_CERTS: ca }) : undefined;
+    if (withCa) {
+      const [n, l, e] = withCa.median;
+      console.log(`  (for information) with NODE_EXTRA_CA_CERTS=${ca} set, CPU medians: node -e 0 ${n.toFixed(1)} ms, nsx ls -J -l ${l.toFixed(1)} ms, nsx enter ${e.toFixed(1)} ms (nsx's launcher starts Node without it)`);
+    }
   } finally {
     try {
       process.kill(-u.pid!, 'SIGKILL');

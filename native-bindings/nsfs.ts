@@ -1,11 +1,15 @@
 /**
- * Namespace identity and relations through koffi (linux/nsfs.h ioctls and an rtnetlink RTM_GETNSID query).
+ * Namespace identity and relations (linux/nsfs.h ioctls and an rtnetlink RTM_GETNSID query).
  * Loaded lazily: only `nsx ls` columns/options that need PNS, ONS, NETNSID or owner trees import this file.
  *
- * open/fstat/close go through Node's fs (they need no FFI); only ioctl(2), socket(2), send(2), recv(2) and
- * close(2) of the netlink socket are declared here.
+ * open/fstat/close of files go through Node's fs (they need no FFI); the system calls Node does not offer
+ * (ioctl, pidfd_open, pidfd_getfd, a netlink socket's socket/send/recv/close) go through the small Node-API
+ * addon build/nsx-nsfs.node (nsx-nsfs.node.c: loads in well under a millisecond), or through koffi and libc
+ * (~10 ms to load) when the addon was not built.
  */
-import { openSync, closeSync, fstatSync } from 'node:fs';
+import { openSync, closeSync, fstatSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildDir } from './enter.js';
 import { libc, lastErrno, errnoName } from './libc.js';
 
 export const NS_GET_USERNS = 0xb701;
@@ -25,33 +29,80 @@ export const CLONE_TYPES: Readonly<Record<number, string>> = {
   0x00000080: 'time',
 };
 
-type Fn = (...args: unknown[]) => number;
-interface Fns {
-  ioctl: Fn;
-  socket: Fn;
-  send: Fn;
-  recv: Fn;
-  close: Fn;
-  syscall2: Fn;
-  syscall3: Fn;
+/** The system calls, each returning its result or -errno (the addon's convention). */
+export interface Sys {
+  ioctl(fd: number, req: number): number;
+  /** NS_GET_OWNER_UID: the uid */
+  ownerUid(fd: number): number;
+  pidfdOpen(pid: number): number;
+  pidfdGetfd(pidfd: number, fd: number): number;
+  socket(domain: number, type: number, protocol: number): number;
+  send(fd: number, buf: Buffer, len: number): number;
+  recv(fd: number, buf: Buffer, len: number): number;
+  close(fd: number): number;
 }
-let fns: Fns | undefined;
 
-function f(): Fns {
-  if (!fns) {
-    const l = libc();
-    fns = {
-      ioctl: l.func('int ioctl(int fd, unsigned long request, ...)') as Fn,
-      socket: l.func('int socket(int domain, int type, int protocol)') as Fn,
-      send: l.func('long send(int fd, const void *buf, unsigned long len, int flags)') as Fn,
-      recv: l.func('long recv(int fd, _Out_ void *buf, unsigned long len, int flags)') as Fn,
-      close: l.func('int close(int fd)') as Fn,
-      // pidfd_open(pid, flags) and pidfd_getfd(pidfd, fd, flags): glibc < 2.36 has no wrappers, so syscall(2)
-      syscall2: l.func('long syscall(long nr, int a, unsigned int b)') as Fn,
-      syscall3: l.func('long syscall(long nr, int a, int b, unsigned int c)') as Fn,
-    };
+let sysImpl: { sys: Sys; via: string } | undefined;
+
+/** build/nsx-nsfs.node, or undefined when it is not built or does not load. */
+function addonSys(): Sys | undefined {
+  const p = join(buildDir(), 'nsx-nsfs.node');
+  if (!existsSync(p)) return undefined;
+  const m = { exports: {} as Partial<Sys> };
+  try {
+    process.dlopen(m, p);
+  } catch {
+    return undefined; // not loadable here (another architecture, a stale build): koffi instead
   }
-  return fns;
+  return typeof m.exports.ioctl === 'function' ? (m.exports as Sys) : undefined;
+}
+
+/** The same calls through koffi and libc (errno from koffi). Throws when koffi cannot be loaded. */
+function koffiSys(): Sys {
+  const l = libc();
+  type Fn = (...args: unknown[]) => number;
+  const ioctl = l.func('int ioctl(int fd, unsigned long request, ...)') as Fn;
+  const socket = l.func('int socket(int domain, int type, int protocol)') as Fn;
+  const send = l.func('long send(int fd, const void *buf, unsigned long len, int flags)') as Fn;
+  const recv = l.func('long recv(int fd, _Out_ void *buf, unsigned long len, int flags)') as Fn;
+  const close = l.func('int close(int fd)') as Fn;
+  // pidfd_open(pid, flags) and pidfd_getfd(pidfd, fd, flags): glibc < 2.36 has no wrappers, so syscall(2)
+  const syscall2 = l.func('long syscall(long nr, int a, unsigned int b)') as Fn;
+  const syscall3 = l.func('long syscall(long nr, int a, int b, unsigned int c)') as Fn;
+  const r = (x: unknown): number => (Number(x) < 0 ? -lastErrno() : Number(x));
+  return {
+    ioctl: (fd, req) => r(ioctl(fd, req)),
+    ownerUid: (fd) => {
+      const buf = Buffer.alloc(4);
+      return ioctl(fd, NS_GET_OWNER_UID, 'void *', buf) < 0 ? -lastErrno() : buf.readUInt32LE(0);
+    },
+    pidfdOpen: (pid) => r(syscall2(NR_PIDFD_OPEN, pid, 0)),
+    pidfdGetfd: (pidfd, fd) => r(syscall3(NR_PIDFD_GETFD, pidfd, fd, 0)),
+    socket: (d, ty, p) => r(socket(d, ty, p)),
+    send: (fd, buf, len) => r(send(fd, buf, len, 0)),
+    recv: (fd, buf, len) => r(recv(fd, buf, len, 0)),
+    close: (fd) => r(close(fd)),
+  };
+}
+
+/**
+ * The system-call layer, loaded on first use: the addon, else koffi. Throws when neither loads (callers that
+ * can do without: src/host/native.ts `loadNsfs`).
+ */
+function f(): Sys {
+  sysImpl ??= ((addon) => (addon ? { sys: addon, via: 'nsx-nsfs.node' } : { sys: koffiSys(), via: 'koffi' }))(addonSys());
+  return sysImpl.sys;
+}
+
+/** Which layer was loaded ('nsx-nsfs.node' or 'koffi'), undefined before the first call (for tests and reports). */
+export function sysLoaded(): string | undefined {
+  return sysImpl?.via;
+}
+
+/** Which layer the system calls go through ('nsx-nsfs.node' or 'koffi'), loading it. Throws as f(). */
+export function sysLayer(): string {
+  f();
+  return sysImpl!.via;
 }
 
 /** A failed system call: `code` is the errno name (EPERM, ENOTTY, …). */
@@ -69,16 +120,15 @@ export class SyscallError extends Error {
 /** ioctl(fd, req) returning a new fd (NS_GET_PARENT, NS_GET_USERNS) or a value (NS_GET_NSTYPE). Throws SyscallError. */
 export function nsIoctl(fd: number, req: number): number {
   const r = f().ioctl(fd, req);
-  if (r < 0) throw new SyscallError(`ioctl(0x${req.toString(16)})`, lastErrno());
+  if (r < 0) throw new SyscallError(`ioctl(0x${req.toString(16)})`, -r);
   return r;
 }
 
 /** NS_GET_OWNER_UID on a user-namespace fd. Throws SyscallError (EINVAL when fd is not a user ns). */
 export function nsOwnerUid(fd: number): number {
-  const buf = Buffer.alloc(4);
-  const r = f().ioctl(fd, NS_GET_OWNER_UID, 'void *', buf);
-  if (r < 0) throw new SyscallError('ioctl(NS_GET_OWNER_UID)', lastErrno());
-  return buf.readUInt32LE(0);
+  const r = f().ownerUid(fd);
+  if (r < 0) throw new SyscallError('ioctl(NS_GET_OWNER_UID)', -r);
+  return r;
 }
 
 /** The namespace type of an nsfs fd (NS_GET_NSTYPE), or undefined when unknown. */
@@ -108,8 +158,8 @@ const SIOCGSKNS = 0x894c;
 
 /** pidfd_open(pid, 0): a pidfd (the caller closes it). Throws SyscallError. */
 export function pidfdOpen(pid: number): number {
-  const fd = Number(f().syscall2(NR_PIDFD_OPEN, pid, 0));
-  if (fd < 0) throw new SyscallError('pidfd_open', lastErrno());
+  const fd = f().pidfdOpen(pid);
+  if (fd < 0) throw new SyscallError('pidfd_open', -fd);
   return fd;
 }
 
@@ -120,14 +170,14 @@ export function pidfdOpen(pid: number): number {
  * (ESRCH gone, EBADF the fd was closed, EPERM not allowed, ENOSYS/ENOTTY kernel too old).
  */
 export function socketNetnsFd(pid: number, fd: number): number {
-  const pidfd = Number(f().syscall2(NR_PIDFD_OPEN, pid, 0));
-  if (pidfd < 0) throw new SyscallError('pidfd_open', lastErrno());
+  const pidfd = f().pidfdOpen(pid);
+  if (pidfd < 0) throw new SyscallError('pidfd_open', -pidfd);
   try {
-    const sk = Number(f().syscall3(NR_PIDFD_GETFD, pidfd, fd, 0));
-    if (sk < 0) throw new SyscallError('pidfd_getfd', lastErrno());
+    const sk = f().pidfdGetfd(pidfd, fd);
+    if (sk < 0) throw new SyscallError('pidfd_getfd', -sk);
     try {
       const nsfd = f().ioctl(sk, SIOCGSKNS);
-      if (nsfd < 0) throw new SyscallError('ioctl(SIOCGSKNS)', lastErrno());
+      if (nsfd < 0) throw new SyscallError('ioctl(SIOCGSKNS)', -nsfd);
       return nsfd;
     } finally {
       f().close(sk);
@@ -290,8 +340,8 @@ export function openNetnsidQuery(): NetnsidQuery | undefined {
   return {
     query(nsFd: number): number | undefined {
       const req = buildGetNsidRequest(nsFd, ++seq);
-      if (f().send(sock, req, req.length, 0) < 0) return undefined;
-      const n = f().recv(sock, res, res.length, 0);
+      if (f().send(sock, req, req.length) < 0) return undefined;
+      const n = f().recv(sock, res, res.length);
       if (n < 0) return undefined;
       return parseGetNsidResponse(res, n);
     },

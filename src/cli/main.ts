@@ -13,6 +13,7 @@ import { GLOBAL_OPTIONS, resolveColor } from './context.js';
 import { VERSION, versionLine } from './version.js';
 // static: a few lines with no imports of their own (Ink itself is imported only when a TUI starts)
 import { setInkColor } from '../services/ink-loader.js';
+import { commandOutput } from './out.js';
 
 export { VERSION };
 
@@ -94,6 +95,12 @@ Options of nsx with no command:
   -i, --interval MS the dashboard's refresh interval (default 1000)
       --json        the host summary as JSON
 
+Environment:
+  NO_COLOR              no colours with --color=auto (https://no-color.org)
+  NSX_ENTER_HELPER      the nsx-enter helper program to use instead of the one built at install
+  NODE_EXTRA_CA_CERTS   the nsx command starts Node without it (Node would parse that whole file at
+                        every start; nsx makes no TLS connection); the programs nsx starts get it back
+
 See the nsx(1) and nsx-COMMAND(1) manual pages, and docs/ in the source.
 `;
 }
@@ -127,8 +134,7 @@ export async function makeContext(g: Globals): Promise<CliContext> {
     if (host.cleanup) process.once('exit', host.cleanup);
     rootDir = host.dir;
   }
-  const out = process.stdout;
-  const isTTY = !!out.isTTY;
+  const { stdout, stderr, isTTY, columns, rows } = commandOutput();
   const color = resolveColor(g.color, isTTY, process.env);
   setInkColor(color);
   return {
@@ -137,16 +143,16 @@ export async function makeContext(g: Globals): Promise<CliContext> {
     colorMode: g.color,
     color,
     debug: g.debug,
-    stdout: out,
-    stderr: process.stderr,
+    stdout,
+    stderr,
     isTTY,
     // asked only by the TUIs: neither process.stdin (a stream) nor node:tty (with node:net) is loaded for `nsx ls`
     get stdinTTY() {
       return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0);
     },
-    columns: isTTY ? out.columns : undefined,
-    rows: isTTY ? out.rows : undefined,
-    warn: (m: string) => void process.stderr.write(`nsx: ${escapeControl(m)}\n`),
+    columns,
+    rows,
+    warn: (m: string) => void stderr.write(`nsx: ${escapeControl(m)}\n`),
   };
 }
 
@@ -199,9 +205,22 @@ function splitGlobals(argv: readonly string[]): { pre: string[]; at: number } {
   return { pre, at: i };
 }
 
+/** The global options, what follows them (after a `--`), and the command word when there is one. */
+function splitCommand(argv: readonly string[]): { pre: string[]; rest: string[]; word: string | undefined } {
+  const { pre, at } = splitGlobals(argv);
+  let rest = argv.slice(at);
+  if (rest[0] === '--') rest = rest.slice(1);
+  return { pre, rest, word: rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : undefined };
+}
+
+/** The command `main(argv)` runs (undefined: the dashboard or the host summary); bin/nsx checks its guess with it. */
+export function commandWord(argv: readonly string[]): string | undefined {
+  return splitCommand(argv).word;
+}
+
 async function help(name: string | undefined, ctx0: Globals): Promise<number> {
   if (name === undefined) {
-    process.stdout.write(USAGE);
+    commandOutput().stdout.write(USAGE);
     return 0;
   }
   const load = COMMANDS[name];
@@ -219,26 +238,19 @@ async function summaryJson(ctx: CliContext): Promise<number> {
 
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
-  // a reader closing the pipe (nsx ls | head) is not an error
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    process.stderr.write(`nsx: cannot write the output: ${e.message}\n`); // ENOSPC, EIO…: not a success
-    process.exit(1);
-  });
+  // a reader closing the pipe (nsx ls | head) is not an error: see commandOutput (out.ts), which handles
+  // the errors of writes to stdout (the stream itself is created only when a command needs it)
   try {
-    const { pre, at } = splitGlobals(argv);
+    const { pre, rest, word } = splitCommand(argv);
     const g = getopt(pre, GLOBAL_OPTIONS, { prog: 'nsx' });
     const globals: Globals = { root: g.opts.root as string | undefined, color: colorOption(g.opts, 'nsx') ?? 'auto', debug };
-    let rest = argv.slice(at);
-    if (rest[0] === '--') rest = rest.slice(1);
-    const word = rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : undefined;
     if (g.opts.version) {
       if (word === undefined && !rest.length) {
         const { versionReport } = await import('./version.js');
-        process.stdout.write(await versionReport());
+        commandOutput().stdout.write(await versionReport());
         return;
       }
-      process.stdout.write(versionLine() + '\n');
+      commandOutput().stdout.write(versionLine() + '\n');
       return;
     }
     if (word === 'help') {
@@ -247,7 +259,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (word === undefined && g.opts.help) {
-      process.stdout.write(USAGE);
+      commandOutput().stdout.write(USAGE);
       return;
     }
     const loader = word !== undefined ? COMMANDS[word] : undefined;

@@ -1,6 +1,6 @@
 /**
  * `nsx --version`: the version and commit compiled in by scripts/build.mjs (the constant NSX_BUILD), then
- * what the installation can do: the enter helper, the exec addon and koffi. The first line alone
+ * what the installation can do: the enter helper, the exec and nsfs addons, and koffi. The first line alone
  * (`nsx 0.1.0 (commit …)`) is what scripts read.
  */
 import { existsSync } from 'node:fs';
@@ -36,13 +36,22 @@ export async function versionReport(): Promise<string> {
     addon = `${addonFile} (does not load: ${(e as Error).message})`;
   }
   lines.push(`exec addon: ${addon}`);
+  const nsfsFile = `${buildDir()}/nsx-nsfs.node`;
+  let nsfs: string;
+  try {
+    const { sysLayer } = await import('../../native-bindings/nsfs.js');
+    nsfs = existsSync(nsfsFile) ? `${nsfsFile} (${sysLayer() === 'nsx-nsfs.node' ? 'loads' : 'does not load: koffi is used instead'})` : 'missing (koffi is used instead)';
+  } catch (e) {
+    nsfs = `${existsSync(nsfsFile) ? nsfsFile : 'missing'} (${(e as Error).message.split('\n')[0]})`;
+  }
+  lines.push(`nsfs addon: ${nsfs}`);
   let koffi: string;
   try {
     const req = createRequire(import.meta.url);
     const k = req('koffi') as { version?: string };
     koffi = `${k.version ?? 'present'} (loads)`;
   } catch (e) {
-    koffi = `unavailable (${(e as Error).message.split('\n')[0]}): namespace relations, NETNSID and explicit namespace files need it`;
+    koffi = `unavailable (${(e as Error).message.split('\n')[0]}): namespace relations, NETNSID and explicit namespace files need it when the nsfs addon is missing`;
   }
   lines.push(`koffi: ${koffi}`);
   return lines.join('\n') + '\n';

@@ -1,5 +1,5 @@
 /**
- * The optional native layer (koffi + libc, native-bindings/nsfs.ts) for readers that can do without it: loaded
+ * The optional native layer (native-bindings/nsfs.ts: the nsx-nsfs.node addon, else koffi + libc) for readers that can do without it: loaded
  * once; when it cannot be loaded the reason is kept (`nativeUnavailable()`, for --debug and reports) and callers
  * treat what it would have told as unknown.
  */
@@ -7,13 +7,13 @@ type Nsfs = typeof import('../../native-bindings/nsfs.js');
 
 let state: { mod?: Nsfs; why?: string } | undefined;
 
-/** native-bindings/nsfs.js with koffi and libc loaded, or undefined when they cannot be (reason kept). */
+/** native-bindings/nsfs.js with its system-call layer loaded, or undefined when it cannot be (reason kept). */
 export async function loadNsfs(): Promise<Nsfs | undefined> {
   if (!state) {
     try {
       const mod = await import('../../native-bindings/nsfs.js');
-      // load koffi and libc now, so that later calls can fail only as system calls (SyscallError)
-      (await import('../../native-bindings/libc.js')).libc();
+      // load the addon (or koffi and libc) now, so that later calls can fail only as system calls (SyscallError)
+      mod.sysLayer();
       state = { mod };
     } catch (e) {
       state = { why: `native layer unavailable: ${(e as Error)?.message ?? String(e)}` };

@@ -149,19 +149,27 @@ export function pickView(layout: CgroupLayout, controller?: string): { view: Cgr
   return { view: { kind: 'merged' }, label: 'merged' };
 }
 
+type PathIdentity = ReturnType<RuntimeIndex['identify']>;
+
 /**
  * The container/unit label of a path, or null when it says nothing the name does not (`ssh.service`).
  * `exact`: only when the path is the identified cgroup itself (tree nodes), not something below it.
  */
 function containerLabel(path: string, exact = true, index?: RuntimeIndex): string | null {
-  const id = index ? index.identify(path) : identifyCgroupPath(path);
+  return labelOf(index ? index.identify(path) : identifyCgroupPath(path), path, exact);
+}
+
+function labelOf(id: PathIdentity, path: string, exact: boolean): string | null {
   if (!id || (exact && id.cgroup !== path)) return null;
   return id.label === path.slice(path.lastIndexOf('/') + 1) ? null : id.label;
 }
 
 /** The structured identity record of a path for JSON (names from the runtimes' files; issue 9), or null. */
 function identityOfPath(index: RuntimeIndex, path: string, exact = true): IdentityJson | null {
-  const id = index.identify(path);
+  return recordOf(index.identify(path), path, exact);
+}
+
+function recordOf(id: PathIdentity, path: string, exact: boolean): IdentityJson | null {
   return id && (!exact || id.cgroup === path) && id.kind !== 'unit' && id.kind !== 'slice' ? identityJson(id) : null;
 }
 
@@ -204,7 +212,8 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
     }
     const children = n.children.map((c) => build(c, false)).filter((c): c is CgTreeNode => c !== undefined);
     if (!isRoot && !opts.all && processes.length === 0 && children.length === 0) return undefined;
-    return { path: n.path, name: n.name, container: containerLabel(n.path, true, index), identity: identityOfPath(index, n.path), processes, children };
+    const id = index.identify(n.path); // once per node: the label and the record come from the same identity
+    return { path: n.path, name: n.name, container: labelOf(id, n.path, true), identity: recordOf(id, n.path, true), processes, children };
   };
   return {
     layout: layout.kind,

@@ -27,7 +27,8 @@ function validator(name: string): Validate {
 
 /** Run nsx, parse its JSON (NDJSON for top: every line), validate every document against `schema`. */
 function check(schema: string, args: string[]): number {
-  const r = runNsx(args);
+  // a live host with thousands of processes gives `ps -J` megabytes of JSON: more than spawnSync's default 1 MiB
+  const r = runNsx(args, { maxBuffer: 1 << 30 });
   assert.equal(r.code, 0, `nsx ${args.join(' ')}: ${r.stderr}`);
   const docs = schema === 'top' ? r.stdout.trim().split('\n') : [r.stdout];
   const v = validator(schema);

@@ -381,3 +381,12 @@ describe('nsx enter: PID reuse (live)', { skip }, () => {
     }
   });
 });
+
+test('the program gets NODE_EXTRA_CA_CERTS back although the nsx launcher started Node without it', { skip }, () => {
+  const ca = `/nonexistent/nsx-test-${process.pid}.pem`;
+  // bin/nsx run as a program (its sh launcher), as users run it
+  const r = run(NSX_BIN, ['enter', '-t', String(process.pid), '-a', 'sh', '-c', 'printf "%s|%s" "$NODE_EXTRA_CA_CERTS" "${NSX_SAVED_NODE_EXTRA_CA_CERTS-unset}"'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${ca}|unset`);
+  assert.doesNotMatch(r.stderr, /extra certs/);
+});

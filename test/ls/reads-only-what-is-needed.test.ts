@@ -1,7 +1,10 @@
-/** `nsx ls` reads only what the selected columns need, and loads koffi only for PNS/ONS/NETNSID/owner trees. */
+/**
+ * `nsx ls` reads only what the selected columns need, and loads the native layer (the nsx-nsfs.node addon, koffi
+ * without it) only for PNS/ONS/NETNSID/owner trees.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, readdirSync } from 'node:fs';
+import { existsSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fixtureHost } from '../helpers/host.js';
@@ -10,6 +13,8 @@ import { hostPaths } from '../../src/host/paths.js';
 import { listNamespaces } from '../../src/services/ls.js';
 import { LS_FIELDS, needsOf, defaultColumns } from '../../src/fields/ls.js';
 import { selectFields } from '../../src/fields/registry.js';
+import { sysLoaded } from '../../native-bindings/nsfs.js';
+import { buildDir } from '../../native-bindings/enter.js';
 
 const needsFor = (cols: string[]) => needsOf(selectFields(LS_FIELDS, cols, undefined));
 
@@ -33,16 +38,19 @@ test('without stat, status, cmdline and comm files, NS/TYPE/NPROCS/PID still lis
   }
 });
 
-test('the default columns do not load koffi (without net: sockets need SIOCGSKNS); PNS/ONS do (live)', { skip: liveSkipReason() }, async () => {
+test('the default columns do not load the native layer (without net: sockets need SIOCGSKNS); PNS/ONS do, through the addon, not koffi (live)', { skip: liveSkipReason() }, async () => {
   const cache = createRequire(import.meta.url).cache;
   const koffiLoaded = () => Object.keys(cache).some((k) => k.includes(`${join('node_modules', 'koffi')}`));
-  assert.equal(koffiLoaded(), false);
+  const addonBuilt = existsSync(join(buildDir(), 'nsx-nsfs.node'));
+  assert.equal(sysLoaded(), undefined);
   // net namespaces are looked for behind sockets too (SIOCGSKNS, as lsns 2.41): that needs FFI, so the other types
   const r = await listNamespaces({ paths: hostPaths(), tree: 'process', types: ['mnt', 'uts', 'ipc', 'pid', 'user', 'cgroup', 'time'], needs: needsFor(defaultColumns(false)) });
   assert.ok(r.namespaces.length >= 7);
-  // a namespace held only by a mount needs its owner's UID (FFI); without such mounts koffi stays unloaded
-  if (!r.namespaces.some((ns) => ns.pids.length === 0)) assert.equal(koffiLoaded(), false, 'koffi loaded for the default columns');
+  // a namespace held only by a mount needs its owner's UID (FFI); without such mounts the native layer stays unloaded
+  if (!r.namespaces.some((ns) => ns.pids.length === 0)) assert.equal(sysLoaded(), undefined, 'native layer loaded for the default columns');
   const rel = await listNamespaces({ paths: hostPaths(), tree: 'none', needs: needsFor(['NS', 'PNS', 'ONS']) });
-  assert.equal(koffiLoaded(), true);
+  assert.equal(sysLoaded(), addonBuilt ? 'nsx-nsfs.node' : 'koffi');
+  // koffi (~10 ms to load) only when the addon was not built
+  assert.equal(koffiLoaded(), !addonBuilt);
   assert.ok(rel.namespaces.every((ns) => ns.parent !== undefined || ns.pids.length === 0 || rel.incomplete));
 });
