@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { seriesOf, type Series } from './series.js';
+import { LabelSets, seriesOf, type Series } from './series.js';
 import { CONTENT_TYPES, makeRegistries, negotiate, type Format } from './registry.js';
 import type { ExporterSample, ExporterSampler } from './sample.js';
 
@@ -49,11 +49,13 @@ export function makeScraper(sampler: Pick<ExporterSampler, 'sample'>, maxAgeMs =
   let snap: Snapshot | undefined;
   let serving: ReadonlyMap<string, readonly Series[]> = new Map();
   const registries = makeRegistries(() => serving);
+  // label objects kept between scrapes (prom-client caches their rendering); those of removed cgroups are dropped
+  const labels = new LabelSets();
   const fresh = (): Snapshot => {
     const now = clock();
     if (snap && now - snap.at < maxAgeMs) return snap;
     const next = sampler.sample();
-    const series = seriesOf(prev, next);
+    const series = seriesOf(prev, next, labels);
     prev = next;
     snap = { at: now, series, text: {} };
     return snap;
