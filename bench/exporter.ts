@@ -18,14 +18,19 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { hostPaths } from '../src/host/paths.js';
 import { NSX, median } from './lib.js';
+import { nodeFlagsOf, readDockerfile } from '../test/exporter/dockerfile.js';
 
 const CG = join(hostPaths().sys, 'fs/cgroup');
 const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids', 'blkio'];
 const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.1';
 const TICK_MS = 10; // USER_HZ = 100
-/** NODE_OPTIONS of the Dockerfile and the DaemonSet (override with NSX_BENCH_NODE_FLAGS='' to measure Node's defaults). */
+/**
+ * The Node flags of the image's ENTRYPOINT (Dockerfile; the DaemonSet's command is the same, test/exporter/deploy.test.ts):
+ * the exporter runs with exactly the command line users get (override with NSX_BENCH_NODE_FLAGS='' to measure
+ * Node's defaults).
+ */
 const NODE_EXEC = NSX[0];
-export const NODE_FLAGS = (process.env.NSX_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2 --max-old-space-size=96').split(' ').filter(Boolean);
+export const NODE_FLAGS = process.env.NSX_BENCH_NODE_FLAGS !== undefined ? process.env.NSX_BENCH_NODE_FLAGS.split(' ').filter(Boolean) : nodeFlagsOf(readDockerfile().entrypoint);
 
 function arg(args: string[], name: string, dflt: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
