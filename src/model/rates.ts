@@ -222,6 +222,20 @@ export interface CgroupModel {
 
 /** below's `CgroupModel::new(sample, last, elapsed)`: values of `sample`, rates against `last` over `dt_s`. Pure. */
 export function cgroupModel(sample: CgroupSample, last?: CgroupSample, dt_s: number | null = null): CgroupModel {
+  // the same sample object as last time (the fd source's memo: nothing changed): every delta is 0 whatever the
+  // interval, so the model is the same for any positive dt
+  if (last === sample && dt_s !== null && dt_s > 0) {
+    let m = steadyModels.get(sample);
+    if (!m) steadyModels.set(sample, (m = modelOf(sample, sample, dt_s)));
+    return m;
+  }
+  return modelOf(sample, last, dt_s);
+}
+
+/** Models of samples compared with themselves (see cgroupModel). */
+const steadyModels = new WeakMap<CgroupSample, CgroupModel>();
+
+function modelOf(sample: CgroupSample, last: CgroupSample | undefined, dt_s: number | null): CgroupModel {
   const values = cgroupValues(sample);
   const prev = last && sameCgroup(last, sample) ? cgroupValues(last) : undefined;
   return { path: sample.path, sample, values, rates: ratesOfValues(prev, values, dt_s) };
@@ -272,10 +286,22 @@ export function snapshotRates(prev: TopSnapshot | undefined, next: TopSnapshot):
 /** The model of every cgroup of `next` (keyed by path) against `prev`. */
 export function snapshotModels(prev: CgroupSnapshot | undefined, next: CgroupSnapshot): Map<string, CgroupModel> {
   const dt = intervalSeconds(prev, next);
-  const before = new Map<string, CgroupSample>();
-  for (const c of prev?.cgroups ?? []) before.set(c.path, c);
+  const earlier = prev?.cgroups ?? [];
+  // successive samples usually list the same cgroups in the same order: match by index, by path otherwise
+  let before: Map<string, CgroupSample> | undefined;
   const out = new Map<string, CgroupModel>();
-  for (const c of next.cgroups) out.set(c.path, cgroupModel(c, before.get(c.path), dt));
+  for (let i = 0; i < next.cgroups.length; i++) {
+    const c = next.cgroups[i];
+    let last: CgroupSample | undefined = earlier[i];
+    if ((last === undefined && earlier.length > 0) || (last !== undefined && last.path !== c.path)) {
+      if (!before) {
+        before = new Map();
+        for (const e of earlier) before.set(e.path, e);
+      }
+      last = before.get(c.path);
+    }
+    out.set(c.path, cgroupModel(c, last, dt));
+  }
   return out;
 }
 

@@ -47,12 +47,17 @@ interface FlatRow {
   cells: string[][]; // per column, lines
 }
 
-// eslint-disable-next-line no-control-regex
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
 /** Display width of a string (counts wide East Asian chars as 2, combining marks as 0). */
 export function displayWidth(s: string): number {
-  if (PRINTABLE_ASCII.test(s)) return s.length; // the common case, without walking code points
+  // the common case (printable ASCII: one column per char), without walking code points
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) break;
+    i++;
+  }
+  if (i === n) return n;
   let w = 0;
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
@@ -96,6 +101,7 @@ function pad(s: string, width: number, right: boolean): string {
 }
 
 export function renderTable(columns: readonly TableColumn[], rows: readonly TableRow[], opts: TableOptions = {}): string {
+  if (!opts.raw && !opts.scols && columns.every((c) => !c.tree && !c.wrap) && rows.every((r) => !r.children?.length)) return renderFlat(columns, rows, opts);
   const g = opts.ascii ? ASCII : UTF8;
   const esc = opts.raw ? escapeRaw : opts.scols ? escapeUnambiguous : escapeControl;
   const flat: FlatRow[] = [];
@@ -165,4 +171,93 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
   if (!opts.noHeadings) emit(columns.map((c) => [c.header]));
   for (const r of flat) emit(r.cells);
   return out.length ? out.join('\n') + '\n' : '';
+}
+
+/** A flat row's cells escaped and measured, and its last rendered line with the widths it was laid out to. */
+interface FlatCells {
+  readonly text: readonly string[];
+  readonly width: Int32Array;
+  /** '' until laid out (strings from the start: one object shape) */
+  line: string;
+  layout: string;
+}
+
+/** Rows passed again (a caller that keeps its TableRow objects while they do not change: `nsx top`). */
+const flatCells = new WeakMap<TableRow, FlatCells>();
+
+function flatCellsOf(row: TableRow, nc: number): FlatCells {
+  let f = flatCells.get(row);
+  if (f === undefined || f.text.length !== nc) {
+    const text = new Array<string>(nc);
+    const width = new Int32Array(nc);
+    for (let ci = 0; ci < nc; ci++) {
+      const t = escapeControl(row.cells[ci] ?? '');
+      text[ci] = t;
+      width[ci] = displayWidth(t);
+    }
+    f = { text, width, line: '', layout: '' };
+    flatCells.set(row, f);
+  }
+  return f;
+}
+
+/**
+ * renderTable for the common flat case (no tree or wrap column, no child rows, not raw, not scols): every cell is
+ * one line, so each is escaped and measured once (and once only for a row object passed again), and lines are
+ * built without per-cell arrays. Same output as the general path.
+ */
+function renderFlat(columns: readonly TableColumn[], rows: readonly TableRow[], opts: TableOptions): string {
+  const nc = columns.length;
+  const nr = rows.length;
+  const cells = rows.map((r) => flatCellsOf(r, nc));
+  const widths = new Int32Array(nc);
+  for (let ci = 0; ci < nc; ci++) widths[ci] = opts.noHeadings ? 0 : displayWidth(columns[ci].header);
+  for (let ri = 0; ri < nr; ri++) {
+    const w = cells[ri].width;
+    for (let ci = 0; ci < nc; ci++) if (w[ci] > widths[ci]) widths[ci] = w[ci];
+  }
+  if (opts.termWidth !== undefined && !opts.noTruncate) {
+    const total = () => widths.reduce((a, b) => a + b, 0) + Math.max(0, nc - 1);
+    for (let ci = nc - 1; ci >= 0 && total() > opts.termWidth; ci--) {
+      if (!columns[ci].trunc) continue;
+      const min = Math.max(columns[ci].header.length, columns[ci].width ?? 0, 1);
+      widths[ci] = Math.max(min, widths[ci] - (total() - opts.termWidth));
+    }
+  }
+  const right = columns.map((c) => c.align === 'right');
+  // a row's line depends on its cells and on this: a line laid out to the same layout is reused
+  const layout = widths.join(' ') + right.map((r) => (r ? 'r' : 'l')).join('');
+  const line = (text: readonly string[], width: Int32Array) => {
+    let l = '';
+    for (let ci = 0; ci < nc; ci++) {
+      let t = text[ci];
+      let w = width[ci];
+      if (w > widths[ci]) {
+        t = truncateTo(t, widths[ci]);
+        w = displayWidth(t);
+      }
+      if (ci > 0) l += ' ';
+      const n = widths[ci] - w;
+      if (n <= 0 || (ci === nc - 1 && !right[ci])) l += t;
+      else l += right[ci] ? ' '.repeat(n) + t : t + ' '.repeat(n);
+    }
+    return l.trimEnd();
+  };
+  const parts: string[] = [];
+  if (!opts.noHeadings) {
+    // the same kinds of arrays as the rows' (one shape for `line`)
+    const h = new Array<string>(nc);
+    const hw = new Int32Array(nc);
+    for (let ci = 0; ci < nc; ci++) hw[ci] = displayWidth((h[ci] = columns[ci].header));
+    parts.push(line(h, hw));
+  }
+  for (let ri = 0; ri < nr; ri++) {
+    const c = cells[ri];
+    if (c.layout !== layout) {
+      c.line = line(c.text, c.width);
+      c.layout = layout;
+    }
+    parts.push(c.line);
+  }
+  return parts.length ? parts.join('\n') + '\n' : '';
 }
