@@ -30,8 +30,6 @@ export interface ServeOptions {
 export interface RunningExporter {
   readonly server: Server;
   readonly address: AddressInfo;
-  /** the series of the last sample (tests) */
-  current(): ReadonlyMap<string, readonly Series[]>;
   close(): Promise<void>;
 }
 
@@ -51,6 +49,9 @@ export function makeScraper(sampler: Pick<ExporterSampler, 'sample'>, maxAgeMs =
   const registries = makeRegistries(() => serving);
   // label objects kept between scrapes (prom-client caches their rendering); those of removed cgroups are dropped
   const labels = new LabelSets();
+  // a snapshot is shared only while younger than maxAgeMs: then its series and texts are let go (between scrapes
+  // the exporter keeps the previous sample, for throttle attribution, and the label sets, not a megabyte of text)
+  let release: ReturnType<typeof setTimeout> | undefined;
   const fresh = (): Snapshot => {
     const now = clock();
     if (snap && now - snap.at < maxAgeMs) return snap;
@@ -58,6 +59,15 @@ export function makeScraper(sampler: Pick<ExporterSampler, 'sample'>, maxAgeMs =
     const series = seriesOf(prev, next, labels);
     prev = next;
     snap = { at: now, series, text: {} };
+    serving = series;
+    if (release) clearTimeout(release);
+    // (a timer, not a check at the next scrape: with maxAgeMs 0 it fires once this scrape's texts are rendered,
+    // which happens synchronously in `text()`)
+    release = setTimeout(() => {
+      snap = undefined;
+      serving = new Map();
+    }, maxAgeMs);
+    release.unref();
     return snap;
   };
   return {
@@ -72,7 +82,6 @@ export function makeScraper(sampler: Pick<ExporterSampler, 'sample'>, maxAgeMs =
       }
       return t;
     },
-    current: () => snap?.series ?? new Map(),
   };
 }
 
@@ -131,7 +140,6 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
   return {
     server,
     address: server.address() as AddressInfo,
-    current: scraper.current,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
