@@ -1,6 +1,7 @@
 /** Pure parts of the exporter: content negotiation, --listen, path globs, the sample → series mapping. */
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import Registry from 'prom-client/lib/registry.js';
 import { negotiate, makeRegistries } from '../../src/exporter/registry.js';
 import { parseListen } from '../../src/exporter/server.js';
 import { globToRegExp, makeSelector, walkPlanOf, walkRootOf } from '../../src/exporter/select.js';
@@ -172,6 +173,33 @@ test('series: label sets are kept between scrapes, renewed when names change, dr
   const r = async (series: ReadonlyMap<string, readonly Series[]>) => makeRegistries(() => series).render('prometheus');
   const fresh = seriesOf(undefined, sample(2000, [a({ name: 'web' })]));
   assert.equal(await r(s3), await r(fresh));
+});
+
+test('prom-client: a family is rendered again only when its series changed; the text is the same as a fresh registry’s', async () => {
+  const labels = new LabelSets();
+  const a = (usage: number) => cg('/a', { pids: { current: 3, max: 'max' }, cpu: { usage_usec: usage, max_usec: 'max', period_usec: 100_000 } });
+  let series: ReadonlyMap<string, readonly Series[]> = seriesOf(undefined, sample(0, [a(1e6)]), labels);
+  const r = makeRegistries(() => series);
+  const rendered: string[] = [];
+  const proto = Registry.prototype as unknown as { getMetricsAsString(m: { name: string }): Promise<string> };
+  const orig = proto.getMetricsAsString;
+  proto.getMetricsAsString = function (m) {
+    rendered.push(m.name);
+    return orig.call(this, m);
+  };
+  try {
+    for (const format of ['prometheus', 'openmetrics'] as const) {
+      series = seriesOf(undefined, sample(0, [a(1e6)]), labels);
+      await r.render(format);
+      rendered.length = 0;
+      series = seriesOf(undefined, sample(1000, [a(2e6)]), labels);
+      const text = await r.render(format);
+      assert.deepEqual(rendered.filter((n) => !n.startsWith('nsx_exporter_')).map((n) => n.replace(/_total$/, '')), ['container_cpu_usage_seconds'], `${format}: only the family whose value changed`);
+      assert.equal(text, await makeRegistries(() => series).render(format), `${format}: the same text as a fresh registry`);
+    }
+  } finally {
+    proto.getMetricsAsString = orig;
+  }
 });
 
 test('prom-client: the text format keeps _total after an OpenMetrics render; escaping of hostile paths', async () => {
