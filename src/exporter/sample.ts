@@ -23,7 +23,7 @@ import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import { RuntimeIndex } from '../readers/runtimes/index.js';
 import { readPids } from '../readers/procfs/pids.js';
-import { readNsLinks } from '../readers/procfs/ns.js';
+import { NamespaceCache } from './ns-cache.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
 import { listTopTree, REWALK_EVERY, topHierarchies, treeSignature } from '../sampler/collect.js';
 import { FdSource } from '../sampler/fd-source.js';
@@ -130,6 +130,8 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   const devices = new Map<string, string | undefined>();
   const runtimes = new RuntimeIndex(o.paths, { recheckMs: 5000, now: clock });
   let ns: { at: number; summary: NamespaceSummary } | undefined;
+  // links of processes seen unchanged at two refreshes are not read again (ns-cache.ts)
+  const nsCache = new NamespaceCache();
   const procsH = plan.procs;
   let list: { path: string; selected: boolean }[] | undefined;
   // the walk starts below the include patterns' common directory; its ancestors are read for limits and attribution
@@ -221,7 +223,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       }
       const now = clock();
       if (o.namespaces !== false && (!ns || now - ns.at > (o.namespacesMaxAgeMs ?? 60_000))) {
-        ns = { at: now, summary: readNamespaceSummary(o.paths, layout, procsH, cgroups, tol) };
+        ns = { at: now, summary: readNamespaceSummary(o.paths, layout, procsH, cgroups, tol, nsCache) };
       }
       const devs: Record<string, string> = {};
       for (const [k, v] of devices) if (v !== undefined) devs[k] = v;
@@ -262,7 +264,15 @@ export function labelsOf(i: Identity): ExporterIdentity | undefined {
  * Namespaces per type among all processes (`/proc/PID/ns/*`), and for each container cgroup the types whose
  * namespace is PID 1's (a container with the host's network or PID namespace). Vanished processes are skipped.
  */
-export function readNamespaceSummary(paths: HostPaths, layout: CgroupLayout, procsH: Hierarchy | undefined, cgroups: readonly ExporterCgroup[], tol: Tolerance): NamespaceSummary {
+export function readNamespaceSummary(
+  paths: HostPaths,
+  layout: CgroupLayout,
+  procsH: Hierarchy | undefined,
+  cgroups: readonly ExporterCgroup[],
+  tol: Tolerance,
+  cache: NamespaceCache = new NamespaceCache(1),
+): NamespaceSummary {
+  cache.begin();
   const sets = new Map<NsType, Set<number>>();
   for (const t of NS_TYPES) sets.set(t, new Set());
   let host: Partial<Record<NsType, number>> | undefined;
@@ -274,7 +284,7 @@ export function readNamespaceSummary(paths: HostPaths, layout: CgroupLayout, pro
   }
   for (const pid of pids) {
     try {
-      const links = readNsLinks(paths, pid, NS_TYPES);
+      const links = cache.links(paths, pid);
       // the host's namespaces: PID 1's, or where PID 1's links cannot be read (some sandboxes deny even root),
       // kthreadd's (PID 2: kernel threads run in the initial namespaces)
       if (pid === 1 || (pid === 2 && host === undefined)) host = links;
@@ -292,13 +302,14 @@ export function readNamespaceSummary(paths: HostPaths, layout: CgroupLayout, pro
       const pid = firstMember(paths, layout, procsH, c.path, tol);
       if (pid === undefined) continue;
       try {
-        const l = readNsLinks(paths, pid, NS_TYPES);
+        const l = cache.links(paths, pid);
         sharedWithHost[c.path] = NS_TYPES.filter((t) => l[t] !== undefined && l[t] === host![t]);
       } catch (e) {
         tol.absorb(e, `${paths.proc}/${pid}/ns`);
       }
     }
   }
+  cache.end();
   return { counts, sharedWithHost };
 }
 
