@@ -24,6 +24,7 @@ import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import { RuntimeIndex } from '../readers/runtimes/index.js';
 import { readPids } from '../readers/procfs/pids.js';
 import { NamespaceCache } from './ns-cache.js';
+import { limitKeepingOps } from './limit-cache.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
 import { listTopTree, REWALK_EVERY, topHierarchies, treeSignature } from '../sampler/collect.js';
 import { FdSource } from '../sampler/fd-source.js';
@@ -98,6 +99,8 @@ export interface SamplerOptions extends SelectOptions {
   readonly namespaces?: boolean;
   /** re-read namespaces at most this often (ms; default 60 s): they change rarely and cost one readlink per process and type */
   readonly namespacesMaxAgeMs?: number;
+  /** re-read limit files (quota, period, shares/weight, memory limit, pids.max) at most this often (ms; default 0: every sample) */
+  readonly limitsMaxAgeMs?: number;
   /** monotonic clock (tests freeze it) */
   readonly clock?: () => number;
 }
@@ -123,7 +126,8 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   const clock = o.clock ?? monotonicMs;
   const layout = o.layout ?? readCgroupLayout(o.paths);
   const plan = planCgroupSample(layout, { groups: GROUPS, detail: 'full', files: EXPORTER_FILES, memoryStatKeys: MEMORY_STAT_KEYS });
-  const source = new FdSource(o.paths, plan);
+  // limits kept up to limitsMaxAgeMs below the fd source (limit-cache.ts); counters read at every sample
+  const source = new FdSource(o.paths, plan, undefined, limitKeepingOps(o.limitsMaxAgeMs ?? 0, clock));
   const walked = [...topHierarchies(layout)];
   for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
   const select = makeSelector(o);
