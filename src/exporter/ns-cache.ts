@@ -4,13 +4,14 @@
  * `/proc/PID/ns/*` per process (≈ 40 µs; 200 ms for 5,000 processes) become one read of `/proc/PID/stat` for a
  * process whose links are known and settled.
  *
- * A process's links are *settled* once two reads at successive refreshes (≥ the refresh interval apart) found
- * the same links for the same process (same start time in `/proc/PID/stat`: a reused PID is another process).
- * Settled links are taken as they are until the process ends, or until every `revalidateEvery`-th refresh
- * (default 10: every 10 minutes), which reads every process again. What this may miss: a long-lived process
- * that moves to another namespace (`setns`, `unshare`) after having stayed in its namespaces for a whole refresh
- * interval is counted in its old ones until the next full read (at most 10 refreshes). Processes do this at
- * start-up (`unshare`, runtimes' init), which is what the two-read rule waits out.
+ * A process's links are *settled* when they were read once the process had run for SETTLE_S seconds (10; its
+ * start time in `/proc/PID/stat` against `/proc/uptime`), or when two reads at successive refreshes found the same
+ * links for the same process (same start time: a reused PID is another process). Settled links are taken as they
+ * are until the process ends, or until every `revalidateEvery`-th refresh (default 10: every 10 minutes), which
+ * reads every process again. What this may miss: a process that moves to another namespace (`setns`, `unshare`)
+ * after its first SETTLE_S seconds is counted in its old ones until the next full read (at most 10 refreshes).
+ * Processes do this at start-up (`unshare` and `nsenter` before they exec, runtimes' init), which the age rule
+ * waits out.
  */
 import type { HostPaths } from '../host/paths.js';
 import { readTextOrUndefined } from '../host/read.js';
@@ -18,6 +19,11 @@ import { readNsLinks } from '../readers/procfs/ns.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
 
 export type NsLinks = Partial<Record<NsType, number>>;
+
+/** A process this old (seconds) when its links were read has set up its namespaces. */
+export const SETTLE_S = 10;
+/** USER_HZ: the unit of /proc/PID/stat times on every architecture nsx runs on */
+const TICKS_PER_S = 100;
 
 interface Known {
   readonly start: string | undefined;
@@ -50,12 +56,17 @@ export class NamespaceCache {
   private readonly known = new Map<number, Known>();
   private epoch = 0;
   private full = true;
+  /** /proc/uptime at the refresh, in ticks (undefined: unknown, e.g. a recorded host without it) */
+  private uptimeTicks: number | undefined;
 
   constructor(private readonly revalidateEvery = 10) {}
 
   /** Start a refresh (every `revalidateEvery`-th reads every process). */
-  begin(): void {
+  begin(paths: HostPaths): void {
     this.epoch++;
+    const up = readTextOrUndefined(`${paths.proc}/uptime`);
+    const s = up === undefined ? NaN : parseFloat(up);
+    this.uptimeTicks = Number.isFinite(s) ? s * TICKS_PER_S : undefined;
     this.full = this.epoch % this.revalidateEvery === 1 || this.revalidateEvery <= 1;
   }
 
@@ -69,7 +80,8 @@ export class NamespaceCache {
       return k.links;
     }
     const links = readNsLinks(paths, pid, NS_TYPES);
-    const settled = k !== undefined && start !== undefined && k.start === start && sameLinks(k.links, links);
+    const old = start !== undefined && this.uptimeTicks !== undefined && this.uptimeTicks - Number(start) >= SETTLE_S * TICKS_PER_S;
+    const settled = start !== undefined && (old || (k !== undefined && k.start === start && sameLinks(k.links, links)));
     this.known.set(pid, { start, links, settled, epoch: this.epoch });
     return links;
   }

@@ -276,7 +276,7 @@ export function readNamespaceSummary(
   tol: Tolerance,
   cache: NamespaceCache = new NamespaceCache(1),
 ): NamespaceSummary {
-  cache.begin();
+  cache.begin(paths);
   const sets = new Map<NsType, Set<number>>();
   for (const t of NS_TYPES) sets.set(t, new Set());
   let host: Partial<Record<NsType, number>> | undefined;

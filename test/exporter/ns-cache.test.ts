@@ -29,11 +29,34 @@ function fakeProc() {
 }
 
 const refresh = (c: NamespaceCache, f: ReturnType<typeof fakeProc>, pid: number) => {
-  c.begin();
+  c.begin(f.paths);
   const l = c.links(f.paths, pid);
   c.end();
   return l.net;
 };
+
+test('ns cache: links read once the process had run for 10 s are kept at once; a young process is read until then', () => {
+  const f = fakeProc();
+  try {
+    const c = new NamespaceCache(100);
+    f.proc(20, 50_000, 1); // started at 500 s: 500 s old
+    f.proc(21, 99_500, 1); // started at 995 s: 5 s old (e.g. an unshare before its exec)
+    writeFileSync(join(f.paths.proc, 'uptime'), '1000.00 1900.00\n');
+    c.begin(f.paths);
+    assert.equal(c.links(f.paths, 20).net, 1);
+    assert.equal(c.links(f.paths, 21).net, 1);
+    c.end();
+    f.proc(20, 50_000, 2);
+    f.proc(21, 99_500, 2);
+    writeFileSync(join(f.paths.proc, 'uptime'), '1060.00 1900.00\n');
+    c.begin(f.paths);
+    assert.equal(c.links(f.paths, 20).net, 1, 'old when read: settled, kept');
+    assert.equal(c.links(f.paths, 21).net, 2, 'young when read: read again');
+    c.end();
+  } finally {
+    f.cleanup();
+  }
+});
 
 test('ns cache: links seen unchanged at two refreshes are kept; a new start time (PID reuse) or a full refresh reads them again', () => {
   const f = fakeProc();
@@ -49,7 +72,7 @@ test('ns cache: links seen unchanged at two refreshes are kept; a new start time
     assert.equal(refresh(c, f, 10), 3, 'refresh 5: a full one reads every process');
     f.proc(10, 777, 4);
     assert.equal(refresh(c, f, 10), 4, 'another process with the same PID: read');
-    c.begin();
+    c.begin(f.paths);
     c.end();
     assert.equal(c.size, 0, 'a process not seen in a refresh is forgotten');
   } finally {
