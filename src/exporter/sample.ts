@@ -26,7 +26,7 @@ import { readPids } from '../readers/procfs/pids.js';
 import { NamespaceCache } from './ns-cache.js';
 import { limitKeepingOps } from './limit-cache.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
-import { listTopTree, REWALK_EVERY, topHierarchies, treeSignature } from '../sampler/collect.js';
+import { listTopTree, REWALK_EVERY, topHierarchies, treeSignatures } from '../sampler/collect.js';
 import { FdSource } from '../sampler/fd-source.js';
 import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
@@ -116,7 +116,7 @@ const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * The sampler, built like `nsx top`'s collector (src/sampler/collect.ts) from the cgroup model's parts: the tree
- * listed by the cgroup walk only when it may have changed (`treeSignature`, stale fds, every REWALK_EVERY
+ * listed by the cgroup walk only when it may have changed (`treeSignatures` of the hierarchies walked, stale fds, every REWALK_EVERY
  * samples), the selection applied at listing time (so `--include`, `--exclude`, `--depth` and `--containers-only`
  * cut the reading as well as the series), and every cgroup read by the one mapping (`sampleCgroup`) over files
  * kept open (`FdSource`), in the hierarchies that hold it. Then identities (src/readers/runtimes, metadata
@@ -204,7 +204,8 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       const t0 = clock();
       const tol = new Tolerance();
       source.tolerance = tol;
-      const sig = treeSignature(o.paths, layout);
+      // only the hierarchies walked: cgroups made in others (freezer, devices, name=systemd…) change nothing here
+      const sig = [...treeSignatures(o.paths, layout, walked).values()].join('|');
       if (list === undefined || sig !== signature || source.takeStale() || ++sinceWalk >= REWALK_EVERY) {
         relist(tol);
         signature = sig;
