@@ -43,9 +43,13 @@ import { parentPath } from '../model/throttle.js';
 const NOT_OPEN = -1;
 const ABSENT = -2;
 
+/** `kept` of entries of hierarchies without gated files: never written (only gated files are kept) */
+const NO_KEPT: (string | undefined)[] = [];
+
 interface Entry {
   readonly dir: string;
-  readonly fds: Int32Array;
+  /** per file of the hierarchy: an open fd (≥ 0), NOT_OPEN or ABSENT (a plain array of small integers) */
+  readonly fds: number[];
   /** the cgroup's parent in this hierarchy when listed (for the quota gate) */
   readonly parent: Entry | undefined;
   /** texts of the gated files, valid while `free` (see the header) */
@@ -94,6 +98,12 @@ export const realFdOps: FdOps = {
   pread: (fd, buf) => readSync(fd, buf, 0, buf.length, 0),
   close: (fd) => closeSync(fd),
 };
+
+/** Does `buf` start with the latin1 bytes of `s` (whose length the caller checked)? */
+function sameBytes(buf: Buffer, s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (buf[k] !== s.charCodeAt(k)) return false;
+  return true;
+}
 
 /** The kinds of answers a mapping's run is made of. */
 const ASK_IDENTITY = 0;
@@ -171,7 +181,9 @@ export class FdSource implements CgroupFileSource {
           if (path.split('/').some((c) => c === '..' || c === '.')) continue;
           const dir = cgroupDir(this.paths, h, path);
           if (e) this.closeEntry(e);
-          e = { dir, fds: new Int32Array(ph.names.length).fill(NOT_OPEN), parent, kept: new Array(ph.names.length), own: undefined, free: undefined, gen: e?.gen ?? 0, removed: false };
+          // `kept` only where gated files exist (the cpu hierarchy); elsewhere one shared empty list
+          const kept = ph.gated.size ? new Array<string | undefined>(ph.names.length) : NO_KEPT;
+          e = { dir, fds: new Array<number>(ph.names.length).fill(NOT_OPEN), parent, kept, own: undefined, free: undefined, gen: e?.gen ?? 0, removed: false };
         }
         next.set(path, e);
       }
@@ -190,21 +202,28 @@ export class FdSource implements CgroupFileSource {
     this.rec = undefined;
     if (plan !== this.plan) return undefined;
     const last = this.runs.get(path);
-    const rec = newRun();
-    this.rec = rec;
     this.pos = 0;
-    if (last === undefined) return undefined;
-    for (let i = 0; i < last.kinds.length; i++) {
-      const a = this.answer(last.kinds[i], last.hs[i], last.paths[i], last.names[i]);
-      rec.kinds.push(last.kinds[i]);
-      rec.hs.push(last.hs[i]);
-      rec.paths.push(last.paths[i]);
-      rec.names.push(last.names[i]);
-      rec.answers.push(a);
-      // the mapping runs, handed the answers read so far
-      if (a !== last.answers[i]) return undefined;
+    if (last === undefined) {
+      this.rec = newRun();
+      return undefined;
     }
-    this.rec = undefined;
+    const n = last.kinds.length;
+    for (let i = 0; i < n; i++) {
+      const a = this.answer(last.kinds[i], last.hs[i], last.paths[i], last.names[i], last.answers[i]);
+      if (a === last.answers[i]) continue;
+      // the mapping runs, handed the answers read so far (the first i as last time, then this one)
+      const rec: Run = {
+        kinds: last.kinds.slice(0, i + 1),
+        hs: last.hs.slice(0, i + 1),
+        paths: last.paths.slice(0, i + 1),
+        names: last.names.slice(0, i + 1),
+        answers: last.answers.slice(0, i + 1),
+        sample: undefined,
+      };
+      rec.answers[i] = a;
+      this.rec = rec;
+      return undefined;
+    }
     return last;
   }
 
@@ -239,8 +258,9 @@ export class FdSource implements CgroupFileSource {
     return a;
   }
 
-  private answer(kind: number, h: Hierarchy, path: string, name: string): string | number | undefined {
-    if (kind === ASK_TEXT) return this.readText(h, path, name);
+  /** `prev`: the answer of last time; a text read equal to it is returned as that very string (no new string). */
+  private answer(kind: number, h: Hierarchy, path: string, name: string, prev?: string | number): string | number | undefined {
+    if (kind === ASK_TEXT) return this.readText(h, path, name, typeof prev === 'string' ? prev : undefined);
     const e = this.lookup(h, path);
     return e && !e.removed ? e.gen : undefined;
   }
@@ -335,16 +355,17 @@ export class FdSource implements CgroupFileSource {
     }
   }
 
-  private readFd(fd: number): string {
+  private readFd(fd: number, prev?: string): string {
     for (;;) {
       const n = this.ops.pread(fd, this.buf);
+      if (prev !== undefined && n === prev.length && n < this.buf.length && sameBytes(this.buf, prev)) return prev;
       // latin1Slice: Buffer's own fast path (toString('latin1') checks its arguments first)
       if (n < this.buf.length) return (this.buf as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(0, n);
       this.buf = Buffer.allocUnsafe(this.buf.length * 2);
     }
   }
 
-  private readText(h: Hierarchy, path: string, name: string): string | undefined {
+  private readText(h: Hierarchy, path: string, name: string, prev?: string): string | undefined {
     const e = this.lookup(h, path);
     const ph = this.lastPh;
     const i = ph?.index.get(name);
@@ -354,11 +375,11 @@ export class FdSource implements CgroupFileSource {
       // valid while no quota applies (own / on the whole path), as the gate said this sample
       const free = g === 'own' ? e.own : e.free;
       if (free === true && e.kept[i] !== undefined) return e.kept[i];
-      const t = this.readFile(e, i, name, free === true);
+      const t = this.readFile(e, i, name, free === true, prev);
       e.kept[i] = free === true ? t : undefined;
       return t;
     }
-    const t = this.readFile(e, i, name, false);
+    const t = this.readFile(e, i, name, false, prev);
     if (name === ph.gate && t !== undefined) {
       e.own = unlimited(name, t);
       e.free = e.own && (e.parent === undefined || e.parent.free !== false);
@@ -367,13 +388,13 @@ export class FdSource implements CgroupFileSource {
   }
 
   /** Text of file `i` of `e`: through its cached fd, else opened (and kept open unless `once`). */
-  private readFile(e: Entry, i: number, name: string, once: boolean): string | undefined {
+  private readFile(e: Entry, i: number, name: string, once: boolean, prev?: string): string | undefined {
     const fd = e.fds[i];
     if (fd === ABSENT) return undefined;
     let stale = false;
     if (fd >= 0) {
       try {
-        return this.readFd(fd);
+        return this.readFd(fd, prev);
       } catch (err) {
         const file = e.dir + '/' + name;
         this.closeFd(fd);
