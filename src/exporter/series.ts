@@ -40,7 +40,7 @@
  *   nsx_container_host_namespace_info{id,…,type}         a container sharing a namespace of that type with PID 1
  */
 import type { Limit } from '../model/cgroup.js';
-import { toNumber, type Int } from '../model/cgroup-sample.js';
+import { toNumber, type CgroupSample, type Int } from '../model/cgroup-sample.js';
 import { attributeModels, parentPath } from '../model/throttle.js';
 import { quotaCpus, snapshotModels } from '../model/rates.js';
 import type { ExporterCgroup, ExporterIdentity, ExporterSample } from './sample.js';
@@ -144,12 +144,26 @@ type Labels = Readonly<Record<string, string>>;
 const sameNames = (a: ExporterIdentity | undefined, b: ExporterIdentity | undefined): boolean =>
   a === b || (a?.name === b?.name && a?.image === b?.image && a?.pod === b?.pod && a?.namespace === b?.namespace && a?.container === b?.container);
 
+interface CgroupSeries {
+  readonly stats: CgroupSample;
+  readonly ancestors: readonly CgroupSample[];
+  readonly by: string | null | undefined;
+  readonly shared: readonly string[] | undefined;
+  readonly devices: string;
+  readonly series: ReadonlyArray<readonly [string, Series]>;
+}
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** One cgroup's label sets: its base set and the base set plus one more label (`cpu`, `event`, `by`, …). */
 class CgroupLabels {
   readonly base: Labels;
-  private readonly more = new Map<string, Map<string, Labels>>();
-  private readonly io = new Map<string, Labels>();
-  private readonly idOnly = new Map<string, Labels>();
+  readonly names: ExporterIdentity | undefined;
+  /** sets with one more label, by `k=v` (made when first asked: most cgroups need one or two) */
+  private more: Map<string, Labels> | undefined;
+  private cpuTotal: Labels | undefined;
+  /** what this cgroup's series were made of last scrape, and the series (seriesOf reuses them when all is the same) */
+  last: CgroupSeries | undefined;
   epoch = 0;
 
   constructor(cg: ExporterCgroup) {
@@ -157,30 +171,32 @@ class CgroupLabels {
     this.names = cg.names;
   }
 
-  readonly names: ExporterIdentity | undefined;
+  private kept(key: string): Labels | undefined {
+    return this.more?.get(key);
+  }
+
+  private keep(key: string, l: Labels): Labels {
+    (this.more ??= new Map()).set(key, l);
+    return l;
+  }
 
   with(k: string, v: string): Labels {
-    let m = this.more.get(k);
-    if (!m) this.more.set(k, (m = new Map()));
-    let l = m.get(v);
-    if (!l) m.set(v, (l = { ...this.base, [k]: v }));
-    return l;
+    // the one set almost every cgroup has, without a key string per scrape
+    if (k === 'cpu' && v === 'total') return (this.cpuTotal ??= { ...this.base, cpu: 'total' });
+    const key = `${k}=${v}`;
+    return this.kept(key) ?? this.keep(key, { ...this.base, [k]: v });
   }
 
   /** `{id, k: v}` without the names (`nsx_cgroup_cpu_throttled_by_info`). */
   idWith(k: string, v: string): Labels {
-    const key = `${k}=${v}`;
-    let l = this.idOnly.get(key);
-    if (!l) this.idOnly.set(key, (l = { id: this.base.id, [k]: v }));
-    return l;
+    const key = `\0${k}=${v}`;
+    return this.kept(key) ?? this.keep(key, { id: this.base.id, [k]: v });
   }
 
   /** `container_blkio_device_usage_total`'s set: base, device, major, minor, operation. */
   blkio(device: string, major: number, minor: number, operation: string): Labels {
-    const key = `${major}:${minor}:${operation}:${device}`;
-    let l = this.io.get(key);
-    if (!l) this.io.set(key, (l = { ...this.base, device, major: String(major), minor: String(minor), operation }));
-    return l;
+    const key = `\0io=${major}:${minor}:${operation}:${device}`;
+    return this.kept(key) ?? this.keep(key, { ...this.base, device, major: String(major), minor: String(minor), operation });
   }
 }
 
@@ -259,21 +275,44 @@ export function throttledBy(prev: ExporterSample | undefined, next: ExporterSamp
 export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample, labels: LabelSets = new LabelSets()): Map<string, Series[]> {
   const out = new Map<string, Series[]>();
   for (const f of CATALOGUE) out.set(f.name, []);
+  /** the series made for the cgroup being built (kept with its label sets, for reuse while nothing changes) */
+  let made: Array<readonly [string, Series]> = [];
   const put = (name: string, l: Labels, value: Int | undefined) => {
     const v = toNumber(value);
     if (v === undefined || !Number.isFinite(v)) return;
-    out.get(name)!.push({ labels: l, sharedLabels: l, value: v });
+    const x: Series = { labels: l, sharedLabels: l, value: v };
+    out.get(name)!.push(x);
+    made.push([name, x]);
   };
   const byPath = new Map<string, ExporterCgroup>();
   for (const cg of next.cgroups) byPath.set(cg.path, cg);
   const by = throttledBy(prev, next);
+  // blkio labels name devices: a change in the device names is a change for every cgroup
+  let devices = '';
+  for (const k in next.devices) devices += `${k}=${next.devices[k]};`;
   labels.begin();
 
   for (const cg of next.cgroups) {
     if (!cg.selected) continue;
     const ls = labels.of(cg);
-    const L = ls.base;
     const s = cg.stats;
+    const b = by.get(cg.path);
+    const shared = next.namespaces?.sharedWithHost[cg.path];
+    // everything a cgroup's series are made of: its sample (the sampler hands back the same object while its
+    // files are unchanged), its ancestors' (effective limits, CFS counters along the path), the throttle
+    // attribution, host namespaces and device names; all the same as last scrape → the same series objects
+    const anc: CgroupSample[] = [];
+    for (let a = parentPath(cg.path); a !== undefined; a = parentPath(a)) {
+      const ac = byPath.get(a);
+      if (ac) anc.push(ac.stats);
+    }
+    const last = ls.last;
+    if (last && last.stats === s && last.by === b && last.shared === shared && last.devices === devices && sameItems(last.ancestors, anc)) {
+      for (const [name, x] of last.series) out.get(name)!.push(x);
+      continue;
+    }
+    made = [];
+    const L = ls.base;
     const cpu = s.cpu;
     if (cpu) {
       put('container_cpu_usage_seconds_total', ls.with('cpu', 'total'), cpu.usage_usec === undefined ? undefined : cpu.usage_usec / USEC);
@@ -327,7 +366,6 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     }
 
     // nsx: throttling along the path, effective limits
-    const b = by.get(cg.path);
     if (b) put('nsx_cgroup_cpu_throttled_by_info', ls.idWith('by', b), 1);
     let cpuLim: { cores: number; by: string } | undefined;
     let memLim: { bytes: number; by: string } | undefined;
@@ -351,9 +389,10 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     if (cpuLim && cpu?.local_throttled_usec !== undefined) put('nsx_cgroup_cpu_local_throttled_seconds_total', L, cpu.local_throttled_usec / USEC);
     if (memLim) put('nsx_cgroup_memory_effective_limit_bytes', ls.with('by', memLim.by), memLim.bytes);
 
-    const shared = next.namespaces?.sharedWithHost[cg.path];
     for (const t of shared ?? []) put('nsx_container_host_namespace_info', ls.with('type', t), 1);
+    ls.last = { stats: s, ancestors: anc, by: b, shared, devices, series: made };
   }
+  made = []; // the host's series below belong to no cgroup
   labels.end();
   const counts = next.namespaces?.counts ?? {};
   for (const type in counts) put('nsx_namespaces', labels.hostWith('type', type), counts[type as keyof typeof counts]);

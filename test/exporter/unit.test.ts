@@ -175,6 +175,24 @@ test('series: label sets are kept between scrapes, renewed when names change, dr
   assert.equal(await r(s3), await r(fresh));
 });
 
+test('series: a cgroup whose sample, ancestors and attribution are unchanged keeps its series objects; a changed ancestor rebuilds them', () => {
+  const labels = new LabelSets();
+  const parent = (max: number) => cg('/p', { memory: { current_bytes: 1, max_bytes: max } });
+  const child = cg('/p/c', { memory: { current_bytes: 5, max_bytes: 'max' }, pids: { current: 1, max: 'max' } });
+  const p1 = parent(100);
+  const s1 = seriesOf(undefined, sample(0, [p1, child]), labels);
+  const s2 = seriesOf(undefined, sample(1000, [p1, child]), labels);
+  const pick = (m: ReadonlyMap<string, readonly Series[]>, name: string, id: string) => m.get(name)!.find((x) => x.labels.id === id)!;
+  assert.equal(pick(s2, 'container_threads', '/p/c'), pick(s1, 'container_threads', '/p/c'), 'the same object');
+  const s3 = seriesOf(undefined, sample(2000, [parent(50), child]), labels);
+  assert.notEqual(pick(s3, 'container_threads', '/p/c'), pick(s1, 'container_threads', '/p/c'));
+  assert.equal(pick(s3, 'nsx_cgroup_memory_effective_limit_bytes', '/p/c').value, 50, "the parent's new limit");
+  // and the same as a build without kept state
+  const plainAll = (m: ReadonlyMap<string, readonly Series[]>) => [...m].map(([k, v]) => [k, plain(v)]);
+  assert.deepEqual(plainAll(s3), plainAll(seriesOf(undefined, sample(2000, [parent(50), child]))));
+  assert.deepEqual(plainAll(s2), plainAll(seriesOf(undefined, sample(1000, [p1, child]))));
+});
+
 test('prom-client: a family is rendered again only when its series changed; the text is the same as a fresh registry’s', async () => {
   const labels = new LabelSets();
   const a = (usage: number) => cg('/a', { pids: { current: 3, max: 'max' }, cpu: { usage_usec: usage, max_usec: 'max', period_usec: 100_000 } });
