@@ -37,6 +37,7 @@ ENV NODE_ENV=production
 EXPOSE 9587
 # Node flags chosen with `npm run bench -- exporter`, which runs the exporter with exactly this command line (see
 # docs/exporter.md; the DaemonSet's `command` is the same): --single-threaded (no V8 helper threads for GC and
-# compilation: the same work on the main thread, without the helpers' malloc arenas), a 1 MB young generation
-# (a scrape's garbage is short-lived) and a bounded old space
-ENTRYPOINT ["node", "--single-threaded", "--max-semi-space-size=1", "--max-old-space-size=96", "/app/bin/nsx", "--root", "/host", "exporter"]
+# compilation: the same work on the main thread, without the helpers' malloc arenas), --optimize-for-size (V8's
+# heap grows and is kept smaller: ≈ 6 MB less RSS for ≈ 1 millicore more), a 1 MB young generation (a scrape's
+# garbage is short-lived) and a bounded old space
+ENTRYPOINT ["node", "--single-threaded", "--optimize-for-size", "--max-semi-space-size=1", "--max-old-space-size=96", "/app/bin/nsx", "--root", "/host", "exporter"]

@@ -15,6 +15,8 @@
  *   CPU     the exporter process's own accounting (/proc/PID/stat utime + stime) over the window, in millicores
  *           (ms of CPU per s of wall time) and per scrape;
  *   RSS     VmRSS sampled every second over the window: median (steady) and max;
+ *   memory  of the exporter's own memory cgroup (it runs in one, as in a container), sampled likewise: RSS plus
+ *           the kernel memory of the cgroup files the sampler keeps open — what a container's limit counts;
  *   latency of each scrape as the scraper sees it (request to last byte): p50, p99, max;
  * and the number of series. With --runs=N the phases are repeated N times (a new exporter each run) and the
  * median and spread (min–max) of each figure printed.
@@ -97,6 +99,9 @@ interface PhaseResult {
   readonly cpuPerScrape: number;
   readonly rssMedian: number;
   readonly rssMax: number;
+  /** memory.usage_in_bytes of the exporter's own memory cgroup (what a container's memory limit counts), MB */
+  readonly cgMedian: number;
+  readonly cgMax: number;
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
@@ -106,13 +111,17 @@ interface PhaseResult {
 }
 
 /** One steady window of `seconds` (a whole number of intervals), scraping every `intervalMs` from scrape start to scrape start. */
-async function phase(pid: number, port: number, intervalMs: number, seconds: number): Promise<PhaseResult> {
+async function phase(pid: number, port: number, intervalMs: number, seconds: number, memCg: string): Promise<PhaseResult> {
   const n = Math.max(1, Math.round((seconds * 1000) / intervalMs));
   const lat: number[] = [];
   const rss: number[] = [];
+  const cgm: number[] = [];
   let series = 0;
   let bytes = 0;
-  const sampler = setInterval(() => rss.push(rssMb(pid)), 1000);
+  const sampler = setInterval(() => {
+    rss.push(rssMb(pid));
+    cgm.push(Number(readFileSync(join(memCg, 'memory.usage_in_bytes'), 'utf8')) / 1048576);
+  }, 1000);
   const c0 = cpuMs(pid);
   const t0 = performance.now();
   try {
@@ -136,6 +145,8 @@ async function phase(pid: number, port: number, intervalMs: number, seconds: num
     cpuPerScrape: cpu / n,
     rssMedian: median(rss),
     rssMax: Math.max(...rss),
+    cgMedian: median(cgm),
+    cgMax: Math.max(...cgm),
     p50: pct(lat, 50),
     p99: pct(lat, 99),
     max: Math.max(...lat),
@@ -155,15 +166,19 @@ function report(label: string, rs: PhaseResult[]): string {
   return (
     `  ${label} (${rs[0].scrapes} scrapes × ${rs.length} run${rs.length > 1 ? 's' : ''}; median (min–max)):\n` +
     `    CPU ${f('millicores')} millicores, ${f('cpuPerScrape', 0)} ms per scrape; RSS steady ${f('rssMedian')} MB, max ${f('rssMax')} MB;\n` +
+    `    memory cgroup (RSS + the kernel's memory for the open cgroup files, what a container limit counts) ${f('cgMedian')} MB, max ${f('cgMax')} MB;\n` +
     `    latency p50 ${f('p50', 0)} ms, p99 ${f('p99', 0)} ms, max ${f('max', 0)} ms; ${rs[0].series} series, ${rs[0].kib.toFixed(0)} KiB gzipped`
   );
 }
 
-async function startExporter(select: string[]): Promise<{ child: ChildProcess; port: number }> {
+/** Start the exporter in the memory cgroup `memCg` (its own: as a container's), with the image's command line. */
+async function startExporter(select: string[], memCg: string): Promise<{ child: ChildProcess; port: number }> {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS; // not set in the image (see the header)
   delete env.NODE_OPTIONS;
-  const child = spawn(NODE_EXEC, [...NODE_FLAGS, ...NSX.slice(1), 'exporter', '--listen', '127.0.0.1:0', '--max-age', '0', ...select], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  // `sh` moves itself into the cgroup, then execs node (the same PID: its CPU is the exporter's)
+  const argv = [NODE_EXEC, ...NODE_FLAGS, ...NSX.slice(1), 'exporter', '--listen', '127.0.0.1:0', '--max-age', '0', ...select];
+  const child = spawn('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', memCg, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';
   child.stderr!.setEncoding('utf8');
   const port = await new Promise<number>((resolve, reject) => {
@@ -206,17 +221,21 @@ export async function run(args: string[]): Promise<void> {
   const fast: PhaseResult[] = [];
   const slow: PhaseResult[] = [];
   let child: ChildProcess | undefined;
+  // the exporter's own memory cgroup, as a container's (v1 memory hierarchy): its usage counts the kernel memory
+  // of the files the sampler keeps open (about a page each), which RSS does not show
+  const memCg = join(CG, 'memory', `nsx-test-benchmem-exp-${process.pid}`);
   try {
     for (const c of controllers) for (const d of dirs) mkdirSync(join(CG, c, d), { recursive: true });
     // the benchmark's cgroups only (other cgroups on a shared machine would change the scenario); --all: every cgroup
     const select = args.includes('--all') ? [] : ['--include', `/${base}-*`, '--include', `/${base}-*/**`];
+    mkdirSync(memCg, { recursive: true });
     for (let r = 0; r < runs; r++) {
-      const ex = await startExporter(select);
+      const ex = await startExporter(select, memCg);
       child = ex.child;
       // warm-up: JIT, first walk, runtime metadata, the first namespace read
       for (let i = 0; i < 3; i++) await scrape(ex.port);
-      if (fastS > 0) fast.push(await phase(child.pid!, ex.port, 1000, fastS));
-      if (slowS > 0) slow.push(await phase(child.pid!, ex.port, 15_000, slowS));
+      if (fastS > 0) fast.push(await phase(child.pid!, ex.port, 1000, fastS, memCg));
+      if (slowS > 0) slow.push(await phase(child.pid!, ex.port, 15_000, slowS, memCg));
       child.kill('SIGTERM');
       await new Promise((res) => child!.once('exit', res));
       child = undefined;
@@ -227,6 +246,14 @@ export async function run(args: string[]): Promise<void> {
     console.log(`  targets: ≤ 15 millicores at 15 s, RSS ≤ 80 MB (cAdvisor's DaemonSet requests 150m and 200Mi)`);
   } finally {
     child?.kill('SIGTERM');
+    if (child) await new Promise((res) => child!.once('exit', res));
+    for (let i = 0; i < 50 && existsSync(memCg); i++) {
+      try {
+        rmdirSync(memCg);
+      } catch {
+        await sleep(100); // until the exporter's exit has been accounted
+      }
+    }
     for (const c of controllers) {
       for (const d of [...dirs].reverse()) {
         const p = join(CG, c, d);
