@@ -2,30 +2,53 @@
  * `npm run bench -- exporter`: the cost of `nsx exporter` on a host with 1,000 extra cgroups nested two deep
  * (40 parents × 24 children, nsx-test-bench-exp-*, in the v1 cpu, cpuacct, memory, pids and blkio hierarchies,
  * removed afterwards), scraped on 127.0.0.1 like Prometheus does (GET /metrics, Accept as Prometheus 2.x sends,
- * gzip): every 1 s (30 scrapes) and every 15 s (8 scrapes). Reported per interval: CPU of the exporter process from
- * its own accounting (/proc/PID/stat utime + stime) as millicores over the wall time and per scrape, steady RSS
- * (VmRSS median after warm-up), scrape latency p50/p99 as the scraper sees it, and the number of series.
+ * gzip), every 1 s and every 15 s.
+ *
+ * The exporter runs with exactly the command line of the image and the DaemonSet: `node <the Dockerfile
+ * ENTRYPOINT's Node flags> bin/nsx exporter …`, and the image's environment (no NODE_EXTRA_CA_CERTS: this
+ * machine sets it, the image does not; it costs Node ≈ 50 ms of CPU and megabytes at start-up).
+ *
+ * Each phase is a steady window: it starts after warm-up scrapes (JIT, first walk, runtime metadata, first
+ * namespace read), lasts a whole number of scrape intervals — by default 2 minutes, two periods of the exporter's
+ * 60-second housekeeping (limits, namespaces) — and includes the idle time between scrapes (timers and garbage
+ * collection of an idle Node count too). Reported per interval:
+ *   CPU     the exporter process's own accounting (/proc/PID/stat utime + stime) over the window, in millicores
+ *           (ms of CPU per s of wall time) and per scrape;
+ *   RSS     VmRSS sampled every second over the window: median (steady) and max;
+ *   memory  of the exporter's own memory cgroup (it runs in one, as in a container), sampled likewise: RSS plus
+ *           the kernel memory of the cgroup files the sampler keeps open — what a container's limit counts;
+ *   latency of each scrape as the scraper sees it (request to last byte): p50, p99, max;
+ * and the number of series. With --runs=N the phases are repeated N times (a new exporter each run) and the
+ * median and spread (min–max) of each figure printed.
+ *
  * Targets (issue 12): ≤ 15 millicores at 15 s, RSS ≤ 80 MB. The incumbent, cAdvisor, is not packaged for this
  * machine (Debian has no cadvisor, and no registry is reachable): its DaemonSet requests 150m CPU and 200Mi —
  * the reference the targets are a tenth of. The exporter selects the benchmark's cgroups (--include) so that other
- * cgroups on a shared machine do not change the scenario; --all reads every cgroup of the host instead.
- * Options: --cgroups=N (default 1000), --fast=N, --slow=N scrape counts, --all.
+ * cgroups on a shared machine do not change the scenario; --all reads every cgroup of the host instead. Other
+ * processes still count: the namespace series read every process's namespaces (the process count is printed).
+ * Options: --cgroups=N (default 1000), --fast=SECONDS and --slow=SECONDS (window lengths, default 30 and 120;
+ * 0 skips the phase), --runs=N (default 1), --all.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { hostPaths } from '../src/host/paths.js';
 import { NSX, median } from './lib.js';
+import { nodeFlagsOf, readDockerfile } from '../test/exporter/dockerfile.js';
 
 const CG = join(hostPaths().sys, 'fs/cgroup');
 const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids', 'blkio'];
 const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.1';
 const TICK_MS = 10; // USER_HZ = 100
-/** NODE_OPTIONS of the Dockerfile and the DaemonSet (override with NSX_BENCH_NODE_FLAGS='' to measure Node's defaults). */
+/**
+ * The Node flags of the image's ENTRYPOINT (Dockerfile; the DaemonSet's command is the same, test/exporter/deploy.test.ts):
+ * the exporter runs with exactly the command line users get (override with NSX_BENCH_NODE_FLAGS='' to measure
+ * Node's defaults).
+ */
 const NODE_EXEC = NSX[0];
-export const NODE_FLAGS = (process.env.NSX_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2 --max-old-space-size=96').split(' ').filter(Boolean);
+export const NODE_FLAGS = process.env.NSX_BENCH_NODE_FLAGS !== undefined ? process.env.NSX_BENCH_NODE_FLAGS.split(' ').filter(Boolean) : nodeFlagsOf(readDockerfile().entrypoint);
 
 function arg(args: string[], name: string, dflt: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
@@ -69,37 +92,111 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
-async function phase(pid: number, port: number, intervalMs: number, scrapes: number): Promise<string> {
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, Math.max(0, ms)));
+
+interface PhaseResult {
+  readonly millicores: number;
+  readonly cpuPerScrape: number;
+  readonly rssMedian: number;
+  readonly rssMax: number;
+  /** memory.usage_in_bytes of the exporter's own memory cgroup (what a container's memory limit counts), MB */
+  readonly cgMedian: number;
+  readonly cgMax: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly scrapes: number;
+  readonly series: number;
+  readonly kib: number;
+}
+
+/** One steady window of `seconds` (a whole number of intervals), scraping every `intervalMs` from scrape start to scrape start. */
+async function phase(pid: number, port: number, intervalMs: number, seconds: number, memCg: string): Promise<PhaseResult> {
+  const n = Math.max(1, Math.round((seconds * 1000) / intervalMs));
   const lat: number[] = [];
   const rss: number[] = [];
+  const cgm: number[] = [];
   let series = 0;
   let bytes = 0;
+  const sampler = setInterval(() => {
+    rss.push(rssMb(pid));
+    cgm.push(Number(readFileSync(join(memCg, 'memory.usage_in_bytes'), 'utf8')) / 1048576);
+  }, 1000);
   const c0 = cpuMs(pid);
   const t0 = performance.now();
-  for (let i = 0; i < scrapes; i++) {
-    const start = performance.now();
-    const r = await scrape(port);
-    lat.push(r.ms);
-    series = r.series;
-    bytes = r.bytes;
-    rss.push(rssMb(pid));
-    // the interval runs from scrape start to scrape start, as Prometheus schedules them
-    await new Promise((res) => setTimeout(res, Math.max(0, start + intervalMs - performance.now())));
+  try {
+    for (let i = 0; i < n; i++) {
+      const start = t0 + i * intervalMs;
+      await sleep(start - performance.now());
+      const r = await scrape(port);
+      lat.push(r.ms);
+      series = r.series;
+      bytes = r.bytes;
+    }
+    // the window ends one interval after the last scrape started: the idle time after it counts too
+    await sleep(t0 + n * intervalMs - performance.now());
+  } finally {
+    clearInterval(sampler);
   }
   const wall = performance.now() - t0;
   const cpu = cpuMs(pid) - c0;
-  const mc = (cpu / wall) * 1000;
+  return {
+    millicores: (cpu / wall) * 1000,
+    cpuPerScrape: cpu / n,
+    rssMedian: median(rss),
+    rssMax: Math.max(...rss),
+    cgMedian: median(cgm),
+    cgMax: Math.max(...cgm),
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    max: Math.max(...lat),
+    scrapes: n,
+    series,
+    kib: bytes / 1024,
+  };
+}
+
+const spread = (xs: number[], digits = 1) => {
+  const m = median(xs).toFixed(digits);
+  return xs.length > 1 ? `${m} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : m;
+};
+
+function report(label: string, rs: PhaseResult[]): string {
+  const f = (k: keyof PhaseResult, d = 1) => spread(rs.map((r) => r[k]), d);
   return (
-    `  every ${String(intervalMs / 1000).padStart(2)} s × ${String(scrapes).padStart(2)}: ${mc.toFixed(1).padStart(5)} millicores, ${(cpu / scrapes).toFixed(0).padStart(4)} ms CPU/scrape, ` +
-    `RSS steady ${median(rss.slice(Math.min(2, rss.length - 1))).toFixed(1)} MB (max ${Math.max(...rss).toFixed(1)}), latency p50 ${pct(lat, 50).toFixed(0)} ms p99 ${pct(lat, 99).toFixed(0)} ms, ` +
-    `${series} series, ${(bytes / 1024).toFixed(0)} KiB gzipped`
+    `  ${label} (${rs[0].scrapes} scrapes × ${rs.length} run${rs.length > 1 ? 's' : ''}; median (min–max)):\n` +
+    `    CPU ${f('millicores')} millicores, ${f('cpuPerScrape', 0)} ms per scrape; RSS steady ${f('rssMedian')} MB, max ${f('rssMax')} MB;\n` +
+    `    memory cgroup (RSS + the kernel's memory for the open cgroup files, what a container limit counts) ${f('cgMedian')} MB, max ${f('cgMax')} MB;\n` +
+    `    latency p50 ${f('p50', 0)} ms, p99 ${f('p99', 0)} ms, max ${f('max', 0)} ms; ${rs[0].series} series, ${rs[0].kib.toFixed(0)} KiB gzipped`
   );
+}
+
+/** Start the exporter in the memory cgroup `memCg` (its own: as a container's), with the image's command line. */
+async function startExporter(select: string[], memCg: string): Promise<{ child: ChildProcess; port: number }> {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS; // not set in the image (see the header)
+  delete env.NODE_OPTIONS;
+  // `sh` moves itself into the cgroup, then execs node (the same PID: its CPU is the exporter's)
+  const argv = [NODE_EXEC, ...NODE_FLAGS, ...NSX.slice(1), 'exporter', '--listen', '127.0.0.1:0', '--max-age', '0', ...select];
+  const child = spawn('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', memCg, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let err = '';
+  child.stderr!.setEncoding('utf8');
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr!.on('data', (d: string) => {
+      err += d;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (c) => reject(new Error(`exporter exited ${c}: ${err}`)));
+  });
+  return { child, port };
 }
 
 export async function run(args: string[]): Promise<void> {
   const n = arg(args, 'cgroups', 1000);
-  const fast = arg(args, 'fast', 30);
-  const slow = arg(args, 'slow', 8);
+  const fastS = arg(args, 'fast', 30);
+  const slowS = arg(args, 'slow', 120);
+  const runs = Math.max(1, arg(args, 'runs', 1));
   const controllers = CONTROLLERS.filter((c) => existsSync(join(CG, c)));
   if (!controllers.includes('cpu')) {
     console.log('bench exporter: no v1 cpu hierarchy here: skipped');
@@ -114,31 +211,49 @@ export async function run(args: string[]): Promise<void> {
     for (let c = 0; c < perParent && dirs.length < n; c++) dirs.push(`${base}-${p}/c${c}`);
   }
   const others = Number(/^cpu\s+\d+\s+(\d+)/m.exec(readFileSync(join(hostPaths().proc, 'cgroups'), 'utf8'))?.[1] ?? 0);
-  console.log(`\n== exporter: ${dirs.length} extra cgroups nested two deep (${parents} parents) in ${controllers.join(', ')}; scraped on 127.0.0.1 like Prometheus (OpenMetrics, gzip); ${others} cgroups in the cpu hierarchy before; node ${NODE_FLAGS.join(' ') || '(default heap)'}`);
-  let child: ReturnType<typeof spawn> | undefined;
+  const procs = readdirSync(hostPaths().proc).filter((x) => /^\d+$/.test(x)).length;
+  console.log(
+    `\n== exporter: ${dirs.length} extra cgroups nested two deep (${parents} parents) in ${controllers.join(', ')}, idle and empty; ` +
+      `scraped on 127.0.0.1 like Prometheus (OpenMetrics, gzip); host: ${others} cgroups in the cpu hierarchy before, ${procs} processes\n` +
+      `   exporter: node ${NODE_FLAGS.join(' ') || '(default flags)'} bin/nsx exporter --max-age 0 ${args.includes('--all') ? '' : '--include <the bench cgroups> '}` +
+      `(the image's ENTRYPOINT flags; NODE_EXTRA_CA_CERTS unset as in the image); windows: every 1 s for ${fastS} s, every 15 s for ${slowS} s, after warm-up`,
+  );
+  const fast: PhaseResult[] = [];
+  const slow: PhaseResult[] = [];
+  let child: ChildProcess | undefined;
+  // the exporter's own memory cgroup, as a container's (v1 memory hierarchy): its usage counts the kernel memory
+  // of the files the sampler keeps open (about a page each), which RSS does not show
+  const memCg = join(CG, 'memory', `nsx-test-benchmem-exp-${process.pid}`);
   try {
     for (const c of controllers) for (const d of dirs) mkdirSync(join(CG, c, d), { recursive: true });
-    // the V8 heap settings of the image (Dockerfile, DaemonSet): a small young generation and old space keep RSS low
     // the benchmark's cgroups only (other cgroups on a shared machine would change the scenario); --all: every cgroup
     const select = args.includes('--all') ? [] : ['--include', `/${base}-*`, '--include', `/${base}-*/**`];
-    child = spawn(NODE_EXEC, [...NODE_FLAGS, ...NSX.slice(1), 'exporter', '--listen', '127.0.0.1:0', '--max-age', '0', ...select], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.setEncoding('utf8');
-    const port = await new Promise<number>((resolve, reject) => {
-      child!.stderr!.on('data', (d: string) => {
-        err += d;
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-        if (m) resolve(Number(m[1]));
-      });
-      child!.once('exit', (c) => reject(new Error(`exporter exited ${c}: ${err}`)));
-    });
-    await scrape(port); // warm-up: JIT, first walk, runtime metadata
-    await scrape(port);
-    if (fast > 0) console.log(await phase(child.pid!, port, 1000, fast));
-    if (slow > 0) console.log(await phase(child.pid!, port, 15_000, slow));
+    mkdirSync(memCg, { recursive: true });
+    for (let r = 0; r < runs; r++) {
+      const ex = await startExporter(select, memCg);
+      child = ex.child;
+      // warm-up: JIT, first walk, runtime metadata, the first namespace read
+      for (let i = 0; i < 3; i++) await scrape(ex.port);
+      if (fastS > 0) fast.push(await phase(child.pid!, ex.port, 1000, fastS, memCg));
+      if (slowS > 0) slow.push(await phase(child.pid!, ex.port, 15_000, slowS, memCg));
+      child.kill('SIGTERM');
+      await new Promise((res) => child!.once('exit', res));
+      child = undefined;
+      if (runs > 1) console.log(`  run ${r + 1}: ${fast.length ? `1 s ${fast.at(-1)!.millicores.toFixed(1)} mc ${fast.at(-1)!.rssMedian.toFixed(1)} MB; ` : ''}${slow.length ? `15 s ${slow.at(-1)!.millicores.toFixed(1)} mc ${slow.at(-1)!.rssMedian.toFixed(1)} MB` : ''}`);
+    }
+    if (fast.length) console.log(report('every  1 s', fast));
+    if (slow.length) console.log(report('every 15 s', slow));
     console.log(`  targets: ≤ 15 millicores at 15 s, RSS ≤ 80 MB (cAdvisor's DaemonSet requests 150m and 200Mi)`);
   } finally {
     child?.kill('SIGTERM');
+    if (child) await new Promise((res) => child!.once('exit', res));
+    for (let i = 0; i < 50 && existsSync(memCg); i++) {
+      try {
+        rmdirSync(memCg);
+      } catch {
+        await sleep(100); // until the exporter's exit has been accounted
+      }
+    }
     for (const c of controllers) {
       for (const d of [...dirs].reverse()) {
         const p = join(CG, c, d);

@@ -8,14 +8,16 @@
  * counter object in place (`x_total` → `x`, samples get `_total` back): an object shared with the Prometheus
  * registry would lose its `_total` there.
  */
-import client from 'prom-client';
+// prom-client's Registry module alone: its package entry also loads the metric classes, the Pushgateway (https),
+// the default metrics, cluster support and @opentelemetry/api, none of which the exporter uses (≈ 12 MB of RSS)
+import Registry from 'prom-client/lib/registry.js';
 import { CATALOGUE, type FamilyDef, type Series } from './series.js';
 
 export type Format = 'prometheus' | 'openmetrics';
 
 export const CONTENT_TYPES: Record<Format, string> = {
-  prometheus: client.Registry.PROMETHEUS_CONTENT_TYPE,
-  openmetrics: client.Registry.OPENMETRICS_CONTENT_TYPE,
+  prometheus: Registry.PROMETHEUS_CONTENT_TYPE,
+  openmetrics: Registry.OPENMETRICS_CONTENT_TYPE,
 };
 
 /** What prom-client's Registry reads from a registered metric. */
@@ -24,9 +26,13 @@ interface Collector {
   readonly help: string;
   readonly type: string;
   readonly aggregator: 'sum';
-  get(): Promise<{ name: string; help: string; type: string; values: Array<{ labels: Record<string, string>; value: number }>; aggregator: 'sum' }>;
+  get(): Promise<{ name: string; help: string; type: string; values: readonly Series[]; aggregator: 'sum' }>;
   reset(): void;
+  /** this scrape's series of the family (what `get()` returns) */
+  values(): readonly Series[];
 }
+
+const NONE: readonly Series[] = [];
 
 function collector(def: FamilyDef, source: () => ReadonlyMap<string, readonly Series[]>): Collector {
   return {
@@ -34,12 +40,39 @@ function collector(def: FamilyDef, source: () => ReadonlyMap<string, readonly Se
     help: def.help,
     type: def.type,
     aggregator: 'sum',
+    values: () => source().get(def.name) ?? NONE,
     async get() {
-      const values = (source().get(def.name) ?? []) as Array<{ labels: Record<string, string>; value: number }>;
-      return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
+      return { name: this.name, help: this.help, type: this.type, values: this.values(), aggregator: 'sum' };
     },
     reset() {},
   };
+}
+
+/** Same series: the same label objects (LabelSets keeps them between scrapes) with the same values, in order. */
+function sameSeries(a: readonly Series[], b: readonly Series[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].labels !== b[i].labels || a[i].value !== b[i].value) return false;
+  return true;
+}
+
+/**
+ * prom-client's Registry, keeping each family's rendered text (prom-client's own `getMetricsAsString`) and
+ * rendering a family again only when its series changed: limits, shares, periods, failure and OOM counters, the
+ * series of idle cgroups stay as they were from one scrape to the next, and their text is not rebuilt line by line.
+ * The output is prom-client's in every case (the unit tests compare it with a fresh registry's).
+ */
+class ReusingRegistry extends Registry {
+  private readonly last = new WeakMap<Collector, { values: readonly Series[]; text: Promise<string> }>();
+
+  override getMetricsAsString(metric: Collector): Promise<string> {
+    const values = metric.values();
+    const prev = this.last.get(metric);
+    if (prev && sameSeries(prev.values, values)) return prev.text;
+    const text = super.getMetricsAsString(metric);
+    this.last.set(metric, { values, text });
+    return text;
+  }
 }
 
 export interface Registries {
@@ -49,14 +82,13 @@ export interface Registries {
 
 /** Registries over `source()`: the series of the scrape being served. */
 export function makeRegistries(source: () => ReadonlyMap<string, readonly Series[]>): Registries {
-  // the typings declare no constructor argument; the runtime takes the content type (prom-client ≥ 14)
-  const Reg = client.Registry as unknown as new (contentType: string) => client.Registry<client.RegistryContentType>;
-  const regs: Record<Format, client.Registry<client.RegistryContentType>> = {
-    prometheus: new Reg(client.Registry.PROMETHEUS_CONTENT_TYPE),
-    openmetrics: new Reg(client.Registry.OPENMETRICS_CONTENT_TYPE),
+  // the runtime takes the content type (prom-client ≥ 14; see prom-client-registry.d.ts)
+  const regs = {
+    prometheus: new ReusingRegistry(Registry.PROMETHEUS_CONTENT_TYPE),
+    openmetrics: new ReusingRegistry(Registry.OPENMETRICS_CONTENT_TYPE),
   };
   for (const f of Object.keys(regs) as Format[]) {
-    for (const def of CATALOGUE) regs[f].registerMetric(collector(def, source) as unknown as client.Metric<string>);
+    for (const def of CATALOGUE) regs[f].registerMetric(collector(def, source) as never);
   }
   return { render: (format) => regs[format].metrics() };
 }

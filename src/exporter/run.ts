@@ -11,12 +11,16 @@ import type { SelectOptions } from './select.js';
 import type { Format } from './registry.js';
 
 export const DEFAULT_LISTEN = ':9587';
+/** limits are re-read at most every minute (src/exporter/limit-cache.ts) */
+export const DEFAULT_LIMITS_MAX_AGE_MS = 60_000;
 
 export interface ExporterOptions extends SelectOptions {
   readonly paths: HostPaths;
   readonly host?: string;
   readonly port: number;
   readonly maxAgeMs: number;
+  /** re-read limits at most this often (ms; 0: every sample) */
+  readonly limitsMaxAgeMs?: number;
   readonly namespaces: boolean;
   /** write one exposition in this format to stdout and return */
   readonly once?: Format;
@@ -29,7 +33,15 @@ export interface ExporterOptions extends SelectOptions {
 }
 
 export async function runExporter(o: ExporterOptions): Promise<number> {
-  const sampler = makeSampler({ paths: o.paths, depth: o.depth, include: o.include, exclude: o.exclude, containersOnly: o.containersOnly, namespaces: o.namespaces });
+  const sampler = makeSampler({
+    paths: o.paths,
+    depth: o.depth,
+    include: o.include,
+    exclude: o.exclude,
+    containersOnly: o.containersOnly,
+    namespaces: o.namespaces,
+    limitsMaxAgeMs: o.limitsMaxAgeMs ?? DEFAULT_LIMITS_MAX_AGE_MS,
+  });
   if (o.once) {
     const text = await makeScraper(sampler, 0).text(o.once);
     o.stdout.write(text);

@@ -23,9 +23,10 @@ import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
 import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import { RuntimeIndex } from '../readers/runtimes/index.js';
 import { readPids } from '../readers/procfs/pids.js';
-import { readNsLinks } from '../readers/procfs/ns.js';
+import { NamespaceCache } from './ns-cache.js';
+import { limitKeepingOps } from './limit-cache.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
-import { listTopTree, REWALK_EVERY, topHierarchies, treeSignature } from '../sampler/collect.js';
+import { listTopTree, REWALK_EVERY, topHierarchies, treeSignatures } from '../sampler/collect.js';
 import { FdSource } from '../sampler/fd-source.js';
 import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
@@ -98,6 +99,8 @@ export interface SamplerOptions extends SelectOptions {
   readonly namespaces?: boolean;
   /** re-read namespaces at most this often (ms; default 60 s): they change rarely and cost one readlink per process and type */
   readonly namespacesMaxAgeMs?: number;
+  /** re-read limit files (quota, period, shares/weight, memory limit, pids.max) at most this often (ms; default 0: every sample) */
+  readonly limitsMaxAgeMs?: number;
   /** monotonic clock (tests freeze it) */
   readonly clock?: () => number;
 }
@@ -113,7 +116,7 @@ const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * The sampler, built like `nsx top`'s collector (src/sampler/collect.ts) from the cgroup model's parts: the tree
- * listed by the cgroup walk only when it may have changed (`treeSignature`, stale fds, every REWALK_EVERY
+ * listed by the cgroup walk only when it may have changed (`treeSignatures` of the hierarchies walked, stale fds, every REWALK_EVERY
  * samples), the selection applied at listing time (so `--include`, `--exclude`, `--depth` and `--containers-only`
  * cut the reading as well as the series), and every cgroup read by the one mapping (`sampleCgroup`) over files
  * kept open (`FdSource`), in the hierarchies that hold it. Then identities (src/readers/runtimes, metadata
@@ -123,13 +126,16 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   const clock = o.clock ?? monotonicMs;
   const layout = o.layout ?? readCgroupLayout(o.paths);
   const plan = planCgroupSample(layout, { groups: GROUPS, detail: 'full', files: EXPORTER_FILES, memoryStatKeys: MEMORY_STAT_KEYS });
-  const source = new FdSource(o.paths, plan);
+  // limits kept up to limitsMaxAgeMs below the fd source (limit-cache.ts); counters read at every sample
+  const source = new FdSource(o.paths, plan, undefined, limitKeepingOps(o.limitsMaxAgeMs ?? 0, clock));
   const walked = [...topHierarchies(layout)];
   for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
   const select = makeSelector(o);
   const devices = new Map<string, string | undefined>();
   const runtimes = new RuntimeIndex(o.paths, { recheckMs: 5000, now: clock });
   let ns: { at: number; summary: NamespaceSummary } | undefined;
+  // links of processes seen unchanged at two refreshes are not read again (ns-cache.ts)
+  const nsCache = new NamespaceCache();
   const procsH = plan.procs;
   let list: { path: string; selected: boolean }[] | undefined;
   // the walk starts below the include patterns' common directory; its ancestors are read for limits and attribution
@@ -198,7 +204,8 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       const t0 = clock();
       const tol = new Tolerance();
       source.tolerance = tol;
-      const sig = treeSignature(o.paths, layout);
+      // only the hierarchies walked: cgroups made in others (freezer, devices, name=systemd…) change nothing here
+      const sig = [...treeSignatures(o.paths, layout, walked).values()].join('|');
       if (list === undefined || sig !== signature || source.takeStale() || ++sinceWalk >= REWALK_EVERY) {
         relist(tol);
         signature = sig;
@@ -221,7 +228,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       }
       const now = clock();
       if (o.namespaces !== false && (!ns || now - ns.at > (o.namespacesMaxAgeMs ?? 60_000))) {
-        ns = { at: now, summary: readNamespaceSummary(o.paths, layout, procsH, cgroups, tol) };
+        ns = { at: now, summary: readNamespaceSummary(o.paths, layout, procsH, cgroups, tol, nsCache) };
       }
       const devs: Record<string, string> = {};
       for (const [k, v] of devices) if (v !== undefined) devs[k] = v;
@@ -262,7 +269,15 @@ export function labelsOf(i: Identity): ExporterIdentity | undefined {
  * Namespaces per type among all processes (`/proc/PID/ns/*`), and for each container cgroup the types whose
  * namespace is PID 1's (a container with the host's network or PID namespace). Vanished processes are skipped.
  */
-export function readNamespaceSummary(paths: HostPaths, layout: CgroupLayout, procsH: Hierarchy | undefined, cgroups: readonly ExporterCgroup[], tol: Tolerance): NamespaceSummary {
+export function readNamespaceSummary(
+  paths: HostPaths,
+  layout: CgroupLayout,
+  procsH: Hierarchy | undefined,
+  cgroups: readonly ExporterCgroup[],
+  tol: Tolerance,
+  cache: NamespaceCache = new NamespaceCache(1),
+): NamespaceSummary {
+  cache.begin(paths);
   const sets = new Map<NsType, Set<number>>();
   for (const t of NS_TYPES) sets.set(t, new Set());
   let host: Partial<Record<NsType, number>> | undefined;
@@ -274,7 +289,7 @@ export function readNamespaceSummary(paths: HostPaths, layout: CgroupLayout, pro
   }
   for (const pid of pids) {
     try {
-      const links = readNsLinks(paths, pid, NS_TYPES);
+      const links = cache.links(paths, pid);
       // the host's namespaces: PID 1's, or where PID 1's links cannot be read (some sandboxes deny even root),
       // kthreadd's (PID 2: kernel threads run in the initial namespaces)
       if (pid === 1 || (pid === 2 && host === undefined)) host = links;
@@ -292,13 +307,14 @@ export function readNamespaceSummary(paths: HostPaths, layout: CgroupLayout, pro
       const pid = firstMember(paths, layout, procsH, c.path, tol);
       if (pid === undefined) continue;
       try {
-        const l = readNsLinks(paths, pid, NS_TYPES);
+        const l = cache.links(paths, pid);
         sharedWithHost[c.path] = NS_TYPES.filter((t) => l[t] !== undefined && l[t] === host![t]);
       } catch (e) {
         tol.absorb(e, `${paths.proc}/${pid}/ns`);
       }
     }
   }
+  cache.end();
   return { counts, sharedWithHost };
 }
 

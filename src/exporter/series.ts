@@ -40,10 +40,10 @@
  *   nsx_container_host_namespace_info{id,…,type}         a container sharing a namespace of that type with PID 1
  */
 import type { Limit } from '../model/cgroup.js';
-import { toNumber, type Int } from '../model/cgroup-sample.js';
+import { toNumber, type CgroupSample, type Int } from '../model/cgroup-sample.js';
 import { attributeModels, parentPath } from '../model/throttle.js';
 import { quotaCpus, snapshotModels } from '../model/rates.js';
-import type { ExporterCgroup, ExporterSample } from './sample.js';
+import type { ExporterCgroup, ExporterIdentity, ExporterSample } from './sample.js';
 
 export type MetricType = 'counter' | 'gauge';
 
@@ -55,6 +55,8 @@ export interface FamilyDef {
 
 export interface Series {
   readonly labels: Record<string, string>;
+  /** the same object as `labels`, for prom-client (which caches the rendering of a value's sharedLabels) */
+  readonly sharedLabels?: Record<string, string>;
   readonly value: number;
 }
 
@@ -137,35 +139,183 @@ export function baseLabels(cg: ExporterCgroup): Record<string, string> {
   return l;
 }
 
+type Labels = Readonly<Record<string, string>>;
+
+const sameNames = (a: ExporterIdentity | undefined, b: ExporterIdentity | undefined): boolean =>
+  a === b || (a?.name === b?.name && a?.image === b?.image && a?.pod === b?.pod && a?.namespace === b?.namespace && a?.container === b?.container);
+
+interface CgroupSeries {
+  readonly stats: CgroupSample;
+  readonly ancestors: readonly CgroupSample[];
+  readonly by: string | null | undefined;
+  readonly shared: readonly string[] | undefined;
+  readonly devices: string;
+  readonly series: ReadonlyArray<readonly [string, Series]>;
+}
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** One cgroup's label sets: its base set and the base set plus one more label (`cpu`, `event`, `by`, …). */
+class CgroupLabels {
+  readonly base: Labels;
+  readonly names: ExporterIdentity | undefined;
+  /** sets with one more label, by `k=v` (made when first asked: most cgroups need one or two) */
+  private more: Map<string, Labels> | undefined;
+  private cpuTotal: Labels | undefined;
+  /** what this cgroup's series were made of last scrape, and the series (seriesOf reuses them when all is the same) */
+  last: CgroupSeries | undefined;
+  epoch = 0;
+
+  constructor(cg: ExporterCgroup) {
+    this.base = baseLabels(cg);
+    this.names = cg.names;
+  }
+
+  private kept(key: string): Labels | undefined {
+    return this.more?.get(key);
+  }
+
+  private keep(key: string, l: Labels): Labels {
+    (this.more ??= new Map()).set(key, l);
+    return l;
+  }
+
+  with(k: string, v: string): Labels {
+    // the one set almost every cgroup has, without a key string per scrape
+    if (k === 'cpu' && v === 'total') return (this.cpuTotal ??= { ...this.base, cpu: 'total' });
+    const key = `${k}=${v}`;
+    return this.kept(key) ?? this.keep(key, { ...this.base, [k]: v });
+  }
+
+  /** `{id, k: v}` without the names (`nsx_cgroup_cpu_throttled_by_info`). */
+  idWith(k: string, v: string): Labels {
+    const key = `\0${k}=${v}`;
+    return this.kept(key) ?? this.keep(key, { id: this.base.id, [k]: v });
+  }
+
+  /** `container_blkio_device_usage_total`'s set: base, device, major, minor, operation. */
+  blkio(device: string, major: number, minor: number, operation: string): Labels {
+    const key = `\0io=${major}:${minor}:${operation}:${device}`;
+    return this.kept(key) ?? this.keep(key, { ...this.base, device, major: String(major), minor: String(minor), operation });
+  }
+}
+
+/**
+ * The label sets of the series, kept from one scrape to the next: a cgroup's label objects are made once and
+ * reused as long as it exists with the same names. prom-client renders a value's `sharedLabels` object once and
+ * keeps the text (a WeakMap keyed by the object), so a label set is escaped and joined once per cgroup, not once
+ * per series and scrape. The sets of a cgroup that is gone from a sample are dropped at the end of that scrape
+ * (`seriesOf`): removed cgroups leave no series and no memory behind.
+ */
+export class LabelSets {
+  private readonly cgroups = new Map<string, CgroupLabels>();
+  private readonly host = new Map<string, Labels>();
+  private epoch = 0;
+  static readonly NONE: Labels = {};
+
+  /** Start a scrape. */
+  begin(): void {
+    this.epoch++;
+  }
+
+  /** The label sets of a cgroup in this scrape (new when its names changed). */
+  of(cg: ExporterCgroup): CgroupLabels {
+    let c = this.cgroups.get(cg.path);
+    if (!c || !sameNames(c.names, cg.names)) this.cgroups.set(cg.path, (c = new CgroupLabels(cg)));
+    c.epoch = this.epoch;
+    return c;
+  }
+
+  /** A host-level set with one label (`nsx_namespaces{type}`). */
+  hostWith(k: string, v: string): Labels {
+    const key = `${k}=${v}`;
+    let l = this.host.get(key);
+    if (!l) this.host.set(key, (l = { [k]: v }));
+    return l;
+  }
+
+  /** End a scrape: forget the cgroups not seen in it. */
+  end(): void {
+    for (const [p, c] of this.cgroups) if (c.epoch !== this.epoch) this.cgroups.delete(p);
+  }
+
+  /** Number of cgroups with label sets kept (tests). */
+  get size(): number {
+    return this.cgroups.size;
+  }
+}
+
 /** Throttle attribution over the interval between two samples: path → binding cgroup's path (or null). */
 export function throttledBy(prev: ExporterSample | undefined, next: ExporterSample): Map<string, string | null> {
   if (!prev) return new Map();
+  // only a cgroup with a CPU quota on its path (itself or an ancestor) can be attributed to one: judge those
+  // (and the quota'd ancestors, which are among them) and leave the others out, whose answer is null anyway
+  const limited = new Set<string>();
+  const quota = (c: ExporterCgroup) => quotaCpus(c.stats.cpu?.max_usec, c.stats.cpu?.period_usec) !== null;
+  for (const c of next.cgroups) {
+    const p = parentPath(c.path);
+    if (quota(c) || (p !== undefined && limited.has(p))) limited.add(c.path);
+  }
+  // parents come before children in a sample; a child listed before its parent is caught by a second pass
+  for (const c of next.cgroups) {
+    if (limited.has(c.path)) continue;
+    for (let a = parentPath(c.path); a !== undefined; a = parentPath(a)) if (limited.has(a)) limited.add(c.path);
+  }
+  if (limited.size === 0) return new Map();
   const dt = (next.mono_ms - prev.mono_ms) / 1000;
-  const snap = (s: ExporterSample) => ({ mono_ms: s.mono_ms, timestamp: '', cgroups: s.cgroups.map((c) => c.stats) });
+  const snap = (s: ExporterSample) => ({ mono_ms: s.mono_ms, timestamp: '', cgroups: s.cgroups.filter((c) => limited.has(c.path)).map((c) => c.stats) });
   return attributeModels(snapshotModels(snap(prev), snap(next)).values(), dt > 0 ? dt : null);
 }
 
-/** Build every family's series from a sample (and the previous one, for throttle attribution). Pure. */
-export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample): Map<string, Series[]> {
+/**
+ * Build every family's series from a sample (and the previous one, for throttle attribution). No I/O; `labels`
+ * (kept by the scraper between scrapes) only caches label objects: the result is the same without it.
+ * A series' `sharedLabels` is its `labels` object (prom-client's cached rendering of a label set).
+ */
+export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample, labels: LabelSets = new LabelSets()): Map<string, Series[]> {
   const out = new Map<string, Series[]>();
   for (const f of CATALOGUE) out.set(f.name, []);
-  const put = (name: string, labels: Record<string, string>, value: Int | undefined) => {
+  /** the series made for the cgroup being built (kept with its label sets, for reuse while nothing changes) */
+  let made: Array<readonly [string, Series]> = [];
+  const put = (name: string, l: Labels, value: Int | undefined) => {
     const v = toNumber(value);
     if (v === undefined || !Number.isFinite(v)) return;
-    out.get(name)!.push({ labels, value: v });
+    const x: Series = { labels: l, sharedLabels: l, value: v };
+    out.get(name)!.push(x);
+    made.push([name, x]);
   };
   const byPath = new Map<string, ExporterCgroup>();
   for (const cg of next.cgroups) byPath.set(cg.path, cg);
   const by = throttledBy(prev, next);
+  // blkio labels name devices: a change in the device names is a change for every cgroup
+  let devices = '';
+  for (const k in next.devices) devices += `${k}=${next.devices[k]};`;
+  labels.begin();
 
   for (const cg of next.cgroups) {
     if (!cg.selected) continue;
-    const L = baseLabels(cg);
-    const with1 = (k: string, v: string) => ({ ...L, [k]: v });
+    const ls = labels.of(cg);
     const s = cg.stats;
+    const b = by.get(cg.path);
+    const shared = next.namespaces?.sharedWithHost[cg.path];
+    // everything a cgroup's series are made of: its sample (the sampler hands back the same object while its
+    // files are unchanged), its ancestors' (effective limits, CFS counters along the path), the throttle
+    // attribution, host namespaces and device names; all the same as last scrape → the same series objects
+    const anc: CgroupSample[] = [];
+    for (let a = parentPath(cg.path); a !== undefined; a = parentPath(a)) {
+      const ac = byPath.get(a);
+      if (ac) anc.push(ac.stats);
+    }
+    const last = ls.last;
+    if (last && last.stats === s && last.by === b && last.shared === shared && last.devices === devices && sameItems(last.ancestors, anc)) {
+      for (const [name, x] of last.series) out.get(name)!.push(x);
+      continue;
+    }
+    made = [];
+    const L = ls.base;
     const cpu = s.cpu;
     if (cpu) {
-      put('container_cpu_usage_seconds_total', with1('cpu', 'total'), cpu.usage_usec === undefined ? undefined : cpu.usage_usec / USEC);
+      put('container_cpu_usage_seconds_total', ls.with('cpu', 'total'), cpu.usage_usec === undefined ? undefined : cpu.usage_usec / USEC);
       put('container_cpu_user_seconds_total', L, cpu.user_usec === undefined ? undefined : cpu.user_usec / USEC);
       put('container_cpu_system_seconds_total', L, cpu.system_usec === undefined ? undefined : cpu.system_usec / USEC);
       const quota = num(cpu.max_usec);
@@ -192,8 +342,8 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample)
       if (mem.max_bytes !== undefined) put('container_spec_memory_limit_bytes', L, mem.max_bytes === 'max' || mem.max_bytes > MAX_MEMORY ? 0 : mem.max_bytes);
       // v2 memory.events oom_kill; v1 memory.oom_control oom_kill (kernel ≥ 4.13)
       put('container_oom_events_total', L, mem.events?.oom_kill ?? mem.oom_control?.oom_kill);
-      for (const [event, v] of Object.entries(mem.events ?? {})) put('nsx_cgroup_memory_events_total', with1('event', event), v);
-      for (const [event, v] of Object.entries(mem.events_local ?? {})) put('nsx_cgroup_memory_events_local_total', with1('event', event), v);
+      if (mem.events) for (const event in mem.events) put('nsx_cgroup_memory_events_total', ls.with('event', event), mem.events[event]);
+      if (mem.events_local) for (const event in mem.events_local) put('nsx_cgroup_memory_events_local_total', ls.with('event', event), mem.events_local[event]);
     }
     put('container_processes', L, s.procs?.nr_procs);
     if (s.pids) {
@@ -201,21 +351,22 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample)
       if (s.pids.max !== undefined) put('container_threads_max', L, s.pids.max === 'max' ? 0 : s.pids.max);
     }
     for (const d of s.io?.devices ?? []) {
-      const dl = { ...L, device: next.devices[`${d.major}:${d.minor}`] ?? '', major: String(d.major), minor: String(d.minor) };
-      put('container_blkio_device_usage_total', { ...dl, operation: 'Read' }, d.rbytes);
-      put('container_blkio_device_usage_total', { ...dl, operation: 'Write' }, d.wbytes);
-      put('container_blkio_device_usage_total', { ...dl, operation: 'Discard' }, d.dbytes);
+      const device = next.devices[`${d.major}:${d.minor}`] ?? '';
+      put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Read'), d.rbytes);
+      put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Write'), d.wbytes);
+      put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Discard'), d.dbytes);
     }
-    for (const r of ['cpu', 'memory', 'io'] as const) {
-      const p = s.psi?.[r];
-      if (!p) continue;
-      put(`container_pressure_${r}_stalled_seconds_total`, L, p.full?.total_usec === undefined ? undefined : p.full.total_usec / USEC);
-      put(`container_pressure_${r}_waiting_seconds_total`, L, p.some?.total_usec === undefined ? undefined : p.some.total_usec / USEC);
+    if (s.psi) {
+      for (const r of ['cpu', 'memory', 'io'] as const) {
+        const p = s.psi[r];
+        if (!p) continue;
+        put(`container_pressure_${r}_stalled_seconds_total`, L, p.full?.total_usec === undefined ? undefined : p.full.total_usec / USEC);
+        put(`container_pressure_${r}_waiting_seconds_total`, L, p.some?.total_usec === undefined ? undefined : p.some.total_usec / USEC);
+      }
     }
 
     // nsx: throttling along the path, effective limits
-    const b = by.get(cg.path);
-    if (b) put('nsx_cgroup_cpu_throttled_by_info', { id: cg.path, by: b }, 1);
+    if (b) put('nsx_cgroup_cpu_throttled_by_info', ls.idWith('by', b), 1);
     let cpuLim: { cores: number; by: string } | undefined;
     let memLim: { bytes: number; by: string } | undefined;
     for (let a: string | undefined = cg.path; a !== undefined; a = parentPath(a)) {
@@ -225,7 +376,7 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample)
       const cores = quotaCpus(acpu?.max_usec, acpu?.period_usec);
       if (cores !== null && cores > 0) {
         if (!cpuLim || cores < cpuLim.cores) cpuLim = { cores, by: a };
-        const bl = { ...L, by: a };
+        const bl = ls.with('by', a);
         put('nsx_cgroup_cpu_cfs_periods_total', bl, acpu?.nr_periods);
         put('nsx_cgroup_cpu_cfs_throttled_periods_total', bl, acpu?.nr_throttled);
         put('nsx_cgroup_cpu_cfs_throttled_seconds_total', bl, acpu?.throttled_usec === undefined ? undefined : acpu.throttled_usec / USEC);
@@ -233,17 +384,20 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample)
       const mb = num(ac.stats.memory?.max_bytes);
       if (mb !== undefined && mb <= MAX_MEMORY && (!memLim || mb < memLim.bytes)) memLim = { bytes: mb, by: a };
     }
-    if (cpuLim) put('nsx_cgroup_cpu_effective_limit_cores', { ...L, by: cpuLim.by }, cpuLim.cores);
+    if (cpuLim) put('nsx_cgroup_cpu_effective_limit_cores', ls.with('by', cpuLim.by), cpuLim.cores);
     // only where a quota on the path can throttle it (one series fewer for every unlimited cgroup)
     if (cpuLim && cpu?.local_throttled_usec !== undefined) put('nsx_cgroup_cpu_local_throttled_seconds_total', L, cpu.local_throttled_usec / USEC);
-    if (memLim) put('nsx_cgroup_memory_effective_limit_bytes', { ...L, by: memLim.by }, memLim.bytes);
+    if (memLim) put('nsx_cgroup_memory_effective_limit_bytes', ls.with('by', memLim.by), memLim.bytes);
 
-    const shared = next.namespaces?.sharedWithHost[cg.path];
-    for (const t of shared ?? []) put('nsx_container_host_namespace_info', with1('type', t), 1);
+    for (const t of shared ?? []) put('nsx_container_host_namespace_info', ls.with('type', t), 1);
+    ls.last = { stats: s, ancestors: anc, by: b, shared, devices, series: made };
   }
-  for (const [type, n] of Object.entries(next.namespaces?.counts ?? {})) put('nsx_namespaces', { type }, n);
-  put('nsx_exporter_cgroups', {}, next.cgroups.length);
-  put('nsx_exporter_sample_duration_seconds', {}, next.read_ms / 1000);
-  put('nsx_exporter_sample_incomplete_files', {}, next.denied.length);
+  made = []; // the host's series below belong to no cgroup
+  labels.end();
+  const counts = next.namespaces?.counts ?? {};
+  for (const type in counts) put('nsx_namespaces', labels.hostWith('type', type), counts[type as keyof typeof counts]);
+  put('nsx_exporter_cgroups', LabelSets.NONE, next.cgroups.length);
+  put('nsx_exporter_sample_duration_seconds', LabelSets.NONE, next.read_ms / 1000);
+  put('nsx_exporter_sample_incomplete_files', LabelSets.NONE, next.denied.length);
   return out;
 }

@@ -6,13 +6,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
-import { seriesOf, type Series } from './series.js';
+import { gzipSync } from 'node:zlib';
+import { LabelSets, seriesOf, type Series } from './series.js';
 import { CONTENT_TYPES, makeRegistries, negotiate, type Format } from './registry.js';
 import type { ExporterSample, ExporterSampler } from './sample.js';
-
-const gzipAsync = promisify(gzip);
 
 export interface ServeOptions {
   readonly sampler: Pick<ExporterSampler, 'sample'>;
@@ -30,8 +27,6 @@ export interface ServeOptions {
 export interface RunningExporter {
   readonly server: Server;
   readonly address: AddressInfo;
-  /** the series of the last sample (tests) */
-  current(): ReadonlyMap<string, readonly Series[]>;
   close(): Promise<void>;
 }
 
@@ -49,13 +44,27 @@ export function makeScraper(sampler: Pick<ExporterSampler, 'sample'>, maxAgeMs =
   let snap: Snapshot | undefined;
   let serving: ReadonlyMap<string, readonly Series[]> = new Map();
   const registries = makeRegistries(() => serving);
+  // label objects kept between scrapes (prom-client caches their rendering); those of removed cgroups are dropped
+  const labels = new LabelSets();
+  // a snapshot is shared only while younger than maxAgeMs: then its series and texts are let go (between scrapes
+  // the exporter keeps the previous sample, for throttle attribution, and the label sets, not a megabyte of text)
+  let release: ReturnType<typeof setTimeout> | undefined;
   const fresh = (): Snapshot => {
     const now = clock();
     if (snap && now - snap.at < maxAgeMs) return snap;
     const next = sampler.sample();
-    const series = seriesOf(prev, next);
+    const series = seriesOf(prev, next, labels);
     prev = next;
     snap = { at: now, series, text: {} };
+    serving = series;
+    if (release) clearTimeout(release);
+    // (a timer, not a check at the next scrape: with maxAgeMs 0 it fires once this scrape's texts are rendered,
+    // which happens synchronously in `text()`)
+    release = setTimeout(() => {
+      snap = undefined;
+      serving = new Map();
+    }, maxAgeMs);
+    release.unref();
     return snap;
   };
   return {
@@ -70,7 +79,6 @@ export function makeScraper(sampler: Pick<ExporterSampler, 'sample'>, maxAgeMs =
       }
       return t;
     },
-    current: () => snap?.series ?? new Map(),
   };
 }
 
@@ -104,7 +112,9 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
       const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format] };
       let body: Buffer | string = text;
       if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-        body = await gzipAsync(text, { level: 1 });
+        // on the main thread, like the sample itself (a few ms for a megabyte at level 1): zlib's threadpool would
+        // give each of its threads a malloc arena of its own (megabytes of RSS) for no gain in a scrape's latency
+        body = gzipSync(text, { level: 1 });
         headers['Content-Encoding'] = 'gzip';
       }
       res.writeHead(200, headers);
@@ -129,7 +139,6 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
   return {
     server,
     address: server.address() as AddressInfo,
-    current: scraper.current,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

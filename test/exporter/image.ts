@@ -1,13 +1,15 @@
 /**
  * An image of `nsx exporter` built offline for the live container test, from files of this host: the node binary
  * and the shared libraries it links (ldd), the built CLI (bin/nsx, dist/bundle) and the npm packages it needs at
- * run time (prom-client and its dependencies), imported with `docker import`. Users build theirs with the Dockerfile.
+ * run time (prom-client and its dependencies), imported with `docker import` with the Dockerfile's ENTRYPOINT, ENV and
+ * WORKDIR. Users build theirs with the Dockerfile (whose build steps test/exporter/dockerfile.test.ts runs offline).
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { REPO } from '../helpers/host.js';
+import { readDockerfile } from './dockerfile.js';
 
 /** The Debian docker CLI when present (it matches the Debian dockerd), else `docker` from PATH. */
 export const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
@@ -54,7 +56,11 @@ export function buildExporterImage(tag: string): () => void {
     writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/:/bin/false\nnobody:x:65534:65534:nobody:/:/bin/false\n');
     const tar = spawnSync('tar', ['-C', dir, '-c', '.'], { maxBuffer: 1 << 30 });
     if (tar.status !== 0) throw new Error(`tar: ${tar.stderr}`);
-    const imp = spawnSync(DOCKER, ['import', '--change', 'ENTRYPOINT ["/usr/bin/node", "/app/bin/nsx", "--root", "/host", "exporter"]', '-', tag], { input: tar.stdout, encoding: 'utf8', maxBuffer: 1 << 20 });
+    // the Dockerfile's run-time configuration: its ENTRYPOINT (the same Node flags) and ENV
+    const { final, entrypoint } = readDockerfile();
+    const changes = ['--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin', '--change', `ENTRYPOINT ${JSON.stringify(entrypoint)}`];
+    for (const i of final.instructions) if (i.op === 'ENV' || i.op === 'WORKDIR') changes.push('--change', `${i.op} ${i.args}`);
+    const imp = spawnSync(DOCKER, ['import', ...changes, '-', tag], { input: tar.stdout, encoding: 'utf8', maxBuffer: 1 << 20 });
     if (imp.status !== 0) throw new Error(`docker import: ${imp.stderr}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

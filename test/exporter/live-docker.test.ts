@@ -1,7 +1,8 @@
 /**
  * Live in a real container (root, Docker): `nsx exporter` in an image built offline (test/exporter/image.ts), run
- * with the DaemonSet's mounts, user, capabilities and read-only root filesystem (from deploy/kubernetes), host PID
- * and host network namespaces, scraped on 127.0.0.1, reports the same series as `nsx exporter` run on the host:
+ * with the DaemonSet's mounts, user, capabilities, read-only root filesystem and command (from deploy/kubernetes;
+ * the command is the Dockerfile's ENTRYPOINT, Node flags included), host PID and host network namespaces, scraped
+ * on 127.0.0.1, reports the same series as `nsx exporter` run on the host:
  * a test cgroup with a CPU quota and a memory limit, and a Docker container (`--network none`) with its name and
  * image. Only loopback addresses are used. The DaemonSet's `--containers-only` is left out so that the plain test
  * cgroup is included.
@@ -16,6 +17,7 @@ import { hostPaths } from '../../src/host/paths.js';
 import { CG, freePort, httpText, makeCgroup, parseExposition, removeCgroup, startExporter, startIn, v1Skip, type Exporter } from './live-helpers.js';
 import { buildExporterImage, DOCKER, dockerUsable } from './image.js';
 import { dockerRunOf } from './manifests.js';
+import { readDockerfile } from './dockerfile.js';
 
 function skip(): string | false {
   const r = v1Skip();
@@ -78,6 +80,10 @@ test('live: nsx exporter in a container with the DaemonSet’s mounts reports th
       if (Date.now() > end) assert.fail(`containerized exporter not up: ${docker('logs', exporterName).stderr}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+    // the process in the container runs the DaemonSet's command (the image's ENTRYPOINT, with its Node flags)
+    const epid = docker('inspect', '-f', '{{.State.Pid}}', exporterName).stdout.trim();
+    const cmdline = readFileSync(join(hostPaths().proc, epid, 'cmdline'), 'utf8').split('\0').filter(Boolean);
+    assert.deepEqual(cmdline.slice(0, readDockerfile().entrypoint.length), readDockerfile().entrypoint);
     onHost = await startExporter(include);
     const inCtr = cgroupSeries((await httpText(port, '/metrics')).body);
     const host = cgroupSeries((await httpText(onHost.port, '/metrics')).body);

@@ -16,7 +16,8 @@ export function loadManifest(file: string): Obj[] {
 /**
  * `docker run` options for the DaemonSet's pod on this host: its hostPath mounts (those that exist here),
  * read-only; host PID (and host network: the test scrapes 127.0.0.1); read-only root filesystem; its user and
- * capabilities; no new privileges; its environment. Returns [options, the container's args after `exporter`].
+ * capabilities; no new privileges; its environment; its command (as `--entrypoint` and the first arguments).
+ * Returns [options, the arguments after the image: the rest of the command, then the container's args].
  */
 export function dockerRunOf(): { options: string[]; args: string[] } {
   const [ds] = loadManifest('daemonset.yaml');
@@ -37,5 +38,8 @@ export function dockerRunOf(): { options: string[]; args: string[] } {
     if (!existsSync(host)) continue;
     options.push('-v', `${host}:${m.mountPath}${m.readOnly ? ':ro' : ''}`);
   }
-  return { options, args: c.args as string[] };
+  // the pod's command: its executable as the entrypoint, the rest before the container's args
+  const [exe, ...cmd] = (c.command ?? []) as string[];
+  if (exe) options.push('--entrypoint', exe);
+  return { options, args: [...cmd, ...(c.args as string[])] };
 }

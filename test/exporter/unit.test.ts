@@ -1,10 +1,11 @@
 /** Pure parts of the exporter: content negotiation, --listen, path globs, the sample → series mapping. */
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import Registry from 'prom-client/lib/registry.js';
 import { negotiate, makeRegistries } from '../../src/exporter/registry.js';
 import { parseListen } from '../../src/exporter/server.js';
 import { globToRegExp, makeSelector, walkPlanOf, walkRootOf } from '../../src/exporter/select.js';
-import { seriesOf, weightToShares, CATALOGUE, type Series } from '../../src/exporter/series.js';
+import { LabelSets, seriesOf, weightToShares, CATALOGUE, type Series } from '../../src/exporter/series.js';
 import type { ExporterCgroup, ExporterSample } from '../../src/exporter/sample.js';
 import { identifyCgroupPath } from '../../src/model/identity.js';
 import type { CgroupSample as CgroupStats } from '../../src/model/cgroup-sample.js';
@@ -92,8 +93,14 @@ function cg(path: string, stats: Omit<CgroupStats, 'path' | 'inodes'>, extra: Pa
 function sample(mono_ms: number, cgroups: ExporterCgroup[], layout: ExporterSample['layout'] = 'legacy'): ExporterSample {
   return { mono_ms, layout, cgroups, devices: { '8:0': '/dev/sda' }, gone: 0, denied: [], read_ms: 0 };
 }
+/** labels and value of series (`sharedLabels` is the same object as `labels`: checked here) */
+const plain = (xs: readonly Series[]) =>
+  xs.map((s) => {
+    assert.equal(s.sharedLabels, s.labels);
+    return { labels: s.labels, value: s.value };
+  });
 const find = (m: ReadonlyMap<string, readonly Series[]>, name: string, labels: Record<string, string>) =>
-  m.get(name)!.filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  plain(m.get(name)!.filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v)));
 
 test('series: a child of a quota-limited parent gets throttling series and throttled_by naming the parent', () => {
   const parent = (usage: number, thr: number, periods: number) =>
@@ -147,8 +154,70 @@ test('series: labels — name/image/pod/namespace/container only when known; uns
     cg('/a', { pids: { current: 3, max: 'max' } }, { names: { name: 'web', image: 'nginx:1', pod: 'p', namespace: 'default', container: 'c' } }),
     cg('/b', { pids: { current: 1, max: 10 } }, { selected: false }),
   ]));
-  assert.deepEqual(s.get('container_threads'), [{ labels: { id: '/a', name: 'web', image: 'nginx:1', pod: 'p', namespace: 'default', container: 'c' }, value: 3 }]);
+  assert.deepEqual(plain(s.get('container_threads')!), [{ labels: { id: '/a', name: 'web', image: 'nginx:1', pod: 'p', namespace: 'default', container: 'c' }, value: 3 }]);
   assert.equal(find(s, 'container_threads_max', { id: '/a' })[0].value, 0, 'no limit: 0 (cAdvisor: infinity if zero)');
+});
+
+test('series: label sets are kept between scrapes, renewed when names change, dropped with the cgroup', async () => {
+  const labels = new LabelSets();
+  const a = (names?: ExporterCgroup['names']) => cg('/a', { pids: { current: 3, max: 'max' }, cpu: { usage_usec: 1 } }, names ? { names } : {});
+  const s1 = seriesOf(undefined, sample(0, [a(), cg('/b', { pids: { current: 1, max: 10 } })]), labels);
+  const s2 = seriesOf(undefined, sample(1000, [a(), cg('/b', { pids: { current: 2, max: 10 } })]), labels);
+  assert.equal(s2.get('container_threads')![0].labels, s1.get('container_threads')![0].labels, 'the same object for the same cgroup');
+  assert.equal(s2.get('container_cpu_usage_seconds_total')![0].labels, s1.get('container_cpu_usage_seconds_total')![0].labels);
+  assert.equal(labels.size, 2);
+  const s3 = seriesOf(undefined, sample(2000, [a({ name: 'web' })]), labels);
+  assert.deepEqual(s3.get('container_threads')![0].labels, { id: '/a', name: 'web' }, 'new names: a new label set');
+  assert.equal(labels.size, 1, "/b is gone: its label sets are dropped");
+  // the rendering is the same with kept label sets as with fresh ones
+  const r = async (series: ReadonlyMap<string, readonly Series[]>) => makeRegistries(() => series).render('prometheus');
+  const fresh = seriesOf(undefined, sample(2000, [a({ name: 'web' })]));
+  assert.equal(await r(s3), await r(fresh));
+});
+
+test('series: a cgroup whose sample, ancestors and attribution are unchanged keeps its series objects; a changed ancestor rebuilds them', () => {
+  const labels = new LabelSets();
+  const parent = (max: number) => cg('/p', { memory: { current_bytes: 1, max_bytes: max } });
+  const child = cg('/p/c', { memory: { current_bytes: 5, max_bytes: 'max' }, pids: { current: 1, max: 'max' } });
+  const p1 = parent(100);
+  const s1 = seriesOf(undefined, sample(0, [p1, child]), labels);
+  const s2 = seriesOf(undefined, sample(1000, [p1, child]), labels);
+  const pick = (m: ReadonlyMap<string, readonly Series[]>, name: string, id: string) => m.get(name)!.find((x) => x.labels.id === id)!;
+  assert.equal(pick(s2, 'container_threads', '/p/c'), pick(s1, 'container_threads', '/p/c'), 'the same object');
+  const s3 = seriesOf(undefined, sample(2000, [parent(50), child]), labels);
+  assert.notEqual(pick(s3, 'container_threads', '/p/c'), pick(s1, 'container_threads', '/p/c'));
+  assert.equal(pick(s3, 'nsx_cgroup_memory_effective_limit_bytes', '/p/c').value, 50, "the parent's new limit");
+  // and the same as a build without kept state
+  const plainAll = (m: ReadonlyMap<string, readonly Series[]>) => [...m].map(([k, v]) => [k, plain(v)]);
+  assert.deepEqual(plainAll(s3), plainAll(seriesOf(undefined, sample(2000, [parent(50), child]))));
+  assert.deepEqual(plainAll(s2), plainAll(seriesOf(undefined, sample(1000, [p1, child]))));
+});
+
+test('prom-client: a family is rendered again only when its series changed; the text is the same as a fresh registry’s', async () => {
+  const labels = new LabelSets();
+  const a = (usage: number) => cg('/a', { pids: { current: 3, max: 'max' }, cpu: { usage_usec: usage, max_usec: 'max', period_usec: 100_000 } });
+  let series: ReadonlyMap<string, readonly Series[]> = seriesOf(undefined, sample(0, [a(1e6)]), labels);
+  const r = makeRegistries(() => series);
+  const rendered: string[] = [];
+  const proto = Registry.prototype as unknown as { getMetricsAsString(m: { name: string }): Promise<string> };
+  const orig = proto.getMetricsAsString;
+  proto.getMetricsAsString = function (m) {
+    rendered.push(m.name);
+    return orig.call(this, m);
+  };
+  try {
+    for (const format of ['prometheus', 'openmetrics'] as const) {
+      series = seriesOf(undefined, sample(0, [a(1e6)]), labels);
+      await r.render(format);
+      rendered.length = 0;
+      series = seriesOf(undefined, sample(1000, [a(2e6)]), labels);
+      const text = await r.render(format);
+      assert.deepEqual(rendered.filter((n) => !n.startsWith('nsx_exporter_')).map((n) => n.replace(/_total$/, '')), ['container_cpu_usage_seconds'], `${format}: only the family whose value changed`);
+      assert.equal(text, await makeRegistries(() => series).render(format), `${format}: the same text as a fresh registry`);
+    }
+  } finally {
+    proto.getMetricsAsString = orig;
+  }
 });
 
 test('prom-client: the text format keeps _total after an OpenMetrics render; escaping of hostile paths', async () => {

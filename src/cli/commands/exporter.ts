@@ -11,6 +11,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'exclude', arg: 'required', repeatable: true },
   { name: 'containers-only', arg: 'none' },
   { name: 'max-age', arg: 'required' },
+  { name: 'limits-max-age', arg: 'required' },
   { name: 'no-namespaces', arg: 'none' },
   { name: 'once', arg: 'none' },
   { name: 'openmetrics', arg: 'none' },
@@ -33,6 +34,9 @@ Options:
       --exclude GLOB      no series for cgroups whose path matches (repeatable; wins over --include)
       --containers-only   only containers and pods (and /, the machine)
       --max-age SECONDS   scrapes within this time of a sample share it (default 0.5)
+      --limits-max-age SECONDS
+                          re-read limits (CPU quota, period and shares or weight, memory limit, pids.max) at
+                          most this often (default 60; 0: at every scrape); counters are read at every scrape
       --no-namespaces     no namespace series (they read /proc/PID/ns of every process, every 60 s at most)
       --once              print one exposition to stdout and exit
       --openmetrics       with --once: print OpenMetrics 1.0.0 instead of the Prometheus text format
@@ -43,10 +47,10 @@ Options:
 See docs/exporter.md for the series, the container image and the Kubernetes DaemonSet.
 `;
 
-/** Parse `--max-age`: seconds, a decimal between 0 and 60. */
-function parseSeconds(v: string): number {
+/** Parse `--max-age` and `--limits-max-age`: seconds, a decimal between 0 and `max`. */
+function parseSeconds(v: string, name = 'max-age', max = 60): number {
   const t = v.trim().replace(/s$/, '');
-  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t) || Number(t) > 60) throw new UsageError(`nsx exporter: invalid max-age argument: '${v}' (0 to 60 seconds)`);
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t) || Number(t) > max) throw new UsageError(`nsx exporter: invalid ${name} argument: '${v}' (0 to ${max} seconds)`);
   return Math.round(Number(t) * 1000);
 }
 
@@ -78,6 +82,7 @@ export const command: Command = {
       exclude,
       containersOnly: !!o['containers-only'],
       maxAgeMs: o['max-age'] !== undefined ? parseSeconds(o['max-age'] as string) : 500,
+      limitsMaxAgeMs: o['limits-max-age'] !== undefined ? parseSeconds(o['limits-max-age'] as string, 'limits-max-age', 3600) : undefined,
       namespaces: !o['no-namespaces'],
       once: o.once ? (o.openmetrics ? 'openmetrics' : 'prometheus') : undefined,
       stdout: ctx.stdout,
