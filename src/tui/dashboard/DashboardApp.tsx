@@ -5,7 +5,7 @@
  * search, help, and `e` to enter a process or namespace (the caller leaves the TUI and runs the shell).
  * State lives in the reducer (state.ts) and the sampler hooks; this component lays out and maps keys to actions.
  */
-import React, { useMemo } from 'react';
+import React, { useEffect, useMemo } from 'react';
 import { Box, Text, useApp } from 'ink';
 import type { TopSnapshot } from '../../model/rates.js';
 import { withFdHolders, type FdHeld, type NsfsMount } from '../../model/namespace.js';
@@ -61,6 +61,8 @@ export interface DashboardAppProps {
   /** the process-table sampler (src/services/ps.ts ProcessCollector) */
   readonly procSampler: Subscribable<ProcessTable> & Controllable & Partial<ErrorSource>;
   readonly initial?: DashState;
+  /** told which cgroups the Cgroups view shows or may show next (a page either side): the collector reads those in full */
+  readonly cgroupFocus?: (paths: readonly string[]) => void;
   /** cgroup layout for the header */
   readonly layout?: string;
   /** namespaces held by nsfs mounts, and `ip netns` names */
@@ -202,6 +204,18 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     const off = scrollOffset(sel, body.lines.length, bodyH - 1);
     return body.lines.slice(off, off + bodyH - 1).map((l) => l.key);
   }, [body, selectedKey, bodyH]);
+  // the rows in view and a page either side: what the cgroup collector reads in full
+  const focusKeys = useMemo(() => {
+    if (body.kind !== 'cgroups') return undefined;
+    const page = bodyH - 1;
+    const sel = selectedKey === undefined ? -1 : body.lines.findIndex((l) => l.key === selectedKey);
+    const off = scrollOffset(sel, body.lines.length, page);
+    return body.lines.slice(Math.max(0, off - page), off + 2 * page).map((l) => l.key).join('\n');
+  }, [body, selectedKey, bodyH]);
+  const setFocus = props.cgroupFocus;
+  useEffect(() => {
+    if (setFocus && focusKeys !== undefined) setFocus(focusKeys === '' ? [] : focusKeys.split('\n'));
+  }, [setFocus, focusKeys]);
   const marks = useMemo(() => whyMarks(top.prev, top.next, inView), [top.next, inView.join('\n')]);
   // the Cgroups columns (sparkline scales over the rows) once per frame, not on every key
   const cgroupCols = useMemo(

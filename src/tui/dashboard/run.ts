@@ -13,8 +13,8 @@ import type { CgroupLayout } from '../../model/cgroup.js';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { NamespaceRecord, NsfsMount } from '../../model/namespace.js';
 import { Sampler } from '../../sampler/sampler.js';
-import { makeCollector } from '../../sampler/collect.js';
 import { openDashboardFeed } from '../../services/dashboard.js';
+import { makeDashboardCollector } from '../../services/dashboard-cgroups.js';
 import { readFdHeld } from '../../readers/nsfs/held.js';
 import { NS_TYPES } from '../../parse/nsid-link.js';
 import { readNsfsMounts } from '../../readers/nsfs/mounts.js';
@@ -100,7 +100,8 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
 export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   const { DashboardApp } = await import('./DashboardApp.js');
   const { loadHostFacts } = await import('../top/run.js');
-  const topCollect = makeCollector({ paths: o.paths, layout: o.layout });
+  // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts)
+  const topCollect = makeDashboardCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
   // the process table, the detail loader and the error list (src/services/dashboard.ts): a failed sample of
   // either sampler or a failed detail is recorded there and shown, never dropped
@@ -125,6 +126,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             procSampler,
             initial: state,
             layout: topCollect.layout.kind,
+            cgroupFocus: topCollect.setFocus,
             nsfs,
             netnsNames,
             loadRelations: relations,
