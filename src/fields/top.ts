@@ -20,8 +20,10 @@ export type TopField = Field<TopRow, TopFieldCtx>;
 export const DASH = '-';
 
 /** `1.5G`-style sizes (binary, as systemd-cgtop prints them). */
+const UNITS = ['B', 'K', 'M', 'G', 'T', 'P', 'E'];
+
 export function humanBytes(n: number): string {
-  const units = ['B', 'K', 'M', 'G', 'T', 'P', 'E'];
+  const units = UNITS;
   let v = n;
   let i = 0;
   while (Math.abs(v) >= 1024 && i < units.length - 1) {

@@ -272,10 +272,22 @@ export function snapshotRates(prev: TopSnapshot | undefined, next: TopSnapshot):
 /** The model of every cgroup of `next` (keyed by path) against `prev`. */
 export function snapshotModels(prev: CgroupSnapshot | undefined, next: CgroupSnapshot): Map<string, CgroupModel> {
   const dt = intervalSeconds(prev, next);
-  const before = new Map<string, CgroupSample>();
-  for (const c of prev?.cgroups ?? []) before.set(c.path, c);
+  const earlier = prev?.cgroups ?? [];
+  // successive samples usually list the same cgroups in the same order: match by index, by path otherwise
+  let before: Map<string, CgroupSample> | undefined;
   const out = new Map<string, CgroupModel>();
-  for (const c of next.cgroups) out.set(c.path, cgroupModel(c, before.get(c.path), dt));
+  for (let i = 0; i < next.cgroups.length; i++) {
+    const c = next.cgroups[i];
+    let last: CgroupSample | undefined = earlier[i];
+    if ((last === undefined && earlier.length > 0) || (last !== undefined && last.path !== c.path)) {
+      if (!before) {
+        before = new Map();
+        for (const e of earlier) before.set(e.path, e);
+      }
+      last = before.get(c.path);
+    }
+    out.set(c.path, cgroupModel(c, last, dt));
+  }
   return out;
 }
 

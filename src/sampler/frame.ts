@@ -57,17 +57,29 @@ export interface TopFrame {
   readonly roots: readonly string[];
 }
 
-/** Container labels by path: paths repeat every sample, and identification is regex work. Bounded. */
-const labels = new Map<string, string | null>();
+/** What a frame derives from a path alone (paths repeat every sample; identification is regex work). */
+interface PathInfo {
+  /** sort key: plain string order of keys is `comparePaths` order */
+  readonly key: string;
+  /** last path component (`/` for the root) */
+  readonly name: string;
+  /** number of components (`/` → 0) */
+  readonly components: number;
+  /** container label from the path alone, or null */
+  readonly label: string | null;
+}
 
-function containerLabel(path: string): string | undefined {
-  let l = labels.get(path);
-  if (l === undefined) {
-    if (labels.size > 50_000) labels.clear();
-    l = identifyCgroupPath(path)?.label ?? null;
-    labels.set(path, l);
+/** Per-path facts, bounded. */
+const infos = new Map<string, PathInfo>();
+
+function pathInfo(path: string): PathInfo {
+  let i = infos.get(path);
+  if (i === undefined) {
+    if (infos.size > 50_000) infos.clear();
+    i = { key: pathKey(path), name: baseName(path), components: components(path), label: identifyCgroupPath(path)?.label ?? null };
+    infos.set(path, i);
   }
-  return l ?? undefined;
+  return i;
 }
 
 /** Number of components of a normalised cgroup path (`/` → 0, `/a/b` → 2). */
@@ -94,6 +106,33 @@ function baseName(path: string): string {
 }
 
 /**
+ * The last ordering computed: the paths of a snapshot (in its order, filtered to the view) and their indices in
+ * path order. Successive samples list the same cgroups in the same order, so the sort is done once per listing.
+ */
+let lastOrder: { root: string; paths: string[]; order: Int32Array } | undefined;
+
+/** Indices of `paths` in path order (a parent before its subtree). */
+function pathOrder(root: string, paths: string[]): Int32Array {
+  const l = lastOrder;
+  if (l && l.root === root && l.paths.length === paths.length) {
+    let same = true;
+    for (let i = 0; i < paths.length; i++) {
+      if (l.paths[i] !== paths[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return l.order;
+  }
+  const idx = Array.from(paths.keys());
+  const keys = paths.map((p) => pathInfo(p).key);
+  idx.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+  const order = Int32Array.from(idx);
+  lastOrder = { root, paths, order };
+  return order;
+}
+
+/**
  * Build the frame for `next` (with rates against `prev`). `root` is the cgroup the view starts at; cgroups of
  * the snapshot outside it (the ancestors collected for throttle attribution) take part in the attribution but
  * get no rows.
@@ -107,24 +146,33 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
     return c ? quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) : null;
   };
   const inView = (p: string) => root === '/' || p === root || p.startsWith(root + '/');
-  const keyed = [...models.values()].filter((c) => inView(c.path)).map((m) => ({ m, k: pathKey(m.path) }));
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  const sorted = keyed.map((x) => x.m);
+  const inViewModels = [...models.values()].filter((c) => inView(c.path));
+  const order = pathOrder(
+    root,
+    inViewModels.map((m) => m.path),
+  );
+  const rootComponents = components(root);
+  const identities = next.identities;
   const byPath = new Map<string, TopRow>();
   const children = new Map<string, string[]>();
   const roots: string[] = [];
-  const rows: TopRow[] = [];
-  for (const m of sorted) {
+  const rows: TopRow[] = new Array(order.length);
+  for (let k = 0; k < order.length; k++) {
+    const m = inViewModels[order[k]];
     const c = m.values;
     const r = m.rates;
+    const path = c.path;
+    const info = pathInfo(path);
     const cpus = quotaCpus(c.cpu_quota_usec, c.cpu_period_usec);
-    let parent = parentPath(c.path);
+    let parent = parentPath(path);
     while (parent !== undefined && !byPath.has(parent) && inView(parent)) parent = parentPath(parent);
     if (parent !== undefined && !byPath.has(parent)) parent = undefined;
+    const throttledBy = by.get(path) ?? null;
+    const identity = identities?.[path];
     const row: TopRow = {
-      path: c.path,
-      name: baseName(c.path),
-      depth: depthBelow(root, c.path),
+      path,
+      name: info.name,
+      depth: info.components - rootComponents,
       parent,
       sample: m.sample,
       counters: c,
@@ -134,18 +182,18 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
       memory_percent: percentOf(c.memory_bytes, c.memory_max_bytes),
       memory_high_percent: percentOf(c.memory_bytes, c.memory_high_bytes),
       tasks_percent: percentOf(c.tasks, c.tasks_max),
-      throttled_by: by.get(c.path) ?? null,
-      throttled_by_cpus: limitOf(by.get(c.path) ?? null),
-      container: next.identities?.[c.path]?.label ?? containerLabel(c.path),
-      ...(next.identities?.[c.path] ? { identity: next.identities[c.path] } : {}),
+      throttled_by: throttledBy,
+      throttled_by_cpus: limitOf(throttledBy),
+      container: identity?.label ?? info.label ?? undefined,
+      ...(identity ? { identity } : {}),
     };
-    rows.push(row);
-    byPath.set(c.path, row);
-    if (parent === undefined) roots.push(c.path);
+    rows[k] = row;
+    byPath.set(path, row);
+    if (parent === undefined) roots.push(path);
     else {
       let list = children.get(parent);
       if (!list) children.set(parent, (list = []));
-      list.push(c.path);
+      list.push(path);
     }
   }
   return { timestamp: next.timestamp, interval_s: dt, layout: next.layout, rows, byPath, children, roots };
