@@ -2,38 +2,49 @@
  * The dashboard's cgroup collector: `nsx top`'s collector (src/sampler/collect.ts) in two tiers, so that a
  * refresh of the Cgroups view costs what the view needs rather than every counter of every cgroup.
  *
- * - Every cgroup, every refresh: the files of the sort key, the header and the sparklines — CPU usage, the CPU
- *   quota and throttling (`TOP_BASE_FILES`: throttle attribution and the THROTTLED-BY column need them for any
- *   row) and memory usage: the registry's `files` of CPU% and MEM. Three kept fds per cgroup on v1 (cpuacct.usage,
- *   cpu.cfs_quota_us, memory.usage_in_bytes; cpu.stat/cfs_period_us/stat.local are read once per listing while
- *   no quota applies, src/sampler/fd-source.ts), likewise on v2 (cpu.stat, cpu.max, memory.current).
+ * - Every cgroup, every refresh: what the tree is sorted by and what the sparklines draw — CPU usage and memory
+ *   usage (the field registry's `files` of CPU% and MEM): two kept fds, two `pread`s per cgroup (v1
+ *   cpuacct.usage and memory.usage_in_bytes; v2 cpu.stat and memory.current).
  * - The cgroups in focus (the rows on screen, a page above and below, and their ancestors; set by the view
- *   with `setFocus`), every refresh: everything `nsx top` reads (`core` detail: memory limit and memory.stat,
- *   IO, pids.max, user/system CPU, PSI on cgroup2), through a second fd cache of their files only; their
- *   samples are the first tier's with these groups laid over.
+ *   with `setFocus`), every refresh: everything `nsx top` reads (`core` detail: CPU quota and throttling, memory
+ *   limit and memory.stat, IO, tasks, PSI on cgroup2), through a second fd cache of their files only; their
+ *   samples are the first tier's with these groups laid over. Throttle attribution (THR%, THROTTLED-BY, the red
+ *   rows) and the `nsx why` marks of a row need only the row and its ancestors: all in focus.
  *
- * Freshness: a row that enters the focus (a jump by more than a page, a new search) shows TASKS and MEMMAX from
- * the next refresh (≤ one interval) and IOR/S, IOW/S from the one after (rates need two samples): `-` until
- * then, never a stale or false value. Everything the tree is sorted, filtered, coloured and counted by (CPU%,
- * throttling, memory, paths, identities) is read for every cgroup at every refresh, as before.
+ * Freshness: a row that enters the focus (a jump by more than a page, a new search) shows its limits, tasks and
+ * throttling from the next refresh (≤ one interval) and its IO and throttling rates from the one after (rates
+ * need two samples): `-` until then, never a stale or false value. What the tree is sorted, filtered and counted
+ * by (CPU%, paths, identities) and the sparklines' last minute are read for every cgroup at every refresh.
  */
 import { existsSync } from 'node:fs';
 import type { HostPaths } from '../host/paths.js';
 import { Tolerance } from '../host/tolerance.js';
-import type { CgroupLayout, Hierarchy, StatGroup } from '../model/cgroup.js';
+import { hierarchyForController, type CgroupLayout, type Hierarchy, type StatGroup } from '../model/cgroup.js';
 import type { CgroupSample, CgroupSnapshot } from '../model/cgroup-sample.js';
 import { parentPath } from '../model/throttle.js';
-import { cgroupDir } from '../readers/cgroupfs/layout.js';
+import { cgroupDir, readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
 import { makeCollector, type Collector } from '../sampler/collect.js';
 import { FdSource } from '../sampler/fd-source.js';
-import { TOP_FIELDS, filesForFields } from '../fields/top.js';
+import { TOP_FIELDS } from '../fields/top.js';
 
 /**
  * Columns whose values every cgroup needs at every refresh: the sort key (CPU%) and the two sparklines (CPU%,
- * MEM), whose last minute must be there when a row scrolls into view. With TOP_BASE_FILES (quota, throttling).
+ * MEM), whose last minute must be there when a row scrolls into view.
  */
 export const DASHBOARD_ALL_ROWS_FIELDS: readonly string[] = ['CPU%', 'MEM'];
+
+/**
+ * The files of DASHBOARD_ALL_ROWS_FIELDS on this layout. The registry names a file of each version (CPU usage is
+ * v2 `cpu.stat` or v1 `cpuacct.usage`); v1 `cpu.stat` holds only throttling counters (read for rows in focus).
+ */
+export function allRowsFiles(layout: CgroupLayout): string[] {
+  const cpuV1 = hierarchyForController(layout, 'cpu')?.version === 1;
+  const files = new Set<string>();
+  for (const f of TOP_FIELDS) if (DASHBOARD_ALL_ROWS_FIELDS.includes(f.id)) for (const x of f.files ?? []) files.add(x);
+  if (cpuV1) files.delete('cpu.stat');
+  return [...files];
+}
 
 /** The stat groups the Cgroups view reads for rows in focus (what `nsx top`'s collector reads by default). */
 const FOCUS_GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi'];
@@ -68,10 +79,11 @@ function overlay(base: CgroupSample, full: CgroupSample | undefined): CgroupSamp
 }
 
 export function makeDashboardCollector(o: { readonly paths: HostPaths; readonly layout?: CgroupLayout; readonly clock?: () => number; readonly now?: () => Date }): DashboardCollector {
+  const known = o.layout ?? readCgroupLayout(o.paths);
   const all = makeCollector({
     paths: o.paths,
-    layout: o.layout,
-    files: filesForFields(TOP_FIELDS.filter((f) => DASHBOARD_ALL_ROWS_FIELDS.includes(f.id))),
+    layout: known,
+    files: allRowsFiles(known),
     clock: o.clock,
     now: o.now,
   });
