@@ -38,6 +38,7 @@ import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
 import { WhyView, wrapReport } from './WhyView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
+import { useFdHeld } from './use-fd-held.js';
 import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
 import { cgroupMatches, focusKeyIn, hostCounts, restrictFrame, namespaceLines, namespaceMatches, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
 
@@ -115,12 +116,11 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
   const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
   const names = useCgroupIdentities(top.frame);
-  // descriptors and sockets that hold namespaces (a scan of every process's fds: only while a namespace list is
-  // shown, every 10th sample)
+  // descriptors and sockets that hold namespaces: only while a namespace list is shown, new processes at once and
+  // every process at least once a minute (use-fd-held.ts)
   const level0 = currentLevel(st);
   const nsShown = (st.view === 'namespaces' && !level0) || level0?.kind === 'process-ns';
-  const heldTick = Math.floor(data.seq / 10);
-  const held = useAsyncValue(nsShown && props.loadHeld && data.table ? () => props.loadHeld!(data.table!.procs.map((p) => p.pid), new Map(data.table!.procs.flatMap((p) => (p.ns.net !== undefined ? [[p.pid, p.ns.net] as const] : [])))) : undefined, [nsShown, heldTick, props.loadHeld]).value;
+  const held = useFdHeld(props.loadHeld, data.table, nsShown);
   const namespaces = useMemo(() => (held?.length ? withFdHolders(data.namespaces, held) : data.namespaces), [data.namespaces, held]);
   const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
   // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
