@@ -222,6 +222,20 @@ export interface CgroupModel {
 
 /** below's `CgroupModel::new(sample, last, elapsed)`: values of `sample`, rates against `last` over `dt_s`. Pure. */
 export function cgroupModel(sample: CgroupSample, last?: CgroupSample, dt_s: number | null = null): CgroupModel {
+  // the same sample object as last time (the fd source's memo: nothing changed): every delta is 0 whatever the
+  // interval, so the model is the same for any positive dt
+  if (last === sample && dt_s !== null && dt_s > 0) {
+    let m = steadyModels.get(sample);
+    if (!m) steadyModels.set(sample, (m = modelOf(sample, sample, dt_s)));
+    return m;
+  }
+  return modelOf(sample, last, dt_s);
+}
+
+/** Models of samples compared with themselves (see cgroupModel). */
+const steadyModels = new WeakMap<CgroupSample, CgroupModel>();
+
+function modelOf(sample: CgroupSample, last: CgroupSample | undefined, dt_s: number | null): CgroupModel {
   const values = cgroupValues(sample);
   const prev = last && sameCgroup(last, sample) ? cgroupValues(last) : undefined;
   return { path: sample.path, sample, values, rates: ratesOfValues(prev, values, dt_s) };

@@ -78,18 +78,38 @@ export function attributeThrottling(items: ReadonlyMap<string, ThrottleInput>, d
   return out;
 }
 
-/** Attribution over the models of one interval (`snapshotModels(prev, next)`): path → binding cgroup's path. */
+/**
+ * Attribution over the models of one interval (`snapshotModels(prev, next)`): path → binding cgroup's path, or
+ * null. The same rule as attributeThrottling; only cgroups with a quota (the only ones that can bind) are judged.
+ */
 export function attributeModels(models: Iterable<CgroupModel>, dt_s: number | null): Map<string, string | null> {
-  const items = new Map<string, ThrottleInput>();
-  for (const { values: c, rates: r } of models) {
-    items.set(c.path, {
+  const list = Array.isArray(models) ? (models as readonly CgroupModel[]) : [...models];
+  const binding = new Set<string>();
+  for (const { values: c, rates: r } of list) {
+    if (quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) === null) continue;
+    const it: ThrottleInput = {
       path: c.path,
       cpu_quota_usec: c.cpu_quota_usec,
       cpu_period_usec: c.cpu_period_usec,
       d_usage_usec: r.delta.usage_usec,
       d_nr_throttled: r.delta.nr_throttled,
       d_local_throttled_usec: r.delta.local_throttled_usec,
-    });
+    };
+    if (quotaBinds(it, dt_s)) binding.add(c.path);
   }
-  return attributeThrottling(items, dt_s);
+  const out = new Map<string, string | null>();
+  for (const { values: c, rates: r } of list) {
+    let by: string | null = null;
+    if (binding.has(c.path)) by = c.path;
+    else if (binding.size > 0 && ((r.delta.usage_usec ?? 0) > 0 || (r.delta.local_throttled_usec ?? 0) > 0)) {
+      for (let a = parentPath(c.path); a !== undefined; a = parentPath(a)) {
+        if (binding.has(a)) {
+          by = a;
+          break;
+        }
+      }
+    }
+    out.set(c.path, by);
+  }
+  return out;
 }

@@ -173,44 +173,69 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
   return out.length ? out.join('\n') + '\n' : '';
 }
 
+/** A flat row's cells escaped and measured, and its last rendered line with the widths it was laid out to. */
+interface FlatCells {
+  readonly text: readonly string[];
+  readonly width: Int32Array;
+  /** '' until laid out (strings from the start: one object shape) */
+  line: string;
+  layout: string;
+}
+
+/** Rows passed again (a caller that keeps its TableRow objects while they do not change: `nsx top`). */
+const flatCells = new WeakMap<TableRow, FlatCells>();
+
+function flatCellsOf(row: TableRow, nc: number): FlatCells {
+  let f = flatCells.get(row);
+  if (f === undefined || f.text.length !== nc) {
+    const text = new Array<string>(nc);
+    const width = new Int32Array(nc);
+    for (let ci = 0; ci < nc; ci++) {
+      const t = escapeControl(row.cells[ci] ?? '');
+      text[ci] = t;
+      width[ci] = displayWidth(t);
+    }
+    f = { text, width, line: '', layout: '' };
+    flatCells.set(row, f);
+  }
+  return f;
+}
+
 /**
  * renderTable for the common flat case (no tree or wrap column, no child rows, not raw, not scols): every cell is
- * one line, so each is escaped and measured once, and lines are built without per-cell arrays. Same output as
- * the general path (`nsx top` renders ~1,000 rows per refresh through here).
+ * one line, so each is escaped and measured once (and once only for a row object passed again), and lines are
+ * built without per-cell arrays. Same output as the general path.
  */
 function renderFlat(columns: readonly TableColumn[], rows: readonly TableRow[], opts: TableOptions): string {
   const nc = columns.length;
   const nr = rows.length;
-  const text: string[] = new Array(nr * nc);
-  const width = new Int32Array(nr * nc);
-  const widths = new Array<number>(nc);
+  const cells = rows.map((r) => flatCellsOf(r, nc));
+  const widths = new Int32Array(nc);
   for (let ci = 0; ci < nc; ci++) widths[ci] = opts.noHeadings ? 0 : displayWidth(columns[ci].header);
-  for (let ri = 0, k = 0; ri < nr; ri++) {
-    const cells = rows[ri].cells;
-    for (let ci = 0; ci < nc; ci++, k++) {
-      const t = escapeControl(cells[ci] ?? '');
-      const w = displayWidth(t);
-      text[k] = t;
-      width[k] = w;
-      if (w > widths[ci]) widths[ci] = w;
-    }
+  for (let ri = 0; ri < nr; ri++) {
+    const w = cells[ri].width;
+    for (let ci = 0; ci < nc; ci++) if (w[ci] > widths[ci]) widths[ci] = w[ci];
   }
   if (opts.termWidth !== undefined && !opts.noTruncate) {
-    const total = () => widths.reduce((a, b) => a + b, 0) + Math.max(0, widths.length - 1);
+    const total = () => widths.reduce((a, b) => a + b, 0) + Math.max(0, nc - 1);
     for (let ci = nc - 1; ci >= 0 && total() > opts.termWidth; ci--) {
       if (!columns[ci].trunc) continue;
       const min = Math.max(columns[ci].header.length, columns[ci].width ?? 0, 1);
       widths[ci] = Math.max(min, widths[ci] - (total() - opts.termWidth));
     }
   }
-  const right = columns.map((c) => c.align === 'right');
-  const parts: string[] = [];
-  /** one line: cells [k, k + nc) of `text`/`width` */
-  const line = (text: readonly string[], width: ArrayLike<number>, k: number) => {
+  const right: boolean[] = [];
+  // a row's line depends on its cells and on this: a line laid out to the same layout is reused
+  let layout = '';
+  for (let ci = 0; ci < nc; ci++) {
+    right.push(columns[ci].align === 'right');
+    layout += `${widths[ci]}${right[ci] ? 'r' : 'l'},`;
+  }
+  const line = (text: readonly string[], width: Int32Array) => {
     let l = '';
     for (let ci = 0; ci < nc; ci++) {
-      let t = text[k + ci];
-      let w = width[k + ci];
+      let t = text[ci];
+      let w = width[ci];
       if (w > widths[ci]) {
         t = truncateTo(t, widths[ci]);
         w = displayWidth(t);
@@ -220,12 +245,23 @@ function renderFlat(columns: readonly TableColumn[], rows: readonly TableRow[], 
       if (n <= 0 || (ci === nc - 1 && !right[ci])) l += t;
       else l += right[ci] ? ' '.repeat(n) + t : t + ' '.repeat(n);
     }
-    parts.push(l.trimEnd());
+    return l.trimEnd();
   };
+  const parts: string[] = [];
   if (!opts.noHeadings) {
-    const h = columns.map((c) => c.header);
-    line(h, h.map(displayWidth), 0);
+    // the same kinds of arrays as the rows' (one shape for `line`)
+    const h = new Array<string>(nc);
+    const hw = new Int32Array(nc);
+    for (let ci = 0; ci < nc; ci++) hw[ci] = displayWidth((h[ci] = columns[ci].header));
+    parts.push(line(h, hw));
   }
-  for (let ri = 0; ri < nr; ri++) line(text, width, ri * nc);
+  for (let ri = 0; ri < nr; ri++) {
+    const c = cells[ri];
+    if (c.layout !== layout) {
+      c.line = line(c.text, c.width);
+      c.layout = layout;
+    }
+    parts.push(c.line);
+  }
   return parts.length ? parts.join('\n') + '\n' : '';
 }

@@ -160,6 +160,32 @@ export function makeCollector(o: CollectOptions): Collector {
   /** per hierarchy: its cgroups in view (walk order) and the signature they were listed at */
   const listed = new Map<Hierarchy, { paths: Set<string>; sig: string }>();
   let sinceWalk = 0;
+  /** Re-list the `stale` hierarchies (all of them when `all`) and hand the listing to the fd source; the union. */
+  const relist = (stale: Hierarchy[], sigs: Map<Hierarchy, string>, all: boolean, t: Tolerance): string[] => {
+    let rootFound = false;
+    for (const h of stale) {
+      let mine = new Set<string>();
+      try {
+        mine = listTopTree(o.paths, layout, root, o.depth, t, [h]).byHierarchy.get(h) ?? mine;
+        rootFound = true;
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+      }
+      listed.set(h, { paths: mine, sig: sigs.get(h)! });
+    }
+    if (!rootFound && ![...listed.values()].some((l) => l.paths.size)) t.gone++; // the view's root was removed: an empty sample
+    // ancestors are read (for throttle attribution) in every hierarchy; parents come before children
+    const byHierarchy = new Map<Hierarchy, string[]>();
+    const union = new Set<string>(ancestors);
+    for (const h of walked) {
+      const mine = listed.get(h)?.paths ?? new Set<string>();
+      if (stale.includes(h)) byHierarchy.set(h, [...ancestors, ...mine]);
+      for (const p of mine) union.add(p);
+    }
+    if (all) sinceWalk = 0;
+    source.setListing(byHierarchy, { refresh: all });
+    return [...union];
+  };
   const collect = (() => {
     const t = new Tolerance();
     source.tolerance = t;
@@ -169,31 +195,7 @@ export function makeCollector(o: CollectOptions): Collector {
     const all = list === undefined || source.takeStale() || ++sinceWalk >= REWALK_EVERY;
     // re-list only the hierarchies that changed (a cgroup created or removed there)
     const stale = walked.filter((h) => all || listed.get(h)?.sig !== sigs.get(h));
-    if (stale.length) {
-      let rootFound = false;
-      for (const h of stale) {
-        let mine = new Set<string>();
-        try {
-          mine = listTopTree(o.paths, layout, root, o.depth, t, [h]).byHierarchy.get(h) ?? mine;
-          rootFound = true;
-        } catch (e) {
-          if (!(e instanceof NotFoundError)) throw e;
-        }
-        listed.set(h, { paths: mine, sig: sigs.get(h)! });
-      }
-      if (!rootFound && ![...listed.values()].some((l) => l.paths.size)) t.gone++; // the view's root was removed: an empty sample
-      // ancestors are read (for throttle attribution) in every hierarchy; parents come before children
-      const byHierarchy = new Map<Hierarchy, string[]>();
-      const union = new Set<string>(ancestors);
-      for (const h of walked) {
-        const mine = listed.get(h)?.paths ?? new Set<string>();
-        if (stale.includes(h)) byHierarchy.set(h, [...ancestors, ...mine]);
-        for (const p of mine) union.add(p);
-      }
-      list = [...union];
-      if (all) sinceWalk = 0;
-      source.setListing(byHierarchy, { refresh: all });
-    }
+    if (stale.length) list = relist(stale, sigs, all, t);
     const cgroups: CgroupSample[] = [];
     for (const p of list!) {
       const c = sampleCgroup(source, plan, p);

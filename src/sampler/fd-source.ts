@@ -20,6 +20,11 @@
  * - Opens live within the process's fd limit (`Max open files` of /proc/self/limits, less a reserve): on
  *   EMFILE/ENFILE some cached fds are closed and the cap lowered; files beyond the cap are read with
  *   open/read/close each time.
+ * - Memo (`recall`/`remember`, see CgroupFileSource): the answers the mapping got for each cgroup (identities,
+ *   texts) are kept with the sample it built; next time they are asked again in the same order (the same reads)
+ *   and, when all are equal, that sample is the result — idle cgroups cost their reads and a string comparison
+ *   each, not a parse. When one differs, the mapping runs and is handed the answers already read (no file is
+ *   read twice in a sample).
  * Vanished and denied files go through `wrap` (src/host/tolerance.ts) into the source's Tolerance; other
  * errors (EIO, …) propagate.
  */
@@ -30,6 +35,7 @@ import { classifyTolerable, Tolerance, wrap } from '../host/tolerance.js';
 import type { Hierarchy } from '../model/cgroup.js';
 import { cgroupDir } from '../readers/cgroupfs/layout.js';
 import type { CgroupFileSource, SamplePlan } from '../readers/cgroupfs/sample.js';
+import type { CgroupSample } from '../model/cgroup-sample.js';
 import { errnoOf, fromFsError } from '../errors.js';
 import { parentPath } from '../model/throttle.js';
 
@@ -89,6 +95,29 @@ export const realFdOps: FdOps = {
   close: (fd) => closeSync(fd),
 };
 
+/** Does `buf` start with the latin1 bytes of `s` (whose length the caller checked)? */
+function sameBytes(buf: Buffer, s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (buf[k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The kinds of answers a mapping's run is made of. */
+const ASK_IDENTITY = 0;
+const ASK_TEXT = 1;
+const ASK_GENERATION = 2;
+
+/** One run of the mapping over one cgroup: what it asked, in order, what it was answered, and what it built. */
+interface Run {
+  readonly kinds: number[];
+  readonly hs: Hierarchy[];
+  readonly paths: string[];
+  readonly names: string[];
+  readonly answers: (string | number | undefined)[];
+  sample: CgroupSample | undefined;
+}
+
+const newRun = (): Run => ({ kinds: [], hs: [], names: [], paths: [], answers: [], sample: undefined });
+
 export class FdSource implements CgroupFileSource {
   private readonly hs = new Map<Hierarchy, PerHierarchy>();
   private buf = Buffer.allocUnsafe(1 << 16);
@@ -97,9 +126,15 @@ export class FdSource implements CgroupFileSource {
   /** where vanished/denied files are recorded; replace per sample with `useTolerance` */
   tolerance = new Tolerance();
 
+  /** the last run of the mapping per cgroup path (memo) */
+  private readonly runs = new Map<string, Run>();
+  /** the run being recorded (between `recall` and `remember`), and how many of its answers were handed out */
+  private rec: Run | undefined;
+  private pos = 0;
+
   constructor(
     private readonly paths: HostPaths,
-    plan: SamplePlan,
+    private readonly plan: SamplePlan,
     private maxOpen = 16_384,
     private readonly ops: FdOps = realFdOps,
   ) {
@@ -149,6 +184,79 @@ export class FdSource implements CgroupFileSource {
       for (const [path, e] of ph.entries) if (next.get(path) !== e) this.closeEntry(e);
       ph.entries = next;
     }
+    // runs of cgroups no hierarchy lists any more
+    for (const path of this.runs.keys()) {
+      let listed = false;
+      for (const ph of this.hs.values()) if ((listed = ph.entries.has(path))) break;
+      if (!listed) this.runs.delete(path);
+    }
+  }
+
+  recall(path: string, plan: SamplePlan): Run | undefined {
+    this.rec = undefined;
+    if (plan !== this.plan) return undefined;
+    const last = this.runs.get(path);
+    this.pos = 0;
+    if (last === undefined) {
+      this.rec = newRun();
+      return undefined;
+    }
+    const n = last.kinds.length;
+    for (let i = 0; i < n; i++) {
+      const a = this.answer(last.kinds[i], last.hs[i], last.paths[i], last.names[i], last.answers[i]);
+      if (a === last.answers[i]) continue;
+      // the mapping runs, handed the answers read so far (the first i as last time, then this one)
+      const rec: Run = {
+        kinds: last.kinds.slice(0, i + 1),
+        hs: last.hs.slice(0, i + 1),
+        paths: last.paths.slice(0, i + 1),
+        names: last.names.slice(0, i + 1),
+        answers: last.answers.slice(0, i + 1),
+        sample: undefined,
+      };
+      rec.answers[i] = a;
+      this.rec = rec;
+      return undefined;
+    }
+    return last;
+  }
+
+  remember(path: string, sample: CgroupSample | undefined, ok: boolean): void {
+    const rec = this.rec;
+    this.rec = undefined;
+    if (rec === undefined) return;
+    if (!ok) {
+      this.runs.delete(path);
+      return;
+    }
+    rec.sample = sample;
+    this.runs.set(path, rec);
+  }
+
+  /** An answer to the mapping: from the run being recorded when it was read already, else from the files. */
+  private ask(kind: number, h: Hierarchy, path: string, name: string): string | number | undefined {
+    const rec = this.rec;
+    if (rec === undefined) return this.answer(kind, h, path, name);
+    const i = this.pos++;
+    if (i < rec.kinds.length) {
+      if (rec.kinds[i] === kind && rec.hs[i] === h && rec.paths[i] === path && rec.names[i] === name) return rec.answers[i];
+      // not the question recorded (cannot happen with a pure mapping): record from here on
+      for (const a of [rec.kinds, rec.hs, rec.paths, rec.names, rec.answers]) a.length = i;
+    }
+    const a = this.answer(kind, h, path, name);
+    rec.kinds.push(kind);
+    rec.hs.push(h);
+    rec.paths.push(path);
+    rec.names.push(name);
+    rec.answers.push(a);
+    return a;
+  }
+
+  /** `prev`: the answer of last time; a text read equal to it is returned as that very string (no new string). */
+  private answer(kind: number, h: Hierarchy, path: string, name: string, prev?: string | number): string | number | undefined {
+    if (kind === ASK_TEXT) return this.readText(h, path, name, typeof prev === 'string' ? prev : undefined);
+    const e = this.lookup(h, path);
+    return e && !e.removed ? e.gen : undefined;
   }
 
   /** the last (hierarchy, path) looked up: the mapping asks for one cgroup's files in a row */
@@ -168,12 +276,15 @@ export class FdSource implements CgroupFileSource {
   }
 
   identity(h: Hierarchy, path: string): number | undefined {
-    const e = this.lookup(h, path);
-    return e && !e.removed ? e.gen : undefined;
+    return this.ask(ASK_IDENTITY, h, path, '') as number | undefined;
   }
 
   generation(h: Hierarchy, path: string): number | undefined {
-    return this.identity(h, path);
+    return this.ask(ASK_GENERATION, h, path, '') as number | undefined;
+  }
+
+  text(h: Hierarchy, path: string, name: string): string | undefined {
+    return this.ask(ASK_TEXT, h, path, name) as string | undefined;
   }
 
   fileName(h: Hierarchy, path: string, name: string): string {
@@ -238,16 +349,17 @@ export class FdSource implements CgroupFileSource {
     }
   }
 
-  private readFd(fd: number): string {
+  private readFd(fd: number, prev?: string): string {
     for (;;) {
       const n = this.ops.pread(fd, this.buf);
+      if (prev !== undefined && n === prev.length && n < this.buf.length && sameBytes(this.buf, prev)) return prev;
       // latin1Slice: Buffer's own fast path (toString('latin1') checks its arguments first)
       if (n < this.buf.length) return (this.buf as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(0, n);
       this.buf = Buffer.allocUnsafe(this.buf.length * 2);
     }
   }
 
-  text(h: Hierarchy, path: string, name: string): string | undefined {
+  private readText(h: Hierarchy, path: string, name: string, prev?: string): string | undefined {
     const e = this.lookup(h, path);
     const ph = this.lastPh;
     const i = ph?.index.get(name);
@@ -257,11 +369,11 @@ export class FdSource implements CgroupFileSource {
       // valid while no quota applies (own / on the whole path), as the gate said this sample
       const free = g === 'own' ? e.own : e.free;
       if (free === true && e.kept[i] !== undefined) return e.kept[i];
-      const t = this.readFile(e, i, name, free === true);
+      const t = this.readFile(e, i, name, free === true, prev);
       e.kept[i] = free === true ? t : undefined;
       return t;
     }
-    const t = this.readFile(e, i, name, false);
+    const t = this.readFile(e, i, name, false, prev);
     if (name === ph.gate && t !== undefined) {
       e.own = unlimited(name, t);
       e.free = e.own && (e.parent === undefined || e.parent.free !== false);
@@ -270,15 +382,15 @@ export class FdSource implements CgroupFileSource {
   }
 
   /** Text of file `i` of `e`: through its cached fd, else opened (and kept open unless `once`). */
-  private readFile(e: Entry, i: number, name: string, once: boolean): string | undefined {
+  private readFile(e: Entry, i: number, name: string, once: boolean, prev?: string): string | undefined {
     const fd = e.fds[i];
     if (fd === ABSENT) return undefined;
-    const file = e.dir + '/' + name;
     let stale = false;
     if (fd >= 0) {
       try {
-        return this.readFd(fd);
+        return this.readFd(fd, prev);
       } catch (err) {
+        const file = e.dir + '/' + name;
         this.closeFd(fd);
         e.fds[i] = NOT_OPEN;
         // a cached fd of a removed cgroup: ENODEV (the kernfs node is gone); reopen below
@@ -288,6 +400,7 @@ export class FdSource implements CgroupFileSource {
         this.staleSeen = stale = true;
       }
     }
+    const file = e.dir + '/' + name;
     const nfd = wrap(this.tolerance, file, () => this.openFile(file));
     if (nfd === undefined) {
       if (stale) e.removed = true; // removed, not recreated

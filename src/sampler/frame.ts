@@ -153,6 +153,8 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
   );
   const rootComponents = components(root);
   const identities = next.identities;
+  // rows of the last frame (same root): a row whose model and relations are the same is reused as is
+  const reuse = lastRows !== undefined && lastRows.root === root ? lastRows.byPath : undefined;
   const byPath = new Map<string, TopRow>();
   const children = new Map<string, string[]>();
   const roots: string[] = [];
@@ -169,7 +171,10 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
     if (parent !== undefined && !byPath.has(parent)) parent = undefined;
     const throttledBy = by.get(path) ?? null;
     const identity = identities?.[path];
-    const row: TopRow = {
+    const byCpus = limitOf(throttledBy);
+    const old = reuse?.get(path);
+    const same = old !== undefined && old.sample === m.sample && old.rates === r && old.parent === parent && old.throttled_by === throttledBy && old.throttled_by_cpus === byCpus && old.identity === identity;
+    const row: TopRow = same ? (old as TopRow) : {
       path,
       name: info.name,
       depth: info.components - rootComponents,
@@ -183,9 +188,10 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
       memory_high_percent: percentOf(c.memory_bytes, c.memory_high_bytes),
       tasks_percent: percentOf(c.tasks, c.tasks_max),
       throttled_by: throttledBy,
-      throttled_by_cpus: limitOf(throttledBy),
+      throttled_by_cpus: byCpus,
       container: identity?.label ?? info.label ?? undefined,
-      ...(identity ? { identity } : {}),
+      // always present (one object shape for every row): undefined when the sample has none
+      identity,
     };
     rows[k] = row;
     byPath.set(path, row);
@@ -196,8 +202,12 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
       list.push(path);
     }
   }
+  lastRows = { root, byPath };
   return { timestamp: next.timestamp, interval_s: dt, layout: next.layout, rows, byPath, children, roots };
 }
+
+/** The rows of the last frame built, by path (see buildFrame). */
+let lastRows: { root: string; byPath: ReadonlyMap<string, TopRow> } | undefined;
 
 /** Order cgroup paths so that a parent comes right before its subtree (component-wise comparison). */
 export function comparePaths(a: string, b: string): number {

@@ -27,7 +27,7 @@ import { ProcessReader, readProcessSample } from '../readers/procfs/process.js';
 import { readNsfsMounts } from '../readers/nsfs/mounts.js';
 import { readUserNames } from '../readers/etc/passwd.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
-import { readCgroupStats } from '../readers/cgroupfs/stats.js';
+import { readCgroupSample } from '../readers/cgroupfs/sample.js';
 import { NameCache, readNetnsNames } from '../readers/names/names.js';
 import type { CgroupLayout, CgroupStats, StatGroup } from '../model/cgroup.js';
 import { groupNamespaces, type NamespaceRecord } from '../model/namespace.js';
@@ -249,7 +249,7 @@ export function readProcessDetail(paths: HostPaths, pid: number, ctx: DetailCont
     const groups = groupsFor(controllers, version);
     if (ctx.layout && h && groups.length && !e.path.startsWith('/..')) {
       // the cgroup vanished or is not ours to read: no stats
-      stats = orNull(tol, e.path, () => readCgroupStats(paths, ctx.layout!, e.path, { groups, tolerance: new Tolerance() }));
+      stats = orNull(tol, e.path, () => readCgroupSample(paths, ctx.layout!, e.path, { groups, tolerance: new Tolerance() }));
     }
     return { hierarchy_id: e.hierarchyId, version, controllers: [...controllers], name: e.name ?? null, path: e.path, stats };
   });

@@ -10,10 +10,10 @@ import type { HostPaths } from '../host/paths.js';
 import { UsageError } from '../errors.js';
 import { formatCell, jsonCell, selectFields } from '../fields/registry.js';
 import { TOP_DEFAULT_COLUMNS, TOP_FIELDS, TOP_JSON_FIELDS, filesForFields, groupsForFields, rowComparator, type TopField, type TopFieldCtx, type TopOrder } from '../fields/top.js';
-import { renderTable } from '../output/table.js';
+import { renderTable, type TableRow } from '../output/table.js';
 import { formatNdjson } from '../output/json.js';
 import type { TopSnapshot } from '../model/rates.js';
-import { buildFrame, type TopFrame } from '../sampler/frame.js';
+import { buildFrame, type TopFrame, type TopRow } from '../sampler/frame.js';
 import { Sampler, type Scheduler } from '../sampler/sampler.js';
 import { makeCollector } from '../sampler/collect.js';
 import { normalizeCgroupPath } from '../model/cgroup.js';
@@ -67,11 +67,24 @@ export function frameJson(frame: TopFrame, order: TopOrder, reverse = false, ctx
   return { timestamp: frame.timestamp, interval_s: frame.interval_s, layout: frame.layout ?? null, cgroups };
 }
 
+/**
+ * The table rows of frame rows, per column set and mode: a frame row reused from the last frame (nothing
+ * changed) keeps its table row, so its cells are not formatted again (and renderTable knows them too).
+ */
+const tableRows = new WeakMap<readonly TopField[], { raw: boolean; rows: WeakMap<TopRow, TableRow> }>();
+
 /** A frame as a plain text table. */
 export function frameTable(frame: TopFrame, fields: readonly TopField[], o: { order: TopOrder; reverse?: boolean; raw?: boolean; noHeadings?: boolean; termWidth?: number }): string {
   const ctx: TopFieldCtx = { raw: o.raw };
   const cols = fields.map((f) => ({ header: f.header ?? f.id, align: f.align, trunc: f.trunc, width: f.width }));
-  const rows = orderedRows(frame, o.order, o.reverse).map((r) => ({ cells: fields.map((f) => formatCell(f, r, ctx)) }));
+  let memo = tableRows.get(fields);
+  if (!memo || memo.raw !== !!o.raw) tableRows.set(fields, (memo = { raw: !!o.raw, rows: new WeakMap() }));
+  const known = memo.rows;
+  const rows = orderedRows(frame, o.order, o.reverse).map((r) => {
+    let t = known.get(r);
+    if (!t) known.set(r, (t = { cells: fields.map((f) => formatCell(f, r, ctx)) }));
+    return t;
+  });
   return renderTable(cols, rows, { raw: o.raw, noHeadings: o.noHeadings, termWidth: o.termWidth });
 }
 

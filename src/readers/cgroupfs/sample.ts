@@ -61,6 +61,15 @@ export interface CgroupFileSource {
   generation?(h: Hierarchy, path: string): number | undefined;
   /** The file's path as errors should name it (default `PATH/NAME` within the hierarchy). */
   fileName?(h: Hierarchy, path: string, name: string): string;
+  /**
+   * Optional memo (the fd source, src/sampler/fd-source.ts): called before the mapping reads cgroup `path` with
+   * `plan`. When every answer the source gave the mapping's last run for this path (identities, file texts, in
+   * order) is the same now, returns that run's result — the mapping is a pure function of those answers, so it
+   * would build an equal sample. Otherwise undefined: the mapping runs, and `remember` is called with its result.
+   */
+  recall?(path: string, plan: SamplePlan): { readonly sample: CgroupSample | undefined } | undefined;
+  /** The mapping's result after a `recall` that returned undefined (`ok` false: the mapping threw). */
+  remember?(path: string, sample: CgroupSample | undefined, ok: boolean): void;
 }
 
 /** What to read: the hierarchy of each controller and the files of the requested groups. Built once per layout. */
@@ -237,13 +246,13 @@ class Files {
   ) {}
 
   /** Identities as they are after the reads (see CgroupFileSource.generation). */
-  regenerate(gen: (h: Hierarchy, path: string) => number | undefined): void {
+  regenerate(src: CgroupFileSource): void {
     this.inode = undefined;
     for (let i = 0; i < this.asked.length; i++) {
       const h = this.asked[i];
       const p = this.at[i];
       if (p === null) continue;
-      const id = gen(h, p);
+      const id = src.generation!(h, p);
       if (id === undefined) continue;
       this.inodes[h.key] = id;
       this.inode ??= id;
@@ -508,6 +517,21 @@ export interface SampleOptions {
  * in the hierarchies that hold the cgroup. Returns undefined when no hierarchy of the plan holds it.
  */
 export function sampleCgroup(src: CgroupFileSource, plan: SamplePlan, path: string, opts: SampleOptions = {}): CgroupSample | undefined {
+  if (opts.pathIn || !src.recall) return mapCgroup(src, plan, path, opts);
+  const memo = src.recall(path, plan);
+  if (memo) return memo.sample;
+  let s: CgroupSample | undefined;
+  let ok = false;
+  try {
+    s = mapCgroup(src, plan, path, opts);
+    ok = true;
+  } finally {
+    src.remember?.(path, s, ok);
+  }
+  return s;
+}
+
+function mapCgroup(src: CgroupFileSource, plan: SamplePlan, path: string, opts: SampleOptions): CgroupSample | undefined {
   const f = new Files(src, plan, opts.pathIn ?? path);
   const g = plan.groups;
   const out: { -readonly [K in keyof CgroupSample]: CgroupSample[K] } = { path, inodes: f.inodes };
@@ -520,7 +544,7 @@ export function sampleCgroup(src: CgroupFileSource, plan: SamplePlan, path: stri
   if (g.has('procs')) out.procs = sampleProcs(f, plan);
   // groups whose hierarchies were all absent tell nothing: is the cgroup anywhere in the plan?
   for (const h of plan.hierarchies) f.where(h);
-  if (src.generation && f.inode !== undefined) f.regenerate(src.generation.bind(src));
+  if (src.generation && f.inode !== undefined) f.regenerate(src);
   if (f.inode === undefined) return undefined;
   out.inode = f.inode;
   if (f.errors) out.errors = f.errors;

@@ -7,7 +7,7 @@ import { parseMountinfo } from '../../../src/parse/mountinfo.js';
 import { parseProcCgroups } from '../../../src/parse/cgroup-files.js';
 import { parseProcCgroup } from '../../../src/parse/proc-cgroup.js';
 import { buildCgroupLayout, cgroupDir, readCgroupLayout } from '../../../src/readers/cgroupfs/layout.js';
-import { readCgroupSample as readCgroupStats } from '../../../src/readers/cgroupfs/sample.js';
+import { readCgroupSample } from '../../../src/readers/cgroupfs/sample.js';
 import { walkCgroupTree, listCgroupPaths, countCgroups } from '../../../src/readers/cgroupfs/tree.js';
 import { readMembers, readMembershipFromProc, readProcessCgroups } from '../../../src/readers/cgroupfs/members.js';
 import { cgroupRecreated, cpuLimitCpus, normalizeCgroupPath } from '../../../src/model/cgroup.js';
@@ -68,10 +68,10 @@ test('cgroupDir maps paths under a mount root and refuses ../ escapes', () => {
   assert.equal(normalizeCgroupPath('docker//abc/'), '/docker/abc');
 });
 
-test('readCgroupStats: v1 units normalised (ns → µs, USER_HZ → µs), absent stays undefined, only requested groups', () => {
+test('readCgroupSample: v1 units normalised (ns → µs, USER_HZ → µs), absent stays undefined, only requested groups', () => {
   onHost('docker-v1.manifest', (h, layout) => {
   const id = '/docker/b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f';
-  const s = readCgroupStats(h.paths, layout, id, { groups: ['cpu'] });
+  const s = readCgroupSample(h.paths, layout, id, { groups: ['cpu'] });
   const usageNs = Number(readFileSync(join(h.dir, 'sys/fs/cgroup/cpuacct', id, 'cpuacct.usage'), 'utf8'));
   assert.equal(s.cpu?.usage_usec, usageNs / 1000);
   assert.equal(s.cpu?.max_usec, 150000);
@@ -79,15 +79,15 @@ test('readCgroupStats: v1 units normalised (ns → µs, USER_HZ → µs), absent
   assert.equal(s.cpu?.weight, undefined);
   assert.equal(s.memory, undefined); // not requested
   assert.ok(s.inode && s.inodes.cpu && s.inodes.cpuacct);
-  assert.throws(() => readCgroupStats(h.paths, layout, '/nope'), NotFoundError);
+  assert.throws(() => readCgroupSample(h.paths, layout, '/nope'), NotFoundError);
   });
 });
 
-test('readCgroupStats: v2 files, PSI, io.stat and empty io.max', () => {
+test('readCgroupSample: v2 files, PSI, io.stat and empty io.max', () => {
   onHost('k8s-v2-node.manifest', (h, layout) => {
   assert.equal(layout.kind, 'unified');
   const p = listCgroupPaths(h.paths, layout, { view: { kind: 'v2' } }).find((x) => x.includes('cri-containerd-1d3d'))!;
-  const s = readCgroupStats(h.paths, layout, p);
+  const s = readCgroupSample(h.paths, layout, p);
   assert.equal(s.cpu?.max_usec, 4800000);
   assert.equal(s.cpu?.period_usec, 100000);
   assert.equal(s.memory?.high_bytes, 'max');
@@ -100,7 +100,7 @@ test('readCgroupStats: v2 files, PSI, io.stat and empty io.max', () => {
 
 test('walk: removed cgroups are tolerated, recreated ones detected by inode', () => {
   onHost('k8s-v2-node.manifest', (h, layout) => {
-  const before = readCgroupStats(h.paths, layout, '/system.slice/kubelet.service', { groups: ['pids'] });
+  const before = readCgroupSample(h.paths, layout, '/system.slice/kubelet.service', { groups: ['pids'] });
   const dir = join(h.dir, 'sys/fs/cgroup/system.slice/kubelet.service');
   rmSync(dir, { recursive: true });
   // a dangling entry: readdir saw it, then it vanished
@@ -109,7 +109,7 @@ test('walk: removed cgroups are tolerated, recreated ones detected by inode', ()
   assert.ok(!JSON.stringify(tree).includes('kubelet.service'));
   mkdirSync(dir);
   writeFileSync(join(dir, 'cgroup.procs'), '800\n');
-  const after = readCgroupStats(h.paths, layout, '/system.slice/kubelet.service', { groups: ['pids'] });
+  const after = readCgroupSample(h.paths, layout, '/system.slice/kubelet.service', { groups: ['pids'] });
   assert.equal(after.inode, statSync(dir).ino);
   assert.equal(after.inodes[''], statSync(dir).ino);
   // (tmpfs may hand the freed inode number straight back, so recreation is checked on literal records)
