@@ -47,6 +47,13 @@ export interface CollectOptions {
   readonly now?: () => Date;
   /** layout, when already read */
   readonly layout?: CgroupLayout;
+  /**
+   * List the tree in the hierarchies the `groups` would read whatever `files` says, and keep cgroups that none
+   * of the read hierarchies holds as bare samples (path and no values) instead of counting them gone: a plan
+   * that reads fewer hierarchies (`files`, the dashboard's every-cgroup tier) still yields the same tree.
+   * Default false.
+   */
+  readonly keepListed?: boolean;
 }
 
 /** The hierarchies `nsx top` walks: the one cgroup2 tree when unified, else the v1 ones of TOP_CONTROLLERS. */
@@ -149,7 +156,9 @@ export function makeCollector(o: CollectOptions): Collector {
   const index = new RuntimeIndex(o.paths); // names from the runtimes' files, re-read when they change (issue 9)
   // the tree is listed in the hierarchies `top` walks and in those the plan reads (cgroup2 for PSI on hybrid)
   const walked = [...topHierarchies(layout)];
-  for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
+  // (with keepListed: those the groups would read whatever `files` says, so that the tree is the same)
+  const treePlan = o.keepListed && o.files ? planCgroupSample(layout, { groups, detail: o.detail ?? 'core' }) : plan;
+  for (const h of treePlan.hierarchies) if (!walked.includes(h)) walked.push(h);
   // the ancestors of the view's root take part in throttle attribution
   const ancestors: string[] = [];
   for (let p = parentPath(root); p !== undefined; p = parentPath(p)) ancestors.unshift(p);
@@ -200,6 +209,7 @@ export function makeCollector(o: CollectOptions): Collector {
     for (const p of list!) {
       const c = sampleCgroup(source, plan, p);
       if (c) cgroups.push(c);
+      else if (o.keepListed && !plan.hierarchies.some((h) => listed.get(h)?.paths.has(p))) cgroups.push({ path: p, inodes: {} });
       else t.gone++;
     }
     tol = t;
