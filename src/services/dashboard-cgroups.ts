@@ -84,6 +84,8 @@ export function makeDashboardCollector(o: { readonly paths: HostPaths; readonly 
     paths: o.paths,
     layout: known,
     files: allRowsFiles(known),
+    // a cgroup only in hierarchies this tier does not read (pids, blkio) is still a row of the tree
+    keepListed: true,
     clock: o.clock,
     now: o.now,
   });
