@@ -15,7 +15,7 @@ import type { NamespaceRecord, NsfsMount } from '../../model/namespace.js';
 import { Sampler } from '../../sampler/sampler.js';
 import { openDashboardFeed } from '../../services/dashboard.js';
 import { makeDashboardCollector } from '../../services/dashboard-cgroups.js';
-import { startMallocTrim } from '../../services/malloc-trim.js';
+import { startMallocTrim } from '../../services/dashboard-memory.js';
 import { readFdHeld } from '../../readers/nsfs/held.js';
 import { NS_TYPES } from '../../parse/nsid-link.js';
 import { readNsfsMounts } from '../../readers/nsfs/mounts.js';
@@ -98,18 +98,8 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
   }
 }
 
-/**
- * V8's old-generation growth for the dashboard's process (the `heap-growing-percent` flag, read at each GC): every
- * refresh leaves a sample, a frame and a table behind for the next one, and V8's default lets the old generation
- * grow to several times what is live before a full collection (RSS 210–240 MB with 5,000 processes, ~50 MB
- * live). 50 % over the live size keeps the RSS near what the views hold (~160 MB there) at no measurable CPU
- * cost; 20 % saves ~10 MB more but doubles the CPU of the Processes view (measured side by side with htop).
- */
-export const DASHBOARD_HEAP_GROWING_PERCENT = 50;
-
 export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
-  (await import('node:v8')).setFlagsFromString(`--heap-growing-percent=${DASHBOARD_HEAP_GROWING_PERCENT}`);
-  // and the C heap's free pages back to the system every few seconds (src/services/malloc-trim.ts)
+  // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
   const stopTrim = await startMallocTrim();
   const { DashboardApp } = await import('./DashboardApp.js');
   const { loadHostFacts } = await import('../top/run.js');
