@@ -80,7 +80,8 @@ export function attributeThrottling(items: ReadonlyMap<string, ThrottleInput>, d
 
 /**
  * Attribution over the models of one interval (`snapshotModels(prev, next)`): path → binding cgroup's path, or
- * null. The same rule as attributeThrottling; only cgroups with a quota (the only ones that can bind) are judged.
+ * null (a path missing from the map: null too). The same rule as attributeThrottling; only cgroups with a quota
+ * (the only ones that can bind) are judged.
  */
 export function attributeModels(models: Iterable<CgroupModel>, dt_s: number | null): Map<string, string | null> {
   const list = Array.isArray(models) ? (models as readonly CgroupModel[]) : [...models];
@@ -98,6 +99,8 @@ export function attributeModels(models: Iterable<CgroupModel>, dt_s: number | nu
     if (quotaBinds(it, dt_s)) binding.add(c.path);
   }
   const out = new Map<string, string | null>();
+  // nothing binds: every cgroup's answer is null (callers read a missing path as null)
+  if (binding.size === 0) return out;
   for (const { values: c, rates: r } of list) {
     let by: string | null = null;
     if (binding.has(c.path)) by = c.path;

@@ -176,7 +176,7 @@ export function renderTable(columns: readonly TableColumn[], rows: readonly Tabl
 /** A flat row's cells escaped and measured, and its last rendered line with the widths it was laid out to. */
 interface FlatCells {
   readonly text: readonly string[];
-  readonly width: Int32Array;
+  readonly width: readonly number[];
   /** '' until laid out (strings from the start: one object shape) */
   line: string;
   layout: string;
@@ -188,13 +188,17 @@ const flatCells = new WeakMap<TableRow, FlatCells>();
 function flatCellsOf(row: TableRow, nc: number): FlatCells {
   let f = flatCells.get(row);
   if (f === undefined || f.text.length !== nc) {
-    const text = new Array<string>(nc);
-    const width = new Int32Array(nc);
+    let text = row.cells as string[];
+    const width: number[] = new Array<number>(nc);
     for (let ci = 0; ci < nc; ci++) {
-      const t = escapeControl(row.cells[ci] ?? '');
-      text[ci] = t;
+      const c = row.cells[ci];
+      const t = escapeControl(c ?? '');
+      // the row's own cells when none needed escaping (no copy)
+      if (t !== c && text === row.cells) text = Array.from({ length: nc }, (_, k) => row.cells[k] ?? '');
+      if (text !== row.cells) text[ci] = t;
       width[ci] = displayWidth(t);
     }
+    if (text === row.cells && row.cells.length !== nc) text = Array.from({ length: nc }, (_, k) => row.cells[k] ?? '');
     f = { text, width, line: '', layout: '' };
     flatCells.set(row, f);
   }
@@ -231,8 +235,9 @@ function renderFlat(columns: readonly TableColumn[], rows: readonly TableRow[], 
     right.push(columns[ci].align === 'right');
     layout += `${widths[ci]}${right[ci] ? 'r' : 'l'},`;
   }
-  const line = (text: readonly string[], width: Int32Array) => {
-    let l = '';
+  // cells of one line, joined (a join makes one flat string: lines are kept for later frames)
+  const cellsOfLine = new Array<string>(nc);
+  const line = (text: readonly string[], width: readonly number[]) => {
     for (let ci = 0; ci < nc; ci++) {
       let t = text[ci];
       let w = width[ci];
@@ -240,18 +245,16 @@ function renderFlat(columns: readonly TableColumn[], rows: readonly TableRow[], 
         t = truncateTo(t, widths[ci]);
         w = displayWidth(t);
       }
-      if (ci > 0) l += ' ';
       const n = widths[ci] - w;
-      if (n <= 0 || (ci === nc - 1 && !right[ci])) l += t;
-      else l += right[ci] ? ' '.repeat(n) + t : t + ' '.repeat(n);
+      cellsOfLine[ci] = n <= 0 || (ci === nc - 1 && !right[ci]) ? t : right[ci] ? ' '.repeat(n) + t : t + ' '.repeat(n);
     }
-    return l.trimEnd();
+    return cellsOfLine.join(' ').trimEnd();
   };
   const parts: string[] = [];
   if (!opts.noHeadings) {
     // the same kinds of arrays as the rows' (one shape for `line`)
     const h = new Array<string>(nc);
-    const hw = new Int32Array(nc);
+    const hw = new Array<number>(nc);
     for (let ci = 0; ci < nc; ci++) hw[ci] = displayWidth((h[ci] = columns[ci].header));
     parts.push(line(h, hw));
   }

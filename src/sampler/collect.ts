@@ -21,7 +21,7 @@ import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import type { CgroupNode } from '../model/cgroup.js';
 import type { CgroupSample, CgroupSnapshot } from '../model/cgroup-sample.js';
 import { parentPath } from '../model/throttle.js';
-import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup } from '../readers/cgroupfs/sample.js';
+import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup, type SamplePlan } from '../readers/cgroupfs/sample.js';
 import { parseProcCgroups } from '../parse/cgroup-files.js';
 import { FdSource } from './fd-source.js';
 import { monotonicMs } from './sampler.js';
@@ -116,6 +116,32 @@ export interface Collector {
   readonly close: () => void;
 }
 
+/**
+ * Sample every cgroup of `list` (those gone are counted in `t`; those `unread` says no read hierarchy holds are
+ * bare samples). Kept apart from the collector so that the hot
+ * per-cgroup code is compiled on its own, not again with each change elsewhere in a sample.
+ */
+function sampleAll(source: FdSource, plan: SamplePlan, list: readonly string[], t: Tolerance, unread?: (path: string) => boolean): CgroupSample[] {
+  const cgroups: CgroupSample[] = [];
+  for (const p of list) {
+    const c = sampleCgroup(source, plan, p);
+    if (c) cgroups.push(c);
+    else if (unread?.(p)) cgroups.push({ path: p, inodes: {} });
+    else t.gone++;
+  }
+  return cgroups;
+}
+
+/** Container, pod and machine identities of the sampled cgroups, by path. */
+function identitiesOf(index: RuntimeIndex, cgroups: readonly CgroupSample[]): Record<string, Identity> {
+  const identities: Record<string, Identity> = {};
+  for (const c of cgroups) {
+    const i = index.identify(c.path);
+    if (i && i.kind !== 'unit' && i.kind !== 'slice') identities[c.path] = i;
+  }
+  return identities;
+}
+
 /** Re-list the tree at least every this many samples, even when nothing says it changed (renames). */
 export const REWALK_EVERY = 60;
 
@@ -205,20 +231,11 @@ export function makeCollector(o: CollectOptions): Collector {
     // re-list only the hierarchies that changed (a cgroup created or removed there)
     const stale = walked.filter((h) => all || listed.get(h)?.sig !== sigs.get(h));
     if (stale.length) list = relist(stale, sigs, all, t);
-    const cgroups: CgroupSample[] = [];
-    for (const p of list!) {
-      const c = sampleCgroup(source, plan, p);
-      if (c) cgroups.push(c);
-      else if (o.keepListed && !plan.hierarchies.some((h) => listed.get(h)?.paths.has(p))) cgroups.push({ path: p, inodes: {} });
-      else t.gone++;
-    }
+    // keepListed: a cgroup in none of the read hierarchies is a bare sample, not a vanished one
+    const unread = o.keepListed ? (p: string) => !plan.hierarchies.some((h) => listed.get(h)?.paths.has(p)) : undefined;
+    const cgroups = sampleAll(source, plan, list!, t, unread);
     tol = t;
-    const identities: Record<string, Identity> = {};
-    for (const c of cgroups) {
-      const i = index.identify(c.path);
-      if (i && i.kind !== 'unit' && i.kind !== 'slice') identities[c.path] = i;
-    }
-    return { mono_ms: mono, timestamp, cgroups, layout: layout.kind, identities };
+    return { mono_ms: mono, timestamp, cgroups, layout: layout.kind, identities: identitiesOf(index, cgroups) };
   }) as unknown as Collector;
   Object.defineProperty(collect, 'layout', { value: layout });
   Object.defineProperty(collect, 'tolerance', { value: () => tol });

@@ -43,9 +43,15 @@ import { parentPath } from '../model/throttle.js';
 const NOT_OPEN = -1;
 const ABSENT = -2;
 
+/** `kept` of entries of hierarchies without gated files: never written (only gated files are kept) */
+const NO_KEPT: (string | undefined)[] = [];
+
 interface Entry {
-  readonly dir: string;
-  readonly fds: Int32Array;
+  /** the hierarchy and cgroup path (its directory is made when a file is opened: no string kept per entry) */
+  readonly h: Hierarchy;
+  readonly path: string;
+  /** per file of the hierarchy: an open fd (≥ 0), NOT_OPEN or ABSENT (a plain array of small integers) */
+  readonly fds: number[];
   /** the cgroup's parent in this hierarchy when listed (for the quota gate) */
   readonly parent: Entry | undefined;
   /** texts of the gated files, valid while `free` (see the header) */
@@ -106,17 +112,25 @@ const ASK_IDENTITY = 0;
 const ASK_TEXT = 1;
 const ASK_GENERATION = 2;
 
-/** One run of the mapping over one cgroup: what it asked, in order, what it was answered, and what it built. */
+/** One question the mapping asks of a cgroup (interned: runs share them, and share whole lists of them). */
+interface Ask {
+  readonly id: number;
+  readonly kind: number;
+  readonly h: Hierarchy;
+  readonly name: string;
+}
+
+/**
+ * One run of the mapping over one cgroup (at `path` in every hierarchy: the memo is used only then): what it
+ * asked, in order, what it was answered, and what it built.
+ */
 interface Run {
-  readonly kinds: number[];
-  readonly hs: Hierarchy[];
-  readonly paths: string[];
-  readonly names: string[];
+  asks: readonly Ask[];
   readonly answers: (string | number | undefined)[];
   sample: CgroupSample | undefined;
 }
 
-const newRun = (): Run => ({ kinds: [], hs: [], names: [], paths: [], answers: [], sample: undefined });
+const newRun = (): Run => ({ asks: [], answers: [], sample: undefined });
 
 export class FdSource implements CgroupFileSource {
   private readonly hs = new Map<Hierarchy, PerHierarchy>();
@@ -130,7 +144,12 @@ export class FdSource implements CgroupFileSource {
   private readonly runs = new Map<string, Run>();
   /** the run being recorded (between `recall` and `remember`), and how many of its answers were handed out */
   private rec: Run | undefined;
+  private recPath: string | undefined;
   private pos = 0;
+  /** interned questions per hierarchy, and interned lists of them */
+  private readonly asksOf = new Map<Hierarchy, Map<string, Ask>>();
+  private readonly askLists = new Map<string, readonly Ask[]>();
+  private nextAsk = 0;
 
   constructor(
     private readonly paths: HostPaths,
@@ -175,9 +194,10 @@ export class FdSource implements CgroupFileSource {
         } else {
           // `..` paths are not in this cgroup namespace: in no hierarchy here
           if (path.split('/').some((c) => c === '..' || c === '.')) continue;
-          const dir = cgroupDir(this.paths, h, path);
           if (e) this.closeEntry(e);
-          e = { dir, fds: new Int32Array(ph.names.length).fill(NOT_OPEN), parent, kept: new Array(ph.names.length), own: undefined, free: undefined, gen: e?.gen ?? 0, removed: false };
+          // `kept` only where gated files exist (the cpu hierarchy); elsewhere one shared empty list
+          const kept = ph.gated.size ? new Array<string | undefined>(ph.names.length) : NO_KEPT;
+          e = { h, path, fds: new Array<number>(ph.names.length).fill(NOT_OPEN), parent, kept, own: undefined, free: undefined, gen: e?.gen ?? 0, removed: false };
         }
         next.set(path, e);
       }
@@ -197,23 +217,18 @@ export class FdSource implements CgroupFileSource {
     if (plan !== this.plan) return undefined;
     const last = this.runs.get(path);
     this.pos = 0;
+    this.recPath = path;
     if (last === undefined) {
       this.rec = newRun();
       return undefined;
     }
-    const n = last.kinds.length;
-    for (let i = 0; i < n; i++) {
-      const a = this.answer(last.kinds[i], last.hs[i], last.paths[i], last.names[i], last.answers[i]);
+    const asks = last.asks;
+    for (let i = 0; i < asks.length; i++) {
+      const q = asks[i];
+      const a = this.answer(q.kind, q.h, path, q.name, last.answers[i]);
       if (a === last.answers[i]) continue;
       // the mapping runs, handed the answers read so far (the first i as last time, then this one)
-      const rec: Run = {
-        kinds: last.kinds.slice(0, i + 1),
-        hs: last.hs.slice(0, i + 1),
-        paths: last.paths.slice(0, i + 1),
-        names: last.names.slice(0, i + 1),
-        answers: last.answers.slice(0, i + 1),
-        sample: undefined,
-      };
+      const rec: Run = { asks: asks.slice(0, i + 1), answers: last.answers.slice(0, i + 1), sample: undefined };
       rec.answers[i] = a;
       this.rec = rec;
       return undefined;
@@ -225,29 +240,48 @@ export class FdSource implements CgroupFileSource {
     const rec = this.rec;
     this.rec = undefined;
     if (rec === undefined) return;
-    if (!ok) {
+    if (!ok || path !== this.recPath) {
       this.runs.delete(path);
       return;
     }
     rec.sample = sample;
+    // cgroups of the same kind ask the same questions: one list for all of them
+    const key = rec.asks.map((q) => q.id).join(',');
+    const shared = this.askLists.get(key);
+    if (shared) rec.asks = shared;
+    else if (this.askLists.size < 10_000) this.askLists.set(key, rec.asks);
     this.runs.set(path, rec);
+  }
+
+  /** The interned question (kind, hierarchy, file). */
+  private question(kind: number, h: Hierarchy, name: string): Ask {
+    let byName = this.asksOf.get(h);
+    if (!byName) this.asksOf.set(h, (byName = new Map()));
+    const k = kind === ASK_TEXT ? name : kind === ASK_IDENTITY ? '\0identity' : '\0generation';
+    let q = byName.get(k);
+    if (!q) byName.set(k, (q = { id: this.nextAsk++, kind, h, name }));
+    return q;
   }
 
   /** An answer to the mapping: from the run being recorded when it was read already, else from the files. */
   private ask(kind: number, h: Hierarchy, path: string, name: string): string | number | undefined {
     const rec = this.rec;
     if (rec === undefined) return this.answer(kind, h, path, name);
+    if (path !== this.recPath) {
+      // a question about another path (not the memo's case): answered, and this run is not remembered
+      this.recPath = undefined;
+      return this.answer(kind, h, path, name);
+    }
     const i = this.pos++;
-    if (i < rec.kinds.length) {
-      if (rec.kinds[i] === kind && rec.hs[i] === h && rec.paths[i] === path && rec.names[i] === name) return rec.answers[i];
+    if (i < rec.asks.length) {
+      const q = rec.asks[i];
+      if (q.kind === kind && q.h === h && q.name === name) return rec.answers[i];
       // not the question recorded (cannot happen with a pure mapping): record from here on
-      for (const a of [rec.kinds, rec.hs, rec.paths, rec.names, rec.answers]) a.length = i;
+      rec.asks = rec.asks.slice(0, i);
+      rec.answers.length = i;
     }
     const a = this.answer(kind, h, path, name);
-    rec.kinds.push(kind);
-    rec.hs.push(h);
-    rec.paths.push(path);
-    rec.names.push(name);
+    (rec.asks as Ask[]).push(this.question(kind, h, name));
     rec.answers.push(a);
     return a;
   }
@@ -288,7 +322,12 @@ export class FdSource implements CgroupFileSource {
   }
 
   fileName(h: Hierarchy, path: string, name: string): string {
-    return `${this.hs.get(h)?.entries.get(path)?.dir ?? path}/${name}`;
+    const e = this.hs.get(h)?.entries.get(path);
+    return `${e ? this.dirOf(e) : path}/${name}`;
+  }
+
+  private dirOf(e: Entry): string {
+    return cgroupDir(this.paths, e.h, e.path);
   }
 
   /** Whether a stale fd (a removed cgroup) was seen since the last call. */
@@ -390,7 +429,7 @@ export class FdSource implements CgroupFileSource {
       try {
         return this.readFd(fd, prev);
       } catch (err) {
-        const file = e.dir + '/' + name;
+        const file = this.dirOf(e) + '/' + name;
         this.closeFd(fd);
         e.fds[i] = NOT_OPEN;
         // a cached fd of a removed cgroup: ENODEV (the kernfs node is gone); reopen below
@@ -400,7 +439,7 @@ export class FdSource implements CgroupFileSource {
         this.staleSeen = stale = true;
       }
     }
-    const file = e.dir + '/' + name;
+    const file = this.dirOf(e) + '/' + name;
     const nfd = wrap(this.tolerance, file, () => this.openFile(file));
     if (nfd === undefined) {
       if (stale) e.removed = true; // removed, not recreated

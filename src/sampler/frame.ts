@@ -67,6 +67,8 @@ interface PathInfo {
   readonly components: number;
   /** container label from the path alone, or null */
   readonly label: string | null;
+  /** parentPath(path) */
+  readonly parent: string | undefined;
 }
 
 /** Per-path facts, bounded. */
@@ -76,7 +78,7 @@ function pathInfo(path: string): PathInfo {
   let i = infos.get(path);
   if (i === undefined) {
     if (infos.size > 50_000) infos.clear();
-    i = { key: pathKey(path), name: baseName(path), components: components(path), label: identifyCgroupPath(path)?.label ?? null };
+    i = { key: pathKey(path), name: baseName(path), components: components(path), label: identifyCgroupPath(path)?.label ?? null, parent: parentPath(path) };
     infos.set(path, i);
   }
   return i;
@@ -166,7 +168,7 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
     const path = c.path;
     const info = pathInfo(path);
     const cpus = quotaCpus(c.cpu_quota_usec, c.cpu_period_usec);
-    let parent = parentPath(path);
+    let parent = info.parent;
     while (parent !== undefined && !byPath.has(parent) && inView(parent)) parent = parentPath(parent);
     if (parent !== undefined && !byPath.has(parent)) parent = undefined;
     const throttledBy = by.get(path) ?? null;
