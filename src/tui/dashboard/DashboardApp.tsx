@@ -114,7 +114,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   useSamplerControl(props.procSampler, { paused: st.paused, intervalMs: cgroupsOnly ? baseInterval * 5 : baseInterval });
   useSamplerControl(props.topSampler, { paused: st.paused || st.view !== 'cgroups', intervalMs: props.topSampler.intervalMs });
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
-  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
+  // under the Cgroups tree the process table only feeds the header: shown with the next cgroup refresh (≤ 1 interval)
+  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations, cgroupsOnly && !st.paused);
   const names = useCgroupIdentities(top.frame);
   // descriptors and sockets that hold namespaces: only while a namespace list is shown, new processes at once and
   // every process at least once a minute (use-fd-held.ts)
@@ -122,7 +123,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   const nsShown = (st.view === 'namespaces' && !level0) || level0?.kind === 'process-ns';
   const held = useFdHeld(props.loadHeld, data.table, nsShown);
   const namespaces = useMemo(() => (held?.length ? withFdHolders(data.namespaces, held) : data.namespaces), [data.namespaces, held]);
-  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
+  // host facts every 5 s, shown with the next refresh (every view redraws each sample): no frame of their own
+  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000, { quiet: true }).value;
   // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
   const cgroupError = useSamplerError(props.topSampler.onError ? (props.topSampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
   const errorList = useErrorList(props.errors);

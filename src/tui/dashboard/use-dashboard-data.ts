@@ -62,7 +62,14 @@ export class NamespaceGrouping {
   }
 }
 
-export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: readonly NsfsMount[] = [], loadRelations?: RelationsLoader): DashboardData {
+/**
+ * `quiet`: a new table after the first is kept for the next render instead of causing one (the Cgroups tree,
+ * where the table only feeds the header and the cgroup sampler redraws every interval).
+ */
+export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: readonly NsfsMount[] = [], loadRelations?: RelationsLoader, quiet = false): DashboardData {
+  const quietRef = useRef(quiet);
+  quietRef.current = quiet;
+  const latest = useRef<DashboardData | undefined>(undefined);
   const relations = useRef(new Map<number, { owner?: number; parent?: number }>());
   const pending = useRef(new Set<number>());
   const [data, setData] = useState<DashboardData>({ byPid: new Map(), cpu: new Map(), namespaces: [], seq: 0 });
@@ -86,7 +93,9 @@ export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: read
       sampler.subscribe((e: SampleEvent<ProcessTable>) => {
         last.current = { e };
         const d = build(e);
-        setData(d);
+        const shown = latest.current !== undefined;
+        latest.current = d;
+        if (!shown || !quietRef.current) setData(d);
         if (!loadRelations) return;
         const missing = d.namespaces.filter((n) => !relations.current.has(n.inode) && !pending.current.has(n.inode)).map((n) => ({ ...n, nsfs: [...n.nsfs] }));
         if (missing.length === 0) return;
@@ -112,7 +121,7 @@ export function useDashboardData(sampler: Subscribable<ProcessTable>, nsfs: read
     [sampler, loadRelations, nsfs],
   );
   useEffect(() => {
-    if (relSeq > 0 && last.current) setData(build(last.current.e));
+    if (relSeq > 0 && last.current) setData((latest.current = build(last.current.e)));
   }, [relSeq]);
-  return data;
+  return latest.current ?? data;
 }
