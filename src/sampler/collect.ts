@@ -47,6 +47,13 @@ export interface CollectOptions {
   readonly now?: () => Date;
   /** layout, when already read */
   readonly layout?: CgroupLayout;
+  /**
+   * List the tree in the hierarchies the `groups` would read whatever `files` says, and keep cgroups that none
+   * of the read hierarchies holds as bare samples (path and no values) instead of counting them gone: a plan
+   * that reads fewer hierarchies (`files`, the dashboard's every-cgroup tier) still yields the same tree.
+   * Default false.
+   */
+  readonly keepListed?: boolean;
 }
 
 /** The hierarchies `nsx top` walks: the one cgroup2 tree when unified, else the v1 ones of TOP_CONTROLLERS. */
@@ -110,14 +117,16 @@ export interface Collector {
 }
 
 /**
- * Sample every cgroup of `list` (those gone are counted in `t`). Kept apart from the collector so that the hot
+ * Sample every cgroup of `list` (those gone are counted in `t`; those `unread` says no read hierarchy holds are
+ * bare samples). Kept apart from the collector so that the hot
  * per-cgroup code is compiled on its own, not again with each change elsewhere in a sample.
  */
-function sampleAll(source: FdSource, plan: SamplePlan, list: readonly string[], t: Tolerance): CgroupSample[] {
+function sampleAll(source: FdSource, plan: SamplePlan, list: readonly string[], t: Tolerance, unread?: (path: string) => boolean): CgroupSample[] {
   const cgroups: CgroupSample[] = [];
   for (const p of list) {
     const c = sampleCgroup(source, plan, p);
     if (c) cgroups.push(c);
+    else if (unread?.(p)) cgroups.push({ path: p, inodes: {} });
     else t.gone++;
   }
   return cgroups;
@@ -173,7 +182,9 @@ export function makeCollector(o: CollectOptions): Collector {
   const index = new RuntimeIndex(o.paths); // names from the runtimes' files, re-read when they change (issue 9)
   // the tree is listed in the hierarchies `top` walks and in those the plan reads (cgroup2 for PSI on hybrid)
   const walked = [...topHierarchies(layout)];
-  for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);
+  // (with keepListed: those the groups would read whatever `files` says, so that the tree is the same)
+  const treePlan = o.keepListed && o.files ? planCgroupSample(layout, { groups, detail: o.detail ?? 'core' }) : plan;
+  for (const h of treePlan.hierarchies) if (!walked.includes(h)) walked.push(h);
   // the ancestors of the view's root take part in throttle attribution
   const ancestors: string[] = [];
   for (let p = parentPath(root); p !== undefined; p = parentPath(p)) ancestors.unshift(p);
@@ -220,7 +231,9 @@ export function makeCollector(o: CollectOptions): Collector {
     // re-list only the hierarchies that changed (a cgroup created or removed there)
     const stale = walked.filter((h) => all || listed.get(h)?.sig !== sigs.get(h));
     if (stale.length) list = relist(stale, sigs, all, t);
-    const cgroups = sampleAll(source, plan, list!, t);
+    // keepListed: a cgroup in none of the read hierarchies is a bare sample, not a vanished one
+    const unread = o.keepListed ? (p: string) => !plan.hierarchies.some((h) => listed.get(h)?.paths.has(p)) : undefined;
+    const cgroups = sampleAll(source, plan, list!, t, unread);
     tol = t;
     return { mono_ms: mono, timestamp, cgroups, layout: layout.kind, identities: identitiesOf(index, cgroups) };
   }) as unknown as Collector;

@@ -224,6 +224,8 @@ export async function runDashboard(o: DashboardOptions): Promise<number> {
     o.stdout.write(formatSummary(hostSummary(o.paths)) + '\n' + o.usage);
     return 0;
   }
+  // before the TUI's first allocations: how far V8's heap may grow (src/services/dashboard-memory.ts)
+  await (await import('./dashboard-memory.js')).limitHeapGrowth();
   await (await import('./ink-loader.js')).loadInkForTerminal();
   let layout: CgroupLayout | undefined;
   try {

@@ -2,7 +2,8 @@
  * `<Table>`: a scrolling table (optionally a tree) driven by column specs — typically built from a field
  * registry (src/fields/*.ts). Each line is one string per row (fast with thousands of rows: only the visible
  * window is rendered), cells are escaped, padded and truncated to the column width. The selected line is shown
- * inverse and kept in view; `tone` colours a line (e.g. throttled rows).
+ * inverse (padded to the full width) and kept in view; other lines end at their last visible character (Ink
+ * handles every character it is given, trailing blanks included, on every frame); `tone` colours a line.
  */
 import React from 'react';
 import { Box, Text } from 'ink';
@@ -83,7 +84,7 @@ export function Table<Row>(props: TableProps<Row>): React.ReactElement {
       {visible.length === 0 && props.empty ? <Text dimColor>{props.empty}</Text> : null}
       {visible.map((l) => (
         <Text key={l.key} inverse={l.key === props.selectedKey} color={t.c(TONE_COLOR[l.tone ?? 'normal'])} bold={!t.color && l.tone === 'alert'} dimColor={!t.color && l.tone === 'dim'} wrap="truncate">
-          {lineText(columns, l, treeColumn)}
+          {l.key === props.selectedKey ? lineText(columns, l, treeColumn) : lineText(columns, l, treeColumn).trimEnd()}
         </Text>
       ))}
     </Box>

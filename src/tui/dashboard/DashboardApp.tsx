@@ -5,7 +5,7 @@
  * search, help, and `e` to enter a process or namespace (the caller leaves the TUI and runs the shell).
  * State lives in the reducer (state.ts) and the sampler hooks; this component lays out and maps keys to actions.
  */
-import React, { useMemo } from 'react';
+import React, { useEffect, useMemo } from 'react';
 import { Box, Text, useApp } from 'ink';
 import type { TopSnapshot } from '../../model/rates.js';
 import { withFdHolders, type FdHeld, type NsfsMount } from '../../model/namespace.js';
@@ -38,6 +38,7 @@ import { ProcessDetailView, detailLines } from './ProcessDetailView.js';
 import { WhyView, wrapReport } from './WhyView.js';
 import { namespaceColumns, processColumns } from './columns.js';
 import { useDashboardData, type RelationsLoader } from './use-dashboard-data.js';
+import { useFdHeld } from './use-fd-held.js';
 import { DASH_KEYS, currentLevel, dashReducer, focusOf, initialDashState, levelKey, type DashState, type Level } from './state.js';
 import { cgroupMatches, focusKeyIn, hostCounts, restrictFrame, namespaceLines, namespaceMatches, processMatches, processesInCgroup, processesInNamespace, type NsLine, type ViewId } from './model.js';
 
@@ -61,6 +62,8 @@ export interface DashboardAppProps {
   /** the process-table sampler (src/services/ps.ts ProcessCollector) */
   readonly procSampler: Subscribable<ProcessTable> & Controllable & Partial<ErrorSource>;
   readonly initial?: DashState;
+  /** told which cgroups the Cgroups view shows or may show next (a page either side): the collector reads those in full */
+  readonly cgroupFocus?: (paths: readonly string[]) => void;
   /** cgroup layout for the header */
   readonly layout?: string;
   /** namespaces held by nsfs mounts, and `ip netns` names */
@@ -111,16 +114,17 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   useSamplerControl(props.procSampler, { paused: st.paused, intervalMs: cgroupsOnly ? baseInterval * 5 : baseInterval });
   useSamplerControl(props.topSampler, { paused: st.paused || st.view !== 'cgroups', intervalMs: props.topSampler.intervalMs });
   const top = useTopFrame(props.topSampler as Subscribable<TopSnapshot> & { readonly intervalMs: number });
-  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations);
+  // under the Cgroups tree the process table only feeds the header: shown with the next cgroup refresh (≤ 1 interval)
+  const data = useDashboardData(props.procSampler, props.nsfs, props.loadRelations, cgroupsOnly && !st.paused);
   const names = useCgroupIdentities(top.frame);
-  // descriptors and sockets that hold namespaces (a scan of every process's fds: only while a namespace list is
-  // shown, every 10th sample)
+  // descriptors and sockets that hold namespaces: only while a namespace list is shown, new processes at once and
+  // every process at least once a minute (use-fd-held.ts)
   const level0 = currentLevel(st);
   const nsShown = (st.view === 'namespaces' && !level0) || level0?.kind === 'process-ns';
-  const heldTick = Math.floor(data.seq / 10);
-  const held = useAsyncValue(nsShown && props.loadHeld && data.table ? () => props.loadHeld!(data.table!.procs.map((p) => p.pid), new Map(data.table!.procs.flatMap((p) => (p.ns.net !== undefined ? [[p.pid, p.ns.net] as const] : [])))) : undefined, [nsShown, heldTick, props.loadHeld]).value;
+  const held = useFdHeld(props.loadHeld, data.table, nsShown);
   const namespaces = useMemo(() => (held?.length ? withFdHolders(data.namespaces, held) : data.namespaces), [data.namespaces, held]);
-  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000).value;
+  // host facts every 5 s, shown with the next refresh (every view redraws each sample): no frame of their own
+  const facts = useAsyncValue(props.loadFacts, [props.loadFacts], 5000, { quiet: true }).value;
   // failed samples are shown as `nsx top` shows them (the views keep their last data; the next sample retries)
   const cgroupError = useSamplerError(props.topSampler.onError ? (props.topSampler as ErrorSource & Subscribable<TopSnapshot>) : NO_ERRORS);
   const errorList = useErrorList(props.errors);
@@ -202,6 +206,18 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     const off = scrollOffset(sel, body.lines.length, bodyH - 1);
     return body.lines.slice(off, off + bodyH - 1).map((l) => l.key);
   }, [body, selectedKey, bodyH]);
+  // the rows in view and a page either side: what the cgroup collector reads in full
+  const focusKeys = useMemo(() => {
+    if (body.kind !== 'cgroups') return undefined;
+    const page = bodyH - 1;
+    const sel = selectedKey === undefined ? -1 : body.lines.findIndex((l) => l.key === selectedKey);
+    const off = scrollOffset(sel, body.lines.length, page);
+    return body.lines.slice(Math.max(0, off - page), off + 2 * page).map((l) => l.key).join('\n');
+  }, [body, selectedKey, bodyH]);
+  const setFocus = props.cgroupFocus;
+  useEffect(() => {
+    if (setFocus && focusKeys !== undefined) setFocus(focusKeys === '' ? [] : focusKeys.split('\n'));
+  }, [setFocus, focusKeys]);
   const marks = useMemo(() => whyMarks(top.prev, top.next, inView), [top.next, inView.join('\n')]);
   // the Cgroups columns (sparkline scales over the rows) once per frame, not on every key
   const cgroupCols = useMemo(

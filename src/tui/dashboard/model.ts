@@ -125,6 +125,31 @@ export interface NsLine {
 
 const TYPE_ORDER = new Map(NS_TYPES.map((t, i) => [t, i] as const));
 
+/** The `pid …` line of HOLDERS per namespace inode, with the PIDs it was made from (the host's namespaces hold
+ * thousands: formatted again only when the member list changed). Bounded. */
+const pidLines = new Map<number, { readonly pids: readonly number[]; readonly text: string }>();
+
+function samePids(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** HOLDERS on one line (`holdersText` of src/model/namespace.ts, lines joined with ` · `). */
+function holdersLine(ns: NamespaceRecord, all: readonly NamespaceRecord[]): string {
+  if (ns.pids.length < 64) return holdersText(namespaceHolders(ns, all)).split('\n').join(' · ');
+  let c = pidLines.get(ns.inode);
+  if (!c || !samePids(c.pids, ns.pids)) {
+    if (pidLines.size > 4096) pidLines.clear();
+    c = { pids: ns.pids, text: holdersText(ns.pids.map((pid) => ({ kind: 'process', pid }) as const)) };
+    pidLines.set(ns.inode, c);
+  }
+  // the other holders (descriptors, mounts, owned namespaces) are few: formatted each time, after the PIDs
+  const rest = holdersText(namespaceHolders({ ...ns, pids: [] }, all));
+  return rest ? `${c.text} · ${rest.split('\n').join(' · ')}` : c.text;
+}
+
 /**
  * The Namespaces view: a tree by owner user namespace (user namespaces first, then what they own sorted by
  * type and inode). Without relations (none recorded), a flat list sorted by type then inode.
@@ -144,7 +169,7 @@ export function namespaceLines(
     const pid = ns.pids[0];
     const p = pid === undefined ? undefined : procs.get(pid);
     const names = netnsNames.get(ns.inode);
-    const holders = holdersText(namespaceHolders(ns, all)).split('\n').join(' · ');
+    const holders = holdersLine(ns, all);
     return { ns, prefix, holders, ...(pid !== undefined ? { pid } : {}), ...(p ? { command: p.command } : {}), ...(names ? { names } : {}) };
   };
   const cmp = (a: NsRow, b: NsRow) => (a.ns.type === 'user' ? -1 : 0) - (b.ns.type === 'user' ? -1 : 0) || TYPE_ORDER.get(a.ns.type)! - TYPE_ORDER.get(b.ns.type)! || a.ns.inode - b.ns.inode;

@@ -13,8 +13,9 @@ import type { CgroupLayout } from '../../model/cgroup.js';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { NamespaceRecord, NsfsMount } from '../../model/namespace.js';
 import { Sampler } from '../../sampler/sampler.js';
-import { makeCollector } from '../../sampler/collect.js';
 import { openDashboardFeed } from '../../services/dashboard.js';
+import { makeDashboardCollector } from '../../services/dashboard-cgroups.js';
+import { startMallocTrim } from '../../services/dashboard-memory.js';
 import { readFdHeld } from '../../readers/nsfs/held.js';
 import { NS_TYPES } from '../../parse/nsid-link.js';
 import { readNsfsMounts } from '../../readers/nsfs/mounts.js';
@@ -98,9 +99,12 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
 }
 
 export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
+  // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
+  const stopTrim = await startMallocTrim();
   const { DashboardApp } = await import('./DashboardApp.js');
   const { loadHostFacts } = await import('../top/run.js');
-  const topCollect = makeCollector({ paths: o.paths, layout: o.layout });
+  // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts)
+  const topCollect = makeDashboardCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
   // the process table, the detail loader and the error list (src/services/dashboard.ts): a failed sample of
   // either sampler or a failed detail is recorded there and shown, never dropped
@@ -125,6 +129,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             procSampler,
             initial: state,
             layout: topCollect.layout.kind,
+            cgroupFocus: topCollect.setFocus,
             nsfs,
             netnsNames,
             loadRelations: relations,
@@ -165,6 +170,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
       state = { ...state, message: await runEnter(o.paths, request) };
     }
   } finally {
+    stopTrim();
     unwatch();
     feed.close();
     topCollect.close(); // the cgroup files the sampler keeps open

@@ -4,7 +4,7 @@
  * change and, with `refreshMs`, periodically. A failure keeps the previous value and is reported (the views
  * show it); the next success clears it. The loader does the I/O; components only receive the result.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 export interface AsyncResult<T> {
   readonly value?: T;
@@ -12,17 +12,24 @@ export interface AsyncResult<T> {
   readonly error?: string;
 }
 
-export function useAsyncValue<T>(load: (() => Promise<T> | T) | undefined, deps: readonly unknown[], refreshMs?: number): AsyncResult<T> {
+export function useAsyncValue<T>(load: (() => Promise<T> | T) | undefined, deps: readonly unknown[], refreshMs?: number, o: { readonly quiet?: boolean } = {}): AsyncResult<T> {
   const [result, setResult] = useState<AsyncResult<T>>({});
+  // quiet: a periodic reload after the first value is shown by the next render for another reason (a view that
+  // redraws every refresh anyway saves a frame per reload)
+  const latest = useRef<AsyncResult<T> | undefined>(undefined);
   useEffect(() => {
     if (!load) return;
     let live = true;
+    let first = true;
     const run = () => {
       Promise.resolve()
         .then(load)
         .then(
           (value) => {
-            if (live) setResult({ value });
+            if (!live) return;
+            latest.current = { value };
+            if (first || !o.quiet) setResult(latest.current);
+            first = false;
           },
           (e: unknown) => {
             if (live) setResult((r) => ({ value: r.value, error: (e as Error)?.message ?? String(e) }));
@@ -37,5 +44,5 @@ export function useAsyncValue<T>(load: (() => Promise<T> | T) | undefined, deps:
       if (t) clearInterval(t);
     };
   }, deps);
-  return result;
+  return o.quiet && latest.current && !result.error ? latest.current : result;
 }

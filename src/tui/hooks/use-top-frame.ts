@@ -7,15 +7,16 @@ import { useEffect, useRef, useState } from 'react';
 import type { SampleEvent } from '../../sampler/sampler.js';
 import type { TopSnapshot } from '../../model/rates.js';
 import { buildFrame, type TopFrame } from '../../sampler/frame.js';
-import { SeriesStore, pointsPerMinute } from '../../sampler/series.js';
+import { pointsPerMinute } from '../../sampler/series.js';
+import { SeriesRing } from '../series-ring.js';
 import type { Subscribable } from './use-sampler.js';
 
 export interface TopFrameState {
   readonly frame?: TopFrame;
   /** CPU% per path over the last minute */
-  readonly cpu: SeriesStore;
+  readonly cpu: SeriesRing;
   /** memory bytes per path over the last minute */
-  readonly memory: SeriesStore;
+  readonly memory: SeriesRing;
   /** sample number (1 = first) */
   readonly seq: number;
   /** the two snapshots the frame was built from (for diagnoses over the interval) */
@@ -24,7 +25,7 @@ export interface TopFrameState {
 }
 
 export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly intervalMs: number; readonly latestEvent?: SampleEvent<TopSnapshot> }, root = '/'): TopFrameState {
-  const stores = useRef({ cpu: new SeriesStore(pointsPerMinute(sampler.intervalMs)), memory: new SeriesStore(pointsPerMinute(sampler.intervalMs)) });
+  const stores = useRef({ cpu: new SeriesRing(pointsPerMinute(sampler.intervalMs)), memory: new SeriesRing(pointsPerMinute(sampler.intervalMs)) });
   const [state, setState] = useState<TopFrameState>({ ...stores.current, seq: 0 });
   useEffect(() => {
     const onSample = (e: SampleEvent<TopSnapshot>) => {
@@ -33,8 +34,8 @@ export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly inte
         const n = pointsPerMinute(sampler.intervalMs);
         cpu.resize(n);
         memory.resize(n);
-        cpu.push(new Map(frame.rows.map((r) => [r.path, r.rates.cpu_percent] as const)));
-        memory.push(new Map(frame.rows.map((r) => [r.path, r.counters.memory_bytes ?? null] as const)));
+        cpu.pushRows(frame.rows, (r) => r.path, (r) => r.rates.cpu_percent);
+        memory.pushRows(frame.rows, (r) => r.path, (r) => r.counters.memory_bytes);
         setState({ frame, cpu, memory, seq: e.seq, prev: e.prev, next: e.next });
     };
     const off = sampler.subscribe(onSample);

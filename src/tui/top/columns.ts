@@ -5,7 +5,7 @@
 import { fitColumns } from '../fit-columns.js';
 import { formatCell } from '../../fields/registry.js';
 import { fieldById, type TopFieldCtx } from '../../fields/top.js';
-import type { SeriesStore } from '../../sampler/series.js';
+import type { SeriesLike } from '../series-ring.js';
 import { sparkline } from '../sparkline.js';
 import type { TableColumn } from '../components/Table.js';
 import type { DisplayRow } from './state.js';
@@ -39,8 +39,8 @@ const SPECS: readonly Spec[] = [
 export interface TopColumnsInput {
   readonly width: number;
   readonly ctx: TopFieldCtx;
-  readonly cpu: SeriesStore;
-  readonly memory: SeriesStore;
+  readonly cpu: SeriesLike;
+  readonly memory: SeriesLike;
   readonly ascii?: boolean;
   /** the rows shown: the sparkline columns take one scale over them */
   readonly rows?: readonly DisplayRow[];
@@ -54,7 +54,8 @@ export interface TopColumnsInput {
 export const CPU_SCALE_FLOOR = 100;
 
 /** The largest value in the series of `keys` (0 when none). */
-export function seriesMax(store: SeriesStore, keys: Iterable<string>): number {
+export function seriesMax(store: SeriesLike, keys: Iterable<string>): number {
+  if (store.max) return store.max(keys);
   let max = 0;
   for (const k of keys) for (const v of store.get(k)) if (v !== null && v > max) max = v;
   return max;
