@@ -47,7 +47,9 @@ const TICK_MS = 10; // USER_HZ = 100
  * the exporter runs with exactly the command line users get (override with NSX_BENCH_NODE_FLAGS='' to measure
  * Node's defaults).
  */
-const NODE_EXEC = NSX[0];
+// Node itself, then the flags, then bin/nsx as Node's script (NSX runs bin/nsx through its sh launcher, which
+// would take the flags as nsx's own options)
+const NODE_EXEC = process.execPath;
 export const NODE_FLAGS = process.env.NSX_BENCH_NODE_FLAGS !== undefined ? process.env.NSX_BENCH_NODE_FLAGS.split(' ').filter(Boolean) : nodeFlagsOf(readDockerfile().entrypoint);
 
 function arg(args: string[], name: string, dflt: number): number {
@@ -177,7 +179,7 @@ async function startExporter(select: string[], memCg: string): Promise<{ child: 
   delete env.NODE_EXTRA_CA_CERTS; // not set in the image (see the header)
   delete env.NODE_OPTIONS;
   // `sh` moves itself into the cgroup, then execs node (the same PID: its CPU is the exporter's)
-  const argv = [NODE_EXEC, ...NODE_FLAGS, ...NSX.slice(1), 'exporter', '--listen', '127.0.0.1:0', '--max-age', '0', ...select];
+  const argv = [NODE_EXEC, ...NODE_FLAGS, NSX[NSX.length - 1], 'exporter', '--listen', '127.0.0.1:0', '--max-age', '0', ...select];
   const child = spawn('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', memCg, ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';
   child.stderr!.setEncoding('utf8');

@@ -5,12 +5,15 @@
  *      pids and blkio hierarchies;
  *   B. the same 1,000 in a single hierarchy (memory: one both tools walk; systemd-cgtop takes CPU from cpuacct
  *      on v1 and would not even list cgroups of the cpu hierarchy alone).
- * CPU = utime + stime of the process itself (/proc/PID/stat), read as each refresh's output appears: per
- * refresh = (CPU at the last refresh − CPU at the first) / (N − 1), so start-up and the first sample (opening
- * every file) are left out for both tools alike. Output goes to a pipe (tables, as a user would read them).
+ * CPU = utime + stime of the process itself (/proc/PID/stat), read as each refresh's output appears. The figure
+ * is the steady state of a monitor left running: per refresh = (CPU at the last refresh − CPU at refresh W) /
+ * (N − W), W = --warmup (default 10), alike for both tools. What is left out: start-up, the first sample (opening
+ * every file) and, for nsx, V8 optimising its hot code during the first refreshes (compiler threads: ~200 ms of
+ * CPU once, 5–10 ms per refresh over a 20-refresh run, nothing afterwards); the whole-run figure (refresh 1 to N,
+ * that compile time included) is printed beside it. Output goes to a pipe (tables, as a user would read them).
  * RSS polled from /proc/PID/status every 0.5 s (steady = median after the first 2 s). Several rounds; the
  * median of the per-round ratios is the figure. Cgroups are named nsx-test-bench-<pid>-* and removed afterwards.
- * Options: --cgroups=N (default 1000), --iterations=N (default 20), --delay=S (default 0.5), --rounds=N (default 3),
+ * Options: --cgroups=N (default 1000), --iterations=N (default 40), --warmup=W (default 10), --delay=S (default 0.5), --rounds=N (default 3),
  * --scenario=A|B (default both), --tui-cgroups=N (default 2000; 0 skips the TUI latency part).
  */
 import { spawn } from 'node:child_process';
@@ -27,6 +30,8 @@ interface Measured {
   readonly label: string;
   readonly cpuMs: number;
   readonly perRefreshMs: number;
+  /** from the first refresh on (V8's optimising compile of the first refreshes included) */
+  readonly perRefreshAllMs: number;
   readonly steadyRssMb: number;
   readonly maxRssMb: number;
   readonly exit: number | null;
@@ -53,7 +58,7 @@ function cpuMsOf(pid: number): number | undefined {
  * header line (`header`) appears on its stdout: CPU per refresh = (CPU at the last header − CPU at the first)
  * / (refreshes − 1), which leaves start-up and the first sample out, alike for both tools. RSS polled.
  */
-function measure(label: string, argv: readonly string[], refreshes: number, header: RegExp): Promise<Measured> {
+function measure(label: string, argv: readonly string[], refreshes: number, header: RegExp, warmup: number): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
     const at: number[] = [];
@@ -77,8 +82,9 @@ function measure(label: string, argv: readonly string[], refreshes: number, head
       clearInterval(poll);
       const n = at.length;
       if (n < 2) return reject(new Error(`${label}: ${n} refreshes seen (exit ${code})`));
-      const cpuMs = at[n - 1] - at[0];
-      resolve({ label, cpuMs, perRefreshMs: cpuMs / (n - 1), steadyRssMb: rss.length ? median(rss) / 1024 : NaN, maxRssMb: maxRss / 1024, exit: code });
+      const w = Math.min(warmup, n - 2);
+      const cpuMs = at[n - 1] - at[w];
+      resolve({ label, cpuMs, perRefreshMs: cpuMs / (n - 1 - w), perRefreshAllMs: (at[n - 1] - at[0]) / (n - 1), steadyRssMb: rss.length ? median(rss) / 1024 : NaN, maxRssMb: maxRss / 1024, exit: code });
     });
   });
 }
@@ -186,7 +192,8 @@ export async function run(args: string[]): Promise<void> {
   const tuiN = arg(args, 'tui-cgroups', 2000);
   if (tuiN > 0) await tuiLatency(tuiN);
   const n = arg(args, 'cgroups', 1000);
-  const iters = arg(args, 'iterations', 20);
+  const iters = arg(args, 'iterations', 40);
+  const warmup = arg(args, 'warmup', 10);
   const rounds = arg(args, 'rounds', 3);
   const delay = String(arg(args, 'delay', 0.5));
   const only = args.find((x) => x.startsWith('--scenario='))?.split('=')[1];
@@ -204,25 +211,27 @@ export async function run(args: string[]): Promise<void> {
   for (const sc of scenarios) {
     const base = `nsx-test-bench-${process.pid}-${sc.id}`;
     let dirs: string[] = [];
-    console.log(`\n== top, scenario ${sc.id}: ${sc.label}; \`nsx top -b -p\` vs \`systemd-cgtop -b -p\`, ${iters} refreshes every ${delay} s, ${rounds} rounds, both tools at once`);
+    console.log(`\n== top, scenario ${sc.id}: ${sc.label}; \`nsx top -b -p\` vs \`systemd-cgtop -b -p\`, ${iters} refreshes every ${delay} s, ${rounds} rounds, both tools at once; CPU per refresh in the steady state (refreshes ${warmup + 1}–${iters}), the whole run (2–${iters}) in brackets`);
     try {
       dirs = makeTree(sc.controllers, base, n);
       const cgtopArgv = (k: number) => ['systemd-cgtop', '-b', '-p', '-d', delay, '-n', String(k)];
       const nsxArgv = (k: number) => [...NSX, 'top', '-b', '-p', '-d', delay, '-n', String(k)];
       const ratios: number[] = [];
+      const ratiosAll: number[] = [];
       const rss: number[] = [];
       for (let r = 0; r < rounds; r++) {
         const [c, x] = await Promise.all([
-          measure('systemd-cgtop', cgtopArgv(iters), iters, /^\/\s/),
-          measure('nsx top', nsxArgv(iters), iters, /^CGROUP\s/),
+          measure('systemd-cgtop', cgtopArgv(iters), iters, /^\/\s/, warmup),
+          measure('nsx top', nsxArgv(iters), iters, /^CGROUP\s/, warmup),
         ]);
         ratios.push(x.perRefreshMs / c.perRefreshMs);
+        ratiosAll.push(x.perRefreshAllMs / c.perRefreshAllMs);
         rss.push(x.steadyRssMb);
         console.log(
-          `  round ${r + 1}: systemd-cgtop ${c.perRefreshMs.toFixed(1).padStart(6)} ms/refresh   nsx top ${x.perRefreshMs.toFixed(1).padStart(6)} ms/refresh   ratio ${(x.perRefreshMs / c.perRefreshMs).toFixed(2)}   nsx RSS steady ${x.steadyRssMb.toFixed(1)} MB (max ${x.maxRssMb.toFixed(1)} MB)${x.exit || c.exit ? `  exit nsx ${x.exit} cgtop ${c.exit}` : ''}`,
+          `  round ${r + 1}: systemd-cgtop ${c.perRefreshMs.toFixed(1).padStart(6)} ms/refresh (${c.perRefreshAllMs.toFixed(1)})   nsx top ${x.perRefreshMs.toFixed(1).padStart(6)} ms/refresh (${x.perRefreshAllMs.toFixed(1)})   ratio ${(x.perRefreshMs / c.perRefreshMs).toFixed(2)} (${(x.perRefreshAllMs / c.perRefreshAllMs).toFixed(2)})   nsx RSS steady ${x.steadyRssMb.toFixed(1)} MB (max ${x.maxRssMb.toFixed(1)} MB)${x.exit || c.exit ? `  exit nsx ${x.exit} cgtop ${c.exit}` : ''}`,
         );
       }
-      console.log(`  scenario ${sc.id}: median ratio nsx top / systemd-cgtop CPU per refresh = ${median(ratios).toFixed(2)} (target ≤ 0.5); nsx steady RSS median ${median(rss).toFixed(1)} MB (target ≤ 80 MB)`);
+      console.log(`  scenario ${sc.id}: median ratio nsx top / systemd-cgtop CPU per refresh, steady state = ${median(ratios).toFixed(2)} (target ≤ 0.5; whole run, V8's warm-up included: ${median(ratiosAll).toFixed(2)}); nsx steady RSS median ${median(rss).toFixed(1)} MB (target ≤ 80 MB)`);
     } finally {
       rmTree(dirs);
     }
