@@ -363,8 +363,9 @@ static int check_namespaces(int *actual) {
  * The CLI fast path (`nsx-enter --cli SCRIPT enter ARGS…`, run by bin/nsx's sh line before Node starts): for the
  * plain form `nsx enter -t PID [-a] [-m -u -i -n -p -C -U -T …] [--] PROGRAM [ARG…]` it builds exactly the plan
  * the TypeScript side would (src/enter/plan.ts, prepare.ts, run.ts enterPlanArgv) and runs it here, without
- * starting Node. Anything else — another option, a file argument, no program, any NSX_* variable, a target that
- * cannot be opened, pinned or checked — runs Node on the same arguments instead (`/bin/sh SCRIPT enter ARGS…`
+ * starting Node. Anything else — another option, a file argument, no program, an NSX_ENTER_* or NSX_SAVED_*
+ * variable, a target that cannot be opened, pinned or checked — runs Node on the same arguments instead
+ * (`/bin/sh SCRIPT enter ARGS…`
  * with NSX_ENTER_NO_FAST=1, which the sh line honours and removes), so every message and every unusual form
  * stays Node's. Every check is made and every descriptor opened before the first setns(); nothing is changed
  * before that (signal dispositions, the signal mask and fd flags are reset only once the fast path is sure).
@@ -402,9 +403,10 @@ static void cli_plan(int argc, char **argv, struct opts *o) {
 
 	cli_argv = argv;
 	if (argc < 4 || strcmp(argv[3], "enter") != 0) die(2, "internal: --cli SCRIPT enter ARGS...");
-	/* NSX_ENTER_HELPER, the test hooks, NSX_SAVED_NODE_EXTRA_CA_CERTS…: Node's business */
+	/* the variables that change what nsx enter does (NSX_ENTER_HELPER, the NSX_ENTER_TEST_* hooks, and
+	 * NSX_SAVED_NODE_EXTRA_CA_CERTS, which bin/nsx's JavaScript turns into NODE_EXTRA_CA_CERTS): Node's business */
 	for (char **e = environ; *e; e++)
-		if (strncmp(*e, "NSX_", 4) == 0) fallback();
+		if (strncmp(*e, "NSX_ENTER_", 10) == 0 || strncmp(*e, "NSX_SAVED_", 10) == 0) fallback();
 
 	/* the options, as src/cli/getopt.ts reads them (stopping at the program); only the plain subset */
 	for (i = 4; i < argc; i++) {

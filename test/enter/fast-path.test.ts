@@ -184,6 +184,10 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
       assert.ok(fast.node, `${JSON.stringify(env)}: Node did not run`);
       same(fast, nsx(args, { node: true, env: { ...process.env, ...env } }), JSON.stringify(env));
     }
+    // a variable of nsx's name that nsx enter does not read changes nothing
+    const other = nsx(['-t', T, '-a', 'true'], { env: { ...process.env, NSX_TEST_UNRELATED: '1' } });
+    assert.equal(other.node, false, other.stderr);
+    assert.equal(other.code, 0);
     // run through a symlink (npm's global bin): the helper is not found next to it, Node runs, same result
     const link = join(dir, 'nsx');
     symlinkSync(NSX_BIN, link);
