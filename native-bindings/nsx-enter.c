@@ -365,9 +365,8 @@ static int check_namespaces(int *actual) {
  * the TypeScript side would (src/enter/plan.ts, prepare.ts, run.ts enterPlanArgv) and runs it here, without
  * starting Node. Anything else — another option, a file argument, no program, an NSX_ENTER_* or NSX_SAVED_*
  * variable, a target that cannot be opened, pinned or checked — runs Node on the same arguments instead
- * (`/bin/sh SCRIPT enter ARGS…`
- * with NSX_ENTER_NO_FAST=1, which the sh line honours and removes), so every message and every unusual form
- * stays Node's. Every check is made and every descriptor opened before the first setns(); nothing is changed
+ * (`/bin/sh SCRIPT enter ARGS…` with NSX_ENTER_NO_FAST=1, which the sh line honours and removes), so every
+ * message and every unusual form stays Node's. Every check is made and every descriptor opened before the first setns(); nothing is changed
  * before that (signal dispositions, the signal mask and fd flags are reset only once the fast path is sure).
  */
 static char **cli_argv;
