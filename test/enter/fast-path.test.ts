@@ -8,7 +8,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveSkipReason, startProcess, waitFor, childrenOf, type Started } from '../helpers/live.js';
@@ -50,12 +50,14 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
   let plain = 0; // a process sharing all our namespaces
 
   /** Run bin/nsx through its sh line; `node: true` forces the Node path. */
-  const nsx = (args: string[], o: { node?: boolean; env?: NodeJS.ProcessEnv; bin?: string } = {}): Ran => {
+  const nsx = (args: string[], o: { node?: boolean; env?: NodeJS.ProcessEnv; bin?: string; nobody?: boolean } = {}): Ran => {
     rmSync(log, { force: true });
     const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), NODE_OPTIONS: `--require ${join(dir, 'mark.cjs')}`, PATH: '/usr/local/bin:/usr/bin:/bin' };
     delete env.NSX_ENTER_NO_FAST;
     if (o.node) env.NSX_ENTER_NO_FAST = '1';
-    const r = spawnSync(o.bin ?? NSX_BIN, ['enter', ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const argv = [o.bin ?? NSX_BIN, 'enter', ...args];
+    if (o.nobody) argv.unshift('setpriv', '--reuid=65534', '--regid=65534', '--clear-groups');
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
     return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, node: existsSync(log) };
   };
   const same = (fast: Ran, node: Ran, what: string) => {
@@ -68,6 +70,7 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), `nsx-test-fast-${process.pid}-`));
+    chmodSync(dir, 0o1777); // the unprivileged runs load mark.cjs and write the log too
     log = join(dir, 'node-ran');
     writeFileSync(join(dir, 'mark.cjs'), `require('node:fs').appendFileSync(${JSON.stringify(log)}, process.argv.join(' ') + '\\n');\n`);
     const env = { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin' };
@@ -118,6 +121,31 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
     // the probe did see the target (not a silent no-op on both sides)
     const seen = nsx(['-t', String(full), '-a', 'sh', '-c', PROBE]).stdout;
     for (const t of ['net', 'uts', 'mnt', 'pid', 'time']) assert.ok(seen.includes(`/proc/self/ns/${t} ${readlinkSync(`/proc/${full}/ns/${t}`)}\n`), `${t}: ${seen}`);
+  });
+
+  test('unprivileged (nobody): its own user namespace entered the same way; refusals in the same words', () => {
+    for (const args of [
+      ['-t', String(rootless), '-U', '-n', 'sh', '-c', PROBE],
+      ['-t', String(rootless), '-a', 'sh', '-c', PROBE],
+    ]) {
+      const fast = nsx(args, { nobody: true });
+      assert.equal(fast.node, false, `${args.join(' ')}: ${fast.stderr}`);
+      assert.equal(fast.code, 0, fast.stderr);
+      same(fast, nsx(args, { nobody: true, node: true }), `nobody: ${args.slice(0, 4).join(' ')}`);
+    }
+    // refused when opening (Node's message), or by the kernel after the user namespace was joined (the helper's:
+    // -m names our own mount namespace, which nobody's user namespace does not own)
+    for (const args of [
+      ['-t', String(full), '-a', 'true'],
+      ['-t', String(plain), '-n', 'true'],
+      ['-t', String(rootless), '-n', 'true'],
+      ['-t', String(rootless), '-n', '-U', '-m', 'true'],
+    ]) {
+      const fast = nsx(args, { nobody: true });
+      same(fast, nsx(args, { nobody: true, node: true }), `nobody: ${args.join(' ')}`);
+      assert.equal(fast.code, 1, `nobody: ${args.join(' ')}: ${fast.stderr}`);
+      assert.match(fast.stderr, /^nsx enter: .*\n$/);
+    }
   });
 
   test('the program\'s signal and status: -p forks (the helper re-raises the signal), no fork exec()s directly', () => {
