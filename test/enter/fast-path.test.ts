@@ -216,12 +216,20 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
     const other = nsx(['-t', T, '-a', 'true'], { env: { ...process.env, NSX_TEST_UNRELATED: '1' } });
     assert.equal(other.node, false, other.stderr);
     assert.equal(other.code, 0);
-    // run through a symlink (npm's global bin): the helper is not found next to it, Node runs, same result
+  });
+
+  test('through a symlink (npm\'s global bin): the helper is found next to the real file; fallbacks still reach Node', () => {
+    const T = String(full);
     const link = join(dir, 'nsx');
     symlinkSync(NSX_BIN, link);
     const viaLink = nsx(['-t', T, '-a', 'sh', '-c', PROBE], { bin: link });
-    assert.ok(viaLink.node);
+    assert.equal(viaLink.node, false, viaLink.stderr);
     same(viaLink, nsx(['-t', T, '-a', 'sh', '-c', PROBE], { node: true }), 'through a symlink');
+    for (const args of [['-t', T, '-a', '-r', 'sh', '-c', PROBE], ['--help']]) {
+      const fb = nsx(args, { bin: link });
+      assert.ok(fb.node, `${args.join(' ')}: Node did not run`);
+      same(fb, nsx(args, { node: true, bin: link }), `through a symlink: ${args.join(' ')}`);
+    }
   });
 
   test('the program sees the environment it was given (NODE_EXTRA_CA_CERTS kept, no marker)', () => {
