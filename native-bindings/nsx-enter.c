@@ -302,116 +302,210 @@ static void exec_program(char **argv) {
 	die(e == ENOENT ? 127 : 126, "failed to execute %s: %s", shell, strerror(e));
 }
 
-int main(int argc, char **argv) {
-	int pid = 0, procfd = -1, root_fd = -1, wd_fd = -1, env_fd = -1, do_fork = 0, mount_proc = 0;
-	int cg_fds[64], ncg = 0, drop_groups = 0, uid_follow = 0, gid_follow = 0, keep_caps = 0;
-	long uid = -1, gid = -1;
-	const char *wdns = NULL;
-	int i;
+/* Everything the helper is told to do: from the internal argument vector, or built by the CLI fast path. */
+struct opts {
+	int pid, procfd, root_fd, wd_fd, env_fd, do_fork, mount_proc;
+	int cg_fds[64], ncg, drop_groups, uid_follow, gid_follow, keep_caps;
+	long uid, gid;
+	const char *wdns;
+	char **prog;
+};
 
-	/* Node leaves SIGPIPE/SIGXFSZ ignored and may leave fds 0-2 non-blocking: undo that for the program. */
+/* Node leaves SIGPIPE/SIGXFSZ ignored and may leave fds 0-2 non-blocking: undo that for the program. */
+static void reset_inherited(void) {
+	sigset_t none;
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGXFSZ, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
-	{
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int fd = 0; fd <= 2; fd++) {
 		int fl = fcntl(fd, F_GETFL);
 		if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	}
-	for (i = 0; i < NNS; i++) joins[i].fd = -1;
+}
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (!v && strcmp(a, "--fork") && strcmp(a, "--mount-proc") && strcmp(a, "--drop-groups") && strcmp(a, "--verbose") &&
-		    strcmp(a, "--uid-follow") && strcmp(a, "--gid-follow") && strcmp(a, "--keep-caps"))
-			die(2, "internal: option %s needs a value", a);
-		if (strcmp(a, "--pid") == 0) pid = parse_int(v, "pid"), i++;
-		else if (strcmp(a, "--procfd") == 0) procfd = parse_int(v, "fd"), i++;
-		else if (strcmp(a, "--ns") == 0 || strcmp(a, "--ns-file") == 0) {
-			/* TYPE:FD:LABEL */
-			char *spec = strdup(v), *c1 = strchr(spec, ':'), *c2;
-			if (!c1) die(2, "internal: bad --ns '%s'", v);
-			*c1 = '\0';
-			c2 = strchr(c1 + 1, ':');
-			if (c2) *c2 = '\0';
-			int k = ns_index(spec);
-			if (k < 0) die(2, "internal: bad namespace type '%s'", spec);
-			joins[k].fd = parse_int(c1 + 1, "fd");
-			joins[k].from_target = strcmp(a, "--ns") == 0;
-			joins[k].label = c2 ? c2 + 1 : spec;
-			i++;
-		} else if (strcmp(a, "--cgroup-fd") == 0) {
-			if (ncg == (int)(sizeof cg_fds / sizeof cg_fds[0])) die(2, "internal: too many --cgroup-fd");
-			cg_fds[ncg++] = parse_int(v, "fd");
-			i++;
-		} else if (strcmp(a, "--root-fd") == 0) root_fd = parse_int(v, "fd"), i++;
-		else if (strcmp(a, "--wd-fd") == 0) wd_fd = parse_int(v, "fd"), i++;
-		else if (strcmp(a, "--wdns") == 0) wdns = v, i++;
-		else if (strcmp(a, "--env-fd") == 0) env_fd = parse_int(v, "fd"), i++;
-		else if (strcmp(a, "--uid") == 0) uid = parse_id(v, "uid"), i++;
-		else if (strcmp(a, "--gid") == 0) gid = parse_id(v, "gid"), i++;
-		else if (strcmp(a, "--drop-groups") == 0) drop_groups = 1;
-		else if (strcmp(a, "--uid-follow") == 0) uid_follow = 1;
-		else if (strcmp(a, "--gid-follow") == 0) gid_follow = 1;
-		else if (strcmp(a, "--keep-caps") == 0) keep_caps = 1;
-		else if (strcmp(a, "--fork") == 0) do_fork = 1;
-		else if (strcmp(a, "--mount-proc") == 0) mount_proc = 1;
-		else if (strcmp(a, "--verbose") == 0) verbose = 1;
-		else die(2, "internal: unknown option %s", a);
+/*
+ * Pin the target: pidfd_open(PID) (-1 in *pidfd when the kernel has none), then the /proc/PID directory opened
+ * first must still be a live process (so the pidfd cannot be a new process that reused the PID).
+ * 0: pinned; 1: the PID is gone; 2: the process behind procfd is gone (the PID may have been reused).
+ */
+static int pin_target(int pid, int procfd, int *pidfd) {
+	*pidfd = (int)syscall(__NR_pidfd_open, pid, 0);
+	if (*pidfd < 0 && errno == ESRCH) return 1;
+	if (procfd >= 0 && !proc_alive(procfd)) {
+		if (*pidfd >= 0) close(*pidfd);
+		*pidfd = -1;
+		return 2;
 	}
-	char **prog = argv + i;
+	if (*pidfd >= 0) fcntl(*pidfd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
 
-	/* Test hook: widen the window between resolution and pinning so a test can make the PID exit (and be reused). */
-	const char *delay = getenv("NSX_ENTER_TEST_DELAY_MS");
-	if (delay) {
-		long ms = atol(delay);
-		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-		unsetenv("NSX_ENTER_TEST_DELAY_MS");
-		while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-		}
-	}
-
-	/* 1. pin the target */
-	int pidfd = -1;
-	if (pid > 0) {
-		pidfd = (int)syscall(__NR_pidfd_open, pid, 0);
-		if (pidfd < 0 && errno == ESRCH) die(1, "target PID %d exited before its namespaces were joined", pid);
-		if (procfd >= 0 && !proc_alive(procfd))
-			die(1, "target PID %d exited before its namespaces were joined (refusing to enter whatever process has that PID now)", pid);
-		if (pidfd >= 0) fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-		note("pinned target PID %d (pidfd %s)", pid, pidfd >= 0 ? "yes" : "unavailable");
-	}
-	if (procfd >= 0 && !uid_follow && !gid_follow) close(procfd);
-
-	/* 2. every descriptor must be a namespace of the expected type, before anything is joined */
-	for (i = 0; i < NNS; i++) {
+/* Every namespace descriptor must be of its type (NS_GET_NSTYPE): -1 when all are, else the index of the first
+ * that is not, with its actual CLONE_NEW* type in *actual (0: not a namespace file at all). */
+static int check_namespaces(int *actual) {
+	for (int i = 0; i < NNS; i++) {
 		if (joins[i].fd < 0) continue;
 		int t = ioctl(joins[i].fd, NS_GET_NSTYPE_IOCTL);
 		/* a /proc/PID/ns link on a kernel before 4.11 (no NS_GET_NSTYPE) is still what its name says */
 		if (t < 0 && joins[i].from_target && errno == ENOTTY) continue;
-		if (t < 0) die(1, "%s namespace: %s: not a namespace file", NSTYPES[i].name, joins[i].label);
 		if (t != NSTYPES[i].flag) {
-			const char *actual = "another";
-			for (int k = 0; k < NNS; k++)
-				if (NSTYPES[k].flag == t) actual = NSTYPES[k].name;
-			die(1, "%s namespace: %s is a %s namespace file", NSTYPES[i].name, joins[i].label, actual);
+			*actual = t < 0 ? 0 : t;
+			return i;
 		}
 		fcntl(joins[i].fd, F_SETFD, FD_CLOEXEC);
 	}
+	return -1;
+}
+
+/*
+ * The CLI fast path (`nsx-enter --cli SCRIPT enter ARGS…`, run by bin/nsx's sh line before Node starts): for the
+ * plain form `nsx enter -t PID [-a] [-m -u -i -n -p -C -U -T …] [--] PROGRAM [ARG…]` it builds exactly the plan
+ * the TypeScript side would (src/enter/plan.ts, prepare.ts, run.ts enterPlanArgv) and runs it here, without
+ * starting Node. Anything else — another option, a file argument, no program, an NSX_ENTER_* or NSX_SAVED_*
+ * variable, a target that cannot be opened, pinned or checked — runs Node on the same arguments instead
+ * (`/bin/sh SCRIPT enter ARGS…` with NSX_ENTER_NO_FAST=1, which the sh line honours and removes), so every
+ * message and every unusual form stays Node's. Every check is made and every descriptor opened before the first setns(); nothing is changed
+ * before that (signal dispositions, the signal mask and fd flags are reset only once the fast path is sure).
+ */
+static char **cli_argv;
+
+static void fallback(void) __attribute__((noreturn));
+static void fallback(void) {
+	/* argv = helper --cli SCRIPT enter ARGS… → /bin/sh SCRIPT enter ARGS… (descriptors opened here are close-on-exec) */
+	if (setenv("NSX_ENTER_NO_FAST", "1", 1) == 0) {
+		cli_argv[1] = "/bin/sh";
+		execv("/bin/sh", cli_argv + 1);
+	}
+	die(1, "cannot run Node for %s: %s", cli_argv[2], strerror(errno));
+}
+
+/* `-t`'s argument as Node's parseTarget reads a plain PID (digits, >= 1); anything else: 0 (Node decides). */
+static int cli_pid(const char *s) {
+	long v = 0;
+	if (!*s || strlen(s) > 9) return 0;
+	for (const char *c = s; *c; c++) {
+		if (*c < '0' || *c > '9') return 0;
+		v = v * 10 + (*c - '0');
+	}
+	return v >= 1 ? (int)v : 0;
+}
+
+/* The option letter and long name of each NSTYPES entry, as nsx enter (and nsenter) spell them. */
+static const char NS_SHORT[NNS] = { 'U', 'C', 'i', 'u', 'n', 'p', 'm', 'T' };
+static const char *const NS_LONG[NNS] = { "user", "cgroup", "ipc", "uts", "net", "pid", "mount", "time" };
+
+static void cli_plan(int argc, char **argv, struct opts *o) {
+	int all = 0, pid = 0, given[NNS] = { 0 }, any = 0, i;
+	extern char **environ;
+
+	cli_argv = argv;
+	if (argc < 4 || strcmp(argv[3], "enter") != 0) die(2, "internal: --cli SCRIPT enter ARGS...");
+	/* the variables that change what nsx enter does (NSX_ENTER_HELPER, the NSX_ENTER_TEST_* hooks, and
+	 * NSX_SAVED_NODE_EXTRA_CA_CERTS, which bin/nsx's JavaScript turns into NODE_EXTRA_CA_CERTS): Node's business */
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "NSX_ENTER_", 10) == 0 || strncmp(*e, "NSX_SAVED_", 10) == 0) fallback();
+
+	/* the options, as src/cli/getopt.ts reads them (stopping at the program); only the plain subset */
+	for (i = 4; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0') break; /* the program ("-" too, as getopt reads it) */
+		if (a[1] == '-') {
+			const char *name = a + 2;
+			if (strncmp(name, "target", 6) == 0 && (name[6] == '\0' || name[6] == '=')) {
+				const char *v = name[6] == '=' ? name + 7 : i + 1 < argc ? argv[++i] : "";
+				if (pid || !(pid = cli_pid(v))) fallback(); /* given twice, or not a plain PID */
+				continue;
+			}
+			if (strcmp(name, "all") == 0) {
+				all = 1;
+				continue;
+			}
+			int k = 0;
+			while (k < NNS && strcmp(name, NS_LONG[k]) != 0) k++; /* exact names only: no =FILE, no prefixes */
+			if (k == NNS) fallback();
+			given[k] = any = 1;
+			continue;
+		}
+		if (a[1] == 't') {
+			const char *v = a[2] ? a + 2 : i + 1 < argc ? argv[++i] : "";
+			if (pid || !(pid = cli_pid(v))) fallback();
+			continue;
+		}
+		/* a bundle of flags (-a, -ap, -mnu): every letter one of ours, so none of them takes an argument */
+		for (const char *c = a + 1; *c; c++) {
+			int k = 0;
+			if (*c == 'a') {
+				all = 1;
+				continue;
+			}
+			while (k < NNS && NS_SHORT[k] != *c) k++;
+			if (k == NNS) fallback();
+			given[k] = any = 1;
+		}
+	}
+	/* no target, nothing to enter, or no program (Node finds the shell): Node's messages and choices */
+	if (!pid || !(all || any) || i >= argc) fallback();
+	o->prog = argv + i;
+	o->pid = pid;
+
+	/* the plan (planEnter): the caller's namespaces and the types this kernel has, */
+	struct stat st;
+	ino_t self[NNS];
+	int supported[NNS];
+	char path[64];
+	for (int k = 0; k < NNS; k++) {
+		snprintf(path, sizeof path, "/proc/self/ns/%s", NSTYPES[k].name);
+		supported[k] = stat(path, &st) == 0;
+		self[k] = supported[k] ? st.st_ino : 0;
+	}
+	/* the target pinned by its /proc/PID directory, and each requested namespace opened through it */
+	snprintf(path, sizeof path, "/proc/%d", pid);
+	o->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (o->procfd < 0) fallback();
+	for (int k = 0; k < NNS; k++) {
+		if (!given[k] && !(all && supported[k])) continue;
+		snprintf(path, sizeof path, "ns/%s", NSTYPES[k].name);
+		int fd = openat(o->procfd, path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) != 0) fallback();
+		/* one's own user namespace cannot be re-entered; -a leaves out every other one we already share
+		 * (unless also asked for by name) */
+		if (supported[k] && st.st_ino == self[k] && (NSTYPES[k].flag == CLONE_NEWUSER || (all && !given[k]))) {
+			close(fd);
+			continue;
+		}
+		char *label = malloc(64);
+		if (!label) fallback();
+		snprintf(label, 64, "/proc/%d/ns/%s", pid, NSTYPES[k].name);
+		joins[k].fd = fd;
+		joins[k].from_target = 1;
+		joins[k].label = label;
+	}
+	/* credentials: root of the user namespace joined, no supplementary groups; fork for the pid namespace */
+	if (joins[0].fd >= 0) o->uid = 0, o->gid = 0, o->drop_groups = 1;
+	for (int k = 0; k < NNS; k++)
+		if (joins[k].fd >= 0 && NSTYPES[k].flag == CLONE_NEWPID) o->do_fork = 1;
+}
+
+/* Join, set up and run the program (never returns). `pidfd`: the pinned target, or -1. */
+static void run_plan(struct opts *o, int pidfd) __attribute__((noreturn));
+static void run_plan(struct opts *o, int pidfd) {
+	int i;
+	long uid = o->uid, gid = o->gid;
+	int procfd = o->procfd, root_fd = o->root_fd, wd_fd = o->wd_fd, drop_groups = o->drop_groups;
+	const char *wdns = o->wdns;
+
+	if (procfd >= 0 && !o->uid_follow && !o->gid_follow) close(procfd);
 
 	/* 3. cgroups first (from outside the target's cgroup namespace, where the write is allowed) */
-	for (int k = 0; k < ncg; k++) {
-		if (write(cg_fds[k], "0", 1) != 1) die(1, "cannot join the target's cgroup: %s", strerror(errno));
-		close(cg_fds[k]);
+	for (int k = 0; k < o->ncg; k++) {
+		if (write(o->cg_fds[k], "0", 1) != 1) die(1, "cannot join the target's cgroup: %s", strerror(errno));
+		close(o->cg_fds[k]);
 	}
 
 	int joined_user = joins[0].fd >= 0;
@@ -432,7 +526,7 @@ int main(int argc, char **argv) {
 					if (joins[i].fd >= 0 && joins[i].from_target) joins[i].done = 1;
 				note("joined through the pidfd (mask 0x%x)", mask);
 			} else if (errno == ESRCH) {
-				die(1, "target PID %d exited before its namespaces were joined", pid);
+				die(1, "target PID %d exited before its namespaces were joined", o->pid);
 			} else {
 				note("setns(pidfd) failed (%s); joining one namespace at a time", strerror(errno));
 			}
@@ -467,12 +561,12 @@ int main(int argc, char **argv) {
 		if (fchdir(wd_fd) < 0) die(1, "cannot change the working directory: %s", strerror(errno));
 		close(wd_fd);
 	}
-	if (env_fd >= 0) env_from_fd(env_fd);
+	if (o->env_fd >= 0) env_from_fd(o->env_fd);
 
 	/* 6. the pid namespace applies to children: fork */
-	if (do_fork) continue_as_child();
+	if (o->do_fork) continue_as_child();
 
-	if (mount_proc) {
+	if (o->mount_proc) {
 		/* a private copy of the entered mount namespace, so the target's own mounts are untouched */
 		if (unshare(CLONE_NEWNS) < 0) die(1, "--mount-proc: cannot make a private mount namespace: %s", strerror(errno));
 		if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die(1, "--mount-proc: cannot make / private: %s", strerror(errno));
@@ -481,11 +575,11 @@ int main(int argc, char **argv) {
 	}
 
 	/* -S follow / -G follow: the owner of the target's /proc/PID, as the entered user namespace sees it */
-	if (uid_follow || gid_follow) {
+	if (o->uid_follow || o->gid_follow) {
 		struct stat st;
 		if (procfd < 0 || fstat(procfd, &st) != 0) die(1, "cannot get the target's credentials: %s", strerror(errno));
-		if (uid_follow) uid = st.st_uid;
-		if (gid_follow) gid = st.st_gid;
+		if (o->uid_follow) uid = st.st_uid;
+		if (o->gid_follow) gid = st.st_gid;
 		close(procfd);
 	}
 
@@ -506,8 +600,102 @@ int main(int argc, char **argv) {
 		if (uid >= 0 && setuid((uid_t)uid) < 0) die(1, "setuid(%ld) failed: %s", uid, strerror(errno));
 	}
 
-	if (keep_caps && joined_user) permitted_to_ambient();
+	if (o->keep_caps && joined_user) permitted_to_ambient();
 
-	exec_program(prog);
-	return 1;
+	exec_program(o->prog);
+	exit(1);
+}
+
+int main(int argc, char **argv) {
+	struct opts o;
+	int i, pidfd = -1, actual = 0;
+
+	memset(&o, 0, sizeof o);
+	o.procfd = o.root_fd = o.wd_fd = o.env_fd = -1;
+	o.uid = o.gid = -1;
+	for (i = 0; i < NNS; i++) joins[i].fd = -1;
+
+	/* the CLI fast path: checked, opened and pinned here, else Node runs instead (fallback) */
+	if (argc > 1 && strcmp(argv[1], "--cli") == 0) {
+		cli_plan(argc, argv, &o);
+		if (pin_target(o.pid, o.procfd, &pidfd) != 0 || check_namespaces(&actual) >= 0) fallback();
+		reset_inherited();
+		run_plan(&o, pidfd);
+	}
+
+	reset_inherited();
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (!v && strcmp(a, "--fork") && strcmp(a, "--mount-proc") && strcmp(a, "--drop-groups") && strcmp(a, "--verbose") &&
+		    strcmp(a, "--uid-follow") && strcmp(a, "--gid-follow") && strcmp(a, "--keep-caps"))
+			die(2, "internal: option %s needs a value", a);
+		if (strcmp(a, "--pid") == 0) o.pid = parse_int(v, "pid"), i++;
+		else if (strcmp(a, "--procfd") == 0) o.procfd = parse_int(v, "fd"), i++;
+		else if (strcmp(a, "--ns") == 0 || strcmp(a, "--ns-file") == 0) {
+			/* TYPE:FD:LABEL */
+			char *spec = strdup(v), *c1 = strchr(spec, ':'), *c2;
+			if (!c1) die(2, "internal: bad --ns '%s'", v);
+			*c1 = '\0';
+			c2 = strchr(c1 + 1, ':');
+			if (c2) *c2 = '\0';
+			int k = ns_index(spec);
+			if (k < 0) die(2, "internal: bad namespace type '%s'", spec);
+			joins[k].fd = parse_int(c1 + 1, "fd");
+			joins[k].from_target = strcmp(a, "--ns") == 0;
+			joins[k].label = c2 ? c2 + 1 : spec;
+			i++;
+		} else if (strcmp(a, "--cgroup-fd") == 0) {
+			if (o.ncg == (int)(sizeof o.cg_fds / sizeof o.cg_fds[0])) die(2, "internal: too many --cgroup-fd");
+			o.cg_fds[o.ncg++] = parse_int(v, "fd");
+			i++;
+		} else if (strcmp(a, "--root-fd") == 0) o.root_fd = parse_int(v, "fd"), i++;
+		else if (strcmp(a, "--wd-fd") == 0) o.wd_fd = parse_int(v, "fd"), i++;
+		else if (strcmp(a, "--wdns") == 0) o.wdns = v, i++;
+		else if (strcmp(a, "--env-fd") == 0) o.env_fd = parse_int(v, "fd"), i++;
+		else if (strcmp(a, "--uid") == 0) o.uid = parse_id(v, "uid"), i++;
+		else if (strcmp(a, "--gid") == 0) o.gid = parse_id(v, "gid"), i++;
+		else if (strcmp(a, "--drop-groups") == 0) o.drop_groups = 1;
+		else if (strcmp(a, "--uid-follow") == 0) o.uid_follow = 1;
+		else if (strcmp(a, "--gid-follow") == 0) o.gid_follow = 1;
+		else if (strcmp(a, "--keep-caps") == 0) o.keep_caps = 1;
+		else if (strcmp(a, "--fork") == 0) o.do_fork = 1;
+		else if (strcmp(a, "--mount-proc") == 0) o.mount_proc = 1;
+		else if (strcmp(a, "--verbose") == 0) verbose = 1;
+		else die(2, "internal: unknown option %s", a);
+	}
+	o.prog = argv + i;
+
+	/* Test hook: widen the window between resolution and pinning so a test can make the PID exit (and be reused). */
+	const char *delay = getenv("NSX_ENTER_TEST_DELAY_MS");
+	if (delay) {
+		long ms = atol(delay);
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+		unsetenv("NSX_ENTER_TEST_DELAY_MS");
+		while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+		}
+	}
+
+	/* 1. pin the target */
+	if (o.pid > 0) {
+		int r = pin_target(o.pid, o.procfd, &pidfd);
+		if (r == 1) die(1, "target PID %d exited before its namespaces were joined", o.pid);
+		if (r == 2) die(1, "target PID %d exited before its namespaces were joined (refusing to enter whatever process has that PID now)", o.pid);
+		note("pinned target PID %d (pidfd %s)", o.pid, pidfd >= 0 ? "yes" : "unavailable");
+	}
+
+	/* 2. every descriptor must be a namespace of the expected type, before anything is joined */
+	i = check_namespaces(&actual);
+	if (i >= 0) {
+		const char *name = "another";
+		if (!actual) die(1, "%s namespace: %s: not a namespace file", NSTYPES[i].name, joins[i].label);
+		for (int k = 0; k < NNS; k++)
+			if (NSTYPES[k].flag == actual) name = NSTYPES[k].name;
+		die(1, "%s namespace: %s is a %s namespace file", NSTYPES[i].name, joins[i].label, name);
+	}
+	run_plan(&o, pidfd);
 }
