@@ -42,6 +42,29 @@ function opt(args: string[], name: string, def: number): number {
 }
 
 /**
+ * Under `root` (made by the caller): `total` cgroups two deep (slice-P.slice with 49 unit-C.service each, 50 per
+ * slice) and 20 sleeping processes spread over them. Pushed onto `dirs` and `sleeps` as they are made, so that
+ * the caller's cleanup removes a half-made tree too.
+ */
+function populate(root: string, total: number, dirs: string[], sleeps: ChildProcess[]): void {
+  for (let p = 0; dirs.length < total; p++) {
+    const pd = join(root, `slice-${p}.slice`);
+    mkdirSync(pd);
+    dirs.push(pd);
+    for (let c = 0; c < 49 && dirs.length < total; c++) {
+      const cd = join(pd, `unit-${c}.service`);
+      mkdirSync(cd);
+      dirs.push(cd);
+    }
+  }
+  for (let i = 0; i < 20; i++) {
+    const s = spawn('sleep', ['3600'], { stdio: 'ignore' });
+    sleeps.push(s);
+    writeFileSync(join(dirs[(i * 97) % dirs.length], 'cgroup.procs'), String(s.pid));
+  }
+}
+
+/**
  * `nsx cg tree -c cpu` against `systemd-cgls --no-pager cpu:/` with `total` extra cgroups (40 × 50, two deep)
  * in the v1 cpu hierarchy and 20 sleeping processes in them: the whole hierarchy, as a user types it.
  */
@@ -57,21 +80,7 @@ async function cpuTree(total: number, runs: number, scope: string): Promise<void
   const sleeps: ChildProcess[] = [];
   try {
     mkdirSync(root);
-    for (let p = 0; dirs.length < total; p++) {
-      const pd = join(root, `slice-${p}.slice`);
-      mkdirSync(pd);
-      dirs.push(pd);
-      for (let c = 0; c < 49 && dirs.length < total; c++) {
-        const cd = join(pd, `unit-${c}.service`);
-        mkdirSync(cd);
-        dirs.push(cd);
-      }
-    }
-    for (let i = 0; i < 20; i++) {
-      const s = spawn('sleep', ['3600'], { stdio: 'ignore' });
-      sleeps.push(s);
-      writeFileSync(join(dirs[(i * 97) % dirs.length], 'cgroup.procs'), String(s.pid));
-    }
+    populate(root, total, dirs, sleeps);
     const n = readdirSync('/proc').filter((x) => /^\d+$/.test(x)).length;
     const timed = compare(
       [
@@ -125,29 +134,13 @@ export async function run(args: string[]): Promise<void> {
   }
   const total = opt(args, 'cgroups', 2000);
   const runs = opt(args, 'runs', 15);
-  const perParent = 50;
-  const parents = Math.ceil(total / perParent);
   const name = `nsx-test-bench-${process.pid}`;
   const root = join(HIER, name);
   const dirs: string[] = [];
   const sleeps: ChildProcess[] = [];
   try {
     mkdirSync(root);
-    for (let p = 0; p < parents; p++) {
-      const pd = join(root, `slice-${p}.slice`);
-      mkdirSync(pd);
-      dirs.push(pd);
-      for (let c = 0; c < perParent && dirs.length < total; c++) {
-        const cd = join(pd, `unit-${c}.service`);
-        mkdirSync(cd);
-        dirs.push(cd);
-      }
-    }
-    for (let i = 0; i < 20; i++) {
-      const s = spawn('sleep', ['3600'], { stdio: 'ignore' });
-      sleeps.push(s);
-      writeFileSync(join(dirs[(i * 97) % dirs.length], 'cgroup.procs'), String(s.pid));
-    }
+    populate(root, total, dirs, sleeps);
     console.log(`bench cg: ${dirs.length} cgroups under ${root}, ${sleeps.length} processes in them, ${readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length} on the host`);
     const timed = compare(
       [

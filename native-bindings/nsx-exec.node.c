@@ -4,7 +4,7 @@
  * `nsx enter` uses it to become the nsx-enter helper: loading it costs well under a millisecond, where
  * loading koffi costs ~10 ms of a ~80 ms start.
  *
- * The few Node-API declarations are written out here (the ABI is stable and C), so no Node headers are
+ * The few Node-API declarations come from napi-min.h (the ABI is stable and C), so no Node headers are
  * needed: build.mjs compiles it with `cc -shared -fPIC` and the symbols resolve against the node binary.
  *
  * exec() clears FD_CLOEXEC on fds 0-2 and on every fd in keepFds (Node opens everything close-on-exec),
@@ -18,20 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct napi_env__ *napi_env;
-typedef struct napi_value__ *napi_value;
-typedef struct napi_callback_info__ *napi_callback_info;
-typedef int napi_status;
-typedef napi_value (*napi_callback)(napi_env env, napi_callback_info info);
-
-extern napi_status napi_get_cb_info(napi_env, napi_callback_info, size_t *, napi_value *, napi_value *, void **);
-extern napi_status napi_get_value_string_utf8(napi_env, napi_value, char *, size_t, size_t *);
-extern napi_status napi_get_array_length(napi_env, napi_value, uint32_t *);
-extern napi_status napi_get_element(napi_env, napi_value, uint32_t, napi_value *);
-extern napi_status napi_get_value_int32(napi_env, napi_value, int32_t *);
-extern napi_status napi_create_int32(napi_env, int32_t, napi_value *);
-extern napi_status napi_create_function(napi_env, const char *, size_t, napi_callback, void *, napi_value *);
-extern napi_status napi_set_named_property(napi_env, napi_value, const char *, napi_value);
+#include "napi-min.h"
 
 extern char **environ;
 

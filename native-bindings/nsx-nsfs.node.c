@@ -14,7 +14,7 @@
  *   recv(fd, buffer, length)    recv(fd, buffer, length, 0)
  *   close(fd)                   close(2)
  *
- * As nsx-exec.node.c, the Node-API declarations are written out (stable C ABI), so no headers are needed.
+ * As nsx-exec.node.c, the Node-API declarations come from napi-min.h (stable C ABI), so no node headers are needed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,19 +25,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-typedef struct napi_env__ *napi_env;
-typedef struct napi_value__ *napi_value;
-typedef struct napi_callback_info__ *napi_callback_info;
-typedef int napi_status;
-typedef napi_value (*napi_callback)(napi_env env, napi_callback_info info);
-
-extern napi_status napi_get_cb_info(napi_env, napi_callback_info, size_t *, napi_value *, napi_value *, void **);
-extern napi_status napi_get_value_int32(napi_env, napi_value, int32_t *);
-extern napi_status napi_get_value_double(napi_env, napi_value, double *);
-extern napi_status napi_get_buffer_info(napi_env, napi_value, void **, size_t *);
-extern napi_status napi_create_double(napi_env, double, napi_value *);
-extern napi_status napi_create_function(napi_env, const char *, size_t, napi_callback, void *, napi_value *);
-extern napi_status napi_set_named_property(napi_env, napi_value, const char *, napi_value);
+#include "napi-min.h"
 
 #define NS_GET_OWNER_UID 0xb704
 #ifndef SYS_pidfd_open

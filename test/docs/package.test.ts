@@ -33,12 +33,12 @@ test('npm pack ships the bundle, man pages, completions, the C sources and their
     /^dist\/bundle\/cli-[a-z]+\.(cjs|cjs\.cache|alias)$/,
     /^dist\/man\/nsx(-[a-z]+)?\.1$/,
     /^dist\/completions\/(nsx\.bash|_nsx|nsx\.fish)$/,
-    /^native-bindings\/[\w.-]+\.c$/,
+    /^native-bindings\/[\w.-]+\.[ch]$/,
     /^native-bindings\/build\.mjs$/,
   ];
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
   assert.deepEqual(stray, [], 'files that do not belong in the package');
-  for (const need of ['bin/nsx', 'dist/bundle/nsx.js', 'dist/man/nsx.1', 'native-bindings/nsx-enter.c', 'native-bindings/build.mjs', 'LICENSE', 'README.md'])
+  for (const need of ['bin/nsx', 'dist/bundle/nsx.js', 'dist/man/nsx.1', 'native-bindings/nsx-enter.c', 'native-bindings/napi-min.h', 'native-bindings/build.mjs', 'LICENSE', 'README.md'])
     assert.ok(files.includes(need), `${need} is shipped`);
   // every chunk of the bundle, every man page and completion the build made
   for (const dir of ['dist/bundle', 'dist/man', 'dist/completions'])
