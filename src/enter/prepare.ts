@@ -7,10 +7,11 @@
  * Reads: `/proc/self/ns/*`, `/proc/PID/{ns/*,root,cwd,environ,cgroup,stat}`, cgroup mounts (for -c).
  * Descriptors are opened by Node (close-on-exec); run.ts hands them to the helper.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { release as osRelease } from 'node:os';
 import type { HostPaths } from '../host/paths.js';
+import { readWhole, readWholeLatin1 } from '../host/read.js';
 import { closeQuietly, tryGone } from '../host/quiet.js';
 import { loadNsfs } from '../host/native.js';
 import { errnoOf, NotFoundError, PermissionError, UnsupportedError, UsageError, IoError, type NsxError } from '../errors.js';
@@ -45,7 +46,7 @@ function deniedHint(): string {
 /** Does the pinned process still live (not gone, not a zombie)? */
 function pinnedAlive(pinned: string): boolean {
   if (pinned === '') return false; // not pinned yet
-  const s = tryGone(join(pinned, 'stat'), () => readFileSync(join(pinned, 'stat'), 'latin1'));
+  const s = tryGone(join(pinned, 'stat'), () => readWholeLatin1(join(pinned, 'stat')));
   if (s === undefined) return false;
   const st = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
   return st !== 'Z' && st !== 'X' && st !== 'x' && st !== '';
@@ -197,7 +198,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       // has no namespace links), and the helper checks again after taking the pidfd
       if (r.stillMatches) {
         const f = join(pinned, 'cgroup');
-        const text = tryGone(f, () => readFileSync(f, 'utf8'));
+        const text = tryGone(f, () => readWhole(f));
         if (text === undefined || !r.stillMatches(text)) throw exitedError(pid);
       }
     }
@@ -317,7 +318,7 @@ async function openCgroupProcs(paths: HostPaths, pinned: string, pid: number, ke
   const shown = join(paths.proc, String(pid), 'cgroup');
   let text: string;
   try {
-    text = readFileSync(join(pinned, 'cgroup'), 'utf8');
+    text = readWhole(join(pinned, 'cgroup'));
   } catch (e) {
     throw targetError(e, 'cgroup', shown, pid, pinned);
   }

@@ -22,11 +22,18 @@ export const LIMIT_FILES: ReadonlySet<string> = new Set([
 ]);
 
 interface Kept {
-  readonly bytes: Buffer;
-  readonly at: number;
+  /** the whole content, once a read of it reached its end (a read of 0) */
+  bytes: Buffer;
+  at: number;
+  /** `bytes` is being handed out (from a fresh copy) or gathered (from the file) by the reads of one whole read */
+  mode: 'served' | 'reading';
 }
 
-/** FdOps that keep limit files' contents up to `maxAgeMs` (0: no keeping) by the clock `now` (ms). */
+/**
+ * FdOps that keep limit files' contents up to `maxAgeMs` (0: no keeping) by the clock `now` (ms). The fd source
+ * reads a file whole (`readAll`: preads from offset 0 until one returns 0): a read at offset 0 decides whether
+ * the kept copy is handed out or the file is read, and the reads after it follow that choice.
+ */
 export function limitKeepingOps(maxAgeMs: number, now: () => number, base: FdOps = realFdOps): FdOps {
   if (!(maxAgeMs > 0)) return base;
   /** fds of limit files → their last content (null: not read yet) */
@@ -38,13 +45,22 @@ export function limitKeepingOps(maxAgeMs: number, now: () => number, base: FdOps
       else kept.delete(fd);
       return fd;
     },
-    pread(fd, buf) {
+    pread(fd, buf, offset, length, position) {
       const k = kept.get(fd);
-      if (k === undefined) return base.pread(fd, buf);
-      const t = now();
-      if (k !== null && t - k.at < maxAgeMs && k.bytes.length < buf.length) return k.bytes.copy(buf);
-      const n = base.pread(fd, buf);
-      kept.set(fd, { bytes: Buffer.from(buf.subarray(0, n)), at: t });
+      if (k === undefined || position === null) return base.pread(fd, buf, offset, length, position);
+      if (position === 0) {
+        const t = now();
+        if (k !== null && t - k.at < maxAgeMs && k.bytes.length <= length) {
+          k.mode = 'served';
+          return k.bytes.copy(buf, offset);
+        }
+        const n = base.pread(fd, buf, offset, length, 0);
+        kept.set(fd, { bytes: Buffer.from(buf.subarray(offset, offset + n)), at: t, mode: 'reading' });
+        return n;
+      }
+      if (k !== null && k.mode === 'served') return position >= k.bytes.length ? 0 : k.bytes.copy(buf, offset, position, position + length);
+      const n = base.pread(fd, buf, offset, length, position);
+      if (k !== null && k.bytes.length === position) k.bytes = Buffer.concat([k.bytes, buf.subarray(offset, offset + n)]);
       return n;
     },
     close(fd) {

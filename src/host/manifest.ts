@@ -14,10 +14,11 @@
  *
  * Paths are relative to the host root. A content line starting with `@@ ` cannot occur in kernel files.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ParseError, UsageError } from '../errors.js';
+import { readWhole } from './read.js';
 
 export type ManifestEntry =
   | { readonly kind: 'file'; readonly path: string; readonly content: Buffer }
@@ -114,7 +115,7 @@ export interface UnpackedHost {
 /** Unpack a manifest file (or several, layered in order) into a new temporary directory. */
 export function unpackManifest(...files: string[]): UnpackedHost {
   const dir = mkdtempSync(join(tmpdir(), 'nsx-host-'));
-  for (const f of files) writeManifest(parseManifest(readFileSync(f, 'utf8'), f), dir);
+  for (const f of files) writeManifest(parseManifest(readWhole(f), f), dir);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -148,7 +149,7 @@ export function openHostRoot(root: string): { dir: string; cleanup?: () => void 
   if (!st.isFile()) throw new UsageError(`nsx: --root: ${root}: neither a directory nor a host manifest file`);
   let text: string;
   try {
-    text = readFileSync(root, 'utf8');
+    text = readWhole(root);
   } catch (e) {
     throw new UsageError(`nsx: --root: ${root}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }

@@ -3,8 +3,8 @@
  * never block on disk, and sync calls are several times cheaper than promises for thousands of tiny files.
  * Every helper converts errors to NsxError (with the path); `…OrUndefined` variants map "absent" to undefined.
  */
-import { closeSync, openSync, readFileSync, readSync, readlinkSync, readdirSync, statSync, lstatSync, type Dirent, type Stats } from 'node:fs';
-import { fromFsError } from '../errors.js';
+import { closeSync, constants, openSync, readSync, readlinkSync, readdirSync, statSync, lstatSync, type Dirent, type Stats } from 'node:fs';
+import { errnoOf, fromFsError } from '../errors.js';
 import { classifyTolerable, wrapGone } from './tolerance.js';
 
 /**
@@ -16,31 +16,76 @@ export function isAbsent(e: unknown): boolean {
   return classifyTolerable(e) === 'gone';
 }
 
-/** One buffer for every whole-file read (synchronous, so never shared by two reads at once); grows as needed. */
-let shared = Buffer.allocUnsafe(1 << 16);
+/**
+ * A buffer that grows: what `readAll` reads into. One per reader that keeps bytes between calls (the sampler's
+ * memo compares them); `shared` serves the plain whole-file reads (synchronous, so never used by two at once).
+ */
+export interface ReadBuffer {
+  buf: Buffer;
+}
+
+const shared: ReadBuffer = { buf: Buffer.allocUnsafe(1 << 16) };
+
+/** The read(2)/pread(2) the loop makes; replaceable in tests (short reads, EIO). Node's `readSync` shape. */
+export type ReadFn = (fd: number, buf: Buffer, offset: number, length: number, position: number | null) => number;
+
+/** read(2)/pread(2) itself (the sampler's syscall layer hands it to `readAll`). */
+export const systemRead: ReadFn = readSync;
 
 /**
- * A whole small file as UTF-8: open, read into the shared buffer, close — 3 syscalls where readFileSync makes 5
- * on a pseudo-file (an fstat that says size 0, then reads until one returns 0). A read shorter than asked is
- * the end of the file: true of regular files, and of procfs/sysfs/cgroupfs files, which produce their whole
- * content into a buffer this large in one read. Node's own errors (for `wrap()` to classify).
+ * THE read of a kernel file (procfs, sysfs, cgroupfs) — and of every other file nsx reads: from `fd` into
+ * `into.buf` until read(2) returns 0, growing the buffer as needed; returns the byte count.
+ *
+ * A short read is not the end of the file. `seq_file`-backed files (`/proc/PID/mountinfo`, `cgroup.procs`, `tasks`,
+ * `cgroup.threads`, …) return about one page per read(2) whatever the buffer size; only a read of 0 bytes ends
+ * them (kernel-facts.md, "Reading kernel files"). `positional`: pread from offset 0 (a kept fd the kernel
+ * regenerates at offset 0) instead of the fd's own position. Node's errors propagate (for `wrap()`).
  */
-export function readWhole(path: string): string {
+export function readAll(fd: number, into: ReadBuffer, positional = false, read: ReadFn = systemRead): number {
+  let n = 0;
+  for (;;) {
+    if (n === into.buf.length) {
+      const bigger = Buffer.allocUnsafe(into.buf.length * 2);
+      into.buf.copy(bigger, 0, 0, n);
+      into.buf = bigger;
+    }
+    const r = read(fd, into.buf, n, into.buf.length - n, positional ? n : null);
+    if (r === 0) return n;
+    n += r;
+  }
+}
+
+/** `readAll` of a path: open, read to the end, close. Node's own errors (for `wrap()` to classify). */
+function readAllPath(path: string, into: ReadBuffer): number {
   const fd = openSync(path, 'r');
   try {
-    let n = 0;
-    for (;;) {
-      const r = readSync(fd, shared, n, shared.length - n, null);
-      n += r;
-      if (r === 0 || n < shared.length) break;
-      const bigger = Buffer.allocUnsafe(shared.length * 2);
-      shared.copy(bigger, 0, 0, n);
-      shared = bigger;
-    }
-    return shared.toString('utf8', 0, n);
+    return readAll(fd, into);
   } finally {
     closeSync(fd);
   }
+}
+
+/** A whole file as UTF-8 (see `readAll`). Node's own errors (for `wrap()` to classify). */
+export function readWhole(path: string): string {
+  const n = readAllPath(path, shared);
+  return shared.buf.toString('utf8', 0, n);
+}
+
+/** `buf[a..b)` as latin1: Buffer's own fast path (`toString('latin1')` checks its arguments first). */
+export function latin1(buf: Buffer, a: number, b: number): string {
+  return (buf as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(a, b);
+}
+
+/** A whole file as latin1 (one char per byte: offsets are byte offsets). Node's own errors. */
+export function readWholeLatin1(path: string): string {
+  const n = readAllPath(path, shared);
+  return latin1(shared.buf, 0, n);
+}
+
+/** A whole file as a new Buffer of its own. Node's own errors. */
+export function readWholeBytes(path: string): Buffer {
+  const n = readAllPath(path, shared);
+  return Buffer.from(shared.buf.subarray(0, n));
 }
 
 /** Read a whole file as latin1-safe UTF-8 text. Throws NsxError. */
@@ -60,7 +105,7 @@ export function readTextOrUndefined(path: string): string | undefined {
 /** Read a whole file as bytes. Throws NsxError. */
 export function readBytes(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readWholeBytes(path);
   } catch (e) {
     throw fromFsError(e, path);
   }
@@ -108,5 +153,37 @@ export function lstatPath(path: string): Stats {
     return lstatSync(path);
   } catch (e) {
     throw fromFsError(e, path);
+  }
+}
+
+/**
+ * A device that returns one record per read(2) (`/dev/kmsg`), opened non-blocking: `each(text)` per record until
+ * the device has no more (EAGAIN) or returns 0. EPIPE (records overwritten while reading) skips on: the next read
+ * resumes at the oldest record. At most `max` records. Errors other than those propagate as NsxError.
+ */
+export function readRecords(path: string, each: (record: string) => void, max = 1_000_000): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw fromFsError(e, path);
+  }
+  const buf = Buffer.allocUnsafe(16384);
+  try {
+    for (let i = 0; i < max; i++) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        const code = errnoOf(e);
+        if (code === 'EAGAIN') break;
+        if (code === 'EPIPE') continue;
+        throw fromFsError(e, path);
+      }
+      if (n === 0) break;
+      each(buf.toString('utf8', 0, n));
+    }
+  } finally {
+    closeSync(fd);
   }
 }

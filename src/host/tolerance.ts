@@ -10,7 +10,7 @@
  * Readers use `wrap(tol, path, () => read(...))` — the tolerated outcome becomes `undefined` and is recorded
  * in the Tolerance; or, in a catch block of their own, `tol.absorb(e, path)`. No other module decides this.
  *
- *     const text = wrap(tol, file, () => readFileSync(file, 'utf8'));   // string | undefined
+ *     const text = wrap(tol, file, () => readWhole(file));   // string | undefined
  */
 import { errnoOf, fromFsError, isNsxError } from '../errors.js';
 

@@ -9,12 +9,10 @@
  * A recorded host (`--root`): the file `dev/kmsg` under the root, holding /dev/kmsg records or `dmesg`
  * lines as text (see src/parse/kmsg.ts).
  */
-import { closeSync, constants, openSync, readSync } from 'node:fs';
 import type { HostPaths } from '../host/paths.js';
 import { hostPath } from '../host/paths.js';
-import { readTextOrUndefined } from '../host/read.js';
+import { readRecords, readTextOrUndefined } from '../host/read.js';
 import { classifyTolerable } from '../host/tolerance.js';
-import { errnoOf, fromFsError } from '../errors.js';
 import { forkRejectedReports, oomKillReports, parseKernelLog, parseKmsgRecord, type ForkRejectedReport, type KmsgRecord, type OomKillReport } from '../parse/kmsg.js';
 
 export interface KernelLog {
@@ -31,29 +29,12 @@ const INTERESTING = /oom-kill:|Killed process|fork rejected by pids controller/;
 
 /** Read the live /dev/kmsg (all records still in the ring buffer) without blocking. */
 function readDevKmsg(path: string): KmsgRecord[] {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const out: KmsgRecord[] = [];
-  const buf = Buffer.alloc(16384);
-  try {
-    for (let i = 0; i < 1_000_000; i++) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        const code = errnoOf(e);
-        if (code === 'EAGAIN') break; // end of the buffer
-        if (code === 'EPIPE') continue; // overwritten while reading: the next read resumes at the oldest
-        throw fromFsError(e, path);
-      }
-      if (n === 0) break;
-      const text = buf.toString('utf8', 0, n);
-      if (!INTERESTING.test(text)) continue;
-      const r = parseKmsgRecord(text);
-      if (r) out.push(r);
-    }
-  } finally {
-    closeSync(fd);
-  }
+  readRecords(path, (text) => {
+    if (!INTERESTING.test(text)) return;
+    const r = parseKmsgRecord(text);
+    if (r) out.push(r);
+  });
   return out;
 }
 

@@ -28,7 +28,8 @@
  * Vanished and denied files go through `wrap` (src/host/tolerance.ts) into the source's Tolerance; other
  * errors (EIO, …) propagate.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { latin1, readAll, readWholeLatin1, systemRead, type ReadBuffer, type ReadFn } from '../host/read.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { classifyTolerable, Tolerance, wrap } from '../host/tolerance.js';
@@ -83,21 +84,24 @@ function unlimited(gate: string, text: string): boolean {
 /** The soft fd limit of this process, less a reserve for everything else; undefined when unknown. */
 function fdBudget(paths: HostPaths): number | undefined {
   if (!paths.live) return undefined;
-  const text = wrap(undefined, 'limits', () => readFileSync(join(paths.proc, 'self/limits'), 'latin1'));
+  const text = wrap(undefined, 'limits', () => readWholeLatin1(join(paths.proc, 'self/limits')));
   const m = text && /^Max open files\s+(\d+)/m.exec(text);
   return m ? Math.max(64, Number(m[1]) - 512) : undefined;
 }
 
-/** Syscall layer, replaceable in tests (e.g. to inject EIO). */
+/**
+ * Syscall layer, replaceable in tests (e.g. to inject EIO or short reads). `pread` has read(2)'s shape; the
+ * whole-file loop around it is `readAll` (src/host/read.ts).
+ */
 export interface FdOps {
   open(path: string): number;
-  pread(fd: number, buf: Buffer): number;
+  pread: ReadFn;
   close(fd: number): void;
 }
 
 export const realFdOps: FdOps = {
   open: (p) => openSync(p, 'r'),
-  pread: (fd, buf) => readSync(fd, buf, 0, buf.length, 0),
+  pread: systemRead,
   close: (fd) => closeSync(fd),
 };
 
@@ -134,7 +138,7 @@ const newRun = (): Run => ({ asks: [], answers: [], sample: undefined });
 
 export class FdSource implements CgroupFileSource {
   private readonly hs = new Map<Hierarchy, PerHierarchy>();
-  private buf = Buffer.allocUnsafe(1 << 16);
+  private readonly rb: ReadBuffer = { buf: Buffer.allocUnsafe(1 << 16) };
   private openCount = 0;
   private staleSeen = false;
   /** where vanished/denied files are recorded; replace per sample with `useTolerance` */
@@ -388,14 +392,11 @@ export class FdSource implements CgroupFileSource {
     }
   }
 
+  /** The whole file behind `fd`, read from offset 0 to a read of 0 (`readAll`); `prev` when byte-equal to it. */
   private readFd(fd: number, prev?: string): string {
-    for (;;) {
-      const n = this.ops.pread(fd, this.buf);
-      if (prev !== undefined && n === prev.length && n < this.buf.length && sameBytes(this.buf, prev)) return prev;
-      // latin1Slice: Buffer's own fast path (toString('latin1') checks its arguments first)
-      if (n < this.buf.length) return (this.buf as unknown as { latin1Slice(a: number, b: number): string }).latin1Slice(0, n);
-      this.buf = Buffer.allocUnsafe(this.buf.length * 2);
-    }
+    const n = readAll(fd, this.rb, true, this.ops.pread);
+    if (prev !== undefined && n === prev.length && sameBytes(this.rb.buf, prev)) return prev;
+    return latin1(this.rb.buf, 0, n);
   }
 
   private readText(h: Hierarchy, path: string, name: string, prev?: string): string | undefined {

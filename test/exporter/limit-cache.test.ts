@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fixtureHost } from '../helpers/host.js';
 import { makeSampler } from '../../src/exporter/sample.js';
 import { limitKeepingOps } from '../../src/exporter/limit-cache.js';
+import { readAll } from '../../src/host/read.js';
 import type { FdOps } from '../../src/sampler/fd-source.js';
 
 const DOCKER = '/docker/b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f';
@@ -41,29 +42,34 @@ test('limits: only limit files are kept; a new fd is always read; 0 keeps nothin
       files.set(next, p);
       return next++;
     },
-    pread: (fd, buf) => {
-      reads.push(fd);
-      return buf.write(`${files.get(fd)}\n`);
+    pread: (fd, buf, offset, _length, position) => {
+      const text = `${files.get(fd)}\n`;
+      if (position === 0) reads.push(fd);
+      return (position ?? 0) >= text.length ? 0 : buf.write(text.slice(position ?? 0), offset, 'latin1');
     },
     close: () => undefined,
   };
   let now = 0;
   const ops = limitKeepingOps(60_000, () => now, base);
-  const buf = Buffer.alloc(4096);
+  const rb = { buf: Buffer.alloc(16) }; // smaller than a path: the whole read takes several preads
+  const whole = (fd: number) => {
+    const n = readAll(fd, rb, true, ops.pread);
+    return rb.buf.toString('latin1', 0, n);
+  };
   const quota = ops.open('/sys/fs/cgroup/cpu/a/cpu.cfs_quota_us');
   const stat = ops.open('/sys/fs/cgroup/cpu/a/cpu.stat');
   for (let i = 0; i < 3; i++) {
-    assert.equal(buf.toString('latin1', 0, ops.pread(quota, buf)), '/sys/fs/cgroup/cpu/a/cpu.cfs_quota_us\n');
-    ops.pread(stat, buf);
+    assert.equal(whole(quota), '/sys/fs/cgroup/cpu/a/cpu.cfs_quota_us\n');
+    assert.equal(whole(stat), '/sys/fs/cgroup/cpu/a/cpu.stat\n');
     now += 10_000;
   }
   assert.deepEqual(reads, [quota, stat, stat, stat]);
   now += 60_000;
-  ops.pread(quota, buf);
+  assert.equal(whole(quota), '/sys/fs/cgroup/cpu/a/cpu.cfs_quota_us\n');
   assert.equal(reads.at(-1), quota, 'read again after maxAge');
   ops.close(quota);
   const again = ops.open('/sys/fs/cgroup/cpu/b/cpu.cfs_quota_us');
-  ops.pread(again, buf);
+  assert.equal(whole(again), '/sys/fs/cgroup/cpu/b/cpu.cfs_quota_us\n');
   assert.equal(reads.at(-1), again, 'a new fd: read');
   assert.equal(limitKeepingOps(0, () => now, base), base);
 });

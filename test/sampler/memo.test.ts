@@ -30,10 +30,10 @@ for (const name of ['docker-v1.manifest', 'k8s-v2-node.manifest']) {
       let inject: string | undefined;
       const ops: FdOps = {
         ...realFdOps,
-        pread: (fd, buf) => {
-          preads++;
+        pread: (fd, buf, offset, length, position) => {
+          if (position === 0) preads++; // whole reads (each ends with a read of 0)
           if (inject) throw Object.assign(new Error(`${inject}: injected`), { code: inject });
-          return realFdOps.pread(fd, buf);
+          return realFdOps.pread(fd, buf, offset, length, position);
         },
       };
       const fd = new FdSource(host.paths, plan, 10_000, ops);

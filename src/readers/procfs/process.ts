@@ -17,10 +17,10 @@
  * namespace links that are denied while the rest is readable (PID 1 in some VMs) leave `ns` empty; a malformed
  * cgroup file hides the cgroups, not the process. Anything else propagates.
  */
-import { closeSync, existsSync, openSync, readSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
-import { readText } from '../../host/read.js';
+import { readAll, readText, type ReadBuffer } from '../../host/read.js';
 import { classifyTolerable, type Tolerance } from '../../host/tolerance.js';
 import { ParseError, fromFsError } from '../../errors.js';
 import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
@@ -97,8 +97,8 @@ export function keptStatDescriptors(): number {
 
 export class ProcessReader {
   private readonly known = new Map<number, Known>();
-  private buf = Buffer.allocUnsafe(4096);
-  private readonly sbuf = Buffer.allocUnsafe(256);
+  private readonly rb: ReadBuffer = { buf: Buffer.allocUnsafe(4096) };
+  private readonly sb: ReadBuffer = { buf: Buffer.allocUnsafe(256) };
   /** /proc/PID/schedstat exists on this kernel (CONFIG_SCHED_INFO) */
   private readonly schedstat: boolean;
   /** cgroup files of many processes are alike: one parsed copy */
@@ -205,15 +205,15 @@ export class ProcessReader {
     }
     let n: number;
     try {
-      n = readSync(k.schedFd, this.sbuf, 0, this.sbuf.length, 0);
+      n = readAll(k.schedFd, this.sb, true);
     } catch (e) {
       const err = fromFsError(e, path);
       if (classifyTolerable(err) !== 'gone') throw err;
       this.closeSched(k);
       return false;
     }
-    if (k.sched && k.sched.length === n && this.sbuf.compare(k.sched, 0, n, 0, n) === 0) return true;
-    k.sched = Buffer.from(this.sbuf.subarray(0, n));
+    if (k.sched && k.sched.length === n && this.sb.buf.compare(k.sched, 0, n, 0, n) === 0) return true;
+    k.sched = Buffer.from(this.sb.buf.subarray(0, n));
     return false;
   }
 
@@ -224,8 +224,7 @@ export class ProcessReader {
   private statBytes(pid: number, k: Known | undefined): number {
     if (k?.fd !== undefined) {
       try {
-        const n = readSync(k.fd, this.buf, 0, this.buf.length, 0);
-        if (n < this.buf.length) return n;
+        return readAll(k.fd, this.rb, true);
       } catch (e) {
         // the process behind the descriptor exited (ESRCH); the PID may already be someone else's: open it again
         const err = fromFsError(e, `${this.o.paths.proc}/${pid}/stat`);
@@ -243,29 +242,27 @@ export class ProcessReader {
       }
       let n: number;
       try {
-        n = readSync(fd, this.buf, 0, this.buf.length, 0);
+        n = readAll(fd, this.rb, true);
       } catch (e) {
         closeSync(fd);
         throw fromFsError(e, path);
       }
-      if (n < this.buf.length) {
-        if (k) {
-          k.fd = fd;
-          fdBudget.open++;
-        } else this.pendingFd = fd;
-        return n;
-      }
-      closeSync(fd);
+      if (k) {
+        k.fd = fd;
+        fdBudget.open++;
+      } else this.pendingFd = fd;
+      return n;
     }
-    let whole: Buffer;
     try {
-      whole = readFileSync(path);
+      const fd = openSync(path, 'r');
+      try {
+        return readAll(fd, this.rb);
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       throw fromFsError(e, path);
     }
-    if (whole.length > this.buf.length) this.buf = Buffer.allocUnsafe(whole.length * 2);
-    whole.copy(this.buf);
-    return whole.length;
   }
 
   /** A descriptor opened for a process not yet known (adopted once its entry exists). */
@@ -284,7 +281,7 @@ export class ProcessReader {
     const n = this.statBytes(pid, k);
     const pending = this.pendingFd;
     this.pendingFd = undefined;
-    const same = k !== undefined && k.stat.length === n && this.buf.compare(k.stat, 0, n, 0, n) === 0;
+    const same = k !== undefined && k.stat.length === n && this.rb.buf.compare(k.stat, 0, n, 0, n) === 0;
     if (k) {
       k.age++;
       if (!same) k.ran = true;
@@ -301,7 +298,7 @@ export class ProcessReader {
     }
     let st: ProcStat;
     try {
-      st = parseStat(this.buf.toString('utf8', 0, n), `${paths.proc}/${pid}/stat`);
+      st = parseStat(this.rb.buf.toString('utf8', 0, n), `${paths.proc}/${pid}/stat`);
     } catch (e) {
       if (pending !== undefined) closeSync(pending);
       throw e;
@@ -346,13 +343,13 @@ export class ProcessReader {
       cgroups: slow!.cgroups,
     };
     if (k) {
-      if (!same) k.stat = Buffer.from(this.buf.subarray(0, n));
+      if (!same) k.stat = Buffer.from(this.rb.buf.subarray(0, n));
       k.slow = slow!;
       k.sample = sample;
       k.age = age;
       k.ran = ran;
     } else {
-      const fresh: Known = { starttime: st.starttimeTicks, stat: Buffer.from(this.buf.subarray(0, n)), slow: slow!, sample, age, ran };
+      const fresh: Known = { starttime: st.starttimeTicks, stat: Buffer.from(this.rb.buf.subarray(0, n)), slow: slow!, sample, age, ran };
       if (pending !== undefined) {
         fresh.fd = pending;
         fdBudget.open++;

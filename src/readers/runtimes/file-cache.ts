@@ -4,7 +4,8 @@
  * second for every container). Metadata is optional: absent, unreadable or malformed files give undefined, and
  * other failures are kept in `problems` (shown with --debug) instead of failing the view that asked.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readWhole, readWholeBytes } from '../../host/read.js';
 import { classifyTolerable } from '../../host/tolerance.js';
 
 interface Entry {
@@ -36,12 +37,12 @@ export class FileCache {
 
   /** `parse(text)` of the file, re-read when it changed; undefined when absent, unreadable, or `parse` throws. */
   get<T>(path: string, parse: (text: string) => T | undefined): T | undefined {
-    return this.load(path, () => parse(readFileSync(path, 'utf8')));
+    return this.load(path, () => parse(readWhole(path)));
   }
 
   /** The same for a binary file (`parse(bytes)`). */
   getBytes<T>(path: string, parse: (bytes: Buffer) => T | undefined): T | undefined {
-    return this.load(path, () => parse(readFileSync(path)));
+    return this.load(path, () => parse(readWholeBytes(path)));
   }
 
   private load<T>(path: string, read: () => T | undefined): T | undefined {

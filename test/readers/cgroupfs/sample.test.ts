@@ -155,9 +155,9 @@ test('EIO injected into the sampler fd source is reported (IoError naming the fi
     let inject: string | undefined;
     const ops: FdOps = {
       ...realFdOps,
-      pread: (fd, buf) => {
+      pread: (fd, buf, offset, length, position) => {
         if (inject) throw Object.assign(new Error(`${inject}: injected`), { code: inject });
-        return realFdOps.pread(fd, buf);
+        return realFdOps.pread(fd, buf, offset, length, position);
       },
     };
     const src = new FdSource(host.paths, plan, 1000, ops);
