@@ -21,7 +21,7 @@ import type { ProcessTable, PsDetail } from '../model/process.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { listCgroupPaths } from '../readers/cgroupfs/tree.js';
 import { readNsfsMounts } from '../readers/nsfs/mounts.js';
-import { Sampler } from '../sampler/sampler.js';
+import { Sampler, type Scheduler } from '../sampler/sampler.js';
 import { ProcessCollector, collectProcesses, readDetailContext, readProcessDetail } from './ps.js';
 
 export interface HostSummary {
@@ -168,6 +168,8 @@ export interface DashboardFeedOptions {
   readonly intervalMs: number;
   /** re-read command lines, namespace links, status and cgroups of a known process every this many samples */
   readonly refreshEvery?: number;
+  /** timers of the process sampler (tests drive it by hand) */
+  readonly scheduler?: Scheduler;
 }
 
 /** What the interactive dashboard reads: samplers, the detail loader, the error list. Close it at the end. */
@@ -184,7 +186,7 @@ export const DASHBOARD_REFRESH_EVERY = 10;
 
 export function openDashboardFeed(o: DashboardFeedOptions): DashboardFeed {
   const collector = new ProcessCollector({ paths: o.paths, refreshEvery: o.refreshEvery ?? DASHBOARD_REFRESH_EVERY, keepOpen: o.paths.live });
-  const procSampler = new Sampler<ProcessTable>({ collect: () => collector.collect(), intervalMs: o.intervalMs });
+  const procSampler = new Sampler<ProcessTable>({ collect: () => collector.collect(), intervalMs: o.intervalMs, scheduler: o.scheduler });
   const errors = new DashboardErrors();
   const unwatch = errors.watch('processes', procSampler);
   return {

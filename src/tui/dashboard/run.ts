@@ -12,9 +12,11 @@ import { Tolerance, wrap } from '../../host/tolerance.js';
 import type { CgroupLayout } from '../../model/cgroup.js';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { NamespaceRecord, NsfsMount } from '../../model/namespace.js';
-import { Sampler } from '../../sampler/sampler.js';
+import { Sampler, type Scheduler } from '../../sampler/sampler.js';
+import type { ProcessTable } from '../../services/ps.js';
+import type { HostFacts } from '../components/Header.js';
 import { openDashboardFeed } from '../../services/dashboard.js';
-import { makeDashboardCollector } from '../../services/dashboard-cgroups.js';
+import { dashboardCollectorFor } from '../../services/dashboard-cgroups.js';
 import { startMallocTrim } from '../../services/dashboard-memory.js';
 import { readFdHeld } from '../../readers/nsfs/held.js';
 import { NS_TYPES } from '../../parse/nsid-link.js';
@@ -24,7 +26,7 @@ import { runFullScreen } from '../full-screen.js';
 import { colorFromEnv } from '../theme.js';
 import { chooseShell } from './enter-shell.js';
 import { initialDashState, type DashState } from './state.js';
-import type { EnterRequest } from './DashboardApp.js';
+import type { DashboardAppProps, EnterRequest } from './DashboardApp.js';
 
 export interface DashboardTuiOptions {
   readonly paths: HostPaths;
@@ -34,6 +36,8 @@ export interface DashboardTuiOptions {
   readonly prog?: string;
   /** colours on or off (`--color`, NO_COLOR); default: off when NO_COLOR is set */
   readonly color?: boolean;
+  /** the header's host facts (live host only; default: src/tui/top/run.ts loadHostFacts) */
+  readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
 }
 
 /** Namespace relations through the nsfs readers (FFI on the live host, the recorded file on a fixture). */
@@ -98,26 +102,81 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
   }
 }
 
-export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
-  // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
-  const stopTrim = await startMallocTrim();
-  const { DashboardApp } = await import('./DashboardApp.js');
-  const { loadHostFacts } = await import('../top/run.js');
-  // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts)
-  const topCollect = makeDashboardCollector({ paths: o.paths, layout: o.layout });
-  const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
+/** What the dashboard shows for a host: its samplers, loaders and props, without a terminal (tests render it). */
+export interface DashboardSession {
+  /** every prop of <DashboardApp> but the state and the callbacks of a run */
+  readonly props: Omit<DashboardAppProps, 'initial' | 'onEnter' | 'onQuit'>;
+  readonly topSampler: Sampler<TopSnapshot>;
+  readonly procSampler: Sampler<ProcessTable>;
+  /** sample on the interval (live host), or once (a recorded host: rates stay absent, '-', never a false 0.0) */
+  start(): void;
+  stop(): void;
+  /** stop and release the files kept open */
+  close(): void;
+}
+
+export function makeDashboardSession(o: DashboardTuiOptions & { readonly scheduler?: Scheduler }): DashboardSession {
+  // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts);
+  // a recorded host, sampled once, every value of every cgroup
+  const topCollect = dashboardCollectorFor(o.paths, o.layout);
+  const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs, scheduler: o.scheduler });
   // the process table, the detail loader and the error list (src/services/dashboard.ts): a failed sample of
   // either sampler or a failed detail is recorded there and shown, never dropped
-  const feed = openDashboardFeed({ paths: o.paths, intervalMs: o.intervalMs });
+  const feed = openDashboardFeed({ paths: o.paths, intervalMs: o.intervalMs, scheduler: o.scheduler });
   const { procSampler, errors, loadDetail } = feed;
   const unwatch = errors.watch('cgroups', topSampler);
   const tol = new Tolerance();
   // mountinfo unreadable: no namespaces held by mounts
   const nsfs: NsfsMount[] = wrap(tol, `${o.paths.proc}/self/mountinfo`, () => readNsfsMounts(o.paths)) ?? [];
-  const netnsNames = netnsNamesOf(nsfs);
-  const relations = (nss: NamespaceRecord[]) => loadRelations(o.paths, nss);
-  const canEnter: true | string = o.paths.live ? true : 'e needs the live host (this is a recorded host from --root)';
-  const color = o.color ?? colorFromEnv();
+  const stop = () => {
+    procSampler.stop();
+    topSampler.stop();
+  };
+  return {
+    topSampler,
+    procSampler,
+    props: {
+      topSampler,
+      procSampler,
+      layout: topCollect.layout.kind,
+      cgroupFocus: topCollect.setFocus,
+      nsfs,
+      netnsNames: netnsNamesOf(nsfs),
+      loadRelations: (nss: NamespaceRecord[]) => loadRelations(o.paths, nss),
+      loadDetail,
+      loadFacts: o.paths.live ? o.loadFacts : undefined,
+      canEnter: o.paths.live ? true : 'e needs the live host (this is a recorded host from --root)',
+      errors,
+      loadWhy: (target: string) => loadWhy(o.paths, target),
+      // a socket in its own process's netns holds nothing new (ownNet)
+      loadHeld: (pids: readonly number[], ownNet: ReadonlyMap<number, number>) => readFdHeld(o.paths, pids, { types: NS_TYPES, ownNet }, new Tolerance()),
+      color: o.color ?? colorFromEnv(),
+    },
+    start: () => {
+      if (o.paths.live) {
+        procSampler.start();
+        topSampler.start();
+      } else {
+        procSampler.sampleNow();
+        topSampler.sampleNow();
+      }
+    },
+    stop,
+    close: () => {
+      stop();
+      unwatch();
+      feed.close();
+      topCollect.close(); // the cgroup files the sampler keeps open
+    },
+  };
+}
+
+export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
+  // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
+  const stopTrim = await startMallocTrim();
+  const { DashboardApp } = await import('./DashboardApp.js');
+  const { loadHostFacts } = await import('../top/run.js');
+  const session = makeDashboardSession({ ...o, loadFacts: o.loadFacts ?? loadHostFacts });
   let state: DashState = initialDashState();
   try {
     for (;;) {
@@ -125,22 +184,8 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
       await runFullScreen({
         element: (unmount) =>
           React.createElement(DashboardApp, {
-            topSampler,
-            procSampler,
+            ...session.props,
             initial: state,
-            layout: topCollect.layout.kind,
-            cgroupFocus: topCollect.setFocus,
-            nsfs,
-            netnsNames,
-            loadRelations: relations,
-            loadDetail,
-            loadFacts: o.paths.live ? loadHostFacts : undefined,
-            canEnter,
-            errors,
-            loadWhy: (target: string) => loadWhy(o.paths, target),
-            // a socket in its own process's netns holds nothing new (ownNet)
-            loadHeld: (pids: readonly number[], ownNet: ReadonlyMap<number, number>) => readFdHeld(o.paths, pids, { types: NS_TYPES, ownNet }, new Tolerance()),
-            color,
             onEnter: (req: EnterRequest, s: DashState) => {
               request = req;
               state = s;
@@ -150,20 +195,8 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
               state = s;
             },
           }),
-        // a recorded host (--root) is static: one sample, so rates stay absent ('-') instead of a false 0.0
-        start: () => {
-          if (o.paths.live) {
-            procSampler.start();
-            topSampler.start();
-          } else {
-            procSampler.sampleNow();
-            topSampler.sampleNow();
-          }
-        },
-        stop: () => {
-          procSampler.stop();
-          topSampler.stop();
-        },
+        start: () => session.start(),
+        stop: () => session.stop(),
       });
       if (!request) return 0;
       process.stdin.pause(); // the shell reads the terminal now, not us
@@ -171,8 +204,6 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
     }
   } finally {
     stopTrim();
-    unwatch();
-    feed.close();
-    topCollect.close(); // the cgroup files the sampler keeps open
+    session.close();
   }
 }
