@@ -91,9 +91,9 @@ Global options (before or after the command; for enter, before it):
   -V, --version     show the version, the commit and which optional parts work
 
 Options of nsx with no command:
-  -s, --summary     print the host summary even on a terminal
-  -i, --interval MS the dashboard's refresh interval (default 1000)
-      --json        the host summary as JSON
+  -s, --summary      print the host summary alone, even on a terminal
+  -i, --interval MS  the dashboard's refresh interval (default 1000, 250 to 60000)
+      --json         the host summary as JSON
 
 Environment:
   NO_COLOR              no colours with --color=auto (https://no-color.org)
@@ -101,7 +101,7 @@ Environment:
   NODE_EXTRA_CA_CERTS   the nsx command starts Node without it (Node would parse that whole file at
                         every start; nsx makes no TLS connection); the programs nsx starts get it back
 
-See the nsx(1) and nsx-COMMAND(1) manual pages, and docs/ in the source.
+See the nsx(1) and nsx-COMMAND(1) manual pages, and docs/ (in the package and the source).
 `;
 }
 
@@ -162,18 +162,21 @@ const HINT = /\n(Try '[^'\n]*' for more information\.)$/;
  * One message for the terminal: every control character escaped (a newline in a cgroup name or a path
  * stays on the line as \x0a); only a final "Try 'nsx --help' …" hint goes on its own line.
  */
-export function escapeMessage(message: string): string {
+export function escapeMessage(message: string, prog = 'nsx'): string {
   const m = HINT.exec(message);
   const body = m ? message.slice(0, m.index) : message;
-  const line = escapeControl(body.startsWith('nsx') ? body : `nsx: ${body}`);
+  const line = escapeControl(/^nsx[ :]/.test(body) ? body : `${prog}: ${body}`);
   return m ? `${line}\n${m[1]}` : line;
 }
 
-/** Print an error as one line (or a stack with --debug) and return the exit code. */
-export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableStream = process.stderr): number {
+/**
+ * Print an error as one line (or a stack with --debug) and return the exit code. `prog` (`nsx ls`) prefixes a
+ * message that does not name its command itself: every error reads `nsx CMD: SUBJECT: what is wrong`.
+ */
+export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableStream = process.stderr, prog = 'nsx'): number {
   if (debug) stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
   if (e instanceof NsxError) {
-    if (!debug) stderr.write(escapeMessage(e.message) + '\n');
+    if (!debug) stderr.write(escapeMessage(e.message, prog) + '\n');
     return e.exitCode;
   }
   // a system error that no layer turned into an NsxError: still a plain sentence, not an "internal error"
@@ -181,10 +184,10 @@ export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableS
   const sentence = code !== undefined ? errnoSentence(code) : undefined;
   if (sentence !== undefined) {
     const path = (e as { path?: unknown }).path;
-    if (!debug) stderr.write(escapeMessage(`nsx: ${typeof path === 'string' ? `${path}: ` : ''}${sentence}`) + '\n');
+    if (!debug) stderr.write(escapeMessage(`${prog}: ${typeof path === 'string' ? `${path}: ` : ''}${sentence}`) + '\n');
     return 1;
   }
-  if (!debug) stderr.write(`nsx: internal error: ${escapeControl((e as Error)?.message ?? String(e))} (run with --debug for details)\n`);
+  if (!debug) stderr.write(`${prog}: internal error: ${escapeControl((e as Error)?.message ?? String(e))} (run with --debug for details)\n`);
   return 1;
 }
 
@@ -240,8 +243,10 @@ export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
   // a reader closing the pipe (nsx ls | head) is not an error: see commandOutput (out.ts), which handles
   // the errors of writes to stdout (the stream itself is created only when a command needs it)
+  let prog = 'nsx';
   try {
     const { pre, rest, word } = splitCommand(argv);
+    if (word !== undefined && COMMANDS[word] && word !== 'dashboard') prog = `nsx ${ALIASES[word] ?? word}`;
     const g = getopt(pre, GLOBAL_OPTIONS, { prog: 'nsx' });
     const globals: Globals = { root: g.opts.root as string | undefined, color: colorOption(g.opts, 'nsx') ?? 'auto', debug };
     if (g.opts.version) {
@@ -276,6 +281,6 @@ export async function main(argv: string[]): Promise<void> {
     if (g.opts.help && !cmdArgv.includes('--help')) cmdArgv = ['--help', ...cmdArgv];
     process.exitCode = await mod.command.run(cmdArgv, ctx);
   } catch (e) {
-    process.exitCode = reportError(e, debug);
+    process.exitCode = reportError(e, debug, process.stderr, prog);
   }
 }

@@ -2,7 +2,8 @@
  * The dashboard service.
  *
  * - Without a terminal: a short host summary — cgroup layout and count, namespaces by type, processes,
- *   containers and pods — followed by the usage (`hostSummary`, `formatSummary`).
+ *   containers and pods — followed by the usage (`hostSummary`, `formatSummary`); with `--summary`, the summary
+ *   alone.
  * - On a terminal: the data the dashboard shows (`openDashboardFeed`): the process-table sampler (a
  *   `ProcessCollector` that keeps stat files open and re-reads the slow parts of known processes every
  *   `refreshEvery` samples), the detail loader, and an error list: a sample or a detail that failed for a reason
@@ -215,15 +216,18 @@ export interface DashboardOptions {
   /** stdout and stdin are terminals (and --summary was not given) */
   readonly interactive: boolean;
   readonly intervalMs: number;
-  /** the usage text printed after the summary */
+  /** the usage text printed after the summary (not with `summaryOnly`) */
   readonly usage: string;
+  /** `--summary`: the summary alone, on a terminal or not */
+  readonly summaryOnly?: boolean;
   /** starts the TUI (the command passes src/tui/dashboard/run.ts runDashboardTui); required when interactive */
   readonly startTui?: (o: { readonly paths: HostPaths; readonly layout?: CgroupLayout; readonly intervalMs: number }) => Promise<number>;
 }
 
 export async function runDashboard(o: DashboardOptions): Promise<number> {
   if (!o.interactive || !o.startTui) {
-    o.stdout.write(formatSummary(hostSummary(o.paths)) + '\n' + o.usage);
+    const summary = formatSummary(hostSummary(o.paths));
+    o.stdout.write(o.summaryOnly ? summary : summary + '\n' + o.usage);
     return 0;
   }
   // before the TUI's first allocations: how far V8's heap may grow (src/services/dashboard-memory.ts)

@@ -17,6 +17,7 @@ import { buildFrame, type TopFrame, type TopRow } from '../sampler/frame.js';
 import { Sampler, type Scheduler } from '../sampler/sampler.js';
 import { makeCollector } from '../sampler/collect.js';
 import { normalizeCgroupPath } from '../model/cgroup.js';
+import { countOf } from '../output/words.js';
 
 export interface TopOptions {
   readonly paths: HostPaths;
@@ -139,7 +140,7 @@ async function runSampling(
         first = false;
         if (tol.incomplete && !warnedDenied && o.warn) {
           warnedDenied = true;
-          o.warn(`top: permission denied on ${tol.denied.length} file(s) (e.g. ${tol.denied[0]}): values missing`);
+          o.warn(`top: permission denied on ${countOf(tol.denied.length, 'file')} (e.g. ${tol.denied[0]}): values missing`);
         }
         if (iterations !== undefined && seq >= iterations) {
           off();

@@ -119,7 +119,7 @@ test('errno errors are plain sentences, not internal errors', () => {
   const long = '/tmp/' + 'a'.repeat(300);
   const r = runNsx(['--root', long, 'ls']);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, `nsx: ${long}: file name too long\n`);
+  assert.equal(r.stderr, `nsx ls: ${long}: file name too long\n`);
   const w = sink();
   const e = Object.assign(new Error('ENAMETOOLONG: name too long, open'), { code: 'ENAMETOOLONG', path: '/x' });
   assert.equal(reportError(e, false, w), 1);

@@ -20,7 +20,7 @@ function packList(): string[] {
   return (JSON.parse(r.stdout)[0].files as Array<{ path: string }>).map((f) => f.path).sort();
 }
 
-test('npm pack ships the bundle, man pages, completions, the C sources and their build script, and nothing else', () => {
+test('npm pack ships the bundle, man pages, completions, docs, the C sources and their build script, and nothing else', () => {
   const files = packList();
   const allowed = [
     /^LICENSE$/,
@@ -35,6 +35,9 @@ test('npm pack ships the bundle, man pages, completions, the C sources and their
     /^dist\/completions\/(nsx\.bash|_nsx|nsx\.fish)$/,
     /^native-bindings\/[\w.-]+\.[ch]$/,
     /^native-bindings\/build\.mjs$/,
+    // the reference pages and JSON schemas that --help, the man pages and errors point to
+    /^docs\/[\w-]+\.md$/,
+    /^docs\/schemas\/[\w-]+\.json$/,
   ];
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
   assert.deepEqual(stray, [], 'files that do not belong in the package');
@@ -104,6 +107,15 @@ test('npm install -g of the packed tarball works, and nsx is on sudo\'s PATH', {
     const ls = spawnSync('nsx', ['ls', '-J', '-t', 'mnt'], { encoding: 'utf8', env: { PATH: path }, cwd: '/' });
     assert.equal(ls.status, 0, ls.stderr);
     assert.ok(Array.isArray(JSON.parse(ls.stdout).namespaces));
+    // --debug: stack frames name the installed files, not the directory the package was built in
+    const pkgDir = join(prefix, 'lib', 'node_modules', 'nsx');
+    for (const cmd of [['ps', '999999'], ['top', '-b', '-n', '1', '/no-such-cgroup']]) {
+      const d = spawnSync('nsx', ['--debug', '--root', join(REPO, 'fixtures', 'k8s-node.manifest'), ...cmd], { encoding: 'utf8', env: { PATH: path }, cwd: '/' });
+      assert.equal(d.status, 1, d.stderr);
+      const frames = d.stderr.split('\n').filter((l) => /^\s+at /.test(l) && /\//.test(l));
+      assert.ok(frames.length > 0, d.stderr);
+      for (const f of frames) assert.ok(f.includes(pkgDir) && !f.includes(join(REPO, 'dist')), `nsx ${cmd.join(' ')} --debug: ${f}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,6 +13,7 @@ import { formatCell, headerOf, jsonKeyOf, type Field } from '../../fields/regist
 import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx, type ShowGroupName, type TreeRow } from '../../fields/cg.js';
 import { cgPs, cgShow, cgSummary, cgTree, type CgShowResult, type CgTreeNode } from '../../services/cg.js';
 import type { Incompleteness } from '../../host/tolerance.js';
+import { countOf } from '../../output/words.js';
 
 const HELP = `Usage:
   nsx cg [options]                       cgroup layout and one row per hierarchy
@@ -22,7 +23,7 @@ const HELP = `Usage:
   (PATH may also be container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME: that container's cgroup)
 
 Options:
-  -J, --json             JSON output (shape documented in the README)
+  -J, --json             JSON output (shapes: docs/cg.md, docs/schemas/)
   -r, --raw              exact numbers; raw table output
   -n, --noheadings       do not print table headings
       --depth N          (tree) levels below PATH to show
@@ -56,7 +57,7 @@ function table<Row>(fields: readonly Field<Row, CgFieldCtx>[], rows: readonly Ro
 }
 
 function warnIncomplete(ctx: CliContext, inc: Incompleteness | undefined): void {
-  if (inc && inc.denied.length) ctx.warn(`incomplete: permission denied on ${inc.denied.length} path(s), e.g. ${escapeControl(inc.denied[0])}`);
+  if (inc && inc.denied.length) ctx.warn(`incomplete: permission denied on ${countOf(inc.denied.length, 'path')}, e.g. ${escapeControl(inc.denied[0])}`);
 }
 
 function treeRows(n: CgTreeNode): TableRow {
@@ -131,7 +132,14 @@ export const command: Command = {
       case 'tree': {
         if (rest.length > 1) throw new UsageError('nsx cg tree: expected at most one PATH');
         const depth = o.depth === undefined ? undefined : parseIntArg('nsx cg', 'depth', String(o.depth), { min: 0 });
-        const r = cgTree({ paths: ctx.paths, path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller: o.controller as string | undefined });
+        const controller = o.controller as string | undefined;
+        let r: ReturnType<typeof cgTree>;
+        try {
+          r = cgTree({ paths: ctx.paths, path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller });
+        } catch (e) {
+          // not in the default tree: name the hierarchies that have it, and the -c that shows it
+          throw (await import('../../services/cg-hint.js')).explainMissingCgroup(e, ctx.paths, rest[0], controller);
+        }
         if (json) write(formatJson(r));
         else {
           const fields = TREE_FIELDS;

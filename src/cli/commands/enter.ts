@@ -58,7 +58,7 @@ A namespace may be given as -X=:ID (a namespace id; Linux 6.19 or later). With n
 (else the passwd entry's shell, else /bin/sh). Exit status: the program's (a program killed by signal N
 kills nsx with N too, as nsenter does; 126 not executable, 127 not found); 1 for nsx's own errors, 2 for
 bad usage.
-Global options (--root, --debug, --no-color) go before 'enter'. See the README, section nsx enter.
+Global options (--root, --debug, --no-color) go before 'enter'. See docs/enter.md.
 `;
 
 const NS_SPECS: ReadonlyArray<readonly [NsType, string, string]> = [

@@ -4,6 +4,7 @@ import type { OptionSpec } from '../getopt.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg } from '../getopt.js';
 import { UsageError } from '../../errors.js';
+import { NS_TYPES } from '../../parse/nsid-link.js';
 
 const HELP = `Usage:
  nsx ls [options] [<namespace>]
@@ -45,8 +46,8 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'raw', short: 'r', arg: 'none' },
   { name: 'notruncate', short: 'u', arg: 'none' },
   { name: 'nowrap', short: 'W', arg: 'none' },
-  { name: 'type', short: 't', arg: 'required', repeatable: true },
-  { name: 'tree', short: 'T', arg: 'optional' },
+  { name: 'type', short: 't', arg: 'required', repeatable: true, values: NS_TYPES },
+  { name: 'tree', short: 'T', arg: 'optional', values: ['owner', 'parent', 'process'] },
   { name: 'list-columns', short: 'H', arg: 'none' },
   { name: 'filter', short: 'Q', arg: 'required' },
   { name: 'quiet', short: 'q', arg: 'none' },

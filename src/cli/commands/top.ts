@@ -11,7 +11,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'iterations', short: 'n', arg: 'required' },
   { name: 'batch', short: 'b', arg: 'none' },
   { name: 'json', short: 'J', arg: 'none' },
-  { name: 'order', arg: 'required' },
+  { name: 'order', arg: 'required', values: Object.keys(TOP_ORDERS) },
   { name: 'reverse', arg: 'none' },
   { name: 'depth', arg: 'required' },
   { name: 'raw', short: 'r', arg: 'none' },

@@ -10,6 +10,7 @@ import { formatJson } from '../../output/json.js';
 import { escapeControl } from '../../output/escape.js';
 import { why, type WhyResult } from '../../services/why.js';
 import { fmtBytes, fmtCpus, type EffectiveLimit } from '../../model/why.js';
+import { countOf } from '../../output/words.js';
 
 const HELP = `Usage:
   nsx why TARGET [options]
@@ -96,7 +97,7 @@ export const command: Command = {
     if (args.positionals.length !== 1) throw new UsageError(`nsx why: expected one TARGET (pid:PID, a cgroup path, container:NAME, pod:NS/NAME)\nTry 'nsx why --help' for more information.`);
     const durationMs = o.for !== undefined ? parseDuration(o.for as string) : 5000;
     const r = await why({ paths: ctx.paths, target: args.positionals[0], durationMs });
-    if (r.incomplete) ctx.warn(`incomplete: permission denied on ${r.incomplete.denied.length} path(s), e.g. ${escapeControl(r.incomplete.denied[0] ?? '')}`);
+    if (r.incomplete) ctx.warn(`incomplete: permission denied on ${countOf(r.incomplete.denied.length, 'path')}, e.g. ${escapeControl(r.incomplete.denied[0] ?? '')}`);
     ctx.stdout.write(o.json ? formatJson(r) : formatWhyText(r, !!o.verbose));
     return 0;
   },
