@@ -336,3 +336,107 @@ export async function generateDocs(o: {
   files.set('completions/nsx.fish', fishCompletion(comp, globals));
   return files;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// docs/CMD.md: the options and columns section of each command's page, generated from the same option help and
+// field registries as `--help` and the man pages, between two marker lines (scripts/docs.mjs writes it,
+// test/docs/options-pages.test.ts checks it).
+
+/** A column table of a page: from a field registry (the one `--help`, `-o` and JSON read). */
+export interface ColumnTable {
+  readonly title: string;
+  readonly fields: ReadonlyArray<{ readonly id: string; readonly header?: string; readonly json?: string; readonly type: string; readonly help: string }>;
+  /** default columns, as `-o` names them */
+  readonly defaults?: readonly string[];
+  /** what else has defaults of its own (`with -t net: …`) */
+  readonly note?: string;
+}
+
+/**
+ * The column registries of each command (lazily imported: the build and the CLI do not load them for this). A
+ * new registry is one line here; a new column in a registry needs nothing.
+ */
+export const COLUMN_TABLES: Readonly<Record<string, () => Promise<ColumnTable[]>>> = {
+  ls: async () => {
+    const m = await import('../fields/ls.js');
+    return [{ title: 'Columns', fields: m.LS_FIELDS, defaults: m.defaultColumns(false), note: `with \`-t net\`: \`${m.defaultColumns(true).join(' ')}\`; with a \`<namespace>\`: \`${m.NAMESPACE_COLUMNS.join(' ')}\`; \`--output-all\`: lsns's 13 columns` }];
+  },
+  ps: async () => {
+    const m = await import('../fields/ps.js');
+    return [{ title: 'Columns', fields: m.PS_FIELDS, defaults: m.PS_DEFAULT, note: `with \`--json\`: \`${m.PS_DEFAULT_JSON.join(' ')}\`` }];
+  },
+  top: async () => {
+    const m = await import('../fields/top.js');
+    return [{ title: 'Columns', fields: m.TOP_FIELDS, defaults: m.TOP_DEFAULT_COLUMNS }];
+  },
+  cg: async () => {
+    const m = await import('../fields/cg.js');
+    return [
+      { title: "Columns of `nsx cg`", fields: m.HIERARCHY_FIELDS },
+      { title: "Columns of `nsx cg ps`", fields: m.PS_FIELDS },
+    ];
+  },
+};
+
+/** The keys of a command's full-screen view (the tables its help overlay shows). */
+export const KEY_TABLES: Readonly<Record<string, () => Promise<ReadonlyArray<readonly [string, string]>>>> = {
+  dashboard: async () => (await import('../tui/dashboard/state.js')).DASH_KEYS,
+  top: async () => (await import('../tui/top/state.js')).TOP_KEYS,
+};
+
+/** The first line of a generated block (names what it is made from and how to remake it). */
+export function blockBegin(command: string): string {
+  return `<!-- BEGIN GENERATED: options of nsx ${command} (from its --help, column and key tables; npm run docs rewrites this block) -->`;
+}
+export const BLOCK_END = '<!-- END GENERATED -->';
+
+/** Text for a Markdown table cell: nothing in it is read as markup, `|` does not end the cell. */
+export function mdCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/([|*_<>[\]`])/g, '\\$1');
+}
+
+/** A code span that holds any text (backticks inside get a longer fence). */
+export function mdCode(s: string): string {
+  const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${s.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+
+/** The generated section of `docs/COMMAND.md`: the options of `--help`, then the command's column tables. */
+export function optionsBlock(command: string, help: string, columns: readonly ColumnTable[] = [], keys: ReadonlyArray<readonly [string, string]> = []): string {
+  const out = [blockBegin(command), '', '| option | meaning |', '|---|---|'];
+  for (const o of parseHelpOptions(help)) out.push(`| ${mdCode(o.synopsis)} | ${mdCell(o.description)} |`);
+  if (keys.length) {
+    out.push('', '**Keys** (on a terminal; `?` shows them):', '', '| keys | what they do |', '|---|---|');
+    for (const [k, h] of keys) out.push(`| ${mdCode(k)} | ${mdCell(h)} |`);
+  }
+  for (const t of columns) {
+    out.push('', `**${t.title}**${t.defaults ? ` (default: ${mdCode(t.defaults.join(' '))}${t.note ? `; ${t.note}` : ''})` : ''}:`, '', '| column | JSON key | JSON type | meaning |', '|---|---|---|---|');
+    for (const f of t.fields) {
+      const name = f.header && f.header !== f.id ? `${f.id} (${f.header})` : f.id;
+      out.push(`| ${mdCode(name)} | ${mdCode(f.json ?? f.id.toLowerCase())} | ${f.type} | ${mdCell(f.help)} |`);
+    }
+  }
+  out.push('', BLOCK_END);
+  return out.join('\n');
+}
+
+/**
+ * `page` with its generated block replaced by `block`; undefined when the page has no markers (a page must place
+ * them where the section goes).
+ */
+export function replaceBlock(page: string, command: string, block: string): string | undefined {
+  const begin = page.indexOf(blockBegin(command));
+  if (begin < 0) return undefined;
+  const end = page.indexOf(BLOCK_END, begin);
+  if (end < 0) return undefined;
+  return page.slice(0, begin) + block + page.slice(end + BLOCK_END.length);
+}
+
+/** `page` (the text of docs/NAME.md) with the options block of `command` as its --help and registries give it now. */
+export async function regeneratePage(name: string, command: Command, page: string): Promise<string | undefined> {
+  const columns = (await COLUMN_TABLES[name]?.()) ?? [];
+  const keys = (await KEY_TABLES[name]?.()) ?? [];
+  return replaceBlock(page, name, optionsBlock(name, await helpText(command), columns, keys));
+}
