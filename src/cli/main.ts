@@ -273,7 +273,7 @@ export async function main(argv: string[]): Promise<void> {
     let cmdArgv = word !== undefined ? rest.slice(1) : rest;
     if (word === undefined && (cmdArgv.includes('--json') || cmdArgv.includes('-J'))) {
       const other = cmdArgv.filter((a) => a !== '--json' && a !== '-J');
-      if (other.length) throw new UsageError(`nsx: --json prints the host summary and takes no other option (got ${other.join(' ')})\nTry 'nsx --help' for more information.`);
+      if (other.length) throw new UsageError(`nsx: ${other.join(' ')}: not with --json (it prints the host summary alone)\nTry 'nsx --help' for more information.`);
       process.exitCode = await summaryJson(ctx);
       return;
     }

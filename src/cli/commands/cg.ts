@@ -113,7 +113,7 @@ export const command: Command = {
     const write = (s: string) => ctx.stdout.write(s);
     const only = (allowed: string[]) => {
       for (const k of ['depth', 'all', 'kernel', 'controller']) {
-        if (o[k] !== undefined && !allowed.includes(k)) throw new UsageError(`nsx cg: --${k} applies to 'nsx cg tree' only`);
+        if (o[k] !== undefined && !allowed.includes(k)) throw new UsageError(`nsx cg: --${k}: applies to 'nsx cg tree' only`);
       }
     };
     switch (sub) {
