@@ -70,12 +70,28 @@ test('nsx --summary and nsx --json (the host summary) are accepted', () => {
   const s = runNsx(['--root', HOST, '--summary']);
   assert.equal(s.code, 0, s.stderr);
   assert.match(s.stdout, /^cgroups: +hybrid/m);
+  // --summary: the summary alone (on a terminal too: the same path), 4 lines, no usage after it
+  assert.equal(s.stdout.trimEnd().split('\n').length, 4, s.stdout);
+  assert.doesNotMatch(s.stdout, /Usage:/);
+  // without --summary and without a terminal: the summary, then the usage
+  const bare = runNsx(['--root', HOST]);
+  assert.equal(bare.code, 0, bare.stderr);
+  assert.ok(bare.stdout.endsWith(USAGE), 'the usage after the summary');
   const j = runNsx(['--root', HOST, '--json']);
   assert.equal(j.code, 0, j.stderr);
   const o = JSON.parse(j.stdout);
   assert.equal(o.layout, 'hybrid');
   assert.equal(typeof o.processes, 'number');
   assert.equal(runNsx(['--root', HOST, '--json', '--summary']).code, 2);
+});
+
+test('nsx dashboard --help is the dashboard\'s help alone, not followed by the whole usage', () => {
+  const h = runNsx(['dashboard', '--help']);
+  assert.equal(h.code, 0, h.stderr);
+  assert.match(h.stdout, /^Usage: nsx \[--root DIR\]/);
+  assert.doesNotMatch(h.stdout, /^Commands:/m);
+  assert.ok(h.stdout.split('\n').length < 25, `${h.stdout.split('\n').length} lines`);
+  assert.match(h.stdout, /250 to 60000/);
 });
 
 test('global options after enter: a hint to put them before the command, not about -r', () => {

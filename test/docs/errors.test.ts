@@ -187,3 +187,20 @@ for (const c of CATALOGUE) {
   });
 }
 });
+
+test('counts agree with their nouns: countOf, and no "file(s)" in messages', async () => {
+  const { countOf } = await import('../../src/output/words.js');
+  assert.equal(countOf(1, 'file'), '1 file');
+  assert.equal(countOf(3, 'file'), '3 files');
+  assert.equal(countOf(0, 'process', 'processes'), '0 processes');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { REPO } = await import('../helpers/host.js');
+  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []));
+  for (const f of files(join(REPO, 'src'))) {
+    for (const [i, line] of readFileSync(f, 'utf8').split('\n').entries()) {
+      if (/^\s*(\/\/|\*)/.test(line)) continue;
+      assert.doesNotMatch(line, /\} [a-z]+\(s\)|\$\{[^}]*length\} (files|paths|processes) /, `${f}:${i + 1}: a count that does not agree with its noun (use countOf)`);
+    }
+  }
+});

@@ -62,6 +62,41 @@ test('package.json: licence file, man pages, bin, engines, install script', () =
   for (const dep of ['ink', 'react', 'koffi']) assert.ok(pkg.dependencies[dep], `${dep} is a runtime dependency`);
 });
 
+/** Does a package's `engines.node` range admit this version? (`>=X`, `^X`, `X || Y`, `>= X.Y.Z`) */
+export function admits(range: string, version: string): boolean {
+  const v = version.split('.').map(Number);
+  const cmp = (a: number[], b: number[]) => {
+    for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+    return 0;
+  };
+  return range.split('||').some((alt) =>
+    alt.trim().split(/\s+(?=[<>=^~])/).every((c) => {
+      const m = /^(>=|>|<=|<|\^|~|=)?\s*v?(\d+(?:\.\d+){0,2})/.exec(c.trim());
+      if (!m) return false;
+      const w = m[2].split('.').map(Number);
+      const d = cmp(v, w);
+      switch (m[1]) {
+        case '>=': return d >= 0;
+        case '>': return d > 0;
+        case '<=': return d <= 0;
+        case '<': return d < 0;
+        case '^': return d >= 0 && v[0] === w[0];
+        case '~': return d >= 0 && v[0] === w[0] && v[1] === (w[1] ?? v[1]);
+        default: return d === 0;
+      }
+    }),
+  );
+}
+
+test('every package npm installs (dev dependencies included) supports Node 20: no EBADENGINE on npm install', () => {
+  assert.ok(admits('>=18', '20.0.0') && !admits('>=22', '20.19.0') && admits('^12.20.0 || ^14.13.1 || >=16.0.0', '20.0.0') && admits('>= 14.6', '20.0.0') && !admits('^18', '20.0.0'));
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8'));
+  const bad = Object.entries(lock.packages as Record<string, { engines?: { node?: string } | string[] }>)
+    .filter(([, p]) => p.engines && !Array.isArray(p.engines) && p.engines.node && !admits(p.engines.node, '20.0.0'))
+    .map(([k, p]) => `${k} needs node ${(p.engines as { node: string }).node}`);
+  assert.deepEqual(bad, [], 'packages that need a newer Node than the README promises (20)');
+});
+
 /** sudo's PATH: secure_path from /etc/sudoers (and sudoers.d), else Debian's default. */
 function securePath(): string[] {
   const files = ['/etc/sudoers', ...(existsSync('/etc/sudoers.d') ? readdirSync('/etc/sudoers.d').map((f) => join('/etc/sudoers.d', f)) : [])];

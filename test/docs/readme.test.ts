@@ -34,6 +34,27 @@ test('README: one example per command, and a reference page for each', () => {
   assert.ok(readme.includes('(docs/dashboard.md)'));
 });
 
+test('README: install from a packed tarball (a copy), completions into folders made if missing', () => {
+  assert.match(readme, /^npm pack && npm install -g \.\/nsx-[\d.]+\.tgz/m);
+  assert.match(readme, /npm install -g \.` would instead link/);
+  const d = readFileSync(join(REPO, 'package.json'), 'utf8');
+  assert.ok(readme.includes(`nsx-${JSON.parse(d).version}.tgz`), 'the tarball name is this version\'s');
+  const block = readme.slice(readme.indexOf('**Shell completions**'), readme.indexOf('## Commands by example'));
+  const copies = block.split('\n').filter((x) => /^(cp|install|mkdir) /.test(x));
+  assert.equal(copies.length, 3, 'bash, zsh and fish');
+  for (const l of copies) assert.match(l, /^install -Dm644 /, `${l}: a copy that makes the folder (cp fails where it does not exist)`);
+});
+
+test('pages do not say the opposite of the program (what the issue found)', () => {
+  const docs = (f: string) => readFileSync(join(REPO, 'docs', f), 'utf8');
+  assert.doesNotMatch(docs('cg.md'), /lose precision/, 'big numbers are exact in JSON');
+  assert.doesNotMatch(docs('ps.md'), /Default: `PID USER CONTAINER CGROUP MNTNS/, 'the default columns come from the registry');
+  assert.doesNotMatch(docs('ps.md'), /`null` in one-shot output/, 'CPU% is a number in one-shot output');
+  assert.doesNotMatch(docs('ps.md'), /3\+ characters also match inside a label/, '-c does not match inside a name');
+  assert.doesNotMatch(docs('ps.md'), /"command": \[/, 'command is a string, argv the array');
+  assert.doesNotMatch(docs('dashboard.md'), /k8s-node · 2 CPUs · mem/, 'no host facts on a recorded host');
+});
+
 test('README and docs/: every relative link points at a file that exists', () => {
   const files = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   for (const f of files) {

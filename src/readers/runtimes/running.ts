@@ -16,6 +16,7 @@ import type { Identity } from '../../model/identity.js';
 import { isContainerTarget, matchContainer, parseContainerTarget, pickPod, unresolvedError, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
 import { notRunningHint } from './known.js';
 import { RuntimeIndex, runtimeIndexFor } from './index.js';
+import { countOf } from '../../output/words.js';
 
 /** A running container (or machine) and its processes. */
 export interface RunningContainer {
@@ -82,7 +83,7 @@ export function resolveHostTarget(paths: HostPaths, t: ContainerTarget, o: { cmd
   const cmd = o.cmd ?? 'nsx';
   const tol = new Tolerance();
   const running = o.running ?? readRunningContainers(paths, { index: o.index, tolerance: tol });
-  const extra = tol.incomplete ? ` (${tol.denied.length} processes could not be read)` : '';
+  const extra = tol.incomplete ? ` (${countOf(tol.denied.length, 'process', 'processes')} could not be read)` : '';
   const ids = running.map((r) => r.identity);
   const pidsOf = (i: Identity) => running.filter((r) => r.identity.runtime === i.runtime && r.identity.id === i.id).flatMap((r) => r.pids);
   if (t.kind === 'container') {
