@@ -19,6 +19,7 @@ import type { Scheduler } from '../../src/sampler/sampler.js';
 import { unpackManifest } from '../../src/host/manifest.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { stripAnsi } from '../helpers/cli.js';
+import { press, settle } from '../helpers/ink.js';
 import { REPO } from '../helpers/host.js';
 import { codeBlocks, pages } from './examples.js';
 
@@ -67,21 +68,6 @@ const KEYS: Readonly<Record<string, string>> = {
 };
 
 const manual: Scheduler = { setTimeout: () => 0, clearTimeout: () => {} };
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Wait until the frame has stopped changing. */
-async function settle(app: ReturnType<typeof render>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  let prev = app.lastFrame();
-  let same = 0;
-  while (Date.now() < end && same < 3) {
-    await tick(50);
-    const cur = app.lastFrame();
-    same = cur === prev ? same + 1 : 0;
-    prev = cur;
-  }
-}
-
 /** The frame the dashboard draws for a spec, line by line. */
 export async function drawScreen(s: Pick<ScreenSpec, 'fixture' | 'columns' | 'rows' | 'keys'>): Promise<string[]> {
   const host = unpackManifest(join(REPO, s.fixture));
@@ -91,10 +77,7 @@ export async function drawScreen(s: Pick<ScreenSpec, 'fixture' | 'columns' | 'ro
     await settle(app);
     session.start();
     await settle(app);
-    for (const k of s.keys) {
-      app.stdin.write(KEYS[k] ?? k);
-      await settle(app);
-    }
+    await press(app, ...s.keys.map((k) => KEYS[k] ?? k));
     const lines = stripAnsi(app.lastFrame() ?? '').split('\n').map((l) => l.trimEnd());
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
     return lines;

@@ -16,6 +16,7 @@ import { helpLines, helpMaxOffset, wrapWords } from '../../../src/tui/components
 import { Sampler, type Scheduler } from '../../../src/sampler/sampler.js';
 import type { TopSnapshot } from '../../../src/model/rates.js';
 import { stripAnsi } from '../../helpers/cli.js';
+import { press, settle } from '../../helpers/ink.js';
 import { fixture, fixtureHost } from '../../helpers/host.js';
 
 const manual: Scheduler = { setTimeout: () => 0, clearTimeout: () => {} };
@@ -23,24 +24,6 @@ const host = fixtureHost('k8s-node.manifest');
 after(() => host.cleanup());
 const SIZE = { columns: 60, rows: 15 };
 
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function settle(app: ReturnType<typeof render>, ms = 4000) {
-  const end = Date.now() + ms;
-  let prev = app.lastFrame();
-  let same = 0;
-  while (Date.now() < end && same < 3) {
-    await tick(40);
-    const cur = app.lastFrame();
-    same = cur === prev ? same + 1 : 0;
-    prev = cur;
-  }
-}
-async function press(app: ReturnType<typeof render>, ...keys: string[]) {
-  for (const k of keys) {
-    app.stdin.write(k);
-    await settle(app);
-  }
-}
 const frame = (app: ReturnType<typeof render>) => stripAnsi(app.lastFrame() ?? '');
 
 function fits(f: string) {

@@ -11,24 +11,12 @@ import { DashboardApp } from '../../../src/tui/dashboard/DashboardApp.js';
 import { makeDashboardSession } from '../../../src/tui/dashboard/run.js';
 import type { Scheduler } from '../../../src/sampler/sampler.js';
 import { runNsx, stripAnsi } from '../../helpers/cli.js';
+import { settle } from '../../helpers/ink.js';
 import { fixture, fixtureHost } from '../../helpers/host.js';
 
 const manual: Scheduler = { setTimeout: () => 0, clearTimeout: () => {} };
 const host = fixtureHost('k8s-node.manifest');
 after(() => host.cleanup());
-
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function settle(app: ReturnType<typeof render>, ms = 4000) {
-  const end = Date.now() + ms;
-  let prev = app.lastFrame();
-  let same = 0;
-  while (Date.now() < end && same < 3) {
-    await tick(40);
-    const cur = app.lastFrame();
-    same = cur === prev ? same + 1 : 0;
-    prev = cur;
-  }
-}
 
 /** The cells of a table under `header` (columns found by the header's right-aligned titles). */
 function cells(lines: readonly string[], headerAt: number, names: readonly string[]): string[][] {
