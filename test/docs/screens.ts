@@ -19,7 +19,7 @@ import type { Scheduler } from '../../src/sampler/sampler.js';
 import { unpackManifest } from '../../src/host/manifest.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { stripAnsi } from '../helpers/cli.js';
-import { press, settle } from '../helpers/ink.js';
+import { changed, press, settle } from '../helpers/ink.js';
 import { REPO } from '../helpers/host.js';
 import { codeBlocks, pages } from './examples.js';
 
@@ -75,9 +75,12 @@ export async function drawScreen(s: Pick<ScreenSpec, 'fixture' | 'columns' | 'ro
   const app = render(React.createElement(DashboardApp, { ...session.props, size: { columns: s.columns, rows: s.rows } }));
   try {
     await settle(app);
+    const before = app.lastFrame();
     session.start();
-    await settle(app);
-    await press(app, ...s.keys.map((k) => KEYS[k] ?? k));
+    await changed(app, before, 10_000, 400);
+    // every key of a screen changes what is drawn (a search letter, a view, a drill-down): wait for each, then for
+    // 400 ms without a new frame (what a key starts, `w`'s report, may come in a second render)
+    await press(app, { changes: true, quietMs: 400 }, ...s.keys.map((k) => KEYS[k] ?? k));
     const lines = stripAnsi(app.lastFrame() ?? '').split('\n').map((l) => l.trimEnd());
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
     return lines;
