@@ -165,7 +165,9 @@ const HINT = /\n(Try '[^'\n]*' for more information\.)$/;
 export function escapeMessage(message: string, prog = 'nsx'): string {
   const m = HINT.exec(message);
   const body = m ? message.slice(0, m.index) : message;
-  const line = escapeControl(/^nsx[ :]/.test(body) ? body : `${prog}: ${body}`);
+  // a message that names its command without `nsx` (`ls: …`) is not named twice
+  const own = prog !== 'nsx' && body.startsWith(`${prog.slice(4)}: `) ? body.slice(prog.length - 2) : body;
+  const line = escapeControl(/^nsx[ :]/.test(own) ? own : `${prog}: ${own}`);
   return m ? `${line}\n${m[1]}` : line;
 }
 

@@ -126,6 +126,11 @@ test('error messages escape every control character, newline included: one line 
   assert.equal(r.stderr.split('\n').length, 2, JSON.stringify(r.stderr));
   assert.match(r.stderr, /\/a\\x0ab\\x1b\[31m/);
   assert.equal(escapeMessage("nsx: bad\nname\nTry 'nsx --help' for more information."), "nsx: bad\\x0aname\nTry 'nsx --help' for more information.");
+  // the handler names the command once: nsx CMD: SUBJECT: what is wrong
+  assert.equal(escapeMessage('/x: no such cgroup', 'nsx cg'), 'nsx cg: /x: no such cgroup');
+  assert.equal(escapeMessage('ls: process 9 not found', 'nsx ls'), 'nsx ls: process 9 not found');
+  assert.equal(escapeMessage('nsx ps: 9: no such process', 'nsx ps'), 'nsx ps: 9: no such process');
+  assert.equal(escapeMessage('9: no such process'), 'nsx: 9: no such process');
   const w = sink();
   assert.equal(reportError(new UsageError('x\ry'), false, w), 2);
   assert.equal(w.text, 'nsx: x\\x0dy\n');

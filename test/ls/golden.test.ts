@@ -78,8 +78,8 @@ const ERRORS: Array<[string[], number, RegExp]> = [
   [['-p', 'abc'], 2, /^nsx ls: invalid PID argument: 'abc'\n$/],
   [['-p', '1', '4026531840'], 2, /--task is mutually exclusive with <namespace>/],
   [['parent'], 2, /^nsx ls: invalid namespace argument: 'parent'\n$/],
-  [['-p', '999999'], 1, /^nsx: ls: process 999999 not found\n$/],
-  [['12345'], 1, /^nsx: ls: not found namespace: 12345\n$/],
+  [['-p', '999999'], 1, /^nsx ls: process 999999 not found\n$/],
+  [['12345'], 1, /^nsx ls: not found namespace: 12345\n$/],
 ];
 for (const [args, code, re] of ERRORS) {
   test(`nsx ls ${args.join(' ')} → exit ${code}, one clear line, no stack`, () => {
