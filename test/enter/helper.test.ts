@@ -51,5 +51,5 @@ test('helper: exit statuses of the program, its signal re-raised, 127/126 for ex
 test('helper: a target PID that does not exist is refused before anything is joined', { skip }, () => {
   const r = runHelper(['--pid', '999999999', '--', 'true']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /target PID 999999999 exited before its namespaces were joined/);
+  assert.match(r.stderr, /^nsx enter: target PID 999999999: exited before its namespaces were joined\n$/);
 });
