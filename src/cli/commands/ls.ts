@@ -32,6 +32,8 @@ Options:
 
 Global options: --root DIR, --no-color, --debug, -h/--help, -V/--version
 
+Exit status: 0 on success; 1 on any error, usage errors included (as lsns).
+
 Available output columns:
 `;
 
