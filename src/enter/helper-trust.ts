@@ -14,7 +14,7 @@ import { endianness } from 'node:os';
 import { dirname } from 'node:path';
 import { hostPaths } from '../host/paths.js';
 import { lstatPath, readWholeBytes } from '../host/read.js';
-import { tryGone } from '../host/quiet.js';
+import { wrap } from '../host/tolerance.js';
 
 /** What the check needs to know of a file (tests pass a table). */
 export interface TrustStat {
@@ -55,7 +55,7 @@ export function atSecureOf(auxv: Buffer, word: 4 | 8, littleEndian = true): bool
 export function processIsSetId(): boolean {
   if (process.getuid?.() !== process.geteuid?.() || process.getgid?.() !== process.getegid?.()) return true;
   const file = `${hostPaths().proc}/self/auxv`;
-  const auxv = tryGone(file, () => readWholeBytes(file));
+  const auxv = wrap(undefined, file, readWholeBytes);
   const word = process.arch === 'x64' || process.arch === 'arm64' || process.arch === 'ppc64' || process.arch === 's390x' || process.arch === 'riscv64' || process.arch === 'loong64' ? 8 : 4;
   return auxv !== undefined && atSecureOf(auxv, word, endianness() === 'LE');
 }
@@ -66,7 +66,7 @@ export function liveTrustFacts(): TrustFacts {
     euid: process.geteuid?.() ?? -1,
     setId: processIsSetId(),
     stat(path) {
-      const st = tryGone(path, () => lstatPath(path));
+      const st = wrap(undefined, path, lstatPath);
       if (!st) return undefined;
       return { uid: st.uid, mode: st.mode, kind: st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other' };
     },
@@ -94,7 +94,7 @@ export function helperEnvRefusal(path: string, f: TrustFacts = liveTrustFacts())
   if (!path.startsWith('/')) return `${subject}: not an absolute path; try NSX_ENTER_HELPER=/full/path/to/nsx-enter`;
   if (!f.stat(path)) return undefined;
   // a dangling link: missing, as the caller says
-  const real = tryGone(path, () => f.realpath(path));
+  const real = wrap(undefined, path, (p) => f.realpath(p));
   if (real === undefined) return undefined;
   const owned = (st: TrustStat) => st.uid === 0 || st.uid === f.euid;
   const file = f.stat(real);

@@ -317,7 +317,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     // no program: the login shell $SHELL, or the target's /bin/sh when the target has no $SHELL (a busybox image)
     if (plan.program === null) {
       const root = o.root !== undefined ? join(paths.proc, 'self/fd', String(rootFd)) : plan.namespaces.some((n) => n.type === 'mnt' && n.action === 'join' && n.source === 'target') ? join(pinned, 'root') : undefined;
-      const shellEnv = o.env ? tryGone(join(pinned, 'environ'), () => environVar(readWhole(join(pinned, 'environ')), 'SHELL')) : process.env.SHELL;
+      const shellEnv = o.env ? wrap(undefined, join(pinned, 'environ'), (f) => environVar(readWhole(f), 'SHELL')) : process.env.SHELL;
       const shell = root !== undefined ? loginShellFallback(root, shellEnv) : undefined;
       if (shell) plan = { ...plan, shell };
     }
