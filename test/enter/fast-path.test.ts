@@ -123,6 +123,7 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
     for (const [args, hintU] of [
       [['-t', String(full), '-a', 'true'], false],
       [['-t', String(plain), '-n', 'true'], true],
+      [['-t', String(plain), '-U', '-n', 'true'], false],
       [['-t', String(rootless), '-n', 'true'], true],
       [['-t', String(rootless), '-i', '-U', 'true'], false],
     ] as const) {
