@@ -9,28 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
 import bcrypt from 'bcryptjs';
 import { BasicAuth, certificateSans, loadWebConfig, parseGoDuration, parseWebConfig, RateLimiter, WebConfigError, WebConfigSource } from '../../src/exporter/web-config.js';
 import { hasTool } from '../helpers/live.js';
-
-/** A throw-away CA and a server certificate it signs (and a second, unrelated key), made with openssl. */
-export function makePki(dir: string): { ca: string; cert: string; key: string; otherKey: string; clientCert: string; clientKey: string } {
-  const run = (args: string[]) => {
-    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-  };
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=nsx-test-ca']);
-  const leaf = (name: string, cn: string, san: string, ext: string) => {
-    run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
-    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${ext}\n`);
-    run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
-  };
-  leaf('server', 'localhost', 'IP:127.0.0.1,DNS:localhost', 'serverAuth');
-  leaf('client', 'prometheus', 'DNS:prometheus.nsx-test', 'clientAuth');
-  run(['genpkey', '-algorithm', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'other.key']);
-  return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), otherKey: join(dir, 'other.key'), clientCert: join(dir, 'client.crt'), clientKey: join(dir, 'client.key') };
-}
+import { makePki } from './web-pki.js';
 
 const HASH = bcrypt.hashSync('s3cret', 4);
 /** htpasswd -nbBC 4 prom s3cret (Apache's $2y$ form) */
