@@ -190,3 +190,19 @@ test('rate limit: a token bucket of burst tokens, one more per interval; Go dura
   assert.equal(parseGoDuration('1s junk'), undefined);
   assert.deepEqual(certificateSans('DNS:a.example, IP Address:127.0.0.1, email:x@y, URI:spiffe://x'), ['a.example', '127.0.0.1', 'x@y', 'spiffe://x']);
 });
+
+test('docs/exporter.md, Security: the web.yml example loads with nsx\'s parser; the Prometheus example has tls_config and basic_auth', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { REPO } = await import('../helpers/host.js');
+  const { parse } = await import('yaml');
+  const md = readFileSync(join(REPO, 'docs', 'exporter.md'), 'utf8');
+  const sec = md.slice(md.indexOf('## Security'), md.indexOf('## Cost'));
+  const blocks = [...sec.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const web = parseWebConfig(blocks[0], '/etc/nsx-exporter/web.yml');
+  assert.equal(web.tls?.cert.path, '/etc/nsx-exporter/tls/tls.crt');
+  assert.ok(web.users.has('prometheus'));
+  const prom = parse(blocks[1]) as { scrape_configs: Array<Record<string, unknown>> };
+  const job = prom.scrape_configs[0];
+  assert.equal(job.scheme, 'https');
+  assert.ok(job.tls_config && job.basic_auth);
+});
