@@ -17,8 +17,8 @@
 import { join } from 'node:path';
 import { availableParallelism, hostname as osHostname, loadavg as osLoadavg, release as osRelease, totalmem as osTotalmem } from 'node:os';
 import { hostPath, type HostPaths } from '../host/paths.js';
-import { readTextOrUndefined } from '../host/read.js';
-import { classifyTolerable } from '../host/tolerance.js';
+import { readWhole } from '../host/read.js';
+import { wrap } from '../host/tolerance.js';
 import { ParseError } from '../errors.js';
 import { cpuListCount, parseCpuList } from '../parse/cgroup-files.js';
 import { osName, parseCpuinfo, parseLoadavg, parseMeminfo, parseOneLine, parseOsRelease } from '../parse/host-facts.js';
@@ -46,13 +46,8 @@ export type HostFactsSample = StaticHostFacts & DynamicHostFacts;
 
 /** `parse(text of file)`, or undefined when the file is absent, not readable, or does not parse. */
 function fact<T>(file: string, parse: (text: string, source: string) => T | undefined): T | undefined {
-  let text: string | undefined;
-  try {
-    text = readTextOrUndefined(file);
-  } catch (e) {
-    if (classifyTolerable(e)) return undefined; // a header fact is a nicety: denied → left out
-    throw e;
-  }
+  // a header fact is a nicety: absent or denied → left out
+  const text = wrap(undefined, file, readWhole);
   if (text === undefined) return undefined;
   try {
     return parse(text, file);
