@@ -16,14 +16,13 @@
  * `close()` stops accepting, lets scrapes in flight finish and closes idle keep-alive connections.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { gzip } from 'node:zlib';
 import { LabelSets, seriesOf, type Series } from './series.js';
 import { CONTENT_TYPES, makeRegistries, negotiate, type Format } from './registry.js';
 import type { ExporterSample, ExporterSampler } from './sample.js';
-import { BasicAuth, certificateSans, loadWebConfig, RateLimiter, tlsServerOptions, WebConfigSource, type WebConfig } from './web-config.js';
+import type { BasicAuth, RateLimiter, WebConfig, WebConfigSource } from './web-config.js';
 
 /** What the server needs of a sampler: `sample()`, and `sampleAsync()` (slices that yield) when it has one. */
 export type ScrapeSampler = Pick<ExporterSampler, 'sample'> & { sampleAsync?(): Promise<ExporterSample> };
@@ -162,13 +161,19 @@ function oneLine(e: unknown): string {
 /** Start serving. Resolves once listening. A web config that does not load throws (WebConfigError) before listening. */
 export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...o.limits };
+  // gzip runs on libuv's threadpool, which starts at its first job with UV_THREADPOOL_SIZE threads (default 4),
+  // each with a malloc arena of its own once it has compressed something: one thread is enough for one gzip at a
+  // time, and keeps the RSS the benchmark measured (set it in the environment to choose otherwise)
+  process.env.UV_THREADPOOL_SIZE ??= '1';
   const log = o.log ?? (() => {});
   const maxRequests = o.maxRequests ?? DEFAULT_MAX_REQUESTS;
   const scraper = makeScraper(o.sampler, o.maxAgeMs, o.clock);
-  const initial: WebConfig | undefined = o.webConfigFile !== undefined ? loadWebConfig(o.webConfigFile) : undefined;
-  const source = o.webConfigFile !== undefined ? new WebConfigSource(o.webConfigFile, log) : undefined;
+  // the web config's code (a YAML parser, TLS) is loaded only when there is one: the plain exporter's RSS stays
+  const web = o.webConfigFile !== undefined ? await import('./web-config.js') : undefined;
+  const initial: WebConfig | undefined = web?.loadWebConfig(o.webConfigFile!);
+  const source: WebConfigSource | undefined = web ? new web.WebConfigSource(o.webConfigFile!, log) : undefined;
   const tls = initial?.tls !== undefined;
-  const auth = new BasicAuth();
+  const auth: BasicAuth | undefined = web ? new web.BasicAuth() : undefined;
   let limiter: { key: string; l: RateLimiter } | undefined;
 
   const common = {
@@ -177,7 +182,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
   };
-  const server: Server = tls ? createHttpsServer({ ...common, ...tlsServerOptions(initial!.tls!), handshakeTimeout: limits.handshakeTimeoutMs }) : createHttpServer(common);
+  const server: Server = tls ? (await import('node:https')).createServer({ ...common, ...web!.tlsServerOptions(initial!.tls!), handshakeTimeout: limits.handshakeTimeoutMs }) : createHttpServer(common);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
 
@@ -216,7 +221,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
       return;
     }
     if (c !== applied) {
-      const { requestCert, rejectUnauthorized, ...ctx } = tlsServerOptions(c.tls);
+      const { requestCert, rejectUnauthorized, ...ctx } = web!.tlsServerOptions(c.tls);
       (server as unknown as import('node:tls').Server).setSecureContext(ctx);
       Object.assign(server, { requestCert, rejectUnauthorized });
       applied = c;
@@ -235,7 +240,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
         const bad =
           (s!.clientAuth === 'RequireAnyClientCert' && !cert) ||
           (s!.clientAuth === 'VerifyClientCertIfGiven' && cert !== undefined && !t.authorized) ||
-          (s!.allowedSans !== undefined && (!cert || !certificateSans(cert.subjectAltName).some((x) => s!.allowedSans!.includes(x))));
+          (s!.allowedSans !== undefined && (!cert || !web!.certificateSans(cert.subjectAltName).some((x) => s!.allowedSans!.includes(x))));
         if (bad) {
           t.destroy();
           return;
@@ -262,7 +267,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
       }
       if (c.rateLimit) {
         const key = `${c.rateLimit.intervalMs}/${c.rateLimit.burst}`;
-        if (limiter?.key !== key) limiter = { key, l: new RateLimiter(c.rateLimit.intervalMs, c.rateLimit.burst) };
+        if (limiter?.key !== key) limiter = { key, l: new web!.RateLimiter(c.rateLimit.intervalMs, c.rateLimit.burst) };
         if (!limiter.l.allow()) {
           res.writeHead(429, PLAIN).end('Too Many Requests\n');
           return;
@@ -270,7 +275,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
       }
       Object.assign(extra, c.headers);
       if (c.users.size > 0) {
-        const ok = await auth.check(c.users, req.headers.authorization);
+        const ok = await auth!.check(c.users, req.headers.authorization);
         if (ok !== true) {
           if (ok === 'busy') res.writeHead(503, { ...PLAIN, ...extra, 'Retry-After': '1' }).end('Service Unavailable\n');
           else res.writeHead(401, { ...PLAIN, ...extra, 'WWW-Authenticate': 'Basic' }).end('Unauthorized\n');
@@ -337,7 +342,15 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
       else res.once('finish', finish);
     }
   };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((e: unknown) => {
+      // a bug outside the scrape (a header, the authentication): a bare 500, the error in the log, the server up
+      log(`exporter: request failed: ${oneLine(e)}`);
+      if (res.destroyed) return;
+      if (!res.headersSent) res.writeHead(500, PLAIN);
+      res.end('Internal Server Error\n');
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const done = () => {

@@ -37,12 +37,8 @@ import { readWhole } from '../host/read.js';
 
 export type ClientAuth = 'NoClientCert' | 'RequestClientCert' | 'RequireAnyClientCert' | 'VerifyClientCertIfGiven' | 'RequireAndVerifyClientCert';
 
-/** TLS settings with the PEM texts loaded. */
-export interface TlsServerSettings {
-  readonly cert: string;
-  readonly key: string;
-  /** client CA certificates (PEM) */
-  readonly clientCa?: string;
+/** How TLS is negotiated (the part of tls_server_config that is not the certificate files). */
+export interface TlsPolicy {
   readonly clientAuth: ClientAuth;
   readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
   readonly maxVersion: 'TLSv1.2' | 'TLSv1.3';
@@ -53,6 +49,21 @@ export interface TlsServerSettings {
   readonly honorCipherOrder: boolean;
   /** the client certificate must carry one of these SANs (DNS, IP, e-mail or URI) */
   readonly allowedSans?: readonly string[];
+}
+
+/** TLS settings with the PEM texts loaded. */
+export interface TlsServerSettings extends TlsPolicy {
+  readonly cert: string;
+  readonly key: string;
+  /** client CA certificates (PEM) */
+  readonly clientCa?: string;
+}
+
+/** Where a PEM text comes from: inline (`cert:`) or a file (`cert_file:`), and the line that says so. */
+export interface PemSource {
+  readonly pem?: string;
+  readonly path?: string;
+  readonly line: number;
 }
 
 export interface WebConfig {
@@ -152,19 +163,7 @@ export function parseGoDuration(s: string): number | undefined {
 /** The configuration as written, paths resolved and every value checked, before any file it names is read. Pure. */
 export interface WebConfigSpec {
   readonly file: string;
-  readonly tls?: {
-    readonly cert: { readonly pem?: string; readonly path?: string; readonly line: number };
-    readonly key: { readonly pem?: string; readonly path?: string; readonly line: number };
-    readonly clientCa?: { readonly pem?: string; readonly path?: string; readonly line: number };
-    readonly clientAuth: ClientAuth;
-    readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
-    readonly maxVersion: 'TLSv1.2' | 'TLSv1.3';
-    readonly ciphers?: string;
-    readonly ecdhCurve?: string;
-    readonly honorCipherOrder: boolean;
-    readonly allowedSans?: readonly string[];
-    readonly line: number;
-  };
+  readonly tls?: TlsPolicy & { readonly cert: PemSource; readonly key: PemSource; readonly clientCa?: PemSource; readonly line: number };
   readonly users: ReadonlyMap<string, string>;
   readonly headers: Readonly<Record<string, string>>;
   readonly http2: boolean;
@@ -328,7 +327,7 @@ export function parseWebConfig(text: string, file: string): WebConfigSpec {
 }
 
 /** Read a file the config names; a failure names the config's line. */
-function readPem(file: string, src: { pem?: string; path?: string; line: number }, what: string): string {
+function readPem(file: string, src: PemSource, what: string): string {
   if (src.pem !== undefined) return src.pem;
   try {
     return readWhole(src.path!);
@@ -377,18 +376,8 @@ function loadSpec(spec: WebConfigSpec): WebConfig {
     const cert = readPem(file, s.cert, 'cert_file');
     const key = readPem(file, s.key, 'key_file');
     const clientCa = s.clientCa ? readPem(file, s.clientCa, 'client_ca_file') : undefined;
-    tls = {
-      cert,
-      key,
-      ...(clientCa !== undefined ? { clientCa } : {}),
-      clientAuth: s.clientAuth,
-      minVersion: s.minVersion,
-      maxVersion: s.maxVersion,
-      ...(s.ciphers ? { ciphers: s.ciphers } : {}),
-      ...(s.ecdhCurve ? { ecdhCurve: s.ecdhCurve } : {}),
-      honorCipherOrder: s.honorCipherOrder,
-      ...(s.allowedSans ? { allowedSans: s.allowedSans } : {}),
-    };
+    const { cert: _c, key: _k, clientCa: _ca, line: _l, ...policy } = s;
+    tls = { ...policy, cert, key, ...(clientCa !== undefined ? { clientCa } : {}) };
     try {
       if (!cert.includes('-----BEGIN')) throw new Error('no PEM certificate');
       new X509Certificate(cert);

@@ -372,3 +372,18 @@ test('fuzz: manifests made of traversal shapes create nothing outside their dire
     rmSync(s.base, { recursive: true, force: true });
   }
 });
+
+test('an error about a path inside an unpacked manifest names the manifest, never the temporary directory', () => {
+  const s = makeSandbox();
+  try {
+    const file = join(s.manifests, 'no-proc.manifest');
+    writeFileSync(file, '@@ f etc/hostname\nnode-1\n');
+    const r = spawnSync(process.execPath, [NSX_BIN, '--root', file, 'ls'], { encoding: 'utf8', env: { ...process.env, TMPDIR: s.tmp } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr.trim(), new RegExp(`^nsx: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:/proc\\b`));
+    assert.doesNotMatch(r.stderr, /nsx-host-/);
+    assert.deepEqual(readdirSync(s.tmp), [], 'the temporary directory is removed at exit');
+  } finally {
+    rmSync(s.base, { recursive: true, force: true });
+  }
+});
