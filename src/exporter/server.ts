@@ -189,8 +189,14 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
   // connections without a request in flight, oldest first (Map keeps insertion order); every raw socket for close()
   const idle = new Map<Socket, true>();
   const sockets = new Set<Socket>();
+  let closing = false;
   const makeIdle = (s: Socket) => {
     if (s.destroyed) return;
+    if (closing) {
+      // answered while stopping: nothing more on this connection
+      s.destroy();
+      return;
+    }
     idle.delete(s);
     idle.set(s, true);
     while (idle.size > limits.maxIdleConnections) {
@@ -366,6 +372,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
     scheme: tls ? 'https' : 'http',
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
         for (const s of idle.keys()) s.destroy();

@@ -22,7 +22,7 @@
  * - an entry below a symlink or a file, an entry that would replace a symlink, a file or a directory, or the same
  *   path twice (also across layered manifests);
  * - a NUL byte or bytes that are not UTF-8 anywhere, a bad header or `\x` escape, text before the first header;
- * - more than 64 MiB or more than 250,000 entries.
+ * - more than 64 MiB, more than 250,000 entries, or more than 250,000 directories (given or implied by paths).
  * Then it is written under a fresh temporary directory (mode 0700, from mkdtemp) only: every directory is made
  * one component at a time and checked with lstat (a directory, not a symlink), every file is created with
  * O_CREAT|O_EXCL|O_NOFOLLOW (never through or over an existing name), every symlink with symlink(2) (which
@@ -46,6 +46,8 @@ export interface ManifestLimits {
   readonly maxBytes: number;
   /** entries (headers) over all layered manifests */
   readonly maxEntries: number;
+  /** directories, given or implied by the paths of entries, over all layered manifests */
+  readonly maxDirectories: number;
   /** bytes of one path */
   readonly maxPathBytes: number;
   /** components of one path */
@@ -57,6 +59,7 @@ export interface ManifestLimits {
 export const MANIFEST_LIMITS: ManifestLimits = {
   maxBytes: 64 * 1024 * 1024,
   maxEntries: 250_000,
+  maxDirectories: 250_000,
   maxPathBytes: 3072,
   maxDepth: 256,
   maxNameBytes: 255,
@@ -110,6 +113,7 @@ interface Made {
 export class ManifestTree {
   private readonly made = new Map<string, Made>();
   entries = 0;
+  dirs = 0;
   constructor(readonly limits: ManifestLimits = MANIFEST_LIMITS) {}
 
   private where(m: Made, source: string): string {
@@ -120,14 +124,23 @@ export class ManifestTree {
   add(kind: 'file' | 'dir' | 'symlink', path: string, source: string, line: number): void {
     const fail = (msg: string) => new ParseError(source, msg, line);
     if (++this.entries > this.limits.maxEntries) throw fail(`more than ${this.limits.maxEntries} entries (the limit for a host manifest)`);
-    const parts = path.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join('/');
+    // the parents, deepest first, up to one already made: its own parents were checked when it was made (and
+    // nothing is ever made below a file or a symlink), so each directory is looked at once whatever the depth
+    const missing: string[] = [];
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      const parent = path.slice(0, i);
       const m = this.made.get(parent);
-      if (m === undefined) this.made.set(parent, { kind: 'implied', line, source });
-      else if (m.kind === 'symlink') throw fail(`'${path}' would be written through the symlink '${parent}' (${this.where(m, source)})`);
-      else if (m.kind === 'file') throw fail(`'${path}' is below '${parent}', a file (${this.where(m, source)})`);
+      if (m === undefined) {
+        missing.push(parent);
+        continue;
+      }
+      if (m.kind === 'symlink') throw fail(`'${path}' would be written through the symlink '${parent}' (${this.where(m, source)})`);
+      if (m.kind === 'file') throw fail(`'${path}' is below '${parent}', a file (${this.where(m, source)})`);
+      break;
     }
+    this.dirs += missing.length + (kind === 'dir' && !this.made.has(path) ? 1 : 0);
+    if (this.dirs > this.limits.maxDirectories) throw fail(`more than ${this.limits.maxDirectories} directories (the limit for a host manifest)`);
+    for (const parent of missing) this.made.set(parent, { kind: 'implied', line, source });
     const m = this.made.get(path);
     if (m === undefined) {
       this.made.set(path, { kind, line, source });
@@ -238,6 +251,9 @@ function lineAt(text: string, offset: number): number {
   return n;
 }
 
+/** `a/b/c` → `a/b`; `a` → `` (the root). */
+const parentOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
+
 const O_CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /**
@@ -256,11 +272,15 @@ export function writeManifest(entries: readonly ManifestEntry[], dir: string, so
     // entries from anywhere but parseManifest are checked as well (the writer is the last line)
     const why = badPath(e.path, MANIFEST_LIMITS) ?? (e.kind === 'symlink' ? badTarget(e.target, MANIFEST_LIMITS) : undefined);
     if (why) throw new ParseError(source, `'${e.path.slice(0, 200)}': ${why}`, e.line);
-    const parts = e.path.split('/');
-    const parents = e.kind === 'dir' ? parts.length : parts.length - 1;
-    for (let i = 1; i <= parents; i++) {
-      const rel = parts.slice(0, i).join('/');
-      if (dirs.has(rel)) continue;
+    // the directories to make: the entry's (or its own, for a directory) up to the deepest one known made, then
+    // made from the top down, one component at a time
+    const todo: string[] = [];
+    let up = e.kind === 'dir' ? e.path : parentOf(e.path);
+    while (up !== '' && !dirs.has(up)) {
+      todo.push(up);
+      up = parentOf(up);
+    }
+    for (const rel of todo.reverse()) {
       const abs = join(dir, rel);
       try {
         mkdirSync(abs, 0o755);

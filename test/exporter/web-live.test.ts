@@ -203,22 +203,25 @@ test('a real Prometheus scrapes the HTTP + basic auth and the TLS + basic auth +
   const pki = makePki(dir);
   writeFileSync(join(dir, 'basic.yml'), `basic_auth_users:\n  prometheus: ${HASH}\n`);
   writeFileSync(join(dir, 'tls.yml'), `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\nbasic_auth_users:\n  prometheus: ${HASH}\n`);
-  const basic = await startWeb(['--web.config.file', join(dir, 'basic.yml')]);
-  const tls = await startWeb(['--web.config.file', join(dir, 'tls.yml')]);
-  const port = await freePort();
-  const job = (name: string, target: number, extra: string) => `  - job_name: ${name}\n    static_configs:\n      - targets: ['127.0.0.1:${target}']\n${extra}`;
-  const auth = (pw: string) => `    basic_auth:\n      username: prometheus\n      password: ${pw}\n`;
-  const tlsConf = `    scheme: https\n    tls_config:\n      ca_file: ${pki.ca}\n      cert_file: ${pki.clientCert}\n      key_file: ${pki.clientKey}\n`;
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n` +
-      job('basic', basic.port, auth('s3cret')) +
-      job('tls', tls.port, tlsConf + auth('s3cret')) +
-      job('wrong-password', basic.port, auth('nope')) +
-      job('no-client-cert', tls.port, `    scheme: https\n    tls_config:\n      ca_file: ${pki.ca}\n` + auth('s3cret')),
-  );
-  const prom = startProcess('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+  let basic: WebExporter | undefined;
+  let tls: WebExporter | undefined;
+  let prom: Awaited<ReturnType<typeof startProcess>> | undefined;
   try {
+    basic = await startWeb(['--web.config.file', join(dir, 'basic.yml')]);
+    tls = await startWeb(['--web.config.file', join(dir, 'tls.yml')]);
+    const port = await freePort();
+    const job = (name: string, target: number, extra: string) => `  - job_name: ${name}\n    static_configs:\n      - targets: ['127.0.0.1:${target}']\n${extra}`;
+    const auth = (pw: string) => `    basic_auth:\n      username: prometheus\n      password: ${pw}\n`;
+    const tlsConf = `    scheme: https\n    tls_config:\n      ca_file: ${pki.ca}\n      cert_file: ${pki.clientCert}\n      key_file: ${pki.clientKey}\n`;
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n` +
+        job('basic', basic.port, auth('s3cret')) +
+        job('tls', tls.port, tlsConf + auth('s3cret')) +
+        job('wrong-password', basic.port, auth('nope')) +
+        job('no-client-cert', tls.port, `    scheme: https\n    tls_config:\n      ca_file: ${pki.ca}\n` + auth('s3cret')),
+    );
+    prom = startProcess('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
     const query = async (q: string) => {
       const r = await httpText(port, `/api/v1/query?query=${encodeURIComponent(q)}`, {}, 5000);
       const j = JSON.parse(r.body) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
@@ -234,7 +237,7 @@ test('a real Prometheus scrapes the HTTP + basic auth and the TLS + basic auth +
         if ((e as NodeJS.ErrnoException).code !== 'ECONNREFUSED' && !/timeout/.test((e as Error).message)) throw e; // not listening yet
       }
       if (seen.get('basic') === '1' && seen.get('tls') === '1' && seen.has('wrong-password') && seen.has('no-client-cert')) break;
-      if (Date.now() > end) assert.fail(`up: ${JSON.stringify([...seen])}\nbasic: ${basic.stderr()}\ntls: ${tls.stderr()}`);
+      if (Date.now() > end) assert.fail(`up: ${JSON.stringify([...seen])}\nbasic: ${basic.stderr()}\ntls: ${tls!.stderr()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.equal(seen.get('wrong-password'), '0', 'a wrong password: 401, target down');
@@ -242,9 +245,9 @@ test('a real Prometheus scrapes the HTTP + basic auth and the TLS + basic auth +
     const series = await query('container_cpu_usage_seconds_total{job="tls"}');
     assert.ok(series.length > 0, 'series scraped over TLS');
   } finally {
-    await prom.stop();
-    assert.equal(await basic.stop(), 0, basic.stderr());
-    assert.equal(await tls.stop(), 0, tls.stderr());
+    await prom?.stop();
+    const codes = [await basic?.stop(), await tls?.stop()];
     rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(codes, [0, 0], `${basic?.stderr()}\n${tls?.stderr()}`);
   }
 });

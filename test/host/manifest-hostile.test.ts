@@ -184,6 +184,7 @@ const CASES: readonly Case[] = [
     error: /larger than 64 MiB/,
   },
   { name: 'over the entry limit', body: Array.from({ length: MANIFEST_LIMITS.maxEntries + 1 }, (_, i) => `@@ d d${i}\n`).join(''), error: /more than 250000 entries/, line: MANIFEST_LIMITS.maxEntries + 1 },
+  { name: 'over the directory limit (deep distinct chains)', body: Array.from({ length: 1100 }, (_, i) => `@@ d ${Array(250).fill(`d${i}`).join('/')}\n`).join(''), error: /more than 250000 directories/, line: 1001 },
   { name: 'a path over 3072 bytes', body: `@@ f ${Array(40).fill('x'.repeat(99)).join('/')}\nx\n`, error: /longer than 3072 bytes/, line: 1 },
   { name: 'a component over 255 bytes', body: `@@ f a/${'n'.repeat(256)}\nx\n`, error: /a component longer than 255 bytes/, line: 1 },
   { name: 'deep nesting (257 levels)', body: `@@ f ${Array(257).fill('a').join('/')}\nx\n`, error: /deeper than 256 levels/, line: 1 },
