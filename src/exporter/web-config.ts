@@ -31,7 +31,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { dirname, isAbsolute, join } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node, Pair, YAMLMap } from 'yaml';
 import { errnoOf, errnoSentence, UsageError } from '../errors.js';
 import { readWhole } from '../host/read.js';
 
@@ -170,8 +171,19 @@ export interface WebConfigSpec {
   readonly rateLimit?: { readonly intervalMs: number; readonly burst: number };
 }
 
+let yamlModule: typeof import('yaml') | undefined;
+
+/**
+ * The YAML parser, loaded at the first web config file: the exporter's build puts this module in the exporter's
+ * chunk, and an exporter without `--web.config.file` should not load (nor need) it.
+ */
+function yaml(): typeof import('yaml') {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
+
 /** Parse and check the text of a web config file. Pure; throws WebConfigError naming FILE:LINE. */
 export function parseWebConfig(text: string, file: string): WebConfigSpec {
+  const { LineCounter, parseDocument, isMap, isScalar, isSeq } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true });
   const err = (line: number, problem: string) => new WebConfigError(file, line, problem);
