@@ -23,6 +23,7 @@ import { NS_TYPES } from '../../parse/nsid-link.js';
 import { readNsfsMounts } from '../../readers/nsfs/mounts.js';
 import { netnsNamesOf } from '../../readers/names/names.js';
 import { runFullScreen } from '../full-screen.js';
+import { hostFactsLoader } from '../top/run.js';
 import { colorFromEnv } from '../theme.js';
 import { chooseShell } from './enter-shell.js';
 import { initialDashState, type DashState } from './state.js';
@@ -36,7 +37,7 @@ export interface DashboardTuiOptions {
   readonly prog?: string;
   /** colours on or off (`--color`, NO_COLOR); default: off when NO_COLOR is set */
   readonly color?: boolean;
-  /** the header's host facts (live host only; default: src/tui/top/run.ts loadHostFacts) */
+  /** the header's host facts (default: read from the host's files, src/tui/top/run.ts hostFactsLoader) */
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
 }
 
@@ -144,7 +145,7 @@ export function makeDashboardSession(o: DashboardTuiOptions & { readonly schedul
       netnsNames: netnsNamesOf(nsfs),
       loadRelations: (nss: NamespaceRecord[]) => loadRelations(o.paths, nss),
       loadDetail,
-      loadFacts: o.paths.live ? o.loadFacts : undefined,
+      loadFacts: o.loadFacts ?? hostFactsLoader(o.paths),
       canEnter: o.paths.live ? true : 'e needs the live host (this is a recorded host from --root)',
       errors,
       loadWhy: (target: string) => loadWhy(o.paths, target),
@@ -175,8 +176,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
   const stopTrim = await startMallocTrim();
   const { DashboardApp } = await import('./DashboardApp.js');
-  const { loadHostFacts } = await import('../top/run.js');
-  const session = makeDashboardSession({ ...o, loadFacts: o.loadFacts ?? loadHostFacts });
+  const session = makeDashboardSession(o);
   let state: DashState = initialDashState();
   try {
     for (;;) {
