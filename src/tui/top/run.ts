@@ -15,6 +15,10 @@ import { colorFromEnv } from '../theme.js';
 import { initialUiState } from './state.js';
 import type { HostFacts } from '../components/Header.js';
 import type { DetailProcess } from '../components/DetailPane.js';
+import { walkCgroupTree } from '../../readers/cgroupfs/tree.js';
+import { readMembers } from '../../readers/cgroupfs/members.js';
+import { topHierarchies } from '../../sampler/collect.js';
+import { TopApp } from './TopApp.js';
 
 export interface TopTuiOptions {
   readonly sampler: Sampler<TopSnapshot>;
@@ -58,9 +62,6 @@ export function loadHostFacts(): Promise<HostFacts> {
 
 /** Member processes of a cgroup (the first hierarchy of the view that has it). */
 export async function makeProcessLoader(paths: HostPaths, layout: CgroupLayout): Promise<(path: string) => DetailProcess[]> {
-  const { walkCgroupTree } = await import('../../readers/cgroupfs/tree.js');
-  const { readMembers } = await import('../../readers/cgroupfs/members.js');
-  const { topHierarchies } = await import('../../sampler/collect.js');
   return (path: string) => {
     const tol = new Tolerance();
     const pids = new Set<number>();
@@ -74,7 +75,6 @@ export async function makeProcessLoader(paths: HostPaths, layout: CgroupLayout):
 }
 
 export async function runTopTui(o: TopTuiOptions): Promise<number> {
-  const { TopApp } = await import('./TopApp.js');
   const loadProcesses = await makeProcessLoader(o.paths, o.layout);
   const initial = initialUiState({ order: o.order, reverse: o.reverse, depth: o.depth, intervalMs: o.sampler.intervalMs });
   let off: (() => void) | undefined;
