@@ -41,7 +41,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
     const p = nodeAt(a, n.path);
     items.set(n.path, {
       path: n.path,
-      cpu_quota_usec: v?.max_usec,
+      cpu_max_usec: v?.max_usec,
       cpu_period_usec: v?.period_usec,
       d_usage_usec: d(p?.usage_usec, v?.usage_usec),
       d_nr_throttled: d(p?.nr_throttled, v?.nr_throttled),
@@ -156,7 +156,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
       kind: 'cpu.quota',
       throttled,
       by,
-      max_cpus: qCpus,
+      quota_cpus: qCpus,
       period_usec: period,
       shared: !own && active.length > 1 ? { count: active.length, unit: kind } : null,
       used_cpus: bUsed,
