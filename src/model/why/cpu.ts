@@ -70,7 +70,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
   const threads = threadStats(inp);
   evidence.threads = threads;
   const psi = pressureOf(inp, 'cpu', dt);
-  evidence.pressure = psi;
+  evidence.psi = psi;
 
   if (by !== null) {
     const bv = nodeAt(b, by)!;
@@ -99,7 +99,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
       cgroup: by,
       max_usec: bv.max_usec,
       period_usec: period,
-      quota_cpus: qCpus,
+      max_cpus: qCpus,
       max_burst_usec: bv.max_burst_usec ?? null,
       nr_periods: dPer,
       nr_throttled: dThr,
@@ -156,7 +156,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
       kind: 'cpu.quota',
       throttled,
       by,
-      quota_cpus: qCpus,
+      max_cpus: qCpus,
       period_usec: period,
       shared: !own && active.length > 1 ? { count: active.length, unit: kind } : null,
       used_cpus: bUsed,
@@ -179,7 +179,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
       severity: 'warning',
       resource: 'cpu',
       cgroup: null,
-      evidence: { pressure: psi },
+      evidence: { psi },
       facts: { kind: 'cpu.pressure', some: psi.some_percent ?? psi.some_avg10 ?? 0, weight: w ? { name: weightName, value: w.value, path: w.path } : null },
     });
   }
