@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { helperPath, buildDir, execAddon } from '../../native-bindings/enter.js';
 import { sysLayer } from '../../native-bindings/nsfs.js';
+import { helperEnvRefusal } from '../enter/helper-trust.js';
 
 declare const NSX_BUILD: { version: string; commit: string; built: string } | undefined;
 
@@ -25,9 +26,10 @@ export function versionLine(): string {
 export async function versionReport(): Promise<string> {
   const lines = [versionLine(), `node: ${process.version} (${process.platform} ${process.arch})`];
   const env = process.env.NSX_ENTER_HELPER;
-  const helper = helperPath();
+  const refused = env ? helperEnvRefusal(env) : undefined;
+  const helper = refused === undefined ? helperPath() : undefined;
   lines.push(
-    `enter helper: ${helper ? `${helper} (ready)` : `missing${env ? ` (NSX_ENTER_HELPER=${env} is not an executable)` : `: ${buildDir()}/nsx-enter was not built (install a C compiler, then npm install)`}`}`,
+    `enter helper: ${helper ? `${helper} (ready)` : refused !== undefined ? `refused: ${refused.replace(/^nsx enter: /, '')}` : `missing${env ? ` (NSX_ENTER_HELPER=${env} is not an executable)` : `: ${buildDir()}/nsx-enter was not built (install a C compiler, then npm install)`}`}`,
   );
   const addonFile = `${buildDir()}/nsx-exec.node`;
   let addon: string;

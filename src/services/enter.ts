@@ -53,6 +53,9 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
     p.close();
     throw e;
   }
+  if (p.plan.shell) {
+    o.stderr.write(`nsx enter: ${escapeControl(p.plan.shell.note)}\n`);
+  }
   return execEnter(p, { verbose: o.verbose });
 }
 
