@@ -16,7 +16,11 @@ import {
 } from '../model/cgroup.js';
 import { ALL_STAT_GROUPS, type CgroupSample, type StatGroup } from '../model/cgroup-sample.js';
 import { SHOW_FIELDS } from '../fields/cg.js';
+import type { CgHierarchyRow, CgProcess, CgPsRow, CgTreeNode, ShowGroup } from '../model/cg-rows.js';
 import { identifyCgroupPath, identityJson, type IdentityJson } from '../model/identity.js';
+
+// the rows of `nsx cg`'s views are model types (src/model/cg-rows.ts), shared with their field registry (src/fields/cg.ts)
+export type { CgHierarchyRow, CgProcess, CgPsRow, CgTreeNode, ShowGroup };
 import { runtimeIndexFor, type RuntimeIndex } from '../readers/runtimes/index.js';
 import { cgroupOfTarget } from '../readers/runtimes/running.js';
 import { isContainerTarget } from '../model/container-target.js';
@@ -27,18 +31,6 @@ import { listProcPids, readMembers, readMembershipFromProc, readProcessCgroups, 
 
 /* ------------------------------------------------------------------ nsx cg */
 
-export interface CgHierarchyRow {
-  readonly id: number;
-  readonly version: 1 | 2;
-  readonly controllers: string[];
-  /** `name=` of a named v1 hierarchy */
-  readonly name: string | null;
-  /** first mount point (host path); null for hierarchy 0 when cgroup2 is not mounted */
-  readonly mount: string | null;
-  readonly mounts: string[];
-  /** number of cgroups (directories); null when not mounted */
-  readonly num_cgroups: number | null;
-}
 
 export interface CgSummary {
   readonly layout: CgroupLayout['kind'];
@@ -87,22 +79,7 @@ export function cgSummary(opts: { paths: HostPaths }): CgSummary {
 
 /* ------------------------------------------------------------------ nsx cg tree */
 
-export interface CgProcess {
-  readonly pid: number;
-  /** command line (raw; escaped by the view), `[comm]` for kernel threads */
-  readonly command: string;
-}
 
-export interface CgTreeNode {
-  readonly path: string;
-  readonly name: string;
-  /** container/unit label: the runtime's name (`web`), else from the path (`docker:1f1d6e2d4940`), or null */
-  readonly container: string | null;
-  /** the container/pod/machine identity record (runtime, id, name, image, pod…), or null */
-  readonly identity: IdentityJson | null;
-  readonly processes: CgProcess[];
-  readonly children: CgTreeNode[];
-}
 
 export interface CgTreeResult {
   readonly layout: CgroupLayout['kind'];
@@ -226,7 +203,6 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
 
 /* ------------------------------------------------------------------ nsx cg show */
 
-export type ShowGroup = Record<string, number | bigint | string | Limit | object | null> & { readonly path: string; readonly version: 1 | 2 };
 
 export interface CgShowHierarchy {
   readonly id: number;
@@ -371,15 +347,6 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
 
 /* ------------------------------------------------------------------ nsx cg ps */
 
-export interface CgPsRow {
-  readonly hierarchy_id: number;
-  readonly version: 1 | 2;
-  readonly controllers: string[];
-  readonly name: string | null;
-  readonly path: string;
-  readonly mount: string | null;
-  readonly container: string | null;
-}
 
 export interface CgPsResult {
   readonly pid: number;
