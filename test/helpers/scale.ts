@@ -501,7 +501,8 @@ export async function scaleUp(variant: string | ScaleSpec, o: UpOptions = {}): P
   await sweepScale({ quiet: o.quiet });
   const hs = discoverHierarchies();
   if (hs.length === 0) throw new Error('scale host: no cgroup hierarchy is mounted');
-  const root = spawn(bin, o.detach ? ['--detach'] : [], { stdio: ['pipe', 'pipe', 'inherit'], detached: !!o.detach });
+  // stderr: /dev/null (the program reports on stdout): every process of the host has the same descriptors wherever it is started
+  const root = spawn(bin, o.detach ? ['--detach'] : [], { stdio: ['pipe', 'pipe', 'ignore'], detached: !!o.detach });
   const rootPid = root.pid!;
   const rootStart = startTime(rootPid)!;
   const owner = o.detach ? { pid: rootPid, start: rootStart } : { pid: process.pid, start: startTime(process.pid)! };
