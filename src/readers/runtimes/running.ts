@@ -20,7 +20,7 @@ import { procCgroupEntriesOrNone } from '../procfs/cgroup.js';
 import { identityPaths } from '../../model/process-cgroup.js';
 import type { Identity } from '../../model/identity.js';
 import { isContainerTarget, matchContainer, matchPod, parseContainerTarget, pickPod, unresolvedError, type ContainerTarget, type PodMatch } from '../../model/container-target.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, NsxError } from '../../errors.js';
 import type { CgroupLayout, CgroupNode } from '../../model/cgroup.js';
 import { readCgroupLayout } from '../cgroupfs/layout.js';
 import { cgroupExists, walkCgroupTree } from '../cgroupfs/tree.js';
@@ -83,7 +83,13 @@ export function readRunningContainers(paths: HostPaths, o: { index?: RuntimeInde
 export function readRunningFromRuntimes(paths: HostPaths, o: { index?: RuntimeIndex; tolerance?: Tolerance; layout?: CgroupLayout } = {}): RunningContainer[] {
   const index = o.index ?? runtimeIndexFor(paths);
   const tol = o.tolerance ?? new Tolerance();
-  const layout = o.layout ?? readCgroupLayout(paths);
+  let layout: CgroupLayout;
+  try {
+    layout = o.layout ?? readCgroupLayout(paths);
+  } catch (e) {
+    if (e instanceof NsxError) return []; // no cgroup mounts known (a captured host without mountinfo): the scan decides
+    throw e;
+  }
   const order = [
     ...layout.hierarchies.filter((h) => h.version === 2),
     ...layout.hierarchies.filter((h) => h.name === 'systemd'),
