@@ -3,10 +3,11 @@
  * (src/readers/cgroupfs/tree.ts), each cgroup sampled by THE mapping (`sampleCgroup`,
  * src/readers/cgroupfs/sample.ts) over the fd-cached source (src/sampler/fd-source.ts). A cgroup is a path
  * merged across the hierarchies that carry the sampled controllers (v1: cpu, cpuacct, memory, blkio, pids; v2:
- * the one tree), read only in the hierarchies that hold it. The tree is walked once, then kept current by
- * `CgroupListing.update()` (a stat of each known directory, readdir only where one changed) when it may have
- * changed: a hierarchy's count moved (`treeSignatures`), a stale fd or a cgroup vanished mid-sample (then at
- * once, in the same sample), and every REWALK_EVERY samples; each sample reads only the files the visible
+ * the one tree), read only in the hierarchies that hold it. The tree is walked once, then kept current without
+ * walking it again (`CgroupListing.update()`: a stat of known directories, readdir only of those whose link count
+ * changed), as far as the counts say (`treeCounts`; see `lookByCount` below), after a stale fd or a cgroup that
+ * vanished while read (then at once, in the same sample), and every LOOK_ALL_EVERY (v1) and REWALK_EVERY samples;
+ * each sample reads only the files the visible
  * columns need (`files`, from the field registry), and is stamped with the monotonic clock. Cgroups that
  * vanish mid-sample are skipped (Tolerance).
  */
@@ -271,22 +272,20 @@ export function makeCollector(o: CollectOptions): Collector {
     return l.update(t, { leaves: true });
   };
   /**
-   * What to look at in a hierarchy, from its count (treeCounts) against the last sample's.
-   *   cgroup2 (nr_descendants below the view's root: exact and immediate): nothing when it did not move, else the
-   *   directories with subdirectories, and every directory when what they showed does not add up (a cgroup made
-   *   inside a leaf).
-   *   v1 (/proc/cgroups num_cgroups: the whole hierarchy's, dying cgroups included, which are freed late): the
-   *   directories with subdirectories at every sample, and every directory when the count rose by more than
-   *   they showed, and every LOOK_ALL_EVERY samples. So a cgroup made inside a leaf while as many dying cgroups
-   *   of the hierarchy were freed (the count did not rise) shows within LOOK_ALL_EVERY samples, any other at
-   *   the next one.
-   * A cgroup removed and another made between two samples (the counts even out) is caught by the removed one
-   * vanishing while it is read (see collect).
+   * What to look at in a hierarchy at a sample: the directories with subdirectories (a stat each; readdir where
+   * one changed), then every directory when that does not account for the change of its count (treeCounts)
+   * since the last sample: a cgroup made inside a leaf.
+   *   cgroup2: nr_descendants below the view's root is exact and immediate, so the check is exact.
+   *   v1: /proc/cgroups num_cgroups is the whole hierarchy's and counts dying cgroups, freed late (RCU; a memory
+   *   cgroup stays while pages are charged to it): only a rise above what was found is sure to mean more, so
+   *   every directory is also looked at every LOOK_ALL_EVERY samples. A cgroup made inside a leaf while as many
+   *   dying ones were freed (the count did not rise) shows within LOOK_ALL_EVERY samples, any other at the next.
+   * A leaf removed and made again under its name is caught when the old one's files vanish while read (see
+   * collect), else at the periodic look.
    */
   const lookByCount = (counts: Map<Hierarchy, number | undefined>, t: Tolerance) => (h: Hierarchy, l: CgroupListing): ListingUpdate | undefined => {
     const now = counts.get(h);
     const before = lastCount.get(h);
-    if (h.version === 2 && now !== undefined && now === before) return undefined;
     work.updates++;
     if (h.version === 1 && sinceWalk % LOOK_ALL_EVERY === 0) return l.update(t, { leaves: true });
     const u = l.update(t, { leaves: false });
@@ -304,7 +303,8 @@ export function makeCollector(o: CollectOptions): Collector {
     const counts = treeCounts(o.paths, layout, walked, root);
     const refresh = list === undefined || ++sinceWalk >= REWALK_EVERY;
     // every directory periodically and after a stale fd (a removed cgroup); else as the counts say
-    const all = refresh || source.takeStale();
+    const stale = source.takeStale();
+    const all = refresh || stale;
     list = relist(all ? lookAll(t) : lookByCount(counts, t), refresh, t) ?? list;
     for (const h of walked) lastCount.set(h, counts.get(h));
     // keepListed: a cgroup in none of the read hierarchies is a bare sample, not a vanished one

@@ -491,10 +491,39 @@ export interface UpOptions {
   readonly quiet?: boolean;
 }
 
+/**
+ * `NSX_SCALE_FACTOR` (0 < F ≤ 1, default 1) scales every size down, for slow machines (an emulated VM): the
+ * tests take their expectations from `host.spec`, so they hold at any size.
+ */
+export function scaleFactor(): number {
+  const f = Number(process.env.NSX_SCALE_FACTOR ?? '1');
+  return Number.isFinite(f) && f > 0 && f <= 1 ? f : 1;
+}
+
+function scaled(spec: ScaleSpec, f: number): ScaleSpec {
+  if (f === 1) return spec;
+  const n = (x: number) => (x === 0 ? 0 : Math.max(1, Math.round(x * f)));
+  const bigProcs = n(spec.bigProcs);
+  const netns = n(spec.netns);
+  const lsNetns = n(spec.lsNetns);
+  return {
+    bigProcs,
+    bigTasks: Math.max(bigProcs, n(spec.bigTasks)),
+    netns,
+    mounts: n(spec.mounts),
+    pods: Math.min(netns, n(spec.pods)),
+    cgroups: spec.cgroups === 0 ? 0 : Math.max(100, n(spec.cgroups)),
+    cgroupProcs: n(spec.cgroupProcs),
+    lsProcs: spec.lsProcs === 0 ? 0 : Math.max(lsNetns, n(spec.lsProcs)),
+    lsNetns,
+  };
+}
+
 /** Bring up a scale host of `variant` (a name of VARIANTS) or an explicit spec. Root only. */
 export async function scaleUp(variant: string | ScaleSpec, o: UpOptions = {}): Promise<ScaleHost> {
-  const spec = typeof variant === 'string' ? VARIANTS[variant] : variant;
-  if (!spec) throw new Error(`scale host: unknown variant '${String(variant)}' (have: ${Object.keys(VARIANTS).join(', ')})`);
+  const base = typeof variant === 'string' ? VARIANTS[variant] : variant;
+  if (!base) throw new Error(`scale host: unknown variant '${String(variant)}' (have: ${Object.keys(VARIANTS).join(', ')})`);
+  const spec = scaled(base, scaleFactor());
   const name = typeof variant === 'string' ? variant : 'custom';
   const t0 = performance.now();
   const bin = scaleBinary();

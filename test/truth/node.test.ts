@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { scaleSkipReason, scaleUp, type ScaleHost } from '../helpers/scale.js';
 import { hasTool } from '../helpers/live.js';
-import { removeAll, runtimeSkip, startDocker, startPodman, type TestContainer } from '../runtimes/lib.js';
+import { removeAll, runtimeSkip, startDocker, startPodman, started as startedByLib, type TestContainer } from '../runtimes/lib.js';
 import {
   cat, catList, catNumber, controllerArg, kernelMembers, nsfsMounts, nsx, nsxJson, parseCgls, pidsHierarchy, run, sameMaps, seriesById,
   kernelNumbers, threadsFile, treeMembers, type TreeNode,
@@ -29,8 +29,14 @@ const took: string[] = [];
 before(async () => {
   if (skip) return;
   // containers first: their netns bind mounts are in the host's mount namespace, which the scale host's copies
-  if (!runtimeSkip('docker')) containers.push(await startDocker('scale-docker', ['--rm'], ['sleep', '900']));
-  if (!runtimeSkip('podman')) containers.push(await startPodman('scale-podman', ['--rm'], ['sleep', '900']));
+  for (const [rt, start] of [['docker', startDocker], ['podman', startPodman]] as const) {
+    if (runtimeSkip(rt)) continue;
+    try {
+      containers.push(await start(`scale-${rt}`, ['--rm'], ['sleep', '900']));
+    } catch (e) {
+      took.push(`${rt} could not start a container (${String((e as Error).message).split('\n')[0].slice(0, 200)}): compared without it`);
+    }
+  }
   took.push(`containers: ${containers.map((c) => c.runtime).join(', ') || 'none (runtimes not up)'}`);
   host = await scaleUp('node');
   took.push(`scale host up in ${host.upSeconds.toFixed(1)} s`);
@@ -39,7 +45,7 @@ before(async () => {
 after(async () => {
   const t0 = performance.now();
   await host?.down();
-  removeAll(containers);
+  removeAll(startedByLib());
   if (host) console.log(`# truth/node: ${took.join('; ')}; down in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 });
 
@@ -47,17 +53,18 @@ const big = () => `${host.top}/big`;
 const pod = (i: number, c: string) => `${host.top}/pods/pod-${String(i).padStart(3, '0')}/${c}`;
 
 test('the scale host is what it says (cat of cgroup.procs, tasks, pids.current)', { skip }, () => {
+  const { bigProcs, bigTasks, netns } = host.spec;
   for (const h of host.hierarchies) {
-    assert.equal(catList(join(host.dir(h, big()), 'cgroup.procs')).length, 3000, `${h.mount}: big/cgroup.procs`);
-    assert.equal(catList(join(host.dir(h, big()), threadsFile(h))).length, 10000, `${h.mount}: big/${threadsFile(h)}`);
+    assert.equal(catList(join(host.dir(h, big()), 'cgroup.procs')).length, bigProcs, `${h.mount}: big/cgroup.procs`);
+    assert.equal(catList(join(host.dir(h, big()), threadsFile(h))).length, bigTasks, `${h.mount}: big/${threadsFile(h)}`);
   }
   const ph = pidsHierarchy(host, big());
-  if (ph) assert.equal(catNumber(join(host.dir(ph, big()), 'pids.current')), 10000);
-  assert.equal(run(['ls', '/run/netns'], host).stdout.split('\n').filter((n) => n.startsWith('nsx-test-scale-net-')).length, 300);
+  if (ph) assert.equal(catNumber(join(host.dir(ph, big()), 'pids.current')), bigTasks);
+  assert.equal(run(['ls', '/run/netns'], host).stdout.split('\n').filter((n) => n.startsWith('nsx-test-scale-net-')).length, netns);
 });
 
 test('nsx cg show: members and threads of the 3,000-process cgroup and of pods, as cgroup.procs, tasks and pids.current', { skip }, () => {
-  for (const path of [big(), pod(0, 'pause'), pod(109, 'busy'), `${host.top}/ctl`]) {
+  for (const path of [big(), pod(0, 'pause'), pod(host.spec.pods - 1, 'busy'), `${host.top}/ctl`]) {
     const j = nsxJson<{ processes: { pid: number }[]; nr_threads: number | null; pids: { current?: number } | null; hierarchies: { mount: string }[] }>(['cg', 'show', path, '--json']);
     const h0 = host.hierarchies[0];
     const kernel = catList(join(host.dir(h0, path), 'cgroup.procs'));
@@ -112,7 +119,7 @@ test('nsx top -b: a row for every cgroup, TASKS as pids.current', { skip }, () =
   const ph = pidsHierarchy(host, host.top);
   const expected: Map<string, number | null> = ph ? kernelNumbers(host, ph, 'pids.current') : new Map(host.cgroups.map((p) => [p, null]));
   sameMaps(new Map(j.cgroups.map((c) => [c.path, c.tasks])), expected, 'nsx top TASKS vs pids.current');
-  assert.equal(j.cgroups.find((c) => c.path === big())?.tasks ?? 10000, 10000);
+  if (ph) assert.equal(j.cgroups.find((c) => c.path === big())?.tasks, host.spec.bigTasks);
 });
 
 test('nsx exporter: container_processes and container_threads of every cgroup, as cgroup.procs and pids.current', { skip }, () => {

@@ -35,6 +35,8 @@ export interface WalkOptions {
   /** v2: read `cgroup.controllers` and `cgroup.subtree_control` */
   readonly controllers?: boolean;
   readonly tolerance?: Tolerance;
+  /** give up (walkCgroupTreeWithin returns undefined) once more than this many cgroups were met */
+  readonly limit?: number;
 }
 
 interface MutableNode {
@@ -75,7 +77,13 @@ function isLeaf(dir: string, tol: Tolerance): boolean {
   return st === undefined || st.nlink === 2;
 }
 
-function walkHierarchy(dir: string, path: string, name: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number, leaf = false): MutableNode {
+/** Thrown inside a walk that met more cgroups than its limit (caught by walkCgroupTreeWithin). */
+class OverLimit {
+  constructor(readonly met: number) {}
+}
+
+function walkHierarchy(dir: string, path: string, name: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number, leaf = false, met?: { n: number }): MutableNode {
+  if (met && ++met.n > opts.limit!) throw new OverLimit(met.n);
   const node: MutableNode = { path, name, hierarchies: [key], children: [] };
   if (inode !== undefined) node.inode = inode;
   if (opts.members) node.pids = readSmall(dir, 'cgroup.procs', parsePidList, tol) ?? [];
@@ -93,7 +101,7 @@ function walkHierarchy(dir: string, path: string, name: string, key: string, dep
   const prefix = path === '/' ? '/' : path + '/';
   for (const n of names) {
     const d = dir + '/' + n;
-    node.children.push(walkHierarchy(d, prefix + n, n, key, depthLeft - 1, opts, tol, undefined, depthLeft > 1 && isLeaf(d, tol)));
+    node.children.push(walkHierarchy(d, prefix + n, n, key, depthLeft - 1, opts, tol, undefined, depthLeft > 1 && isLeaf(d, tol), met));
   }
   return node;
 }
@@ -121,10 +129,24 @@ function freeze(n: MutableNode): CgroupNode {
   return out;
 }
 
+/**
+ * Walk the tree of a view from `root`, unless it holds more than `opts.limit` cgroups (counted in each hierarchy
+ * of the view): then undefined, having stopped there. Throws NotFoundError when no hierarchy of the view has `root`.
+ */
+export function walkCgroupTreeWithin(paths: HostPaths, layout: CgroupLayout, opts: WalkOptions & { limit: number }): CgroupNode | undefined {
+  try {
+    return walkCgroupTree(paths, layout, opts);
+  } catch (e) {
+    if (e instanceof OverLimit) return undefined;
+    throw e;
+  }
+}
+
 /** Walk the tree of a view from `root`. Throws NotFoundError when no hierarchy of the view has `root`. */
 export function walkCgroupTree(paths: HostPaths, layout: CgroupLayout, opts: WalkOptions): CgroupNode {
   const tol = opts.tolerance ?? new Tolerance();
   const hs = viewHierarchies(layout, opts.view);
+  const met = opts.limit === undefined ? undefined : { n: 0 };
   let merged: MutableNode | undefined;
   for (const h of hs) {
     const root = opts.root ?? h.mountRoot;
@@ -132,7 +154,7 @@ export function walkCgroupTree(paths: HostPaths, layout: CgroupLayout, opts: Wal
     const st = wrapGone(dir, () => statSync(dir));
     if (!st?.isDirectory()) continue;
     const ino = st.ino;
-    const n = walkHierarchy(dir, root, baseName(root), h.key, opts.depth ?? Infinity, opts, tol, ino);
+    const n = walkHierarchy(dir, root, baseName(root), h.key, opts.depth ?? Infinity, opts, tol, ino, false, met);
     if (merged) mergeInto(merged, n);
     else merged = n;
   }
