@@ -183,12 +183,12 @@ export function treeSignatures(paths: HostPaths, layout: CgroupLayout, hs: reado
 export function treeCounts(paths: HostPaths, layout: CgroupLayout, hs: readonly Hierarchy[], root: string): Map<Hierarchy, number | undefined> {
   const out = new Map<Hierarchy, number | undefined>();
   const pcPath = join(paths.proc, 'cgroups');
-  const pc = hs.some((h) => h.version === 1) ? readTextOrUndefined(pcPath) : undefined;
+  const pc = hs.some((h) => h.version === 1) ? wrap(undefined, pcPath, readWhole, 'gone') : undefined;
   const rows = pc === undefined ? [] : parseProcCgroups(pc, pcPath);
   for (const h of hs) {
     if (h.version === 2) {
       const f = join(cgroupDir(paths, h, root), 'cgroup.stat');
-      const text = readTextOrUndefined(f);
+      const text = wrap(undefined, f, readWhole, 'gone');
       out.set(h, text === undefined ? undefined : parseFlatKeyed(text, f).nr_descendants);
     } else out.set(h, rows.find((r) => r.hierarchy === h.id && h.id > 0)?.numCgroups);
   }

@@ -368,7 +368,7 @@ export class CgroupListing {
     this.dirs.clear();
     this.order = undefined;
     const dir = this.dirOf(this.root);
-    const st = wrapGone(dir, () => statSync(dir));
+    const st = wrap(undefined, dir, () => statSync(dir), 'gone');
     if (!st?.isDirectory()) return { changed: true, found: false, ...w };
     this.walk(this.root, st, tol, w);
     return { changed: true, found: true, ...w };
@@ -389,7 +389,7 @@ export class CgroupListing {
       if (!leaves && state.names !== undefined && state.names.length === 0 && path !== this.root) continue;
       const dir = this.dirOf(path);
       w.checked++;
-      const st = wrapGone(dir, () => statSync(dir, { throwIfNoEntry: false }));
+      const st = wrap(undefined, dir, () => statSync(dir, { throwIfNoEntry: false }), 'gone');
       if (!st || !st.isDirectory() || st.ino !== state.ino) gone.push(path);
       else if (state.names !== undefined && (st.nlink !== state.nlink || st.nlink < 2)) dirty.set(path, st);
     }
@@ -409,7 +409,7 @@ export class CgroupListing {
       // the parent is listed again: a directory made again under the old name is found there
       if (!dirty.has(parent)) {
         const dir = this.dirOf(parent);
-        const st = wrapGone(dir, () => statSync(dir, { throwIfNoEntry: false }));
+        const st = wrap(undefined, dir, () => statSync(dir, { throwIfNoEntry: false }), 'gone');
         if (st) dirty.set(parent, st);
       }
     }
