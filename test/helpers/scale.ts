@@ -116,6 +116,13 @@ export interface ScaleHost {
   down(): Promise<void>;
 }
 
+/**
+ * The machine cannot hold this scale host now (not a fault of what is tested): the memory controller is out of
+ * cgroup IDs (65,535 memory cgroups, dying ones included: mkdir says EBUSY), or cgroups cannot be made (ENOSPC).
+ * Tests skip with its message.
+ */
+export class ScaleUnavailable extends Error {}
+
 /* ---------------------------------------------------------------------------------------------- discovery */
 
 /** Hierarchies mounted in this mount namespace (the first mount of each), from /proc/self/mountinfo. */
@@ -440,7 +447,14 @@ function makeCgroups(hs: readonly ScaleHierarchy[], plan: Plan): void {
     const cpuset = h.version === 1 && h.options.includes('cpuset');
     for (const p of plan.cgroups) {
       const d = cgDir(h, p);
-      mkdirSync(d);
+      try {
+        mkdirSync(d);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'EBUSY' && code !== 'ENOSPC') throw e;
+        const count = readFileSync('/proc/cgroups', 'latin1').split('\n').find((l) => h.options.some((o) => l.startsWith(`${o}\t`)))?.split('\t')[2];
+        throw new ScaleUnavailable(`scale host: ${h.mount} refuses new cgroups (${code}; ${count ?? 'unknown'} cgroups there: the memory controller allows 65,535, dying ones included) after ${plan.cgroups.indexOf(p)} of ${plan.cgroups.length}`);
+      }
       if (!plan.populated.has(p)) continue;
       if (cpuset) {
         const parent = d.slice(0, d.lastIndexOf('/'));

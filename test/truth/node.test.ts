@@ -13,7 +13,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { scaleSkipReason, scaleUp, type ScaleHost } from '../helpers/scale.js';
+import { ScaleUnavailable, scaleSkipReason, scaleUp, type ScaleHost } from '../helpers/scale.js';
 import { hasTool } from '../helpers/live.js';
 import { removeAll, runtimeSkip, startDocker, startPodman, started as startedByLib, type TestContainer } from '../runtimes/lib.js';
 import {
@@ -23,6 +23,7 @@ import {
 
 const skip = scaleSkipReason();
 let host: ScaleHost;
+let unavailable: string | undefined;
 const containers: TestContainer[] = [];
 const took: string[] = [];
 
@@ -38,7 +39,14 @@ before(async () => {
     }
   }
   took.push(`containers: ${containers.map((c) => c.runtime).join(', ') || 'none (runtimes not up)'}`);
-  host = await scaleUp('node');
+  try {
+    host = await scaleUp('node');
+  } catch (e) {
+    if (!(e instanceof ScaleUnavailable)) throw e;
+    unavailable = e.message; // the machine, not nsx: every test skips saying why
+    console.log(`# ${e.message}`);
+    return;
+  }
   took.push(`scale host up in ${host.upSeconds.toFixed(1)} s`);
 });
 
@@ -52,7 +60,8 @@ after(async () => {
 const big = () => `${host.top}/big`;
 const pod = (i: number, c: string) => `${host.top}/pods/pod-${String(i).padStart(3, '0')}/${c}`;
 
-test('the scale host is what it says (cat of cgroup.procs, tasks, pids.current)', { skip }, () => {
+test('the scale host is what it says (cat of cgroup.procs, tasks, pids.current)', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const { bigProcs, bigTasks, netns } = host.spec;
   for (const h of host.hierarchies) {
     assert.equal(catList(join(host.dir(h, big()), 'cgroup.procs')).length, bigProcs, `${h.mount}: big/cgroup.procs`);
@@ -63,7 +72,8 @@ test('the scale host is what it says (cat of cgroup.procs, tasks, pids.current)'
   assert.equal(run(['ls', '/run/netns'], host).stdout.split('\n').filter((n) => n.startsWith('nsx-test-scale-net-')).length, netns);
 });
 
-test('nsx cg show: members and threads of the 3,000-process cgroup and of pods, as cgroup.procs, tasks and pids.current', { skip }, () => {
+test('nsx cg show: members and threads of the 3,000-process cgroup and of pods, as cgroup.procs, tasks and pids.current', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   for (const path of [big(), pod(0, 'pause'), pod(host.spec.pods - 1, 'busy'), `${host.top}/ctl`]) {
     const j = nsxJson<{ processes: { pid: number }[]; nr_threads: number | null; pids: { current?: number } | null; hierarchies: { mount: string }[] }>(['cg', 'show', path, '--json']);
     const h0 = host.hierarchies[0];
@@ -76,7 +86,8 @@ test('nsx cg show: members and threads of the 3,000-process cgroup and of pods, 
   }
 });
 
-test('nsx cg tree --all in every hierarchy: every cgroup and its members, as cgroup.procs and systemd-cgls -a', { skip }, () => {
+test('nsx cg tree --all in every hierarchy: every cgroup and its members, as cgroup.procs and systemd-cgls -a', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const cgls = hasTool('systemd-cgls');
   for (const h of host.hierarchies) {
     const j = nsxJson<{ tree: TreeNode }>(['cg', 'tree', host.top, '-c', controllerArg(h), '--all', '--json']);
@@ -90,7 +101,8 @@ test('nsx cg tree --all in every hierarchy: every cgroup and its members, as cgr
   }
 });
 
-test('nsx cg tree (default view, empty cgroups hidden) and systemd-cgls agree', { skip: skip || (!hasTool('systemd-cgls') && 'systemd-cgls is not installed') }, () => {
+test('nsx cg tree (default view, empty cgroups hidden) and systemd-cgls agree', { skip: skip || (!hasTool('systemd-cgls') && 'systemd-cgls is not installed') }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const j = nsxJson<{ tree: TreeNode; mount: string | null }>(['cg', 'tree', host.top, '--json']);
   const mine = treeMembers(j.tree);
   const h = host.hierarchies.find((x) => x.mount === j.mount) ?? host.hierarchies[0];
@@ -103,7 +115,8 @@ test('nsx cg tree (default view, empty cgroups hidden) and systemd-cgls agree', 
   assert.deepEqual([...mine.keys()].sort(), nonEmpty.map(([p]) => p).sort());
 });
 
-test('nsx ps --cgroup and -g: the processes of a cgroup and of a subtree, with their threads', { skip }, () => {
+test('nsx ps --cgroup and -g: the processes of a cgroup and of a subtree, with their threads', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const h0 = host.hierarchies[0];
   const rows = (args: string[]) => nsxJson<{ processes: { pid: number; threads: number }[] }>(['ps', ...args, '-J', '-o', 'PID,THREADS']).processes;
   const bigRows = rows(['--cgroup', big()]);
@@ -114,7 +127,8 @@ test('nsx ps --cgroup and -g: the processes of a cgroup and of a subtree, with t
   assert.deepEqual(rows(['-g', host.top]).map((r) => r.pid).sort((a, b) => a - b), [...all].sort((a, b) => a - b));
 });
 
-test('nsx top -b: a row for every cgroup, TASKS as pids.current', { skip }, () => {
+test('nsx top -b: a row for every cgroup, TASKS as pids.current', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const j = nsxJson<{ cgroups: { path: string; tasks: number | null }[] }>(['top', host.top, '-J', '-n', '1']);
   const ph = pidsHierarchy(host, host.top);
   const expected: Map<string, number | null> = ph ? kernelNumbers(host, ph, 'pids.current') : new Map(host.cgroups.map((p) => [p, null]));
@@ -122,7 +136,8 @@ test('nsx top -b: a row for every cgroup, TASKS as pids.current', { skip }, () =
   if (ph) assert.equal(j.cgroups.find((c) => c.path === big())?.tasks, host.spec.bigTasks);
 });
 
-test('nsx exporter: container_processes and container_threads of every cgroup, as cgroup.procs and pids.current', { skip }, () => {
+test('nsx exporter: container_processes and container_threads of every cgroup, as cgroup.procs and pids.current', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const text = nsx(['exporter', '--once', '--no-namespaces', '--include', host.top, '--include', `${host.top}/**`]);
   const h0 = host.hierarchies[0];
   const counts = new Map([...kernelMembers(host, h0)].map(([p, l]) => [p, l.length]));
@@ -146,7 +161,8 @@ function inodeOf(path: string): number {
   return Number(r.stdout.trim());
 }
 
-test('nsx ls -t net and lsns: the same NSFS cell for every namespace lsns prints, the same NPROCS and PID for ours', { skip }, () => {
+test('nsx ls -t net and lsns: the same NSFS cell for every namespace lsns prints, the same NPROCS and PID for ours', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const cols = ['-J', '-l', '-t', 'net', '-o', 'NS,TYPE,NPROCS,PID,NSFS'];
   const mine = new Map(nsxJson<{ namespaces: LsRow[] }>(['ls', '-q', ...cols], host).namespaces.map((r) => [r.ns, r]));
   const lsns = JSON.parse(run(['lsns', ...cols], host).stdout).namespaces as LsRow[];
@@ -172,7 +188,8 @@ test('nsx ls -t net and lsns: the same NSFS cell for every namespace lsns prints
   }
 });
 
-test('nsx ls -P: the namespaces only bind mounts hold, as mountinfo (cat) and findmnt say', { skip }, () => {
+test('nsx ls -P: the namespaces only bind mounts hold, as mountinfo (cat) and findmnt say', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const mi = cat(`/proc/${host.rootPid}/mountinfo`)!;
   const mounts = nsfsMounts(mi);
   // findmnt and cat agree on the nsfs mounts (the scale host's mount namespace)
@@ -188,7 +205,8 @@ test('nsx ls -P: the namespaces only bind mounts hold, as mountinfo (cat) and fi
   for (const r of rows) assert.deepEqual((r.nsfs ?? '').split('\n').sort(), (mounts.get(`net:[${r.ns}]`) ?? []).sort(), `net:[${r.ns}]`);
 });
 
-test('nsx ls: the scale host mount namespace holds as many processes as lsns counts', { skip }, () => {
+test('nsx ls: the scale host mount namespace holds as many processes as lsns counts', { skip }, (t) => {
+  if (unavailable) return t.skip(unavailable);
   const ino = Number(/\[(\d+)\]/.exec(run(['readlink', `/proc/${host.rootPid}/ns/mnt`]).stdout)![1]);
   const cols = ['-J', '-l', '-t', 'mnt', '-o', 'NS,NPROCS,PID'];
   const a = nsxJson<{ namespaces: LsRow[] }>(['ls', '-q', ...cols], host).namespaces.find((r) => r.ns === ino);
