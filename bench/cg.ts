@@ -13,7 +13,7 @@
  *    --json` against `systemd-cgls --no-pager DIR`, both also with --all (every cgroup), plus nsx's in-process time.
  * The machine's load average is printed: it is shared. Environment: NODE_EXTRA_CA_CERTS unset (bench/main.ts).
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { NSX, compare, compareCpu, report, ratio, median } from './lib.js';
 import { hostPaths } from '../src/host/paths.js';
 import { cgTree } from '../src/services/cg.js';
@@ -27,9 +27,12 @@ function opt(args: string[], name: string, def: number): number {
 
 const visibleProcesses = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
 
+/** The cpu hierarchy's cgroups on the whole machine (/proc/cgroups num_cgroups; other users' count too). */
+const cpuCgroups = () => readFileSync('/proc/cgroups', 'latin1').split('\n').find((l) => l.startsWith('cpu\t'))?.split('\t')[2] ?? '?';
+
 /** `nsx cg tree -c cpu` against `systemd-cgls --no-pager cpu:/`: the whole hierarchy, as a user types it. */
 function cpuTree(host: ScaleHost, runs: number): void {
-  const scene = `${host.spec.cgroups} extra cgroups (two deep) with ${host.spec.cgroupProcs} processes in them, ${visibleProcesses()} processes on the machine`;
+  const scene = `${host.spec.cgroups} extra cgroups (two deep) with ${host.spec.cgroupProcs} processes in them; ${cpuCgroups()} cgroups in the cpu hierarchy and ${visibleProcesses()} processes on the machine in all`;
   const cmds = [
     { label: 'nsx cg tree -c cpu', argv: [...NSX, 'cg', 'tree', '-c', 'cpu'] },
     { label: 'systemd-cgls --no-pager cpu:/', argv: ['systemd-cgls', '--no-pager', 'cpu:/'] },
