@@ -25,7 +25,7 @@ import { runtimeIndexFor, type RuntimeIndex } from '../readers/runtimes/index.js
 import { cgroupOfTarget } from '../readers/runtimes/running.js';
 import { isContainerTarget } from '../model/container-target.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
-import { walkCgroupTree, countCgroups, cgroupExists, estimateCgroupCount, v2CgroupCount } from '../readers/cgroupfs/tree.js';
+import { walkCgroupTree, walkCgroupTreeWithin, countCgroups, cgroupExists, estimateCgroupCount, v2CgroupCount } from '../readers/cgroupfs/tree.js';
 import { planCgroupSample, plainSource, sampleCgroup, type SamplePlan } from '../readers/cgroupfs/sample.js';
 import { listProcPids, readMembers, readMembershipFromProc, readProcessCgroups, readThreadCount, type ProcessCgroup } from '../readers/cgroupfs/members.js';
 
@@ -158,20 +158,28 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
   const root = opts.path === undefined ? undefined : (cgroupOfTarget(opts.paths, opts.path, 'nsx cg tree', index) ?? normalizeCgroupPath(opts.path));
   const hs = viewHierarchies(layout, view);
   if (hs.length === 0) throw new NotFoundError(`${root ?? '/'}: no such cgroup (no cgroup hierarchy is mounted)`, root ?? '/');
-  // Membership: from /proc/PID/cgroup (one read per process) when there are fewer processes than the
-  // cgroup.procs reads + readdirs a walk would need; else (or without procfs) from cgroup.procs.
   const procPids = listProcPids(opts.paths, tol);
-  const est = estimateCgroupCount(opts.paths, layout, hs);
-  const viaProc = procPids !== undefined && procPids.length > 0 && (est === undefined || procPids.length <= 2 * est);
-  const membership = viaProc ? readMembershipFromProc(opts.paths, new Set(hs.map((x) => x.key)), tol, procPids) : undefined;
-  let walked: CgroupNode;
-  if (membership && !opts.all) {
-    const rootPath = root ?? hs[0]?.mountRoot ?? '/';
-    if (!hs.some((x) => cgroupExists(opts.paths, x, rootPath))) throw new NotFoundError(`${rootPath}: no such cgroup`, rootPath);
-    walked = treeFromMembership(rootPath, hs.map((x) => x.key), membership, opts.depth);
-  } else {
-    walked = walkCgroupTree(opts.paths, layout, { view, root, depth: opts.depth, members: !membership, tolerance: tol });
-    if (membership) walked = withMembership(walked, membership);
+  // A subtree, or every cgroup (--all): walk it reading each cgroup.procs, while it has no more cgroups than the
+  // host has processes (fewer reads than one /proc/PID/cgroup per process; a subtree usually has few)
+  let walked: CgroupNode | undefined;
+  if (root !== undefined || opts.all) {
+    const wo = { view, root, depth: opts.depth, members: true, tolerance: tol };
+    walked = procPids && procPids.length ? walkCgroupTreeWithin(opts.paths, layout, { ...wo, limit: procPids.length }) : walkCgroupTree(opts.paths, layout, wo);
+  }
+  if (!walked) {
+    // Membership: from /proc/PID/cgroup (one read per process) when there are fewer processes than the
+    // cgroup.procs reads + readdirs a walk would need; else (or without procfs) from cgroup.procs.
+    const est = estimateCgroupCount(opts.paths, layout, hs);
+    const viaProc = procPids !== undefined && procPids.length > 0 && (est === undefined || procPids.length <= 2 * est);
+    const membership = viaProc ? readMembershipFromProc(opts.paths, new Set(hs.map((x) => x.key)), tol, procPids) : undefined;
+    if (membership && !opts.all) {
+      const rootPath = root ?? hs[0]?.mountRoot ?? '/';
+      if (!hs.some((x) => cgroupExists(opts.paths, x, rootPath))) throw new NotFoundError(`${rootPath}: no such cgroup`, rootPath);
+      walked = treeFromMembership(rootPath, hs.map((x) => x.key), membership, opts.depth);
+    } else {
+      walked = walkCgroupTree(opts.paths, layout, { view, root, depth: opts.depth, members: !membership, tolerance: tol });
+      if (membership) walked = withMembership(walked, membership);
+    }
   }
   const pids = new Set<number>();
   const collect = (n: CgroupNode) => {
