@@ -9,6 +9,12 @@ import type { CliContext, Command } from './context.js';
 import { GLOBAL_OPTIONS } from './context.js';
 import type { OptionSpec } from './getopt.js';
 import { hostPaths } from '../host/paths.js';
+import * as lsFields from '../fields/ls.js';
+import * as psFields from '../fields/ps.js';
+import * as topFields from '../fields/top.js';
+import * as cgFields from '../fields/cg.js';
+import { DASH_KEYS } from '../tui/dashboard/state.js';
+import { TOP_KEYS } from '../tui/top/state.js';
 
 /** One option as the help text documents it. */
 export interface HelpOption {
@@ -353,24 +359,24 @@ export interface ColumnTable {
 }
 
 /**
- * The column registries of each command (lazily imported: the build and the CLI do not load them for this). A
+ * The column registries of each command (docgen runs in the build and the tests only, never in the CLI). A
  * new registry is one line here; a new column in a registry needs nothing.
  */
 export const COLUMN_TABLES: Readonly<Record<string, () => Promise<ColumnTable[]>>> = {
   ls: async () => {
-    const m = await import('../fields/ls.js');
+    const m = lsFields;
     return [{ title: 'Columns', fields: m.LS_FIELDS, defaults: m.defaultColumns(false), note: `with \`-t net\`: \`${m.defaultColumns(true).join(' ')}\`; with a \`<namespace>\`: \`${m.NAMESPACE_COLUMNS.join(' ')}\`; \`--output-all\`: lsns's 13 columns` }];
   },
   ps: async () => {
-    const m = await import('../fields/ps.js');
+    const m = psFields;
     return [{ title: 'Columns', fields: m.PS_FIELDS, defaults: m.PS_DEFAULT, note: `with \`--json\`: \`${m.PS_DEFAULT_JSON.join(' ')}\`` }];
   },
   top: async () => {
-    const m = await import('../fields/top.js');
+    const m = topFields;
     return [{ title: 'Columns', fields: m.TOP_FIELDS, defaults: m.TOP_DEFAULT_COLUMNS }];
   },
   cg: async () => {
-    const m = await import('../fields/cg.js');
+    const m = cgFields;
     return [
       { title: "Columns of `nsx cg`", fields: m.HIERARCHY_FIELDS },
       { title: "Columns of `nsx cg ps`", fields: m.PS_FIELDS },
@@ -380,8 +386,8 @@ export const COLUMN_TABLES: Readonly<Record<string, () => Promise<ColumnTable[]>
 
 /** The keys of a command's full-screen view (the tables its help overlay shows). */
 export const KEY_TABLES: Readonly<Record<string, () => Promise<ReadonlyArray<readonly [string, string]>>>> = {
-  dashboard: async () => (await import('../tui/dashboard/state.js')).DASH_KEYS,
-  top: async () => (await import('../tui/top/state.js')).TOP_KEYS,
+  dashboard: async () => DASH_KEYS,
+  top: async () => TOP_KEYS,
 };
 
 /** The first line of a generated block (names what it is made from and how to remake it). */

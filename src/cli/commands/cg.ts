@@ -12,6 +12,7 @@ import { escapeControl } from '../../output/escape.js';
 import { formatCell, headerOf, jsonKeyOf, type Field } from '../../fields/registry.js';
 import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx, type ShowGroupName, type TreeRow } from '../../fields/cg.js';
 import { cgPs, cgShow, cgSummary, cgTree, type CgShowResult, type CgTreeNode } from '../../services/cg.js';
+import { explainMissingCgroup } from '../../services/cg-hint.js';
 import type { Incompleteness } from '../../host/tolerance.js';
 import { countOf } from '../../output/words.js';
 
@@ -138,7 +139,7 @@ export const command: Command = {
           r = cgTree({ paths: ctx.paths, path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller });
         } catch (e) {
           // not in the default tree: name the hierarchies that have it, and the -c that shows it
-          throw (await import('../../services/cg-hint.js')).explainMissingCgroup(e, ctx.paths, rest[0], controller);
+          throw explainMissingCgroup(e, ctx.paths, rest[0], controller);
         }
         if (json) write(formatJson(r));
         else {
