@@ -55,7 +55,7 @@ test('package.json: licence file, man pages, bin, engines, install script', () =
   assert.equal(pkg.license, 'Apache-2.0');
   assert.match(readFileSync(join(REPO, 'LICENSE'), 'utf8'), /Apache License\s+Version 2\.0, January 2004/);
   assert.deepEqual(pkg.bin, { nsx: 'bin/nsx' });
-  assert.equal(pkg.engines.node, '>=20');
+  assert.equal(pkg.engines.node, '>=20.19');
   assert.match(pkg.scripts.install, /native-bindings\/build\.mjs/);
   const pages = readdirSync(join(REPO, 'dist', 'man')).map((f) => `./dist/man/${f}`).sort();
   assert.deepEqual([...pkg.man].sort(), pages, 'package.json "man" lists every generated man page');
@@ -88,13 +88,13 @@ export function admits(range: string, version: string): boolean {
   );
 }
 
-test('every package npm installs (dev dependencies included) supports Node 20: no EBADENGINE on npm install', () => {
+test('every package npm installs (dev dependencies included) supports Node 20.19, the README\'s minimum: no EBADENGINE on npm install', () => {
   assert.ok(admits('>=18', '20.0.0') && !admits('>=22', '20.19.0') && admits('^12.20.0 || ^14.13.1 || >=16.0.0', '20.0.0') && admits('>= 14.6', '20.0.0') && !admits('^18', '20.0.0'));
   const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8'));
   const bad = Object.entries(lock.packages as Record<string, { engines?: { node?: string } | string[] }>)
-    .filter(([, p]) => p.engines && !Array.isArray(p.engines) && p.engines.node && !admits(p.engines.node, '20.0.0'))
+    .filter(([, p]) => p.engines && !Array.isArray(p.engines) && p.engines.node && !admits(p.engines.node, '20.19.0'))
     .map(([k, p]) => `${k} needs node ${(p.engines as { node: string }).node}`);
-  assert.deepEqual(bad, [], 'packages that need a newer Node than the README promises (20)');
+  assert.deepEqual(bad, [], 'packages that need a newer Node than the README promises (20.19)');
 });
 
 /** sudo's PATH: secure_path from /etc/sudoers (and sudoers.d), else Debian's default. */
