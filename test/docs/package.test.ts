@@ -82,14 +82,15 @@ export function admits(range: string, version: string): boolean {
         case '<': return d < 0;
         case '^': return d >= 0 && v[0] === w[0];
         case '~': return d >= 0 && v[0] === w[0] && v[1] === (w[1] ?? v[1]);
-        default: return d === 0;
+        // a bare version is an X-range: `20` is any 20.x.y, `20.19` any 20.19.y
+        default: return w.every((n, i) => v[i] === n);
       }
     }),
   );
 }
 
 test('every package npm installs (dev dependencies included) supports Node 20.19, the README\'s minimum: no EBADENGINE on npm install', () => {
-  assert.ok(admits('>=18', '20.0.0') && !admits('>=22', '20.19.0') && admits('^12.20.0 || ^14.13.1 || >=16.0.0', '20.0.0') && admits('>= 14.6', '20.0.0') && !admits('^18', '20.0.0'));
+  assert.ok(admits('>=18', '20.0.0') && !admits('>=22', '20.19.0') && admits('^12.20.0 || ^14.13.1 || >=16.0.0', '20.0.0') && admits('>= 14.6', '20.0.0') && !admits('^18', '20.0.0') && admits('18 || 20 || >=22', '20.19.0') && !admits('18 || >=22', '20.19.0'));
   const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8'));
   const bad = Object.entries(lock.packages as Record<string, { engines?: { node?: string } | string[] }>)
     .filter(([, p]) => p.engines && !Array.isArray(p.engines) && p.engines.node && !admits(p.engines.node, '20.19.0'))
