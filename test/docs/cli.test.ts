@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runNsx } from '../helpers/cli.js';
+import { createRequire } from 'node:module';
+import { NSX_BIN, runNsx, stripAnsi } from '../helpers/cli.js';
 import { fixture } from '../helpers/host.js';
 import { resolveColor } from '../../src/cli/context.js';
 import { escapeMessage, reportError, USAGE, commandNames } from '../../src/cli/main.js';
@@ -83,6 +84,26 @@ test('nsx --summary and nsx --json (the host summary) are accepted', () => {
   assert.equal(o.layout, 'hybrid');
   assert.equal(typeof o.processes, 'number');
   assert.equal(runNsx(['--root', HOST, '--json', '--summary']).code, 2);
+});
+
+test('nsx --summary on a terminal: the summary alone, no usage after it (node-pty)', async (t) => {
+  type Pty = { onData(f: (d: string) => void): void; onExit(f: (e: { exitCode: number }) => void): void };
+  let pty: { spawn(f: string, a: string[], o: object): Pty };
+  try {
+    pty = createRequire(import.meta.url)('node-pty');
+  } catch (e) {
+    t.skip(`node-pty cannot load: ${(e as Error).message}`);
+    return;
+  }
+  const p = pty.spawn(process.execPath, [NSX_BIN, '--root', HOST, '--summary'], { name: 'xterm-256color', cols: 100, rows: 30, cwd: process.cwd(), env: { ...process.env, CI: 'true' } });
+  let out = '';
+  p.onData((d) => (out += d));
+  const { exitCode } = await new Promise<{ exitCode: number }>((res) => p.onExit(res));
+  assert.equal(exitCode, 0, out);
+  const lines = stripAnsi(out).replace(/\r/g, '').trimEnd().split('\n');
+  assert.match(lines[0], /^cgroups: +hybrid/, out);
+  assert.equal(lines.length, 4, out);
+  assert.doesNotMatch(out, /Usage:/);
 });
 
 test('nsx dashboard --help is the dashboard\'s help alone, not followed by the whole usage', () => {
