@@ -17,8 +17,15 @@ const where = (e: Example) => `${e.file}:${e.line}: ${e.command}`;
 const bin = nsxBinDir();
 after(() => bin.cleanup());
 
+/** `nsx exporter …` and `nsx record` (not its `info`/`export` subcommands): they run until stopped. */
+const LONG_RUNNING = /\bnsx\s+(?:--?\S+(?:\s+[^-\s]\S*)?\s+)*(?:exporter\b|record(?!\s+(?:info|export)\b)\b)/;
+
 /** What went wrong with an example that ran, or undefined. */
 function check(e: Example, env?: Record<string, string>, cwd?: string): string | undefined {
+  // not run at all on the live host: a server or a recorder would run until the timeout, as root, writing
+  // its files (nsx record's /var/lib/nsx) or listening; the page must say why it is not run
+  if (kindOf(e) === 'live' && LONG_RUNNING.test(e.command) && !/\s(?:-h|--help|-V|--version)\b/.test(e.command))
+    return 'serves or records until stopped: not run here; mark it on the page, e.g. (not run: serves until stopped), or run it on a fixture host';
   // a live host may be big and busy: more time than a fixture needs
   const timeoutMs = kindOf(e) === 'live' ? 180_000 : 60_000;
   const r = runExample(e, { bin: bin.dir, env, cwd, timeoutMs });
@@ -29,6 +36,13 @@ function check(e: Example, env?: Record<string, string>, cwd?: string): string |
   }
   return r.code === 0 ? undefined : `exit status ${r.code}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`;
 }
+
+test('servers and recorders are never run as live examples', () => {
+  for (const c of ['sudo nsx exporter --listen 127.0.0.1:9587', 'nsx record', 'sudo nsx record --interval 10s --dir /srv/nsx', 'nsx --debug record'])
+    assert.match(c, LONG_RUNNING, c);
+  for (const c of ['nsx record info', 'nsx record export --openmetrics --since 1h', 'nsx top --from -1h', 'nsx ls', 'nsx why container:recorder'])
+    assert.doesNotMatch(c, LONG_RUNNING, c);
+});
 
 test('the example reader: prompts, output, comments, markers, continuations, fixtures', () => {
   const page = [
