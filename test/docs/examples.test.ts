@@ -17,14 +17,14 @@ const where = (e: Example) => `${e.file}:${e.line}: ${e.command}`;
 const bin = nsxBinDir();
 after(() => bin.cleanup());
 
-/** `nsx exporter …` and `nsx record` (not its `info`/`export` subcommands): they run until stopped. */
+/** `nsx exporter …` (but `--once`) and `nsx record` (not its `info`/`export` subcommands): they run until stopped. */
 const LONG_RUNNING = /\bnsx\s+(?:--?\S+(?:\s+[^-\s]\S*)?\s+)*(?:exporter\b|record(?!\s+(?:info|export)\b)\b)/;
 
 /** What went wrong with an example that ran, or undefined. */
 function check(e: Example, env?: Record<string, string>, cwd?: string): string | undefined {
   // not run at all on the live host: a server or a recorder would run until the timeout, as root, writing
   // its files (nsx record's /var/lib/nsx) or listening; the page must say why it is not run
-  if (kindOf(e) === 'live' && LONG_RUNNING.test(e.command) && !/\s(?:-h|--help|-V|--version)\b/.test(e.command))
+  if (kindOf(e) === 'live' && LONG_RUNNING.test(e.command) && !/\s(?:-h|--help|-V|--version|--once)\b/.test(e.command))
     return 'serves or records until stopped: not run here; mark it on the page, e.g. (not run: serves until stopped), or run it on a fixture host';
   // a live host may be big and busy: more time than a fixture needs
   const timeoutMs = kindOf(e) === 'live' ? 180_000 : 60_000;
