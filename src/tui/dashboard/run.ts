@@ -175,6 +175,27 @@ export function makeDashboardSession(o: DashboardTuiOptions & { readonly schedul
   };
 }
 
+const END_SIGNALS = { SIGHUP: 1, SIGTERM: 15 } as const;
+
+/**
+ * Run `f` (the shell entered from the dashboard) noting a SIGHUP or SIGTERM that comes meanwhile. `nsx enter`
+ * passes those on to the shell and lets it decide; but the dashboard must then end, not draw again: a hangup
+ * means its terminal is gone (it would sample a live host forever with nobody to press q), a SIGTERM that it is
+ * asked to stop. `signal` is the first such signal, if any.
+ */
+export async function watchEndSignals<T>(f: () => Promise<T>): Promise<{ value: T; signal?: keyof typeof END_SIGNALS }> {
+  let signal: keyof typeof END_SIGNALS | undefined;
+  const on = (s: NodeJS.Signals) => {
+    if (s === 'SIGHUP' || s === 'SIGTERM') signal ??= s;
+  };
+  for (const s of Object.keys(END_SIGNALS)) process.on(s, on);
+  try {
+    return { value: await f(), signal };
+  } finally {
+    for (const s of Object.keys(END_SIGNALS)) process.off(s, on);
+  }
+}
+
 export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
   const stopTrim = await startMallocTrim();
@@ -202,7 +223,11 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
       });
       if (!request) return 0;
       process.stdin.pause(); // the shell reads the terminal now, not us
-      state = { ...state, message: await runEnter(o.paths, request) };
+      const req = request;
+      const { value: message, signal } = await watchEndSignals(() => runEnter(o.paths, req));
+      // the terminal hung up (or we were told to stop) while the shell ran: end as the full screen does on it
+      if (signal) return 128 + END_SIGNALS[signal];
+      state = { ...state, message };
     }
   } finally {
     stopTrim();
