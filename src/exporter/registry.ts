@@ -34,11 +34,21 @@ interface Collector {
 
 const NONE: readonly Series[] = [];
 
-function collector(def: FamilyDef, source: () => ReadonlyMap<string, readonly Series[]>): Collector {
+/**
+ * The TYPE a family has in a format. OpenMetrics wants a counter's samples named `<family>_total` (prom-client
+ * appends it): a counter whose name does not end in `_total` — cAdvisor's `container_memory_failcnt` — would be
+ * renamed there, so it is typed `unknown` in OpenMetrics (its name kept, as dashboards know it) and `counter` in
+ * the text format (as cAdvisor).
+ */
+export function typeIn(def: FamilyDef, format: Format): string {
+  return format === 'openmetrics' && def.type === 'counter' && !def.name.endsWith('_total') ? 'unknown' : def.type;
+}
+
+function collector(def: FamilyDef, format: Format, source: () => ReadonlyMap<string, readonly Series[]>): Collector {
   return {
     name: def.name,
     help: def.help,
-    type: def.type,
+    type: typeIn(def, format),
     aggregator: 'sum',
     values: () => source().get(def.name) ?? NONE,
     async get() {
@@ -88,7 +98,7 @@ export function makeRegistries(source: () => ReadonlyMap<string, readonly Series
     openmetrics: new ReusingRegistry(Registry.OPENMETRICS_CONTENT_TYPE),
   };
   for (const f of Object.keys(regs) as Format[]) {
-    for (const def of CATALOGUE) regs[f].registerMetric(collector(def, source) as never);
+    for (const def of CATALOGUE) regs[f].registerMetric(collector(def, f, source) as never);
   }
   return { render: (format) => regs[format].metrics() };
 }

@@ -12,12 +12,26 @@
  *   - CFS periods and throttling only for a cgroup with its own quota (cAdvisor's `Quota != 0` condition);
  *     `container_spec_cpu_quota` likewise; `container_spec_cpu_shares` is cpu.shares, or on v2 cpu.weight converted
  *     as cAdvisor does (2 + (w − 1) × 262142 / 9999).
+ *   - CFS burst (kernel ≥ 5.14): `container_cpu_cfs_burst_{periods,seconds}_total` from cpu.stat nr_bursts and
+ *     burst_usec (v1 burst_time), where a quota is set (as the other CFS series).
  *   - memory: usage = memory.current / usage_in_bytes; working set = usage − inactive_file (v1 total_inactive_file),
  *     clamped at 0; rss = anon / total_rss; cache = file / total_cache; swap = memory.swap.current / total_swap
  *     (the sample model's derived values, as cAdvisor computes them);
- *     failcnt = memory.failcnt (v1) or memory.events `max` (v2); `container_spec_memory_limit_bytes` is 0 for no
+ *     failcnt = memory.failcnt (v1) or memory.events `max` (v2), a counter as in cAdvisor; `container_spec_memory_limit_bytes` is 0 for no
  *     limit (cAdvisor reports 0 for anything above 2^62); oom events = memory.events `oom_kill` (v2) or
- *     memory.oom_control `oom_kill` (v1).
+ *     memory.oom_control `oom_kill` (v1); `container_memory_total_{active,inactive}_file_bytes` = memory.stat
+ *     active_file/inactive_file (v1 total_*); `container_memory_failures_total{failure_type,scope}` = memory.stat
+ *     pgfault/pgmajfault, scope `container` (v1: the cgroup's own) and `hierarchy` (v1: total_pgfault…; v2 counts
+ *     both the same, as cAdvisor).
+ *   - network (`container_network_{receive,transmit}_{bytes,packets,packets_dropped,errors}_total{interface}`):
+ *     `/proc/PID/net/dev` of the cgroup that carries its network namespace (one per namespace: a pod's sandbox, a
+ *     container with its own; the host's goes to `/`), without `lo`, `veth*`, `docker*`, `nerdctl*` (as cAdvisor).
+ *   - disk (`container_fs_{reads,writes}_bytes_total{device}`, `container_fs_{reads,writes}_total{device}`): the
+ *     per-device IO counters (io.stat rbytes/wbytes/rios/wios; v1 blkio io_service_bytes/io_serviced); a device
+ *     whose name is unknown is `/dev/block/MAJ:MIN` (these families have no major/minor labels to tell them apart).
+ *   - `container_start_time_seconds` (the cgroup directory's earliest mtime, as cAdvisor's raw handler),
+ *     `container_last_seen` (the sample's wall clock), `container_file_descriptors` (open fds of the cgroup's
+ *     processes), whole seconds as cAdvisor.
  *   - tasks: processes = lines of cgroup.procs (cpu hierarchy; cgroup2 when unified); threads = pids.current; threads_max = pids.max
  *     (0 = no limit, as cAdvisor).
  *   - IO: `container_blkio_device_usage_total{device,major,minor,operation}` in bytes, operation Read/Write
@@ -38,6 +52,11 @@
  *   nsx_cgroup_memory_events_total{id,event}, nsx_cgroup_memory_events_local_total{id,event}   memory.events(.local)
  *   nsx_namespaces{type}                                 namespaces per type on the host
  *   nsx_container_host_namespace_info{id,…,type}         a container sharing a namespace of that type with PID 1
+ *   nsx_exporter_*                                       the exporter's own: cgroups read, sample time, incomplete
+ *                                                        files, failed reads by reason, open files and their kernel memory
+ *
+ * Values are the nearest double to the exact decimal the kernel counts: seconds are made from whole µs (or ns) with
+ * one division (`seconds()`), so they print as the shortest exact decimal (`0.021192617`, not float noise).
  */
 import type { Limit } from '../model/cgroup.js';
 import { toNumber, type CgroupSample, type Int } from '../model/cgroup-sample.js';
@@ -58,6 +77,8 @@ export interface Series {
   /** the same object as `labels`, for prom-client (which caches the rendering of a value's sharedLabels) */
   readonly sharedLabels?: Record<string, string>;
   readonly value: number;
+  /** the family's index in CATALOGUE (the series a cgroup keeps between scrapes say where they go) */
+  readonly f?: number;
 }
 
 const c = (name: string, help: string): FamilyDef => ({ name, help, type: 'counter' });
@@ -72,6 +93,8 @@ export const CATALOGUE: readonly FamilyDef[] = [
   c('container_cpu_cfs_periods_total', 'Number of elapsed enforcement period intervals.'),
   c('container_cpu_cfs_throttled_periods_total', 'Number of throttled period intervals.'),
   c('container_cpu_cfs_throttled_seconds_total', 'Total time duration the container has been throttled.'),
+  c('container_cpu_cfs_burst_periods_total', 'Number of periods when burst occurs.'),
+  c('container_cpu_cfs_burst_seconds_total', 'Total time duration the container has been bursted.'),
   g('container_spec_cpu_quota', 'CPU quota of the container.'),
   g('container_spec_cpu_period', 'CPU period of the container.'),
   g('container_spec_cpu_shares', 'CPU share of the container.'),
@@ -82,14 +105,32 @@ export const CATALOGUE: readonly FamilyDef[] = [
   g('container_memory_cache', 'Number of bytes of page cache memory.'),
   g('container_memory_mapped_file', 'Size of memory mapped files in bytes.'),
   g('container_memory_swap', 'Container swap usage in bytes.'),
-  // a counter in cAdvisor, typed gauge here: an OpenMetrics counter must end in _total, and the name must stay as dashboards know it
-  g('container_memory_failcnt', 'Number of memory usage hits limits'),
+  // a counter as in cAdvisor (in OpenMetrics typed `unknown`, registry.ts: there a counter's samples must end in _total)
+  c('container_memory_failcnt', 'Number of memory usage hits limits'),
+  c('container_memory_failures_total', 'Cumulative count of memory allocation failures.'),
+  g('container_memory_total_active_file_bytes', 'Current total active file in bytes.'),
+  g('container_memory_total_inactive_file_bytes', 'Current total inactive file in bytes.'),
   g('container_spec_memory_limit_bytes', 'Memory limit for the container.'),
   c('container_oom_events_total', 'Count of out of memory events observed for the container'),
   g('container_processes', 'Number of processes running inside the container.'),
   g('container_threads', 'Number of threads running inside the container'),
   g('container_threads_max', 'Maximum number of threads allowed inside the container, infinity if value is zero'),
   c('container_blkio_device_usage_total', 'Blkio Device bytes usage'),
+  c('container_fs_reads_bytes_total', 'Cumulative count of bytes read'),
+  c('container_fs_reads_total', 'Cumulative count of reads completed'),
+  c('container_fs_writes_bytes_total', 'Cumulative count of bytes written'),
+  c('container_fs_writes_total', 'Cumulative count of writes completed'),
+  c('container_network_receive_bytes_total', 'Cumulative count of bytes received'),
+  c('container_network_receive_errors_total', 'Cumulative count of errors encountered while receiving'),
+  c('container_network_receive_packets_dropped_total', 'Cumulative count of packets dropped while receiving'),
+  c('container_network_receive_packets_total', 'Cumulative count of packets received'),
+  c('container_network_transmit_bytes_total', 'Cumulative count of bytes transmitted'),
+  c('container_network_transmit_errors_total', 'Cumulative count of errors encountered while transmitting'),
+  c('container_network_transmit_packets_dropped_total', 'Cumulative count of packets dropped while transmitting'),
+  c('container_network_transmit_packets_total', 'Cumulative count of packets transmitted'),
+  g('container_file_descriptors', 'Number of open file descriptors for the container.'),
+  g('container_start_time_seconds', 'Start time of the container since unix epoch in seconds.'),
+  g('container_last_seen', 'Last time a container was seen by the exporter'),
   c('container_pressure_cpu_stalled_seconds_total', 'Total time duration no tasks in the container could make progress due to CPU congestion.'),
   c('container_pressure_cpu_waiting_seconds_total', 'Total time duration tasks in the container have waited due to CPU congestion.'),
   c('container_pressure_memory_stalled_seconds_total', 'Total time duration no tasks in the container could make progress due to memory congestion.'),
@@ -111,9 +152,27 @@ export const CATALOGUE: readonly FamilyDef[] = [
   g('nsx_exporter_cgroups', 'Cgroups read by the last sample (selected or ancestors of selected ones).'),
   g('nsx_exporter_sample_duration_seconds', 'Wall time the last sample took to read.'),
   g('nsx_exporter_sample_incomplete_files', 'Files the last sample could not read for lack of permission.'),
+  c('nsx_exporter_read_errors_total', 'Reads that failed (their series are left out of the scrape), by reason: the errno (EIO, EINVAL, …), or parse for a file that did not parse.'),
+  g('nsx_exporter_open_files', 'Cgroup files kept open between scrapes (at most --max-open-files).'),
+  g('nsx_exporter_max_open_files', 'The budget of cgroup files kept open: --max-open-files, lowered by the fd limit.'),
+  g('nsx_exporter_open_files_kernel_bytes', 'Kernel memory the open cgroup files pin (an estimate: about a page each), charged to the exporter’s memory cgroup.'),
 ];
 
-const USEC = 1e6;
+/** A family's index in CATALOGUE. */
+const FAMILY = new Map(CATALOGUE.map((f, i) => [f.name, i]));
+
+/**
+ * Seconds from µs, as the nearest double to the exact decimal: whole µs (v2) divided once; µs made from ns (v1,
+ * `ns / 1000` at ingest) taken back to whole ns first and divided once — no double rounding, so the value prints
+ * as the shortest exact decimal (what Go's strconv 'g' -1 prints for the kernel's count). Exact while the ns
+ * count is below 2^52 (52 days of CPU time).
+ */
+export function seconds(usec: number): number {
+  return Number.isInteger(usec) ? usec / 1e6 : Math.round(usec * 1000) / 1e9;
+}
+
+const sec = (usec: number | undefined): number | undefined => (usec === undefined ? undefined : seconds(usec));
+
 /** cAdvisor's specMemoryValue: limits above 2^62 (no limit) are reported as 0. */
 const MAX_MEMORY = 2 ** 62;
 
@@ -145,15 +204,24 @@ const sameNames = (a: ExporterIdentity | undefined, b: ExporterIdentity | undefi
   a === b || (a?.name === b?.name && a?.image === b?.image && a?.pod === b?.pod && a?.namespace === b?.namespace && a?.container === b?.container);
 
 interface CgroupSeries {
+  readonly cg: ExporterCgroup;
   readonly stats: CgroupSample;
   readonly ancestors: readonly CgroupSample[];
   readonly by: string | null | undefined;
   readonly shared: readonly string[] | undefined;
   readonly devices: string;
-  readonly series: ReadonlyArray<readonly [string, Series]>;
+  /** the series made (each says its family: `f`) */
+  readonly series: readonly Series[];
 }
 
-const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+/** Everything but the sample the series of a cgroup are made of, the same as last time (see seriesOf). */
+const sameExtras = (a: ExporterCgroup, b: ExporterCgroup) => a.start_time_s === b.start_time_s && a.fds === b.fds && a.net === b.net;
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** One cgroup's label sets: its base set and the base set plus one more label (`cpu`, `event`, `by`, …). */
 class CgroupLabels {
@@ -197,6 +265,12 @@ class CgroupLabels {
   blkio(device: string, major: number, minor: number, operation: string): Labels {
     const key = `\0io=${major}:${minor}:${operation}:${device}`;
     return this.kept(key) ?? this.keep(key, { ...this.base, device, major: String(major), minor: String(minor), operation });
+  }
+
+  /** `container_memory_failures_total`'s set: base, failure_type, scope. */
+  failure(type: string, scope: string): Labels {
+    const key = `\0fail=${type}:${scope}`;
+    return this.kept(key) ?? this.keep(key, { ...this.base, failure_type: type, scope });
   }
 }
 
@@ -267,22 +341,25 @@ export function throttledBy(prev: ExporterSample | undefined, next: ExporterSamp
   return attributeModels(snapshotModels(snap(prev), snap(next)).values(), dt > 0 ? dt : null);
 }
 
+/** cAdvisor's ignoredDevicePrefixes (container/libcontainer/handler.go): interfaces it does not report. */
+const IGNORED_INTERFACES = /^(lo|veth|docker|nerdctl)/i;
+
 /**
  * Build every family's series from a sample (and the previous one, for throttle attribution). No I/O; `labels`
  * (kept by the scraper between scrapes) only caches label objects: the result is the same without it.
  * A series' `sharedLabels` is its `labels` object (prom-client's cached rendering of a label set).
  */
 export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample, labels: LabelSets = new LabelSets()): Map<string, Series[]> {
-  const out = new Map<string, Series[]>();
-  for (const f of CATALOGUE) out.set(f.name, []);
+  const byFamily: Series[][] = CATALOGUE.map(() => []);
   /** the series made for the cgroup being built (kept with its label sets, for reuse while nothing changes) */
-  let made: Array<readonly [string, Series]> = [];
+  let made: Series[] = [];
   const put = (name: string, l: Labels, value: Int | undefined) => {
     const v = toNumber(value);
     if (v === undefined || !Number.isFinite(v)) return;
-    const x: Series = { labels: l, sharedLabels: l, value: v };
-    out.get(name)!.push(x);
-    made.push([name, x]);
+    const f = FAMILY.get(name)!;
+    const x: Series = { labels: l, sharedLabels: l, value: v, f };
+    byFamily[f].push(x);
+    made.push(x);
   };
   const byPath = new Map<string, ExporterCgroup>();
   for (const cg of next.cgroups) byPath.set(cg.path, cg);
@@ -291,6 +368,7 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
   let devices = '';
   for (const k in next.devices) devices += `${k}=${next.devices[k]};`;
   labels.begin();
+  const lastSeen = FAMILY.get('container_last_seen')!;
 
   for (const cg of next.cgroups) {
     if (!cg.selected) continue;
@@ -298,31 +376,36 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     const s = cg.stats;
     const b = by.get(cg.path);
     const shared = next.namespaces?.sharedWithHost[cg.path];
+    // the sample's wall clock, for every cgroup at every scrape (outside the reuse below)
+    if (next.wall_s !== undefined) byFamily[lastSeen].push({ labels: ls.base, sharedLabels: ls.base, value: next.wall_s, f: lastSeen });
     // everything a cgroup's series are made of: its sample (the sampler hands back the same object while its
     // files are unchanged), its ancestors' (effective limits, CFS counters along the path), the throttle
-    // attribution, host namespaces and device names; all the same as last scrape → the same series objects
+    // attribution, host namespaces, device names, start time, fds and network; all the same as last scrape →
+    // the same series objects
     const anc: CgroupSample[] = [];
     for (let a = parentPath(cg.path); a !== undefined; a = parentPath(a)) {
       const ac = byPath.get(a);
       if (ac) anc.push(ac.stats);
     }
     const last = ls.last;
-    if (last && last.stats === s && last.by === b && last.shared === shared && last.devices === devices && sameItems(last.ancestors, anc)) {
-      for (const [name, x] of last.series) out.get(name)!.push(x);
+    if (last && last.stats === s && last.by === b && last.shared === shared && last.devices === devices && sameExtras(last.cg, cg) && sameItems(last.ancestors, anc)) {
+      for (const x of last.series) byFamily[x.f!].push(x);
       continue;
     }
     made = [];
     const L = ls.base;
     const cpu = s.cpu;
     if (cpu) {
-      put('container_cpu_usage_seconds_total', ls.with('cpu', 'total'), cpu.usage_usec === undefined ? undefined : cpu.usage_usec / USEC);
-      put('container_cpu_user_seconds_total', L, cpu.user_usec === undefined ? undefined : cpu.user_usec / USEC);
-      put('container_cpu_system_seconds_total', L, cpu.system_usec === undefined ? undefined : cpu.system_usec / USEC);
+      put('container_cpu_usage_seconds_total', ls.with('cpu', 'total'), sec(cpu.usage_usec));
+      put('container_cpu_user_seconds_total', L, sec(cpu.user_usec));
+      put('container_cpu_system_seconds_total', L, sec(cpu.system_usec));
       const quota = num(cpu.max_usec);
       if (quota !== undefined && quota > 0) {
         put('container_cpu_cfs_periods_total', L, cpu.nr_periods);
         put('container_cpu_cfs_throttled_periods_total', L, cpu.nr_throttled);
-        put('container_cpu_cfs_throttled_seconds_total', L, cpu.throttled_usec === undefined ? undefined : cpu.throttled_usec / USEC);
+        put('container_cpu_cfs_throttled_seconds_total', L, sec(cpu.throttled_usec));
+        put('container_cpu_cfs_burst_periods_total', L, cpu.nr_bursts);
+        put('container_cpu_cfs_burst_seconds_total', L, sec(cpu.burst_usec));
         put('container_spec_cpu_quota', L, quota);
       }
       put('container_spec_cpu_period', L, cpu.period_usec);
@@ -331,6 +414,7 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     const mem = s.memory;
     if (mem) {
       const st = mem.stat;
+      const v1 = st?.total_inactive_file !== undefined || st?.total_rss !== undefined;
       put('container_memory_usage_bytes', L, mem.current_bytes);
       put('container_memory_max_usage_bytes', L, mem.peak_bytes);
       put('container_memory_working_set_bytes', L, mem.working_set_bytes);
@@ -339,6 +423,13 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
       put('container_memory_mapped_file', L, st?.file_mapped ?? st?.total_mapped_file);
       put('container_memory_swap', L, mem.swap_bytes);
       put('container_memory_failcnt', L, mem.failcnt ?? mem.events?.max);
+      put('container_memory_total_active_file_bytes', L, v1 ? st?.total_active_file : st?.active_file);
+      put('container_memory_total_inactive_file_bytes', L, v1 ? st?.total_inactive_file : st?.inactive_file);
+      // cAdvisor: the cgroup's own faults (v1 pgfault) and its subtree's (v1 total_pgfault); v2 counts the subtree in both
+      for (const t of ['pgfault', 'pgmajfault'] as const) {
+        put('container_memory_failures_total', ls.failure(t, 'container'), st?.[t]);
+        put('container_memory_failures_total', ls.failure(t, 'hierarchy'), v1 ? st?.[`total_${t}`] : st?.[t]);
+      }
       if (mem.max_bytes !== undefined) put('container_spec_memory_limit_bytes', L, mem.max_bytes === 'max' || mem.max_bytes > MAX_MEMORY ? 0 : mem.max_bytes);
       // v2 memory.events oom_kill; v1 memory.oom_control oom_kill (kernel ≥ 4.13)
       put('container_oom_events_total', L, mem.events?.oom_kill ?? mem.oom_control?.oom_kill);
@@ -350,20 +441,40 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
       put('container_threads', L, s.pids.current);
       if (s.pids.max !== undefined) put('container_threads_max', L, s.pids.max === 'max' ? 0 : s.pids.max);
     }
+    put('container_file_descriptors', L, cg.fds);
     for (const d of s.io?.devices ?? []) {
       const device = next.devices[`${d.major}:${d.minor}`] ?? '';
       put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Read'), d.rbytes);
       put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Write'), d.wbytes);
       put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Discard'), d.dbytes);
+      // (no major/minor labels here: a device whose name is unknown is named by its udev link, unique)
+      const dl = ls.with('device', device || `/dev/block/${d.major}:${d.minor}`);
+      put('container_fs_reads_bytes_total', dl, d.rbytes);
+      put('container_fs_reads_total', dl, d.rios);
+      put('container_fs_writes_bytes_total', dl, d.wbytes);
+      put('container_fs_writes_total', dl, d.wios);
+    }
+    for (const n of cg.net ?? []) {
+      if (IGNORED_INTERFACES.test(n.name)) continue;
+      const il = ls.with('interface', n.name);
+      put('container_network_receive_bytes_total', il, n.rx_bytes);
+      put('container_network_receive_packets_total', il, n.rx_packets);
+      put('container_network_receive_packets_dropped_total', il, n.rx_drop);
+      put('container_network_receive_errors_total', il, n.rx_errs);
+      put('container_network_transmit_bytes_total', il, n.tx_bytes);
+      put('container_network_transmit_packets_total', il, n.tx_packets);
+      put('container_network_transmit_packets_dropped_total', il, n.tx_drop);
+      put('container_network_transmit_errors_total', il, n.tx_errs);
     }
     if (s.psi) {
       for (const r of ['cpu', 'memory', 'io'] as const) {
         const p = s.psi[r];
         if (!p) continue;
-        put(`container_pressure_${r}_stalled_seconds_total`, L, p.full?.total_usec === undefined ? undefined : p.full.total_usec / USEC);
-        put(`container_pressure_${r}_waiting_seconds_total`, L, p.some?.total_usec === undefined ? undefined : p.some.total_usec / USEC);
+        put(`container_pressure_${r}_stalled_seconds_total`, L, sec(p.full?.total_usec));
+        put(`container_pressure_${r}_waiting_seconds_total`, L, sec(p.some?.total_usec));
       }
     }
+    put('container_start_time_seconds', L, cg.start_time_s);
 
     // nsx: throttling along the path, effective limits
     if (b) put('nsx_cgroup_cpu_throttled_by_info', ls.idWith('by', b), 1);
@@ -379,25 +490,35 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
         const bl = ls.with('by', a);
         put('nsx_cgroup_cpu_cfs_periods_total', bl, acpu?.nr_periods);
         put('nsx_cgroup_cpu_cfs_throttled_periods_total', bl, acpu?.nr_throttled);
-        put('nsx_cgroup_cpu_cfs_throttled_seconds_total', bl, acpu?.throttled_usec === undefined ? undefined : acpu.throttled_usec / USEC);
+        put('nsx_cgroup_cpu_cfs_throttled_seconds_total', bl, sec(acpu?.throttled_usec));
       }
       const mb = num(ac.stats.memory?.max_bytes);
       if (mb !== undefined && mb <= MAX_MEMORY && (!memLim || mb < memLim.bytes)) memLim = { bytes: mb, by: a };
     }
     if (cpuLim) put('nsx_cgroup_cpu_effective_limit_cores', ls.with('by', cpuLim.by), cpuLim.cores);
     // only where a quota on the path can throttle it (one series fewer for every unlimited cgroup)
-    if (cpuLim && cpu?.local_throttled_usec !== undefined) put('nsx_cgroup_cpu_local_throttled_seconds_total', L, cpu.local_throttled_usec / USEC);
+    if (cpuLim && cpu?.local_throttled_usec !== undefined) put('nsx_cgroup_cpu_local_throttled_seconds_total', L, seconds(cpu.local_throttled_usec));
     if (memLim) put('nsx_cgroup_memory_effective_limit_bytes', ls.with('by', memLim.by), memLim.bytes);
 
     for (const t of shared ?? []) put('nsx_container_host_namespace_info', ls.with('type', t), 1);
-    ls.last = { stats: s, ancestors: anc, by: b, shared, devices, series: made };
+    ls.last = { cg, stats: s, ancestors: anc, by: b, shared, devices, series: made };
   }
   made = []; // the host's series below belong to no cgroup
   labels.end();
   const counts = next.namespaces?.counts ?? {};
   for (const type in counts) put('nsx_namespaces', labels.hostWith('type', type), counts[type as keyof typeof counts]);
   put('nsx_exporter_cgroups', LabelSets.NONE, next.cgroups.length);
-  put('nsx_exporter_sample_duration_seconds', LabelSets.NONE, next.read_ms / 1000);
+  // whole ns, divided once: the shortest exact decimal
+  put('nsx_exporter_sample_duration_seconds', LabelSets.NONE, Math.round(next.read_ms * 1e6) / 1e9);
   put('nsx_exporter_sample_incomplete_files', LabelSets.NONE, next.denied.length);
+  const self = next.self;
+  if (self) {
+    for (const reason of Object.keys(self.read_errors).sort()) put('nsx_exporter_read_errors_total', labels.hostWith('reason', reason), self.read_errors[reason]);
+    put('nsx_exporter_open_files', LabelSets.NONE, self.open_files);
+    put('nsx_exporter_max_open_files', LabelSets.NONE, self.max_open_files);
+    put('nsx_exporter_open_files_kernel_bytes', LabelSets.NONE, self.open_files_kernel_bytes);
+  }
+  const out = new Map<string, Series[]>();
+  for (let i = 0; i < CATALOGUE.length; i++) out.set(CATALOGUE[i].name, byFamily[i]);
   return out;
 }
