@@ -22,7 +22,7 @@
  */
 import type { HostPaths } from '../host/paths.js';
 import { Tolerance } from '../host/tolerance.js';
-import { isNsxError, NotFoundError } from '../errors.js';
+import { isNsxError } from '../errors.js';
 import type { CgroupLayout, CgroupLayoutKind, Hierarchy } from '../model/cgroup.js';
 import type { CgroupSample, StatGroup } from '../model/cgroup-sample.js';
 import type { Identity } from '../model/identity.js';
@@ -248,13 +248,8 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
 
   /** `root`'s subtree (to `depth`) in hierarchy `h` into `out`; false when `h` does not hold `root`. */
   const listInto = (out: Tree, h: Hierarchy, root: string, depth: number | undefined, tol: Tolerance): boolean => {
-    let sub: Tree;
-    try {
-      sub = listTopTree(o.paths, layout, root, depth, tol, [h]);
-    } catch (e) {
-      if (e instanceof NotFoundError) return false;
-      throw e;
-    }
+    const sub = wrap(undefined, root, () => listTopTree(o.paths, layout, root, depth, tol, [h]), 'gone');
+    if (sub === undefined) return false;
     for (const p of sub.paths) out.paths.add(p);
     let mine = out.byHierarchy.get(h);
     if (!mine) out.byHierarchy.set(h, (mine = new Set()));
@@ -647,11 +642,6 @@ export function readNamespaceSummary(
 
 /** The lowest PID in `cgroup.procs` of one cgroup (the cgroup walk's members, depth 0), or undefined. */
 function firstMember(paths: HostPaths, layout: CgroupLayout, h: Hierarchy, path: string, tol: Tolerance): number | undefined {
-  try {
-    const n = walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol });
-    return n.pids?.length ? Math.min(...n.pids) : undefined;
-  } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
-    throw e;
-  }
+  const n = wrap(undefined, path, () => walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol }), 'gone');
+  return n?.pids?.length ? Math.min(...n.pids) : undefined;
 }
