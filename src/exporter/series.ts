@@ -142,20 +142,20 @@ export const CATALOGUE: readonly FamilyDef[] = [
   c('nsx_cgroup_cpu_cfs_periods_total', 'Enforcement periods of the CPU quota of cgroup `by` (this cgroup or an ancestor with a quota).'),
   c('nsx_cgroup_cpu_cfs_throttled_periods_total', 'Periods in which the CPU quota of cgroup `by` (this cgroup or an ancestor) ran out, throttling this cgroup and its siblings under `by`.'),
   c('nsx_cgroup_cpu_cfs_throttled_seconds_total', 'Time the subtree of cgroup `by` (this cgroup or an ancestor) spent throttled by its CPU quota, in seconds.'),
-  c('nsx_cgroup_cpu_local_throttled_seconds_total', "cpu.stat.local throttled time: this cgroup's own tasks throttled, by its own quota or an ancestor's (kernel ≥ 6.8), in seconds."),
+  c('nsx_cgroup_cpu_local_throttled_seconds_total', "cpu.stat.local throttled time: this cgroup's own tasks throttled, by its own quota or an ancestor's (kernel 6.8 or later), in seconds."),
   g('nsx_cgroup_cpu_effective_limit_cores', 'The tightest CPU quota along the path (quota/period, in CPUs), and the cgroup (by) that sets it.'),
   g('nsx_cgroup_memory_effective_limit_bytes', 'The tightest memory limit along the path, and the cgroup (by) that sets it.'),
-  c('nsx_cgroup_memory_events_total', 'memory.events of the cgroup (its subtree): low, high, max, oom, oom_kill, … (cgroup v2).'),
+  c('nsx_cgroup_memory_events_total', 'memory.events of the cgroup (its subtree): low, high, max, oom, oom_kill, ... (cgroup v2).'),
   c('nsx_cgroup_memory_events_local_total', 'memory.events.local of the cgroup: events of the cgroup itself, not its descendants (cgroup v2).'),
   g('nsx_namespaces', 'Namespaces of this type held by processes on the host.'),
   g('nsx_container_host_namespace_info', "A container whose processes share a namespace of this type with the host's PID 1 (e.g. host network)."),
   g('nsx_exporter_cgroups', 'Cgroups read by the last sample (selected or ancestors of selected ones).'),
   g('nsx_exporter_sample_duration_seconds', 'Wall time the last sample took to read.'),
   g('nsx_exporter_sample_incomplete_files', 'Files the last sample could not read for lack of permission.'),
-  c('nsx_exporter_read_errors_total', 'Reads that failed (their series are left out of the scrape), by reason: the errno (EIO, EINVAL, …), or parse for a file that did not parse.'),
+  c('nsx_exporter_read_errors_total', 'Reads that failed (their series are left out of the scrape), by reason: the errno (EIO, EINVAL, ...), or parse for a file that did not parse.'),
   g('nsx_exporter_open_files', 'Cgroup files kept open between scrapes (at most --max-open-files).'),
   g('nsx_exporter_max_open_files', 'The budget of cgroup files kept open: --max-open-files, lowered by the fd limit.'),
-  g('nsx_exporter_open_files_kernel_bytes', 'Kernel memory the open cgroup files pin (an estimate: about a page each), charged to the exporter’s memory cgroup.'),
+  g('nsx_exporter_open_files_kernel_bytes', 'Kernel memory the open cgroup files pin (an estimate: about a page each), charged to the memory cgroup of the exporter.'),
 ];
 
 /** A family's index in CATALOGUE. */
@@ -200,92 +200,138 @@ export function baseLabels(cg: ExporterCgroup): Record<string, string> {
 
 type Labels = Readonly<Record<string, string>>;
 
+/** prom-client's label value escaping: backslash, newline, double quote. */
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** `k="v",…` of a label object, in its key order (prom-client's rendering of a label set); one flat string. */
+function labelText(l: Labels): string {
+  const parts: string[] = [];
+  for (const k in l) parts.push(`${k}="${escapeLabel(l[k])}"`);
+  return parts.join(',');
+}
+
+/** A rendered label set back to its object (tests and the generic rendering path: `SeriesMap`'s Map face). */
+export function parseLabelSet(set: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+  for (let m = re.exec(set); m; m = re.exec(set)) out[m[1]] = m[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  return out;
+}
+
 const sameNames = (a: ExporterIdentity | undefined, b: ExporterIdentity | undefined): boolean =>
   a === b || (a?.name === b?.name && a?.image === b?.image && a?.pod === b?.pod && a?.namespace === b?.namespace && a?.container === b?.container);
+
+/**
+ * Some series, compact: for each, its family (index in CATALOGUE), its rendered label set and its value (plain
+ * arrays: a number array holds unboxed doubles, a string array shares one rendered set among a cgroup's series).
+ * A cgroup's rows are kept between scrapes while what they are made of is unchanged (`seriesOf`).
+ */
+export interface Rows {
+  readonly fams: number[];
+  readonly sets: string[];
+  readonly vals: number[];
+}
+
+const newRows = (): Rows => ({ fams: [], sets: [], vals: [] });
 
 interface CgroupSeries {
   readonly cg: ExporterCgroup;
   readonly stats: CgroupSample;
-  readonly ancestors: readonly CgroupSample[];
+  /** what the series take from each ancestor (`pathPart`), nearest first */
+  readonly ancestors: readonly PathPart[];
   readonly by: string | null | undefined;
   readonly shared: readonly string[] | undefined;
   readonly devices: string;
-  /** the series made (each says its family: `f`) */
-  readonly series: readonly Series[];
+  readonly rows: Rows;
 }
 
 /** Everything but the sample the series of a cgroup are made of, the same as last time (see seriesOf). */
 const sameExtras = (a: ExporterCgroup, b: ExporterCgroup) => a.start_time_s === b.start_time_s && a.fds === b.fds && a.net === b.net;
 
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+/**
+ * What a cgroup's series take from one of its ancestors: its CPU quota (and then its CFS counters, which the
+ * nsx_cgroup_cpu_cfs_* series of its descendants carry) and its memory limit. Descendants compare these, not the
+ * ancestor's whole sample: the root's sample changes at every scrape (the host is busy), its limits do not.
+ */
+interface PathPart {
+  readonly cores: number | null;
+  readonly periods?: number;
+  readonly throttled?: number;
+  readonly throttled_usec?: number;
+  readonly mem?: number;
+}
+
+const PARTS = new WeakMap<CgroupSample, PathPart>();
+
+function pathPart(s: CgroupSample): PathPart {
+  let p = PARTS.get(s);
+  if (p === undefined) {
+    const c = s.cpu;
+    const cores = quotaCpus(c?.max_usec, c?.period_usec);
+    const mem = num(s.memory?.max_bytes);
+    p = cores !== null && cores > 0 ? { cores, periods: c?.nr_periods, throttled: c?.nr_throttled, throttled_usec: c?.throttled_usec, mem } : { cores, mem };
+    PARTS.set(s, p);
+  }
+  return p;
+}
+
+const samePart = (a: PathPart, b: PathPart) =>
+  a === b || (a.cores === b.cores && a.periods === b.periods && a.throttled === b.throttled && a.throttled_usec === b.throttled_usec && a.mem === b.mem);
+
+function sameParts(a: readonly PathPart[], b: readonly PathPart[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (!samePart(a[i], b[i])) return false;
   return true;
 }
 
-/** One cgroup's label sets: its base set and the base set plus one more label (`cpu`, `event`, `by`, …). */
+/**
+ * One cgroup's label sets, rendered: its base set (`id`, and `name`, `image`, `pod`, `namespace`, `container`
+ * when known) and the base set plus more labels (`cpu`, `event`, `by`, `device`, …), made when its series are
+ * built. Kept between scrapes with the cgroup's last series.
+ */
 class CgroupLabels {
-  readonly base: Labels;
+  /** `id="…",name="…"` (no braces) */
+  readonly inner: string;
+  /** `{…}` */
+  readonly base: string;
   readonly names: ExporterIdentity | undefined;
-  /** sets with one more label, by `k=v` (made when first asked: most cgroups need one or two) */
-  private more: Map<string, Labels> | undefined;
-  private cpuTotal: Labels | undefined;
   /** what this cgroup's series were made of last scrape, and the series (seriesOf reuses them when all is the same) */
   last: CgroupSeries | undefined;
   epoch = 0;
 
   constructor(cg: ExporterCgroup) {
-    this.base = baseLabels(cg);
+    this.inner = labelText(baseLabels(cg));
+    this.base = ['{', this.inner, '}'].join('');
     this.names = cg.names;
   }
 
-  private kept(key: string): Labels | undefined {
-    return this.more?.get(key);
+  /** The base set plus `k="v"` pairs (given in order). One flat string (a join): rows keep it. */
+  with(...kv: string[]): string {
+    const parts = ['{', this.inner];
+    for (let i = 0; i < kv.length; i += 2) parts.push(',', kv[i], '="', escapeLabel(kv[i + 1]), '"');
+    parts.push('}');
+    return parts.join('');
   }
 
-  private keep(key: string, l: Labels): Labels {
-    (this.more ??= new Map()).set(key, l);
-    return l;
-  }
-
-  with(k: string, v: string): Labels {
-    // the one set almost every cgroup has, without a key string per scrape
-    if (k === 'cpu' && v === 'total') return (this.cpuTotal ??= { ...this.base, cpu: 'total' });
-    const key = `${k}=${v}`;
-    return this.kept(key) ?? this.keep(key, { ...this.base, [k]: v });
-  }
-
-  /** `{id, k: v}` without the names (`nsx_cgroup_cpu_throttled_by_info`). */
-  idWith(k: string, v: string): Labels {
-    const key = `\0${k}=${v}`;
-    return this.kept(key) ?? this.keep(key, { id: this.base.id, [k]: v });
-  }
-
-  /** `container_blkio_device_usage_total`'s set: base, device, major, minor, operation. */
-  blkio(device: string, major: number, minor: number, operation: string): Labels {
-    const key = `\0io=${major}:${minor}:${operation}:${device}`;
-    return this.kept(key) ?? this.keep(key, { ...this.base, device, major: String(major), minor: String(minor), operation });
-  }
-
-  /** `container_memory_failures_total`'s set: base, failure_type, scope. */
-  failure(type: string, scope: string): Labels {
-    const key = `\0fail=${type}:${scope}`;
-    return this.kept(key) ?? this.keep(key, { ...this.base, failure_type: type, scope });
+  /** `{id="…",k="v"}` without the names (`nsx_cgroup_cpu_throttled_by_info`). */
+  idWith(id: string, k: string, v: string): string {
+    return ['{id="', escapeLabel(id), '",', k, '="', escapeLabel(v), '"}'].join('');
   }
 }
 
 /**
- * The label sets of the series, kept from one scrape to the next: a cgroup's label objects are made once and
- * reused as long as it exists with the same names. prom-client renders a value's `sharedLabels` object once and
- * keeps the text (a WeakMap keyed by the object), so a label set is escaped and joined once per cgroup, not once
- * per series and scrape. The sets of a cgroup that is gone from a sample are dropped at the end of that scrape
+ * The label sets and last series of each cgroup, kept from one scrape to the next: a cgroup's sets are rendered
+ * once and reused as long as it exists with the same names, and its series (`Rows`) while what they are made of
+ * is unchanged. The state of a cgroup that is gone from a sample is dropped at the end of that scrape
  * (`seriesOf`): removed cgroups leave no series and no memory behind.
  */
 export class LabelSets {
   private readonly cgroups = new Map<string, CgroupLabels>();
-  private readonly host = new Map<string, Labels>();
   private epoch = 0;
-  static readonly NONE: Labels = {};
+  /** the empty label set */
+  static readonly NONE = '';
 
   /** Start a scrape. */
   begin(): void {
@@ -301,11 +347,8 @@ export class LabelSets {
   }
 
   /** A host-level set with one label (`nsx_namespaces{type}`). */
-  hostWith(k: string, v: string): Labels {
-    const key = `${k}=${v}`;
-    let l = this.host.get(key);
-    if (!l) this.host.set(key, (l = { [k]: v }));
-    return l;
+  hostWith(k: string, v: string): string {
+    return `{${k}="${escapeLabel(v)}"}`;
   }
 
   /** End a scrape: forget the cgroups not seen in it. */
@@ -316,6 +359,101 @@ export class LabelSets {
   /** Number of cgroups with label sets kept (tests). */
   get size(): number {
     return this.cgroups.size;
+  }
+}
+
+/** The exposition name of each family's samples (the same in both formats: see registry.ts). */
+const NAMES = CATALOGUE.map((f) => f.name);
+
+/** prom-client's value text: JavaScript's shortest round-trip decimal. */
+function valueText(v: number): string {
+  return Number.isNaN(v) ? 'Nan' : !Number.isFinite(v) ? (v < 0 ? '-Inf' : '+Inf') : `${v}`;
+}
+
+/**
+ * One scrape's series: a Map from family name to its series (the generic face, built when first asked for: tests,
+ * prom-client), over the compact rows the scrape was made of (`rows`, in exposition order, each cgroup's as kept
+ * between scrapes). `bodies()` renders every family's sample lines from the rows at once, without a Series object:
+ * what the exporter serves (registry.ts).
+ */
+export class SeriesMap extends Map<string, Series[]> {
+  private built = false;
+
+  constructor(readonly rows: readonly Rows[]) {
+    super();
+  }
+
+  /**
+   * Each family's sample lines (`name{labels} value`, in exposition order) with `head(f)` first, all into one
+   * array of pieces: the caller joins them (one flat string, no string per line kept).
+   */
+  pieces(head: (f: number) => string, sep: string): string[] {
+    // series of each family, as (rows, index) pairs, in exposition order
+    const at: number[][] = CATALOGUE.map(() => []);
+    for (let r = 0; r < this.rows.length; r++) {
+      const fams = this.rows[r].fams;
+      for (let i = 0; i < fams.length; i++) at[fams[i]].push(r, i);
+    }
+    const out: string[] = [];
+    for (let f = 0; f < CATALOGUE.length; f++) {
+      if (f > 0) out.push(sep);
+      out.push(head(f));
+      const xs = at[f];
+      for (let k = 0; k < xs.length; k += 2) {
+        const r = this.rows[xs[k]];
+        const i = xs[k + 1];
+        out.push('\n', NAMES[f], r.sets[i], ' ', valueText(r.vals[i]));
+      }
+    }
+    return out;
+  }
+
+  private build(): void {
+    if (this.built) return;
+    this.built = true;
+    const by: Series[][] = CATALOGUE.map(() => []);
+    const objs = new Map<string, Record<string, string>>();
+    for (const r of this.rows) {
+      for (let i = 0; i < r.fams.length; i++) {
+        let l = objs.get(r.sets[i]);
+        if (!l) objs.set(r.sets[i], (l = parseLabelSet(r.sets[i])));
+        by[r.fams[i]].push({ labels: l, sharedLabels: l, value: r.vals[i], f: r.fams[i] });
+      }
+    }
+    for (let f = 0; f < CATALOGUE.length; f++) super.set(CATALOGUE[f].name, by[f]);
+  }
+
+  override get(k: string): Series[] | undefined {
+    this.build();
+    return super.get(k);
+  }
+  override has(k: string): boolean {
+    this.build();
+    return super.has(k);
+  }
+  override get size(): number {
+    this.build();
+    return super.size;
+  }
+  override keys(): MapIterator<string> {
+    this.build();
+    return super.keys();
+  }
+  override values(): MapIterator<Series[]> {
+    this.build();
+    return super.values();
+  }
+  override entries(): MapIterator<[string, Series[]]> {
+    this.build();
+    return super.entries();
+  }
+  override [Symbol.iterator](): MapIterator<[string, Series[]]> {
+    this.build();
+    return super[Symbol.iterator]();
+  }
+  override forEach(cb: (v: Series[], k: string, m: Map<string, Series[]>) => void, thisArg?: unknown): void {
+    this.build();
+    super.forEach(cb, thisArg);
   }
 }
 
@@ -346,20 +484,20 @@ const IGNORED_INTERFACES = /^(lo|veth|docker|nerdctl)/i;
 
 /**
  * Build every family's series from a sample (and the previous one, for throttle attribution). No I/O; `labels`
- * (kept by the scraper between scrapes) only caches label objects: the result is the same without it.
- * A series' `sharedLabels` is its `labels` object (prom-client's cached rendering of a label set).
+ * (kept by the scraper between scrapes) keeps each cgroup's rendered label sets and last series: the result is
+ * the same without it. The result is a `SeriesMap`: a Map of Series by family name, rendered by registry.ts
+ * straight from its rows.
  */
-export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample, labels: LabelSets = new LabelSets()): Map<string, Series[]> {
-  const byFamily: Series[][] = CATALOGUE.map(() => []);
-  /** the series made for the cgroup being built (kept with its label sets, for reuse while nothing changes) */
-  let made: Series[] = [];
-  const put = (name: string, l: Labels, value: Int | undefined) => {
+export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample, labels: LabelSets = new LabelSets()): SeriesMap {
+  const all: Rows[] = [];
+  /** the rows being made (a cgroup's, kept with its label sets for reuse while nothing changes; then the host's) */
+  let made = newRows();
+  const put = (name: string, set: string, value: Int | undefined) => {
     const v = toNumber(value);
     if (v === undefined || !Number.isFinite(v)) return;
-    const f = FAMILY.get(name)!;
-    const x: Series = { labels: l, sharedLabels: l, value: v, f };
-    byFamily[f].push(x);
-    made.push(x);
+    made.fams.push(FAMILY.get(name)!);
+    made.sets.push(set);
+    made.vals.push(v);
   };
   const byPath = new Map<string, ExporterCgroup>();
   for (const cg of next.cgroups) byPath.set(cg.path, cg);
@@ -369,6 +507,8 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
   for (const k in next.devices) devices += `${k}=${next.devices[k]};`;
   labels.begin();
   const lastSeen = FAMILY.get('container_last_seen')!;
+  // container_last_seen: the sample's wall clock, for every cgroup at every scrape (outside the reuse below)
+  const seen = newRows();
 
   for (const cg of next.cgroups) {
     if (!cg.selected) continue;
@@ -376,23 +516,26 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     const s = cg.stats;
     const b = by.get(cg.path);
     const shared = next.namespaces?.sharedWithHost[cg.path];
-    // the sample's wall clock, for every cgroup at every scrape (outside the reuse below)
-    if (next.wall_s !== undefined) byFamily[lastSeen].push({ labels: ls.base, sharedLabels: ls.base, value: next.wall_s, f: lastSeen });
+    if (next.wall_s !== undefined) {
+      seen.fams.push(lastSeen);
+      seen.sets.push(ls.base);
+      seen.vals.push(next.wall_s);
+    }
     // everything a cgroup's series are made of: its sample (the sampler hands back the same object while its
     // files are unchanged), its ancestors' (effective limits, CFS counters along the path), the throttle
     // attribution, host namespaces, device names, start time, fds and network; all the same as last scrape →
     // the same series objects
-    const anc: CgroupSample[] = [];
+    const anc: PathPart[] = [];
     for (let a = parentPath(cg.path); a !== undefined; a = parentPath(a)) {
       const ac = byPath.get(a);
-      if (ac) anc.push(ac.stats);
+      if (ac) anc.push(pathPart(ac.stats));
     }
     const last = ls.last;
-    if (last && last.stats === s && last.by === b && last.shared === shared && last.devices === devices && sameExtras(last.cg, cg) && sameItems(last.ancestors, anc)) {
-      for (const x of last.series) byFamily[x.f!].push(x);
+    if (last && last.stats === s && last.by === b && last.shared === shared && last.devices === devices && sameExtras(last.cg, cg) && sameParts(last.ancestors, anc)) {
+      all.push(last.rows);
       continue;
     }
-    made = [];
+    made = newRows();
     const L = ls.base;
     const cpu = s.cpu;
     if (cpu) {
@@ -427,8 +570,8 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
       put('container_memory_total_inactive_file_bytes', L, v1 ? st?.total_inactive_file : st?.inactive_file);
       // cAdvisor: the cgroup's own faults (v1 pgfault) and its subtree's (v1 total_pgfault); v2 counts the subtree in both
       for (const t of ['pgfault', 'pgmajfault'] as const) {
-        put('container_memory_failures_total', ls.failure(t, 'container'), st?.[t]);
-        put('container_memory_failures_total', ls.failure(t, 'hierarchy'), v1 ? st?.[`total_${t}`] : st?.[t]);
+        put('container_memory_failures_total', ls.with('failure_type', t, 'scope', 'container'), st?.[t]);
+        put('container_memory_failures_total', ls.with('failure_type', t, 'scope', 'hierarchy'), v1 ? st?.[`total_${t}`] : st?.[t]);
       }
       if (mem.max_bytes !== undefined) put('container_spec_memory_limit_bytes', L, mem.max_bytes === 'max' || mem.max_bytes > MAX_MEMORY ? 0 : mem.max_bytes);
       // v2 memory.events oom_kill; v1 memory.oom_control oom_kill (kernel ≥ 4.13)
@@ -444,9 +587,10 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     put('container_file_descriptors', L, cg.fds);
     for (const d of s.io?.devices ?? []) {
       const device = next.devices[`${d.major}:${d.minor}`] ?? '';
-      put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Read'), d.rbytes);
-      put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Write'), d.wbytes);
-      put('container_blkio_device_usage_total', ls.blkio(device, d.major, d.minor, 'Discard'), d.dbytes);
+      const mm = ['device', device, 'major', String(d.major), 'minor', String(d.minor), 'operation'];
+      put('container_blkio_device_usage_total', ls.with(...mm, 'Read'), d.rbytes);
+      put('container_blkio_device_usage_total', ls.with(...mm, 'Write'), d.wbytes);
+      put('container_blkio_device_usage_total', ls.with(...mm, 'Discard'), d.dbytes);
       // (no major/minor labels here: a device whose name is unknown is named by its udev link, unique)
       const dl = ls.with('device', device || `/dev/block/${d.major}:${d.minor}`);
       put('container_fs_reads_bytes_total', dl, d.rbytes);
@@ -477,7 +621,7 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     put('container_start_time_seconds', L, cg.start_time_s);
 
     // nsx: throttling along the path, effective limits
-    if (b) put('nsx_cgroup_cpu_throttled_by_info', ls.idWith('by', b), 1);
+    if (b) put('nsx_cgroup_cpu_throttled_by_info', ls.idWith(cg.path, 'by', b), 1);
     let cpuLim: { cores: number; by: string } | undefined;
     let memLim: { bytes: number; by: string } | undefined;
     for (let a: string | undefined = cg.path; a !== undefined; a = parentPath(a)) {
@@ -501,9 +645,12 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     if (memLim) put('nsx_cgroup_memory_effective_limit_bytes', ls.with('by', memLim.by), memLim.bytes);
 
     for (const t of shared ?? []) put('nsx_container_host_namespace_info', ls.with('type', t), 1);
-    ls.last = { cg, stats: s, ancestors: anc, by: b, shared, devices, series: made };
+    ls.last = { cg, stats: s, ancestors: anc, by: b, shared, devices, rows: made };
+    all.push(made);
   }
-  made = []; // the host's series below belong to no cgroup
+  all.push(seen);
+  made = newRows(); // the host's series below belong to no cgroup
+  all.push(made);
   labels.end();
   const counts = next.namespaces?.counts ?? {};
   for (const type in counts) put('nsx_namespaces', labels.hostWith('type', type), counts[type as keyof typeof counts]);
@@ -518,7 +665,5 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     put('nsx_exporter_max_open_files', LabelSets.NONE, self.max_open_files);
     put('nsx_exporter_open_files_kernel_bytes', LabelSets.NONE, self.open_files_kernel_bytes);
   }
-  const out = new Map<string, Series[]>();
-  for (let i = 0; i < CATALOGUE.length; i++) out.set(CATALOGUE[i].name, byFamily[i]);
-  return out;
+  return new SeriesMap(all);
 }
