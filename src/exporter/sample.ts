@@ -628,18 +628,6 @@ export function* namespaceSummary(
   return { counts, sharedWithHost };
 }
 
-/** `namespaceSummary` at once (failures propagate). */
-export function readNamespaceSummary(
-  paths: HostPaths,
-  layout: CgroupLayout,
-  procsH: Hierarchy | undefined,
-  cgroups: readonly ExporterCgroup[],
-  tol: Tolerance,
-  cache: NamespaceCache = new NamespaceCache(1),
-): NamespaceSummary {
-  return runSync(namespaceSummary(paths, layout, procsH, cgroups, tol, cache));
-}
-
 /** The lowest PID in `cgroup.procs` of one cgroup (the cgroup walk's members, depth 0), or undefined. */
 function firstMember(paths: HostPaths, layout: CgroupLayout, h: Hierarchy, path: string, tol: Tolerance): number | undefined {
   const n = wrap(undefined, path, () => walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol }), 'gone');
