@@ -232,9 +232,46 @@ export interface Rows {
   readonly fams: number[];
   readonly sets: string[];
   readonly vals: number[];
+  /** the cgroup's path (a cgroup's rows; the rendering cache cuts the rows into chunks by it) */
+  readonly key?: string;
 }
 
-const newRows = (): Rows => ({ fams: [], sets: [], vals: [] });
+const newRows = (key?: string): Rows => (key === undefined ? { fams: [], sets: [], vals: [] } : { fams: [], sets: [], vals: [], key });
+
+/** A run of consecutive cgroups' rows and their rendered lines per family (`\nname{labels} value`…, '' for none). */
+interface Chunk {
+  readonly rows: readonly Rows[];
+  readonly texts: readonly string[];
+}
+
+/**
+ * The rendered text of runs of cgroups, kept from one scrape to the next (`LabelSets` holds it): a run whose rows
+ * are the very objects of last time (each cgroup's series unchanged) is not rendered again. Runs are cut where a
+ * cgroup's path hashes to a boundary (and at most every MAX_CHUNK cgroups), so a cgroup added or removed changes
+ * one run, not every run after it.
+ */
+export class RenderCache {
+  chunks = new Map<string, Chunk>();
+}
+
+const MAX_CHUNK = 128;
+
+/** Is `key` (a cgroup path) where a new run starts? About one path in 32 (FNV-1a). */
+function boundary(key: string): boolean {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % 32 === 0;
+}
+
+/** The lines of some rows per family: `\nname{labels} value` each, joined ('' for a family without series). */
+function renderRows(rows: readonly Rows[]): string[] {
+  const by: string[][] = CATALOGUE.map(() => []);
+  for (const r of rows) {
+    const { fams, sets, vals } = r;
+    for (let i = 0; i < fams.length; i++) by[fams[i]].push(NAMES[fams[i]] + sets[i] + ' ' + valueText(vals[i]));
+  }
+  return by.map((l) => (l.length === 0 ? '' : '\n' + l.join('\n')));
+}
 
 interface CgroupSeries {
   readonly cg: ExporterCgroup;
@@ -330,6 +367,8 @@ class CgroupLabels {
 export class LabelSets {
   private readonly cgroups = new Map<string, CgroupLabels>();
   private epoch = 0;
+  /** the rendered runs of cgroups (registry.ts), kept with the series they were rendered from */
+  readonly render = new RenderCache();
   /** the empty label set */
   static readonly NONE = '';
 
@@ -379,31 +418,50 @@ function valueText(v: number): string {
 export class SeriesMap extends Map<string, Series[]> {
   private built = false;
 
-  constructor(readonly rows: readonly Rows[]) {
+  constructor(
+    readonly rows: readonly Rows[],
+    private readonly cache: RenderCache = new RenderCache(),
+  ) {
     super();
   }
 
   /**
-   * Each family's sample lines (`name{labels} value`, in exposition order) with `head(f)` first, all into one
-   * array of pieces: the caller joins them (one flat string, no string per line kept).
+   * Each family's sample lines (`name{labels} value`, in exposition order) with `head(f)` first and `sep` between
+   * families, as pieces for the caller to join (one flat string). The cgroups' lines come in runs rendered once
+   * and kept while their rows are the same objects (RenderCache); the rest (container_last_seen, the host's) are
+   * rendered each time.
    */
   pieces(head: (f: number) => string, sep: string): string[] {
-    // series of each family, as (rows, index) pairs, in exposition order
-    const at: number[][] = CATALOGUE.map(() => []);
-    for (let r = 0; r < this.rows.length; r++) {
-      const fams = this.rows[r].fams;
-      for (let i = 0; i < fams.length; i++) at[fams[i]].push(r, i);
+    const chunks: Chunk[] = [];
+    const next = new Map<string, Chunk>();
+    const rest: Rows[] = [];
+    let run: Rows[] = [];
+    const close = () => {
+      if (run.length === 0) return;
+      const key = run[0].key!;
+      let c = this.cache.chunks.get(key) ?? next.get(key);
+      if (!c || c.rows.length !== run.length || c.rows.some((r, i) => r !== run[i])) c = { rows: run, texts: renderRows(run) };
+      next.set(key, c);
+      chunks.push(c);
+      run = [];
+    };
+    for (const r of this.rows) {
+      if (r.key === undefined) {
+        rest.push(r);
+        continue;
+      }
+      if (run.length >= MAX_CHUNK || (run.length > 0 && boundary(r.key))) close();
+      run.push(r);
     }
+    close();
+    this.cache.chunks = next;
+    const tail = renderRows(rest);
     const out: string[] = [];
     for (let f = 0; f < CATALOGUE.length; f++) {
       if (f > 0) out.push(sep);
       out.push(head(f));
-      const xs = at[f];
-      for (let k = 0; k < xs.length; k += 2) {
-        const r = this.rows[xs[k]];
-        const i = xs[k + 1];
-        out.push('\n', NAMES[f], r.sets[i], ' ', valueText(r.vals[i]));
-      }
+      for (const c of chunks) if (c.texts[f] !== '') out.push(c.texts[f]);
+      if (tail[f] !== '') out.push(tail[f]);
     }
     return out;
   }
@@ -535,7 +593,7 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
       all.push(last.rows);
       continue;
     }
-    made = newRows();
+    made = newRows(cg.path);
     const L = ls.base;
     const cpu = s.cpu;
     if (cpu) {
@@ -665,5 +723,5 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
     put('nsx_exporter_max_open_files', LabelSets.NONE, self.max_open_files);
     put('nsx_exporter_open_files_kernel_bytes', LabelSets.NONE, self.open_files_kernel_bytes);
   }
-  return new SeriesMap(all);
+  return new SeriesMap(all, labels.render);
 }

@@ -193,6 +193,26 @@ test('series: a cgroup whose sample, ancestors’ limits and attribution are unc
   assert.deepEqual(plainAll(s2), plainAll(seriesOf(undefined, sample(1000, [parent(100, 2), child]))));
 });
 
+test('exposition: the rendering kept between scrapes (runs of unchanged cgroups) is the text of a fresh rendering', () => {
+  const labels = new LabelSets();
+  const c = (i: number, usage = 1) => cg(`/k${i}`, { cpu: { usage_usec: usage * 1e6 }, pids: { current: i, max: 'max' } });
+  let all = Array.from({ length: 400 }, (_, i) => c(i));
+  const check = (what: string) => {
+    const kept = renderSeriesMap(seriesOf(undefined, sample(0, all), labels), 'prometheus');
+    assert.equal(kept, renderSeriesMap(seriesOf(undefined, sample(0, all)), 'prometheus'), what);
+  };
+  check('first');
+  check('unchanged');
+  all[123] = c(123, 5);
+  check('one cgroup changed');
+  all = all.filter((_, i) => i !== 50);
+  check('one removed');
+  all.splice(200, 0, c(1000));
+  check('one added');
+  all.reverse();
+  check('reordered');
+});
+
 test('exposition: the rows render as prom-client renders the same series, on every fixture host, in both formats', async () => {
   for (const [host, overlay] of [['docker-v1.manifest'], ['docker-v1.manifest', 'golden/exporter/docker-v1-proc.manifest'], ['hybrid-systemd.manifest'], ['k8s-node.manifest'], ['k8s-v2-node.manifest', 'golden/exporter/k8s-v2-meta.manifest']] as const) {
     const h = fixtureHost(host, ...(overlay ? [overlay] : []));
