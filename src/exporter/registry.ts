@@ -72,21 +72,27 @@ export interface Registries {
 /** prom-client's escaping of HELP text. */
 const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
-/** Each family's HELP and TYPE lines in a format (made once). */
-const HEADS: Record<Format, readonly string[]> = {
-  prometheus: CATALOGUE.map((f) => `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${typeIn(f, 'prometheus')}`),
-  openmetrics: CATALOGUE.map((f) => {
-    const name = f.type === 'counter' ? f.name.replace(/_total$/, '') : f.name;
-    return `# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} ${typeIn(f, 'openmetrics')}`;
-  }),
+/** Each family's HELP and TYPE lines in a format, the separator between families and the end (made once). */
+const LAYOUT: Record<Format, { heads: readonly Buffer[]; sep: Buffer; end: Buffer }> = {
+  prometheus: {
+    heads: CATALOGUE.map((f) => Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${typeIn(f, 'prometheus')}`)),
+    sep: Buffer.from('\n\n'),
+    end: Buffer.from('\n'),
+  },
+  openmetrics: {
+    heads: CATALOGUE.map((f) => {
+      const name = f.type === 'counter' ? f.name.replace(/_total$/, '') : f.name;
+      return Buffer.from(`# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} ${typeIn(f, 'openmetrics')}`);
+    }),
+    sep: Buffer.from('\n'),
+    end: Buffer.from('\n# EOF\n'),
+  },
 };
 
-/** A scrape's series in a format, from their rows (see the header): prom-client's text, one flat string. */
+/** A scrape's series in a format, from their rows (see the header): prom-client's text. */
 export function renderSeriesMap(m: SeriesMap, format: Format): string {
-  const heads = HEADS[format];
-  const pieces = m.pieces((f) => heads[f], format === 'openmetrics' ? '\n' : '\n\n');
-  pieces.push(format === 'openmetrics' ? '\n# EOF\n' : '\n');
-  return pieces.join('');
+  const l = LAYOUT[format];
+  return m.render(l.heads, l.sep, l.end);
 }
 
 /** Registries over `source()`: the series of the scrape being served. */

@@ -170,7 +170,7 @@ interface Ask {
  */
 interface Run {
   asks: readonly Ask[];
-  readonly answers: (string | number | undefined)[];
+  answers: (string | number | undefined)[];
   sample: CgroupSample | undefined;
 }
 
@@ -327,6 +327,8 @@ export class FdSource implements CgroupFileSource {
       return;
     }
     rec.sample = sample;
+    // kept until the cgroup changes: an array of its exact length (push leaves room to grow)
+    rec.answers = rec.answers.slice();
     // cgroups of the same kind ask the same questions: one list for all of them
     const key = rec.asks.map((q) => q.id).join(',');
     const shared = this.askLists.get(key);
