@@ -87,7 +87,7 @@ function scrape(port: number): Promise<{ ms: number; bytes: number; series: numb
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const ms = performance.now() - t0;
-        if (res.statusCode !== 200) return reject(new Error(`scrape: HTTP ${res.statusCode}`));
+        if (res.statusCode !== 200) return reject(new Error(`scrape: HTTP ${res.statusCode} ${lastWords()}`));
         const body = Buffer.concat(chunks);
         const text = res.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString() : body.toString();
         let series = 0;
@@ -96,7 +96,7 @@ function scrape(port: number): Promise<{ ms: number; bytes: number; series: numb
         resolve({ ms, bytes: body.length, series, pinned });
       });
     });
-    req.on('error', reject);
+    req.on('error', (e) => setTimeout(() => reject(new Error(`scrape: ${e.message}; ${lastWords()}`)), 200));
     req.end();
   });
 }
@@ -196,6 +196,9 @@ function report(label: string, rs: PhaseResult[]): string {
   );
 }
 
+/** Why the exporter stopped: its exit status or signal, its memory cgroup's OOM kills, the end of its stderr. */
+let lastWords = (): string => '';
+
 /** Start the exporter in the memory cgroup `memCg` (its own: as a container's), with the image's command line. */
 async function startExporter(select: string[], memCg: string): Promise<{ child: ChildProcess; port: number }> {
   const env = { ...process.env };
@@ -214,6 +217,12 @@ async function startExporter(select: string[], memCg: string): Promise<{ child: 
     });
     child.once('exit', (c) => reject(new Error(`exporter exited ${c}: ${err}`)));
   });
+  let how = '';
+  child.once('exit', (code, signal) => {
+    const oom = existsSync(join(memCg, 'memory.oom_control')) ? /^oom_kill (\d+)$/m.exec(readFileSync(join(memCg, 'memory.oom_control'), 'utf8'))?.[1] : '?';
+    how = `exporter exited (${signal ?? code}; OOM kills in its memory cgroup: ${oom}): ${err.slice(-600)}`;
+  });
+  lastWords = () => how;
   return { child, port };
 }
 

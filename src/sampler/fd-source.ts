@@ -15,8 +15,8 @@
  *   `cpu.cfs_quota_us` is -1 (the kernel's period timer does not run without a quota: nr_periods,
  *   nr_throttled and throttled_time stand still), and `cpu.stat.local` (v1 and v2) while neither the cgroup
  *   nor any listed ancestor has a quota (nothing can throttle its tasks). The quota file (the "gate") is read
- *   every sample, parents before children (the collector's order), so a quota set anywhere on the path makes
- *   these files live again at the very next sample.
+ *   every sample (with aged limits, when they are due), parents before children (the collector's order), so a
+ *   quota set anywhere on the path makes these files live again at the very next sample (the next re-read).
  * - What is kept open is bounded (`maxOpen`; the exporter's `--max-open-files`), and within the process's fd limit
  *   (`Max open files` of /proc/self/limits, less a reserve): on EMFILE/ENFILE some cached fds are closed and the
  *   cap lowered. Per file, the cheaper way is chosen: a file read at every sample (a counter) is kept open while
@@ -208,8 +208,6 @@ export class FdSource implements CgroupFileSource {
   private now = 0;
   private sampleNo = 0;
   private readonly failures: ((reason: string, file: string) => void) | undefined;
-  /** the budget asked for (`maxOpen` may be lowered below it by the fd limit or EMFILE) */
-  readonly maxOpenAsked: number;
 
   constructor(
     private readonly paths: HostPaths,
@@ -218,7 +216,6 @@ export class FdSource implements CgroupFileSource {
     private readonly ops: FdOps = realFdOps,
     opts: FdSourceOptions = {},
   ) {
-    this.maxOpenAsked = maxOpen;
     this.maxOpen = Math.min(maxOpen, fdBudget(paths) ?? maxOpen);
     this.agedMs = opts.aged && opts.aged.maxAgeMs > 0 ? opts.aged.maxAgeMs : undefined;
     this.failures = opts.failures;
