@@ -95,6 +95,10 @@ function scrape(port: number): Promise<{ ms: number; bytes: number; series: numb
         const pinned = Number(/^nsx_exporter_open_files_kernel_bytes (\S+)$/m.exec(text)?.[1] ?? 0);
         resolve({ ms, bytes: body.length, series, pinned });
       });
+      // cut mid-body (the exporter died): no 'end'; say why once its exit is known
+      res.on('close', () => {
+        if (!res.complete) setTimeout(() => reject(new Error(`scrape: connection closed mid-response; ${lastWords()}`)), 200);
+      });
     });
     req.on('error', (e) => setTimeout(() => reject(new Error(`scrape: ${e.message}; ${lastWords()}`)), 200));
     req.end();
