@@ -224,7 +224,9 @@ async function startExporter(select: string[], memCg: string): Promise<{ child: 
   let how = '';
   child.once('exit', (code, signal) => {
     const oom = existsSync(join(memCg, 'memory.oom_control')) ? /^oom_kill (\d+)$/m.exec(readFileSync(join(memCg, 'memory.oom_control'), 'utf8'))?.[1] : '?';
-    how = `exporter exited (${signal ?? code}; OOM kills in its memory cgroup: ${oom}): ${err.slice(-600)}`;
+    // (without the native backtrace of a fatal V8 error: its message and GC trace are what tells)
+    const words = err.split('\n').filter((l) => !/^\s*\d+: 0x/.test(l)).join('\n');
+    how = `exporter exited (${signal ?? code}; OOM kills in its memory cgroup: ${oom}): ${words.slice(-1200)}`;
   });
   lastWords = () => how;
   return { child, port };
@@ -381,8 +383,15 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   sweep(controllers);
+  // a run left waiting on an exporter that is gone would otherwise end Node with status 0 and no figures
+  const pending = () => {
+    console.error(`bench exporter: the run stopped with work pending (no figures); ${lastWords() || 'the exporter is still running'}`);
+    process.exitCode = 1;
+  };
+  process.once('beforeExit', pending);
   const n = args.find((a) => a.startsWith('--cgroups='));
   const scenarios = n ? [{ label: 'N', cgroups: arg(args, 'cgroups', 1000), mc: 100, mb: 250, fast: arg(args, 'cgroups', 1000) <= 2000 }] : SCENARIOS;
   console.log(`\n== exporter: ${scenarios.map((s) => `${s.label} = ${s.cgroups} cgroups`).join(', ')}, one after the other in this run (cAdvisor, the incumbent, is not installable here: its DaemonSet requests 150m and 200Mi)`);
   for (const sc of scenarios) await runScenario(sc, args, controllers);
+  process.off('beforeExit', pending);
 }
