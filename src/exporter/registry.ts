@@ -67,6 +67,8 @@ function collector(def: FamilyDef, format: Format, source: () => ReadonlyMap<str
 export interface Registries {
   /** Render the current series in a format (prom-client's `registry.metrics()`). */
   render(format: Format): Promise<string>;
+  /** The same text, as UTF-8 bytes when the series are a scrape's own (SeriesMap: never a string in V8's heap). */
+  renderBytes(format: Format): Promise<Buffer | string>;
 }
 
 /** prom-client's escaping of HELP text. */
@@ -89,10 +91,15 @@ const LAYOUT: Record<Format, { heads: readonly Buffer[]; sep: Buffer; end: Buffe
   },
 };
 
-/** A scrape's series in a format, from their rows (see the header): prom-client's text. */
-export function renderSeriesMap(m: SeriesMap, format: Format): string {
+/** A scrape's series in a format, from their rows (see the header): prom-client's text, as UTF-8 bytes. */
+export function renderSeriesMapBytes(m: SeriesMap, format: Format): Buffer {
   const l = LAYOUT[format];
   return m.render(l.heads, l.sep, l.end);
+}
+
+/** The same as a string. */
+export function renderSeriesMap(m: SeriesMap, format: Format): string {
+  return renderSeriesMapBytes(m, format).toString('utf8');
 }
 
 /** Registries over `source()`: the series of the scrape being served. */
@@ -109,6 +116,10 @@ export function makeRegistries(source: () => ReadonlyMap<string, readonly Series
     render: (format) => {
       const m = source();
       return m instanceof SeriesMap ? Promise.resolve(renderSeriesMap(m, format)) : regs[format].metrics();
+    },
+    renderBytes: (format) => {
+      const m = source();
+      return m instanceof SeriesMap ? Promise.resolve(renderSeriesMapBytes(m, format)) : regs[format].metrics();
     },
   };
 }

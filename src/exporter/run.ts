@@ -50,7 +50,7 @@ export async function runExporter(o: ExporterOptions): Promise<number> {
   });
   if (o.once) {
     const text = await makeScraper(sampler, 0).text(o.once);
-    o.stdout.write(text);
+    o.stdout.write(String(text));
     return 0;
   }
   // a long-running server scraped every 15 s: keep the compiled code between scrapes (V8 otherwise flushes the

@@ -49,7 +49,7 @@ async function exposition(host: string, format: Format, overlay?: string): Promi
   try {
     freezeDirTimes(join(h.paths.sys, 'fs/cgroup'));
     const sampler = makeSampler({ paths: h.paths, clock: () => 1000, wallClock: () => WALL_MS, limitsMaxAgeMs: DEFAULT_LIMITS_MAX_AGE_MS });
-    return { text: await makeScraper(sampler, 0, () => 1000).text(format), layout: sampler.layout.kind };
+    return { text: String(await makeScraper(sampler, 0, () => 1000).text(format)), layout: sampler.layout.kind };
   } finally {
     h.cleanup();
   }
