@@ -16,16 +16,15 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fixture } from '../helpers/host.js';
 import { hostPaths } from '../../src/host/paths.js';
-import { startProcess, testName, waitFor, type Started } from '../helpers/live.js';
+import { startProcess, testName, waitFor } from '../helpers/live.js';
 import { runtimeSkip, IMAGE, sh, must } from '../runtimes/lib.js';
-import { freePort, httpText, startExporter, type Exporter } from './live-helpers.js';
+import { freePort, startExporter, startPrometheus, type Exporter, type Prometheus } from './live-helpers.js';
 
 const CG = join(hostPaths().sys, 'fs/cgroup');
 const NS = 'nsx-test-ns';
@@ -106,62 +105,29 @@ async function startKsm(pod: string): Promise<{ port: number; server: Server }> 
   return { port, server };
 }
 
-interface Prom {
-  query(q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
-  stop(): Promise<void>;
-}
-
 /** The Debian prometheus on 127.0.0.1: nsx as job "cadvisor", the stub as job "kube-state-metrics", the mixin's rules. */
-async function startProm(nsxPort: number, ksmPort: number): Promise<Prom> {
-  const dir = mkdtempSync(join(tmpdir(), 'nsx-test-prom-'));
-  const port = await freePort();
-  copyFileSync(fixture('kubernetes-mixin', 'rules.yml'), join(dir, 'rules.yml'));
+function startProm(nsxPort: number, ksmPort: number): Promise<Prometheus> {
   // the scrape configuration docs/exporter.md gives: job "cadvisor", honor_labels, a cluster label
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      '  evaluation_interval: 1s',
-      'rule_files: [rules.yml]',
-      'scrape_configs:',
-      '  - job_name: cadvisor',
-      '    honor_labels: true',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${nsxPort}']`,
-      '        labels: {cluster: nsx-test}',
-      '  - job_name: kube-state-metrics',
-      '    honor_labels: true',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${ksmPort}']`,
-      '        labels: {cluster: nsx-test}',
-      '',
-    ].join('\n'),
-  );
-  const p: Started = startProcess('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const ok = await httpText(port, '/-/ready', {}, 2000).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (Date.now() > end) {
-      await p.stop();
-      throw new Error('prometheus did not become ready');
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    async query(q) {
-      const r = await httpText(port, `/api/v1/query?query=${encodeURIComponent(q)}`);
-      const j = JSON.parse(r.body) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
-      if (j.status !== 'success') throw new Error(`query ${q}: ${j.error}`);
-      return j.data.result;
-    },
-    async stop() {
-      await p.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const config = [
+    'global:',
+    '  scrape_interval: 1s',
+    '  scrape_timeout: 1s',
+    '  evaluation_interval: 1s',
+    'rule_files: [rules.yml]',
+    'scrape_configs:',
+    '  - job_name: cadvisor',
+    '    honor_labels: true',
+    '    static_configs:',
+    `      - targets: ['127.0.0.1:${nsxPort}']`,
+    '        labels: {cluster: nsx-test}',
+    '  - job_name: kube-state-metrics',
+    '    honor_labels: true',
+    '    static_configs:',
+    `      - targets: ['127.0.0.1:${ksmPort}']`,
+    '        labels: {cluster: nsx-test}',
+    '',
+  ].join('\n');
+  return startPrometheus(nsxPort, { config, files: [fixture('kubernetes-mixin', 'rules.yml')] });
 }
 
 /** Is the test process that made a name `nsx-test-<what>-<pid>-<rand>` gone? */
@@ -199,7 +165,7 @@ test('live: every kubernetes-mixin pod and namespace dashboard query reading con
   const logDir = `/var/log/pods/${NS}_${pod}_${uid}`;
   const madeLogRoot = !existsSync('/var/log/pods');
   let ex: Exporter | undefined;
-  let prom: Prom | undefined;
+  let prom: Prometheus | undefined;
   let ksm: { port: number; server: Server } | undefined;
   const annotations = (type: string, extra: string[] = []) =>
     ['io.kubernetes.cri.container-type=' + type, `io.kubernetes.cri.sandbox-name=${pod}`, `io.kubernetes.cri.sandbox-namespace=${NS}`, `io.kubernetes.cri.sandbox-uid=${uid}`, ...extra].flatMap((a) => ['--annotation', a]);
