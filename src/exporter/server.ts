@@ -93,7 +93,7 @@ const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 interface Snapshot {
   readonly at: number;
   readonly series: ReadonlyMap<string, readonly Series[]>;
-  readonly text: Partial<Record<Format, Promise<string>>>;
+  readonly text: Partial<Record<Format, Promise<string | Buffer>>>;
 }
 
 /** The scrape logic without HTTP: a cache of one sample and its rendered texts. */
@@ -135,21 +135,21 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
     return pending;
   };
   return {
-    /** The exposition text in a format, from a sample at most maxAgeMs old. */
-    async text(format: Format): Promise<string> {
+    /** The exposition text in a format (UTF-8 bytes, or a string), from a sample at most maxAgeMs old. */
+    async text(format: Format): Promise<string | Buffer> {
       const s = await fresh();
       let t = s.text[format];
       if (!t) {
         // prom-client renders synchronously up to its first await: point it at this snapshot's series
         serving = s.series;
-        t = s.text[format] = registries.render(format);
+        t = s.text[format] = registries.renderBytes(format);
       }
       return t;
     },
   };
 }
 
-const gzipAsync = (text: string): Promise<Buffer> =>
+const gzipAsync = (text: string | Buffer): Promise<Buffer> =>
   new Promise((resolve, reject) => gzip(text, { level: 1 }, (e, b) => (e ? reject(e) : resolve(b))));
 
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8' } as const;
