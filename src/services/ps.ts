@@ -34,8 +34,10 @@ import { groupNamespaces, type NamespaceRecord } from '../model/namespace.js';
 import { hierarchyOf } from '../model/process-cgroup.js';
 import { filterProcesses, type PsFilter } from '../model/process-filter.js';
 import type { Identity } from '../model/identity.js';
+import type { ProcCgroupEntry } from '../parse/proc-cgroup.js';
 import {
   locatedIdentity,
+  primaryOf,
   processRow,
   withIdentity,
   rootMountOf,
@@ -67,6 +69,8 @@ export interface CollectorOptions {
   readonly clock?: () => number;
   /** keep stat files open between collections (default: on a live host when refreshEvery > 1) */
   readonly keepOpen?: boolean;
+  /** a single collection: keep nothing for a next one */
+  readonly once?: boolean;
 }
 
 /** Collects the process table, repeatedly if asked (the dashboard keeps one collector). */
@@ -82,7 +86,7 @@ export class ProcessCollector {
     this.names = new NameCache(o.paths);
     // a collector that re-reads slow parts only every N collections is a repeated one: keep stat files open
     const keepOpen = o.keepOpen ?? (o.paths.live && (o.refreshEvery ?? 1) > 1);
-    this.reader = new ProcessReader({ paths: o.paths, refreshEvery: o.refreshEvery, pids: o.pids, keepOpen });
+    this.reader = new ProcessReader({ paths: o.paths, refreshEvery: o.refreshEvery, pids: o.pids, keepOpen, once: o.once });
   }
 
   collect(): ProcessTable {
@@ -99,16 +103,34 @@ export class ProcessCollector {
       enrich: (id) => index.enrich(id),
       nameOf: (id) => this.names.nameOf(id),
     };
+    // thousands of processes share a handful of cgroup files (one interned array per text: src/readers/procfs/
+    // cgroup.ts) and so of identities: each is located, and its metadata joined, once per collection
+    const byCgroups = new Map<readonly ProcCgroupEntry[], { located?: Identity; primary?: string }>();
+    const joined = new Map<Identity | undefined, { container?: Identity; containerName?: string }>();
+    const once: RowContext = {
+      ...ctx,
+      enrich: (id) => joinedOf(id).container,
+      nameOf: (id) => joinedOf(id).containerName,
+    };
+    const joinedOf = (id: Identity | undefined) => {
+      let j = joined.get(id);
+      if (!j) joined.set(id, (j = { container: ctx.enrich!(id), containerName: ctx.nameOf!(id) }));
+      return j;
+    };
     const procs: PsProcess[] = new Array(samples.length);
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i];
       let e = this.rows.get(s);
       if (!e) {
-        const located = locatedIdentity(s, ctx);
-        e = { row: processRow(s, ctx, located), located };
-        this.rows.set(s, e);
+        let c = byCgroups.get(s.cgroups);
+        if (!c) {
+          const located = locatedIdentity(s, ctx);
+          byCgroups.set(s.cgroups, (c = { located, primary: primaryOf(s.cgroups, located) }));
+        }
+        e = { row: processRow(s, once, c.located, c.primary), located: c.located };
+        if (!this.o.once) this.rows.set(s, e);
       } else {
-        e.row = withIdentity(e.row, e.located, ctx);
+        e.row = withIdentity(e.row, e.located, once);
       }
       procs[i] = e.row;
     }
@@ -154,7 +176,7 @@ export class ProcessCollector {
 
 /** The process table, once. */
 export function collectProcesses(o: CollectorOptions): ProcessTable {
-  return new ProcessCollector(o).collect();
+  return new ProcessCollector({ once: true, ...o }).collect();
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,213 @@
+/**
+ * Many processes' files in one batch: `/proc/PID/<file>` for a few files (`stat`, `cmdline`, `cgroup`, `status`),
+ * the owner of `/proc/PID` and the 8 `ns/*` links of a list of PIDs, read by the nsx-procscan.node addon
+ * (native-bindings/procscan.ts) — relative to each process's directory, and on a second thread that reads ahead
+ * while JavaScript parses what is read — instead of a dozen system calls from JavaScript per process. Each file is
+ * read whole (read(2) until 0, as src/host/read.ts reads one). Undefined when the addon is not there: callers read
+ * file by file (src/readers/procfs/process.ts), with the same results.
+ *
+ * A file that could not be read carries its errno; `ProcScan` turns it into the NsxError a plain read of that path
+ * would have thrown (src/errors.ts `fromFsError`), so tolerance is decided where it always is.
+ */
+import type { HostPaths } from '../../host/paths.js';
+import { latin1 } from '../../host/read.js';
+import { fromFsError } from '../../errors.js';
+import { NS_TYPES, parseNsLink, type NsType } from '../../parse/nsid-link.js';
+import { SCAN_OWNER, SCAN_SKIPPED, SCAN_STATUS, SCAN_THREAD, errnoName, procScanAddon, twoCpus, type ProcScanAddon, type ScanHandle } from '../../../native-bindings/procscan.js';
+
+export type ScannedFile = 'stat' | 'status' | 'cmdline' | 'cgroup';
+
+export interface ScanWhat {
+  /** files of each process directory to read whole (status: see `status`) */
+  readonly files: readonly ('stat' | 'cmdline' | 'cgroup')[];
+  /** read the 8 namespace links */
+  readonly links?: boolean;
+  /** stat the process directory: its owner (st_uid) */
+  readonly owner?: boolean;
+  /** read status too; with `unlessPidNs`, not for processes whose PID namespace is that one (needs `links`) */
+  readonly status?: { readonly unlessPidNs?: number };
+}
+
+/** The page size (bytes), when the addon is there. */
+export function scanPageSize(): number | undefined {
+  return procScanAddon()?.pageSize();
+}
+
+/**
+ * Start reading the files of `pids` in one batch; undefined when the addon is not available (or `proc` not
+ * openable). Read the result in PID order (`ProcScan`); close it when done.
+ */
+export function scanProcesses(paths: HostPaths, pids: readonly number[], what: ScanWhat): ProcScan | undefined {
+  const a = procScanAddon();
+  if (!a || pids.length === 0) return undefined;
+  const links = what.links ? NS_TYPES.map((t) => `ns/${t}`).join('\0') : '';
+  const flags = (twoCpus() ? SCAN_THREAD : 0) | (what.owner ? SCAN_OWNER : 0) | (what.status ? SCAN_STATUS : 0);
+  const unless = what.status?.unlessPidNs;
+  const h = a.scanStart(paths.proc, Int32Array.from(pids), what.files.join('\0'), links, flags, unless !== undefined && what.links ? `pid:[${unless}]` : '');
+  if (typeof h === 'number') return undefined; // <proc> itself not there: the plain reads say why
+  return new ProcScan(paths, a, h, pids, what);
+}
+
+/** The parsed inode of a namespace link text of type `type` (as src/readers/procfs/ns.ts reads one), or undefined. */
+function linkInode(text: string, type: NsType): number | undefined {
+  const n = type.length;
+  if (text.length > n + 3 && text.charCodeAt(n) === 58 /* : */ && text.startsWith(type) && text.charCodeAt(text.length - 1) === 93 /* ] */) {
+    const ino = Number(text.slice(n + 2, -1));
+    if (Number.isSafeInteger(ino)) return ino;
+  }
+  const l = parseNsLink(text);
+  return l && l.type === type ? l.inode : undefined;
+}
+
+/** A batch read under way: per PID, each file's bytes or errno, read in PID order as the addon delivers them. */
+export class ProcScan {
+  private readonly fresh: Set<number>;
+  /** PID → index of its record, for the records delivered so far */
+  private readonly at = new Map<number, number>();
+  private readonly chunks: Buffer[] = [];
+  /** per record: its chunk; per record and part: byte offset of the data and its length (or -errno) */
+  private readonly chunkOf: Int32Array;
+  private readonly off: Int32Array;
+  private readonly len: Int32Array;
+  private records = 0;
+  private done = false;
+  private readonly parts: number;
+  /** part index of the owner, each file, the first link, status (-1: not read) */
+  private readonly ownerAt: number;
+  private readonly fileAt: Partial<Record<ScannedFile, number>> = {};
+  private readonly linksAt: number;
+
+  constructor(
+    private readonly paths: HostPaths,
+    private readonly addon: ProcScanAddon,
+    private readonly handle: ScanHandle,
+    pids: readonly number[],
+    what: ScanWhat,
+  ) {
+    this.fresh = new Set(pids);
+    let k = 0;
+    this.ownerAt = what.owner ? k++ : -1;
+    for (const f of what.files) this.fileAt[f] = k++;
+    this.linksAt = what.links ? k : -1;
+    k += what.links ? NS_TYPES.length : 0;
+    if (what.status) this.fileAt.status = k++;
+    this.parts = k;
+    this.chunkOf = new Int32Array(pids.length);
+    this.off = new Int32Array(pids.length * k);
+    this.len = new Int32Array(pids.length * k);
+  }
+
+  /** Is this PID one of the scan's? */
+  has(pid: number): boolean {
+    return this.fresh.has(pid);
+  }
+
+  /** Stop the scan and free what the addon holds (idempotent). */
+  close(): void {
+    if (!this.done) {
+      this.done = true;
+      this.addon.scanClose(this.handle);
+    }
+  }
+
+  /** Index the next chunk of records; false when there is none. */
+  private pull(): boolean {
+    if (this.done) return false;
+    const buf = this.addon.scanNext(this.handle);
+    if (buf === null) {
+      this.done = true;
+      return false;
+    }
+    if (typeof buf === 'number') {
+      this.close();
+      throw fromFsError({ code: errnoName(-buf) }, this.paths.proc);
+    }
+    const c = this.chunks.push(buf) - 1;
+    let p = 0;
+    while (p + 4 <= buf.length) {
+      const i = this.records++;
+      this.at.set(buf.readInt32LE(p), i);
+      this.chunkOf[i] = c;
+      p += 4;
+      for (let j = i * this.parts, end = j + this.parts; j < end; j++) {
+        const n = buf.readInt32LE(p);
+        p += 4;
+        this.off[j] = p;
+        this.len[j] = n;
+        if (n > 0) p += n;
+      }
+    }
+    return true;
+  }
+
+  /** The slot of (pid, part) and its chunk; reads on until the PID's record is there. */
+  private slot(pid: number, part: number): number {
+    let i = this.at.get(pid);
+    while (i === undefined && this.pull()) i = this.at.get(pid);
+    if (i === undefined || part < 0) throw new Error(`scan: no such record (${pid}, ${part})`);
+    return i * this.parts + part;
+  }
+
+  private bufOf(slot: number): Buffer {
+    return this.chunks[this.chunkOf[(slot / this.parts) | 0]];
+  }
+
+  /** The slot of a file; throws the NsxError a plain read would have thrown when it could not be read. */
+  private fileSlot(pid: number, file: ScannedFile): number {
+    const s = this.slot(pid, this.fileAt[file] ?? -1);
+    if (this.len[s] < 0) throw fromFsError({ code: errnoName(-this.len[s]) }, `${this.paths.proc}/${pid}/${file}`);
+    return s;
+  }
+
+  /** Copy a file's bytes into `into` (grown as needed); its length. Throws the NsxError of a failed read. */
+  bytesInto(pid: number, file: ScannedFile, into: { buf: Buffer }): number {
+    const s = this.fileSlot(pid, file);
+    const n = this.len[s];
+    if (into.buf.length < n) into.buf = Buffer.allocUnsafe(Math.max(n, into.buf.length * 2));
+    this.bufOf(s).copy(into.buf, 0, this.off[s], this.off[s] + n);
+    return n;
+  }
+
+  /** A file as UTF-8 text (as readText gives it). Throws the NsxError of a failed read. */
+  text(pid: number, file: ScannedFile): string {
+    const s = this.fileSlot(pid, file);
+    return this.bufOf(s).toString('utf8', this.off[s], this.off[s] + this.len[s]);
+  }
+
+  /** A file as latin1 (one char per byte), for files whose needed parts are ASCII. Throws like `text`. */
+  latin1(pid: number, file: ScannedFile): string {
+    const s = this.fileSlot(pid, file);
+    return latin1(this.bufOf(s), this.off[s], this.off[s] + this.len[s]);
+  }
+
+  /** Was status read for this process (SCAN_STATUS, its PID namespace not the one excepted)? */
+  hasStatus(pid: number): boolean {
+    const at = this.fileAt.status;
+    return at !== undefined && this.len[this.slot(pid, at)] !== SCAN_SKIPPED;
+  }
+
+  /** The owner (st_uid) of the process's directory. Throws the NsxError of a failed stat. */
+  owner(pid: number): number {
+    const s = this.slot(pid, this.ownerAt);
+    if (this.len[s] < 0) throw fromFsError({ code: errnoName(-this.len[s]) }, `${this.paths.proc}/${pid}`);
+    return this.bufOf(s).readUInt32LE(this.off[s]);
+  }
+
+  /**
+   * The namespace links as `readNsLinks(paths, pid, NS_TYPES)` gives them when every link could be read;
+   * undefined when one could not (the caller reads them again one by one: src/readers/procfs/ns.ts decides what
+   * a missing link means).
+   */
+  nsLinks(pid: number): Partial<Record<NsType, number>> | undefined {
+    const out: Partial<Record<NsType, number>> = {};
+    const base = this.slot(pid, this.linksAt);
+    const buf = this.bufOf(base);
+    for (let t = 0; t < NS_TYPES.length; t++) {
+      const n = this.len[base + t];
+      if (n < 0) return undefined;
+      const ino = linkInode(latin1(buf, this.off[base + t], this.off[base + t] + n), NS_TYPES[t]);
+      if (ino !== undefined) out[NS_TYPES[t]] = ino;
+    }
+    return out;
+  }
+}
