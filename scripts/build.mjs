@@ -146,7 +146,7 @@ const fewerChunks = {
  */
 const SHORT = { ls: 'ls', enter: 'enter', cg: 'cg', cgroups: 'cg', why: 'why', ps: 'ps' };
 const REQUIRED = new Set(['ls', 'enter', 'cg']);
-const SHORT_EXTERNALS = /^(node:[a-z_/]+|koffi)$/;
+const SHORT_EXTERNALS = /^(node:[a-z0-9_/]+|koffi)$/;
 function shortPlugin(command) {
   return {
     name: 'short-command',

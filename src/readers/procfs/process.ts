@@ -386,11 +386,17 @@ export class ProcessReader {
 
   /** A process not known before, from a batch read: what `readOne` makes of it, from the same bytes. */
   private readNew(pid: number, tol: Tolerance, pre: ProcScan): ProcessSample {
+    const source = `${this.o.paths.proc}/${pid}/stat`;
+    if (this.o.once) {
+      // nothing is kept: no copy of the bytes
+      const st = parseStat(pre.text(pid, 'stat'), source);
+      return sampleOf(pid, st, this.readSlow(pid, st, tol, pre));
+    }
     const n = pre.bytesInto(pid, 'stat', this.rb);
-    const st = parseStat(this.rb.buf.toString('utf8', 0, n), `${this.o.paths.proc}/${pid}/stat`);
+    const st = parseStat(this.rb.buf.toString('utf8', 0, n), source);
     const slow = this.readSlow(pid, st, tol, pre);
     const sample = sampleOf(pid, st, slow);
-    if (!this.o.once) this.known.set(pid, { starttime: st.starttimeTicks, stat: Buffer.from(this.rb.buf.subarray(0, n)), slow, sample, age: pid % Math.max(1, this.o.refreshEvery ?? 1), ran: false });
+    this.known.set(pid, { starttime: st.starttimeTicks, stat: Buffer.from(this.rb.buf.subarray(0, n)), slow, sample, age: pid % Math.max(1, this.o.refreshEvery ?? 1), ran: false });
     return sample;
   }
 

@@ -59,6 +59,26 @@ function linkInode(text: string, type: NsType): number | undefined {
   return l && l.type === type ? l.inode : undefined;
 }
 
+/**
+ * `linkInode` of the link text `buf[at, at + n)`, read from the bytes when it has the usual form `type:[digits]`
+ * (no string made), else from its text.
+ */
+function linkInodeAt(buf: Buffer, at: number, n: number, type: NsType): number | undefined {
+  const k = type.length;
+  if (n > k + 3 && n - k - 3 <= 15 && buf[at + k] === 58 /* : */ && buf[at + k + 1] === 91 /* [ */ && buf[at + n - 1] === 93 /* ] */) {
+    let same = true;
+    for (let i = 0; i < k && same; i++) same = buf[at + i] === type.charCodeAt(i);
+    let v = 0;
+    for (let i = at + k + 2, end = at + n - 1; i < end && same; i++) {
+      const d = buf[i] - 48;
+      if (d < 0 || d > 9) same = false;
+      else v = v * 10 + d;
+    }
+    if (same) return v;
+  }
+  return linkInode(latin1(buf, at, at + n), type);
+}
+
 /** A batch read under way: per PID, each file's bytes or errno, read in PID order as the addon delivers them. */
 export class ProcScan {
   private readonly fresh: Set<number>;
@@ -205,7 +225,7 @@ export class ProcScan {
     for (let t = 0; t < NS_TYPES.length; t++) {
       const n = this.len[base + t];
       if (n < 0) return undefined;
-      const ino = linkInode(latin1(buf, this.off[base + t], this.off[base + t] + n), NS_TYPES[t]);
+      const ino = linkInodeAt(buf, this.off[base + t], n, NS_TYPES[t]);
       if (ino !== undefined) out[NS_TYPES[t]] = ino;
     }
     return out;
