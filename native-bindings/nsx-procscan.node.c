@@ -7,7 +7,7 @@
  *   scanStart(procDir, pids, files, links, flags, pidLink) -> handle | -errno
  *     Starts reading, for each PID of `pids` (an Int32Array), in order: open `procDir/PID` (O_PATH directory),
  *     then each name of `files` ("stat\0cmdline\0cgroup": NUL-separated, relative to that directory) read whole,
- *     then readlink of each name of `links` ("ns/mnt\0ns/net\0…"). Relative to the directory descriptor, so the
+ *     then readlink of each name of `links` ("mnt\0net\0…") in its `ns` directory. Relative to the directory descriptor, so the
  *     kernel looks the process up once per PID, not once per file. flags: SCAN_OWNER (fstat of the directory
  *     first: its st_uid), SCAN_STATUS (then `status`, unless `pidLink` is not empty and the process's `ns/pid`
  *     link reads exactly `pidLink`), SCAN_THREAD (a second thread reads ahead while JavaScript consumes: the
@@ -15,10 +15,11 @@
  *     The PIDs are read in chunks of CHUNK; the caller's thread reads a chunk itself whenever the one it waits
  *     for is not ready and another is still unread.
  *   scanNext(handle) -> Buffer | null
- *     The next chunk's records (in PID order), null after the last. A record, little-endian int32 fields:
- *       pid, [SCAN_OWNER: n = 4 and the uint32 st_uid, or n = -errno], then per file and per link: n, then n
- *       bytes when n >= 0 (n < 0: -errno of open/read/readlink), [SCAN_STATUS: n and the bytes of status, or
- *       -errno, or SKIPPED when the ns/pid link matched]
+ *     The next chunk of records (in PID order), null after the last: int32 (host order) records, parts, then per
+ *     record pid and per part (offset, n): the part's bytes are at `offset` in the same buffer, n of them when
+ *     n >= 0 (n < 0: -errno of open/read/readlink). Parts: [SCAN_OWNER: the uint32 st_uid (n = 4), or -errno],
+ *     each file, each link, [SCAN_STATUS: status, or -errno, or n = SKIPPED when the ns/pid link matched]. The
+ *     index comes first, so that it can be read as an Int32Array.
  *   scanClose(handle)
  *     Stops and joins the thread and frees what is left (also done when the handle is collected).
  *     -errno (from scanStart) when procDir itself cannot be opened, or memory runs out.
@@ -48,7 +49,7 @@
 /* napi_typedarray_type: napi_int32_array is 5 */
 #define NAPI_INT32_ARRAY 5
 extern napi_status napi_get_typedarray_info(napi_env, napi_value, int *, size_t *, void **, napi_value *, size_t *);
-extern napi_status napi_create_buffer_copy(napi_env, size_t, const void *, void **, napi_value *);
+extern napi_status napi_create_buffer(napi_env, size_t, void **, napi_value *);
 extern napi_status napi_create_external(napi_env, void *, void (*)(napi_env, void *, void *), void *, napi_value *);
 extern napi_status napi_get_value_external(napi_env, napi_value, void **);
 extern napi_status napi_get_null(napi_env, napi_value *);
@@ -93,12 +94,23 @@ static void put32(struct out *o, int32_t v) {
 	o->len += 4;
 }
 
-/* read a whole file at `name` under `dir` into o as [n][bytes]; n = -errno on failure (dir < 0: -errno of the
+/* a chunk of records: the index (pid, then (offset in data, n) per part) and the data */
+struct chunk {
+	struct out idx, data;
+	size_t records;
+};
+
+/* append a part: (offset, n) to the index */
+static void put_part(struct chunk *c, size_t at, int32_t n) {
+	put32(&c->idx, (int32_t)at);
+	put32(&c->idx, n);
+}
+
+/* read a whole file at `name` under `dir` as the next part; n = -errno on failure (dir < 0: -errno of the
    directory's open) */
-static void put_file(struct out *o, int dir, const char *name) {
-	if (reserve(o, 4)) return;
+static void put_file(struct chunk *c, int dir, const char *name) {
+	struct out *o = &c->data;
 	size_t at = o->len;
-	o->len += 4;
 	int32_t n = 0;
 	int fd = dir < 0 ? dir : openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (dir < 0) n = dir;
@@ -110,7 +122,7 @@ static void put_file(struct out *o, int dir, const char *name) {
 			if (r < 0) {
 				if (errno == EINTR) continue;
 				n = -errno;
-				o->len = at + 4;
+				o->len = at;
 				break;
 			}
 			if (r == 0) break;
@@ -119,19 +131,20 @@ static void put_file(struct out *o, int dir, const char *name) {
 		}
 		close(fd);
 	}
-	if (o->oom) return;
-	memcpy(o->p + at, &n, 4);
+	put_part(c, at, n);
 }
 
-static void put_link(struct out *o, int dir, const char *name) {
-	if (reserve(o, 4 + 256)) return;
+static void put_link(struct chunk *c, int dir, const char *name) {
+	struct out *o = &c->data;
+	size_t at = o->len;
 	int32_t n;
-	ssize_t r = dir < 0 ? dir : readlinkat(dir, name, o->p + o->len + 4, 256);
+	if (reserve(o, 256)) return;
+	ssize_t r = dir < 0 ? dir : readlinkat(dir, name, o->p + o->len, 256);
 	if (dir < 0) n = dir;
 	else if (r < 0) n = -errno;
 	else n = (int32_t)r;
-	memcpy(o->p + o->len, &n, 4);
-	o->len += 4 + (n > 0 ? (size_t)n : 0);
+	if (n > 0) o->len += (size_t)n;
+	put_part(c, at, n);
 }
 
 #define SKIPPED (-1000000)
@@ -151,7 +164,7 @@ struct scan {
 	size_t pid_link_len;
 	/* index of the ns/pid link among links, or -1 */
 	int pid_link_at;
-	struct out *outs;
+	struct chunk *chunks;
 	/* per chunk: 0 unread, 1 being read, 2 ready */
 	int *state;
 	size_t next_claim, consumed;
@@ -162,49 +175,51 @@ struct scan {
 	int has_thread, closed;
 };
 
-static void read_one(struct scan *sc, struct out *o, int32_t pid) {
+static void read_one(struct scan *sc, struct chunk *c, int32_t pid) {
 	char name[24];
-	put32(o, pid);
+	put32(&c->idx, pid);
+	c->records++;
 	snprintf(name, sizeof name, "%d", (int)pid);
 	int dir = openat(sc->proc, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0) dir = -errno;
 	if (sc->owner) {
 		struct stat st;
-		if (dir < 0) put32(o, dir);
-		else if (fstat(dir, &st) < 0) put32(o, -errno);
-		else {
+		size_t at = c->data.len;
+		if (dir < 0) put_part(c, at, dir);
+		else if (fstat(dir, &st) < 0) put_part(c, at, -errno);
+		else if (reserve(&c->data, 4) == 0) {
 			uint32_t uid = (uint32_t)st.st_uid;
-			put32(o, 4);
-			if (reserve(o, 4) == 0) {
-				memcpy(o->p + o->len, &uid, 4);
-				o->len += 4;
-			}
+			memcpy(c->data.p + at, &uid, 4);
+			c->data.len += 4;
+			put_part(c, at, 4);
 		}
 	}
-	for (size_t f = 0; f < sc->nfiles; f++) put_file(o, dir, sc->files[f]);
-	size_t link0 = o->len;
-	for (size_t l = 0; l < sc->nlinks; l++) put_link(o, dir, sc->links[l]);
-	if (sc->status) {
-		int skip = 0;
-		if (sc->pid_link_len && sc->pid_link_at >= 0 && !o->oom) {
-			/* walk to the ns/pid link's record */
-			size_t at = link0;
-			int32_t n = 0;
-			for (int l = 0; l <= sc->pid_link_at; l++) {
-				memcpy(&n, o->p + at, 4);
-				if (l < sc->pid_link_at) at += 4 + (n > 0 ? (size_t)n : 0);
+	for (size_t f = 0; f < sc->nfiles; f++) put_file(c, dir, sc->files[f]);
+	if (sc->nlinks) {
+		/* the links (and, below, whether status is needed) from the ns directory: one lookup of `ns` per process */
+		int nsdir = dir < 0 ? dir : openat(dir, "ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (nsdir < 0 && dir >= 0) nsdir = -errno;
+		size_t first = c->idx.len;
+		for (size_t l = 0; l < sc->nlinks; l++) put_link(c, nsdir, sc->links[l]);
+		if (nsdir >= 0) close(nsdir);
+		if (sc->status) {
+			int skip = 0;
+			if (sc->pid_link_len && sc->pid_link_at >= 0 && !c->idx.oom && !c->data.oom) {
+				int32_t e[2];
+				memcpy(e, c->idx.p + first + 8 * (size_t)sc->pid_link_at, 8);
+				skip = e[1] == (int32_t)sc->pid_link_len && memcmp(c->data.p + e[0], sc->pid_link, sc->pid_link_len) == 0;
 			}
-			skip = n == (int32_t)sc->pid_link_len && memcmp(o->p + at + 4, sc->pid_link, sc->pid_link_len) == 0;
+			if (skip) put_part(c, c->data.len, SKIPPED);
+			else put_file(c, dir, "status");
 		}
-		if (skip) put32(o, SKIPPED);
-		else put_file(o, dir, "status");
-	}
+	} else if (sc->status) put_file(c, dir, "status");
 	if (dir >= 0) close(dir);
 }
 
 static void read_chunk(struct scan *sc, size_t c) {
 	size_t from = c * CHUNK, to = from + CHUNK < sc->count ? from + CHUNK : sc->count;
-	for (size_t i = from; i < to && !sc->outs[c].oom; i++) read_one(sc, &sc->outs[c], sc->pids[i]);
+	struct chunk *ch = &sc->chunks[c];
+	for (size_t i = from; i < to && !ch->idx.oom && !ch->data.oom; i++) read_one(sc, ch, sc->pids[i]);
 }
 
 /* claim the next unread chunk (SIZE_MAX: none left); with mu held */
@@ -239,8 +254,11 @@ static void scan_close(struct scan *sc) {
 	pthread_mutex_unlock(&sc->mu);
 	if (sc->has_thread) pthread_join(sc->th, NULL);
 	if (sc->proc >= 0) close(sc->proc);
-	for (size_t c = 0; c < sc->nchunks; c++) free(sc->outs[c].p);
-	free(sc->outs);
+	for (size_t c = 0; c < sc->nchunks; c++) {
+		free(sc->chunks[c].idx.p);
+		free(sc->chunks[c].data.p);
+	}
+	free(sc->chunks);
 	free(sc->state);
 	free(sc->pids);
 	pthread_mutex_destroy(&sc->mu);
@@ -293,18 +311,18 @@ static napi_value f_scan_start(napi_env env, napi_callback_info info) {
 	sc->nfiles = split_names(sc->names[0], flen, sc->files);
 	sc->nlinks = split_names(sc->names[1], llen, sc->links);
 	sc->pid_link_at = -1;
-	for (size_t l = 0; l < sc->nlinks; l++) if (strcmp(sc->links[l], "ns/pid") == 0) sc->pid_link_at = (int)l;
+	for (size_t l = 0; l < sc->nlinks; l++) if (strcmp(sc->links[l], "pid") == 0) sc->pid_link_at = (int)l;
 	sc->owner = (flags & SCAN_OWNER) != 0;
 	sc->status = (flags & SCAN_STATUS) != 0;
 	sc->count = count;
 	sc->nchunks = (count + CHUNK - 1) / CHUNK;
 	sc->pids = malloc(count ? count * sizeof(int32_t) : 1);
-	sc->outs = calloc(sc->nchunks ? sc->nchunks : 1, sizeof *sc->outs);
+	sc->chunks = calloc(sc->nchunks ? sc->nchunks : 1, sizeof *sc->chunks);
 	sc->state = calloc(sc->nchunks ? sc->nchunks : 1, sizeof *sc->state);
 	pthread_mutex_init(&sc->mu, NULL);
 	pthread_cond_init(&sc->cv, NULL);
 	sc->proc = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int err = sc->proc < 0 ? -errno : (!sc->pids || !sc->outs || !sc->state) ? -ENOMEM : 0;
+	int err = sc->proc < 0 ? -errno : (!sc->pids || !sc->chunks || !sc->state) ? -ENOMEM : 0;
 	if (err) {
 		scan_close(sc);
 		free(sc);
@@ -343,12 +361,29 @@ static napi_value f_scan_next(napi_env env, napi_callback_info info) {
 		} else pthread_cond_wait(&sc->cv, &sc->mu);
 	}
 	pthread_mutex_unlock(&sc->mu);
-	struct out *o = &sc->outs[want];
+	struct chunk *ch = &sc->chunks[want];
 	sc->consumed++;
-	void *dst;
-	int ok = !o->oom && napi_create_buffer_copy(env, o->len, o->len ? o->p : "", &dst, &result) == 0;
-	free(o->p);
-	o->p = NULL;
+	int ok = !ch->idx.oom && !ch->data.oom;
+	if (ok) {
+		/* [records, parts, index…, data…]: the index's offsets made relative to the buffer */
+		int32_t parts = (int32_t)((sc->owner ? 1 : 0) + sc->nfiles + sc->nlinks + (sc->status ? 1 : 0));
+		size_t head = 8 + ch->idx.len, total = head + ch->data.len;
+		char *dst;
+		ok = napi_create_buffer(env, total, (void **)&dst, &result) == 0;
+		if (ok) {
+			int32_t h[2] = {(int32_t)ch->records, parts};
+			memcpy(dst, h, 8);
+			int32_t *idx = (int32_t *)(void *)ch->idx.p;
+			size_t per = 1 + 2 * (size_t)parts;
+			for (size_t r = 0; r < ch->records; r++)
+				for (int32_t k = 0; k < parts; k++) idx[r * per + 1 + 2 * (size_t)k] += (int32_t)head;
+			memcpy(dst + 8, ch->idx.p, ch->idx.len);
+			if (ch->data.len) memcpy(dst + head, ch->data.p, ch->data.len);
+		}
+	}
+	free(ch->idx.p);
+	free(ch->data.p);
+	ch->idx.p = ch->data.p = NULL;
 	if (!ok) return number(env, -ENOMEM);
 	if (sc->consumed >= sc->nchunks) scan_close(sc);
 	return result;

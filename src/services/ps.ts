@@ -34,7 +34,7 @@ import type { CgroupLayout, CgroupStats, StatGroup } from '../model/cgroup.js';
 import { groupNamespaces, type NamespaceRecord } from '../model/namespace.js';
 import { hierarchyOf } from '../model/process-cgroup.js';
 import { filterProcesses, type PsFilter } from '../model/process-filter.js';
-import type { Identity } from '../model/identity.js';
+import { moreSpecific, type Identity } from '../model/identity.js';
 import type { ProcCgroupEntry } from '../parse/proc-cgroup.js';
 import {
   locatedIdentity,
@@ -94,7 +94,6 @@ export class ProcessCollector {
     const { paths } = this.o;
     const tol = new Tolerance();
     this.users ??= readUserNames(paths);
-    const samples = this.reader.read(tol);
     const index = this.names.index;
     // container names are joined at every collection (a rename shows on the next refresh); the index memoises them
     const ctx: RowContext = {
@@ -105,27 +104,36 @@ export class ProcessCollector {
       nameOf: (id) => this.names.nameOf(id),
     };
     // thousands of processes share a handful of cgroup files (one interned array per text: src/readers/procfs/
-    // cgroup.ts) and so of identities: each is located, and its metadata joined, once per collection
+    // cgroup.ts) and paths, and so of identities: each path is located, each cgroup file's identity and primary
+    // path found, and each identity's metadata joined, once per collection
+    const byPath = new Map<string, Identity | null>();
     const byCgroups = new Map<readonly ProcCgroupEntry[], { located?: Identity; primary?: string }>();
     const joined = new Map<Identity | undefined, { container?: Identity; containerName?: string }>();
-    const once: RowContext = {
-      ...ctx,
-      enrich: (id) => joinedOf(id).container,
-      nameOf: (id) => joinedOf(id).containerName,
+    const locateOne = (p: string): Identity | undefined => {
+      let i = byPath.get(p);
+      if (i === undefined) byPath.set(p, (i = index.locatePaths([p]) ?? null));
+      return i ?? undefined;
     };
     const joinedOf = (id: Identity | undefined) => {
       let j = joined.get(id);
       if (!j) joined.set(id, (j = { container: ctx.enrich!(id), containerName: ctx.nameOf!(id) }));
       return j;
     };
-    const procs: PsProcess[] = new Array(samples.length);
-    for (let i = 0; i < samples.length; i++) {
-      const s = samples[i];
+    const once: RowContext = {
+      ...ctx,
+      // the same fold as index.locatePaths, over memoised answers per path
+      locate: (paths) => paths.reduce<Identity | undefined>((best, p) => moreSpecific(best, locateOne(p)), undefined),
+      enrich: (id) => joinedOf(id).container,
+      nameOf: (id) => joinedOf(id).containerName,
+    };
+    const procs: PsProcess[] = [];
+    // each row as its sample is read: the rows are made while the batch reader's thread reads further
+    this.reader.read(tol, (s) => {
       let e = this.rows.get(s);
       if (!e) {
         let c = byCgroups.get(s.cgroups);
         if (!c) {
-          const located = locatedIdentity(s, ctx);
+          const located = locatedIdentity(s, once);
           byCgroups.set(s.cgroups, (c = { located, primary: primaryOf(s.cgroups, located) }));
         }
         e = { row: processRow(s, once, c.located, c.primary), located: c.located };
@@ -133,8 +141,8 @@ export class ProcessCollector {
       } else {
         e.row = withIdentity(e.row, e.located, once);
       }
-      procs[i] = e.row;
-    }
+      procs.push(e.row);
+    });
     if (!this.reference || this.reference.pid === 'self') this.reference = this.readReference(procs);
     let uptime_s: number | undefined;
     try {

@@ -134,8 +134,11 @@ export class ProcessReader {
   /** the owner of /proc/PID is the effective UID of the process (see statusNeeded) */
   private readonly ownerIsEuid: boolean;
 
-  /** Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. */
-  read(tol: Tolerance): ProcessSample[] {
+  /**
+   * Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. `each` is
+   * called with every sample as soon as it is read (before the next process is).
+   */
+  read(tol: Tolerance, each?: (s: ProcessSample) => void): ProcessSample[] {
     const { paths } = this.o;
     const every = Math.max(1, this.o.refreshEvery ?? 1);
     const pids = this.o.pids ?? readPids(paths);
@@ -147,14 +150,18 @@ export class ProcessReader {
     const pre = fresh && fresh.length >= BATCH_MIN ? this.scan(fresh) : undefined;
     try {
       for (const pid of pids) {
+        let s: ProcessSample;
         try {
-          out.push(this.readOne(pid, every, tol, pre));
+          s = this.readOne(pid, every, tol, pre);
           const k = this.known.get(pid);
           if (k) k.gen = gen;
         } catch (e) {
           this.forget(pid);
           tol.absorb(e, join(paths.proc, String(pid)));
+          continue;
         }
+        out.push(s);
+        each?.(s);
       }
     } finally {
       pre?.close();

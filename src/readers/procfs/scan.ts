@@ -40,7 +40,7 @@ export function scanPageSize(): number | undefined {
 export function scanProcesses(paths: HostPaths, pids: readonly number[], what: ScanWhat): ProcScan | undefined {
   const a = procScanAddon();
   if (!a || pids.length === 0) return undefined;
-  const links = what.links ? NS_TYPES.map((t) => `ns/${t}`).join('\0') : '';
+  const links = what.links ? NS_TYPES.join('\0') : '';
   const flags = (twoCpus() ? SCAN_THREAD : 0) | (what.owner ? SCAN_OWNER : 0) | (what.status ? SCAN_STATUS : 0);
   const unless = what.status?.unlessPidNs;
   const h = a.scanStart(paths.proc, Int32Array.from(pids), what.files.join('\0'), links, flags, unless !== undefined && what.links ? `pid:[${unless}]` : '');
@@ -59,40 +59,20 @@ function linkInode(text: string, type: NsType): number | undefined {
   return l && l.type === type ? l.inode : undefined;
 }
 
-/**
- * `linkInode` of the link text `buf[at, at + n)`, read from the bytes when it has the usual form `type:[digits]`
- * (no string made), else from its text.
- */
-function linkInodeAt(buf: Buffer, at: number, n: number, type: NsType): number | undefined {
-  const k = type.length;
-  if (n > k + 3 && n - k - 3 <= 15 && buf[at + k] === 58 /* : */ && buf[at + k + 1] === 91 /* [ */ && buf[at + n - 1] === 93 /* ] */) {
-    let same = true;
-    for (let i = 0; i < k && same; i++) same = buf[at + i] === type.charCodeAt(i);
-    let v = 0;
-    for (let i = at + k + 2, end = at + n - 1; i < end && same; i++) {
-      const d = buf[i] - 48;
-      if (d < 0 || d > 9) same = false;
-      else v = v * 10 + d;
-    }
-    if (same) return v;
-  }
-  return linkInode(latin1(buf, at, at + n), type);
-}
-
 /** A batch read under way: per PID, each file's bytes or errno, read in PID order as the addon delivers them. */
 export class ProcScan {
   private readonly fresh: Set<number>;
   /** PID → index of its record, for the records delivered so far */
   private readonly at = new Map<number, number>();
+  /** each chunk's buffer and its index (records, parts, then per record: pid, (offset, n) per part) */
   private readonly chunks: Buffer[] = [];
-  /** per record: its chunk; per record and part: byte offset of the data and its length (or -errno) */
+  private readonly indexes: Int32Array[] = [];
+  /** per record: its chunk, and where its entry starts in that chunk's index */
   private readonly chunkOf: Int32Array;
-  private readonly off: Int32Array;
-  private readonly len: Int32Array;
+  private readonly entryOf: Int32Array;
   private records = 0;
   private done = false;
-  private readonly parts: number;
-  /** part index of the owner, each file, the first link, status (-1: not read) */
+  /** part index of the owner, each file, the first link (-1: not read) */
   private readonly ownerAt: number;
   private readonly fileAt: Partial<Record<ScannedFile, number>> = {};
   private readonly linksAt: number;
@@ -111,10 +91,8 @@ export class ProcScan {
     this.linksAt = what.links ? k : -1;
     k += what.links ? NS_TYPES.length : 0;
     if (what.status) this.fileAt.status = k++;
-    this.parts = k;
     this.chunkOf = new Int32Array(pids.length);
-    this.off = new Int32Array(pids.length * k);
-    this.len = new Int32Array(pids.length * k);
+    this.entryOf = new Int32Array(pids.length);
   }
 
   /** Is this PID one of the scan's? */
@@ -142,75 +120,72 @@ export class ProcScan {
       this.close();
       throw fromFsError({ code: errnoName(-buf) }, this.paths.proc);
     }
+    const head = new Int32Array(buf.buffer, buf.byteOffset, 2);
+    const [records, parts] = head;
+    // (the addon's buffers are malloc'ed: aligned for an Int32Array view)
+    const idx = new Int32Array(buf.buffer, buf.byteOffset, 2 + records * (1 + 2 * parts));
     const c = this.chunks.push(buf) - 1;
-    let p = 0;
-    while (p + 4 <= buf.length) {
+    this.indexes.push(idx);
+    for (let r = 0, e = 2; r < records; r++, e += 1 + 2 * parts) {
       const i = this.records++;
-      this.at.set(buf.readInt32LE(p), i);
+      this.at.set(idx[e], i);
       this.chunkOf[i] = c;
-      p += 4;
-      for (let j = i * this.parts, end = j + this.parts; j < end; j++) {
-        const n = buf.readInt32LE(p);
-        p += 4;
-        this.off[j] = p;
-        this.len[j] = n;
-        if (n > 0) p += n;
-      }
+      this.entryOf[i] = e;
     }
     return true;
   }
 
-  /** The slot of (pid, part) and its chunk; reads on until the PID's record is there. */
-  private slot(pid: number, part: number): number {
+  /** The record of a PID (reading on until it is there): its chunk and the index of its part `part`. */
+  private part(pid: number, part: number): { buf: Buffer; idx: Int32Array; at: number } {
     let i = this.at.get(pid);
     while (i === undefined && this.pull()) i = this.at.get(pid);
     if (i === undefined || part < 0) throw new Error(`scan: no such record (${pid}, ${part})`);
-    return i * this.parts + part;
+    const c = this.chunkOf[i];
+    return { buf: this.chunks[c], idx: this.indexes[c], at: this.entryOf[i] + 1 + 2 * part };
   }
 
-  private bufOf(slot: number): Buffer {
-    return this.chunks[this.chunkOf[(slot / this.parts) | 0]];
-  }
-
-  /** The slot of a file; throws the NsxError a plain read would have thrown when it could not be read. */
-  private fileSlot(pid: number, file: ScannedFile): number {
-    const s = this.slot(pid, this.fileAt[file] ?? -1);
-    if (this.len[s] < 0) throw fromFsError({ code: errnoName(-this.len[s]) }, `${this.paths.proc}/${pid}/${file}`);
-    return s;
+  /** A file's part; throws the NsxError a plain read would have thrown when it could not be read. */
+  private file(pid: number, file: ScannedFile): { buf: Buffer; off: number; n: number } {
+    const p = this.part(pid, this.fileAt[file] ?? -1);
+    const n = p.idx[p.at + 1];
+    if (n < 0) throw fromFsError({ code: errnoName(-n) }, `${this.paths.proc}/${pid}/${file}`);
+    return { buf: p.buf, off: p.idx[p.at], n };
   }
 
   /** Copy a file's bytes into `into` (grown as needed); its length. Throws the NsxError of a failed read. */
   bytesInto(pid: number, file: ScannedFile, into: { buf: Buffer }): number {
-    const s = this.fileSlot(pid, file);
-    const n = this.len[s];
+    const { buf, off, n } = this.file(pid, file);
     if (into.buf.length < n) into.buf = Buffer.allocUnsafe(Math.max(n, into.buf.length * 2));
-    this.bufOf(s).copy(into.buf, 0, this.off[s], this.off[s] + n);
+    buf.copy(into.buf, 0, off, off + n);
     return n;
   }
 
   /** A file as UTF-8 text (as readText gives it). Throws the NsxError of a failed read. */
   text(pid: number, file: ScannedFile): string {
-    const s = this.fileSlot(pid, file);
-    return this.bufOf(s).toString('utf8', this.off[s], this.off[s] + this.len[s]);
+    const { buf, off, n } = this.file(pid, file);
+    return (buf as unknown as { utf8Slice(a: number, b: number): string }).utf8Slice(off, off + n);
   }
 
   /** A file as latin1 (one char per byte), for files whose needed parts are ASCII. Throws like `text`. */
   latin1(pid: number, file: ScannedFile): string {
-    const s = this.fileSlot(pid, file);
-    return latin1(this.bufOf(s), this.off[s], this.off[s] + this.len[s]);
+    const { buf, off, n } = this.file(pid, file);
+    return latin1(buf, off, off + n);
   }
 
   /** Was status read for this process (SCAN_STATUS, its PID namespace not the one excepted)? */
   hasStatus(pid: number): boolean {
     const at = this.fileAt.status;
-    return at !== undefined && this.len[this.slot(pid, at)] !== SCAN_SKIPPED;
+    if (at === undefined) return false;
+    const p = this.part(pid, at);
+    return p.idx[p.at + 1] !== SCAN_SKIPPED;
   }
 
   /** The owner (st_uid) of the process's directory. Throws the NsxError of a failed stat. */
   owner(pid: number): number {
-    const s = this.slot(pid, this.ownerAt);
-    if (this.len[s] < 0) throw fromFsError({ code: errnoName(-this.len[s]) }, `${this.paths.proc}/${pid}`);
-    return this.bufOf(s).readUInt32LE(this.off[s]);
+    const p = this.part(pid, this.ownerAt);
+    const n = p.idx[p.at + 1];
+    if (n < 0) throw fromFsError({ code: errnoName(-n) }, `${this.paths.proc}/${pid}`);
+    return p.buf.readUInt32LE(p.idx[p.at]);
   }
 
   /**
@@ -220,12 +195,12 @@ export class ProcScan {
    */
   nsLinks(pid: number): Partial<Record<NsType, number>> | undefined {
     const out: Partial<Record<NsType, number>> = {};
-    const base = this.slot(pid, this.linksAt);
-    const buf = this.bufOf(base);
+    const { buf, idx, at } = this.part(pid, this.linksAt);
     for (let t = 0; t < NS_TYPES.length; t++) {
-      const n = this.len[base + t];
+      const off = idx[at + 2 * t];
+      const n = idx[at + 2 * t + 1];
       if (n < 0) return undefined;
-      const ino = linkInodeAt(buf, this.off[base + t], n, NS_TYPES[t]);
+      const ino = linkInode(latin1(buf, off, off + n), NS_TYPES[t]);
       if (ino !== undefined) out[NS_TYPES[t]] = ino;
     }
     return out;
