@@ -135,57 +135,66 @@ export class ProcScan {
     return true;
   }
 
-  /** The record of a PID (reading on until it is there): its chunk and the index of its part `part`. */
-  private part(pid: number, part: number): { buf: Buffer; idx: Int32Array; at: number } {
+  /** The chunk and index of the record last found by `part` (no object made per lookup). */
+  private buf: Buffer = Buffer.alloc(0);
+  private idx: Int32Array = new Int32Array(0);
+
+  /**
+   * Find the record of a PID (reading on until it is there): sets `buf` and `idx` to its chunk's, and returns
+   * where part `part`'s (offset, n) pair is in `idx`.
+   */
+  private part(pid: number, part: number): number {
     let i = this.at.get(pid);
     while (i === undefined && this.pull()) i = this.at.get(pid);
     if (i === undefined || part < 0) throw new Error(`scan: no such record (${pid}, ${part})`);
     const c = this.chunkOf[i];
-    return { buf: this.chunks[c], idx: this.indexes[c], at: this.entryOf[i] + 1 + 2 * part };
+    this.buf = this.chunks[c];
+    this.idx = this.indexes[c];
+    return this.entryOf[i] + 1 + 2 * part;
   }
 
-  /** A file's part; throws the NsxError a plain read would have thrown when it could not be read. */
-  private file(pid: number, file: ScannedFile): { buf: Buffer; off: number; n: number } {
-    const p = this.part(pid, this.fileAt[file] ?? -1);
-    const n = p.idx[p.at + 1];
+  /** A file's part (as `part`); throws the NsxError a plain read would have thrown when it could not be read. */
+  private file(pid: number, file: ScannedFile): number {
+    const at = this.part(pid, this.fileAt[file] ?? -1);
+    const n = this.idx[at + 1];
     if (n < 0) throw fromFsError({ code: errnoName(-n) }, `${this.paths.proc}/${pid}/${file}`);
-    return { buf: p.buf, off: p.idx[p.at], n };
+    return at;
   }
 
   /** Copy a file's bytes into `into` (grown as needed); its length. Throws the NsxError of a failed read. */
   bytesInto(pid: number, file: ScannedFile, into: { buf: Buffer }): number {
-    const { buf, off, n } = this.file(pid, file);
+    const at = this.file(pid, file);
+    const off = this.idx[at];
+    const n = this.idx[at + 1];
     if (into.buf.length < n) into.buf = Buffer.allocUnsafe(Math.max(n, into.buf.length * 2));
-    buf.copy(into.buf, 0, off, off + n);
+    this.buf.copy(into.buf, 0, off, off + n);
     return n;
   }
 
   /** A file as UTF-8 text (as readText gives it). Throws the NsxError of a failed read. */
   text(pid: number, file: ScannedFile): string {
-    const { buf, off, n } = this.file(pid, file);
-    return (buf as unknown as { utf8Slice(a: number, b: number): string }).utf8Slice(off, off + n);
+    const at = this.file(pid, file);
+    return (this.buf as unknown as { utf8Slice(a: number, b: number): string }).utf8Slice(this.idx[at], this.idx[at] + this.idx[at + 1]);
   }
 
   /** A file as latin1 (one char per byte), for files whose needed parts are ASCII. Throws like `text`. */
   latin1(pid: number, file: ScannedFile): string {
-    const { buf, off, n } = this.file(pid, file);
-    return latin1(buf, off, off + n);
+    const at = this.file(pid, file);
+    return latin1(this.buf, this.idx[at], this.idx[at] + this.idx[at + 1]);
   }
 
   /** Was status read for this process (SCAN_STATUS, its PID namespace not the one excepted)? */
   hasStatus(pid: number): boolean {
-    const at = this.fileAt.status;
-    if (at === undefined) return false;
-    const p = this.part(pid, at);
-    return p.idx[p.at + 1] !== SCAN_SKIPPED;
+    const s = this.fileAt.status;
+    return s !== undefined && this.idx[this.part(pid, s) + 1] !== SCAN_SKIPPED;
   }
 
   /** The owner (st_uid) of the process's directory. Throws the NsxError of a failed stat. */
   owner(pid: number): number {
-    const p = this.part(pid, this.ownerAt);
-    const n = p.idx[p.at + 1];
+    const at = this.part(pid, this.ownerAt);
+    const n = this.idx[at + 1];
     if (n < 0) throw fromFsError({ code: errnoName(-n) }, `${this.paths.proc}/${pid}`);
-    return p.buf.readUInt32LE(p.idx[p.at]);
+    return this.buf.readUInt32LE(this.idx[at]);
   }
 
   /**
@@ -195,7 +204,8 @@ export class ProcScan {
    */
   nsLinks(pid: number): Partial<Record<NsType, number>> | undefined {
     const out: Partial<Record<NsType, number>> = {};
-    const { buf, idx, at } = this.part(pid, this.linksAt);
+    const at = this.part(pid, this.linksAt);
+    const { buf, idx } = this;
     for (let t = 0; t < NS_TYPES.length; t++) {
       const off = idx[at + 2 * t];
       const n = idx[at + 2 * t + 1];
