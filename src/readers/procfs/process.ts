@@ -85,7 +85,7 @@ const CGROUP_FACTOR = 2;
 const EMPTY: readonly never[] = [];
 
 /** New processes are read in one batch (src/readers/procfs/scan.ts) from this many on. */
-const BATCH_MIN = 8;
+const BATCH_MIN = 2;
 
 /** Is the running kernel at least MAJOR.MINOR (os.release())? */
 function kernelAtLeast(major: number, minor: number): boolean {

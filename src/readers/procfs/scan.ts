@@ -28,6 +28,11 @@ export interface ScanWhat {
   readonly status?: { readonly unlessPidNs?: number };
 }
 
+/** Is the batch read available here (the addon built and loadable)? */
+export function canScan(): boolean {
+  return procScanAddon() !== undefined;
+}
+
 /** The page size (bytes), when the addon is there. */
 export function scanPageSize(): number | undefined {
   return procScanAddon()?.pageSize();
