@@ -102,7 +102,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
   const stopTrim = await startMallocTrim();
   const { DashboardApp } = await import('./DashboardApp.js');
-  const { loadHostFacts } = await import('../top/run.js');
+  const { hostFactsLoader } = await import('../top/run.js');
   // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts)
   const topCollect = makeDashboardCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
@@ -134,7 +134,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             netnsNames,
             loadRelations: relations,
             loadDetail,
-            loadFacts: o.paths.live ? loadHostFacts : undefined,
+            loadFacts: hostFactsLoader(o.paths),
             canEnter,
             errors,
             loadWhy: (target: string) => loadWhy(o.paths, target),
