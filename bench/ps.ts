@@ -79,6 +79,12 @@ async function inside(args: readonly string[]): Promise<void> {
       for (const r of roots) writeFileSync(join(r, `${tag}-${Math.floor(g / 50)}`, `c${g}`, 'cgroup.procs'), String(pid));
     });
     const nproc = spawnSync('sh', ['-c', 'ls /proc | grep -c "^[0-9]"'], { encoding: 'utf8' }).stdout.trim();
+    const shell = args.find((x) => x.startsWith('--shell='));
+    if (shell) {
+      // for profiling: run one command in the scenario instead of measuring (`npm run bench -- ps --shell='CMD'`)
+      spawnSync('sh', ['-c', shell.slice('--shell='.length)], { stdio: 'inherit' });
+      return;
+    }
     console.log(
       `\n== ps, whole process: a fresh PID namespace holding ${kids.length} sleeps (${nproc} processes in its /proc) spread over ${nCg} cgroups two deep in ${roots.map((r) => r.slice(CG.length + 1) || 'cgroup2').join(', ')}; ` +
         `${runs} interleaved runs of each, output to /dev/null; wall and CPU (user + system, threads included) per run, medians`,
