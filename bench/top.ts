@@ -18,7 +18,7 @@
  * (default all: whole = the whole-process runs, see wholeProcess), --whole-rounds=N (default 3).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostPaths } from '../src/host/paths.js';
 import { wrap } from '../src/host/tolerance.js';
@@ -185,7 +185,16 @@ async function wholeProcess(scenario: string, rounds: number): Promise<void> {
     { label: 'systemd-cgtop -b -d 1 -n 10', argv: ['systemd-cgtop', '-b', '-d', '1', '-n', '10'] },
   ];
   const res = cmds.map(() => [] as { wall: number; cpu: number; rssMb: number }[]);
-  for (let r = 0; r < rounds; r++) (await Promise.all(cmds.map((c) => timeWhole(c.argv)))).forEach((x, i) => res[i].push(x));
+  for (let r = 0, tries = 0; r < rounds; r++) {
+    try {
+      (await Promise.all(cmds.map((c) => timeWhole(c.argv)))).forEach((x, i) => res[i].push(x));
+    } catch (e) {
+      // systemd-cgtop exits 1 when a cgroup it listed is removed before it reads it (another program's cgroups)
+      if (++tries > 5) throw e;
+      console.log(`    (round repeated: ${(e as Error).message.split('\n')[0]})`);
+      r--;
+    }
+  }
   const cpu = res.map((xs) => median(xs.map((x) => x.cpu)));
   cmds.forEach((c, i) => console.log(`    ${c.label.padEnd(32)} CPU median ${cpu[i].toFixed(0).padStart(5)} ms [${res[i].map((x) => x.cpu.toFixed(0)).join(', ')}]   max RSS median ${median(res[i].map((x) => x.rssMb)).toFixed(1)} MB`));
   for (const i of [0, 1]) console.log(`    ${cmds[i].label} / systemd-cgtop: CPU ${(cpu[i] / cpu[2]).toFixed(2)}× (target ≤ 0.5: ${cpu[i] / cpu[2] <= 0.5 ? 'met' : 'NOT met'}), RSS ${median(res[i].map((x) => x.rssMb)) <= 80 ? '≤' : '>'} 80 MB`);
@@ -196,12 +205,14 @@ async function wholeProcess(scenario: string, rounds: number): Promise<void> {
   const fr = first.map(() => [] as number[]);
   for (let r = 0; r < 2 + rounds * 2; r++) {
     for (let i = 0; i < first.length; i++) {
-      const t = await timeWhole(first[i].argv);
-      if (r >= 2) fr[i].push(t.cpu);
+      const t = await timeWhole(first[i].argv).catch(() => undefined); // (as above: a run that failed is left out)
+      if (r >= 2 && t) fr[i].push(t.cpu);
     }
   }
   const f = fr.map(median);
   console.log(`    first frame (start, first sample, one screen, exit; ${rounds * 2} interleaved runs after 2 warm-up): nsx ${f[0].toFixed(0)} ms, systemd-cgtop ${f[1].toFixed(0)} ms CPU: ${(f[0] / f[1]).toFixed(2)}× (target ≤ 1.5: ${f[0] / f[1] <= 1.5 ? 'met' : 'NOT met'})`);
+  const count = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? 1 + count(join(d, e.name)) : 0), 0);
+  console.log(`    cgroups on the machine at the end (other programs' too): ${['cpu', 'memory'].map((c) => `${c} ${existsSync(join(CG, c)) ? count(join(CG, c)) : '-'}`).join(', ')}`);
   console.log(`    scenario ${scenario}; load average before / after: ${loadBefore} / ${readFileSync(join(hostPaths().proc, 'loadavg'), 'utf8').split(' ').slice(0, 3).join(' ')}`);
 }
 
