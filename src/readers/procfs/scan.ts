@@ -12,7 +12,7 @@
 import type { HostPaths } from '../../host/paths.js';
 import { latin1 } from '../../host/read.js';
 import { fromFsError } from '../../errors.js';
-import { NS_TYPES, parseNsLink, type NsType } from '../../parse/nsid-link.js';
+import { NS_TYPES, nsLinkInode, type NsType } from '../../parse/nsid-link.js';
 import { SCAN_OWNER, SCAN_SKIPPED, SCAN_STATUS, SCAN_THREAD, errnoName, procScanAddon, twoCpus, type ProcScanAddon, type ScanHandle } from '../../../native-bindings/procscan.js';
 
 export type ScannedFile = 'stat' | 'status' | 'cmdline' | 'cgroup';
@@ -51,17 +51,6 @@ export function scanProcesses(paths: HostPaths, pids: readonly number[], what: S
   const h = a.scanStart(paths.proc, Int32Array.from(pids), what.files.join('\0'), links, flags, unless !== undefined && what.links ? `pid:[${unless}]` : '');
   if (typeof h === 'number') return undefined; // <proc> itself not there: the plain reads say why
   return new ProcScan(paths, a, h, pids, what);
-}
-
-/** The parsed inode of a namespace link text of type `type` (as src/readers/procfs/ns.ts reads one), or undefined. */
-function linkInode(text: string, type: NsType): number | undefined {
-  const n = type.length;
-  if (text.length > n + 3 && text.charCodeAt(n) === 58 /* : */ && text.startsWith(type) && text.charCodeAt(text.length - 1) === 93 /* ] */) {
-    const ino = Number(text.slice(n + 2, -1));
-    if (Number.isSafeInteger(ino)) return ino;
-  }
-  const l = parseNsLink(text);
-  return l && l.type === type ? l.inode : undefined;
 }
 
 /** A batch read under way: per PID, each file's bytes or errno, read in PID order as the addon delivers them. */
@@ -215,7 +204,7 @@ export class ProcScan {
       const off = idx[at + 2 * t];
       const n = idx[at + 2 * t + 1];
       if (n < 0) return undefined;
-      const ino = linkInode(latin1(buf, off, off + n), NS_TYPES[t]);
+      const ino = nsLinkInode(latin1(buf, off, off + n), NS_TYPES[t]);
       if (ino !== undefined) out[NS_TYPES[t]] = ino;
     }
     return out;
