@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostPaths } from '../src/host/paths.js';
-import { NSX, median } from './lib.js';
+import { NSX, killAndRemove, median } from './lib.js';
 
 const INSIDE = 'NSX_BENCH_PS_INSIDE';
 const CG = join(hostPaths().sys, 'fs/cgroup');
@@ -117,22 +117,7 @@ async function inside(args: readonly string[]): Promise<void> {
     console.log(`  nsx ps / ps: wall ${rw.toFixed(2)}× (target ≤ 1.0: ${rw <= 1 ? 'met' : 'NOT met'}); CPU ${rc.toFixed(2)}× (information: nsx reads on two threads and also every process's 8 namespace links)`);
     console.log(`  load average before / after: ${loadBefore} / ${loadavg()} (a loaded machine stretches wall times: compare the CPU figures then)`);
   } finally {
-    try {
-      process.kill(-loop.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    for (const d of dirs.reverse()) {
-      for (let i = 0; i < 40; i++) {
-        try {
-          rmdirSync(d);
-          break;
-        } catch {
-          await new Promise((r) => setTimeout(r, 50)); // its processes are still being reaped
-        }
-      }
-    }
+    await killAndRemove(loop.pid!, dirs, 40);
     for (const r of roots) {
       for (let g = 0; g <= Math.floor((nCg - 1) / 50); g++) {
         try {
