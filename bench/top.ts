@@ -190,7 +190,7 @@ async function wholeProcess(scenario: string, rounds: number): Promise<void> {
       (await Promise.all(cmds.map((c) => timeWhole(c.argv)))).forEach((x, i) => res[i].push(x));
     } catch (e) {
       // systemd-cgtop exits 1 when a cgroup it listed is removed before it reads it (another program's cgroups)
-      if (++tries > 5) throw e;
+      if (++tries > 20) throw e;
       console.log(`    (round repeated: ${(e as Error).message.split('\n')[0]})`);
       r--;
     }
