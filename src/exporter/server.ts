@@ -22,7 +22,8 @@ import { gzip } from 'node:zlib';
 import { LabelSets, seriesOf, type Series } from './series.js';
 import { CONTENT_TYPES, makeRegistries, negotiate, type Format } from './registry.js';
 import type { ExporterSample, ExporterSampler } from './sample.js';
-import { BasicAuth, certificateSans, loadWebConfig, RateLimiter, tlsServerOptions, WebConfigSource, type WebConfig } from './web-config.js';
+import { loadWebConfig, tlsServerOptions, WebConfigSource, type WebConfig } from './web-config.js';
+import { BasicAuth, certificateSans, RateLimiter } from './web-auth.js';
 
 /** What the server needs of a sampler: `sample()`, and `sampleAsync()` (slices that yield) when it has one. */
 export type ScrapeSampler = Pick<ExporterSampler, 'sample'> & { sampleAsync?(): Promise<ExporterSample> };
