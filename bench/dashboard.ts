@@ -27,7 +27,7 @@ import { groupNamespaces } from '../src/model/namespace.js';
 import { PS_FIELDS, sortProcesses } from '../src/fields/ps.js';
 import { namespaceLines } from '../src/tui/dashboard/model.js';
 import { visibleRows } from '../src/tui/top/state.js';
-import { NSX, compare, median, report, ratio } from './lib.js';
+import { NSX, compare, killAndRemove, median, report, ratio } from './lib.js';
 
 const CG = join(hostPaths().sys, 'fs/cgroup');
 const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids', 'blkio'];
@@ -144,22 +144,7 @@ export async function run(args: string[]): Promise<void> {
     report('one-shot tables at this size', t);
     console.log(`  nsx ps / procps ps: ${ratio(t[0], t[1]).toFixed(2)}×;  nsx summary / lsns: ${ratio(t[2], t[3]).toFixed(2)}×`);
   } finally {
-    try {
-      process.kill(-loop.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    for (const d of dirs.reverse()) {
-      for (let i = 0; i < 20; i++) {
-        try {
-          rmdirSync(d);
-          break;
-        } catch {
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    }
+    await killAndRemove(loop.pid!, dirs, 20);
     for (const c of ctrls) {
       for (let g = 0; g <= Math.floor((nCg - 1) / 50); g++) {
         try {

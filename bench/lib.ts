@@ -3,6 +3,7 @@
  * `NSX` runs bin/nsx itself (its `#!/bin/sh` launcher, then Node), as a user's `nsx` does.
  */
 import { spawnSync } from 'node:child_process';
+import { rmdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,4 +74,27 @@ export function compareCpu(cmds: ReadonlyArray<{ label: string; argv: readonly s
     });
   }
   return cmds.map((c, i) => ({ label: c.label, samplesMs: samples[i], medianMs: median(samples[i]) }));
+}
+
+/**
+ * End a benchmark's workload: SIGKILL its process group (`pgid`, started detached), then remove its cgroup
+ * directories (children first: `dirs` parents first), each retried `tries` × 50 ms while its processes are reaped.
+ */
+export async function killAndRemove(pgid: number, dirs: readonly string[], tries: number): Promise<void> {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  for (const d of [...dirs].reverse()) {
+    for (let i = 0; i < tries; i++) {
+      try {
+        rmdirSync(d);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50)); // its processes are still being reaped
+      }
+    }
+  }
 }

@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   top: () => import('./top.js'),
   dashboard: () => import('./dashboard.js'),
   startup: () => import('./startup.js'),
+  ps: () => import('./ps.js'),
   exporter: () => import('./exporter.js'),
 };
 

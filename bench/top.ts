@@ -14,10 +14,11 @@
  * RSS polled from /proc/PID/status every 0.5 s (steady = median after the first 2 s). Several rounds; the
  * median of the per-round ratios is the figure. Cgroups are named nsx-test-bench-<pid>-* and removed afterwards.
  * Options: --cgroups=N (default 1000), --iterations=N (default 40), --warmup=W (default 10), --delay=S (default 0.5), --rounds=N (default 3),
- * --scenario=A|B (default both), --tui-cgroups=N (default 2000; 0 skips the TUI latency part).
+ * --scenario=A|B (default both), --tui-cgroups=N (default 2000; 0 skips the TUI latency part), --parts=tui,whole,steady
+ * (default all: whole = the whole-process runs, see wholeProcess), --whole-rounds=N (default 3).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostPaths } from '../src/host/paths.js';
 import { wrap } from '../src/host/tolerance.js';
@@ -149,6 +150,72 @@ export async function tuiLatency(n: number): Promise<void> {
   }
 }
 
+/** Whole-process wall and CPU (user + system, threads included, from wait4 as bash's `time` reports it) and max RSS of one run of argv, output discarded. */
+function timeWhole(argv: readonly string[]): Promise<{ wall: number; cpu: number; rssMb: number }> {
+  return new Promise((resolve, reject) => {
+    const script = 'TIMEFORMAT="@@CPU %3U %3S"; { time "$@" >/dev/null 2>/dev/null </dev/null; } 2>&1';
+    const t0 = process.hrtime.bigint();
+    const p = spawn('/usr/bin/time', ['-f', '@@RSS %M', 'bash', '-c', script, 'bash', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+      const m = /@@CPU ([\d.]+) ([\d.]+)/.exec(out);
+      const r = /@@RSS (\d+)/.exec(out);
+      if (code !== 0 || !m) return reject(new Error(`bench top: ${argv.join(' ')} exited ${code}: ${out.slice(-300)}`));
+      // (the RSS of /usr/bin/time is the largest of its children: bash's or the command's, the command's here)
+      resolve({ wall, cpu: (Number(m[1]) + Number(m[2])) * 1000, rssMb: r ? Number(r[1]) / 1024 : NaN });
+    });
+  });
+}
+
+/**
+ * As a user pays it (issue 21): whole processes, start-up included. `nsx top -b -d 1 -n 10 --json`, the same with
+ * text, and `systemd-cgtop -b -d 1 -n 10`, all three at once in each round; then the first frame alone
+ * (`-n 1`: start, the first sample, one screen, exit) of each, interleaved. CPU from wait4 (threads included).
+ */
+async function wholeProcess(scenario: string, rounds: number): Promise<void> {
+  const loadBefore = readFileSync(join(hostPaths().proc, 'loadavg'), 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`  whole process, start-up included (CPU = user + system of the process and its threads, from wait4; ${rounds} rounds, the three -n 10 runs at once in each; medians):`);
+  const cmds = [
+    { label: 'nsx top -b -d 1 -n 10 --json', argv: [...NSX, 'top', '-b', '-d', '1', '-n', '10', '--json'] },
+    { label: 'nsx top -b -d 1 -n 10', argv: [...NSX, 'top', '-b', '-d', '1', '-n', '10'] },
+    { label: 'systemd-cgtop -b -d 1 -n 10', argv: ['systemd-cgtop', '-b', '-d', '1', '-n', '10'] },
+  ];
+  const res = cmds.map(() => [] as { wall: number; cpu: number; rssMb: number }[]);
+  for (let r = 0, tries = 0; r < rounds; r++) {
+    try {
+      (await Promise.all(cmds.map((c) => timeWhole(c.argv)))).forEach((x, i) => res[i].push(x));
+    } catch (e) {
+      // systemd-cgtop exits 1 when a cgroup it listed is removed before it reads it (another program's cgroups)
+      if (++tries > 20) throw e;
+      console.log(`    (round repeated: ${(e as Error).message.split('\n')[0]})`);
+      r--;
+    }
+  }
+  const cpu = res.map((xs) => median(xs.map((x) => x.cpu)));
+  cmds.forEach((c, i) => console.log(`    ${c.label.padEnd(32)} CPU median ${cpu[i].toFixed(0).padStart(5)} ms [${res[i].map((x) => x.cpu.toFixed(0)).join(', ')}]   max RSS median ${median(res[i].map((x) => x.rssMb)).toFixed(1)} MB`));
+  for (const i of [0, 1]) console.log(`    ${cmds[i].label} / systemd-cgtop: CPU ${(cpu[i] / cpu[2]).toFixed(2)}× (target ≤ 0.5: ${cpu[i] / cpu[2] <= 0.5 ? 'met' : 'NOT met'}), RSS ${median(res[i].map((x) => x.rssMb)) <= 80 ? '≤' : '>'} 80 MB`);
+  const first = [
+    { label: 'nsx top -b -n 1', argv: [...NSX, 'top', '-b', '-n', '1'] },
+    { label: 'systemd-cgtop -b -n 1', argv: ['systemd-cgtop', '-b', '-n', '1'] },
+  ];
+  const fr = first.map(() => [] as number[]);
+  for (let r = 0; r < 2 + rounds * 2; r++) {
+    for (let i = 0; i < first.length; i++) {
+      const t = await timeWhole(first[i].argv).catch(() => undefined); // (as above: a run that failed is left out)
+      if (r >= 2 && t) fr[i].push(t.cpu);
+    }
+  }
+  const f = fr.map(median);
+  console.log(`    first frame (start, first sample, one screen, exit; ${rounds * 2} interleaved runs after 2 warm-up): nsx ${f[0].toFixed(0)} ms, systemd-cgtop ${f[1].toFixed(0)} ms CPU: ${(f[0] / f[1]).toFixed(2)}× (target ≤ 1.5: ${f[0] / f[1] <= 1.5 ? 'met' : 'NOT met'})`);
+  const count = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? 1 + count(join(d, e.name)) : 0), 0);
+  console.log(`    cgroups on the machine at the end (other programs' too): ${['cpu', 'memory'].map((c) => `${c} ${existsSync(join(CG, c)) ? count(join(CG, c)) : '-'}`).join(', ')}`);
+  console.log(`    scenario ${scenario}; load average before / after: ${loadBefore} / ${readFileSync(join(hostPaths().proc, 'loadavg'), 'utf8').split(' ').slice(0, 3).join(' ')}`);
+}
+
 function arg(args: string[], name: string, dflt: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.split('=')[1]) : dflt;
@@ -189,7 +256,8 @@ function makeTree(controllers: readonly string[], base: string, n: number): stri
 }
 
 export async function run(args: string[]): Promise<void> {
-  const tuiN = arg(args, 'tui-cgroups', 2000);
+  const parts = (args.find((x) => x.startsWith('--parts='))?.split('=')[1] ?? 'tui,whole,steady').split(',');
+  const tuiN = parts.includes('tui') ? arg(args, 'tui-cgroups', 2000) : 0;
   if (tuiN > 0) await tuiLatency(tuiN);
   const n = arg(args, 'cgroups', 1000);
   const iters = arg(args, 'iterations', 40);
@@ -214,6 +282,8 @@ export async function run(args: string[]): Promise<void> {
     console.log(`\n== top, scenario ${sc.id}: ${sc.label}; \`nsx top -b -p\` vs \`systemd-cgtop -b -p\`, ${iters} refreshes every ${delay} s, ${rounds} rounds, both tools at once; CPU per refresh in the steady state (refreshes ${warmup + 1}–${iters}), the whole run (2–${iters}) in brackets`);
     try {
       dirs = makeTree(sc.controllers, base, n);
+      if (parts.includes('whole')) await wholeProcess(`${sc.id}: ${sc.label}`, arg(args, 'whole-rounds', 3));
+      if (!parts.includes('steady')) continue;
       const cgtopArgv = (k: number) => ['systemd-cgtop', '-b', '-p', '-d', delay, '-n', String(k)];
       const nsxArgv = (k: number) => [...NSX, 'top', '-b', '-p', '-d', delay, '-n', String(k)];
       const ratios: number[] = [];

@@ -129,7 +129,7 @@ function boundaries({ chunks }) {
  */
 const SHORT = readdirSync('src/cli/entries').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
 const REQUIRED = new Set(['ls', 'enter', 'cg']);
-const SHORT_EXTERNALS = /^(node:[a-z_/]+|koffi)$/;
+const SHORT_EXTERNALS = /^(node:[a-z0-9_/]+|koffi)$/;
 for (const c of SHORT) if (!COMMAND_TABLE.some((r) => r.name === c)) throw new Error(`build: src/cli/entries/${c}.ts is not a command of src/cli/table.ts`);
 
 rmSync('dist/bundle', { recursive: true, force: true });

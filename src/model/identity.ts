@@ -248,6 +248,20 @@ function refOf(m: Match): string {
  */
 export function identifyCgroupPath(path: string): Identity | undefined {
   if (typeof path !== 'string' || path === '') return undefined;
+  // pure, and asked again and again for the same few paths (every process of a cgroup, every refresh): memoised
+  const hit = memo.get(path);
+  if (hit !== undefined) return hit ?? undefined;
+  if (memo.size >= MEMO_MAX) memo.clear();
+  const id = identifyUncached(path);
+  memo.set(path, id ?? null);
+  return id;
+}
+
+/** identifyCgroupPath's answers by path (null: none); cleared when it reaches MEMO_MAX entries. */
+const memo = new Map<string, Identity | null>();
+const MEMO_MAX = 50_000;
+
+function identifyUncached(path: string): Identity | undefined {
   // a removed cgroup shows in /proc/PID/cgroup as `PATH (deleted)`: it still names what it was
   const live = path.endsWith(' (deleted)') ? path.slice(0, -' (deleted)'.length) : path;
   const segs = live.split('/').filter((s) => s !== '' && s !== '.');
@@ -304,11 +318,13 @@ export function identifyCgroupPath(path: string): Identity | undefined {
  */
 export function identifyCgroupPaths(paths: Iterable<string>): Identity | undefined {
   let best: Identity | undefined;
-  for (const p of paths) {
-    const i = identifyCgroupPath(p);
-    if (i && (!best || RANK[i.kind] > RANK[best.kind])) best = i;
-  }
+  for (const p of paths) best = moreSpecific(best, identifyCgroupPath(p));
   return best;
+}
+
+/** `i` when it is more specific than `best` (a container beats a pod beats …; a tie keeps `best`), else `best`. */
+export function moreSpecific(best: Identity | undefined, i: Identity | undefined): Identity | undefined {
+  return i && (!best || RANK[i.kind] > RANK[best.kind]) ? i : best;
 }
 
 /** Compare two identities for display: same object? (runtime, kind and id). */

@@ -33,8 +33,10 @@ function identityPreference(e: ProcCgroupEntry): number {
 
 /** A process's cgroup paths in the order identity takes them: cgroup2, name=systemd, then the controllers'. */
 export function identityPaths(entries: readonly ProcCgroupEntry[]): string[] {
-  if (entries.length <= 1) return entries.map((e) => e.path);
-  return [...entries].sort((a, b) => identityPreference(a) - identityPreference(b)).map((e) => e.path);
+  // a stable sort by preference (0, 1, 2), as three passes
+  const out: string[] = [];
+  for (let pref = 0; pref <= 2; pref++) for (const e of entries) if (identityPreference(e) === pref) out.push(e.path);
+  return out;
 }
 
 /** The container, pod, machine or unit named by a process's cgroup paths (see the module comment). */

@@ -140,10 +140,23 @@ export function commandOf(argv: readonly string[], comm: string): string {
   return argv.length ? argv.join(' ') : `[${comm}]`;
 }
 
-/** The one mapping from a process sample to its row. Pure (given pure `ctx` functions). */
-export function processRow(s: ProcessSample, ctx: RowContext, located: Identity | undefined = locatedIdentity(s, ctx)): PsProcess {
-  const cg = processCgroupsOf(s.cgroups as ProcCgroupEntry[], located);
-  return withIdentity(rowOf(s, isKernelThread(s), cg, ctx), located, ctx);
+/**
+ * The one mapping from a process sample to its row. Pure (given pure `ctx` functions). `primary` is the path
+ * `primaryCgroup` gives for the sample's cgroups and `located` (a caller that meets the same cgroup lines many
+ * times computes it once).
+ */
+export function processRow(
+  s: ProcessSample,
+  ctx: RowContext,
+  located: Identity | undefined = locatedIdentity(s, ctx),
+  primary: string | undefined = primaryOf(s.cgroups, located),
+): PsProcess {
+  return withIdentity(rowOf(s, isKernelThread(s), primary, ctx), located, ctx);
+}
+
+/** The cgroup path shown for a process with these cgroup lines and this located identity (see primaryCgroup). */
+export function primaryOf(cgroups: readonly ProcCgroupEntry[], located: Identity | undefined): string | undefined {
+  return processCgroupsOf(cgroups as ProcCgroupEntry[], located).primary;
 }
 
 /** The identity of a sample's cgroups before metadata is joined (see RowContext.locate). */
@@ -159,7 +172,7 @@ export function withIdentity(row: PsProcess, located: Identity | undefined, ctx:
   return { ...row, container, containerName };
 }
 
-function rowOf(s: ProcessSample, kernelThread: boolean, cg: ReturnType<typeof processCgroupsOf>, ctx: RowContext): PsProcess {
+function rowOf(s: ProcessSample, kernelThread: boolean, primary: string | undefined, ctx: RowContext): PsProcess {
   return {
     pid: s.pid,
     ppid: s.ppid,
@@ -174,7 +187,7 @@ function rowOf(s: ProcessSample, kernelThread: boolean, cg: ReturnType<typeof pr
     ns: s.ns,
     nspid: s.nspid,
     cgroups: s.cgroups,
-    cgroup: cg.primary,
+    cgroup: primary,
     container: undefined,
     containerName: undefined,
     utimeTicks: s.utimeTicks,

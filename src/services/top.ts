@@ -58,15 +58,36 @@ export function orderedRows(frame: TopFrame, order: TopOrder, reverse = false) {
 
 /** One NDJSON object for a frame: `{timestamp, interval_s, layout, cgroups: [...]}`. */
 export function frameJson(frame: TopFrame, order: TopOrder, reverse = false, ctx: TopFieldCtx = {}): Record<string, unknown> {
-  const cgroups = orderedRows(frame, order, reverse).map((r) => {
-    const o: Record<string, unknown> = {};
-    for (const f of TOP_JSON_FIELDS) {
-      o[f.json ?? f.id.toLowerCase()] = jsonCell(f, r, ctx);
-      if (f.id === 'CONTAINER') o.identity = identityJson(r.identity); // the structured record (issue 9)
-    }
-    return o;
-  });
+  const cgroups = orderedRows(frame, order, reverse).map((r) => rowJson(r, ctx));
   return { timestamp: frame.timestamp, interval_s: frame.interval_s, layout: frame.layout ?? null, cgroups };
+}
+
+/** The JSON text of frame rows per `raw`: a frame row reused from the last frame keeps its text (not rebuilt). */
+const jsonRows = [new WeakMap<TopRow, string>(), new WeakMap<TopRow, string>()];
+
+/**
+ * `formatNdjson(frameJson(…))` with `incomplete` after `cgroups` when given, byte for byte, made from each row's
+ * own text: rows unchanged since the last frame (the same TopRow objects) are not converted again.
+ */
+export function frameNdjson(frame: TopFrame, order: TopOrder, reverse = false, ctx: TopFieldCtx = {}, incomplete?: unknown): string {
+  const known = jsonRows[ctx.raw ? 1 : 0];
+  const rows = orderedRows(frame, order, reverse).map((r) => {
+    let t = known.get(r);
+    if (t === undefined) known.set(r, (t = formatNdjson(rowJson(r, ctx)).slice(0, -1)));
+    return t;
+  });
+  const head = formatNdjson({ timestamp: frame.timestamp, interval_s: frame.interval_s, layout: frame.layout ?? null });
+  const tail = incomplete === undefined ? '' : `,"incomplete":${formatNdjson(incomplete).slice(0, -1)}`;
+  return `${head.slice(0, -2)},"cgroups":[${rows.join(',')}]${tail}}\n`;
+}
+
+function rowJson(r: TopRow, ctx: TopFieldCtx): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const f of TOP_JSON_FIELDS) {
+    o[f.json ?? f.id.toLowerCase()] = jsonCell(f, r, ctx);
+    if (f.id === 'CONTAINER') o.identity = identityJson(r.identity); // the structured record (issue 9)
+  }
+  return o;
 }
 
 /**
@@ -131,10 +152,8 @@ async function runSampling(
         const frame = buildFrame(prev, next, root);
         const tol = collect.tolerance();
         if (o.mode === 'json') {
-          const obj = frameJson(frame, o.order, o.reverse, { raw: o.raw });
           // as `nsx cg`: files that could not be read for lack of permission make the sample incomplete
-          if (tol.incomplete) obj.incomplete = tol.toJSON();
-          o.stdout.write(formatNdjson(obj));
+          o.stdout.write(frameNdjson(frame, o.order, o.reverse, { raw: o.raw }, tol.incomplete ? tol.toJSON() : undefined));
         } else {
           o.stdout.write((first ? '' : '\n') + frameTable(frame, fields, { order: o.order, reverse: o.reverse, raw: o.raw, noHeadings: o.noHeadings, termWidth: o.termWidth }));
         }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStatus, parseKbSize, unescapeStatusName } from '../../src/parse/status.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseStatus, parseStatusIds, parseKbSize, unescapeStatusName } from '../../src/parse/status.js';
+import { fixture } from '../helpers/host.js';
 
 const KUBE = `Name:   kube-proxy
 State:  S (sleeping)
@@ -60,4 +62,21 @@ test('parseKbSize and unescapeStatusName', () => {
   assert.equal(parseKbSize('7'), 7);
   assert.equal(parseKbSize('x kB'), undefined);
   assert.equal(unescapeStatusName('a\\nb'), 'a\nb');
+});
+
+test('parseStatusIds gives what parseStatus gives for Uid, NSpid and VmRSS (literal cases and every corpus capture)', () => {
+  const corpus = readdirSync(fixture('procfs-corpus')).filter((f) => f.startsWith('status--'));
+  const texts = [
+    KUBE,
+    '\nName:\tx\nPid:\tabc\nUid:\t1\t2\nThreads:\t\n',
+    'Uid:\t0\t0\t0\t0\nNSpid:\t7\nVmRSS:\t 12 kB\nUid:\t5\t5\t5\t5\n',
+    'Name:\tUid: 1 2 3 4\nNSpid:\nVmRSS: x kB',
+    'Name:\tk\n',
+    '',
+    ...corpus.map((f) => readFileSync(fixture('procfs-corpus', f), 'latin1')),
+  ];
+  for (const t of texts) {
+    const full = parseStatus(t);
+    assert.deepEqual(parseStatusIds(t), { uid: full.uid, nspid: full.nspid, vmRssBytes: full.vmRssBytes }, JSON.stringify(t.slice(0, 40)));
+  }
 });

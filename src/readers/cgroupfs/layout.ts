@@ -136,12 +136,16 @@ export function readCgroupLayout(paths: HostPaths): CgroupLayout {
  * (containers: mount root `/docker/<id>`), paths below that root are mapped onto the mount.
  */
 export function cgroupDir(paths: HostPaths, h: Hierarchy, cgroupPath: string): string {
-  if (cgroupPath.split('/').some((c) => c === '..' || c === '.')) {
+  // (called for every file a sample opens: no array or normalisation for the usual clean absolute path)
+  if ((cgroupPath.startsWith('.') || cgroupPath.includes('/.')) && cgroupPath.split('/').some((c) => c === '..' || c === '.')) {
     throw new NotFoundError(`${cgroupPath}: not a cgroup path (outside this cgroup namespace)`, cgroupPath);
   }
   const base = hostPath(paths, h.mounts[0]);
   let rel = cgroupPath;
   if (h.mountRoot !== '/' && (rel === h.mountRoot || rel.startsWith(h.mountRoot + '/'))) rel = rel.slice(h.mountRoot.length);
-  return rel === '' || rel === '/' ? base : join(base, rel);
+  if (rel === '' || rel === '/') return base;
+  // what join gives, without it, when nothing needs normalising: `/a/b` under a base without a trailing slash
+  if (rel.charCodeAt(0) === 47 && !rel.endsWith('/') && !rel.includes('//') && !base.endsWith('/')) return base + rel;
+  return join(base, rel);
 }
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
 import { readLink, statPath } from '../../host/read.js';
-import { parseNsLink, type NsType } from '../../parse/nsid-link.js';
+import { nsLinkInode, type NsType } from '../../parse/nsid-link.js';
 import { classifyTolerable } from '../../host/tolerance.js';
 
 /** Path of a namespace link, `<proc>/PID/ns/TYPE`. */
@@ -27,13 +27,7 @@ function readOne(paths: HostPaths, pid: number, dir: string, type: NsType): numb
     if (classifyTolerable(e) === 'gone' && !pidDirGone(paths, pid)) return undefined;
     throw e;
   }
-  const n = type.length;
-  if (text.length > n + 3 && text.charCodeAt(n) === 58 /* : */ && text.startsWith(type) && text.charCodeAt(text.length - 1) === 93 /* ] */) {
-    const ino = Number(text.slice(n + 2, -1));
-    if (Number.isSafeInteger(ino)) return ino;
-  }
-  const l = parseNsLink(text);
-  return l && l.type === type ? l.inode : undefined;
+  return nsLinkInode(text, type);
 }
 
 /** The process is gone when its `ns` directory is (as opposed to one type missing on this kernel). */

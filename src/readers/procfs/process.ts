@@ -19,19 +19,22 @@
  */
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { release } from 'node:os';
 import type { HostPaths } from '../../host/paths.js';
 import { readAll, readText, type ReadBuffer } from '../../host/read.js';
-import { classifyTolerable, type Tolerance } from '../../host/tolerance.js';
+import { classifyTolerable, wrap, type Tolerance } from '../../host/tolerance.js';
 import { ParseError, fromFsError } from '../../errors.js';
 import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
 import type { ProcCgroupEntry } from '../../parse/proc-cgroup.js';
 import { parseStat, type ProcStat } from '../../parse/stat.js';
-import { parseStatus } from '../../parse/status.js';
+import { parseStatusIds } from '../../parse/status.js';
 import { parseCmdline } from '../../parse/cmdline.js';
 import { isKernelThread, type ProcessSample } from '../../model/process.js';
-import { readPids } from './pids.js';
-import { readNsLinks } from './ns.js';
+import { readPidDirUid, readPids } from './pids.js';
+import { readNsLink, readNsLinks } from './ns.js';
+import { readStatus } from './status.js';
 import { ProcCgroupInterner, readProcCgroupText } from './cgroup.js';
+import { scanPageSize, scanProcesses, type ProcScan } from './scan.js';
 
 export interface ProcessReaderOptions {
   readonly paths: HostPaths;
@@ -41,6 +44,10 @@ export interface ProcessReaderOptions {
   readonly pids?: readonly number[];
   /** keep each process's stat file open between reads (repeated reads of a live host) */
   readonly keepOpen?: boolean;
+  /** read new processes in one batch when the addon is there (default true; false: file by file) */
+  readonly batch?: boolean;
+  /** a single read (`nsx ps`): keep nothing for a next one */
+  readonly once?: boolean;
 }
 
 /** The parts of a sample re-read only every `refreshEvery` reads. */
@@ -77,6 +84,15 @@ const CGROUP_FACTOR = 2;
 
 const EMPTY: readonly never[] = [];
 
+/** New processes are read in one batch (src/readers/procfs/scan.ts) from this many on. */
+const BATCH_MIN = 2;
+
+/** Is the running kernel at least MAJOR.MINOR (os.release())? */
+function kernelAtLeast(major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  return !!m && (Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor));
+}
+
 /** The soft RLIMIT_NOFILE of this process (from /proc/self/limits), or 1024 when unknown. */
 function openFileLimit(paths: HostPaths): number {
   const t = readText(join(paths.proc, 'self', 'limits'));
@@ -111,24 +127,44 @@ export class ProcessReader {
     this.keepOpen = !!o.keepOpen && o.paths.live;
     if (this.keepOpen) fdBudget.max ??= Math.floor(openFileLimit(o.paths) / 3);
     this.schedstat = this.keepOpen && existsSync(join(o.paths.proc, 'self', 'schedstat'));
+    this.ownerIsEuid = o.paths.live && kernelAtLeast(4, 11);
+    if (o.paths.live) this.pageSize = scanPageSize();
   }
 
-  /** Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. */
-  read(tol: Tolerance): ProcessSample[] {
+  /** the owner of /proc/PID is the effective UID of the process (see statusNeeded) */
+  private readonly ownerIsEuid: boolean;
+
+  /**
+   * Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. `each` is
+   * called with every sample as soon as it is read (before the next process is).
+   */
+  read(tol: Tolerance, each?: (s: ProcessSample) => void): ProcessSample[] {
     const { paths } = this.o;
     const every = Math.max(1, this.o.refreshEvery ?? 1);
     const pids = this.o.pids ?? readPids(paths);
     const out: ProcessSample[] = [];
     const gen = ++this.gen;
-    for (const pid of pids) {
-      try {
-        out.push(this.readOne(pid, every, tol));
-        const k = this.known.get(pid);
-        if (k) k.gen = gen;
-      } catch (e) {
-        this.forget(pid);
-        tol.absorb(e, join(paths.proc, String(pid)));
+    // processes not seen before (all of them the first time): their files in one batch when the addon is there
+    let fresh: number[] | undefined;
+    if (this.o.batch !== false) for (const pid of pids) if (!this.known.has(pid)) (fresh ??= []).push(pid);
+    const pre = fresh && fresh.length >= BATCH_MIN ? this.scan(fresh) : undefined;
+    try {
+      for (const pid of pids) {
+        let s: ProcessSample;
+        try {
+          s = this.readOne(pid, every, tol, pre);
+          const k = this.known.get(pid);
+          if (k) k.gen = gen;
+        } catch (e) {
+          this.forget(pid);
+          tol.absorb(e, join(paths.proc, String(pid)));
+          continue;
+        }
+        out.push(s);
+        each?.(s);
       }
+    } finally {
+      pre?.close();
     }
     // processes not seen this time (exited): forget them and close their descriptors
     if (out.length !== this.known.size) {
@@ -139,6 +175,17 @@ export class ProcessReader {
       for (const pid of gone) this.forget(pid);
     }
     return out;
+  }
+
+  /**
+   * The files of new processes in one batch (src/readers/procfs/scan.ts): stat, cmdline, cgroup and the namespace
+   * links, with the owner of each process directory, and status where it is needed (see statusNeeded).
+   */
+  private scan(fresh: readonly number[]): ProcScan | undefined {
+    const files = ['stat', 'cmdline', 'cgroup'] as const;
+    if (!this.ownerIsEuid || this.pageSize === undefined) return scanProcesses(this.o.paths, fresh, { files, links: true, status: {} });
+    this.procPidNs ??= this.readProcPidNs() ?? null;
+    return scanProcesses(this.o.paths, fresh, { files, links: true, owner: true, status: { unlessPidNs: this.procPidNs ?? undefined } });
   }
 
   /** The number of the current read (entries seen in it carry it). */
@@ -268,9 +315,10 @@ export class ProcessReader {
   /** A descriptor opened for a process not yet known (adopted once its entry exists). */
   private pendingFd?: number;
 
-  private readOne(pid: number, every: number, tol: Tolerance): ProcessSample {
+  private readOne(pid: number, every: number, tol: Tolerance, pre: ProcScan | undefined): ProcessSample {
     const { paths } = this.o;
     let k = this.known.get(pid);
+    if (!k && pre?.has(pid)) return this.readNew(pid, tol, pre);
     // a single-threaded process that did not run keeps its stat, except on the ticks its parts are due (RSS can
     // shrink under reclaim while it sleeps)
     if (k && this.schedstat && k.sample.numThreads === 1 && this.didNotRun(pid, k) && (k.age + 1) % every !== 0) {
@@ -325,23 +373,7 @@ export class ProcessReader {
       const cgroups = this.readCgroups(pid);
       if (!sameCgroups(cgroups, slow!.cgroups)) slow = { ...slow!, cgroups };
     }
-    const sample: ProcessSample = {
-      pid,
-      comm: st.comm,
-      state: st.state,
-      ppid: st.ppid,
-      flags: st.flags,
-      utimeTicks: st.utimeTicks,
-      stimeTicks: st.stimeTicks,
-      numThreads: st.numThreads,
-      starttimeTicks: st.starttimeTicks,
-      rssPages: st.rssPages,
-      uid: slow!.uid,
-      nspid: slow!.nspid,
-      argv: slow!.argv,
-      ns: slow!.ns,
-      cgroups: slow!.cgroups,
-    };
+    const sample = sampleOf(pid, st, slow!);
     if (k) {
       if (!same) k.stat = Buffer.from(this.rb.buf.subarray(0, n));
       k.slow = slow!;
@@ -359,10 +391,65 @@ export class ProcessReader {
     return sample;
   }
 
-  /** /proc/PID/cgroup; a malformed or absent file gives no cgroups (it hides the cgroups, not the process). */
-  private readCgroups(pid: number): readonly ProcCgroupEntry[] {
+  /** A process not known before, from a batch read: what `readOne` makes of it, from the same bytes. */
+  private readNew(pid: number, tol: Tolerance, pre: ProcScan): ProcessSample {
+    const source = `${this.o.paths.proc}/${pid}/stat`;
+    if (this.o.once) {
+      // nothing is kept: no copy of the bytes
+      const st = parseStat(pre.text(pid, 'stat'), source);
+      return sampleOf(pid, st, this.readSlow(pid, st, tol, pre));
+    }
+    const n = pre.bytesInto(pid, 'stat', this.rb);
+    const st = parseStat(this.rb.buf.toString('utf8', 0, n), source);
+    const slow = this.readSlow(pid, st, tol, pre);
+    const sample = sampleOf(pid, st, slow);
+    this.known.set(pid, { starttime: st.starttimeTicks, stat: Buffer.from(this.rb.buf.subarray(0, n)), slow, sample, age: pid % Math.max(1, this.o.refreshEvery ?? 1), ran: false });
+    return sample;
+  }
+
+  /** The 8 namespace links; denied ones leave them all out (recorded in `tol`). */
+  private readNs(pid: number, tol: Tolerance, pre?: ProcScan): Partial<Record<NsType, number>> {
     try {
-      const text = readProcCgroupText(this.o.paths, pid);
+      return pre?.nsLinks(pid) ?? readNsLinks(this.o.paths, pid, NS_TYPES);
+    } catch (e) {
+      // namespace links can be denied while the rest of the process is readable (PID 1 in some VMs)
+      if (classifyTolerable(e) !== 'denied') throw e;
+      tol.absorb(e, `${this.o.paths.proc}/${pid}/ns`);
+      return {};
+    }
+  }
+
+  /**
+   * Must `/proc/PID/status` be read for the effective UID and NSpid of a process in these namespaces? Not on a
+   * live host, Linux 4.11 or later, once the page size is known, for a process in the PID namespace of the proc
+   * mount: there NSpid is the PID alone, and the owner of `/proc/PID` is the effective UID — since 4.11
+   * the directory, unlike the files in it, is owned by the euid even for a non-dumpable process (fs/proc/base.c
+   * `task_dump_owner`); procps reads it there too. status is the costliest file of a process for the kernel.
+   */
+  private statusNeeded(pidNs: number | undefined): boolean {
+    if (this.pageSize === undefined || pidNs === undefined || !this.ownerIsEuid) return true;
+    this.procPidNs ??= this.readProcPidNs() ?? null;
+    return pidNs !== this.procPidNs;
+  }
+
+  /**
+   * The PID namespace of the proc mount: nsx's own when its status NSpid has one level (nsx is in that namespace;
+   * PID 1's links may be denied even to root, in some VMs). Undefined when it cannot be told.
+   */
+  private readProcPidNs(): number | undefined {
+    const { paths } = this.o;
+    const self = wrap(undefined, `${paths.proc}/self/status`, () => readStatus(paths, 'self'));
+    if (self?.nspid?.length !== 1 || self.nspid[0] !== process.pid) return undefined;
+    return wrap(undefined, `${paths.proc}/${process.pid}/ns/pid`, () => readNsLink(paths, process.pid, 'pid'));
+  }
+
+  /** the PID namespace of the proc mount, null when unknown; undefined until asked */
+  private procPidNs?: number | null;
+
+  /** /proc/PID/cgroup; a malformed or absent file gives no cgroups (it hides the cgroups, not the process). */
+  private readCgroups(pid: number, pre?: ProcScan): readonly ProcCgroupEntry[] {
+    try {
+      const text = pre ? pre.text(pid, 'cgroup') : readProcCgroupText(this.o.paths, pid);
       return this.cgroups.parse(text, `${this.o.paths.proc}/${pid}/cgroup`);
     } catch (e) {
       if (!(e instanceof ParseError) && classifyTolerable(e) !== 'gone') throw e;
@@ -371,31 +458,55 @@ export class ProcessReader {
   }
 
   /** status, cmdline, ns links and cgroup of one process. */
-  private readSlow(pid: number, st: ProcStat, tol: Tolerance): Slow {
+  private readSlow(pid: number, st: ProcStat, tol: Tolerance, pre?: ProcScan): Slow {
     const { paths } = this.o;
     const base = `${paths.proc}/${pid}`;
-    const status = parseStatus(readText(`${base}/status`));
-    // the page size, from the first process whose status VmRSS and stat rss describe the same pages
-    if (this.pageSize === undefined && status.vmRssBytes && st.rssPages) this.pageSize = 2 ** Math.round(Math.log2(status.vmRssBytes / st.rssPages));
-    const argv = isKernelThread(st) ? EMPTY : parseCmdline(readText(`${base}/cmdline`));
-    let ns: Partial<Record<NsType, number>> = {};
-    try {
-      ns = readNsLinks(paths, pid, NS_TYPES);
-    } catch (e) {
-      // namespace links can be denied while the rest of the process is readable (PID 1 in some VMs)
-      if (classifyTolerable(e) !== 'denied') throw e;
-      tol.absorb(e, `${base}/ns`);
+    const argv = isKernelThread(st) ? EMPTY : parseCmdline(pre ? pre.text(pid, 'cmdline') : readText(`${base}/cmdline`));
+    const ns = this.readNs(pid, tol, pre);
+    const cgroups = this.readCgroups(pid, pre);
+    let uid: number | undefined;
+    let nspid: readonly number[] | undefined;
+    if (this.statusNeeded(ns.pid)) {
+      // (latin1 from a batch: the keys read are ASCII, and a UTF-8 name cannot fake a line start)
+      const status = parseStatusIds(pre?.hasStatus(pid) ? pre.latin1(pid, 'status') : readText(`${base}/status`));
+      // the page size, from the first process whose status VmRSS and stat rss describe the same pages
+      if (this.pageSize === undefined && status.vmRssBytes && st.rssPages) this.pageSize = 2 ** Math.round(Math.log2(status.vmRssBytes / st.rssPages));
+      uid = status.uid?.effective;
+      nspid = status.nspid;
+    } else {
+      // what status would say, without making the kernel write its ~55 lines: see statusNeeded
+      uid = pre ? pre.owner(pid) : readPidDirUid(paths, pid);
+      nspid = [pid];
     }
-    const cgroups = this.readCgroups(pid);
     const prev = this.known.get(pid)?.slow;
     return {
-      uid: status.uid?.effective,
-      nspid: status.nspid,
+      uid,
+      nspid,
       argv: prev && sameStrings(prev.argv, argv) ? prev.argv : argv,
       ns: prev && sameNs(prev.ns, ns) ? prev.ns : ns,
       cgroups: prev && sameCgroups(prev.cgroups, cgroups) ? prev.cgroups : cgroups,
     };
   }
+}
+
+function sampleOf(pid: number, st: ProcStat, slow: Slow): ProcessSample {
+  return {
+    pid,
+    comm: st.comm,
+    state: st.state,
+    ppid: st.ppid,
+    flags: st.flags,
+    utimeTicks: st.utimeTicks,
+    stimeTicks: st.stimeTicks,
+    numThreads: st.numThreads,
+    starttimeTicks: st.starttimeTicks,
+    rssPages: st.rssPages,
+    uid: slow.uid,
+    nspid: slow.nspid,
+    argv: slow.argv,
+    ns: slow.ns,
+    cgroups: slow.cgroups,
+  };
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
