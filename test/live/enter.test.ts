@@ -225,19 +225,23 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     }
   });
 
-  test('-t cgroup:/PATH and -t container:PREFIX resolve to the lowest PID; -c joins its cgroups (v1 hierarchies too)', async () => {
+  test('-t cgroup:/PATH and -t container:PREFIX resolve to the lowest PID; -c joins its cgroups (v1 hierarchies or the cgroup2 tree)', async () => {
     const T = target.pid;
     const hex = randomBytes(32).toString('hex');
+    // hybrid: the v1 pids hierarchy holds the target at /NAME and name=systemd at /NAME/docker-<id>.scope (a Docker
+    // systemd-driver scope); pure v2: the one tree holds it at /NAME/docker-<id>.scope
+    const v1 = existsSync('/sys/fs/cgroup/pids/cgroup.procs') && existsSync('/sys/fs/cgroup/systemd/cgroup.procs');
     const pidsDir = `/sys/fs/cgroup/pids/${name}`;
-    const sysDir = `/sys/fs/cgroup/systemd/${name}`;
+    const sysDir = v1 ? `/sys/fs/cgroup/systemd/${name}` : `/sys/fs/cgroup/${name}`;
     const scope = `${sysDir}/docker-${hex}.scope`;
+    const home = readFileSync(`/proc/${T}/cgroup`, 'utf8');
     const made: string[] = [];
     try {
-      for (const d of [pidsDir, sysDir, scope]) {
+      for (const d of v1 ? [pidsDir, sysDir, scope] : [sysDir, scope]) {
         mkdirSync(d);
         made.unshift(d);
       }
-      writeFileSync(`${pidsDir}/cgroup.procs`, String(T));
+      if (v1) writeFileSync(`${pidsDir}/cgroup.procs`, String(T));
       writeFileSync(`${scope}/cgroup.procs`, String(T));
       const c = nsx(['-t', `cgroup:/${name}`, '--verbose', '-n', 'readlink', '/proc/self/ns/net']);
       assert.equal(c.stdout.trim(), link(T, 'net'), c.stderr);
@@ -245,21 +249,34 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
       const k = nsx(['-t', `container:${hex.slice(0, 10)}`, '--verbose', '-u', 'hostname']);
       assert.equal(k.stdout.trim(), name, k.stderr);
       assert.match(k.stderr, new RegExp(`target PID ${T} \\(from container:`));
+      // -c: the program runs in the target's cgroups (in our cgroup namespace: the paths read as we read the target's)
       const j = nsx(['-t', String(T), '-n', '-c', 'cat', '/proc/self/cgroup']);
       assert.equal(j.code, 0, j.stderr);
-      assert.match(j.stdout, new RegExp(`:pids:/${name}\\n`));
-      assert.match(j.stdout, new RegExp(`:name=systemd:/${name}/docker-${hex}\\.scope\\n`));
+      assert.equal(j.stdout, readFileSync(`/proc/${T}/cgroup`, 'utf8'), "the target's /proc/PID/cgroup");
+      if (v1) {
+        assert.match(j.stdout, new RegExp(`:pids:/${name}\\n`));
+        assert.match(j.stdout, new RegExp(`:name=systemd:/${name}/docker-${hex}\\.scope\\n`));
+      } else assert.equal(j.stdout, `0::/${name}/docker-${hex}.scope\n`);
     } finally {
-      // give the target back to the root cgroups, then remove ours
-      for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/systemd']) {
+      // give the target back to the cgroups it came from, then remove ours
+      for (const line of home.trim().split('\n')) {
+        const [, ctl, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+        const root = ctl === '' ? '/sys/fs/cgroup' : ctl === 'pids' ? '/sys/fs/cgroup/pids' : ctl === 'name=systemd' ? '/sys/fs/cgroup/systemd' : undefined;
+        if (root === undefined || path === undefined || (ctl === '' && v1)) continue;
         try {
-          writeFileSync(`${root}/cgroup.procs`, String(T));
-        } catch {}
+          writeFileSync(`${root}${path}/cgroup.procs`, String(T));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
       }
       for (const d of made) {
-        try {
-          rmdirSync(d);
-        } catch {}
+        for (let i = 0; i < 50 && existsSync(d); i++) {
+          try {
+            rmdirSync(d);
+          } catch {
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }
       }
     }
   });
