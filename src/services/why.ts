@@ -1,7 +1,7 @@
 /**
  * `nsx why TARGET` service: resolve the target to its cgroup in each hierarchy, sample the path from the root
  * to it at the start and the end of a window (thread states in between), read the kernel log, and hand it all
- * to the pure diagnosis (src/model/why.ts).
+ * to the pure diagnosis (src/model/why/, worded by src/output/why-words.ts).
  *
  *   resolveWhyTarget(paths, layout, target): WhyTarget
  *   readWhySample(paths, layout, target, opts): WhySample        — one instant (I/O)
@@ -39,7 +39,8 @@ import { readKernelLog } from '../readers/kmsg.js';
 import { resolveHostTarget } from '../readers/runtimes/running.js';
 import { runtimeIndexFor } from '../readers/runtimes/index.js';
 import { isContainerTarget, parseContainerTarget } from '../model/container-target.js';
-import { diagnose, type Diagnosis, type WhyChain, type WhyNode, type WhySample } from '../model/why.js';
+import type { Diagnosis, WhyChain, WhyNode, WhySample } from '../model/why/types.js';
+import { diagnose } from '../output/why-words.js';
 
 /** Where the target sits: its path in each hierarchy (by layout key). */
 export interface WhyTarget {

@@ -62,7 +62,7 @@ export const WHY_WINDOW_MS = 2000;
 
 /** `nsx why -v TARGET` as lines (the window sampled here; the report formatted as the command prints it). */
 async function loadWhy(paths: HostPaths, target: string): Promise<string[]> {
-  const [{ why }, { formatWhyText }] = await Promise.all([import('../../services/why.js'), import('../../cli/commands/why.js')]);
+  const [{ why }, { formatWhyText }] = await Promise.all([import('../../services/why.js'), import('../../output/why-text.js')]);
   const r = await why({ paths, target, durationMs: paths.live ? WHY_WINDOW_MS : 0 });
   return formatWhyText(r, true).replace(/\n$/, '').split('\n');
 }
