@@ -33,7 +33,7 @@ import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { parentPath } from '../model/throttle.js';
 import { makeSelector, walkPlanOf, type SelectOptions } from './select.js';
 
-const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'procs'];
+const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'procs', 'cgroup'];
 /**
  * The files the series need (v1 and v2 names; the mapping reads each from the hierarchy of its controller):
  * fewer files than the full plan is fewer syscalls per cgroup and scrape.
@@ -44,6 +44,8 @@ export const EXPORTER_FILES: readonly string[] = [
   'memory.usage_in_bytes', 'memory.max_usage_in_bytes', 'memory.limit_in_bytes', 'memory.failcnt', 'memory.oom_control',
   'io.stat', 'blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes',
   'pids.current', 'pids.max', 'cpu.pressure', 'memory.pressure', 'io.pressure', 'cgroup.procs',
+  // v2 features (issue 23): the nsx_cgroup_pids_peak, _pressure_irq_…, _descendants and _dying_descendants series
+  'pids.peak', 'irq.pressure', 'cgroup.stat',
 ];
 
 /** The memory.stat keys the series use (the derived working set, rss, cache, swap; mapped files): parsing only these is cheaper. */
