@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { liveSkipReason, startProcess, testName, waitFor, type Started } from '../helpers/live.js';
 import { runNsx } from '../helpers/cli.js';
+import { paced } from '../helpers/pace.js';
 import { CG, TestCgroups, cgroupSkip, sweepLeftovers } from '../helpers/cgroups.js';
 
 const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids'] as const;
@@ -37,12 +38,12 @@ async function withCgroup(fn: (name: string, proc: Started, cg: TestCgroups) => 
   }
 }
 
-test('live: nsx cg show reports the limits, member and counters of a fresh cgroup', { skip, timeout: 180_000 }, async () => {
+test('live: nsx cg show reports the limits, member and counters of a fresh cgroup', { skip, timeout: paced(60_000) }, async () => {
   await withCgroup((name, proc, cg) => {
     // counters that can still move (the kernel may account a period or a tick to the sleeping process) are
     // read before and after nsx: nsx's value must lie between the two
     const before = cg.cpuStat(name);
-    const r = runNsx(['cg', 'show', `/${name}`, '--json'], { timeout: 120_000 });
+    const r = runNsx(['cg', 'show', `/${name}`, '--json']);
     const after = cg.cpuStat(name);
     const between = (v: number, a: number, b: number, what: string) => assert.ok(a <= v && v <= b, `${what}: ${a} <= ${v} <= ${b}`);
     assert.equal(r.code, 0, r.stderr);
@@ -82,20 +83,20 @@ test('live: nsx cg show reports the limits, member and counters of a fresh cgrou
       assert.equal(j.psi, null); // no v2 cgroup of that path on this host
     }
     // text view: human units
-    const t = runNsx(['cg', 'show', `/${name}`], { timeout: 120_000 });
+    const t = runNsx(['cg', 'show', `/${name}`]);
     assert.equal(t.code, 0, t.stderr);
     assert.match(t.stdout, /limit\s+0\.20 CPU \(20000\/100000 µs\)/);
     assert.match(t.stdout, /max\s+64\.0M/);
     // pid:PID form finds the same cgroup
-    const byPid = JSON.parse(runNsx(['cg', 'show', `pid:${proc.pid}`, '--json'], { timeout: 120_000 }).stdout);
+    const byPid = JSON.parse(runNsx(['cg', 'show', `pid:${proc.pid}`, '--json']).stdout);
     assert.equal(byPid.cpu.max_usec, 20000);
     assert.equal(byPid.memory.path, `/${name}`);
   });
 });
 
-test('live: nsx cg ps names the cgroup in each hierarchy (the one cgroup2 row on v2), as /proc/PID/cgroup', { skip, timeout: 120_000 }, async () => {
+test('live: nsx cg ps names the cgroup in each hierarchy (the one cgroup2 row on v2), as /proc/PID/cgroup', { skip, timeout: paced(60_000) }, async () => {
   await withCgroup((name, proc, cg) => {
-    const r = runNsx(['cg', 'ps', String(proc.pid), '--json'], { timeout: 60_000 });
+    const r = runNsx(['cg', 'ps', String(proc.pid), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     // the oracle: /proc/PID/cgroup itself, one row per line
@@ -112,14 +113,14 @@ test('live: nsx cg ps names the cgroup in each hierarchy (the one cgroup2 row on
         assert.equal(row.mount, join(CG, c));
       }
     }
-    const t = runNsx(['cg', 'ps', String(proc.pid)], { timeout: 60_000 });
+    const t = runNsx(['cg', 'ps', String(proc.pid)]);
     assert.match(t.stdout, new RegExp(`pids\\S*\\s+/${name}\\b`));
   });
 });
 
-test('live: nsx cg tree --controller pids shows the cgroup and its process', { skip, timeout: 120_000 }, async () => {
+test('live: nsx cg tree --controller pids shows the cgroup and its process', { skip, timeout: paced(60_000) }, async () => {
   await withCgroup((name, proc, cg) => {
-    const r = runNsx(['cg', 'tree', '--controller', 'pids', '--json'], { timeout: 60_000 });
+    const r = runNsx(['cg', 'tree', '--controller', 'pids', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     // the hierarchy that carries pids: its own v1 hierarchy, or cgroup2
@@ -127,14 +128,14 @@ test('live: nsx cg tree --controller pids shows the cgroup and its process', { s
     const node = j.tree.children.find((c: { path: string }) => c.path === `/${name}`);
     assert.ok(node, 'cgroup missing from the tree');
     assert.deepEqual(node.processes, [{ pid: proc.pid, command: 'sleep 1000' }]);
-    const sub = runNsx(['cg', 'tree', `/${name}`, '-c', 'memory'], { timeout: 60_000 });
+    const sub = runNsx(['cg', 'tree', `/${name}`, '-c', 'memory']);
     assert.equal(sub.code, 0, sub.stderr);
     assert.match(sub.stdout, new RegExp(`${proc.pid} sleep 1000`));
   });
 });
 
 test('live: nsx cg --json names the layout and lists every hierarchy of /proc/cgroups with its mount', { skip: liveSkipReason() }, () => {
-  const r = runNsx(['cg', '--json'], { timeout: 60_000 });
+  const r = runNsx(['cg', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   const mi = read('/proc/self/mountinfo').split('\n');
@@ -166,11 +167,11 @@ test('live: nsx cg --json names the layout and lists every hierarchy of /proc/cg
 });
 
 test('live: a path that is not a cgroup is one clear line and exit 1', { skip: liveSkipReason() }, () => {
-  const r = runNsx(['cg', 'show', '/nsx-test-does-not-exist'], { timeout: 60_000 });
+  const r = runNsx(['cg', 'show', '/nsx-test-does-not-exist']);
   assert.equal(r.code, 1);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /no such cgroup/);
-  const p = runNsx(['cg', 'ps', '999999999'], { timeout: 60_000 });
+  const p = runNsx(['cg', 'ps', '999999999']);
   assert.equal(p.code, 1);
   assert.match(p.stderr, /no such process/);
 });
@@ -208,7 +209,7 @@ function cglsSkip(): string | false {
   return existsSync(join(CG, 'cgroup.controllers')) ? false : 'live test: no name=systemd hierarchy and no cgroup2 tree at /sys/fs/cgroup';
 }
 
-test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and --all)', { skip: cglsSkip(), timeout: 180_000 }, async () => {
+test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and --all)', { skip: cglsSkip(), timeout: paced(60_000) }, async () => {
   // the hierarchy systemd-cgls shows: name=systemd (hybrid) or the cgroup2 tree (unified)
   const v1 = existsSync(join(CG, 'systemd', 'cgroup.procs'));
   const base = v1 ? join(CG, 'systemd') : CG;
@@ -227,7 +228,7 @@ test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and -
       const flag = all ? ['--all'] : [];
       const cgls = spawnSync('systemd-cgls', ['--no-pager', ...flag, v1 ? root : `/${name}`], { encoding: 'utf8' });
       assert.equal(cgls.status, 0, cgls.stderr);
-      const r = runNsx(['cg', 'tree', `/${name}`, ...(v1 ? ['-c', 'name=systemd'] : []), '--json', ...flag], { timeout: 60_000 });
+      const r = runNsx(['cg', 'tree', `/${name}`, ...(v1 ? ['-c', 'name=systemd'] : []), '--json', ...flag]);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(nsxNames(JSON.parse(r.stdout).tree), cglsNames(cgls.stdout), all ? '--all' : 'default');
     }

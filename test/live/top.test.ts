@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { hostPaths } from '../../src/host/paths.js';
 import { liveSkipReason, testName, waitFor } from '../helpers/live.js';
 import { runNsx } from '../helpers/cli.js';
+import { paced } from '../helpers/pace.js';
 import { TestCgroups, cgroupSkip, sweepLeftovers } from '../helpers/cgroups.js';
 import { makeCollector } from '../../src/sampler/collect.js';
 import { buildFrame } from '../../src/sampler/frame.js';
@@ -16,10 +17,9 @@ import { buildFrame } from '../../src/sampler/frame.js';
 const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids'] as const;
 const skip = liveSkipReason() || cgroupSkip(CONTROLLERS);
 if (!skip) sweepLeftovers('top');
-/** The VM of `npm run test:v2` runs Node ~25x slower: generous timeouts for the CLI. */
-const SLOW = { timeout: 240_000, maxBuffer: 256 << 20 };
+const SLOW = { maxBuffer: 256 << 20 };
 
-test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attributed to itself and to the parent of a child without quota', { skip, timeout: 600_000 }, async () => {
+test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attributed to itself and to the parent of a child without quota', { skip, timeout: paced(60_000) }, async () => {
   const a = testName('top-a');
   const b = testName('top-b');
   const cg = new TestCgroups(CONTROLLERS);
@@ -75,7 +75,7 @@ test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attribute
   }
 });
 
-test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its limit', { skip, timeout: 600_000 }, async () => {
+test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its limit', { skip, timeout: paced(60_000) }, async () => {
   const m = testName('top-mem');
   const cg = new TestCgroups(CONTROLLERS);
   try {
@@ -83,7 +83,7 @@ test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its
     cg.memoryMax(m, 512 * 1024 * 1024);
     cg.pidsMax(m, 50);
     cg.start(m, `${process.execPath} -e "globalThis.b = Buffer.alloc(100 * 1024 * 1024, 1); setInterval(() => {}, 1000)"`);
-    await waitFor(() => cg.memoryCurrent(m) >= 100 * 1024 * 1024, 120_000, 'allocation');
+    await waitFor(() => cg.memoryCurrent(m) >= 100 * 1024 * 1024, 15_000, 'allocation');
     const r = runNsx(['top', '-b', '-n', '1', '--json', `/${m}`], SLOW);
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout.trim().split('\n')[0]);
@@ -102,14 +102,14 @@ test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its
   }
 });
 
-test('counter reset: a cgroup removed and recreated between samples gives null rates, not negatives', { skip, timeout: 300_000 }, async () => {
+test('counter reset: a cgroup removed and recreated between samples gives null rates, not negatives', { skip, timeout: paced(60_000) }, async () => {
   const name = testName('top-reset');
   const cg = new TestCgroups(CONTROLLERS);
   try {
     cg.mk(name);
     // a busy first life: large counters
     cg.start(name, `sh -c 'while :; do :; done'`);
-    await waitFor(() => cg.cpuStat(name).usage_usec > 50_000, 60_000, 'CPU time in the first life');
+    await waitFor(() => cg.cpuStat(name).usage_usec > 50_000, 10_000, 'CPU time in the first life');
     const collect = makeCollector({ paths: hostPaths(), root: `/${name}` });
     const s1 = collect();
     const before = s1.cgroups.find((c) => c.path === `/${name}`)!;
@@ -118,7 +118,7 @@ test('counter reset: a cgroup removed and recreated between samples gives null r
     cg.mk(name);
     // the second life: counters restart, then grow (without the inode check this would give a positive rate)
     cg.start(name, `sh -c 'while :; do :; done'`);
-    await waitFor(() => cg.cpuStat(name).usage_usec > 10_000, 60_000, 'CPU time in the second life');
+    await waitFor(() => cg.cpuStat(name).usage_usec > 10_000, 10_000, 'CPU time in the second life');
     const s2 = collect();
     const after = s2.cgroups.find((c) => c.path === `/${name}`)!;
     assert.notEqual(after.inode, before.inode, 'directory inode changed');
@@ -130,7 +130,7 @@ test('counter reset: a cgroup removed and recreated between samples gives null r
     assert.equal(row.throttled_by, null);
     // the next interval has rates again
     const at2 = cg.cpuStat(name).usage_usec;
-    await waitFor(() => cg.cpuStat(name).usage_usec > at2 + 20_000, 60_000, 'more CPU time');
+    await waitFor(() => cg.cpuStat(name).usage_usec > at2 + 20_000, 10_000, 'more CPU time');
     const s3 = collect();
     const again = buildFrame(s2, s3, `/${name}`).byPath.get(`/${name}`)!;
     assert.ok(again.rates.cpu_percent !== null && again.rates.cpu_percent > 0, `cpu ${again.rates.cpu_percent}`);
