@@ -9,7 +9,7 @@
 #   - NSX_TEST_SLOWDOWN (default 10): the emulated CPU runs Node ~25-40x slower; live tests scale their deadlines.
 # Several runs may go on at once (this script, other sessions' VMs): each VM has its own /tmp, /run and
 # /var/lib/{docker,containerd,containers} (tmpfs); only $PWD is shared with this host, and nothing is written there.
-# Knobs: V2VM_MEM (default 3G here), V2VM_SMP, V2VM_TIMEOUT (default 2700 s), V2VM_UNITS (default containerd and
+# Knobs: V2VM_MEM (default 3G here), V2VM_SMP, V2VM_TIMEOUT (default 2400 s), V2VM_UNITS (default containerd and
 # docker). Exit: CMD's status; 124 timeout, 125 VM failure (run-in-v2vm.sh's).
 set -euo pipefail
 cd -- "$PWD"
@@ -19,7 +19,7 @@ if [ "${1:-}" != --inside ]; then
   vm=${V2VM_TOOL:-$(dirname "$self")/../../shared/tools/run-in-v2vm.sh}
   [ -x "$vm" ] || { echo "v2-host: $vm not found (the VM tool of ../shared)" >&2; exit 125; }
   export V2VM_INIT=systemd V2VM_UNITS=${V2VM_UNITS:-containerd.service docker.service}
-  export V2VM_MEM=${V2VM_MEM:-3G} V2VM_TIMEOUT=${V2VM_TIMEOUT:-2700}
+  export V2VM_MEM=${V2VM_MEM:-3G} V2VM_TIMEOUT=${V2VM_TIMEOUT:-2400}
   export NSX_TEST_SLOWDOWN=${NSX_TEST_SLOWDOWN:-10}
   exec "$vm" "$self" --inside "$@"
 fi

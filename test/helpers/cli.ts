@@ -15,12 +15,12 @@ export interface RunResult {
 
 /** Run `node bin/nsx ARGS` (timeout 60 s, scaled by NSX_TEST_SLOWDOWN: test/helpers/pace.ts). */
 export function runNsx(args: string[], opts: SpawnSyncOptions = {}): RunResult {
-  const r = spawnSync(process.execPath, [NSX_BIN, ...args], { encoding: 'utf8', timeout: paced(60_000), ...opts });
+  const r = spawnSync(process.execPath, [NSX_BIN, ...args], { encoding: 'utf8', timeout: paced(60_000), maxBuffer: 256 << 20, ...opts });
   return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
 export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): RunResult {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: paced(60_000), ...opts });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: paced(60_000), maxBuffer: 256 << 20, ...opts });
   return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 

@@ -38,7 +38,7 @@ async function withCgroup(fn: (name: string, proc: Started, cg: TestCgroups) => 
   }
 }
 
-test('live: nsx cg show reports the limits, member and counters of a fresh cgroup', { skip, timeout: paced(60_000) }, async () => {
+test('live: nsx cg show reports the limits, member and counters of a fresh cgroup', { skip, timeout: paced(180_000) }, async () => {
   await withCgroup((name, proc, cg) => {
     // counters that can still move (the kernel may account a period or a tick to the sleeping process) are
     // read before and after nsx: nsx's value must lie between the two
@@ -94,7 +94,7 @@ test('live: nsx cg show reports the limits, member and counters of a fresh cgrou
   });
 });
 
-test('live: nsx cg ps names the cgroup in each hierarchy (the one cgroup2 row on v2), as /proc/PID/cgroup', { skip, timeout: paced(60_000) }, async () => {
+test('live: nsx cg ps names the cgroup in each hierarchy (the one cgroup2 row on v2), as /proc/PID/cgroup', { skip, timeout: paced(180_000) }, async () => {
   await withCgroup((name, proc, cg) => {
     const r = runNsx(['cg', 'ps', String(proc.pid), '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -118,7 +118,7 @@ test('live: nsx cg ps names the cgroup in each hierarchy (the one cgroup2 row on
   });
 });
 
-test('live: nsx cg tree --controller pids shows the cgroup and its process', { skip, timeout: paced(60_000) }, async () => {
+test('live: nsx cg tree --controller pids shows the cgroup and its process', { skip, timeout: paced(180_000) }, async () => {
   await withCgroup((name, proc, cg) => {
     const r = runNsx(['cg', 'tree', '--controller', 'pids', '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -209,7 +209,7 @@ function cglsSkip(): string | false {
   return existsSync(join(CG, 'cgroup.controllers')) ? false : 'live test: no name=systemd hierarchy and no cgroup2 tree at /sys/fs/cgroup';
 }
 
-test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and --all)', { skip: cglsSkip(), timeout: paced(60_000) }, async () => {
+test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and --all)', { skip: cglsSkip(), timeout: paced(180_000) }, async () => {
   // the hierarchy systemd-cgls shows: name=systemd (hybrid) or the cgroup2 tree (unified)
   const v1 = existsSync(join(CG, 'systemd', 'cgroup.procs'));
   const base = v1 ? join(CG, 'systemd') : CG;

@@ -19,7 +19,7 @@ const skip = liveSkipReason() || cgroupSkip(CONTROLLERS);
 if (!skip) sweepLeftovers('top');
 const SLOW = { maxBuffer: 256 << 20 };
 
-test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attributed to itself and to the parent of a child without quota', { skip, timeout: paced(60_000) }, async () => {
+test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attributed to itself and to the parent of a child without quota', { skip, timeout: paced(180_000) }, async () => {
   const a = testName('top-a');
   const b = testName('top-b');
   const cg = new TestCgroups(CONTROLLERS);
@@ -75,7 +75,7 @@ test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attribute
   }
 });
 
-test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its limit', { skip, timeout: paced(60_000) }, async () => {
+test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its limit', { skip, timeout: paced(180_000) }, async () => {
   const m = testName('top-mem');
   const cg = new TestCgroups(CONTROLLERS);
   try {
@@ -102,7 +102,7 @@ test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its
   }
 });
 
-test('counter reset: a cgroup removed and recreated between samples gives null rates, not negatives', { skip, timeout: paced(60_000) }, async () => {
+test('counter reset: a cgroup removed and recreated between samples gives null rates, not negatives', { skip, timeout: paced(180_000) }, async () => {
   const name = testName('top-reset');
   const cg = new TestCgroups(CONTROLLERS);
   try {
