@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { release as osRelease } from 'node:os';
 import type { HostPaths } from '../host/paths.js';
 import { readWhole, readWholeLatin1 } from '../host/read.js';
-import { closeQuietly, tryGone } from '../host/quiet.js';
 import { loadNsfs } from '../host/native.js';
 import { errnoOf, NotFoundError, PermissionError, UnsupportedError, UsageError, IoError, type NsxError } from '../errors.js';
 import type { NsType } from '../parse/nsid-link.js';
 import { JOIN_ORDER, NS_OPTION, namespaceIdArg, planEnter, requestedTypes, validateOptions, type EnterOptions, type EnterPlan } from './plan.js';
+import { wrap } from '../host/tolerance.js';
 
 /** The plan plus the open descriptors the helper inherits. */
 export interface PreparedEnter {
@@ -46,7 +46,7 @@ function deniedHint(): string {
 /** Does the pinned process still live (not gone, not a zombie)? */
 function pinnedAlive(pinned: string): boolean {
   if (pinned === '') return false; // not pinned yet
-  const s = tryGone(join(pinned, 'stat'), () => readWholeLatin1(join(pinned, 'stat')));
+  const s = wrap(undefined, join(pinned, 'stat'), () => readWholeLatin1(join(pinned, 'stat')));
   if (s === undefined) return false;
   const st = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
   return st !== 'Z' && st !== 'X' && st !== 'x' && st !== '';
@@ -162,7 +162,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
   const opened: number[] = [];
   const keep = (fd: number) => (opened.push(fd), fd);
   const closeAll = () => {
-    for (const fd of opened.splice(0)) closeQuietly(fd);
+    for (const fd of opened.splice(0)) wrap(undefined, `fd ${fd}`, () => closeSync(fd), 'cleanup');
   };
   try {
     // the caller's namespaces and the kernel's supported types
@@ -171,7 +171,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     let nsfsDev = -1;
     for (const t of JOIN_ORDER) {
       const f = join(paths.proc, 'self/ns', t);
-      const st = tryGone(f, () => statSync(f)); // absent: a type this kernel does not have
+      const st = wrap(undefined, f, () => statSync(f)); // absent: a type this kernel does not have
       if (!st) continue;
       self[t] = st.ino;
       nsfsDev = st.dev;
@@ -198,7 +198,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       // has no namespace links), and the helper checks again after taking the pidfd
       if (r.stillMatches) {
         const f = join(pinned, 'cgroup');
-        const text = tryGone(f, () => readWhole(f));
+        const text = wrap(undefined, f, () => readWhole(f));
         if (text === undefined || !r.stillMatches(text)) throw exitedError(pid);
       }
     }

@@ -11,8 +11,8 @@
  */
 import type { HostPaths } from '../host/paths.js';
 import { hostPath } from '../host/paths.js';
-import { readRecords, readTextOrUndefined } from '../host/read.js';
-import { classifyTolerable } from '../host/tolerance.js';
+import { readRecords, readWhole } from '../host/read.js';
+import { classifyTolerable, wrap } from '../host/tolerance.js';
 import { forkRejectedReports, oomKillReports, parseKernelLog, parseKmsgRecord, type ForkRejectedReport, type KmsgRecord, type OomKillReport } from '../parse/kmsg.js';
 
 export interface KernelLog {
@@ -46,7 +46,7 @@ export function readKernelLog(paths: HostPaths): KernelLog {
   try {
     if (paths.live) records = readDevKmsg(path);
     else {
-      const text = readTextOrUndefined(path);
+      const text = wrap(undefined, path, readWhole, 'gone');
       if (text === undefined) return { readable: false, reason: 'not recorded on this host', oom_kills: [], fork_rejected: [] };
       records = parseKernelLog(text).filter((r) => INTERESTING.test(r.message));
     }

@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { HostPaths } from '../host/paths.js';
-import { readTextOrUndefined } from '../host/read.js';
-import { Tolerance, type Incompleteness } from '../host/tolerance.js';
+import { readWhole } from '../host/read.js';
+import { Tolerance, type Incompleteness, wrap } from '../host/tolerance.js';
 import { NotFoundError, ParseError, UsageError } from '../errors.js';
 import { hierarchyForController, normalizeCgroupPath, type CgroupLayout, type Hierarchy } from '../model/cgroup.js';
 import type { CgroupSample, StatGroup } from '../model/cgroup-sample.js';
@@ -198,7 +198,7 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
       const dir = join(taskDir, tid);
       let st;
       try {
-        const text = readTextOrUndefined(join(dir, 'stat'));
+        const text = wrap(undefined, join(dir, 'stat'), readWhole, 'gone');
         if (text === undefined) continue;
         st = parseStat(text, join(dir, 'stat'));
       } catch (e) {
@@ -210,7 +210,7 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
       if (st.state === 'R') runnable++;
       let usec: number | undefined;
       try {
-        const ss = readTextOrUndefined(join(dir, 'schedstat'));
+        const ss = wrap(undefined, join(dir, 'schedstat'), readWhole, 'gone');
         const ns = ss?.trim().split(/\s+/)[0];
         if (ns !== undefined && /^\d+$/.test(ns)) usec = Number(ns) / 1000;
       } catch (e) {
@@ -226,14 +226,14 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
 }
 
 function readUptime(paths: HostPaths): number | undefined {
-  const t = readTextOrUndefined(join(paths.proc, 'uptime'));
+  const t = wrap(undefined, join(paths.proc, 'uptime'), readWhole, 'gone');
   const n = t?.trim().split(/\s+/)[0];
   return n !== undefined && /^\d+(\.\d+)?$/.test(n) ? Number(n) : undefined;
 }
 
 function readHostCpus(paths: HostPaths, errors: string[]): number | undefined {
   const f = join(paths.sys, 'devices/system/cpu/online');
-  const list = parsed(readTextOrUndefined(f), parseCpuList, errors, f);
+  const list = parsed(wrap(undefined, f, readWhole, 'gone'), parseCpuList, errors, f);
   return list ? cpuListCount(list) : undefined;
 }
 
