@@ -1,6 +1,6 @@
 // The reporter of scripts/v2-test.sh: the concise reporter of `npm test` (scripts/test-reporter.mjs), then one
 // line per live test group — tests run, passed, skipped, failed, and the groups' wall time — with the layout of
-// the host it ran on, and every skip reason per group. Groups come from NSX_TEST_GROUPS: a file of `GROUP FILE`
+// the host it ran on, every skip reason per group, and the files of a group left to the host (NSX_TEST_HOSTONLY). Groups come from NSX_TEST_GROUPS: a file of `GROUP FILE`
 // lines written by scripts/v2-test.sh (the test files it expanded from scripts/v2-groups.txt).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -64,5 +64,11 @@ export default async function* v2(source) {
   }
   out += `# ${'total'.padEnd(w)}  ${String(tot.tests).padStart(5)}  ${String(tot.pass).padStart(6)}  ${String(tot.skip).padStart(7)}  ${String(tot.fail).padStart(6)}\n`;
   for (const [g, s] of rows) for (const [why, n] of s.reasons) out += `# skipped in ${g}: ${n} × ${why}\n`;
+  // files of a group that run only on the host (scripts/v2-groups.txt `host:`), listed by scripts/v2-test.sh
+  const host = process.env.NSX_TEST_HOSTONLY ? readFileSync(process.env.NSX_TEST_HOSTONLY, 'utf8').trim() : '';
+  for (const line of host ? host.split('\n') : []) {
+    const [g, f] = line.split(' ');
+    out += `# not run in ${g} here: ${f} (host only: layout-independent, run by npm test)\n`;
+  }
   yield out;
 }

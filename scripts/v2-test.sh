@@ -29,19 +29,25 @@ if [ -n "$copy" ]; then
 fi
 
 # GROUP FILE lines, in the order of scripts/v2-groups.txt, each file once
-map=$(mktemp "${TMPDIR:-/tmp}/nsx-v2-groups.XXXXXX")
-trap 'rm -f "$map"' EXIT
+map=$(mktemp "${TMPDIR:-/tmp}/nsx-v2-groups.XXXXXX") hostonly=$(mktemp "${TMPDIR:-/tmp}/nsx-v2-host.XXXXXX")
+trap 'rm -f "$map" "$hostonly"' EXIT
 known=()
 while read -r g paths; do
   case $g in ''|'#'*) continue ;; esac
   known+=("$g")
   if [ ${#groups[@]} -gt 0 ] && ! printf '%s\n' "${groups[@]}" | grep -qx -- "$g"; then continue; fi
   for p in $paths; do
+    where=any
+    case $p in host:*) p=${p#host:}; where=host ;; esac
     for f in dist/test/$p; do
       [ -e "$f" ] || continue
       if [ -d "$f" ]; then find "$f" -name '*.test.js' | sort; else echo "$f"; fi
-    done
-  done | while read -r f; do grep -q " $f\$" "$map" || echo "$g $f" >>"$map"; done
+    done | sed "s|^|$where |"
+  done | while read -r where f; do
+    grep -q " $f\$" "$map" "$hostonly" && continue
+    # on the VM (scripts/v2-host.sh sets NSX_TEST_HOST), host-only files are listed, not run
+    if [ "$where" = host ] && [ "${NSX_TEST_HOST:-}" = systemd-v2-vm ]; then echo "$g $f" >>"$hostonly"; else echo "$g $f" >>"$map"; fi
+  done
 done <scripts/v2-groups.txt
 for g in ${groups[@]+"${groups[@]}"}; do
   printf '%s\n' "${known[@]}" | grep -qx -- "$g" || { echo "v2-test: no group '$g' in scripts/v2-groups.txt (${known[*]})" >&2; exit 2; }
@@ -51,7 +57,7 @@ mi=$(cat /proc/self/mountinfo)
 layout=unified
 if grep -q ' - cgroup ' <<<"$mi"; then if grep -q ' - cgroup2 ' <<<"$mi"; then layout=hybrid; else layout=legacy; fi; fi
 pid1=$(cat /proc/1/comm 2>/dev/null || echo '?')
-export NSX_TEST_GROUPS=$map NSX_TEST_LAYOUT="$layout cgroups, $(uname -r), PID 1 $pid1"
+export NSX_TEST_GROUPS=$map NSX_TEST_HOSTONLY=$hostonly NSX_TEST_LAYOUT="$layout cgroups, $(uname -r), PID 1 $pid1"
 echo "v2-test: $(wc -l <"$map") files in $(cut -d' ' -f1 "$map" | uniq | wc -l) groups on $NSX_TEST_LAYOUT"
 s=$(date +%s)
 rc=0

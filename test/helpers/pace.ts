@@ -8,3 +8,14 @@ export const SLOWDOWN = Math.max(1, Number(process.env.NSX_TEST_SLOWDOWN) || 1);
 
 /** `ms` scaled by SLOWDOWN. */
 export const paced = (ms: number): number => ms * SLOWDOWN;
+
+/**
+ * Skip reason, on the emulated systemd + cgroup v2 VM only (NSX_TEST_HOST, set by scripts/v2-host.sh), for a live
+ * test that depends on neither the cgroup layout nor the init system (namespaces, exec, terminals, escaping): it runs
+ * on the host in `npm test`, and would cost the VM minutes of its CI budget to prove the same again.
+ */
+export function layoutIndependent(): string | false {
+  return process.env.NSX_TEST_HOST === 'systemd-v2-vm'
+    ? 'layout-independent (namespaces and processes only): runs on the host in npm test, left out of the emulated VM for the CI budget'
+    : false;
+}

@@ -10,8 +10,11 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFile
 import { randomBytes } from 'node:crypto';
 import { liveSkipReason, startProcess, testName, waitFor, childrenOf, type Started } from '../helpers/live.js';
 import { runNsx, run, NSX_BIN, type RunResult } from '../helpers/cli.js';
+import { layoutIndependent } from '../helpers/pace.js';
 
 const skip = liveSkipReason({ tools: ['unshare', 'nsenter', 'ip', 'setpriv'] });
+/** tests of namespaces and exec only (the same on every cgroup layout): not on the emulated VM */
+const nsOnly = skip || layoutIndependent();
 const TYPES = { m: 'mnt', u: 'uts', i: 'ipc', n: 'net', p: 'pid', C: 'cgroup', T: 'time' } as const;
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
@@ -74,7 +77,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     }
   });
 
-  test('acceptance 1: -a joins every namespace; probes print what nsenter prints', () => {
+  test('acceptance 1: -a joins every namespace; probes print what nsenter prints', { skip: nsOnly }, () => {
     const T = String(target.pid);
     const types = Object.values(TYPES);
     const a = nsx(['-t', T, '-a', 'sh', '-c', `for t in ${types.join(' ')}; do readlink /proc/self/ns/$t; done`]);
@@ -99,7 +102,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     assert.equal(nsx(['-t', T, '-m', 'cat', '/mnt/nsx-probe']).stdout.trim(), name);
   });
 
-  test('namespace files (-n=FILE), -e, -w, -r as nsenter', () => {
+  test('namespace files (-n=FILE), -e, -w, -r as nsenter', { skip: nsOnly }, () => {
     const T = String(target.pid);
     const file = `/proc/${T}/ns/net`;
     const a = nsx([`-n=${file}`, 'readlink', '/proc/self/ns/net']);
@@ -130,7 +133,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     sameAs(nsx(w), nsenter(w), '-W (in-namespace working directory)');
   });
 
-  test('acceptance 3: exit statuses are passed on (42, the signal for SIGTERM/SIGKILL, 127 missing, 126 not executable)', () => {
+  test('acceptance 3: exit statuses are passed on (42, the signal for SIGTERM/SIGKILL, 127 missing, 126 not executable)', { skip: nsOnly }, () => {
     const T = String(target.pid);
     assert.equal(nsx(['-t', T, '-n', 'sh', '-c', 'exit 42']).code, 42);
     // a program killed by a signal: nsx dies by the same signal after the fork (as nsenter), or is replaced by
@@ -148,7 +151,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     sameAs(nsx(f), nsenter(f), '-p -F');
   });
 
-  test('acceptance 5: bad input gives one line and the right exit code', async () => {
+  test('acceptance 5: bad input gives one line and the right exit code', { skip: nsOnly }, async () => {
     const T = String(target.pid);
     oneLine(nsx(['-t', '0', '-n', 'true']), 2, /invalid target PID argument: '0'/, '-t 0');
     oneLine(nsx(['-t', '-5', '-n', 'true']), 2, /invalid target PID argument: '-5'/, '-t -5');
@@ -176,7 +179,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     }
   });
 
-  test('enterAndWait (the dashboard\'s variant) runs the helper as a child and resolves with the status', () => {
+  test('enterAndWait (the dashboard\'s variant) runs the helper as a child and resolves with the status', { skip: nsOnly }, () => {
     const svc = new URL('../../src/services/enter.js', import.meta.url).href;
     const paths = new URL('../../src/host/paths.js', import.meta.url).href;
     const plan = new URL('../../src/enter/plan.js', import.meta.url).href;
@@ -192,7 +195,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     assert.equal(r.code, 0);
   });
 
-  test('--dry-run --json prints the plan with the target\'s inodes and runs nothing', () => {
+  test('--dry-run --json prints the plan with the target\'s inodes and runs nothing', { skip: nsOnly }, () => {
     const T = String(target.pid);
     const r = nsx(['-t', T, '-a', '--dry-run', '--json', 'touch', `/tmp/${name}-ran`]);
     assert.equal(r.code, 0, r.stderr);
@@ -207,7 +210,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     assert.match(nsx(['-t', T, '-n', '--dry-run']).stdout, /join net/);
   });
 
-  test('signals sent to nsx with kill reach the program (TERM, HUP, INT)', async () => {
+  test('signals sent to nsx with kill reach the program (TERM, HUP, INT)', { skip: nsOnly }, async () => {
     for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
       const script = `trap 'echo got-${sig}; exit 7' ${sig.slice(3)}; echo ready; while :; do sleep 0.05; done`;
       const child = spawn(process.execPath, [NSX_BIN, 'enter', '-t', String(target.pid), '-p', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -282,7 +285,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
   });
 });
 
-describe('nsx enter --mount-proc (live)', { skip }, () => {
+describe('nsx enter --mount-proc (live)', { skip: nsOnly }, () => {
   test('a fresh /proc for the target pid namespace, in a private mount namespace copy', async () => {
     // no --mount / --mount-proc: the target shares our mount namespace and /proc
     const t = await startTarget(['--fork', '--pid'], 'exec sleep 600', (pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep');
@@ -304,7 +307,7 @@ describe('nsx enter --mount-proc (live)', { skip }, () => {
   });
 });
 
-describe('nsx enter: rootless target (live)', { skip }, () => {
+describe('nsx enter: rootless target (live)', { skip: nsOnly }, () => {
   test('acceptance 2: -U -n id -u prints 0 as root and as nobody', async () => {
     const proc = startProcess('setpriv', [...NOBODY, 'unshare', '-Urn', 'sleep', '600']);
     try {
@@ -348,7 +351,7 @@ describe('nsx enter: rootless target (live)', { skip }, () => {
   });
 });
 
-describe('nsx enter: PID reuse (live)', { skip }, () => {
+describe('nsx enter: PID reuse (live)', { skip: nsOnly }, () => {
   test('acceptance 4: a target that exits (and whose PID is reused) before joining is refused', async () => {
     const a = startProcess('unshare', ['-n', 'sleep', '600']);
     let b: Started | undefined;
@@ -399,7 +402,7 @@ describe('nsx enter: PID reuse (live)', { skip }, () => {
   });
 });
 
-test('the program gets NODE_EXTRA_CA_CERTS back although the nsx launcher started Node without it', { skip }, () => {
+test('the program gets NODE_EXTRA_CA_CERTS back although the nsx launcher started Node without it', { skip: nsOnly }, () => {
   const ca = `/nonexistent/nsx-test-${process.pid}.pem`;
   // bin/nsx run as a program (its sh launcher), as users run it
   const r = run(NSX_BIN, ['enter', '-t', String(process.pid), '-a', 'sh', '-c', 'printf "%s|%s" "$NODE_EXTRA_CA_CERTS" "${NSX_SAVED_NODE_EXTRA_CA_CERTS-unset}"'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca } });
