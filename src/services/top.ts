@@ -17,6 +17,7 @@ import { buildFrame, type TopFrame, type TopRow } from '../sampler/frame.js';
 import { Sampler, type Scheduler } from '../sampler/sampler.js';
 import { makeCollector } from '../sampler/collect.js';
 import { normalizeCgroupPath } from '../model/cgroup.js';
+import { loadInkForTerminal } from './ink-loader.js';
 
 export interface TopOptions {
   readonly paths: HostPaths;
@@ -116,9 +117,9 @@ async function runSampling(
   iterations: number | undefined,
 ): Promise<number> {
   if (o.mode === 'tui') {
-    await (await import('./ink-loader.js')).loadInkForTerminal();
-    const { runTopTui } = await import('../tui/top/run.js');
+    await loadInkForTerminal();
     // a static host is sampled once and stays on screen until q
+    const { runTopTui } = await import('../tui/index.js');
     return runTopTui({ sampler, root, order: o.order, reverse: o.reverse, depth: o.depth, raw: o.raw, paths: o.paths, layout: collect.layout, iterations: o.iterations, once: !o.paths.live, color: o.color });
   }
   let first = true;

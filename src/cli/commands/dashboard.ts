@@ -6,7 +6,9 @@ import type { Command, CliContext } from '../context.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
-import { USAGE } from '../main.js';
+import { USAGE } from '../usage.js';
+import { runDashboard, hostSummary } from '../../services/dashboard.js';
+import { formatJson } from '../../output/json.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'summary', short: 's', arg: 'none' },
@@ -41,9 +43,7 @@ export const command: Command = {
     if (done) return 0;
     if (args.positionals.length) throw new UsageError(`nsx: unknown command '${args.positionals[0]}'\nTry 'nsx --help' for more information.`);
     const intervalMs = args.opts.interval === undefined ? 1000 : parseIntArg('nsx', 'interval', args.opts.interval as string, { min: 250, max: 60000 });
-    const { runDashboard, hostSummary } = await import('../../services/dashboard.js');
     if (args.opts.json) {
-      const { formatJson } = await import('../../output/json.js');
       ctx.stdout.write(formatJson(hostSummary(ctx.paths)) + '\n');
       return 0;
     }
@@ -54,7 +54,7 @@ export const command: Command = {
       intervalMs,
       usage: USAGE,
       // colours as --color/NO_COLOR say (the TUI keeps inverse and bold without them)
-      startTui: async (t) => (await import('../../tui/dashboard/run.js')).runDashboardTui({ ...t, color: ctx.color }),
+      startTui: async (t) => (await import('../../tui/index.js')).runDashboardTui({ ...t, color: ctx.color }),
     });
   },
 };

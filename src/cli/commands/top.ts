@@ -5,6 +5,7 @@ import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { columnsHelp, fieldByName } from '../../fields/registry.js';
 import { TOP_FIELDS, TOP_ORDERS, type TopOrder } from '../../fields/top.js';
+import { runTop } from '../../services/top.js';
 
 const SPECS: readonly OptionSpec[] = [
   { name: 'delay', short: 'd', arg: 'required' },
@@ -95,7 +96,6 @@ export const command: Command = {
     const depth = o.depth !== undefined ? parseIntArg('nsx top', 'depth', o.depth as string, { min: 0 }) : undefined;
     const json = !!o.json;
     const tui = !json && !o.batch && ctx.isTTY && ctx.stdinTTY;
-    const { runTop } = await import('../../services/top.js');
     return runTop({
       paths: ctx.paths,
       root: args.positionals[0],
