@@ -75,7 +75,12 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
     await expect(new RegExp(`PID ${pid} +sleep 300`), 'the process detail');
     await type('\r'); // → its namespaces
     await expect(/› namespaces/, 'its namespaces');
+    // the rows come after the breadcrumb (slow under emulation): a key pressed before they are drawn moves nothing
+    await expect(new RegExp(`${netns} +net\\b`), 'its net namespace listed');
+    const before = out.length;
     await type('\x1b[B'); // mnt → net
+    // the selected line is drawn inverse (also with NO_COLOR): enter only once net is the selection
+    await waitFor(() => new RegExp(`\x1b\\[7m${netns} +net\\b`).test(out.slice(before)), 30000, 'net selected');
     await type('e');
     await expect(new RegExp(`entering PID ${pid} \\(net\\) \\(/nonexistent/nsx-test-shell is not on the host: running /bin/sh\\)`), 'the enter notice (a missing $SHELL falls back to /bin/sh)');
     await new Promise((r) => setTimeout(r, 500));
