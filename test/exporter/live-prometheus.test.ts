@@ -47,8 +47,11 @@ test('live: Prometheus scrapes nsx exporter — CPU rate under quota, throttling
       if (Date.now() > end) assert.fail(`too few scrapes; exporter: ${ex.stderr()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
+    // ≈ the quota; on an emulated host (SLOWDOWN > 1) whose vCPUs the host starves, a loop may get less than its
+    // quota, never more: there only the quota's bound is asserted (the measurement itself is checked here on the host)
+    const nearQuota = (r: number | undefined) => r !== undefined && r > 0 && r <= 0.25 && (SLOWDOWN > 1 || r >= 0.15);
     const rate = await one(`rate(container_cpu_usage_seconds_total{id="/${q}",cpu="total"}[8s])`);
-    assert.ok(rate !== undefined && Math.abs(rate - 0.2) <= 0.05, `CPU rate under a 0.2 quota: ${rate}`);
+    assert.ok(nearQuota(rate), `CPU rate under a 0.2 quota: ${rate}`);
     const thr = await one(`rate(container_cpu_cfs_throttled_periods_total{id="/${q}"}[8s])`);
     assert.ok(thr !== undefined && thr > 0, `throttled periods rate ${thr}`);
     assert.equal(await one(`container_spec_cpu_quota{id="/${q}"}`), 20000);
@@ -59,7 +62,7 @@ test('live: Prometheus scrapes nsx exporter — CPU rate under quota, throttling
     const by = await P.query(`nsx_cgroup_cpu_throttled_by_info{id="/${p}/child"}`);
     assert.deepEqual(by.map((r) => r.metric.by), [`/${p}`], 'throttled by the parent');
     const childRate = await one(`rate(container_cpu_usage_seconds_total{id="/${p}/child"}[8s])`);
-    assert.ok(childRate !== undefined && Math.abs(childRate - 0.2) <= 0.05, `child CPU rate ${childRate}`);
+    assert.ok(nearQuota(childRate), `child CPU rate ${childRate}`);
     assert.equal(await one(`nsx_cgroup_cpu_effective_limit_cores{id="/${p}/child"}`), 0.2);
     assert.equal(await one(`container_spec_memory_limit_bytes{id="/${m}"}`), limit);
     assert.equal(await one(`nsx_cgroup_memory_effective_limit_bytes{id="/${m}",by="/${m}"}`), limit);
