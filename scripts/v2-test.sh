@@ -60,6 +60,13 @@ pid1=$(cat /proc/1/comm 2>/dev/null || echo '?')
 export NSX_TEST_GROUPS=$map NSX_TEST_HOSTONLY=$hostonly NSX_TEST_LAYOUT="$layout cgroups, $(uname -r), PID 1 $pid1"
 echo "v2-test: $(wc -l <"$map") files in $(cut -d' ' -f1 "$map" | uniq | wc -l) groups on $NSX_TEST_LAYOUT"
 s=$(date +%s)
+# the reporter prints a file when it and the files before it are done: say every 2 minutes which files run, so a
+# slow or stuck file shows in a log while it runs (and in the log of a run the VM's timeout ended)
+{ while sleep 120; do
+    echo "v2-test: $(($(date +%s) - s)) s: running $(ps -eo args= | grep -v -e ' --test ' | grep -o 'dist/test/[^ ]*\.test\.js' | sort -u | tr '\n' ' ')" >&2
+  done; } &
+ticker=$!
+trap 'rm -f "$map" "$hostonly"; kill $ticker 2>/dev/null || true' EXIT
 rc=0
 node --test --test-concurrency="$jobs" --test-reporter=./scripts/v2-reporter.mjs $(cut -d' ' -f2 "$map") || rc=$?
 echo "v2-test: $(($(date +%s) - s)) s"

@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { liveSkipReason, hasTool } from '../helpers/live.js';
 import { runNsx, run, NSX_BIN } from '../helpers/cli.js';
-import { paced } from '../helpers/pace.js';
+import { paced, SLOWDOWN } from '../helpers/pace.js';
 import { isUnified } from '../helpers/cgroups.js';
 import { parseCgls, parseCgtop, type CglsTree } from '../helpers/systemd.js';
 import { removeAll, runtimeSkip, startDocker, startPodman, startUnit, type TestContainer } from '../runtimes/lib.js';
@@ -140,15 +140,15 @@ describe('systemd + cgroup v2: systemd-cgls, systemd-cgtop and ps -o unit as ora
     assert.equal(cgtop.code, 0, cgtop.stderr);
     assert.equal(top.code, 0, top.stderr);
     const theirs = parseCgtop(cgtop.stdout).at(-1)!;
-    type Row = { path: string; tasks: number | null; cpu_percent: number | null; memory_bytes: number | null; io_read_bps: number | null; io_write_bps: number | null; container: string | null };
+    type Row = { path: string; pids_current: number | null; cpu_percent: number | null; memory_current_bytes: number | null; io_read_bps: number | null; io_write_bps: number | null; container: string | null };
     const ours = new Map((JSON.parse(top.stdout.trim().split('\n').at(-1)!).cgroups as Row[]).map((r) => [r.path, r]));
     // systemd-cgtop shows a cgroup (to depth 3) when it has tasks (pids.current), memory, CPU time or IO in the
     // interval; nsx top shows every cgroup. Every row of systemd-cgtop is nsx's; every nsx row with tasks or
     // memory is systemd-cgtop's (rows kept by a little CPU or IO in one interval may differ by a sample)
     for (const [path, r] of theirs) if (!foreign(path, busy)) assert.ok(ours.has(path), `systemd-cgtop row ${path} (${JSON.stringify(r)}) missing from nsx top`);
     for (const [path, r] of ours) {
-      if (path === '/' || foreign(path, busy) || !((r.tasks ?? 0) > 0 || (r.memory_bytes ?? 0) > 0)) continue;
-      assert.ok(theirs.has(path), `nsx top row ${path} (tasks ${r.tasks}, memory ${r.memory_bytes}) missing from systemd-cgtop`);
+      if (path === '/' || foreign(path, busy) || !((r.pids_current ?? 0) > 0 || (r.memory_current_bytes ?? 0) > 0)) continue;
+      assert.ok(theirs.has(path), `nsx top row ${path} (pids_current ${r.pids_current}, memory_current_bytes ${r.memory_current_bytes}) missing from systemd-cgtop`);
     }
     for (const [path, b] of busy) {
       const t = theirs.get(path);
@@ -156,8 +156,9 @@ describe('systemd + cgroup v2: systemd-cgls, systemd-cgtop and ps -o unit as ora
       assert.ok(t && o, `${path} in both`);
       assert.ok(t.cpu !== null && o.cpu_percent !== null, `${path}: CPU in both`);
       assert.ok(Math.abs(o.cpu_percent - t.cpu) <= 5, `${path}: nsx ${o.cpu_percent.toFixed(1)} % vs systemd-cgtop ${t.cpu} % (quota ${b.cpu} %)`);
-      assert.ok(Math.abs(o.cpu_percent - b.cpu) <= 8, `${path}: nsx ${o.cpu_percent.toFixed(1)} % under a ${b.cpu} % quota`);
-      assert.deepEqual([o.tasks, t.tasks], [1, 1], `tasks of ${path}`);
+      // the quota bounds the loop; on the emulated VM (SLOWDOWN > 1) the host may starve the vCPUs, and a loop gets less
+      assert.ok(o.cpu_percent <= b.cpu + 8 && (SLOWDOWN > 1 || o.cpu_percent >= b.cpu - 8), `${path}: nsx ${o.cpu_percent.toFixed(1)} % under a ${b.cpu} % quota`);
+      assert.deepEqual([o.pids_current, t.tasks], [1, 1], `tasks of ${path}`);
       assert.equal(o.container, b.label ?? path.slice(path.lastIndexOf('/') + 1), `top's CONTAINER of ${path}`);
     }
   });
