@@ -63,7 +63,7 @@ s=$(date +%s)
 # the reporter prints a file when it and the files before it are done: say every 2 minutes which files run, so a
 # slow or stuck file shows in a log while it runs (and in the log of a run the VM's timeout ended)
 { while sleep 120; do
-    echo "v2-test: $(($(date +%s) - s)) s: running $(ps -eo args= | grep -v -e ' --test ' | grep -o 'dist/test/[^ ]*\.test\.js' | sort -u | tr '\n' ' ')" >&2
+    echo "v2-test: $(($(date +%s) - s)) s: running $(ps -eo args= | grep -v -e ' --test ' | tr ' ' '\n' | grep "^$PWD/dist/test/.*\.test\.js\$" | sed "s|^$PWD/||" | sort -u | tr '\n' ' ')" >&2
   done; } &
 ticker=$!
 trap 'rm -f "$map" "$hostonly"; kill $ticker 2>/dev/null || true' EXIT
