@@ -17,9 +17,10 @@ import { buildFrame } from '../../src/sampler/frame.js';
 const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids'] as const;
 const skip = liveSkipReason() || cgroupSkip(CONTROLLERS);
 if (!skip) sweepLeftovers('top');
-const SLOW = { maxBuffer: 256 << 20 };
+// every cgroup of the host, three samples: minutes on a loaded 2-core host (load 90 timed out the default minute)
+const SLOW = { maxBuffer: 256 << 20, timeout: paced(180_000) };
 
-test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attributed to itself and to the parent of a child without quota', { skip, timeout: paced(180_000) }, async () => {
+test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attributed to itself and to the parent of a child without quota', { skip, timeout: paced(420_000) }, async () => {
   const a = testName('top-a');
   const b = testName('top-b');
   const cg = new TestCgroups(CONTROLLERS);
