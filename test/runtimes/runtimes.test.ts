@@ -20,6 +20,7 @@ import { identityPathsOf, procCgroupEntries } from '../../src/readers/runtimes/r
 import type { Identity } from '../../src/model/identity.js';
 import { DOCKER, dockerCgroupDriver, must, nsLinksViaNsenter, podmanGlobals, removeAll, runtimeSkip, sh, startCtr, startDocker, startLxc, startPodman, startUnit, systemdBooted, type TestContainer } from './lib.js';
 import { testName, waitFor } from '../helpers/live.js';
+import { cpuStarved } from '../helpers/pace.js';
 
 const HOST = hostPaths();
 
@@ -69,9 +70,12 @@ function checkPs(c: TestContainer, target: string, name: string, image?: string)
 /** Under systemd: the UNIT column is what `ps -o unit` (libsystemd's sd_pid_get_unit) says. */
 function checkUnit(pid: number): void {
   if (!systemdBooted()) return;
-  const r = runNsx(['ps', '-J', '-o', 'PID,UNIT', String(pid)]);
+  // the table (`nsx ps PID` is the detail view, without columns)
+  const r = runNsx(['ps', '-J', '-o', 'PID,UNIT']);
   assert.equal(r.code, 0, r.stderr);
-  const unit = (JSON.parse(r.stdout) as { processes: { unit: string | null }[] }).processes[0].unit;
+  const row = (JSON.parse(r.stdout) as { processes: { pid: number; unit: string | null }[] }).processes.find((p) => p.pid === pid);
+  assert.ok(row, `PID ${pid} in nsx ps`);
+  const unit = row.unit;
   assert.equal(unit ?? '-', sh('ps', ['-o', 'unit=', '-p', String(pid)]).stdout.trim(), `UNIT of PID ${pid} = ps -o unit`);
 }
 
@@ -110,7 +114,9 @@ function checkTop(target: string, cgroup: string, label: string, loaded: boolean
   assert.equal(row.container, label, 'top: CONTAINER is the name');
   const expected = ((u1 - u0) / ((t1 - t0) * 1000)) * 100;
   assert.ok(row.cpu_percent !== null, 'top: CPU% after two samples');
-  if (loaded) assert.ok(Math.abs(row.cpu_percent - expected) < 20, `top CPU% ${row.cpu_percent} vs counters ${expected.toFixed(1)}`);
+  // the counters span the whole CLI run (start-up included), top its last interval: 20 points; 30 on a starved CPU
+  // (the emulated VM: 27.8 vs 48.5 seen there, the loop's share varying with the VM's own load)
+  if (loaded) assert.ok(Math.abs(row.cpu_percent - expected) < (cpuStarved() ? 30 : 20), `top CPU% ${row.cpu_percent} vs counters ${expected.toFixed(1)}`);
   else assert.ok(row.cpu_percent < 10 && expected < 10, `idle container: top ${row.cpu_percent}, counters ${expected}`);
 }
 

@@ -117,7 +117,9 @@ describe('systemd + cgroup v2: systemd-cgls, systemd-cgtop and ps -o unit as ora
       for (const c of a.cgroups) if (b.cgroups.has(c) && !f(c)) assert.ok(n.cgroups.has(c), `${what}: nsx misses cgroup ${c}`);
       for (const c of n.cgroups) if (!f(c)) assert.ok(a.cgroups.has(c) || b.cgroups.has(c), `${what}: nsx shows ${c}, systemd-cgls does not`);
       for (const [pid, c] of a.pids) if (b.pids.get(pid) === c && !f(c) && existsSync(`/proc/${pid}`)) assert.equal(n.pids.get(pid), c, `${what}: process ${pid}`);
-      for (const [pid, c] of n.pids) if (!f(c)) assert.ok(a.pids.get(pid) === c || b.pids.get(pid) === c, `${what}: nsx puts ${pid} in ${c}, systemd-cgls does not`);
+      // (the message says what the process is: a thread id, a short-lived child)
+      const who = (pid: number) => (existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^(Name|Tgid|PPid):/.test(l)).join(' ') : 'gone');
+      for (const [pid, c] of n.pids) if (!f(c)) assert.ok(a.pids.get(pid) === c || b.pids.get(pid) === c, `${what}: nsx puts ${pid} (${who(pid)}) in ${c}, systemd-cgls does not (${a.pids.get(pid) ?? b.pids.get(pid) ?? 'nowhere'})`);
       assert.ok(a.cgroups.size >= 8, `${what}: a real tree (${a.cgroups.size} cgroups)`);
       // our units and containers: present, with their processes; containers labelled with their names
       for (const [path, x] of busy) {
@@ -155,9 +157,12 @@ describe('systemd + cgroup v2: systemd-cgls, systemd-cgtop and ps -o unit as ora
       const o = ours.get(path);
       assert.ok(t && o, `${path} in both`);
       assert.ok(t.cpu !== null && o.cpu_percent !== null, `${path}: CPU in both`);
-      assert.ok(Math.abs(o.cpu_percent - t.cpu) <= 5, `${path}: nsx ${o.cpu_percent.toFixed(1)} % vs systemd-cgtop ${t.cpu} % (quota ${b.cpu} %)`);
+      // within 5 points; 10 on a starved CPU (the emulated VM: reading the tree takes a large, varying part of each
+      // 2 s interval there, for nsx and systemd-cgtop alike: 37.3 vs 30.1 % seen under a 30 % quota)
+      const tol = cpuStarved() ? 10 : 5;
+      assert.ok(Math.abs(o.cpu_percent - t.cpu) <= tol, `${path}: nsx ${o.cpu_percent.toFixed(1)} % vs systemd-cgtop ${t.cpu} % (quota ${b.cpu} %)`);
       // the quota bounds the loop; on a starved CPU (the emulated VM, a loaded host: cpuStarved) a loop may get less
-      assert.ok(o.cpu_percent <= b.cpu + 8 && (cpuStarved() || o.cpu_percent >= b.cpu - 8), `${path}: nsx ${o.cpu_percent.toFixed(1)} % under a ${b.cpu} % quota`);
+      assert.ok(o.cpu_percent <= b.cpu + (cpuStarved() ? 10 : 8) && (cpuStarved() || o.cpu_percent >= b.cpu - 8), `${path}: nsx ${o.cpu_percent.toFixed(1)} % under a ${b.cpu} % quota`);
       assert.deepEqual([o.pids_current, t.tasks], [1, 1], `tasks of ${path}`);
       assert.equal(o.container, b.label ?? path.slice(path.lastIndexOf('/') + 1), `top's CONTAINER of ${path}`);
     }
@@ -165,11 +170,12 @@ describe('systemd + cgroup v2: systemd-cgls, systemd-cgtop and ps -o unit as ora
 
   test("nsx ps UNIT = ps -o unit = systemctl status PID's unit; CONTAINER names the containers", () => {
     const pids = [...busy.values()].map((b) => b.pid);
-    const r = runNsx(['ps', '-J', '-o', 'PID,UNIT,CONTAINER,CGROUP', ...pids.map(String)]);
+    // the table (`nsx ps PID` is the detail view, without columns): every process, against procps (which asks
+    // libsystemd, sd_pid_get_unit), and our busy loops with their containers
+    const r = runNsx(['ps', '-J', '-o', 'PID,UNIT,CONTAINER,CGROUP']);
     assert.equal(r.code, 0, r.stderr);
-    const rows = new Map((JSON.parse(r.stdout).processes as { pid: number; unit: string | null; container: string | null; cgroup: string }[]).map((p) => [p.pid, p]));
-    // the whole table too: every process, against procps (which asks libsystemd, sd_pid_get_unit)
-    const all = JSON.parse(runNsx(['ps', '-J', '-o', 'PID,UNIT']).stdout).processes as { pid: number; unit: string | null }[];
+    const all = JSON.parse(r.stdout).processes as { pid: number; unit: string | null; container: string | null; cgroup: string }[];
+    const rows = new Map(all.filter((p) => pids.includes(p.pid)).map((p) => [p.pid, p]));
     const procps = new Map(
       run('ps', ['-e', '-o', 'pid=,unit=']).stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)).map(([p, u]) => [Number(p), u === '-' ? null : u]),
     );
@@ -192,7 +198,8 @@ describe('systemd + cgroup v2: systemd-cgls, systemd-cgtop and ps -o unit as ora
     }
   });
 
-  test('the containers are named in nsx ls (CONTAINER) and in the exporter (name label)', { skip: !docker && !podman ? 'no container runtime is up' : false }, () => {
+  test('the containers are named in nsx ls (CONTAINER) and in the exporter (name label)', { skip: dockerSkip && podmanSkip ? `no container runtime is up (${dockerSkip}; ${podmanSkip})` : false }, () => {
+    // (decided when the suite is defined, before \`before\` started the containers: from the runtimes' state)
     for (const c of [docker, podman]) {
       if (!c) continue;
       const ls = runNsx(['ls', '-J', '-l', '-t', 'net', '-o', 'NS,PID,CONTAINER', '-p', String(c.pid)]);
