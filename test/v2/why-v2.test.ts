@@ -153,6 +153,14 @@ test("pure v2: a sibling eating the parent's quota, a pids limit hit by a fork l
     cg.cpuMax(`${root}/idle`, 50000);
     cg.memoryMax(`${root}/idle`, 256 << 20);
     cg.start(`${root}/idle`, 'sleep 600');
+    // at rest first: under emulation the shell's exec of sleep alone is throttled by a 0.5 CPU quota (12 ms seen)
+    let lastUsage = -1;
+    await waitFor(() => {
+      const u = cg.cpuStat(`${root}/idle`).usage_usec;
+      const atRest = u === lastUsage && cg.members(`${root}/idle`).some((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep');
+      lastUsage = u;
+      return atRest;
+    }, 30_000, 'the idle cgroup at rest');
     const c = await why({ paths, target: idle, durationMs: 1000 });
     assert.equal(c.clean, true, JSON.stringify(c.verdict));
     assert.equal(c.findings.filter((x) => x.severity !== 'info').length, 0);
