@@ -48,7 +48,7 @@ import { parentPath } from '../model/throttle.js';
 import { makeSelector, walkPlanOf, type SelectOptions } from './select.js';
 import type { NetDevice } from '../parse/net-dev.js';
 
-const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'procs'];
+const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'procs', 'cgroup'];
 /**
  * The files the series need (v1 and v2 names; the mapping reads each from the hierarchy of its controller):
  * fewer files than the full plan is fewer syscalls per cgroup and scrape.
@@ -60,6 +60,8 @@ export const EXPORTER_FILES: readonly string[] = [
   'io.stat', 'blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes',
   'blkio.throttle.io_serviced_recursive', 'blkio.throttle.io_serviced',
   'pids.current', 'pids.max', 'cpu.pressure', 'memory.pressure', 'io.pressure', 'cgroup.procs',
+  // v2 features (issue 23): the nsx_cgroup_pids_peak, _pressure_irq_…, _descendants and _dying_descendants series
+  'pids.peak', 'irq.pressure', 'cgroup.stat',
 ];
 
 /**

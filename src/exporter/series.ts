@@ -50,6 +50,8 @@
  *   nsx_cgroup_cpu_effective_limit_cores{id,by}          min quota/period along the path, and which cgroup sets it
  *   nsx_cgroup_memory_effective_limit_bytes{id,by}       min memory limit along the path
  *   nsx_cgroup_memory_events_total{id,event}, nsx_cgroup_memory_events_local_total{id,event}   memory.events(.local)
+ *   nsx_cgroup_pids_peak{id}, nsx_cgroup_pressure_irq_stalled_seconds_total{id},
+ *   nsx_cgroup_descendants{id}, nsx_cgroup_dying_descendants{id}   cgroup v2 features (block "v2 features" below)
  *   nsx_namespaces{type}                                 namespaces per type on the host
  *   nsx_container_host_namespace_info{id,…,type}         a container sharing a namespace of that type with PID 1
  *   nsx_exporter_*                                       the exporter's own: cgroups read, sample time, incomplete
@@ -147,6 +149,11 @@ export const CATALOGUE: readonly FamilyDef[] = [
   g('nsx_cgroup_memory_effective_limit_bytes', 'The tightest memory limit along the path, and the cgroup (by) that sets it.'),
   c('nsx_cgroup_memory_events_total', 'memory.events of the cgroup (its subtree): low, high, max, oom, oom_kill, ... (cgroup v2).'),
   c('nsx_cgroup_memory_events_local_total', 'memory.events.local of the cgroup: events of the cgroup itself, not its descendants (cgroup v2).'),
+  // v2 features (issue 23): pids.peak, irq.pressure, cgroup.stat; absent files give no series
+  g('nsx_cgroup_pids_peak', 'pids.peak: the most tasks the cgroup has held at once.'),
+  c('nsx_cgroup_pressure_irq_stalled_seconds_total', "irq.pressure full total: time the cgroup's tasks could not run while the CPU served interrupts (cgroup v2 with IRQ time accounting), in seconds."),
+  g('nsx_cgroup_descendants', 'cgroup.stat nr_descendants: live cgroups below this one (cgroup v2).'),
+  g('nsx_cgroup_dying_descendants', 'cgroup.stat nr_dying_descendants: cgroups below this one that were removed but are still held by the kernel, e.g. by memory still charged to them (cgroup v2).'),
   g('nsx_namespaces', 'Namespaces of this type held by processes on the host.'),
   g('nsx_container_host_namespace_info', "A container whose processes share a namespace of this type with the host's PID 1 (e.g. host network)."),
   g('nsx_exporter_cgroups', 'Cgroups read by the last sample (selected or ancestors of selected ones).'),
@@ -685,6 +692,12 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
       }
     }
     put('container_start_time_seconds', L, cg.start_time_s);
+
+    // v2 features (issue 23)
+    put('nsx_cgroup_pids_peak', L, s.pids?.peak);
+    put('nsx_cgroup_pressure_irq_stalled_seconds_total', L, sec(s.psi?.irq?.full?.total_usec));
+    put('nsx_cgroup_descendants', L, s.cgroup?.nr_descendants);
+    put('nsx_cgroup_dying_descendants', L, s.cgroup?.nr_dying_descendants);
 
     // nsx: throttling along the path, effective limits
     if (b) put('nsx_cgroup_cpu_throttled_by_info', ls.idWith(cg.path, 'by', b), 1);

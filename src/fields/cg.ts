@@ -192,4 +192,11 @@ export const SHOW_FIELDS: Record<ShowGroupName, readonly ShowField[]> = {
     key('mems', 'mems', 'cpuset.mems', undefined, fmtPlain),
     key('effective mems', 'mems_effective', 'cpuset.mems.effective / cpuset.effective_mems', undefined, fmtPlain),
   ],
+  cgroup: [
+    key('descendants', 'nr_descendants', 'cgroup.stat nr_descendants: live cgroups below it', undefined, fmtPlain),
+    key('dying descendants', 'nr_dying_descendants', 'cgroup.stat nr_dying_descendants: removed cgroups below it that the kernel still holds (memory still charged)', undefined, fmtPlain),
+    key('populated', 'populated', 'cgroup.events populated: 1 when it or a descendant has a process', undefined, fmtPlain),
+    key('frozen', 'frozen', 'cgroup.events frozen (cgroup.freeze)', undefined, fmtPlain),
+    jsonOnly('stat', 'cgroup.stat as is (kernel ≥ 6.10: per-controller nr_subsys_* and nr_dying_subsys_*)'),
+  ],
 };

@@ -9,6 +9,7 @@ import type { PsDetail, PsProcess } from '../model/process.js';
 import type { CgroupStats, Limit } from '../model/cgroup.js';
 import { escapeControl } from '../output/escape.js';
 import { identityJson } from '../model/identity.js';
+import { systemdUnitOfProcess } from '../model/process-cgroup.js';
 import { displayWidth, renderTable } from '../output/table.js';
 import type { NsType } from '../parse/nsid-link.js';
 import { humanBytes } from './top.js';
@@ -103,6 +104,11 @@ export const PS_FIELDS: readonly PsField[] = [
   { id: 'CONTAINER', json: 'container', type: 'string', trunc: true, help: 'container, pod or systemd unit the cgroup path names (friendly name when known)', get: (p) => containerText(p) ?? null, format: text },
   { id: 'RUNTIME', json: 'runtime', type: 'string', help: 'runtime named by the cgroup path (docker, containerd, cri-o, podman, kubernetes, lxc, nspawn, systemd)', get: (p) => p.container?.runtime ?? null, format: text },
   { id: 'CONTAINERID', json: 'container_id', type: 'string', help: 'full container id, pod UID, machine or unit name', get: (p) => p.container?.id ?? null, format: text },
+  {
+    id: 'UNIT', json: 'unit', type: 'string',
+    help: 'systemd unit of the process, as ps -o unit and systemctl status PID name it (the first unit below the slices of its cgroup path)',
+    get: (p) => systemdUnitOfProcess(p.cgroups) ?? null, format: text,
+  },
   { id: 'POD', json: 'pod_uid', type: 'string', help: 'Kubernetes pod UID', get: (p) => p.container?.podUid ?? null, format: text },
   { id: 'QOS', json: 'qos', type: 'string', help: 'Kubernetes QoS class', get: (p) => p.container?.qos ?? null, format: text },
   { id: 'CGROUP', json: 'cgroup', type: 'string', trunc: true, help: 'cgroup path (the most specific hierarchy)', get: (p) => p.cgroup ?? null, format: text },

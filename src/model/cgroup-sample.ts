@@ -49,9 +49,9 @@ export type Int = number | bigint;
 export type KeyedInts = Readonly<Record<string, Int>>;
 
 /** The stat groups a sample can hold; a plan reads only the files of the groups asked for. */
-export type StatGroup = 'cpu' | 'memory' | 'io' | 'pids' | 'psi' | 'cpuset' | 'procs';
+export type StatGroup = 'cpu' | 'memory' | 'io' | 'pids' | 'psi' | 'cpuset' | 'procs' | 'cgroup';
 /** Every group but `procs` (which lists cgroup.procs/threads: costly on big cgroups). */
-export const ALL_STAT_GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'cpuset'];
+export const ALL_STAT_GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'cpuset', 'cgroup'];
 
 /** A raw keyed map value as a number (bigints beyond 2^53 lose precision here, on purpose). */
 export function toNumber(v: Int | undefined): number | undefined {
@@ -214,6 +214,25 @@ export interface CpusetSample {
   readonly mems_effective?: string;
 }
 
+/**
+ * The cgroup2 core files of the cgroup itself (group `cgroup`; cgroup2 only, as PSI: v1 hierarchies have none).
+ */
+export interface CgroupCoreSample {
+  /** cgroup.stat nr_descendants: live cgroups below it */
+  readonly nr_descendants?: number;
+  /**
+   * cgroup.stat nr_dying_descendants: cgroups below it that were removed but are still held by the kernel (their
+   * page cache or kernel memory still charged, a reference still open); thousands of them slow memory reclaim
+   */
+  readonly nr_dying_descendants?: number;
+  /** cgroup.stat as is (kernel ≥ 6.10 adds nr_subsys_CTRL and nr_dying_subsys_CTRL per controller) */
+  readonly stat?: KeyedInts;
+  /** cgroup.events populated: 1 when it or a descendant has a process */
+  readonly populated?: number;
+  /** cgroup.events frozen: 1 when frozen (cgroup.freeze, kernel ≥ 5.2) */
+  readonly frozen?: number;
+}
+
 /** Everything read from one cgroup at one instant. Plain serialisable data (bigints in keyed maps only). */
 export interface CgroupSample {
   /** cgroup path (`/`, `/docker/<id>`); on v1 one path merged across the hierarchies */
@@ -229,6 +248,8 @@ export interface CgroupSample {
   readonly psi?: PsiSample;
   readonly cpuset?: CpusetSample;
   readonly procs?: ProcsSample;
+  /** cgroup2 cgroup.stat and cgroup.events */
+  readonly cgroup?: CgroupCoreSample;
   /** files that exist but did not parse: `path:line: message` (their values are left undefined) */
   readonly errors?: string[];
 }

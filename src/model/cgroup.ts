@@ -71,7 +71,7 @@ export interface CgroupLayout {
 export type CgroupView = { readonly kind: 'v2' } | { readonly kind: 'v1'; readonly key: string } | { readonly kind: 'merged' };
 
 /* The sample types live in ./cgroup-sample.ts; the old names stay as aliases for callers not yet migrated. */
-export type { StatGroup, CgroupSample, CpuSample, MemorySample, IoSample, IoDevice, IoMax, PidsSample, PsiSample, CpusetSample, ProcsSample, KeyedInts, Int } from './cgroup-sample.js';
+export type { StatGroup, CgroupSample, CpuSample, MemorySample, IoSample, IoDevice, IoMax, PidsSample, PsiSample, CpusetSample, ProcsSample, CgroupCoreSample, KeyedInts, Int } from './cgroup-sample.js';
 export { ALL_STAT_GROUPS, cgroupRecreated, toNumber } from './cgroup-sample.js';
 /** @deprecated the one sample type is CgroupSample (src/model/cgroup-sample.ts) */
 export type CgroupStats = import('./cgroup-sample.js').CgroupSample;

@@ -109,6 +109,22 @@ const RANK: Record<IdentityKind, number> = { container: 5, pod: 4, machine: 3, u
 const HEX_ID = /^[0-9a-f]{12,128}$/;
 const UNIT_SUFFIX = /\.(service|scope|socket|mount|swap|device|target|timer|path|session)$/;
 
+/**
+ * The systemd unit of a cgroup path as systemd itself names it (`sd_pid_get_unit`, `ps -o unit`,
+ * `systemctl status PID`): below the leading slices, the first component, when it is a unit (`*.service`,
+ * `*.scope`, …); undefined for the root, a slice, or a path systemd did not name (`/docker/<id>`). Unlike the
+ * identity's `unit` (the deepest unit), a unit delegated below another (`user@1000.service/app.slice/x.service`)
+ * gives the outer one, as systemd's tools do. Leading `/..` components (cgroup namespace) are skipped.
+ */
+export function systemdUnitOf(path: string): string | undefined {
+  for (const seg of path.split('/')) {
+    if (seg === '' || seg === '..' || seg === '.') continue;
+    if (seg.endsWith('.slice')) continue;
+    return UNIT_SUFFIX.test(seg) ? seg : undefined;
+  }
+  return undefined;
+}
+
 /** Decode systemd's unit-name escapes (`\x2d` → `-`). */
 export function unescapeSystemd(name: string): string {
   return name.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));

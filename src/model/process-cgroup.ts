@@ -15,7 +15,7 @@
  * Pure: no I/O.
  */
 import type { CgroupLayout, Hierarchy } from './cgroup.js';
-import { identifyCgroupPaths, type Identity } from './identity.js';
+import { identifyCgroupPaths, systemdUnitOf, type Identity } from './identity.js';
 import { hierarchyKey, type ProcCgroupEntry } from '../parse/proc-cgroup.js';
 
 export type { ProcCgroupEntry } from '../parse/proc-cgroup.js';
@@ -73,6 +73,15 @@ export function hierarchyOf(layout: CgroupLayout, e: Pick<ProcCgroupEntry, 'hier
   if (e.hierarchyId === 0) return layout.hierarchies.find((h) => h.version === 2);
   const key = hierarchyKey(e.controllers, e.name);
   return layout.hierarchies.find((h) => h.version === 1 && h.key === key) ?? layout.hierarchies.find((h) => h.version === 1 && h.id > 0 && h.id === e.hierarchyId);
+}
+
+/**
+ * The systemd unit of a process, as `ps -o unit` says (`systemdUnitOf` of the path systemd tracks it by: the
+ * name=systemd line on a v1 host, else the cgroup2 line); undefined when it is in no unit.
+ */
+export function systemdUnitOfProcess(entries: readonly ProcCgroupEntry[]): string | undefined {
+  const e = entries.find((x) => x.name === 'systemd') ?? entries.find((x) => x.hierarchyId === 0);
+  return e ? systemdUnitOf(e.path) : undefined;
 }
 
 /** Is `path` the cgroup `base` or below it? (`base` may end with `/`; `/` contains everything.) */

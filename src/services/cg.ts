@@ -241,6 +241,8 @@ export interface CgShowResult {
   readonly pids: ShowGroup | null;
   readonly psi: ShowGroup | null;
   readonly cpuset: ShowGroup | null;
+  /** cgroup2 cgroup.stat and cgroup.events (descendants, dying descendants, populated, frozen) */
+  readonly cgroup: ShowGroup | null;
   /** files that exist but did not parse, with their paths */
   readonly errors: string[];
   readonly incomplete?: Incompleteness;
@@ -250,6 +252,7 @@ export interface CgShowResult {
 function groupHierarchy(plan: SamplePlan, g: StatGroup): Hierarchy | undefined {
   switch (g) {
     case 'psi':
+    case 'cgroup':
       return plan.v2;
     case 'procs':
       return plan.procs;
@@ -348,6 +351,7 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
     pids: groups.pids ?? null,
     psi: groups.psi ?? null,
     cpuset: groups.cpuset ?? null,
+    cgroup: groups.cgroup ?? null,
     errors,
     ...(tol.incomplete ? { incomplete: tol.toJSON() } : {}),
   };

@@ -1,20 +1,22 @@
 /**
- * Live churn (root, v1/hybrid host): scrapes every 100 ms while test cgroups and processes come and go. No failed
+ * Live churn (root; v1 hierarchies on hybrid, the cgroup2 tree on pure v2): scrapes every 100 ms while test cgroups and processes come and go. No failed
  * scrape, no crash, and no counter going backwards in a series that was not reset (every test cgroup name is used
  * once, so no series of ours is ever reset; the host's own cgroups are left out of the comparison only when they
  * were removed or recreated, detected by the series vanishing between scrapes).
- * Duration: NSX_CHURN_SECONDS (default 20 s in npm test; the issue's full minute with NSX_CHURN_SECONDS=60).
+ * Duration: NSX_CHURN_SECONDS (default 20 s in npm test, 60 s in the slow VM of npm run test:v2; the issue's full
+ * minute with NSX_CHURN_SECONDS=60).
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { testName, type Started } from '../helpers/live.js';
-import { CG, makeCgroup, removeCgroup, startExporter, startIn, httpText, parseExposition, v1Skip, type Exporter } from './live-helpers.js';
+import { SLOWDOWN } from '../helpers/pace.js';
+import { cgroups, liveCgroupSkip, makeCgroup, removeCgroup, startExporter, startIn, httpText, parseExposition, type Exporter } from './live-helpers.js';
 
-const SECONDS = Number(process.env.NSX_CHURN_SECONDS ?? 20);
+// a minute on a slow host (the emulated VM, where a scrape takes seconds): enough scrapes to see a counter go back
+const SECONDS = Number(process.env.NSX_CHURN_SECONDS ?? (SLOWDOWN > 1 ? 60 : 20));
 
-test(`live churn: scrapes every 100 ms for ${SECONDS} s while cgroups and processes come and go`, { skip: v1Skip(), timeout: (SECONDS + 60) * 1000 }, async () => {
+test(`live churn: scrapes every 100 ms for ${SECONDS} s while cgroups and processes come and go`, { skip: liveCgroupSkip(), timeout: (SECONDS + 60) * 1000 * SLOWDOWN }, async () => {
   const base = testName('churn');
   let ex: Exporter | undefined;
   const live = new Map<string, Started[]>();
@@ -26,15 +28,17 @@ test(`live churn: scrapes every 100 ms for ${SECONDS} s while cgroups and proces
     while (!stopChurn) {
       // create one with a quota and two busy/short-lived processes; remove the oldest when more than 5 exist
       const name = `${base}/${n++}`;
+      // two leaves (cgroup v2 puts processes only in leaves once the controllers are enabled below a cgroup)
       makeCgroup(`${name}/sub`);
+      makeCgroup(`${name}/idle`);
       made.push(name);
-      writeFileSync(join(CG, 'cpu', name, 'cpu.cfs_quota_us'), '5000');
-      live.set(name, [startIn(`${name}/sub`, `sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'`), startIn(name, 'sleep 2')]);
+      cgroups.cpuMax(name, 5000);
+      live.set(name, [startIn(`${name}/sub`, `sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'`), startIn(`${name}/idle`, 'sleep 2')]);
       if (live.size > 5) {
         const [old, ps] = live.entries().next().value as [string, Started[]];
         live.delete(old);
         for (const p of ps) await p.stop();
-        removeCgroup(old, ['sub']);
+        removeCgroup(old, ['sub', 'idle']);
       }
       await new Promise((r) => setTimeout(r, 150));
     }
@@ -73,15 +77,17 @@ test(`live churn: scrapes every 100 ms for ${SECONDS} s while cgroups and proces
     await churn;
     assert.equal(ex.child.exitCode, null, `exporter still running: ${ex.stderr()}`);
     assert.equal(failures, 0, `failed scrapes out of ${scrapes}`);
-    assert.ok(scrapes >= SECONDS * 5, `scrapes: ${scrapes}`);
-    assert.ok(n >= 10, `cgroups churned: ${n}`);
+    // (fewer on a slow or loaded host — 97 in 20 s at load 25 on 2 cores: what counts is that none failed and no
+    // counter went backwards, over enough scrapes to see one go back; the scrape cost is bench/exporter.ts's)
+    assert.ok(scrapes >= (SLOWDOWN > 1 ? 10 : SECONDS * 2), `scrapes: ${scrapes}`);
+    assert.ok(n >= Math.max(3, 10 / SLOWDOWN), `cgroups churned: ${n}`);
     assert.deepEqual(backwards, [], 'no counter went backwards');
   } finally {
     stopChurn = true;
     await churn.catch(() => undefined);
     const code = await ex?.stop();
     for (const ps of live.values()) for (const p of ps) await p.stop();
-    for (const name of made) if (existsSync(join(CG, 'cpu', name))) removeCgroup(name, ['sub']);
+    for (const name of made) if (existsSync(cgroups.dir(name))) removeCgroup(name, ['sub', 'idle']);
     removeCgroup(base);
     if (ex) assert.equal(code, 0, `exporter exit on SIGTERM: ${ex.stderr()}`);
   }

@@ -9,23 +9,24 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { testName, waitFor, type Started } from '../helpers/live.js';
 import { hostPaths } from '../../src/host/paths.js';
-import { CG, freePort, httpText, makeCgroup, parseExposition, removeCgroup, startExporter, startIn, v1Skip, type Exporter } from './live-helpers.js';
+import { cgroups, freePort, httpText, liveCgroupSkip, makeCgroup, parseExposition, removeCgroup, startExporter, startIn, type Exporter } from './live-helpers.js';
+import { SLOWDOWN, paced } from '../helpers/pace.js';
 import { buildExporterImage, DOCKER, dockerUsable } from './image.js';
 import { dockerRunOf } from './manifests.js';
 import { readDockerfile } from './dockerfile.js';
 
 function skip(): string | false {
-  const r = v1Skip();
+  const r = liveCgroupSkip();
   if (r) return r;
   return dockerUsable() ? false : 'live test: Docker is not running (scripts/runtimes.sh up starts it)';
 }
 
-const docker = (...args: string[]) => spawnSync(DOCKER, args, { encoding: 'utf8', timeout: 60_000 });
+const docker = (...args: string[]) => spawnSync(DOCKER, args, { encoding: 'utf8', timeout: paced(60_000) });
 
 /** Series keys (name{labels}) of the cgroup families, and their values. */
 function cgroupSeries(text: string): Map<string, number> {
@@ -37,7 +38,7 @@ function cgroupSeries(text: string): Map<string, number> {
   return out;
 }
 
-test('live: nsx exporter in a container with the DaemonSet’s mounts reports the same series as on the host', { skip: skip(), timeout: 240_000 }, async () => {
+test('live: nsx exporter in a container with the DaemonSet’s mounts reports the same series as on the host', { skip: skip(), timeout: 240_000 * SLOWDOWN }, async () => {
   const base = testName('expdock');
   const tag = `nsx-test-exporter-img:${process.pid}`;
   const exporterName = `nsx-test-exporter-${process.pid}`;
@@ -49,10 +50,10 @@ test('live: nsx exporter in a container with the DaemonSet’s mounts reports th
   try {
     removeImage = buildExporterImage(tag);
     makeCgroup(`${base}/q`);
-    writeFileSync(join(CG, 'cpu', base, 'q', 'cpu.cfs_quota_us'), '20000');
-    writeFileSync(join(CG, 'memory', base, 'q', 'memory.limit_in_bytes'), String(64 << 20));
+    cgroups.cpuMax(`${base}/q`, 20000);
+    cgroups.memoryMax(`${base}/q`, 64 << 20);
     procs.push(startIn(`${base}/q`, 'sleep 600'));
-    await waitFor(() => readFileSync(join(CG, 'cpu', base, 'q', 'cgroup.procs'), 'utf8').trim() !== '', 5000, 'sleep in its cgroup');
+    await waitFor(() => cgroups.members(`${base}/q`).length > 0, 10_000, 'sleep in its cgroup');
     const include = ['--include', `/${base}/**`];
     // a Docker container of the busybox image the runtime tests build (scripts/runtimes.sh up), when present
     let ctrPath: string | undefined;
@@ -61,7 +62,9 @@ test('live: nsx exporter in a container with the DaemonSet’s mounts reports th
       assert.equal(r.status, 0, r.stderr);
       ctrStarted = true;
       const pid = docker('inspect', '-f', '{{.State.Pid}}', ctrName).stdout.trim();
-      const line = readFileSync(join(hostPaths().proc, pid, 'cgroup'), 'utf8').split('\n').find((l) => /:(cpu,cpuacct|cpu|cpuacct,cpu):|^0::/.test(l) && l.split(':')[1].split(',').includes('cpu'));
+      // the cpu hierarchy's line on v1 (cgroupfs driver: /docker/<id>), the one cgroup2 line on v2 (systemd driver: /system.slice/docker-<id>.scope)
+      const lines = readFileSync(join(hostPaths().proc, pid, 'cgroup'), 'utf8').split('\n');
+      const line = cgroups.unified ? lines.find((l) => l.startsWith('0::')) : lines.find((l) => l.split(':')[1]?.split(',').includes('cpu'));
       ctrPath = line?.split(':').slice(2).join(':');
       assert.ok(ctrPath, 'container cgroup path');
       include.push('--include', ctrPath!);
@@ -73,7 +76,7 @@ test('live: nsx exporter in a container with the DaemonSet’s mounts reports th
     ctrArgs.splice(li, 2, '--listen', `127.0.0.1:${port}`);
     const run = docker('run', '-d', '--name', exporterName, ...options, tag, ...ctrArgs, ...include);
     assert.equal(run.status, 0, run.stderr);
-    const end = Date.now() + 60_000;
+    const end = Date.now() + paced(60_000);
     for (;;) {
       const ok = await httpText(port, '/healthz', {}, 2000).then((r) => r.status === 200, () => false);
       if (ok) break;

@@ -1,54 +1,54 @@
 /**
- * Live exporter tests: v1/hybrid test cgroups (nsx-test-*, in every hierarchy the exporter reads), the exporter
- * started as the real CLI on 127.0.0.1 (random port), a scrape helper, and a real Prometheus on 127.0.0.1.
- * Only loopback addresses are used.
+ * Live exporter tests: test cgroups (nsx-test-*) on whatever layout the host has (the v1 hierarchies the exporter
+ * reads on hybrid, the one cgroup2 tree on pure v2: test/helpers/cgroups.ts), the exporter started as the real CLI
+ * on 127.0.0.1 (random port), a scrape helper, and a real Prometheus on 127.0.0.1. Only loopback addresses are used.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { hostPaths } from '../../src/host/paths.js';
 import { liveSkipReason, startProcess, type Started } from '../helpers/live.js';
 import { NSX_BIN } from '../helpers/cli.js';
+import { TestCgroups, cgroupSkip, type Controller } from '../helpers/cgroups.js';
+import { SLOWDOWN, paced } from '../helpers/pace.js';
 
 export const CG = join(hostPaths().sys, 'fs/cgroup');
-export const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids', 'blkio'];
+export const CONTROLLERS: readonly Controller[] = ['cpu', 'cpuacct', 'memory', 'pids', 'blkio'];
 
-/** Skip reason for tests that need root and the v1 cpu hierarchy (this VM is hybrid). */
+/** Skip reason for tests that need root and the v1 cpu hierarchy (they write v1 files themselves). */
 export function v1Skip(tools: string[] = []): string | false {
   const r = liveSkipReason({ tools });
   if (r) return r;
   return existsSync(join(CG, 'cpu', 'cpu.cfs_quota_us')) ? false : 'live test: needs the v1 cpu hierarchy (cgroup v2 is covered by fixtures)';
 }
 
+/** Skip reason for tests that need root and test cgroups on either layout (through `cgroups`). */
+export function liveCgroupSkip(tools: string[] = []): string | false {
+  return liveSkipReason({ tools }) || cgroupSkip(['cpu', 'cpuacct', 'memory', 'pids']);
+}
+
+/**
+ * The test cgroups of this process, on the host's layout: `cgroups.cpuMax(rel, quota)`, `.memoryMax`,
+ * `.cpuWeight`, `.dir(rel, controller)` (a v1 hierarchy the kernel does not mount is left out).
+ */
+export const cgroups = new TestCgroups(CONTROLLERS);
+
+/** mkdir `rel` in every hierarchy of the layout (on v2: the one tree, controllers enabled on the way down). */
 export function makeCgroup(rel: string): void {
-  for (const c of CONTROLLERS) if (existsSync(join(CG, c))) mkdirSync(join(CG, c, rel), { recursive: true });
+  cgroups.mk(rel);
 }
 
 /** rmdir the cgroup (children first) in every hierarchy, retrying while its processes are reaped. */
 export function removeCgroup(rel: string, children: string[] = []): void {
-  for (const sub of [...children.map((c) => `${rel}/${c}`), rel]) {
-    for (const c of CONTROLLERS) {
-      const d = join(CG, c, sub);
-      if (!existsSync(d)) continue;
-      for (let i = 0; i < 100; i++) {
-        try {
-          rmdirSync(d);
-          break;
-        } catch {
-          spawnSync('sleep', ['0.05']);
-        }
-      }
-    }
-  }
+  cgroups.rm([...children.map((c) => `${rel}/${c}`), rel]);
 }
 
 /** A shell that moves itself into `rel` in every hierarchy, then execs `cmd`. */
 export function startIn(rel: string, cmd: string): Started {
-  const moves = CONTROLLERS.filter((c) => existsSync(join(CG, c))).map((c) => `echo $$ > ${join(CG, c, rel, 'cgroup.procs')}`).join('; ');
-  return startProcess('sh', ['-c', `${moves}; exec ${cmd}`]);
+  return startProcess('sh', ['-c', `${cgroups.moveSelf(rel)}; exec ${cmd}`]);
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -79,7 +79,7 @@ export async function startExporter(args: string[], cmd: string[] = [process.exe
   let exited: number | null | undefined;
   const exitP = new Promise<number | null>((r) => child.once('exit', (c) => ((exited = c), r(c))));
   const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`exporter did not start: ${err}`)), 30_000);
+    const t = setTimeout(() => reject(new Error(`exporter did not start: ${err}`)), paced(30_000));
     const onData = () => {
       const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(err);
       if (m) {
@@ -102,7 +102,7 @@ export async function startExporter(args: string[], cmd: string[] = [process.exe
 }
 
 /** GET a URL on 127.0.0.1; resolves with status and body. */
-export function httpText(port: number, path: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+export function httpText(port: number, path: string, headers: Record<string, string> = {}, timeoutMs = paced(10_000)): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpGet({ host: '127.0.0.1', port, path, headers, agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
@@ -146,17 +146,19 @@ export interface Prometheus {
 }
 
 /**
- * Start the Debian `prometheus` on 127.0.0.1 (free port, temp storage) scraping 127.0.0.1:target every second;
- * `o.config` replaces that configuration, `o.files` are copied beside it (rule files).
+ * Start the Debian `prometheus` on 127.0.0.1 (free port, temp storage) scraping 127.0.0.1:target every second
+ * (every 2 s with a 2 s timeout on a slow host: NSX_TEST_SLOWDOWN); `o.config` replaces that configuration, `o.files`
+ * are copied beside it (rule files).
  */
 export async function startPrometheus(target: number, o: { config?: string; files?: readonly string[] } = {}): Promise<Prometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'nsx-test-prom-'));
   const port = await freePort();
+  const every = SLOWDOWN > 1 ? '2s' : '1s';
   for (const f of o.files ?? []) copyFileSync(f, join(dir, basename(f)));
   writeFileSync(
     join(dir, 'prometheus.yml'),
     o.config ??
-      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: nsx\n    static_configs:\n      - targets: ['127.0.0.1:${target}']\n`,
+      `global:\n  scrape_interval: ${every}\n  scrape_timeout: ${every}\n  evaluation_interval: ${every}\nscrape_configs:\n  - job_name: nsx\n    static_configs:\n      - targets: ['127.0.0.1:${target}']\n`,
   );
   const p = startProcess('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -164,7 +166,7 @@ export async function startPrometheus(target: number, o: { config?: string; file
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
   ]);
-  const end = Date.now() + 60_000;
+  const end = Date.now() + paced(60_000);
   for (;;) {
     try {
       if ((await httpText(port, '/-/ready', {}, 2000)).status === 200) break;

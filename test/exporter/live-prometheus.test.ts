@@ -1,5 +1,5 @@
 /**
- * Live (root, v1/hybrid host): a real Prometheus on 127.0.0.1 scrapes `nsx exporter` on 127.0.0.1 every second.
+ * Live (root; v1 hierarchies on hybrid, the cgroup2 tree on pure v2): a real Prometheus on 127.0.0.1 scrapes `nsx exporter` on 127.0.0.1 every second.
  * Through Prometheus's HTTP API: a busy loop under a 0.2-CPU quota has rate(container_cpu_usage_seconds_total) =
  * 0.2 ± 0.05 and throttled periods rising; a busy child of a quota'd parent (no quota of its own) has throttling
  * series and nsx_cgroup_cpu_throttled_by_info naming the parent; a memory-limited cgroup's
@@ -7,12 +7,11 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { testName, waitFor, type Started } from '../helpers/live.js';
-import { CG, makeCgroup, removeCgroup, startExporter, startIn, startPrometheus, v1Skip, type Exporter, type Prometheus } from './live-helpers.js';
+import { SLOWDOWN, cpuStarved } from '../helpers/pace.js';
+import { cgroups, liveCgroupSkip, makeCgroup, removeCgroup, startExporter, startIn, startPrometheus, type Exporter, type Prometheus } from './live-helpers.js';
 
-test('live: Prometheus scrapes nsx exporter — CPU rate under quota, throttling, attribution to the parent, memory limit', { skip: v1Skip(['prometheus']), timeout: 120_000 }, async () => {
+test('live: Prometheus scrapes nsx exporter — CPU rate under quota, throttling, attribution to the parent, memory limit', { skip: liveCgroupSkip(['prometheus']), timeout: 120_000 * SLOWDOWN }, async () => {
   // everything under one parent: the exporter walks only it (--include), and the parent's cpu.shares keep the two
   // busy loops at their quotas on a loaded host (the test checks the measurement, not the scheduler)
   const base = testName('exp');
@@ -26,15 +25,15 @@ test('live: Prometheus scrapes nsx exporter — CPU rate under quota, throttling
     makeCgroup(q);
     makeCgroup(`${p}/child`);
     makeCgroup(m);
-    writeFileSync(join(CG, 'cpu', base, 'cpu.shares'), '16384');
-    writeFileSync(join(CG, 'cpu', q, 'cpu.cfs_quota_us'), '20000');
-    writeFileSync(join(CG, 'cpu', p, 'cpu.cfs_quota_us'), '20000');
+    cgroups.cpuWeight(base, 1600);
+    cgroups.cpuMax(q, 20000);
+    cgroups.cpuMax(p, 20000);
     const limit = 64 * 1024 * 1024;
-    writeFileSync(join(CG, 'memory', m, 'memory.limit_in_bytes'), String(limit));
+    cgroups.memoryMax(m, limit);
     procs.push(startIn(q, `sh -c 'while :; do :; done'`));
     procs.push(startIn(`${p}/child`, `sh -c 'while :; do :; done'`));
     procs.push(startIn(m, 'sleep 600'));
-    await waitFor(() => [q, `${p}/child`, m].every((c) => readFileSync(join(CG, 'cpu', c, 'cgroup.procs'), 'utf8').trim() !== ''), 5000, 'processes in their cgroups');
+    await waitFor(() => [q, `${p}/child`, m].every((c) => cgroups.members(c).length > 0), 10_000, 'processes in their cgroups');
     ex = await startExporter(['--include', `/${base}/**`]);
     prom = await startPrometheus(ex.port);
     const P = prom;
@@ -43,13 +42,16 @@ test('live: Prometheus scrapes nsx exporter — CPU rate under quota, throttling
       return r.length ? Number(r[0].value[1]) : undefined;
     };
     // wait for about 10 s of scrapes
-    const end = Date.now() + 60_000;
+    const end = Date.now() + 60_000 * SLOWDOWN;
     while (((await one(`count_over_time(container_cpu_usage_seconds_total{id="/${q}"}[30s])`)) ?? 0) < 10) {
       if (Date.now() > end) assert.fail(`too few scrapes; exporter: ${ex.stderr()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
+    // ≈ the quota; on a starved CPU (the emulated VM, a loaded host: cpuStarved), a loop may get less than its
+    // quota, never more: there only the quota's bound is asserted (the measurement itself is checked here on the host)
+    const nearQuota = (r: number | undefined) => r !== undefined && r > 0 && r <= 0.25 && (cpuStarved() || r >= 0.15);
     const rate = await one(`rate(container_cpu_usage_seconds_total{id="/${q}",cpu="total"}[8s])`);
-    assert.ok(rate !== undefined && Math.abs(rate - 0.2) <= 0.05, `CPU rate under a 0.2 quota: ${rate}`);
+    assert.ok(nearQuota(rate), `CPU rate under a 0.2 quota: ${rate}`);
     const thr = await one(`rate(container_cpu_cfs_throttled_periods_total{id="/${q}"}[8s])`);
     assert.ok(thr !== undefined && thr > 0, `throttled periods rate ${thr}`);
     assert.equal(await one(`container_spec_cpu_quota{id="/${q}"}`), 20000);
@@ -60,7 +62,7 @@ test('live: Prometheus scrapes nsx exporter — CPU rate under quota, throttling
     const by = await P.query(`nsx_cgroup_cpu_throttled_by_info{id="/${p}/child"}`);
     assert.deepEqual(by.map((r) => r.metric.by), [`/${p}`], 'throttled by the parent');
     const childRate = await one(`rate(container_cpu_usage_seconds_total{id="/${p}/child"}[8s])`);
-    assert.ok(childRate !== undefined && Math.abs(childRate - 0.2) <= 0.05, `child CPU rate ${childRate}`);
+    assert.ok(nearQuota(childRate), `child CPU rate ${childRate}`);
     assert.equal(await one(`nsx_cgroup_cpu_effective_limit_cores{id="/${p}/child"}`), 0.2);
     assert.equal(await one(`container_spec_memory_limit_bytes{id="/${m}"}`), limit);
     assert.equal(await one(`nsx_cgroup_memory_effective_limit_bytes{id="/${m}",by="/${m}"}`), limit);

@@ -2,6 +2,7 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from './host.js';
+import { paced } from './pace.js';
 
 export const NSX_BIN = join(REPO, 'bin', 'nsx');
 
@@ -12,13 +13,14 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** Run `node bin/nsx ARGS` (timeout 60 s, scaled by NSX_TEST_SLOWDOWN: test/helpers/pace.ts). */
 export function runNsx(args: string[], opts: SpawnSyncOptions = {}): RunResult {
-  const r = spawnSync(process.execPath, [NSX_BIN, ...args], { encoding: 'utf8', timeout: 60_000, ...opts });
+  const r = spawnSync(process.execPath, [NSX_BIN, ...args], { encoding: 'utf8', timeout: paced(60_000), maxBuffer: 256 << 20, ...opts });
   return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
 export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): RunResult {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, ...opts });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: paced(60_000), maxBuffer: 256 << 20, ...opts });
   return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 

@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { SLOWDOWN } from './pace.js';
 
 export const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -56,12 +57,15 @@ export function startProcess(cmd: string, args: string[], opts: SpawnOptions = {
   };
 }
 
-/** Wait until `pred()` is true (polling), or throw after `ms`. */
+/**
+ * Wait until `pred()` is true (polling), or throw after `ms` — scaled, with the polling interval, by
+ * NSX_TEST_SLOWDOWN on a slow host (the emulated VM of `npm run test:v2`: test/helpers/pace.ts).
+ */
 export async function waitFor(pred: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
+  const end = Date.now() + ms * SLOWDOWN;
   while (!pred()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 20 * SLOWDOWN));
   }
 }
 

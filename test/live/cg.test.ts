@@ -1,7 +1,10 @@
 /**
- * Live cgroup v1 tests (root, hybrid host): issue 3 acceptance 1 and 2.
- * Creates `nsx-test-*` cgroups in the cpu, cpuacct, memory and pids hierarchies, puts a sleep in them,
- * and compares `nsx cg show/ps/tree --json` with the files read directly. Cleans up in finally.
+ * Live `nsx cg` (root), on whatever layout the host has (issue 3 acceptance 1 and 2; issue 23): v1 hierarchies
+ * on a hybrid host (cpu, cpuacct, memory, pids), the one cgroup2 tree on pure v2 (systemd + cgroup v2 in
+ * `npm run test:v2`). Creates `nsx-test-*` cgroups with a CPU quota, a memory and a pids limit, puts a sleep in
+ * them, and compares `nsx cg show/ps/tree --json` with the files read directly; `nsx cg tree` against
+ * `systemd-cgls` on the same subtree (the name=systemd hierarchy on hybrid, the cgroup2 tree on v2). Cleans up in
+ * finally.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,63 +13,44 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { liveSkipReason, startProcess, testName, waitFor, type Started } from '../helpers/live.js';
 import { runNsx } from '../helpers/cli.js';
+import { paced } from '../helpers/pace.js';
+import { CG, TestCgroups, cgroupSkip, sweepLeftovers } from '../helpers/cgroups.js';
 
-const CG = '/sys/fs/cgroup';
-const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids'];
-const v1Skip = (): string | false => {
-  const s = liveSkipReason();
-  if (s) return s;
-  return CONTROLLERS.every((c) => existsSync(join(CG, c, 'cgroup.procs'))) ? false : 'live test: needs v1 cpu, cpuacct, memory and pids hierarchies';
-};
+const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids'] as const;
+const skip = liveSkipReason() || cgroupSkip(CONTROLLERS);
+if (!skip) sweepLeftovers('cg');
 
 const read = (p: string) => readFileSync(p, 'utf8').trim();
 
-async function withV1Cgroup(fn: (name: string, proc: Started) => Promise<void> | void): Promise<void> {
+async function withCgroup(fn: (name: string, proc: Started, cg: TestCgroups) => Promise<void> | void): Promise<void> {
+  const cg = new TestCgroups(CONTROLLERS);
   const name = testName('cg');
-  const made: string[] = [];
-  let proc: Started | undefined;
   try {
-    for (const c of CONTROLLERS) {
-      mkdirSync(join(CG, c, name));
-      made.push(join(CG, c, name));
-    }
-    writeFileSync(join(CG, 'cpu', name, 'cpu.cfs_quota_us'), '20000');
-    writeFileSync(join(CG, 'memory', name, 'memory.limit_in_bytes'), '64M');
-    writeFileSync(join(CG, 'pids', name, 'pids.max'), '50');
-    proc = startProcess('sleep', ['1000']);
-    for (const c of CONTROLLERS) writeFileSync(join(CG, c, name, 'cgroup.procs'), String(proc.pid));
-    await waitFor(() => read(join(CG, 'pids', name, 'cgroup.procs')).split('\n').includes(String(proc!.pid)), 5000, 'process in cgroup');
-    await fn(name, proc);
+    cg.mk(name);
+    cg.cpuMax(name, 20000);
+    cg.memoryMax(name, 64 << 20);
+    cg.pidsMax(name, 50);
+    const proc = cg.start(name, 'sleep 1000');
+    await waitFor(() => cg.members(name).includes(proc.pid) && read(`/proc/${proc.pid}/cmdline`).startsWith('sleep'), 10_000, 'process in cgroup');
+    await fn(name, proc, cg);
   } finally {
-    await proc?.stop();
-    for (const d of made.reverse()) {
-      for (let i = 0; i < 50; i++) {
-        try {
-          rmdirSync(d);
-          break;
-        } catch {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
-    }
+    await cg.cleanup();
   }
 }
 
-test('live v1: nsx cg show reports the limits, member and counters of a fresh cgroup', { skip: v1Skip() }, async () => {
-  await withV1Cgroup((name, proc) => {
-    const dir = (c: string) => join(CG, c, name);
+test('live: nsx cg show reports the limits, member and counters of a fresh cgroup', { skip, timeout: paced(180_000) }, async () => {
+  await withCgroup((name, proc, cg) => {
     // counters that can still move (the kernel may account a period or a tick to the sleeping process) are
     // read before and after nsx: nsx's value must lie between the two
-    const cpuStat = () => Object.fromEntries(read(join(dir('cpu'), 'cpu.stat')).split('\n').map((l) => l.split(' ')));
-    const usage = () => Number(read(join(dir('cpuacct'), 'cpuacct.usage'))) / 1000;
-    const before = { st: cpuStat(), usage: usage() };
+    const before = cg.cpuStat(name);
     const r = runNsx(['cg', 'show', `/${name}`, '--json']);
-    const after = { st: cpuStat(), usage: usage() };
+    const after = cg.cpuStat(name);
     const between = (v: number, a: number, b: number, what: string) => assert.ok(a <= v && v <= b, `${what}: ${a} <= ${v} <= ${b}`);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.path, `/${name}`);
-    assert.equal(j.layout, 'hybrid');
+    assert.equal(j.layout, cg.kind);
+    assert.equal(j.cpu.version, cg.unified ? 2 : 1);
     assert.equal(j.cpu.max_usec, 20000);
     assert.equal(j.cpu.period_usec, 100000);
     assert.equal(j.memory.max_bytes, 67108864);
@@ -74,16 +58,30 @@ test('live v1: nsx cg show reports the limits, member and counters of a fresh cg
     assert.deepEqual(j.processes.map((p: { pid: number }) => p.pid), [proc.pid]);
     assert.match(j.processes[0].command, /^sleep 1000$/);
     // counters against the files
-    assert.equal(j.pids.current, Number(read(join(dir('pids'), 'pids.current'))));
-    between(j.cpu.usage_usec, before.usage, after.usage, 'usage_usec');
-    assert.equal(j.cpu.shares, Number(read(join(dir('cpu'), 'cpu.shares'))));
-    between(j.cpu.nr_periods, Number(before.st.nr_periods), Number(after.st.nr_periods), 'nr_periods');
-    between(j.cpu.throttled_usec, Number(before.st.throttled_time) / 1000, Number(after.st.throttled_time) / 1000, 'throttled_usec');
-    assert.equal(j.memory.current_bytes, Number(read(join(dir('memory'), 'memory.usage_in_bytes'))));
-    assert.equal(j.memory.failcnt, Number(read(join(dir('memory'), 'memory.failcnt'))));
-    assert.equal(j.memory.soft_limit_bytes, 'max');
-    assert.equal(j.memory.high_bytes, null); // v2-only: absent, not zero
-    assert.equal(j.psi, null); // no v2 cgroup of that path on this host
+    assert.equal(j.pids.current, cg.pidsCurrent(name));
+    between(j.cpu.usage_usec, before.usage_usec, after.usage_usec, 'usage_usec');
+    between(j.cpu.nr_periods, before.nr_periods, after.nr_periods, 'nr_periods');
+    between(j.cpu.throttled_usec, before.throttled_usec, after.throttled_usec, 'throttled_usec');
+    assert.equal(j.memory.current_bytes, cg.memoryCurrent(name));
+    if (cg.unified) {
+      // v2 only: weight, memory.high, PSI; v1-only keys absent (null), not zero
+      const dir = join(CG, name);
+      assert.equal(j.cpu.weight, Number(read(join(dir, 'cpu.weight'))));
+      assert.equal(j.cpu.shares, null);
+      assert.equal(j.memory.high_bytes, 'max');
+      assert.equal(j.memory.failcnt, null);
+      assert.equal(j.memory.soft_limit_bytes, null);
+      assert.equal(j.memory.events.max, Number(/^max (\d+)$/m.exec(read(join(dir, 'memory.events')))![1]));
+      assert.ok(j.psi && typeof j.psi.cpu.some.avg10 === 'number', 'PSI on cgroup2');
+    } else {
+      const dir = (c: string) => join(CG, c, name);
+      assert.equal(j.cpu.shares, Number(read(join(dir('cpu'), 'cpu.shares'))));
+      assert.equal(j.cpu.weight, null);
+      assert.equal(j.memory.failcnt, Number(read(join(dir('memory'), 'memory.failcnt'))));
+      assert.equal(j.memory.soft_limit_bytes, 'max');
+      assert.equal(j.memory.high_bytes, null); // v2-only: absent, not zero
+      assert.equal(j.psi, null); // no v2 cgroup of that path on this host
+    }
     // text view: human units
     const t = runNsx(['cg', 'show', `/${name}`]);
     assert.equal(t.code, 0, t.stderr);
@@ -96,31 +94,37 @@ test('live v1: nsx cg show reports the limits, member and counters of a fresh cg
   });
 });
 
-test('live v1: nsx cg ps names the cgroup in each hierarchy', { skip: v1Skip() }, async () => {
-  await withV1Cgroup((name, proc) => {
+test('live: nsx cg ps names the cgroup in each hierarchy (the one cgroup2 row on v2), as /proc/PID/cgroup', { skip, timeout: paced(180_000) }, async () => {
+  await withCgroup((name, proc, cg) => {
     const r = runNsx(['cg', 'ps', String(proc.pid), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    for (const c of CONTROLLERS) {
-      const row = j.cgroups.find((x: { controllers: string[] }) => x.controllers.includes(c));
-      assert.ok(row, `no row for ${c}`);
-      assert.equal(row.path, `/${name}`);
-      assert.equal(row.mount, join(CG, c));
-    }
-    // the oracle: /proc/PID/cgroup itself
+    // the oracle: /proc/PID/cgroup itself, one row per line
     const lines = read(`/proc/${proc.pid}/cgroup`).split('\n');
     assert.equal(j.cgroups.length, lines.length);
+    if (cg.unified) {
+      assert.deepEqual(j.cgroups.map((c: { hierarchy_id: number; version: number; path: string; mount: string }) => [c.hierarchy_id, c.version, c.path, c.mount]), [[0, 2, `/${name}`, CG]]);
+      assert.equal(lines[0], `0::/${name}`);
+    } else {
+      for (const c of CONTROLLERS) {
+        const row = j.cgroups.find((x: { controllers: string[] }) => x.controllers.includes(c));
+        assert.ok(row, `no row for ${c}`);
+        assert.equal(row.path, `/${name}`);
+        assert.equal(row.mount, join(CG, c));
+      }
+    }
     const t = runNsx(['cg', 'ps', String(proc.pid)]);
-    assert.match(t.stdout, new RegExp(`pids\\s+/${name}`));
+    assert.match(t.stdout, new RegExp(`pids\\S*\\s+/${name}\\b`));
   });
 });
 
-test('live v1: nsx cg tree --controller pids shows the cgroup and its process', { skip: v1Skip() }, async () => {
-  await withV1Cgroup((name, proc) => {
+test('live: nsx cg tree --controller pids shows the cgroup and its process', { skip, timeout: paced(180_000) }, async () => {
+  await withCgroup((name, proc, cg) => {
     const r = runNsx(['cg', 'tree', '--controller', 'pids', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.equal(j.hierarchy, 'pids');
+    // the hierarchy that carries pids: its own v1 hierarchy, or cgroup2
+    assert.equal(j.hierarchy, cg.unified ? 'v2' : 'pids');
     const node = j.tree.children.find((c: { path: string }) => c.path === `/${name}`);
     assert.ok(node, 'cgroup missing from the tree');
     assert.deepEqual(node.processes, [{ pid: proc.pid, command: 'sleep 1000' }]);
@@ -130,7 +134,7 @@ test('live v1: nsx cg tree --controller pids shows the cgroup and its process', 
   });
 });
 
-test('live: nsx cg --json says hybrid and lists every hierarchy of /proc/cgroups with its mount', { skip: liveSkipReason() }, () => {
+test('live: nsx cg --json names the layout and lists every hierarchy of /proc/cgroups with its mount', { skip: liveSkipReason() }, () => {
   const r = runNsx(['cg', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -143,8 +147,8 @@ test('live: nsx cg --json says hybrid and lists every hierarchy of /proc/cgroups
     if (hid === '0') {
       // on no v1 hierarchy: carried by cgroup2, replaced there without a controller, or listed as unattached
       const v2 = j.hierarchies.find((x: { version: number }) => x.version === 2);
-      const implicit = hasV2 && ['cpuacct', 'blkio', 'devices', 'freezer', 'perf_event'].includes(ctrl);
-      assert.ok(j.unattached.includes(ctrl) || v2?.controllers.includes(ctrl) || implicit, `${ctrl} is not shown`);
+      const implicit = hasV2 && ['cpuacct', 'blkio', 'devices', 'freezer', 'perf_event', 'net_cls', 'net_prio'].includes(ctrl);
+      assert.ok(j.unattached?.includes(ctrl) || v2?.controllers.includes(ctrl) || implicit, `${ctrl} is not shown`);
       continue;
     }
     const h = j.hierarchies.find((x: { id: number }) => x.id === Number(hid));
@@ -153,6 +157,12 @@ test('live: nsx cg --json says hybrid and lists every hierarchy of /proc/cgroups
     const mountLine = mi.find((l) => l.split(' - ')[1]?.startsWith('cgroup ') && l.split(' - ')[1].split(' ')[2].split(',').includes(ctrl));
     assert.ok(mountLine);
     assert.equal(h.mount, mountLine!.split(' ')[4]);
+  }
+  if (!hasV1) {
+    // pure v2: one hierarchy, cgroup2 at /sys/fs/cgroup, with the controllers of its cgroup.controllers
+    assert.equal(j.hierarchies.length, 1);
+    assert.deepEqual([j.hierarchies[0].version, j.hierarchies[0].mount], [2, CG]);
+    for (const c of read(join(CG, 'cgroup.controllers')).split(/\s+/)) assert.ok(j.hierarchies[0].controllers.includes(c), `controller ${c}`);
   }
 });
 
@@ -191,9 +201,20 @@ function nsxNames(node: { name: string; processes: { pid: number }[]; children: 
   return { cgroups: cgroups.sort(), pids: pids.sort((a, b) => a - b) };
 }
 
-test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and --all)', { skip: liveSkipReason({ tools: ['systemd-cgls'] }) || (existsSync(join(CG, 'systemd', 'cgroup.procs')) ? false : 'live test: no name=systemd hierarchy') }, async () => {
+/** systemd-cgls reads name=systemd on a hybrid host and the cgroup2 tree on a unified one: nsx's view of the same. */
+function cglsSkip(): string | false {
+  const s = liveSkipReason({ tools: ['systemd-cgls'] });
+  if (s) return s;
+  if (existsSync(join(CG, 'systemd', 'cgroup.procs'))) return false;
+  return existsSync(join(CG, 'cgroup.controllers')) ? false : 'live test: no name=systemd hierarchy and no cgroup2 tree at /sys/fs/cgroup';
+}
+
+test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and --all)', { skip: cglsSkip(), timeout: paced(180_000) }, async () => {
+  // the hierarchy systemd-cgls shows: name=systemd (hybrid) or the cgroup2 tree (unified)
+  const v1 = existsSync(join(CG, 'systemd', 'cgroup.procs'));
+  const base = v1 ? join(CG, 'systemd') : CG;
   const name = testName('cgls');
-  const root = join(CG, 'systemd', name);
+  const root = join(base, name);
   const dirs = [root, join(root, 'a'), join(root, 'b'), join(root, 'b', 'c'), join(root, 'd')];
   const procs: Started[] = [];
   try {
@@ -205,9 +226,9 @@ test('live: nsx cg tree agrees with systemd-cgls on the same tree (default and -
     }
     for (const all of [false, true]) {
       const flag = all ? ['--all'] : [];
-      const cgls = spawnSync('systemd-cgls', ['--no-pager', ...flag, root], { encoding: 'utf8' });
+      const cgls = spawnSync('systemd-cgls', ['--no-pager', ...flag, v1 ? root : `/${name}`], { encoding: 'utf8' });
       assert.equal(cgls.status, 0, cgls.stderr);
-      const r = runNsx(['cg', 'tree', `/${name}`, '-c', 'name=systemd', '--json', ...flag]);
+      const r = runNsx(['cg', 'tree', `/${name}`, ...(v1 ? ['-c', 'name=systemd'] : []), '--json', ...flag]);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(nsxNames(JSON.parse(r.stdout).tree), cglsNames(cgls.stdout), all ? '--all' : 'default');
     }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { liveSkipReason, startProcess, testName, waitFor, childrenOf, killTree } from '../helpers/live.js';
 import { NSX_BIN, runNsx, stripAnsi } from '../helpers/cli.js';
 import { REPO } from '../helpers/host.js';
+import { paced } from '../helpers/pace.js';
 
 /** Where the test cgroup goes: the v1 cpu hierarchy, or the cgroup2 tree on a pure v2 host. */
 const CG_BASE = existsSync('/sys/fs/cgroup/cpu/cgroup.procs') ? '/sys/fs/cgroup/cpu' : existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : undefined;
@@ -25,7 +26,7 @@ test('live: nsx without a terminal prints the summary and the usage, exit 0', { 
   assert.match(r.stdout, /Usage: nsx /);
 });
 
-test('live pty: dashboard → cgroup → process → namespace → e → shell → back → q', { timeout: 240_000, skip: liveSkipReason({ tools: ['unshare'] }) || (!CG_BASE && 'live test: no cgroup hierarchy to create a test cgroup in') }, async () => {
+test('live pty: dashboard → cgroup → process → namespace → e → shell → back → q', { timeout: paced(240_000), skip: liveSkipReason({ tools: ['unshare'] }) || (!CG_BASE && 'live test: no cgroup hierarchy to create a test cgroup in') }, async () => {
   const pty = (await import('node-pty')).default;
   const name = testName('dash');
   const dir = join(CG_BASE ?? '/nonexistent', name);
@@ -74,7 +75,12 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
     await expect(new RegExp(`PID ${pid} +sleep 300`), 'the process detail');
     await type('\r'); // → its namespaces
     await expect(/› namespaces/, 'its namespaces');
+    // the rows come after the breadcrumb (slow under emulation): a key pressed before they are drawn moves nothing
+    await expect(new RegExp(`${netns} +net\\b`), 'its net namespace listed');
+    const before = out.length;
     await type('\x1b[B'); // mnt → net
+    // the selected line is drawn inverse (also with NO_COLOR): enter only once net is the selection
+    await waitFor(() => new RegExp(`\x1b\\[7m${netns} +net\\b`).test(out.slice(before)), 30000, 'net selected');
     await type('e');
     await expect(new RegExp(`entering PID ${pid} \\(net\\) \\(/nonexistent/nsx-test-shell is not on the host: running /bin/sh\\)`), 'the enter notice (a missing $SHELL falls back to /bin/sh)');
     await new Promise((r) => setTimeout(r, 500));

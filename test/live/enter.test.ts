@@ -10,10 +10,13 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFile
 import { randomBytes } from 'node:crypto';
 import { liveSkipReason, startProcess, testName, waitFor, childrenOf, type Started } from '../helpers/live.js';
 import { runNsx, run, NSX_BIN, type RunResult } from '../helpers/cli.js';
+import { layoutIndependent } from '../helpers/pace.js';
 // the test hooks exist only in a test build of the helper (test/enter/hooked-helper.ts)
 import { withTestHooks } from '../enter/hooked-helper.js';
 
 const skip = liveSkipReason({ tools: ['unshare', 'nsenter', 'ip', 'setpriv'] });
+/** tests of namespaces and exec only (the same on every cgroup layout): not on the emulated VM */
+const nsOnly = skip || layoutIndependent();
 const TYPES = { m: 'mnt', u: 'uts', i: 'ipc', n: 'net', p: 'pid', C: 'cgroup', T: 'time' } as const;
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
@@ -76,7 +79,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     }
   });
 
-  test('acceptance 1: -a joins every namespace; probes print what nsenter prints', () => {
+  test('acceptance 1: -a joins every namespace; probes print what nsenter prints', { skip: nsOnly }, () => {
     const T = String(target.pid);
     const types = Object.values(TYPES);
     const a = nsx(['-t', T, '-a', 'sh', '-c', `for t in ${types.join(' ')}; do readlink /proc/self/ns/$t; done`]);
@@ -101,7 +104,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     assert.equal(nsx(['-t', T, '-m', 'cat', '/mnt/nsx-probe']).stdout.trim(), name);
   });
 
-  test('namespace files (-n=FILE), -e, -w, -r as nsenter', () => {
+  test('namespace files (-n=FILE), -e, -w, -r as nsenter', { skip: nsOnly }, () => {
     const T = String(target.pid);
     const file = `/proc/${T}/ns/net`;
     const a = nsx([`-n=${file}`, 'readlink', '/proc/self/ns/net']);
@@ -132,7 +135,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     sameAs(nsx(w), nsenter(w), '-W (in-namespace working directory)');
   });
 
-  test('acceptance 3: exit statuses are passed on (42, the signal for SIGTERM/SIGKILL, 127 missing, 126 not executable)', () => {
+  test('acceptance 3: exit statuses are passed on (42, the signal for SIGTERM/SIGKILL, 127 missing, 126 not executable)', { skip: nsOnly }, () => {
     const T = String(target.pid);
     assert.equal(nsx(['-t', T, '-n', 'sh', '-c', 'exit 42']).code, 42);
     // a program killed by a signal: nsx dies by the same signal after the fork (as nsenter), or is replaced by
@@ -150,7 +153,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     sameAs(nsx(f), nsenter(f), '-p -F');
   });
 
-  test('acceptance 5: bad input gives one line and the right exit code', async () => {
+  test('acceptance 5: bad input gives one line and the right exit code', { skip: nsOnly }, async () => {
     const T = String(target.pid);
     oneLine(nsx(['-t', '0', '-n', 'true']), 1, /^nsx enter: -t '0': not a target; try a PID ≥ 1/, '-t 0');
     oneLine(nsx(['-t', '-5', '-n', 'true']), 1, /^nsx enter: -t '-5': not a target/, '-t -5');
@@ -178,7 +181,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     }
   });
 
-  test('enterAndWait (the dashboard\'s variant) runs the helper as a child and resolves with the status', () => {
+  test('enterAndWait (the dashboard\'s variant) runs the helper as a child and resolves with the status', { skip: nsOnly }, () => {
     const svc = new URL('../../src/services/enter.js', import.meta.url).href;
     const paths = new URL('../../src/host/paths.js', import.meta.url).href;
     const plan = new URL('../../src/enter/plan.js', import.meta.url).href;
@@ -194,7 +197,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     assert.equal(r.code, 0);
   });
 
-  test('--dry-run --json prints the plan with the target\'s inodes and runs nothing', () => {
+  test('--dry-run --json prints the plan with the target\'s inodes and runs nothing', { skip: nsOnly }, () => {
     const T = String(target.pid);
     const r = nsx(['-t', T, '-a', '--dry-run', '--json', 'touch', `/tmp/${name}-ran`]);
     assert.equal(r.code, 0, r.stderr);
@@ -209,7 +212,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     assert.match(nsx(['-t', T, '-n', '--dry-run']).stdout, /join net/);
   });
 
-  test('signals sent to nsx with kill reach the program (TERM, HUP, INT)', async () => {
+  test('signals sent to nsx with kill reach the program (TERM, HUP, INT)', { skip: nsOnly }, async () => {
     for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
       const script = `trap 'echo got-${sig}; exit 7' ${sig.slice(3)}; echo ready; while :; do sleep 0.05; done`;
       const child = spawn(process.execPath, [NSX_BIN, 'enter', '-t', String(target.pid), '-p', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -227,19 +230,23 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     }
   });
 
-  test('-t cgroup:/PATH and -t container:PREFIX resolve to the lowest PID; -c joins its cgroups (v1 hierarchies too)', async () => {
+  test('-t cgroup:/PATH and -t container:PREFIX resolve to the lowest PID; -c joins its cgroups (v1 hierarchies or the cgroup2 tree)', async () => {
     const T = target.pid;
     const hex = randomBytes(32).toString('hex');
+    // hybrid: the v1 pids hierarchy holds the target at /NAME and name=systemd at /NAME/docker-<id>.scope (a Docker
+    // systemd-driver scope); pure v2: the one tree holds it at /NAME/docker-<id>.scope
+    const v1 = existsSync('/sys/fs/cgroup/pids/cgroup.procs') && existsSync('/sys/fs/cgroup/systemd/cgroup.procs');
     const pidsDir = `/sys/fs/cgroup/pids/${name}`;
-    const sysDir = `/sys/fs/cgroup/systemd/${name}`;
+    const sysDir = v1 ? `/sys/fs/cgroup/systemd/${name}` : `/sys/fs/cgroup/${name}`;
     const scope = `${sysDir}/docker-${hex}.scope`;
+    const home = readFileSync(`/proc/${T}/cgroup`, 'utf8');
     const made: string[] = [];
     try {
-      for (const d of [pidsDir, sysDir, scope]) {
+      for (const d of v1 ? [pidsDir, sysDir, scope] : [sysDir, scope]) {
         mkdirSync(d);
         made.unshift(d);
       }
-      writeFileSync(`${pidsDir}/cgroup.procs`, String(T));
+      if (v1) writeFileSync(`${pidsDir}/cgroup.procs`, String(T));
       writeFileSync(`${scope}/cgroup.procs`, String(T));
       const c = nsx(['-t', `cgroup:/${name}`, '--verbose', '-n', 'readlink', '/proc/self/ns/net']);
       assert.equal(c.stdout.trim(), link(T, 'net'), c.stderr);
@@ -247,27 +254,40 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
       const k = nsx(['-t', `container:${hex.slice(0, 10)}`, '--verbose', '-u', 'hostname']);
       assert.equal(k.stdout.trim(), name, k.stderr);
       assert.match(k.stderr, new RegExp(`target PID ${T} \\(from container:`));
+      // -c: the program runs in the target's cgroups (in our cgroup namespace: the paths read as we read the target's)
       const j = nsx(['-t', String(T), '-n', '-c', 'cat', '/proc/self/cgroup']);
       assert.equal(j.code, 0, j.stderr);
-      assert.match(j.stdout, new RegExp(`:pids:/${name}\\n`));
-      assert.match(j.stdout, new RegExp(`:name=systemd:/${name}/docker-${hex}\\.scope\\n`));
+      assert.equal(j.stdout, readFileSync(`/proc/${T}/cgroup`, 'utf8'), "the target's /proc/PID/cgroup");
+      if (v1) {
+        assert.match(j.stdout, new RegExp(`:pids:/${name}\\n`));
+        assert.match(j.stdout, new RegExp(`:name=systemd:/${name}/docker-${hex}\\.scope\\n`));
+      } else assert.equal(j.stdout, `0::/${name}/docker-${hex}.scope\n`);
     } finally {
-      // give the target back to the root cgroups, then remove ours
-      for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/systemd']) {
+      // give the target back to the cgroups it came from, then remove ours
+      for (const line of home.trim().split('\n')) {
+        const [, ctl, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+        const root = ctl === '' ? '/sys/fs/cgroup' : ctl === 'pids' ? '/sys/fs/cgroup/pids' : ctl === 'name=systemd' ? '/sys/fs/cgroup/systemd' : undefined;
+        if (root === undefined || path === undefined || (ctl === '' && v1)) continue;
         try {
-          writeFileSync(`${root}/cgroup.procs`, String(T));
-        } catch {}
+          writeFileSync(`${root}${path}/cgroup.procs`, String(T));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
       }
       for (const d of made) {
-        try {
-          rmdirSync(d);
-        } catch {}
+        for (let i = 0; i < 50 && existsSync(d); i++) {
+          try {
+            rmdirSync(d);
+          } catch {
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }
       }
     }
   });
 });
 
-describe('nsx enter --mount-proc (live)', { skip }, () => {
+describe('nsx enter --mount-proc (live)', { skip: nsOnly }, () => {
   test('a fresh /proc for the target pid namespace, in a private mount namespace copy', async () => {
     // no --mount / --mount-proc: the target shares our mount namespace and /proc
     const t = await startTarget(['--fork', '--pid'], 'exec sleep 600', (pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep');
@@ -289,7 +309,7 @@ describe('nsx enter --mount-proc (live)', { skip }, () => {
   });
 });
 
-describe('nsx enter: rootless target (live)', { skip }, () => {
+describe('nsx enter: rootless target (live)', { skip: nsOnly }, () => {
   test('acceptance 2: -U -n id -u prints 0 as root and as nobody', async () => {
     const proc = startProcess('setpriv', [...NOBODY, 'unshare', '-Urn', 'sleep', '600']);
     try {
@@ -333,7 +353,7 @@ describe('nsx enter: rootless target (live)', { skip }, () => {
   });
 });
 
-describe('nsx enter: PID reuse (live)', { skip }, () => {
+describe('nsx enter: PID reuse (live)', { skip: nsOnly }, () => {
   test('acceptance 4: a target that exits (and whose PID is reused) before joining is refused', async () => {
     const a = startProcess('unshare', ['-n', 'sleep', '600']);
     let b: Started | undefined;
@@ -384,7 +404,7 @@ describe('nsx enter: PID reuse (live)', { skip }, () => {
   });
 });
 
-test('the program gets NODE_EXTRA_CA_CERTS back although the nsx launcher started Node without it', { skip }, () => {
+test('the program gets NODE_EXTRA_CA_CERTS back although the nsx launcher started Node without it', { skip: nsOnly }, () => {
   const ca = `/nonexistent/nsx-test-${process.pid}.pem`;
   // bin/nsx run as a program (its sh launcher), as users run it
   const r = run(NSX_BIN, ['enter', '-t', String(process.pid), '-a', 'sh', '-c', 'printf "%s|%s" "$NODE_EXTRA_CA_CERTS" "${NSX_SAVED_NODE_EXTRA_CA_CERTS-unset}"'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca } });

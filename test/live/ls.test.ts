@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readlinkSync, readFileSync } from 'node:fs';
 import { liveSkipReason, startProcess, testName, waitFor, childrenOf, hasTool, type Started } from '../helpers/live.js';
 import { runNsx, run } from '../helpers/cli.js';
+import { layoutIndependent } from '../helpers/pace.js';
 
 type Row = Record<string, unknown> & { children?: Row[] };
 
@@ -178,7 +179,7 @@ test('nsx ls agrees with lsns (all 8 types, unprivileged userns, nested pidns, i
   }
 });
 
-test('nsx ls text output is byte-identical to lsns (positional inode, -p with every column but NPROCS)', { skip: liveSkipReason({ tools: ['lsns', 'unshare'] }) }, async () => {
+test('nsx ls text output is byte-identical to lsns (positional inode, -p with every column but NPROCS)', { skip: liveSkipReason({ tools: ['lsns', 'unshare'] }) || layoutIndependent() }, async () => {
   const p = startProcess('unshare', ['--uts', '--fork', 'sh', '-c', 'sleep 300 & sleep 300 & wait']);
   try {
     let uts = 0;
@@ -218,7 +219,7 @@ test('ip netns tools present for the parity test', { skip: liveSkipReason() }, (
   assert.ok(hasTool('ip') && hasTool('lsns'));
 });
 
-test('hostile command lines: text, raw and JSON escape them exactly as lsns does', { skip: liveSkipReason({ tools: ['lsns', 'unshare', 'bash'] }) }, async () => {
+test('hostile command lines: text, raw and JSON escape them exactly as lsns does', { skip: liveSkipReason({ tools: ['lsns', 'unshare', 'bash'] }) || layoutIndependent() }, async () => {
   const p = startProcess('unshare', ['-u', 'bash', '-c', `exec -a "$(printf 'ev\\033[31mil\\007\\t"q\\\\ \\303\\251\\342\\206\\222')" sleep 300`]);
   try {
     await waitFor(() => readFileSync(`/proc/${p.pid}/cmdline`, 'latin1').startsWith('ev\x1b'), 5000, 'renamed sleep');

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { liveSkipReason, testName, waitFor } from '../helpers/live.js';
+import { liveSkipReason, startProcess, testName, waitFor } from '../helpers/live.js';
 
 export const STATE = process.env.NSX_RUNTIMES_STATE ?? '/var/lib/nsx-runtimes';
 export const IMAGE = 'nsx-busybox:latest';
@@ -32,12 +32,22 @@ export function must(cmd: string, args: string[], timeout = 60_000): string {
   return r.stdout.trim();
 }
 
-/** Podman's global flags for this host (no systemd as PID 1 → cgroupfs manager, file events). */
-export function podmanGlobals(): string[] {
-  return existsSync('/run/systemd/system') ? [] : ['--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+/** Is systemd PID 1 here (`sd_booted()`: /run/systemd/system exists)? Then runtimes use its cgroup driver. */
+export function systemdBooted(): boolean {
+  return existsSync('/run/systemd/system');
 }
 
-export type RuntimeName = 'docker' | 'podman' | 'containerd' | 'lxc';
+/** Podman's global flags for this host (no systemd as PID 1 → cgroupfs manager, file events). */
+export function podmanGlobals(): string[] {
+  return systemdBooted() ? [] : ['--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+}
+
+/** Docker's cgroup driver: `systemd` (containers in `docker-<id>.scope` units) or `cgroupfs` (`/docker/<id>`). */
+export function dockerCgroupDriver(): string {
+  return sh(DOCKER, ['info', '--format', '{{.CgroupDriver}}'], 15_000).stdout.trim();
+}
+
+export type RuntimeName = 'docker' | 'podman' | 'containerd' | 'lxc' | 'systemd';
 
 /** Why the tests of a runtime cannot run here, or false. */
 export function runtimeSkip(rt: RuntimeName): string | false {
@@ -59,6 +69,10 @@ export function runtimeSkip(rt: RuntimeName): string | false {
     case 'lxc':
       if (sh('sh', ['-c', 'command -v lxc-start']).code !== 0) return `runtimes: lxc is not installed (${HINT})`;
       if (!existsSync(join(STATE, 'busybox.tar'))) return `runtimes: no busybox rootfs at ${STATE}/busybox.tar (${HINT})`;
+      return false;
+    case 'systemd':
+      if (!systemdBooted()) return 'runtimes: systemd is not PID 1 on this host (the systemd + cgroup v2 VM runs these: npm run test:v2)';
+      if (sh('sh', ['-c', 'command -v systemd-run && command -v systemctl']).code !== 0) return 'runtimes: systemd-run or systemctl is not installed';
       return false;
   }
 }
@@ -162,6 +176,32 @@ export async function startLxc(what: string, name = testName(what), init = '/bin
   );
   must('lxc-start', ['-n', name], 60_000);
   const pid = await pidOf(() => Number(/PID:\s*(\d+)/.exec(sh('lxc-info', ['-n', name, '-p']).stdout)?.[1] ?? 0), name);
+  return { ...c, pid };
+}
+
+/**
+ * A systemd unit made by `systemd-run`: a service (`--unit NAME`, detached: its main PID from systemctl) or a
+ * scope (`--scope --unit NAME`: systemd-run execs `cmd` inside it, so its PID is the scope's process). `props` are
+ * unit properties (`CPUQuota=30%`, `MemoryMax=64M`, `PrivateNetwork=yes`). The name is `nsx-test-…` + suffix.
+ */
+export async function startUnit(what: string, kind: 'service' | 'scope', props: string[], cmd: string[]): Promise<TestContainer> {
+  const base = testName(what);
+  const unit = `${base}.${kind}`;
+  const p = props.flatMap((x) => ['-p', x]);
+  const remove = () => {
+    sh('systemctl', ['stop', unit], 60_000);
+    sh('systemctl', ['reset-failed', unit]);
+  };
+  const c: TestContainer = { runtime: 'systemd', name: unit, id: unit, pid: 0, remove };
+  ids.push(c);
+  let pid: number;
+  if (kind === 'service') {
+    must('systemd-run', ['--quiet', '--unit', base, ...p, '--', ...cmd], 60_000);
+    pid = await pidOf(() => Number(sh('systemctl', ['show', '-p', 'MainPID', '--value', unit]).stdout.trim()) || 0, unit);
+  } else {
+    const proc = startProcess('systemd-run', ['--quiet', '--scope', '--unit', base, ...p, '--', ...cmd]);
+    pid = await pidOf(() => (readOr(`/proc/${proc.pid}/cgroup`)?.includes(`/${unit}\n`) ? proc.pid : 0), unit);
+  }
   return { ...c, pid };
 }
 

@@ -1,9 +1,12 @@
 /**
- * The `runtimes` group: real Docker (plain, `--cgroup-parent`, renamed), Podman, plain containerd (`ctr run`) and
- * LXC containers, each checked for identity (runtime, id, name, image in JSON), names in the views, targets
+ * The `runtimes` group: real Docker (plain, `--cgroup-parent`, renamed), Podman, plain containerd (`ctr run`), LXC
+ * containers and systemd units (`systemd-run --unit`, `--scope`; where systemd is PID 1), each checked for identity (runtime, id, name, image in JSON), names in the views, targets
  * (name, RUNTIME:ID label, unique prefix; ambiguous prefixes refused), `cg show` limits, `top` CPU against the
  * cgroup's own counters, and `enter` against nsenter. Needs root and `scripts/runtimes.sh up`; each runtime that is
  * not up skips its part with the reason printed. Every container is named `nsx-test-…` and removed in `after`.
+ * Runs on both layouts: cgroupfs drivers on this hybrid host (`/docker/<id>`, `/libpod_parent/libpod-<id>`), the
+ * systemd drivers on the systemd + cgroup v2 VM (`docker-<id>.scope`, `libpod-<id>.scope`; `npm run test:v2`), where
+ * the UNIT column is also compared with `ps -o unit`.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,8 +18,9 @@ import { readRunningContainers } from '../../src/readers/runtimes/running.js';
 import { RuntimeIndex } from '../../src/readers/runtimes/index.js';
 import { identityPathsOf, procCgroupEntries } from '../../src/readers/runtimes/running.js';
 import type { Identity } from '../../src/model/identity.js';
-import { DOCKER, must, nsLinksViaNsenter, podmanGlobals, removeAll, runtimeSkip, sh, startCtr, startDocker, startLxc, startPodman, type TestContainer } from './lib.js';
+import { DOCKER, dockerCgroupDriver, must, nsLinksViaNsenter, podmanGlobals, removeAll, runtimeSkip, sh, startCtr, startDocker, startLxc, startPodman, startUnit, systemdBooted, type TestContainer } from './lib.js';
 import { testName, waitFor } from '../helpers/live.js';
+import { cpuStarved } from '../helpers/pace.js';
 
 const HOST = hostPaths();
 
@@ -60,6 +64,19 @@ function checkPs(c: TestContainer, target: string, name: string, image?: string)
     `ps -J identity record of ${target}`,
   );
   if (image !== undefined) assert.equal(mine.identity?.image, image, `ps -J identity image of ${target}`);
+  checkUnit(c.pid);
+}
+
+/** Under systemd: the UNIT column is what `ps -o unit` (libsystemd's sd_pid_get_unit) says. */
+function checkUnit(pid: number): void {
+  if (!systemdBooted()) return;
+  // the table (`nsx ps PID` is the detail view, without columns)
+  const r = runNsx(['ps', '-J', '-o', 'PID,UNIT']);
+  assert.equal(r.code, 0, r.stderr);
+  const row = (JSON.parse(r.stdout) as { processes: { pid: number; unit: string | null }[] }).processes.find((p) => p.pid === pid);
+  assert.ok(row, `PID ${pid} in nsx ps`);
+  const unit = row.unit;
+  assert.equal(unit ?? '-', sh('ps', ['-o', 'unit=', '-p', String(pid)]).stdout.trim(), `UNIT of PID ${pid} = ps -o unit`);
 }
 
 /** The JSON identity record as views print it (by label, from `nsx cg show TARGET -J`). */
@@ -97,13 +114,18 @@ function checkTop(target: string, cgroup: string, label: string, loaded: boolean
   assert.equal(row.container, label, 'top: CONTAINER is the name');
   const expected = ((u1 - u0) / ((t1 - t0) * 1000)) * 100;
   assert.ok(row.cpu_percent !== null, 'top: CPU% after two samples');
-  if (loaded) assert.ok(Math.abs(row.cpu_percent - expected) < 20, `top CPU% ${row.cpu_percent} vs counters ${expected.toFixed(1)}`);
+  // the counters span the whole CLI run (start-up included), top its last interval: 20 points; 30 on a starved CPU
+  // (the emulated VM: 27.8 vs 48.5 seen there, the loop's share varying with the VM's own load)
+  if (loaded) assert.ok(Math.abs(row.cpu_percent - expected) < (cpuStarved() ? 30 : 20), `top CPU% ${row.cpu_percent} vs counters ${expected.toFixed(1)}`);
   else assert.ok(row.cpu_percent < 10 && expected < 10, `idle container: top ${row.cpu_percent}, counters ${expected}`);
 }
 
 describe('runtimes: Docker (plain, --cgroup-parent, renamed)', { skip: runtimeSkip('docker') }, () => {
   let plain: TestContainer, parented: TestContainer, renamed: TestContainer;
-  const parent = `/${testName('parent')}`;
+  // the systemd driver takes a slice (`a-b.slice` is /a.slice/a-b.slice), the cgroupfs driver a path
+  const systemdDriver = !runtimeSkip('docker') && dockerCgroupDriver() === 'systemd';
+  const parentName = testName('parent');
+  const parent = systemdDriver ? `${parentName}.slice` : `/${parentName}`;
   let newName = '';
   before(async () => {
     plain = await startDocker('docker', ['--memory', '64m', '--cpus', '0.5', '--pids-limit', '50', '--label', 'com.docker.compose.project=nsxtest', '--label', 'com.docker.compose.service=web'], ['sh', '-c', 'while :; do :; done']);
@@ -112,6 +134,7 @@ describe('runtimes: Docker (plain, --cgroup-parent, renamed)', { skip: runtimeSk
   });
   after(() => {
     removeAll([plain, parented, renamed]);
+    if (systemdDriver) sh('systemctl', ['stop', parent]);
     // Docker leaves the --cgroup-parent directories behind: remove ours (empty once the container is gone)
     for (const m of ['', 'unified', 'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'systemd', 'perf_event', 'hugetlb', 'net_cls', 'net_prio', 'rdma', 'misc']) {
       const d = join('/sys/fs/cgroup', m, parent);
@@ -128,7 +151,11 @@ describe('runtimes: Docker (plain, --cgroup-parent, renamed)', { skip: runtimeSk
     assert.deepEqual([i.runtime, i.kind, i.id, i.name, i.label, i.image], ['docker', 'container', plain.id, plain.name, plain.name, 'nsx-busybox:latest']);
     assert.deepEqual(i.compose, { project: 'nsxtest', service: 'web' });
     const p = identityOf(parented);
-    assert.deepEqual([p.runtime, p.id, p.name, p.cgroup], ['docker', parented.id, parented.name, `${parent}/${parented.id}`]);
+    // systemd: /nsx.slice/nsx-test.slice/…/nsx-test-parent-PID-X.slice/docker-<id>.scope; cgroupfs: /PARENT/<id>
+    const where = systemdDriver ? new RegExp(`^/nsx\\.slice/nsx-test\\.slice/.*/${parent.replace(/[.]/g, '\\.')}/docker-${parented.id}\\.scope$`) : new RegExp(`^${parent}/${parented.id}$`);
+    assert.deepEqual([p.runtime, p.id, p.name], ['docker', parented.id, parented.name]);
+    assert.match(p.cgroup, where);
+    assert.equal(i.cgroup, systemdDriver ? `/system.slice/docker-${plain.id}.scope` : `/docker/${plain.id}`);
     const all = readRunningContainers(HOST).map((c) => c.identity.label);
     for (const c of [plain, parented, renamed]) assert.ok(all.includes(c.name), `${c.name} not among running containers`);
   });
@@ -221,6 +248,35 @@ describe('runtimes: LXC', { skip: runtimeSkip('lxc') }, () => {
     checkEnter(c, [`container:${c.name}`, `container:lxc:${c.name}`]);
     checkPs(c, c.name, c.name, `dir:/var/lib/lxc/${c.name}/rootfs`);
     checkTop(`container:${c.name}`, i.cgroup, c.name, false);
+  });
+});
+
+describe('runtimes: systemd units (systemd-run --unit, --scope) as unit identity', { skip: runtimeSkip('systemd') }, () => {
+  let svc: TestContainer, scope: TestContainer;
+  before(async () => {
+    svc = await startUnit('unit', 'service', ['CPUQuota=40%', 'MemoryMax=48M', 'TasksMax=30', 'PrivateNetwork=yes'], ['sh', '-c', 'while :; do :; done']);
+    scope = await startUnit('scope', 'scope', ['MemoryMax=32M'], ['sleep', '600']);
+  });
+  after(() => removeAll([scope, svc]));
+
+  test('identity systemd unit; cg show its limits; top its CPU; ps -c UNIT; enter -t cgroup: = nsenter', () => {
+    for (const [u, kind] of [[svc, 'service'], [scope, 'scope']] as const) {
+      const i = identityOf(u);
+      const path = `/system.slice/${u.name}`;
+      assert.deepEqual([i.runtime, i.kind, i.id, i.label, i.cgroup], ['systemd', 'unit', u.name, u.name, path], kind);
+      checkUnit(u.pid);
+      // ps -c UNIT: its processes, CONTAINER the unit
+      const r = runNsx(['ps', '-c', u.name, '-J', '-o', 'PID,CONTAINER,UNIT,RUNTIME']);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = (JSON.parse(r.stdout) as { processes: { pid: number; container: string; unit: string; runtime: string }[] }).processes;
+      assert.deepEqual(rows.map((x) => [x.pid, x.container, x.unit, x.runtime]), [[u.pid, u.name, u.name, 'systemd']], `ps -c ${u.name}`);
+    }
+    const s = cgShow(`/system.slice/${svc.name}`);
+    assert.deepEqual([s.cpu?.max_usec, s.cpu?.period_usec, s.memory?.max_bytes, s.pids?.max], [40_000, 100_000, 48 << 20, 30]);
+    assert.equal(cgShow(`pid:${scope.pid}`).memory?.max_bytes, 32 << 20);
+    checkTop(`/system.slice/${svc.name}`, `/system.slice/${svc.name}`, svc.name, true);
+    // PrivateNetwork=yes: its own network namespace (lo only), entered by the unit's cgroup
+    checkEnter(svc, [`cgroup:/system.slice/${svc.name}`]);
   });
 });
 

@@ -26,8 +26,9 @@ const CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids'];
 function v1Skip(): string | false {
   const r = liveSkipReason();
   if (r) return r;
-  for (const c of CONTROLLERS) if (!existsSync(join(CG, c, 'cgroup.procs'))) return `live test: needs the v1 ${c} hierarchy`;
-  return existsSync(join(CG, 'cpu', 'cpu.cfs_quota_us')) ? false : 'live test: needs the v1 cpu hierarchy';
+  // the pure cgroup v2 twin of these scenarios: test/v2/why-v2.test.ts (npm run test:v2)
+  for (const c of CONTROLLERS) if (!existsSync(join(CG, c, 'cgroup.procs'))) return `live test: needs the v1 ${c} hierarchy (on cgroup v2: test/v2/why-v2.test.ts)`;
+  return existsSync(join(CG, 'cpu', 'cpu.cfs_quota_us')) ? false : 'live test: needs the v1 cpu hierarchy (on cgroup v2: test/v2/why-v2.test.ts)';
 }
 
 /** One scenario's cgroups and processes; cleanup() ends the processes (by PID) and removes the cgroups. */

@@ -36,6 +36,8 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
     version: b.version,
     current_bytes: tv.current_bytes ?? null,
     working_set_bytes: tv.working_set_bytes ?? null,
+    // the high-water mark (v2 memory.peak, kernel ≥ 5.19; v1 max_usage_in_bytes): how close the work came
+    peak_bytes: tv.peak_bytes ?? null,
     binding: tight,
   };
   const findings: WhyFinding[] = [];
@@ -50,6 +52,7 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
       max_bytes: v.max_bytes ?? null,
       high_bytes: v.high_bytes ?? null,
       current_bytes: v.current_bytes ?? null,
+      peak_bytes: v.peak_bytes ?? null,
       events_max: ev2('max'),
       events_local_max: ev2('max', true),
       events_high: ev2('high'),

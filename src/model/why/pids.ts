@@ -30,6 +30,8 @@ export function diagnosePids(inp: WhyInput, d: Delta, win: boolean): PartResult<
       path: n.path,
       max: v.max ?? null,
       current: v.current ?? null,
+      // the most tasks it held at once (pids.peak): a limit reached between two samples shows here
+      peak: v.peak ?? null,
       events_max: d(p.events_max ?? n_(p.events, 'max'), v.events_max ?? n_(v.events, 'max')),
       lifetime: { events_max: v.events_max ?? n_(v.events, 'max') ?? null },
     };

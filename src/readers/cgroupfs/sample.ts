@@ -23,6 +23,7 @@
  *   cpuset  v2: cpuset.cpus cpuset.cpus.effective cpuset.mems cpuset.mems.effective
  *           v1: cpuset.cpus cpuset.effective_cpus cpuset.mems cpuset.effective_mems
  *   procs   cgroup.procs, and cgroup.threads (v2) / tasks (v1): line counts
+ *   cgroup  cgroup2 only: cgroup.stat (descendants, dying descendants) cgroup.events (populated, frozen)
  * Units are normalised here: ns → µs (÷1000), USER_HZ ticks → µs (×10000), `-1`/2^63 → 'max'. A missing file is
  * undefined; a file that does not parse is undefined and listed in `errors` with its path. Tolerance of
  * vanished/denied files is the source's job (through `wrap`, src/host/tolerance.ts); other errors propagate.
@@ -37,7 +38,7 @@ import {
 } from '../../parse/cgroup-files.js';
 import { hierarchyForController, type CgroupLayout, type Hierarchy } from '../../model/cgroup.js';
 import {
-  ALL_STAT_GROUPS, toNumber, type CgroupSample, type CpuSample, type CpusetSample, type Int, type IoDevice, type IoSample, type MemorySample,
+  ALL_STAT_GROUPS, toNumber, type CgroupCoreSample, type CgroupSample, type CpuSample, type CpusetSample, type Int, type IoDevice, type IoSample, type MemorySample,
   type PidsSample, type ProcsSample, type PsiSample, type StatGroup,
 } from '../../model/cgroup-sample.js';
 import { cgroupDir } from './layout.js';
@@ -132,6 +133,7 @@ const PIDS: FileList = [['pids.current', true], ['pids.max', true], ['pids.peak'
 const PSI: FileList = [['cpu.pressure', true], ['memory.pressure', true], ['io.pressure', true], ['irq.pressure', false]];
 const CPUSET_V2: FileList = [['cpuset.cpus', false], ['cpuset.cpus.effective', false], ['cpuset.mems', false], ['cpuset.mems.effective', false]];
 const CPUSET_V1: FileList = [['cpuset.cpus', false], ['cpuset.effective_cpus', false], ['cpuset.mems', false], ['cpuset.effective_mems', false]];
+const CGROUP_V2: FileList = [['cgroup.stat', false], ['cgroup.events', false]];
 const PROCS_V2: FileList = [['cgroup.procs', false], ['cgroup.threads', false]];
 const PROCS_V1: FileList = [['cgroup.procs', false], ['tasks', false]];
 
@@ -177,6 +179,7 @@ export function planCgroupSample(layout: CgroupLayout, opts: PlanOptions = {}): 
   if (groups.has('pids')) add(plan.pids, PIDS);
   if (groups.has('psi')) add(v2, PSI);
   if (groups.has('cpuset')) add(plan.cpuset, v(plan.cpuset) === 2 ? CPUSET_V2 : CPUSET_V1);
+  if (groups.has('cgroup')) add(v2, CGROUP_V2);
   if (groups.has('procs') && plan.procs) {
     // members are counted whatever the detail: the group was asked for
     const list = plan.procs.version === 2 ? PROCS_V2 : PROCS_V1;
@@ -495,6 +498,20 @@ function sampleCpuset(f: Files, p: SamplePlan): CpusetSample | undefined {
   });
 }
 
+function sampleCgroupCore(f: Files, p: SamplePlan): CgroupCoreSample | undefined {
+  const v2 = p.v2;
+  if (!v2 || f.where(v2) === undefined) return undefined;
+  const stat = f.get(v2, 'cgroup.stat', keyed);
+  const events = f.get(v2, 'cgroup.events', keyed);
+  return compact<CgroupCoreSample>({
+    nr_descendants: num(stat?.nr_descendants),
+    nr_dying_descendants: num(stat?.nr_dying_descendants),
+    stat,
+    populated: num(events?.populated),
+    frozen: num(events?.frozen),
+  });
+}
+
 function sampleProcs(f: Files, p: SamplePlan): ProcsSample | undefined {
   const h = p.procs;
   if (!h || f.where(h) === undefined) return undefined;
@@ -542,6 +559,7 @@ function mapCgroup(src: CgroupFileSource, plan: SamplePlan, path: string, opts: 
   if (g.has('psi')) out.psi = samplePsi(f, plan);
   if (g.has('cpuset')) out.cpuset = sampleCpuset(f, plan);
   if (g.has('procs')) out.procs = sampleProcs(f, plan);
+  if (g.has('cgroup')) out.cgroup = sampleCgroupCore(f, plan);
   // groups whose hierarchies were all absent tell nothing: is the cgroup anywhere in the plan?
   for (const h of plan.hierarchies) f.where(h);
   if (src.generation && f.inode !== undefined) f.regenerate(src);
