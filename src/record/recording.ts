@@ -1,0 +1,182 @@
+/**
+ * Reading a recording directory: which instants it holds, and the decoded state at or around a time.
+ *
+ *   const rec = openRecording(dir, 'nsx top');       // NsxError (one clear line) when nothing readable is there
+ *   rec.start_ms, rec.end_ms, rec.warnings
+ *   rec.at(t)        → { prev, state }               // the last frame at or before t, and the one before it
+ *   rec.range(a, b)  → Generator<RecordedState>       // every frame with a ≤ time ≤ b, in order
+ *   rec.times()      → number[]                       // the wall times of every frame
+ *
+ * A segment is read whole (an hour is a few MB) and its frames located through its index (sealed) or a scan
+ * (the open one, or one a crash left: its torn tail dropped). Decoding starts at the keyframe at or before the
+ * time asked (at most `keyframeEvery` frames back). A segment whose header is foreign, newer or damaged, or a
+ * frame that does not decode, is skipped with a warning; when nothing readable is left the error says why.
+ */
+import { readBytes } from '../host/read.js';
+import { NotFoundError, NsxError, ParseError } from '../errors.js';
+import { CorruptRecord } from './bytes.js';
+import { inflateFrame, nextWindow, parseSegment, SegmentError, T_KEY, type FrameRef, type ParsedSegment } from './format.js';
+import { listSegments, type SegmentFile } from './store.js';
+import { StateDecoder, type RecordedState } from './state.js';
+
+interface Loaded {
+  readonly file: SegmentFile;
+  readonly buf: Buffer;
+  readonly seg: ParsedSegment;
+}
+
+export interface AtResult {
+  /** the frame before `state` (for rates), when there is one in the same boot */
+  readonly prev?: RecordedState;
+  readonly state: RecordedState;
+}
+
+export class Recording {
+  private readonly loaded = new Map<string, Loaded | null>();
+  /** segments with at least one frame, oldest first */
+  private readonly segs: SegmentFile[];
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly dir: string,
+    readonly prog: string,
+  ) {
+    const all = listSegments(dir);
+    if (all.length === 0) throw new NotFoundError(`${prog}: ${dir}: no recording here (no nsx-*.nsxr segment; 'nsx record --dir ${dir}' makes one)`, dir);
+    this.segs = all.filter((f) => (this.load(f)?.seg.frames.length ?? 0) > 0);
+    if (this.segs.length === 0) {
+      const why = this.warnings[0] ?? `${all.length} segment(s), none with a whole frame`;
+      throw new ParseError(dir, `${why.replace(/^nsx[^:]*: /, '')}`);
+    }
+  }
+
+  private load(f: SegmentFile): Loaded | undefined {
+    const k = f.path;
+    if (this.loaded.has(k)) return this.loaded.get(k) ?? undefined;
+    let out: Loaded | null = null;
+    try {
+      const buf = readBytes(f.path);
+      const seg = parseSegment(buf);
+      if (seg.tornAt !== undefined) this.warnings.push(`${f.path}: damaged or incomplete after byte ${seg.tornAt} (${buf.length - seg.tornAt} bytes skipped)`);
+      out = { file: f, buf, seg };
+    } catch (e) {
+      if (!(e instanceof SegmentError) && !(e instanceof CorruptRecord)) throw e;
+      this.warnings.push(`${f.path}: ${e.message}`);
+    }
+    this.loaded.set(k, out);
+    return out ?? undefined;
+  }
+
+  private frames(f: SegmentFile): readonly FrameRef[] {
+    return this.load(f)?.seg.frames ?? [];
+  }
+
+  get start_ms(): number {
+    return this.frames(this.segs[0])[0].time_ms;
+  }
+
+  get end_ms(): number {
+    const f = this.frames(this.segs[this.segs.length - 1]);
+    return f[f.length - 1].time_ms;
+  }
+
+  /** The wall time of every frame, in order. */
+  times(): number[] {
+    const out: number[] = [];
+    for (const s of this.segs) for (const f of this.frames(s)) out.push(f.time_ms);
+    return out;
+  }
+
+  /** Index of the segment holding time t (the last one starting at or before it; the first when t is earlier). */
+  private segmentIndex(t: number): number {
+    let i = 0;
+    for (let k = 0; k < this.segs.length; k++) if (this.frames(this.segs[k])[0].time_ms <= t) i = k;
+    return i;
+  }
+
+  /**
+   * Decode segment `si` from the keyframe at or before frame `from` to frame `to` (indices), yielding the states
+   * of frames from..to. A frame that does not decode ends the segment (with a warning).
+   */
+  private *decode(si: number, from: number, to: number, dec = new StateDecoder()): Generator<RecordedState> {
+    const l = this.load(this.segs[si])!;
+    const frames = l.seg.frames;
+    let k = from;
+    while (k > 0 && frames[k].type !== T_KEY) k--;
+    if (frames[k].type !== T_KEY) return;
+    let window: Buffer | undefined;
+    for (let i = k; i <= to && i < frames.length; i++) {
+      const f = frames[i];
+      let st: RecordedState;
+      try {
+        const raw = inflateFrame(l.buf, f, f.type === T_KEY ? undefined : window);
+        window = nextWindow(f.type === T_KEY ? undefined : window, raw);
+        st = dec.next(raw, f.time_ms);
+      } catch (e) {
+        if (!(e instanceof CorruptRecord)) throw e;
+        this.warnings.push(`${l.file.path}: frame at byte ${f.offset} does not decode (${e.message}); the rest of the segment is skipped`);
+        return;
+      }
+      if (i >= from) yield st;
+    }
+  }
+
+  /** The state at time t: the last frame at or before t (the first frame when t is before the recording). */
+  at(t: number): AtResult {
+    const si = this.segmentIndex(t);
+    const frames = this.frames(this.segs[si]);
+    let fi = 0;
+    for (let i = 0; i < frames.length; i++) if (frames[i].time_ms <= t) fi = i;
+    const states = [...this.decode(si, Math.max(0, fi - 1), fi)];
+    let state = states[states.length - 1];
+    let prev = states.length > 1 ? states[states.length - 2] : undefined;
+    if (!state) throw this.unreadable(t);
+    if (prev === undefined && si > 0 && fi === 0) prev = this.lastOf(si - 1);
+    if (prev && prev.host.boot_id !== state.host.boot_id) prev = undefined;
+    return prev ? { prev, state } : { state };
+  }
+
+  private lastOf(si: number): RecordedState | undefined {
+    const n = this.frames(this.segs[si]).length;
+    let last: RecordedState | undefined;
+    for (const s of this.decode(si, n - 1, n - 1)) last = s;
+    return last;
+  }
+
+  private unreadable(t: number): NsxError {
+    return new ParseError(this.dir, `no readable frame at ${new Date(t).toISOString()}${this.warnings.length ? ` (${this.warnings[this.warnings.length - 1]})` : ''}`);
+  }
+
+  /**
+   * Every frame with from ≤ time ≤ to, in order, decoded once each (one decoder per segment; the first frame
+   * of each segment after the first knows what changed since the previous segment's last frame).
+   * `withPrev`: also yield the frame just before `from` first (rates of the first frame in range).
+   */
+  *range(from: number, to: number, withPrev = false): Generator<RecordedState> {
+    const dec = new StateDecoder();
+    let started = false;
+    for (let si = this.segmentIndex(from); si < this.segs.length; si++) {
+      const frames = this.frames(this.segs[si]);
+      if (frames.length === 0 || frames[0].time_ms > to) break;
+      let a = 0;
+      if (!started) {
+        while (a < frames.length && frames[a].time_ms < from) a++;
+        if (withPrev && a > 0) a--;
+        if (a >= frames.length) continue;
+      }
+      let b = frames.length - 1;
+      while (b >= a && frames[b].time_ms > to) b--;
+      if (b < a) continue;
+      // a new boot between segments: what changed across it is not known
+      for (const s of this.decode(si, a, b, dec)) {
+        started = true;
+        yield s;
+      }
+    }
+  }
+}
+
+/** Open the recording in `dir` for command `prog` (see the module comment). */
+export function openRecording(dir: string, prog: string): Recording {
+  return new Recording(dir, prog);
+}
