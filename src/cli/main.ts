@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, Loader> = {
   dashboard: () => import('./commands/dashboard.js'),
   why: () => import('./commands/why.js'),
   exporter: () => import('./commands/exporter.js'),
+  record: () => import('./commands/record.js'),
 };
 
 /** Names that are aliases of another command (not listed on their own in `nsx --help`). */
@@ -52,6 +53,7 @@ export const SUMMARIES: Readonly<Record<string, string>> = {
   dashboard: 'the interactive dashboard (what nsx with no command starts on a terminal)',
   why: 'why a cgroup is throttled, short of memory, OOM-killed or refused forks',
   exporter: 'Prometheus metrics of cgroups over HTTP (cAdvisor-compatible, with throttling attribution)',
+  record: 'record cgroups, processes, namespaces and OOM kills for replay (--at) and Prometheus backfill',
 };
 
 /** Registered command names in help order, aliases left out. */

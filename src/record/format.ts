@@ -140,14 +140,21 @@ export function deflateFrame(raw: Buffer, window?: Buffer): Buffer {
   return deflateRawSync(raw, window && window.length ? { level: 6, dictionary: window } : { level: 6 });
 }
 
-/** Decompress a frame's payload; CorruptRecord when it does not inflate to its recorded length. */
+/**
+ * Decompress a frame's payload (its checksum verified again: the index of a sealed segment locates frames without
+ * reading them); CorruptRecord when it is damaged or does not inflate to its recorded length.
+ */
 export function inflateFrame(buf: Buffer, f: FrameRef, window?: Buffer): Buffer {
+  const ok = frameAt(buf, f.offset);
+  if (!ok || ok.type !== f.type || ok.length !== f.length || ok.raw_length !== f.raw_length) throw new CorruptRecord('a frame is damaged (checksum mismatch)');
   const payload = buf.subarray(f.offset + FRAME_HEADER, f.offset + FRAME_HEADER + f.length);
   let raw: Buffer;
   try {
     raw = inflateRawSync(payload, { ...(window && window.length && f.type === T_DELTA ? { dictionary: window } : {}), maxOutputLength: Math.max(64, f.raw_length) });
   } catch (e) {
-    if (e instanceof Error && /incorrect|invalid|unexpected end|buffer|dictionary|Z_/i.test(e.message)) throw new CorruptRecord(`a frame does not decompress (${e.message})`);
+    // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR, …) and an output over the recorded length
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('Z_') || code === 'ERR_BUFFER_TOO_LARGE')) throw new CorruptRecord(`a frame does not decompress (${(e as Error).message})`);
     throw e;
   }
   if (raw.length !== f.raw_length) throw new CorruptRecord('a frame decompresses to the wrong length');

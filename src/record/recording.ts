@@ -98,7 +98,7 @@ export class Recording {
    * Decode segment `si` from the keyframe at or before frame `from` to frame `to` (indices), yielding the states
    * of frames from..to. A frame that does not decode ends the segment (with a warning).
    */
-  private *decode(si: number, from: number, to: number, dec = new StateDecoder()): Generator<RecordedState> {
+  private *decode(si: number, from: number, to: number, dec = new StateDecoder(), keep = false): Generator<RecordedState> {
     const l = this.load(this.segs[si])!;
     const frames = l.seg.frames;
     let k = from;
@@ -117,23 +117,119 @@ export class Recording {
         this.warnings.push(`${l.file.path}: frame at byte ${f.offset} does not decode (${e.message}); the rest of the segment is skipped`);
         return;
       }
+      if (keep) this.pos = { si, fi: i, dec, window, state: st, prev: this.pos?.si === si && this.pos.fi === i - 1 ? this.pos.state : undefined };
       if (i >= from) yield st;
     }
   }
 
   /** The state at time t: the last frame at or before t (the first frame when t is before the recording). */
   at(t: number): AtResult {
-    const si = this.segmentIndex(t);
-    const frames = this.frames(this.segs[si]);
-    let fi = 0;
-    for (let i = 0; i < frames.length; i++) if (frames[i].time_ms <= t) fi = i;
-    const states = [...this.decode(si, Math.max(0, fi - 1), fi)];
-    let state = states[states.length - 1];
-    let prev = states.length > 1 ? states[states.length - 2] : undefined;
-    if (!state) throw this.unreadable(t);
-    if (prev === undefined && si > 0 && fi === 0) prev = this.lastOf(si - 1);
+    return this.atIndex(this.indexAt(t));
+  }
+
+  /** The index (in `times()`) of the last frame at or before t (0 when t is before the recording). */
+  indexAt(t: number): number {
+    const times = this.allTimes();
+    let lo = 0;
+    let hi = times.length - 1;
+    if (t < times[0]) return 0;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (times[mid] <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private timesCache: number[] | undefined;
+  private allTimes(): number[] {
+    return (this.timesCache ??= this.times());
+  }
+
+  /** Number of frames. */
+  get length(): number {
+    return this.allTimes().length;
+  }
+
+  /** (segment, frame) of a global frame index. */
+  private locate(i: number): { si: number; fi: number } {
+    let k = i;
+    for (let si = 0; si < this.segs.length; si++) {
+      const n = this.frames(this.segs[si]).length;
+      if (k < n) return { si, fi: k };
+      k -= n;
+    }
+    throw new RangeError(`frame ${i} is beyond the recording`);
+  }
+
+  /** Where sequential decoding stands: stepping forward continues from here instead of from the keyframe. */
+  private pos: { si: number; fi: number; dec: StateDecoder; window?: Buffer; state: RecordedState; prev?: RecordedState } | undefined;
+
+  /** The state of frame `i` (see `times()`) and the one before it (same boot), decoding forward when it can. */
+  atIndex(i: number): AtResult {
+    const { si, fi } = this.locate(i);
+    const p = this.pos;
+    let state: RecordedState | undefined;
+    let prev: RecordedState | undefined;
+    if (p && p.si === si && p.fi === fi) {
+      state = p.state;
+      prev = p.prev;
+    } else if (p && p.si === si && p.fi < fi && fi - p.fi <= 2 * (this.chunkLength(si) || 1)) {
+      // continue from where the last call stopped
+      prev = p.state;
+      for (let k = p.fi + 1; k <= fi; k++) {
+        const next = this.step(si, k);
+        if (!next) break;
+        if (k < fi) prev = next;
+        state = next;
+      }
+    } else {
+      const states = [...this.decode(si, Math.max(0, fi - 1), fi, undefined, true)];
+      state = states[states.length - 1];
+      prev = states.length > 1 ? states[states.length - 2] : undefined;
+    }
+    if (!state) throw this.unreadable(this.allTimes()[i]);
+    if (prev === undefined && si > 0 && fi === 0) {
+      const keep = this.pos;
+      prev = this.lastOf(si - 1);
+      this.pos = keep;
+      if (this.pos) this.pos.prev = prev;
+    }
     if (prev && prev.host.boot_id !== state.host.boot_id) prev = undefined;
     return prev ? { prev, state } : { state };
+  }
+
+  /** Frames from one keyframe to the next in segment si (0 when unknown). */
+  private chunkLength(si: number): number {
+    const frames = this.frames(this.segs[si]);
+    let first = -1;
+    for (let i = 0; i < frames.length; i++) {
+      if (frames[i].type !== T_KEY) continue;
+      if (first >= 0) return i - first;
+      first = i;
+    }
+    return frames.length;
+  }
+
+  /** Decode frame fi of segment si right after pos (which stands at fi − 1). */
+  private step(si: number, fi: number): RecordedState | undefined {
+    const p = this.pos!;
+    const l = this.load(this.segs[si])!;
+    const f = l.seg.frames[fi];
+    try {
+      const raw = inflateFrame(l.buf, f, f.type === T_KEY ? undefined : p.window);
+      p.window = nextWindow(f.type === T_KEY ? undefined : p.window, raw);
+      const st = p.dec.next(raw, f.time_ms);
+      p.prev = p.state;
+      p.state = st;
+      p.fi = fi;
+      return st;
+    } catch (e) {
+      if (!(e instanceof CorruptRecord)) throw e;
+      this.warnings.push(`${l.file.path}: frame at byte ${f.offset} does not decode (${e.message}); the rest of the segment is skipped`);
+      this.pos = undefined;
+      return undefined;
+    }
   }
 
   private lastOf(si: number): RecordedState | undefined {

@@ -23,7 +23,7 @@ import { tryGone } from '../host/quiet.js';
 import { FrameEncoder } from './columns.js';
 import { deflateFrame, encodeFrame, encodeHeader, encodeSeal, FRAME_HEADER, nextWindow, parseSegment, SegmentError, T_DELTA, T_KEY, type FrameRef, type SegmentHeader } from './format.js';
 
-export const DEFAULT_DIR = '/var/lib/nsx';
+export { DEFAULT_DIR } from './store-paths.js';
 export const SEGMENT_SUFFIX = '.nsxr';
 const NAME = /^nsx-(\d{8}T\d{6}\.\d{3}Z)(?:-(\d+))?\.nsxr$/;
 
