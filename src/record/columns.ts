@@ -58,6 +58,9 @@ export function processKey(pid: number, starttime: number | undefined): string {
 /** One leaf of a flattened object: its column key (path segments joined by \0; array indices as \x01N) and value. */
 type Leaves = Map<string, Val>;
 
+/** The JSON text of atom values by object (samples are immutable: the layout, a command line, an identity repeat). */
+const atomText = new WeakMap<object, string>();
+
 /** Column key → path array, kept for every key ever seen (keys are few: a few hundred per kind). */
 const pathOfKey = new Map<string, (string | number)[]>();
 
@@ -70,7 +73,9 @@ function walk(v: unknown, key: string, path: (string | number)[], atoms: Readonl
     return;
   }
   if (atomKey !== '' && atoms.has(atomKey)) {
-    out.set(key, '\u0000' + JSON.stringify(v));
+    let j = atomText.get(v);
+    if (j === undefined) atomText.set(v, (j = '\u0000' + JSON.stringify(v)));
+    out.set(key, j);
     if (!pathOfKey.has(key)) pathOfKey.set(key, [...path]);
     return;
   }
@@ -156,10 +161,12 @@ function compactArrays(v: unknown): unknown {
 
 interface EncEntity {
   readonly slot: number;
-  /** the object last written (the same object again is unchanged: samplers hand back the same object) */
+  /**
+   * the object last written (the same object again is unchanged: samplers hand back the same object while its
+   * files are unchanged). Its values are what the decoder holds: a changed object is diffed against it (samples
+   * are immutable), so the encoder keeps no copy of the values.
+   */
   obj: object | undefined;
-  /** column id → value last written */
-  vals: Map<number, Val>;
   /** the frame that last saw it */
   seen: number;
 }
@@ -256,32 +263,30 @@ export class FrameEncoder {
     const k = this.kinds[kind];
     let e = k.entities.get(key);
     if (e === undefined) {
-      e = { slot: k.nextSlot++, obj: undefined, vals: new Map(), seen: this.frame };
+      e = { slot: k.nextSlot++, obj: undefined, seen: this.frame };
       k.entities.set(key, e);
       writeKey(this.added[kind], (s) => this.stringId(s));
       this.addedCount[kind]++;
     }
     e.seen = this.frame;
     if (e.obj === o) return;
+    const before = e.obj === undefined ? EMPTY_LEAVES : flatten(e.obj, k.atoms);
     e.obj = o;
     const leaves = flatten(o, k.atoms);
     const ch = this.changes[kind];
+    const slot = e.slot;
     const note = (col: number, v: Val, prev: Val | undefined) => {
       let c = ch.get(col);
       if (!c) ch.set(col, (c = { slots: [], vals: [], prev: [] }));
-      c.slots.push(e!.slot);
+      c.slots.push(slot);
       c.vals.push(v);
       c.prev.push(prev);
     };
-    const fresh = new Map<number, Val>();
     for (const [lk, v] of leaves) {
-      const col = this.column(kind, lk);
-      fresh.set(col, v);
-      const old = e.vals.get(col);
-      if (old !== v || !e.vals.has(col)) note(col, v, old);
+      const old = before.get(lk);
+      if (old !== v || (old === undefined && !before.has(lk))) note(this.column(kind, lk), v, old);
     }
-    for (const [col, old] of e.vals) if (!fresh.has(col)) note(col, DELETED, old);
-    e.vals = fresh;
+    for (const [lk, old] of before) if (!leaves.has(lk)) note(this.column(kind, lk), DELETED, old);
   }
 
   /** A kernel event (OOM kill, fork rejected) as a JSON text. */
@@ -398,6 +403,8 @@ export class FrameEncoder {
     }
   }
 }
+
+const EMPTY_LEAVES: Leaves = new Map();
 
 /** The deleted marker inside the encoder (never a recorded value: a NUL-only string cannot be an atom). */
 const DELETED = '\u0000\u0000deleted' as Val;

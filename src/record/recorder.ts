@@ -19,25 +19,26 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { readTextOrUndefined } from '../host/read.js';
+import { readTextOrUndefined, readWhole } from '../host/read.js';
 import { Tolerance, wrap } from '../host/tolerance.js';
 import { NsxError, ParseError } from '../errors.js';
 import { ALL_STAT_GROUPS, type CgroupSample } from '../model/cgroup-sample.js';
 import type { CgroupLayout } from '../model/cgroup.js';
 import type { Identity } from '../model/identity.js';
-import { groupNamespaces, withNsfsMounts, type NamespaceRecord } from '../model/namespace.js';
+import { groupNamespaces, withNsfsMounts, type NamespaceRecord, type NsfsMount } from '../model/namespace.js';
 import { identityPaths } from '../model/process-cgroup.js';
 import type { ProcessSample } from '../model/process.js';
 import { cpuListCount, parseCpuList } from '../parse/cgroup-files.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { readUserNames } from '../readers/etc/passwd.js';
 import { openKernelLogStream, type KernelLogStream } from '../readers/kmsg.js';
-import { readNsfsMounts } from '../readers/nsfs/mounts.js';
+import { nsfsMountsOf } from '../readers/nsfs/mounts.js';
+import { parseMountinfo } from '../parse/mountinfo.js';
 import { ProcessReader } from '../readers/procfs/process.js';
 import { readUptime } from '../readers/procfs/uptime.js';
 import { RuntimeIndex } from '../readers/runtimes/index.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
-import { makeCollector, type Collector } from '../sampler/collect.js';
+import { makeRecordCollector, type RecordCollector } from './collect.js';
 import { monotonicMs } from '../sampler/sampler.js';
 import { versionLine } from '../cli/version.js';
 import { KernelEvents } from './kernel-events.js';
@@ -53,10 +54,16 @@ export interface RecorderOptions {
   readonly maxBytes?: number;
   /** one line per notable thing (start, a sample that failed, segments removed) */
   readonly log: (message: string) => void;
-  /** re-read command lines, namespaces and cgroups of a process that ran every this many intervals (default 2) */
+  /** re-read command lines, namespaces and cgroups of a process that ran every this many intervals (default 6) */
   readonly refreshEvery?: number;
   /** fdatasync every frame (default true) */
   readonly sync?: boolean;
+  /** read an idle cgroup in full every this many intervals (default 24: 2 minutes at 5 s) */
+  readonly fullEvery?: number;
+  /** read a process of an idle cgroup (it did not run: only its RSS may shrink) every this many intervals (default 60) */
+  readonly processEvery?: number;
+  /** cgroup files kept open at most (default: half the process's fd limit, less what the process reader keeps) */
+  readonly maxOpenFiles?: number;
   /** segment length and keyframe spacing (tests, the bench) */
   readonly segmentMs?: number;
   readonly keyframeEvery?: number;
@@ -74,12 +81,22 @@ export interface TickResult extends AppendResult {
   readonly cpu_us: number;
 }
 
+/**
+ * Cgroup files the recorder keeps open: half the soft fd limit (the process reader keeps up to a third for /proc
+ * files), at most 16,384. Each open cgroupfs file holds a page of kernel memory for its read buffer.
+ */
+function cgroupFdBudget(paths: HostPaths): number | undefined {
+  const t = readTextOrUndefined(join(paths.proc, 'self/limits'));
+  const m = t === undefined ? null : /^Max open files\s+(\d+)/m.exec(t);
+  return m ? Math.max(64, Math.min(16_384, Math.floor(Number(m[1]) / 2) - 256)) : undefined;
+}
+
 /** Re-read /etc/passwd and the host's names every this many intervals. */
 const SLOW_EVERY = 12;
 
 export class Recorder {
   private readonly layout: CgroupLayout;
-  private readonly collect: Collector;
+  private readonly collect: RecordCollector;
   private readonly procs: ProcessReader;
   private readonly index: RuntimeIndex;
   private readonly kmsg: KernelLogStream;
@@ -90,6 +107,8 @@ export class Recorder {
   private readonly clock: () => number;
   /** per process sample: its located identity (before metadata), and the record made last time */
   private readonly located = new WeakMap<ProcessSample, { located?: Identity; id?: Identity; rec: RecordedProcess }>();
+  private grouped: { procs: readonly RecordedProcess[]; nss: NamespaceRecord[] } | undefined;
+  private mounts: { text: string | undefined; list: NsfsMount[] } = { text: undefined, list: [] };
   /** namespaces: relations asked once per inode */
   private readonly nsInfo = new Map<number, RecordedNamespace>();
   private readonly devices = new Map<string, string | null>();
@@ -97,6 +116,8 @@ export class Recorder {
   private users: Record<string, string> = {};
   private host: Partial<RecordedHost> = {};
   private ticks = 0;
+  /** CPU µs per phase of the samples taken (set it to an object to have them counted: the bench) */
+  phases: Record<string, number> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<TickResult> | undefined;
   private stopped = false;
@@ -105,8 +126,9 @@ export class Recorder {
     this.now = o.now ?? Date.now;
     this.clock = o.clock ?? monotonicMs;
     this.layout = readCgroupLayout(o.paths);
-    this.collect = makeCollector({ paths: o.paths, layout: this.layout, groups: ALL_STAT_GROUPS, detail: 'full', clock: this.clock, now: () => new Date(this.now()) });
-    this.procs = new ProcessReader({ paths: o.paths, refreshEvery: o.refreshEvery ?? 2, keepOpen: o.paths.live });
+    const budget = o.maxOpenFiles ?? cgroupFdBudget(o.paths);
+    this.collect = makeRecordCollector({ paths: o.paths, layout: this.layout, fullEvery: o.fullEvery, maxOpen: budget, clock: this.clock, now: () => new Date(this.now()) });
+    this.procs = new ProcessReader({ paths: o.paths, refreshEvery: o.refreshEvery ?? 6, keepOpen: o.paths.live });
     this.index = new RuntimeIndex(o.paths, { recheckMs: 5000, now: this.clock });
     const bootId = readTextOrUndefined(join(o.paths.proc, 'sys/kernel/random/boot_id'))?.trim();
     this.store = new StoreWriter(o.dir, {
@@ -156,11 +178,27 @@ export class Recorder {
   async sample(): Promise<RecordInput> {
     const t0 = this.clock();
     const time_ms = this.now();
+    const ph = this.phases;
+    let c = ph ? process.cpuUsage() : undefined;
+    const lap = (k: string) => {
+      if (!ph || !c) return;
+      const d = process.cpuUsage(c);
+      ph[k] = (ph[k] ?? 0) + d.user + d.system;
+      c = process.cpuUsage();
+    };
     const snap = this.collect();
+    lap('cgroups');
     const tol = new Tolerance();
-    const samples = this.procs.read(tol);
+    const samples = this.procs.read(tol, this.quietProcess);
+    if (this.readAt.size > 2 * samples.length + 1000) {
+      const live = new Set(samples.map((x) => x.pid));
+      for (const pid of this.readAt.keys()) if (!live.has(pid)) this.readAt.delete(pid);
+    }
+    lap('processes');
     const processes = samples.map((s) => this.recordOf(s));
+    lap('identities');
     const namespaces = await this.namespaces(processes, tol);
+    lap('namespaces');
     const kl = this.kmsg.read();
     const monoNow = this.clock();
     const events = this.kevents.take(kl.records, (usec) => (usec === undefined ? time_ms : time_ms - (monoNow - usec / 1000)));
@@ -193,8 +231,31 @@ export class Recorder {
       ...(this.kevents.last >= 0 ? { kmsg_seq: this.kevents.last } : {}),
     };
     this.ticks++;
+    lap('host');
     return { time_ms, host, cgroups: snap.cgroups, identities: snap.identities, processes, namespaces, events };
   }
+
+  /** A process's cgroup that counts its CPU time (v1 cpuacct, else cgroup2), by sample. */
+  private readonly cpuPath = new WeakMap<ProcessSample, string | null>();
+  /** PID → sample number it was last read at */
+  private readonly readAt = new Map<number, number>();
+
+  /**
+   * Did this process not run since its last read? Its CPU cgroup's time did not move (src/record/collect.ts), and
+   * it was read less than `processEvery` samples ago (its RSS can still shrink while it sleeps).
+   */
+  private readonly quietProcess = (s: ProcessSample): boolean => {
+    let p = this.cpuPath.get(s);
+    if (p === undefined) {
+      const e = s.cgroups.find((x) => x.controllers.includes('cpuacct')) ?? s.cgroups.find((x) => x.hierarchyId === 0);
+      p = e && !e.path.startsWith('/..') ? e.path : null;
+      this.cpuPath.set(s, p);
+    }
+    const at = this.readAt.get(s.pid) ?? -Infinity;
+    if (p !== null && this.collect.idle().has(p) && this.ticks - at < (this.o.processEvery ?? 60)) return true;
+    this.readAt.set(s.pid, this.ticks);
+    return false;
+  };
 
   /** A process's record: its sample with its identity (the same object while both are unchanged). */
   private recordOf(s: ProcessSample): RecordedProcess {
@@ -215,9 +276,15 @@ export class Recorder {
 
   /** Every namespace the processes hold or a bind mount holds, with its relations (asked once per inode). */
   private async namespaces(processes: readonly RecordedProcess[], tol: Tolerance): Promise<RecordedNamespace[]> {
-    let nss: NamespaceRecord[] = groupNamespaces(processes);
-    const mounts = wrap(tol, join(this.o.paths.proc, 'self/mountinfo'), () => readNsfsMounts(this.o.paths)) ?? [];
-    nss = withNsfsMounts(nss, mounts);
+    // the same process records as last time hold the same namespaces (grouping 5,000 processes costs ms)
+    const g = this.grouped;
+    const same = g !== undefined && g.procs.length === processes.length && processes.every((p, i) => p === g.procs[i]);
+    const grouped = same ? g.nss : groupNamespaces(processes);
+    this.grouped = { procs: processes, nss: grouped };
+    const mi = join(this.o.paths.proc, 'self/mountinfo');
+    const text = wrap(tol, mi, () => readWhole(mi));
+    if (text !== this.mounts.text) this.mounts = { text, list: text === undefined ? [] : nsfsMountsOf(parseMountinfo(text, mi)) };
+    const nss = withNsfsMounts(grouped, this.mounts.list);
     const fresh = nss.filter((n) => !this.nsInfo.has(n.inode));
     if (fresh.length) await this.relations(fresh, tol);
     const out: RecordedNamespace[] = [];
@@ -280,7 +347,12 @@ export class Recorder {
   async tick(): Promise<TickResult> {
     const c0 = process.cpuUsage();
     const input = await this.sample();
+    const c1 = this.phases ? process.cpuUsage() : undefined;
     const r = this.store.append(input.time_ms, (enc) => this.input.encode(enc, input));
+    if (this.phases && c1) {
+      const d = process.cpuUsage(c1);
+      this.phases.store = (this.phases.store ?? 0) + d.user + d.system;
+    }
     for (const name of this.store.removed.splice(0)) this.o.log(`nsx record: removed ${name} (retention)`);
     const c = process.cpuUsage(c0);
     return { ...r, cgroups: input.cgroups.length, processes: input.processes.length, events: input.events.length, cpu_us: c.user + c.system };

@@ -7,11 +7,13 @@ import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { USAGE } from '../main.js';
+import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'summary', short: 's', arg: 'none' },
   { name: 'json', short: 'J', arg: 'none' },
   { name: 'interval', short: 'i', arg: 'required' },
+  ...REPLAY_OPTIONS,
 ];
 
 const HELP = `Usage: nsx [--root DIR] [--summary] [--json] [--interval MS]
@@ -26,6 +28,9 @@ Options:
   -J, --json          print the summary as JSON
   -i, --interval MS   refresh interval in milliseconds (default 1000, at least 250)
   --root DIR          explore a recorded host (a directory or a fixture manifest)
+${replayHelp(false)}
+                      with time-travel keys: [ ] one interval, { } one minute, n N the next/previous event
+                      (OOM kill, refused fork, cgroup created or removed, container renamed), t a time
 
 Colours follow --color / --no-color and NO_COLOR (https://no-color.org).
 
@@ -41,6 +46,19 @@ export const command: Command = {
     if (done) return 0;
     if (args.positionals.length) throw new UsageError(`nsx: unknown command '${args.positionals[0]}'\nTry 'nsx --help' for more information.`);
     const intervalMs = args.opts.interval === undefined ? 1000 : parseIntArg('nsx', 'interval', args.opts.interval as string, { min: 250, max: 60000 });
+    const w = replayWindow(args.opts, 'nsx', false);
+    if (w) {
+      const replay = (await import('../../record/replay.js')).openReplay(w, 'nsx');
+      for (const m of replay.rec.warnings) ctx.warn(m);
+      if (ctx.isTTY && ctx.stdinTTY && !args.opts.summary && !args.opts.json) {
+        await (await import('../../services/ink-loader.js')).loadInkForTerminal();
+        return (await import('../../record/replay-dashboard.js')).runDashboardReplay({ replay, color: ctx.color });
+      }
+      const [{ replaySummary }, { formatSummary }, { formatJson }] = await Promise.all([import('../../record/replay-views.js'), import('../../services/dashboard.js'), import('../../output/json.js')]);
+      const s = replaySummary(replay);
+      ctx.stdout.write(args.opts.json ? formatJson(s) + '\n' : `${replay.describe()}\n${formatSummary(s)}`);
+      return 0;
+    }
     const { runDashboard, hostSummary } = await import('../../services/dashboard.js');
     if (args.opts.json) {
       const { formatJson } = await import('../../output/json.js');

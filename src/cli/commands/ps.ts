@@ -10,6 +10,7 @@ import { PS_DEFAULT, PS_DEFAULT_JSON, PS_FIELDS, formatPsDetail, psDetailJson, p
 import { cpuPercentSinceStart } from '../../model/process.js';
 import { runPs } from '../../services/ps.js';
 import { formatJson } from '../../output/json.js';
+import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'json', short: 'J', arg: 'none' },
@@ -23,6 +24,7 @@ const SPECS: OptionSpec[] = [
   { name: 'cgroup', short: 'g', arg: 'required' },
   { name: 'ns', short: 'N', arg: 'required' },
   { name: 'list-columns', short: 'H', arg: 'none' },
+  ...REPLAY_OPTIONS,
 ];
 
 const HELP = `Usage: nsx ps [options] [PID...]
@@ -47,6 +49,7 @@ Options:
   -n, --noheadings    no header line
   -u, --notruncate    do not truncate columns to the terminal width
   -H, --list-columns  list the columns and exit
+${replayHelp(false)}
   -h, --help          this help
 
 The default columns fit 80 columns: NS lists the namespace types in which a process differs from PID 1
@@ -89,7 +92,10 @@ export const command: Command = {
     if (o.json) fields = withCommandAndArgv(fields);
     const sortKeys = o.sort === undefined ? [] : parsePsSort(o.sort as string);
 
-    const res = runPs({ paths: ctx.paths, pids, filter });
+    const w = replayWindow(o, 'nsx ps', false);
+    const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx ps') : undefined;
+    const res = replay ? (await import('../../record/replay-views.js')).replayPs(replay, { pids, filter }) : runPs({ paths: ctx.paths, pids, filter });
+    for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
     if (res.mode === 'detail') {
       if (o.json) ctx.stdout.write(formatJson({ processes: res.details.map(psDetailJson) }) + '\n');
       else ctx.stdout.write(res.details.map((d) => formatPsDetail(d, { termWidth: ctx.isTTY && !o.notruncate ? ctx.columns : undefined })).join('\n'));

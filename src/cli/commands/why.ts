@@ -10,6 +10,7 @@ import { formatJson } from '../../output/json.js';
 import { escapeControl } from '../../output/escape.js';
 import { why, type WhyResult } from '../../services/why.js';
 import { fmtBytes, fmtCpus, type EffectiveLimit } from '../../model/why.js';
+import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 
 const HELP = `Usage:
   nsx why TARGET [options]
@@ -26,6 +27,10 @@ Options:
   -J, --json             the full diagnosis as JSON (verdict, findings with evidence, limits along the path)
   -v, --verbose          also print the limits along the path and each finding's evidence summary
       --root DIR|FILE    read another host (a directory or a fixture manifest); one sample, no window
+${replayHelp(true)}
+                         a recording is diagnosed over the interval ending at --at (with --for, the window
+                         ending there) or over the window, and lists the throttling episodes, OOM kills (with
+                         the limit in force) and refused forks in it
   -h, --help             this help
 
 Exit status: 0 whether or not something was found (see the verdict or "clean" in JSON); 1 on errors, 2 on usage.
@@ -36,6 +41,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'for', arg: 'required' },
   { name: 'json', short: 'J', arg: 'none' },
   { name: 'verbose', short: 'v', arg: 'none' },
+  ...REPLAY_OPTIONS,
 ];
 
 /** `5`, `5s`, `500ms`, `1.5s`, `2m` → ms. */
@@ -95,6 +101,16 @@ export const command: Command = {
     const o = args.opts;
     if (args.positionals.length !== 1) throw new UsageError(`nsx why: expected one TARGET (pid:PID, a cgroup path, container:NAME, pod:NS/NAME)\nTry 'nsx why --help' for more information.`);
     const durationMs = o.for !== undefined ? parseDuration(o.for as string) : 5000;
+    const w = replayWindow(o, 'nsx why', true);
+    if (w) {
+      if (o.for !== undefined && w.at === undefined) throw new UsageError('nsx why: --for applies to the live host and to --at; a window (--from, --since) is diagnosed whole');
+      const rw = await import('../../record/replay-why.js');
+      const replay = (await import('../../record/replay.js')).openReplay(w, 'nsx why');
+      const rr = rw.replayWhy(replay, args.positionals[0], o.for !== undefined ? durationMs : undefined);
+      for (const m of replay.rec.warnings) ctx.warn(m);
+      ctx.stdout.write(o.json ? formatJson(rr) : formatWhyText(rr, !!o.verbose) + rw.formatEpisodes(rr));
+      return 0;
+    }
     const r = await why({ paths: ctx.paths, target: args.positionals[0], durationMs });
     if (r.incomplete) ctx.warn(`incomplete: permission denied on ${r.incomplete.denied.length} path(s), e.g. ${escapeControl(r.incomplete.denied[0] ?? '')}`);
     ctx.stdout.write(o.json ? formatJson(r) : formatWhyText(r, !!o.verbose));

@@ -113,14 +113,24 @@ export class ProcessReader {
     this.schedstat = this.keepOpen && existsSync(join(o.paths.proc, 'self', 'schedstat'));
   }
 
-  /** Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. */
-  read(tol: Tolerance): ProcessSample[] {
+  /**
+   * Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`.
+   * `unchanged(sample)`: the caller knows that this known process did not run since its last read (its cgroup's
+   * CPU time did not move): its last sample is kept without reading anything (the PID is still listed).
+   */
+  read(tol: Tolerance, unchanged?: (last: ProcessSample) => boolean): ProcessSample[] {
     const { paths } = this.o;
     const every = Math.max(1, this.o.refreshEvery ?? 1);
     const pids = this.o.pids ?? readPids(paths);
     const out: ProcessSample[] = [];
     const gen = ++this.gen;
     for (const pid of pids) {
+      const known = unchanged ? this.known.get(pid) : undefined;
+      if (known && unchanged!(known.sample)) {
+        known.gen = gen;
+        out.push(known.sample);
+        continue;
+      }
       try {
         out.push(this.readOne(pid, every, tol));
         const k = this.known.get(pid);

@@ -1,0 +1,226 @@
+/**
+ * `nsx why TARGET --at TIME` / `--since DURATION` / `--from … --to …`: the diagnosis of a recorded window, with
+ * the same pure diagnosis as live (src/model/why.ts `diagnose`, fed by `whySampleFromCgroups` from the recorded
+ * cgroup samples, and the recorded kernel events), plus what happened inside it, interval by interval:
+ *
+ *   - throttling episodes: consecutive intervals in which the target was throttled, with the cgroup whose quota
+ *     bound it (itself or an ancestor) and that quota;
+ *   - OOM kills: each one the kernel reported (time, victim, the cgroup whose limit was hit and the limit in force
+ *     at that moment: the last sample before the kill), or, without a readable kernel log, the intervals in which
+ *     the OOM-kill counters rose;
+ *   - pids limits hit: intervals in which a fork was refused, with the cgroup whose pids.max was reached and that
+ *     limit, and the kernel's "fork rejected" records.
+ * `--at TIME` diagnoses the recorded interval that ends at TIME (`--for D`: the window of D ending there).
+ */
+import { NotFoundError } from '../errors.js';
+import type { CgroupSample } from '../model/cgroup-sample.js';
+import { isContainerTarget } from '../model/container-target.js';
+import { identifyCgroupPath } from '../model/identity.js';
+import { hierarchyOf } from '../model/process-cgroup.js';
+import { quotaCpus } from '../model/rates.js';
+import { diagnose, whySampleFromCgroups, type Finding, type WhySample } from '../model/why.js';
+import type { WhyResult } from '../services/why.js';
+import type { Replay } from './replay.js';
+import type { KernelEvent, RecordedState } from './state.js';
+import { isoSecond } from './time.js';
+
+/** One thing that happened inside the window. */
+export interface WhyEpisode {
+  /** the finding: cpu.throttled, memory.oom-kill, memory.oom, memory.max, memory.high, pids.max */
+  readonly id: string;
+  readonly resource: 'cpu' | 'memory' | 'pids';
+  /** the cgroup whose limit is responsible (the binding quota, the OOM's cgroup, the full pids.max) */
+  readonly cgroup: string | null;
+  readonly from: string;
+  readonly to: string;
+  readonly from_ms: number;
+  readonly to_ms: number;
+  /** recorded intervals it spans */
+  readonly intervals: number;
+  readonly severity: 'critical' | 'warning' | 'info';
+  /** the limit in force (at the start of the episode): CPUs of the quota, bytes of memory.max, pids.max */
+  readonly limit: number | 'max' | null;
+  readonly limit_unit: 'cpus' | 'bytes' | 'tasks' | null;
+  /** one line saying what happened */
+  readonly text: string;
+  /** for an OOM kill from the kernel log: the victim */
+  readonly victim?: { readonly task?: string; readonly pid?: number; readonly task_memcg?: string; readonly anon_rss_kb?: number };
+}
+
+export interface ReplayWhyResult extends WhyResult {
+  readonly replay: { readonly dir: string; readonly from: string; readonly to: string; readonly frames: number };
+  readonly episodes: readonly WhyEpisode[];
+}
+
+const EPISODE_FINDINGS = new Set(['cpu.throttled', 'memory.oom-kill', 'memory.oom', 'memory.max', 'memory.high', 'pids.max']);
+
+/** cgroup samples of a state by path (memoised). */
+const byPath = new WeakMap<RecordedState, Map<string, CgroupSample>>();
+function samplesOf(st: RecordedState): Map<string, CgroupSample> {
+  let m = byPath.get(st);
+  if (!m) byPath.set(st, (m = new Map(st.cgroups.map((c) => [c.path, c] as const))));
+  return m;
+}
+
+function whySample(st: RecordedState, path: string): WhySample {
+  const version = st.host.layout?.kind === 'unified' ? 2 : 1;
+  const s = whySampleFromCgroups(samplesOf(st), path, { mono_ms: st.host.mono_us / 1000, version, ...(st.host.host_cpus !== undefined ? { host_cpus: st.host.host_cpus } : {}) });
+  return st.host.uptime_s !== undefined ? { ...s, uptime_s: st.host.uptime_s } : s;
+}
+
+/** The cgroup of a `pid:PID` target in a recorded window: where it last was (the cpu hierarchy's path, as live). */
+function pidPath(states: readonly RecordedState[], pid: number): string | undefined {
+  for (let i = states.length - 1; i >= 0; i--) {
+    const p = states[i].processes.find((x) => x.pid === pid);
+    if (!p) continue;
+    const layout = states[i].host.layout;
+    const known = samplesOf(states[i]);
+    const pick = (c: string) => p.cgroups.find((e) => layout && hierarchyOf(layout, e)?.controllers.includes(c))?.path;
+    return [pick('cpu'), pick('memory'), p.cgroups.find((e) => e.hierarchyId === 0)?.path].find((x) => x !== undefined && known.has(x)) ?? pick('cpu') ?? p.cgroups[0]?.path;
+  }
+  return undefined;
+}
+
+function kernelOf(states: readonly RecordedState[]): { oom_kills: (KernelEvent & { kind: 'oom-kill' })[]; fork_rejected: (KernelEvent & { kind: 'fork-rejected' })[]; readable: boolean } {
+  const ev = states.slice(1).flatMap((s) => s.events);
+  return {
+    oom_kills: ev.filter((e): e is KernelEvent & { kind: 'oom-kill' } => e.kind === 'oom-kill'),
+    fork_rejected: ev.filter((e): e is KernelEvent & { kind: 'fork-rejected' } => e.kind === 'fork-rejected'),
+    readable: states.every((s) => s.host.kernel_log?.readable !== false),
+  };
+}
+
+/** The limit a finding's cgroup had in a state. */
+function limitOf(f: Finding, st: RecordedState): Pick<WhyEpisode, 'limit' | 'limit_unit'> {
+  const s = f.cgroup === null ? undefined : samplesOf(st).get(f.cgroup);
+  if (f.resource === 'cpu') return { limit: quotaCpus(s?.cpu?.max_usec, s?.cpu?.period_usec), limit_unit: 'cpus' };
+  if (f.resource === 'memory') return { limit: s?.memory?.max_bytes ?? null, limit_unit: 'bytes' };
+  return { limit: s?.pids?.max ?? null, limit_unit: 'tasks' };
+}
+
+const within = (p: string | undefined, base: string) => p !== undefined && (base === '/' || p === base || p.startsWith(base + '/'));
+
+/** The diagnosis and episodes of `target` over the replayed window (see the module comment). */
+export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyResult {
+  let states: RecordedState[];
+  if (r.isRange) states = [...r.rec.range(r.rec.times()[r.cursor.first], r.rec.times()[r.cursor.last], true)];
+  else {
+    const { prev, state } = r.cursor.current();
+    states = forMs ? [...r.rec.range(state.time_ms - forMs, state.time_ms, true)] : prev ? [prev, state] : [state];
+  }
+  if (states.length === 0) throw new NotFoundError(`${r.prog}: no frame recorded in the window`, r.rec.dir);
+  const m = /^pid:(\d+)$/.exec(target);
+  const path = m ? pidPath(states, Number(m[1])) : isContainerTarget(target) || target.startsWith('/') || target.startsWith('cgroup:') ? r.cgroupOf(target.replace(/^cgroup:/, '')) : r.cgroupOf(target);
+  if (path === undefined || !states.some((s) => samplesOf(s).has(path))) {
+    throw new NotFoundError(`${r.prog}: ${target}: ${m ? 'no such process' : 'no such cgroup'} in the recording from ${isoSecond(states[0].time_ms)} to ${isoSecond(states[states.length - 1].time_ms)}`, target);
+  }
+  // the diagnosis over the whole window: from the first frame that has the cgroup to the last one
+  const have = states.filter((s) => samplesOf(s).has(path));
+  const first = have[0];
+  const last = have[have.length - 1];
+  const kernel = kernelOf(states);
+  const d = diagnose({ target, first: whySample(first, path), last: whySample(last, path), kernel });
+  // episodes, interval by interval
+  const episodes: WhyEpisode[] = [];
+  const open = new Map<string, { e: WhyEpisode; end: number }>();
+  for (let i = 1; i < states.length; i++) {
+    const a = states[i - 1];
+    const b = states[i];
+    if (!samplesOf(a).has(path) || !samplesOf(b).has(path) || a.host.boot_id !== b.host.boot_id) continue;
+    const k = { oom_kills: b.events.filter((e) => e.kind === 'oom-kill'), fork_rejected: b.events.filter((e) => e.kind === 'fork-rejected'), readable: kernel.readable };
+    const di = diagnose({ target, first: whySample(a, path), last: whySample(b, path), kernel: k as never });
+    for (const f of di.findings) {
+      if (!EPISODE_FINDINGS.has(f.id) || f.severity === 'info') continue;
+      // kills the kernel reported are listed one by one below
+      if (f.id === 'memory.oom-kill' && k.oom_kills.some((e) => within(e.task_memcg, path))) continue;
+      const key = `${f.id}\0${f.cgroup}`;
+      const o = open.get(key);
+      if (o && o.end === a.time_ms) {
+        const e = { ...o.e, to_ms: b.time_ms, to: isoSecond(b.time_ms), intervals: o.e.intervals + 1, severity: o.e.severity === 'critical' || f.severity === 'critical' ? 'critical' : 'warning' } as WhyEpisode;
+        episodes[episodes.indexOf(o.e)] = e;
+        open.set(key, { e, end: b.time_ms });
+        continue;
+      }
+      const lim = limitOf(f, a);
+      const e: WhyEpisode = { id: f.id, resource: f.resource, cgroup: f.cgroup, from_ms: a.time_ms, to_ms: b.time_ms, from: isoSecond(a.time_ms), to: isoSecond(b.time_ms), intervals: 1, severity: f.severity, ...lim, text: episodeText(f, lim.limit) };
+      episodes.push(e);
+      open.set(key, { e, end: b.time_ms });
+    }
+    // each OOM kill the kernel reported in this interval, with the limit in force before it
+    for (const e of k.oom_kills) {
+      if (e.kind !== 'oom-kill' || !(within(e.task_memcg, path) || within(path, e.oom_memcg ?? '\0'))) continue;
+      const oom = e.oom_memcg;
+      const s = oom === undefined ? undefined : samplesOf(a).get(oom);
+      const limit = s?.memory?.max_bytes ?? null;
+      const byHost = e.constraint !== 'CONSTRAINT_MEMCG';
+      episodes.push({
+        id: 'memory.oom-kill',
+        resource: 'memory',
+        cgroup: byHost ? null : (oom ?? null),
+        from_ms: e.time_ms,
+        to_ms: e.time_ms,
+        from: isoSecond(e.time_ms),
+        to: isoSecond(e.time_ms),
+        intervals: 1,
+        severity: 'critical',
+        limit,
+        limit_unit: 'bytes',
+        text: byHost
+          ? `${e.task ?? '?'}[${e.pid ?? '?'}] OOM-killed: the host ran out of memory (${e.constraint})`
+          : `${e.task ?? '?'}[${e.pid ?? '?'}] in ${e.task_memcg ?? '?'} OOM-killed by the memory limit of ${oom ?? '?'}${typeof limit === 'number' ? ` (${fmtMiB(limit)} in force)` : limit === 'max' ? ' (no limit recorded there)' : ''}`,
+        victim: { ...(e.task !== undefined ? { task: e.task } : {}), ...(e.pid !== undefined ? { pid: e.pid } : {}), ...(e.task_memcg !== undefined ? { task_memcg: e.task_memcg } : {}), ...(e.anon_rss_kb !== undefined ? { anon_rss_kb: e.anon_rss_kb } : {}) },
+      });
+    }
+    for (const e of k.fork_rejected) {
+      if (e.kind !== 'fork-rejected' || !(within(e.cgroup, path) || within(path, e.cgroup))) continue;
+      const s = samplesOf(a).get(e.cgroup);
+      episodes.push({ id: 'pids.max', resource: 'pids', cgroup: e.cgroup, from_ms: e.time_ms, to_ms: e.time_ms, from: isoSecond(e.time_ms), to: isoSecond(e.time_ms), intervals: 1, severity: 'critical', limit: s?.pids?.max ?? null, limit_unit: 'tasks', text: `kernel: fork rejected by the pids controller in ${e.cgroup}${s?.pids?.max !== undefined ? ` (pids.max ${s.pids.max})` : ''}` });
+    }
+  }
+  episodes.sort((x, y) => x.from_ms - y.from_ms || x.id.localeCompare(y.id));
+  const id = identifyCgroupPath(path);
+  const h = last.host;
+  return {
+    ...d,
+    label: last.identities[path]?.label ?? (id && id.cgroup === path ? id.label : null),
+    kernel_log: { readable: kernel.readable, ...(kernel.readable ? {} : { reason: h.kernel_log?.reason ?? 'not readable while recording' }) },
+    ...(h.denied?.length ? { incomplete: { gone: h.gone ?? 0, denied: [...h.denied] } } : {}),
+    replay: { dir: r.rec.dir, from: isoSecond(first.time_ms), to: isoSecond(last.time_ms), frames: states.length },
+    episodes,
+  };
+}
+
+/** What an episode was, in one line (the interval's own sentence holds its figures; an episode spans several). */
+function episodeText(f: Finding, limit: number | 'max' | null): string {
+  const at = f.cgroup ?? 'an unknown cgroup';
+  const num = typeof limit === 'number';
+  switch (f.id) {
+    case 'cpu.throttled':
+      return `CPU throttled by the quota of ${at}${num ? ` (${Number(limit.toFixed(3))} CPUs)` : ''}`;
+    case 'pids.max':
+      return `forks refused: pids.max${limit !== null ? ` ${limit}` : ''} of ${at} reached`;
+    case 'memory.oom-kill':
+      return `OOM kill under the memory limit of ${at}${num ? ` (${fmtMiB(limit)} in force)` : ''}`;
+    case 'memory.oom':
+      return `out of memory at ${at}${num ? ` (limit ${fmtMiB(limit)})` : ''} without a kill`;
+    case 'memory.max':
+      return `at the memory limit of ${at}${num ? ` (${fmtMiB(limit)})` : ''}: reclaim`;
+    default:
+      return f.text;
+  }
+}
+
+function fmtMiB(b: number): string {
+  return b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(1)} GiB` : `${(b / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/** The episodes as text lines (after the verdict of `nsx why`). */
+export function formatEpisodes(r: ReplayWhyResult): string {
+  const out = [`recorded ${r.replay.from} to ${r.replay.to} (${r.replay.frames} frames, ${r.replay.dir})`];
+  if (r.episodes.length === 0) out.push('  no throttling, OOM kill or refused fork in this window');
+  for (const e of r.episodes) {
+    const when = e.from === e.to ? e.from : `${e.from} to ${e.to}`;
+    out.push(`  ${when}  ${e.text}${e.intervals > 1 ? ` (${e.intervals} intervals)` : ''}`);
+  }
+  return out.join('\n') + '\n';
+}
