@@ -82,6 +82,35 @@ export function readWholeLatin1(path: string): string {
   return latin1(shared.buf, 0, n);
 }
 
+/**
+ * A whole file in pieces, for files too big to hold at once (nsx record export's spill files): yields every read
+ * until read(2) returns 0 (the view is reused by the next read: copy or write it before asking for the next).
+ * Throws NsxError.
+ */
+export function* readChunks(path: string, chunk = 1 << 20): Generator<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw fromFsError(e, path);
+  }
+  const buf = Buffer.allocUnsafe(chunk);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        throw fromFsError(e, path);
+      }
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A whole file as a new Buffer of its own. Node's own errors. */
 export function readWholeBytes(path: string): Buffer {
   const n = readAllPath(path, shared);

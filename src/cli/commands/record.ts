@@ -14,7 +14,7 @@ import { REPLAY_OPTIONS, replayWindow } from '../replay-options.js';
 const HELP = `Usage:
   nsx record [--dir DIR] [--interval DURATION] [--retain DURATION] [--max-size SIZE]
   nsx record info [--dir DIR] [-J]
-  nsx record export --openmetrics [--from TIME] [--to TIME | --since DURATION] [--dir DIR] [--output FILE]
+  nsx record export --openmetrics [--from TIME] [--to TIME | --since DURATION] [--dir DIR] > FILE
 
 Record the host every interval — every cgroup's sample (CPU, memory with memory.stat and memory.events,
 IO, tasks, PSI, limits, CFS), every process (command line, user, cgroup and namespaces; CPU and memory),
@@ -34,7 +34,7 @@ nsx record export: the exporter's metric families (nsx exporter, cAdvisor names)
 instant of the window, with timestamps, in the OpenMetrics text format:
       --openmetrics        the format (the only one; required)
       --from TIME, --to TIME, --since DURATION   the window (default: the whole recording)
-  -o, --output FILE        write there instead of standard output
+  The text goes to standard output (redirect it to a file); a one-line summary to standard error.
   TIME is ISO 8601 (2026-12-08T03:12:00Z), Unix seconds, or relative to now (-10m).
 
 Then: promtool tsdb create-blocks-from openmetrics FILE DATA_DIR, and move the blocks into Prometheus's
@@ -48,11 +48,10 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'max-size', arg: 'required' },
   { name: 'json', short: 'J', arg: 'none' },
   { name: 'openmetrics', arg: 'none' },
-  { name: 'output', short: 'o', arg: 'required' },
 ];
 
 const only = (o: Record<string, unknown>, allowed: readonly string[], sub: string) => {
-  for (const k of ['interval', 'retain', 'max-size', 'json', 'openmetrics', 'output', 'at', 'from', 'to', 'since']) {
+  for (const k of ['interval', 'retain', 'max-size', 'json', 'openmetrics', 'at', 'from', 'to', 'since']) {
     if (o[k] !== undefined && !allowed.includes(k)) throw new UsageError(`nsx record${sub ? ' ' + sub : ''}: --${k} does not apply here\nTry 'nsx record --help' for more information.`);
   }
 };
@@ -93,11 +92,12 @@ export const command: Command = {
         return 0;
       }
       case 'export': {
-        only(o, ['openmetrics', 'output', 'from', 'to', 'since'], 'export');
+        only(o, ['openmetrics', 'from', 'to', 'since'], 'export');
         if (!o.openmetrics) throw new UsageError(`nsx record export: give the format: --openmetrics\nTry 'nsx record --help' for more information.`);
-        const w = replayWindow(o, 'nsx record export', true) ?? { dir };
+        // no window: the whole recording
+        const w = (o.from ?? o.to ?? o.since) !== undefined ? replayWindow(o, 'nsx record export', true)! : { dir };
         const { exportOpenMetrics } = await import('../../record/export.js');
-        return exportOpenMetrics({ window: w, output: o.output as string | undefined, stdout: ctx.stdout, warn: ctx.warn });
+        return exportOpenMetrics({ window: w, stdout: ctx.stdout, warn: ctx.warn });
       }
       default:
         throw new UsageError(`nsx record: unknown subcommand '${sub}' (expected info or export)\nTry 'nsx record --help' for more information.`);
