@@ -72,16 +72,18 @@ export interface KernelLogStream {
  * The kernel log kept open for a long-running reader (`nsx record`): `/dev/kmsg` (under the root, so that a
  * container given the host's device at `<root>/dev/kmsg` reads it too) opened non-blocking once; each `read()`
  * drains what arrived since the last one — the first drains the whole ring. A recorded host whose `dev/kmsg` is
- * a text file gives its records on the first read only. A log that cannot be opened (no CAP_SYSLOG, no device)
- * is reported unreadable on every read, never thrown.
+ * a text file gives the lines added since the last read (all of them at the first). A log that cannot be opened
+ * (no CAP_SYSLOG, no device) is reported unreadable, never thrown, and tried again at the next read.
  */
 export function openKernelLogStream(paths: HostPaths): KernelLogStream {
   const path = hostPath(paths, '/dev/kmsg');
   let stream: RecordStream | undefined;
   let text = false;
-  let textDone = false;
+  /** text read so far of a recorded host's log file */
+  let consumed = 0;
   let failure: string | undefined;
   const open = () => {
+    failure = undefined;
     try {
       const st = statPath(path);
       if (st.isCharacterDevice()) stream = openRecordStream(path);
@@ -95,6 +97,8 @@ export function openKernelLogStream(paths: HostPaths): KernelLogStream {
   open();
   return {
     read() {
+      // a log that could not be opened is tried again (a device made later, a capability granted)
+      if (!stream && !text) open();
       if (failure !== undefined) return { readable: false, reason: failure, records: [] };
       const records: KmsgRecord[] = [];
       if (stream) {
@@ -103,10 +107,15 @@ export function openKernelLogStream(paths: HostPaths): KernelLogStream {
           const r = parseKmsgRecord(t);
           if (r) records.push(r);
         });
-      } else if (text && !textDone) {
-        textDone = true;
-        const t = readTextOrUndefined(path);
-        if (t !== undefined) for (const r of parseKernelLog(t)) if (INTERESTING.test(r.message)) records.push(r);
+      } else if (text) {
+        const t = readTextOrUndefined(path) ?? '';
+        // whole lines added since the last read (a file that shrank was replaced: read it again)
+        if (t.length < consumed) consumed = 0;
+        const end = t.lastIndexOf('\n') + 1;
+        if (end > consumed) {
+          for (const r of parseKernelLog(t.slice(consumed, end))) if (INTERESTING.test(r.message)) records.push(r);
+          consumed = end;
+        }
       }
       return { readable: true, records };
     },
