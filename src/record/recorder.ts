@@ -230,9 +230,15 @@ export class Recorder {
       kernel_log: kl.readable ? { readable: true } : { readable: false, reason: kl.reason },
       ...(this.kevents.last >= 0 ? { kmsg_seq: this.kevents.last } : {}),
     };
+    // cgroup identities from the same runtime index as the processes' (one clock, one metadata check)
+    const identities: Record<string, Identity> = {};
+    for (const c of snap.cgroups) {
+      const i = this.index.identify(c.path);
+      if (i && i.kind !== 'unit' && i.kind !== 'slice') identities[c.path] = i;
+    }
     this.ticks++;
     lap('host');
-    return { time_ms, host, cgroups: snap.cgroups, identities: snap.identities, processes, namespaces, events };
+    return { time_ms, host, cgroups: snap.cgroups, identities, processes, namespaces, events };
   }
 
   /** A process's cgroup that counts its CPU time (v1 cpuacct, else cgroup2), by sample. */

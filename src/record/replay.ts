@@ -182,7 +182,7 @@ export function eventsOf(st: RecordedState): string[] {
   for (const e of st.events) out.push(e.kind === 'oom-kill' ? `OOM kill of ${e.task ?? '?'}[${e.pid ?? '?'}] in ${e.task_memcg ?? '?'}` : `fork refused in ${e.cgroup}`);
   if (st.cgroupsAdded.length) out.push(`${st.cgroupsAdded.length} cgroup(s) created (${st.cgroupsAdded[0]}${st.cgroupsAdded.length > 1 ? ', …' : ''})`);
   if (st.cgroupsRemoved.length) out.push(`${st.cgroupsRemoved.length} cgroup(s) removed (${st.cgroupsRemoved[0]}${st.cgroupsRemoved.length > 1 ? ', …' : ''})`);
-  for (const p of st.identityChanged) out.push(`${p} now ${st.identities[p]?.label ?? 'unnamed'}`);
+  for (const p of st.identityChanged) out.push(`renamed: ${st.identities[p]?.label ?? p}`);
   return out;
 }
 
