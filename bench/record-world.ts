@@ -39,17 +39,19 @@ for c in ${CONTROLLERS.join(' ')}; do mkdir ${CG}/$c; mount -t cgroup -o $c cgro
 leaves=""
 for p in $(seq -w 0 39); do for c in $(seq -w 0 23); do leaves="$leaves /p$p/c$c"; done; done
 # the sleeping processes: each leaf gets its share, started from a shell moved into it first
-n=${procs}; k=0; total=$(echo $leaves | wc -w)
+n=${procs}; k=0; total=$(echo $leaves | wc -w); subs=
 for l in $leaves; do
   share=$(( (n * (k + 1)) / total - (n * k) / total )); k=$((k + 1))
   [ $share -gt 0 ] || continue
   ( for c in ${CONTROLLERS.join(' ')}; do echo $BASHPID > ${CG}/$c$l/cgroup.procs; done
-    for i in $(seq $share); do sleep 100000 & done; wait ) &
+    for i in $(seq $share); do sleep 100000 & done ) &
+  subs="$subs $!"
 done
+wait $subs
 ${churn ? `( for c in ${CONTROLLERS.join(' ')}; do echo $BASHPID > ${CG}/$c/p00/c00/cgroup.procs; done
   while :; do for i in $(seq 100); do sleep 1 & done; sleep 1; wait; done ) &` : ''}
-# wait until every sleeper is there
-while [ $(ls /proc | grep -c '^[0-9]') -lt ${procs} ]; do sleep 0.2; done
+# wait until every sleeper is there (the shells that started them have exited: the sleepers are init's)
+while [ $(ps -e -o comm= | grep -c '^sleep$') -lt ${procs} ]; do sleep 0.2; done
 echo world-ready
 exec ${command.map(q).join(' ')}
 `;

@@ -46,7 +46,7 @@ export interface RecordCollectOptions {
   readonly layout: CgroupLayout;
   /** read an idle cgroup in full every this many samples (default 24: 2 minutes at 5 s) */
   readonly fullEvery?: number;
-  /** files kept open by each tier at most */
+  /** files kept open by both tiers together at most (the activity tier gets 40 %, the full one the rest) */
   readonly maxOpen?: number;
   readonly clock?: () => number;
   readonly now?: () => Date;
@@ -62,9 +62,10 @@ function spread(path: string, n: number): number {
 export function makeRecordCollector(o: RecordCollectOptions): RecordCollector {
   const layout = o.layout;
   const every = Math.max(1, o.fullEvery ?? 24);
-  const tier1 = makeCollector({ paths: o.paths, layout, groups: ALL_STAT_GROUPS, files: activityFiles(layout), keepListed: true, clock: o.clock, now: o.now, maxOpen: o.maxOpen });
+  const share1 = o.maxOpen === undefined ? undefined : Math.max(32, Math.floor(o.maxOpen * 0.4));
+  const tier1 = makeCollector({ paths: o.paths, layout, groups: ALL_STAT_GROUPS, files: activityFiles(layout), keepListed: true, clock: o.clock, now: o.now, maxOpen: share1 });
   const plan = planCgroupSample(layout, { groups: ALL_STAT_GROUPS, detail: 'full' });
-  const source = new FdSource(o.paths, plan, o.maxOpen);
+  const source = new FdSource(o.paths, plan, o.maxOpen === undefined ? undefined : Math.max(32, o.maxOpen - share1!));
   let listed: readonly string[] = [];
   let relist = true;
   /** per path: the last activity sample, and the last full sample handed out */
@@ -74,11 +75,16 @@ export function makeRecordCollector(o: RecordCollectOptions): RecordCollector {
   let tol = new Tolerance();
   const stats = { full: 0, active: 0 };
 
-  const list = (paths: readonly string[]) => {
+  /** which hierarchies hold each listed cgroup (asked once per new cgroup: a stat per hierarchy) */
+  let holds = new Map<string, readonly Hierarchy[]>();
+  const list = (paths: readonly string[], all: boolean) => {
     // a cgroup is read only in the hierarchies that hold it (no failed opens elsewhere)
-    const byHierarchy = new Map<Hierarchy, string[]>();
-    for (const h of plan.hierarchies) byHierarchy.set(h, paths.filter((p) => existsSync(cgroupDir(o.paths, h, p))));
-    source.setListing(byHierarchy, { refresh: true });
+    const next = new Map<string, readonly Hierarchy[]>();
+    for (const p of paths) next.set(p, (!all && holds.get(p)) || plan.hierarchies.filter((h) => existsSync(cgroupDir(o.paths, h, p))));
+    holds = next;
+    const byHierarchy = new Map<Hierarchy, string[]>(plan.hierarchies.map((h) => [h, []]));
+    for (const [p, hs] of next) for (const h of hs) byHierarchy.get(h)!.push(p);
+    source.setListing(byHierarchy, { refresh: all });
     listed = paths;
     relist = false;
   };
@@ -86,7 +92,7 @@ export function makeRecordCollector(o: RecordCollectOptions): RecordCollector {
   const collect = (() => {
     const snap: CgroupSnapshot = tier1();
     const paths = snap.cgroups.map((c) => c.path);
-    if (relist || paths.length !== listed.length || paths.some((p, i) => p !== listed[i])) list(paths);
+    if (relist || paths.length !== listed.length || paths.some((p, i) => p !== listed[i])) list(paths, relist);
     const t = new Tolerance();
     source.tolerance = t;
     const next = new Map<string, { act: CgroupSample; full: CgroupSample }>();

@@ -60,6 +60,7 @@ type Leaves = Map<string, Val>;
 
 /** The JSON text of atom values by object (samples are immutable: the layout, a command line, an identity repeat). */
 const atomText = new WeakMap<object, string>();
+const atomTexts = new Map<string, string>();
 
 /** Column key → path array, kept for every key ever seen (keys are few: a few hundred per kind). */
 const pathOfKey = new Map<string, (string | number)[]>();
@@ -74,7 +75,16 @@ function walk(v: unknown, key: string, path: (string | number)[], atoms: Readonl
   }
   if (atomKey !== '' && atoms.has(atomKey)) {
     let j = atomText.get(v);
-    if (j === undefined) atomText.set(v, (j = '\u0000' + JSON.stringify(v)));
+    if (j === undefined) {
+      // one string per distinct text (thousands of processes share namespaces, command lines, cgroups)
+      const t = '\u0000' + JSON.stringify(v);
+      j = atomTexts.get(t);
+      if (j === undefined) {
+        if (atomTexts.size > 100_000) atomTexts.clear();
+        atomTexts.set(t, (j = t));
+      }
+      atomText.set(v, j);
+    }
     out.set(key, j);
     if (!pathOfKey.has(key)) pathOfKey.set(key, [...path]);
     return;

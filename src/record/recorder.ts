@@ -82,13 +82,14 @@ export interface TickResult extends AppendResult {
 }
 
 /**
- * Cgroup files the recorder keeps open: half the soft fd limit (the process reader keeps up to a third for /proc
- * files), at most 16,384. Each open cgroupfs file holds a page of kernel memory for its read buffer.
+ * Cgroup files the recorder keeps open, both tiers together: what the soft fd limit leaves after the process
+ * reader's third (/proc files) and a reserve, at most 16,384 (each open cgroupfs file holds a page of kernel
+ * memory for its read buffer). Beyond it files are opened, read and closed each time.
  */
 function cgroupFdBudget(paths: HostPaths): number | undefined {
   const t = readTextOrUndefined(join(paths.proc, 'self/limits'));
   const m = t === undefined ? null : /^Max open files\s+(\d+)/m.exec(t);
-  return m ? Math.max(64, Math.min(16_384, Math.floor(Number(m[1]) / 2) - 256)) : undefined;
+  return m ? Math.max(64, Math.min(16_384, Math.floor((2 * Number(m[1])) / 3) - 768)) : undefined;
 }
 
 /** Re-read /etc/passwd and the host's names every this many intervals. */
