@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   dashboard: () => import('./dashboard.js'),
   startup: () => import('./startup.js'),
   exporter: () => import('./exporter.js'),
+  record: () => import('./record.js'),
 };
 
 /**
