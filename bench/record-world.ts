@@ -25,8 +25,8 @@ export interface World {
   readonly child: ChildProcess;
   /** host path of the world's root cgroup (in each controller's hierarchy) */
   readonly base: string;
-  /** host PID of a process inside whose command line contains `marker` */
-  find(marker: string): number | undefined;
+  /** host PID of a process inside whose command line contains `marker` (and whose program is `argv0`, when given) */
+  find(marker: string, argv0?: string): number | undefined;
   destroy(): Promise<void>;
 }
 
@@ -77,11 +77,12 @@ export async function makeWorld(o: { procs: number; churn: boolean; command: rea
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (c) => reject(new Error(`bench world exited ${c} before it was ready: ${err.slice(-500)}`)));
   });
-  const find = (marker: string): number | undefined => {
+  const find = (marker: string, argv0?: string): number | undefined => {
     for (const d of readdirSync('/proc')) {
       if (!/^\d+$/.test(d)) continue;
       try {
-        if (readFileSync(`/proc/${d}/cmdline`, 'latin1').includes(marker)) return Number(d);
+        const c = readFileSync(`/proc/${d}/cmdline`, 'latin1');
+        if (c.includes(marker) && (argv0 === undefined || c.split('\0')[0] === argv0)) return Number(d);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
       }

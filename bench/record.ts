@@ -80,8 +80,8 @@ async function costs(procs: number, churn: boolean, minutes: number): Promise<{ 
     let nsx: number | undefined;
     let atop: number | undefined;
     for (let i = 0; i < 200 && (nsx === undefined || atop === undefined); i++) {
-      nsx ??= w.find(`record --dir ${store}`);
-      atop ??= w.find(`-w ${atopFile}`);
+      nsx ??= w.find(store, 'node');
+      atop ??= w.find(atopFile, 'atop');
       await sleep(100);
     }
     if (nsx === undefined || atop === undefined) throw new Error('bench record: the recorders did not start');

@@ -111,6 +111,33 @@ export function* readChunks(path: string, chunk = 1 << 20): Generator<Buffer> {
   }
 }
 
+/**
+ * `length` bytes of a file from `position` (fewer at its end): pread(2) until they are all there or it returns 0.
+ * For files nsx writes itself and reads in parts (a recording's segment headers and indexes). Throws NsxError.
+ */
+export function readRange(path: string, position: number, length: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw fromFsError(e, path);
+  }
+  const buf = Buffer.allocUnsafe(Math.max(0, length));
+  let n = 0;
+  try {
+    while (n < length) {
+      const r = readSync(fd, buf, n, length - n, position + n);
+      if (r === 0) break;
+      n += r;
+    }
+  } catch (e) {
+    throw fromFsError(e, path);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.subarray(0, n);
+}
+
 /** A whole file as a new Buffer of its own. Node's own errors. */
 export function readWholeBytes(path: string): Buffer {
   const n = readAllPath(path, shared);

@@ -62,10 +62,12 @@ function spread(path: string, n: number): number {
 export function makeRecordCollector(o: RecordCollectOptions): RecordCollector {
   const layout = o.layout;
   const every = Math.max(1, o.fullEvery ?? 24);
+  // the activity tier keeps what it needs (2 per cgroup); the full tier at most 4,096 (a kept fd holds a page of
+  // kernel memory for its life: the files of the busiest cgroups are those kept, the others read and closed)
   const share1 = o.maxOpen === undefined ? undefined : Math.max(32, Math.floor(o.maxOpen * 0.4));
   const tier1 = makeCollector({ paths: o.paths, layout, groups: ALL_STAT_GROUPS, files: activityFiles(layout), keepListed: true, clock: o.clock, now: o.now, maxOpen: share1 });
   const plan = planCgroupSample(layout, { groups: ALL_STAT_GROUPS, detail: 'full' });
-  const source = new FdSource(o.paths, plan, o.maxOpen === undefined ? undefined : Math.max(32, o.maxOpen - share1!));
+  const source = new FdSource(o.paths, plan, Math.min(4096, o.maxOpen === undefined ? 4096 : Math.max(32, o.maxOpen - share1!)));
   let listed: readonly string[] = [];
   let relist = true;
   /** per path: the last activity sample, and the last full sample handed out */

@@ -194,15 +194,20 @@ export function encodeSeal(frames: readonly FrameRef[], at: number): Buffer {
   return Buffer.concat([frame, tr]);
 }
 
-/** The index of a sealed segment, or undefined when it has no valid trailer/index (then scan). */
-function readIndex(buf: Buffer, start: number): { frames: FrameRef[]; end: number } | undefined {
-  if (buf.length < start + TRAILER + FRAME_HEADER) return undefined;
-  const tr = buf.subarray(buf.length - TRAILER);
-  if (!tr.subarray(0, 8).equals(TRAILER_MAGIC) || crc32(tr.subarray(0, 12)) !== tr.readUInt32LE(12)) return undefined;
-  const at = tr.readUInt32LE(8);
-  const x = frameAt(buf, at);
-  if (!x || x.type !== T_INDEX || x.offset + FRAME_HEADER + x.length !== buf.length - TRAILER) return undefined;
-  const raw = inflateFrame(buf, x);
+/** The offset of the 'X' frame a sealed segment's last TRAILER bytes name, or undefined when they are no trailer. */
+export function trailerAt(last: Buffer): number | undefined {
+  if (last.length !== TRAILER || !last.subarray(0, 8).equals(TRAILER_MAGIC) || crc32(last.subarray(0, 12)) !== last.readUInt32LE(12)) return undefined;
+  return last.readUInt32LE(8);
+}
+
+/**
+ * The data frames a sealed segment's index lists, from the bytes of its 'X' frame alone (`x`: the file from
+ * `at` up to the trailer); undefined when they are not a whole index frame. `start`: where frames may begin.
+ */
+export function indexOf(x: Buffer, at: number, start: number): FrameRef[] | undefined {
+  const f = frameAt(x, 0);
+  if (!f || f.type !== T_INDEX || FRAME_HEADER + f.length !== x.length) return undefined;
+  const raw = inflateFrame(x, f);
   const r = new ByteReader(raw);
   const n = r.count(5);
   const frames: FrameRef[] = [];
@@ -217,7 +222,16 @@ function readIndex(buf: Buffer, start: number): { frames: FrameRef[]; end: numbe
     if ((type !== T_KEY && type !== T_DELTA) || off < start || off + FRAME_HEADER + length > at) throw new CorruptRecord('the segment index points outside its data');
     frames.push({ offset: off, type, time_ms: t, length, raw_length });
   }
-  return { frames, end: at };
+  return frames;
+}
+
+/** The index of a sealed segment, or undefined when it has no valid trailer/index (then scan). */
+function readIndex(buf: Buffer, start: number): { frames: FrameRef[]; end: number } | undefined {
+  if (buf.length < start + TRAILER + FRAME_HEADER) return undefined;
+  const at = trailerAt(buf.subarray(buf.length - TRAILER));
+  if (at === undefined || at < start || at > buf.length - TRAILER) return undefined;
+  const frames = indexOf(buf.subarray(at, buf.length - TRAILER), at, start);
+  return frames ? { frames, end: at } : undefined;
 }
 
 /**

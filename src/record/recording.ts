@@ -12,17 +12,18 @@
  * time asked (at most `keyframeEvery` frames back). A segment whose header is foreign, newer or damaged, or a
  * frame that does not decode, is skipped with a warning; when nothing readable is left the error says why.
  */
-import { readBytes } from '../host/read.js';
+import { readBytes, readRange } from '../host/read.js';
 import { NotFoundError, NsxError, ParseError } from '../errors.js';
 import { CorruptRecord } from './bytes.js';
-import { inflateFrame, nextWindow, parseSegment, SegmentError, T_KEY, type FrameRef, type ParsedSegment } from './format.js';
+import { decodeHeader, FRAME_HEADER, indexOf, inflateFrame, nextWindow, parseSegment, SegmentError, T_KEY, TRAILER, trailerAt, type FrameRef, type SegmentHeader } from './format.js';
 import { listSegments, type SegmentFile } from './store.js';
 import { StateDecoder, type RecordedState } from './state.js';
 
-interface Loaded {
+/** Where a segment's frames are (its header and index: read without its frames when it is sealed). */
+interface Indexed {
   readonly file: SegmentFile;
-  readonly buf: Buffer;
-  readonly seg: ParsedSegment;
+  readonly header: SegmentHeader;
+  readonly frames: readonly FrameRef[];
 }
 
 export interface AtResult {
@@ -31,10 +32,14 @@ export interface AtResult {
   readonly state: RecordedState;
 }
 
+/** Segments whose bytes are kept (the ones being decoded, and a neighbour for rates across a boundary). */
+const KEEP_SEGMENTS = 3;
+
 export class Recording {
-  private readonly loaded = new Map<string, Loaded | null>();
-  /** segments with at least one frame, oldest first */
-  private readonly segs: SegmentFile[];
+  private readonly indexed = new Map<string, Indexed | null>();
+  private readonly bytes = new Map<string, Buffer>();
+  /** segments with at least one frame, oldest first (a segment found empty or unreadable is dropped when met) */
+  private segs: SegmentFile[];
   readonly warnings: string[] = [];
 
   constructor(
@@ -43,32 +48,77 @@ export class Recording {
   ) {
     const all = listSegments(dir);
     if (all.length === 0) throw new NotFoundError(`${prog}: ${dir}: no recording here (no nsx-*.nsxr segment; 'nsx record --dir ${dir}' makes one)`, dir);
-    this.segs = all.filter((f) => (this.load(f)?.seg.frames.length ?? 0) > 0);
+    this.segs = all;
+    // the first and the last readable segments (what start_ms and end_ms need); the others when asked for
+    while (this.segs.length && (this.index(this.segs[0])?.frames.length ?? 0) === 0) this.segs = this.segs.slice(1);
+    while (this.segs.length && (this.index(this.segs[this.segs.length - 1])?.frames.length ?? 0) === 0) this.segs = this.segs.slice(0, -1);
     if (this.segs.length === 0) {
       const why = this.warnings[0] ?? `${all.length} segment(s), none with a whole frame`;
       throw new ParseError(dir, `${why.replace(/^nsx[^:]*: /, '')}`);
     }
   }
 
-  private load(f: SegmentFile): Loaded | undefined {
+  /** A segment's header and frame list: from its header and its index when sealed, else from a scan of it. */
+  private index(f: SegmentFile): Indexed | undefined {
     const k = f.path;
-    if (this.loaded.has(k)) return this.loaded.get(k) ?? undefined;
-    let out: Loaded | null = null;
+    if (this.indexed.has(k)) return this.indexed.get(k) ?? undefined;
+    let out: Indexed | null = null;
     try {
-      const buf = readBytes(f.path);
-      const seg = parseSegment(buf);
-      if (seg.tornAt !== undefined) this.warnings.push(`${f.path}: damaged or incomplete after byte ${seg.tornAt} (${buf.length - seg.tornAt} bytes skipped)`);
-      out = { file: f, buf, seg };
+      out = this.sealedIndex(f) ?? this.scan(f);
     } catch (e) {
       if (!(e instanceof SegmentError) && !(e instanceof CorruptRecord)) throw e;
       this.warnings.push(`${f.path}: ${e.message}`);
     }
-    this.loaded.set(k, out);
+    this.indexed.set(k, out);
     return out ?? undefined;
   }
 
+  /** Header and index of a sealed segment, read without its frames; undefined when it is not sealed (or damaged there). */
+  private sealedIndex(f: SegmentFile): Indexed | undefined {
+    const head = readRange(f.path, 0, Math.min(f.bytes, 1 << 16));
+    const { header, length } = decodeHeader(head);
+    if (f.bytes < length + TRAILER + FRAME_HEADER) return undefined;
+    const at = trailerAt(readRange(f.path, f.bytes - TRAILER, TRAILER));
+    if (at === undefined || at < length || at > f.bytes - TRAILER - FRAME_HEADER) return undefined;
+    let frames: FrameRef[] | undefined;
+    try {
+      frames = indexOf(readRange(f.path, at, f.bytes - TRAILER - at), at, length);
+    } catch (e) {
+      if (!(e instanceof CorruptRecord)) throw e;
+      frames = undefined; // a damaged index: the frames themselves are still there to scan
+    }
+    return frames ? { file: f, header, frames } : undefined;
+  }
+
+  /** A segment read whole and scanned (the open one, or one a crash left: its torn tail dropped). */
+  private scan(f: SegmentFile): Indexed {
+    const buf = this.data(f);
+    const seg = parseSegment(buf);
+    if (seg.tornAt !== undefined) this.warnings.push(`${f.path}: damaged or incomplete after byte ${seg.tornAt} (${buf.length - seg.tornAt} bytes skipped)`);
+    return { file: f, header: seg.header, frames: seg.frames };
+  }
+
+  /** A segment's bytes (the few last used are kept). */
+  private data(f: SegmentFile): Buffer {
+    let b = this.bytes.get(f.path);
+    if (b) {
+      this.bytes.delete(f.path);
+      this.bytes.set(f.path, b);
+      return b;
+    }
+    b = readBytes(f.path);
+    this.bytes.set(f.path, b);
+    while (this.bytes.size > KEEP_SEGMENTS) this.bytes.delete(this.bytes.keys().next().value!);
+    return b;
+  }
+
   private frames(f: SegmentFile): readonly FrameRef[] {
-    return this.load(f)?.seg.frames ?? [];
+    return this.index(f)?.frames ?? [];
+  }
+
+  /** The interval the recorder ran at (from the last segment's header), when it says. */
+  get interval_ms(): number | undefined {
+    return this.index(this.segs[this.segs.length - 1])?.header.interval_ms;
   }
 
   get start_ms(): number {
@@ -87,10 +137,13 @@ export class Recording {
     return out;
   }
 
-  /** Index of the segment holding time t (the last one starting at or before it; the first when t is earlier). */
+  /**
+   * Index of the segment holding time t: the last one starting at or before it (the first when t is earlier). Its
+   * name gives its start, so only that segment is opened.
+   */
   private segmentIndex(t: number): number {
     let i = 0;
-    for (let k = 0; k < this.segs.length; k++) if (this.frames(this.segs[k])[0].time_ms <= t) i = k;
+    for (let k = 0; k < this.segs.length; k++) if (this.segs[k].start_ms <= t) i = k;
     return i;
   }
 
@@ -99,26 +152,32 @@ export class Recording {
    * of frames from..to. A frame that does not decode ends the segment (with a warning).
    */
   private *decode(si: number, from: number, to: number, dec = new StateDecoder(), keep = false): Generator<RecordedState> {
-    const l = this.load(this.segs[si])!;
-    const frames = l.seg.frames;
+    const file = this.segs[si];
+    const frames = this.frames(file);
+    if (frames.length === 0) return;
+    const buf = this.data(file);
+    const l = { file, buf };
     let k = from;
     while (k > 0 && frames[k].type !== T_KEY) k--;
     if (frames[k].type !== T_KEY) return;
     let window: Buffer | undefined;
     for (let i = k; i <= to && i < frames.length; i++) {
       const f = frames[i];
-      let st: RecordedState;
+      let st: RecordedState | undefined;
       try {
         const raw = inflateFrame(l.buf, f, f.type === T_KEY ? undefined : window);
         window = nextWindow(f.type === T_KEY ? undefined : window, raw);
-        st = dec.next(raw, f.time_ms);
+        // frames before the first asked for only move the values: no state is built for them
+        if (i < from) dec.skip(raw);
+        else st = dec.next(raw, f.time_ms);
       } catch (e) {
         if (!(e instanceof CorruptRecord)) throw e;
         this.warnings.push(`${l.file.path}: frame at byte ${f.offset} does not decode (${e.message}); the rest of the segment is skipped`);
         return;
       }
+      if (st === undefined) continue;
       if (keep) this.pos = { si, fi: i, dec, window, state: st, prev: this.pos?.si === si && this.pos.fi === i - 1 ? this.pos.state : undefined };
-      if (i >= from) yield st;
+      yield st;
     }
   }
 
@@ -214,8 +273,8 @@ export class Recording {
   /** Decode frame fi of segment si right after pos (which stands at fi − 1). */
   private step(si: number, fi: number): RecordedState | undefined {
     const p = this.pos!;
-    const l = this.load(this.segs[si])!;
-    const f = l.seg.frames[fi];
+    const l = { file: this.segs[si], buf: this.data(this.segs[si]) };
+    const f = this.frames(this.segs[si])[fi];
     try {
       const raw = inflateFrame(l.buf, f, f.type === T_KEY ? undefined : p.window);
       p.window = nextWindow(f.type === T_KEY ? undefined : p.window, raw);

@@ -326,7 +326,7 @@ export class Replay {
 
   /** `--at` before the first frame or long after the last is an error, not the nearest frame. */
   private checkInside(t: number): void {
-    const iv = this.rec.at(this.rec.end_ms).state.host.interval_ms ?? 5000;
+    const iv = this.rec.interval_ms ?? 5000;
     if (t < this.rec.start_ms - iv || t > this.rec.end_ms + 3 * iv) throw this.outside(t);
   }
 

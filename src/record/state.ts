@@ -167,6 +167,15 @@ export class StateDecoder {
   private readonly dec = new FrameDecoder();
   private last: { cgroups: CgroupSample[]; identities: Record<string, Identity>; processes: RecordedProcess[]; namespaces: RecordedNamespace[] } | undefined;
 
+  /**
+   * Apply a frame without building its state (the frames between a keyframe and the instant asked for): only the
+   * column values move. What changed at the next state built is then known against this frame only partly.
+   */
+  skip(raw: Buffer): void {
+    this.dec.apply(raw);
+    this.last = undefined;
+  }
+
   /** Apply one frame; returns the state after it. */
   next(raw: Buffer, time_ms: number): RecordedState {
     const ch = this.dec.apply(raw);
@@ -199,7 +208,7 @@ export class StateDecoder {
       cgroupsRemoved = ch.removed[KIND_CGROUP].map((e) => (e.obj ? cgroupOf(this.dec, e).sample.path : e.key));
       processesStarted = ch.added[KIND_PROCESS].map((e) => processOf(this.dec, e));
       processesExited = ch.removed[KIND_PROCESS].filter((e) => e.obj).map((e) => processOf(this.dec, e));
-      for (const e of ch.changed[KIND_CGROUP]) {
+      for (const e of before ? ch.changed[KIND_CGROUP] : []) {
         if (ch.added[KIND_CGROUP].includes(e)) continue;
         const d = cgroupOf(this.dec, e);
         if (JSON.stringify(before?.identities[d.sample.path]) !== JSON.stringify(d.identity)) identityChanged.push(d.sample.path);
