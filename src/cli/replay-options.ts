@@ -14,20 +14,30 @@ import { parseDuration, parseTime } from '../record/time.js';
 import { DEFAULT_DIR } from '../record/store-paths.js';
 import type { ReplayWindow } from '../record/replay.js';
 
-export const REPLAY_OPTIONS: readonly OptionSpec[] = [
+/** The options of a command that replays one instant (`--at`, `--dir`). */
+export const AT_OPTIONS: readonly OptionSpec[] = [
   { name: 'at', arg: 'required' },
-  { name: 'from', arg: 'required' },
-  { name: 'to', arg: 'required' },
-  { name: 'since', arg: 'required' },
   { name: 'dir', arg: 'required' },
 ];
 
-/** Help lines for the replay options (`ranges`: the command takes --from/--to/--since too). */
-export function replayHelp(ranges: boolean): string {
+/** The options of a command that also replays a window (`--from`, `--to`, `--since`). */
+export const REPLAY_OPTIONS: readonly OptionSpec[] = [
+  ...AT_OPTIONS,
+  { name: 'from', arg: 'required' },
+  { name: 'to', arg: 'required' },
+  { name: 'since', arg: 'required' },
+];
+
+/**
+ * Help lines for the replay options (`ranges`: the command takes --from/--to/--since too), indented as the
+ * command's own long options (`indent` spaces before `--`; lsns-style help uses 1).
+ */
+export function replayHelp(ranges: boolean, indent = 6): string {
+  const pad = ' '.repeat(indent);
   return [
-    '      --at TIME          replay the recording (nsx record) at TIME: ISO 8601, Unix seconds, or -10m',
-    ...(ranges ? ['      --from TIME, --to TIME   replay a window of the recording', '      --since DURATION   replay from DURATION ago (e.g. 1h) to the end of the recording'] : []),
-    `      --dir DIR          the recording to replay (default ${DEFAULT_DIR})`,
+    `${pad}--at TIME          replay the recording (nsx record) at TIME: ISO 8601, Unix seconds, or -10m`,
+    ...(ranges ? [`${pad}--from TIME, --to TIME   replay a window of the recording`, `${pad}--since DURATION   replay from DURATION ago (e.g. 1h) to the end of the recording`] : []),
+    `${pad}--dir DIR          the recording to replay (default ${DEFAULT_DIR})`,
   ].join('\n');
 }
 

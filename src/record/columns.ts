@@ -117,17 +117,19 @@ export function flatten(o: object, atoms: ReadonlySet<string>): Leaves {
 /** Rebuild an object from (path, value) leaves. Atoms (a string starting with NUL) are parsed back. */
 export function unflatten(leaves: Iterable<readonly [readonly (string | number)[], Val]>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
+  let arrays = false;
   for (const [path, raw] of leaves) {
     let v: unknown = raw;
-    if (typeof raw === 'string' && raw.charCodeAt(0) === 0) {
-      v = parseJson(raw.slice(1), 'a recorded value');
-    }
+    if (typeof raw === 'string' && raw.charCodeAt(0) === 0) v = atomValue(raw);
     let at: Record<string | number, unknown> = root;
     for (let i = 0; i < path.length - 1; i++) {
       const k = path[i];
       let next = at[k] as Record<string | number, unknown> | undefined;
       if (next === undefined || next === null || typeof next !== 'object') {
-        next = typeof path[i + 1] === 'number' ? ([] as unknown as Record<number, unknown>) : {};
+        if (typeof path[i + 1] === 'number') {
+          next = [] as unknown as Record<number, unknown>;
+          arrays = true;
+        } else next = {};
         at[k] = next;
       }
       at = next;
@@ -135,7 +137,30 @@ export function unflatten(leaves: Iterable<readonly [readonly (string | number)[
     if (path.length === 0) continue;
     at[path[path.length - 1]] = v;
   }
-  return compactArrays(root) as Record<string, unknown>;
+  return (arrays ? compactArrays(root) : root) as Record<string, unknown>;
+}
+
+/**
+ * The value of an atom's text, parsed once per text (thousands of processes share a command line, namespaces,
+ * cgroups): the same object for the same text. Values are frozen: they are shared.
+ */
+const atomValues = new Map<string, unknown>();
+function atomValue(text: string): unknown {
+  let v = atomValues.get(text);
+  if (v === undefined) {
+    v = deepFreeze(parseJson(text.slice(1), 'a recorded value'));
+    if (atomValues.size > 50_000) atomValues.clear();
+    atomValues.set(text, v);
+  }
+  return v;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 /** A path segment a decoder accepts: an object key (not one that reaches a prototype) or an array index. */
@@ -156,6 +181,8 @@ export function parseJson(text: string, what: string): unknown {
 
 /** Arrays rebuilt by index may have holes where an element had no leaves: drop them. */
 function compactArrays(v: unknown): unknown {
+  // an atom's value (frozen, shared) is whole already
+  if (v !== null && typeof v === 'object' && Object.isFrozen(v)) return v;
   if (Array.isArray(v)) {
     const out: unknown[] = [];
     for (let i = 0; i < v.length; i++) if (i in v) out.push(compactArrays(v[i]));
@@ -307,12 +334,15 @@ export class FrameEncoder {
   /** End the frame: entities not `put` in it are removed. The frame's raw bytes. */
   finish(): { raw: Buffer; keyframe: boolean } {
     const w = new ByteWriter(16384);
-    // entity sections first (they intern strings), then the tables, so that the decoder reads tables first
+    // entity sections first (they intern strings), then the tables, so that the decoder reads tables first;
+    // each kind's section is preceded by its length, so that a reader that needs only some kinds skips the others
     const body = new ByteWriter(16384);
+    const sec = new ByteWriter(16384);
     for (let kind = 0; kind < KINDS; kind++) {
       const k = this.kinds[kind];
-      body.uvar(this.addedCount[kind]);
-      body.bytes(this.added[kind].view());
+      sec.reset();
+      sec.uvar(this.addedCount[kind]);
+      sec.bytes(this.added[kind].view());
       const removed: number[] = [];
       for (const [key, e] of k.entities) {
         if (e.seen !== this.frame) {
@@ -321,29 +351,31 @@ export class FrameEncoder {
         }
       }
       removed.sort((a, b) => a - b);
-      body.uvar(removed.length);
+      sec.uvar(removed.length);
       let last = -1;
       for (const s of removed) {
-        body.uvar(s - last - 1);
+        sec.uvar(s - last - 1);
         last = s;
       }
       const cols = [...this.changes[kind].keys()].sort((a, b) => a - b);
-      body.uvar(cols.length);
+      sec.uvar(cols.length);
       let lastCol = -1;
       for (const col of cols) {
         const c = this.changes[kind].get(col)!;
-        body.uvar(col - lastCol - 1);
+        sec.uvar(col - lastCol - 1);
         lastCol = col;
         const order = c.slots.map((_, i) => i);
         order.sort((a, b) => c.slots[a] - c.slots[b]);
-        body.uvar(order.length);
+        sec.uvar(order.length);
         let ls = -1;
         for (const i of order) {
-          body.uvar(c.slots[i] - ls - 1);
+          sec.uvar(c.slots[i] - ls - 1);
           ls = c.slots[i];
         }
-        for (const i of order) this.value(body, c.vals[i], c.prev[i]);
+        for (const i of order) this.value(sec, c.vals[i], c.prev[i]);
       }
+      body.uvar(sec.length);
+      body.bytes(sec.view());
     }
     body.uvar(this.events.length);
     for (const e of this.events) body.uvar(this.stringId(e));
@@ -362,6 +394,7 @@ export class FrameEncoder {
     this.begin();
     return { raw, keyframe };
   }
+
 
   private value(w: ByteWriter, v: Val, prev: Val | undefined): void {
     if (v === DELETED) {
@@ -437,6 +470,11 @@ export interface DecKind {
   readonly slots: (DecEntity | undefined)[];
 }
 
+/** A string of the table not yet decoded: its bytes (a view of the frame's raw buffer). */
+interface LazyString {
+  readonly b: Buffer;
+}
+
 /** What one frame changed: entities added, removed (with their last object) and changed, per kind, and its events. */
 export interface FrameChanges {
   readonly keyframe: boolean;
@@ -449,8 +487,12 @@ export interface FrameChanges {
 /** The decoder of one chunk (see FrameEncoder). `apply(raw)` each frame in order, from a keyframe. */
 export class FrameDecoder {
   kinds: DecKind[] = [];
-  private strings: string[] = [];
+  /** the chunk's strings: decoded when first used (a view that skips processes never decodes their command lines) */
+  private strings: (string | LazyString)[] = [];
   private started = false;
+
+  /** `only`: the kinds to decode (the others' sections are skipped: their entities stay unknown). Default: all. */
+  constructor(private readonly only?: ReadonlySet<number>) {}
 
   /** Apply a frame. A delta frame before any keyframe is refused (CorruptRecord). */
   apply(raw: Buffer): FrameChanges {
@@ -462,7 +504,11 @@ export class FrameDecoder {
       this.started = true;
     } else if (!this.started) throw new CorruptRecord('a delta frame without its keyframe');
     const ns = r.count();
-    for (let i = 0; i < ns; i++) this.strings.push(r.str());
+    for (let i = 0; i < ns; i++) {
+      const len = r.uvar();
+      const b = r.bytes(len);
+      this.strings.push({ b });
+    }
     const nc = r.count();
     for (let i = 0; i < nc; i++) {
       const kind = r.uvar();
@@ -474,6 +520,15 @@ export class FrameDecoder {
     const out: FrameChanges = { keyframe, added: [], removed: [], changed: [], events: [] };
     for (let kind = 0; kind < KINDS; kind++) {
       const k = this.kinds[kind];
+      const len = r.count();
+      const end = r.pos + len;
+      if (this.only && !this.only.has(kind)) {
+        r.pos = end;
+        out.added.push([]);
+        out.removed.push([]);
+        out.changed.push(new Set());
+        continue;
+      }
       const added: DecEntity[] = [];
       const na = r.count();
       for (let i = 0; i < na; i++) {
@@ -515,6 +570,7 @@ export class FrameDecoder {
           changed.add(e);
         }
       }
+      if (r.pos !== end) throw new CorruptRecord('an entity section does not end where its length says');
       out.added.push(added);
       out.removed.push(removed);
       out.changed.push(changed);
@@ -528,7 +584,10 @@ export class FrameDecoder {
   private string(id: number): string {
     const s = this.strings[id];
     if (s === undefined) throw new CorruptRecord('a reference to an undeclared string');
-    return s;
+    if (typeof s === 'string') return s;
+    const t = s.b.toString('utf8');
+    this.strings[id] = t;
+    return t;
   }
 
   private readKey(r: ByteReader, kind: number): string {

@@ -45,6 +45,8 @@ export class Recording {
   constructor(
     readonly dir: string,
     readonly prog: string,
+    /** the kinds of entity to decode (src/record/columns.ts KIND_*): a view's own; default all */
+    private readonly only?: ReadonlySet<number>,
   ) {
     const all = listSegments(dir);
     if (all.length === 0) throw new NotFoundError(`${prog}: ${dir}: no recording here (no nsx-*.nsxr segment; 'nsx record --dir ${dir}' makes one)`, dir);
@@ -151,7 +153,7 @@ export class Recording {
    * Decode segment `si` from the keyframe at or before frame `from` to frame `to` (indices), yielding the states
    * of frames from..to. A frame that does not decode ends the segment (with a warning).
    */
-  private *decode(si: number, from: number, to: number, dec = new StateDecoder(), keep = false): Generator<RecordedState> {
+  private *decode(si: number, from: number, to: number, dec = new StateDecoder(this.only), keep = false): Generator<RecordedState> {
     const file = this.segs[si];
     const frames = this.frames(file);
     if (frames.length === 0) return;
@@ -308,7 +310,7 @@ export class Recording {
    * `withPrev`: also yield the frame just before `from` first (rates of the first frame in range).
    */
   *range(from: number, to: number, withPrev = false): Generator<RecordedState> {
-    const dec = new StateDecoder();
+    const dec = new StateDecoder(this.only);
     let started = false;
     for (let si = this.segmentIndex(from); si < this.segs.length; si++) {
       const frames = this.frames(this.segs[si]);
@@ -331,7 +333,10 @@ export class Recording {
   }
 }
 
-/** Open the recording in `dir` for command `prog` (see the module comment). */
-export function openRecording(dir: string, prog: string): Recording {
-  return new Recording(dir, prog);
+/**
+ * Open the recording in `dir` for command `prog` (see the module comment). `only`: the kinds of entity the
+ * command reads (KIND_CGROUP, KIND_PROCESS, KIND_NAMESPACE; the host always): the others are skipped.
+ */
+export function openRecording(dir: string, prog: string, only?: ReadonlySet<number>): Recording {
+  return new Recording(dir, prog, only);
 }

@@ -23,6 +23,7 @@ import { parentPath } from '../model/throttle.js';
 import { Tolerance } from '../host/tolerance.js';
 import type { Collector } from '../sampler/collect.js';
 import { openRecording, type AtResult, type Recording } from './recording.js';
+import { KIND_CGROUP, KIND_NAMESPACE, KIND_PROCESS } from './columns.js';
 import type { RecordedProcess, RecordedState } from './state.js';
 import { isoSecond } from './time.js';
 
@@ -384,10 +385,17 @@ export class Replay {
   }
 }
 
-/** Open the recording of a replay window (one clear NsxError when there is none or it is unreadable). */
-export function openReplay(w: ReplayWindow, prog: string): Replay {
+/** What a view reads of a recording (the rest of each frame is skipped). */
+export type ReplayNeeds = ReadonlyArray<'cgroups' | 'processes' | 'namespaces'>;
+
+/**
+ * Open the recording of a replay window (one clear NsxError when there is none or it is unreadable). `needs`: what
+ * the view reads (default everything); a frame's other sections are skipped, not decoded.
+ */
+export function openReplay(w: ReplayWindow, prog: string, needs?: ReplayNeeds): Replay {
   if (w.at !== undefined && (w.from !== undefined || w.to !== undefined)) throw new UsageError(`${prog}: --at cannot be combined with --from, --to or --since`);
-  return new Replay(openRecording(w.dir, prog), w, prog);
+  const kinds = needs ? new Set(needs.map((n) => (n === 'cgroups' ? KIND_CGROUP : n === 'processes' ? KIND_PROCESS : KIND_NAMESPACE))) : undefined;
+  return new Replay(openRecording(w.dir, prog, kinds), w, prog);
 }
 
 /** What `nsx top` samples from in a replay: a sampler over the window and a collector's facade (layout, what could not be read). */

@@ -164,7 +164,15 @@ function processOf(dec: FrameDecoder, e: DecEntity): RecordedProcess {
  * `state()` materialises the current instant (cheap: unchanged entities keep their objects).
  */
 export class StateDecoder {
-  private readonly dec = new FrameDecoder();
+  private readonly dec: FrameDecoder;
+
+  /**
+   * `only`: the kinds of entity to decode (KIND_HOST is always decoded); the states of a decoder that skips
+   * processes or namespaces have none (a view that needs only cgroups reads a churning host's frames far faster).
+   */
+  constructor(only?: ReadonlySet<number>) {
+    this.dec = new FrameDecoder(only ? new Set([KIND_HOST, ...only]) : undefined);
+  }
   private last: { cgroups: CgroupSample[]; identities: Record<string, Identity>; processes: RecordedProcess[]; namespaces: RecordedNamespace[] } | undefined;
 
   /**

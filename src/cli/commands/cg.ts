@@ -13,7 +13,7 @@ import { formatCell, headerOf, jsonKeyOf, type Field } from '../../fields/regist
 import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx, type ShowGroupName, type TreeRow } from '../../fields/cg.js';
 import { cgPs, cgShow, cgSummary, cgTree, type CgShowResult, type CgTreeNode } from '../../services/cg.js';
 import type { Incompleteness } from '../../host/tolerance.js';
-import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 
 const HELP = `Usage:
   nsx cg [options]                       cgroup layout and one row per hierarchy
@@ -46,7 +46,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'all', short: 'a', arg: 'none' },
   { name: 'kernel', short: 'k', arg: 'none' },
   { name: 'controller', short: 'c', arg: 'required' },
-  ...REPLAY_OPTIONS,
+  ...AT_OPTIONS,
 ];
 
 function table<Row>(fields: readonly Field<Row, CgFieldCtx>[], rows: readonly Row[], ctx: CliContext, o: { raw: boolean; noHeadings: boolean }): string {
@@ -114,7 +114,7 @@ export const command: Command = {
     const [sub, ...rest] = args.positionals;
     const write = (s: string) => ctx.stdout.write(s);
     const only = (allowed: string[]) => {
-      for (const k of ['depth', 'all', 'kernel', 'controller', 'at', 'dir', 'from', 'to', 'since']) {
+      for (const k of ['depth', 'all', 'kernel', 'controller', 'at', 'dir']) {
         if (o[k] !== undefined && !allowed.includes(k)) throw new UsageError(`nsx cg: --${k} applies to 'nsx cg tree' only`);
       }
     };
@@ -135,7 +135,7 @@ export const command: Command = {
         if (rest.length > 1) throw new UsageError('nsx cg tree: expected at most one PATH');
         const depth = o.depth === undefined ? undefined : parseIntArg('nsx cg', 'depth', String(o.depth), { min: 0 });
         const w = replayWindow(o, 'nsx cg tree', false);
-        const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx cg tree') : undefined;
+        const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx cg tree', ['processes', 'cgroups']) : undefined;
         const topts = { path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller: o.controller as string | undefined };
         const r = replay ? (await import('../../record/replay-views.js')).replayCgTree(replay, topts) : cgTree({ paths: ctx.paths, ...topts });
         for (const m of replay?.rec.warnings ?? []) ctx.warn(m);

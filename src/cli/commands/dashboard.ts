@@ -7,13 +7,13 @@ import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { USAGE } from '../main.js';
-import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'summary', short: 's', arg: 'none' },
   { name: 'json', short: 'J', arg: 'none' },
   { name: 'interval', short: 'i', arg: 'required' },
-  ...REPLAY_OPTIONS,
+  ...AT_OPTIONS,
 ];
 
 const HELP = `Usage: nsx [--root DIR] [--summary] [--json] [--interval MS]

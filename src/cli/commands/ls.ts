@@ -3,7 +3,7 @@ import type { Command, CliContext } from '../context.js';
 import type { OptionSpec } from '../getopt.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg } from '../getopt.js';
-import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 import { UsageError } from '../../errors.js';
 
 const HELP = `Usage:
@@ -29,7 +29,7 @@ Options:
                         e.g. 'USER != "root" and NPROCS > 1')
  -q, --quiet            no warning when some processes could not be read
  -H, --list-columns     list the available columns (with --raw or --json: machine-readable)
-${replayHelp(false)}
+${replayHelp(false, 1)}
 
 Global options: --root DIR, --no-color, --debug, -h/--help, -V/--version
 
@@ -52,7 +52,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'list-columns', short: 'H', arg: 'none' },
   { name: 'filter', short: 'Q', arg: 'required' },
   { name: 'quiet', short: 'q', arg: 'none' },
-  ...REPLAY_OPTIONS,
+  ...AT_OPTIONS,
 ];
 
 const EXCLUSIVE: ReadonlyArray<readonly [string, string]> = [
@@ -120,7 +120,7 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
   const needs = needsOf([...fields, ...filterFields(filter)]);
 
   const w = replayWindow(o, 'nsx ls', false);
-  const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx ls') : undefined;
+  const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx ls', ['processes', 'namespaces']) : undefined;
   const lsOpts = { types, task, namespace, tree, flat: !drawsTree, persistent: !!o.persistent, needs };
   const res = replay ? (await import('../../record/replay-views.js')).replayLs(replay, lsOpts) : await listNamespaces({ paths: ctx.paths, ...lsOpts });
   for (const m of replay?.rec.warnings ?? []) ctx.warn(m);

@@ -10,7 +10,7 @@ import { PS_DEFAULT, PS_DEFAULT_JSON, PS_FIELDS, formatPsDetail, psDetailJson, p
 import { cpuPercentSinceStart } from '../../model/process.js';
 import { runPs } from '../../services/ps.js';
 import { formatJson } from '../../output/json.js';
-import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'json', short: 'J', arg: 'none' },
@@ -24,7 +24,7 @@ const SPECS: OptionSpec[] = [
   { name: 'cgroup', short: 'g', arg: 'required' },
   { name: 'ns', short: 'N', arg: 'required' },
   { name: 'list-columns', short: 'H', arg: 'none' },
-  ...REPLAY_OPTIONS,
+  ...AT_OPTIONS,
 ];
 
 const HELP = `Usage: nsx ps [options] [PID...]
@@ -93,7 +93,7 @@ export const command: Command = {
     const sortKeys = o.sort === undefined ? [] : parsePsSort(o.sort as string);
 
     const w = replayWindow(o, 'nsx ps', false);
-    const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx ps') : undefined;
+    const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx ps', ['processes', 'namespaces', 'cgroups']) : undefined;
     const res = replay ? (await import('../../record/replay-views.js')).replayPs(replay, { pids, filter }) : runPs({ paths: ctx.paths, pids, filter });
     for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
     if (res.mode === 'detail') {

@@ -9,7 +9,7 @@ import type { OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { DEFAULT_DIR } from '../../record/store-paths.js';
 import { parseDuration, parseSize } from '../../record/time.js';
-import { REPLAY_OPTIONS, replayWindow } from '../replay-options.js';
+import { replayWindow } from '../replay-options.js';
 
 const HELP = `Usage:
   nsx record [--dir DIR] [--interval DURATION] [--retain DURATION] [--max-size SIZE]
@@ -42,7 +42,10 @@ data directory. See docs/record.md.
 `;
 
 const SPECS: readonly OptionSpec[] = [
-  ...REPLAY_OPTIONS,
+  { name: 'dir', arg: 'required' },
+  { name: 'from', arg: 'required' },
+  { name: 'to', arg: 'required' },
+  { name: 'since', arg: 'required' },
   { name: 'interval', short: 'i', arg: 'required' },
   { name: 'retain', arg: 'required' },
   { name: 'max-size', arg: 'required' },
@@ -51,7 +54,7 @@ const SPECS: readonly OptionSpec[] = [
 ];
 
 const only = (o: Record<string, unknown>, allowed: readonly string[], sub: string) => {
-  for (const k of ['interval', 'retain', 'max-size', 'json', 'openmetrics', 'at', 'from', 'to', 'since']) {
+  for (const k of ['interval', 'retain', 'max-size', 'json', 'openmetrics', 'from', 'to', 'since']) {
     if (o[k] !== undefined && !allowed.includes(k)) throw new UsageError(`nsx record${sub ? ' ' + sub : ''}: --${k} does not apply here\nTry 'nsx record --help' for more information.`);
   }
 };

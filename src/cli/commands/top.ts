@@ -99,7 +99,7 @@ export const command: Command = {
     const json = !!o.json;
     const tui = !json && !o.batch && ctx.isTTY && ctx.stdinTTY;
     const w = replayWindow(o, 'nsx top', true);
-    const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx top') : undefined;
+    const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx top', ['cgroups']) : undefined;
     const { runTop } = await import('../../services/top.js');
     return runTop({
       replay,

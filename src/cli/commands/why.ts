@@ -105,7 +105,8 @@ export const command: Command = {
     if (w) {
       if (o.for !== undefined && w.at === undefined) throw new UsageError('nsx why: --for applies to the live host and to --at; a window (--from, --since) is diagnosed whole');
       const rw = await import('../../record/replay-why.js');
-      const replay = (await import('../../record/replay.js')).openReplay(w, 'nsx why');
+      // a pid: target is found among the recorded processes; otherwise the cgroups and events are enough
+      const replay = (await import('../../record/replay.js')).openReplay(w, 'nsx why', args.positionals[0].startsWith('pid:') ? ['cgroups', 'processes'] : ['cgroups']);
       const rr = rw.replayWhy(replay, args.positionals[0], o.for !== undefined ? durationMs : undefined);
       for (const m of replay.rec.warnings) ctx.warn(m);
       ctx.stdout.write(o.json ? formatJson(rr) : formatWhyText(rr, !!o.verbose) + rw.formatEpisodes(rr));
