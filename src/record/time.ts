@@ -29,20 +29,27 @@ export function parseDuration(text: string, prog: string, what = 'duration', uni
 
 /**
  * A point in time: ISO 8601 (`2026-12-08T03:12:00Z`, `2026-12-08T03:12`, `2026-12-08 03:12:05+01:00`; without a
- * zone: local time, as `date` reads it), Unix seconds (`1765163520`, fractions allowed), a time relative to now
- * (`-10m`, `-1h30m`), or `now`.
+ * zone: local time, as `date` reads it), a time of day (`03:12`, `03:12:30`: its last occurrence, local time),
+ * Unix seconds (`1765163520`, fractions allowed), a time relative to now (`-10m`, `-1h30m`), or `now`.
  */
 export function parseTime(text: string, now: number, prog: string): number {
   const t = text.trim();
   if (t === 'now') return now;
   if (t.startsWith('-')) return now - parseDuration(t.slice(1), prog, 'relative time');
   if (/^\d{9,}(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  // a time of day: its last occurrence (today, or yesterday when it is still to come), local time
+  const hm = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(t);
+  if (hm && Number(hm[1]) < 24 && Number(hm[2]) < 60 && Number(hm[3] ?? 0) < 60) {
+    const d = new Date(now);
+    d.setHours(Number(hm[1]), Number(hm[2]), Number(hm[3] ?? 0), 0);
+    return d.getTime() > now ? d.getTime() - 86_400_000 : d.getTime();
+  }
   const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
   if (iso) {
     const ms = Date.parse(t.replace(' ', 'T'));
     if (Number.isFinite(ms)) return ms;
   }
-  throw new UsageError(`${prog}: invalid time: '${text}' (ISO 8601 such as 2026-12-08T03:12:00Z, Unix seconds, or relative such as -10m)`);
+  throw new UsageError(`${prog}: invalid time: '${text}' (ISO 8601 such as 2026-12-08T03:12:00Z, a time of day such as 03:12, Unix seconds, or relative such as -10m)`);
 }
 
 const SIZE: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };

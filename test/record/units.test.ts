@@ -22,7 +22,17 @@ test('time: ISO 8601, Unix seconds, relative, now; durations and sizes', () => {
   assert.equal(parseTime('-10m', NOW, 'x'), NOW - 600_000);
   assert.equal(parseTime('-1h30m', NOW, 'x'), NOW - 5_400_000);
   assert.equal(parseTime('now', NOW, 'x'), NOW);
-  for (const bad of ['yesterday', '12', '2026-13-45', '-10x', '']) assert.throws(() => parseTime(bad, NOW, 'nsx top'), (e: Error) => e instanceof UsageError && /^nsx top: invalid (relative )?time/.test(e.message));
+  // a time of day: its last occurrence, local time
+  const noon = new Date(NOW);
+  const at = (h: number, m: number) => {
+    const d = new Date(noon);
+    d.setHours(h, m, 0, 0);
+    return d.getTime() > NOW ? d.getTime() - 86_400_000 : d.getTime();
+  };
+  assert.equal(parseTime('03:12', NOW, 'x'), at(3, 12));
+  assert.equal(parseTime('23:59', NOW, 'x'), at(23, 59));
+  assert.ok(parseTime('23:59', NOW, 'x') <= NOW);
+  for (const bad of ['yesterday', '12', '2026-13-45', '-10x', '', '25:00', '12:61']) assert.throws(() => parseTime(bad, NOW, 'nsx top'), (e: Error) => e instanceof UsageError && /^nsx top: invalid (relative )?time/.test(e.message));
   assert.equal(parseDuration('7d', 'x'), 7 * 86_400_000);
   assert.equal(parseDuration('1h30m', 'x'), 5_400_000);
   assert.equal(parseDuration('500ms', 'x'), 500);
