@@ -11,17 +11,17 @@ import type { Incompleteness } from '../host/tolerance.js';
 import { treeFromMembership, viewHierarchies, type CgroupNode } from '../model/cgroup.js';
 import type { CgroupSample, StatGroup } from '../model/cgroup-sample.js';
 import { identifyCgroupPath, identityJson, type Identity } from '../model/identity.js';
-import { groupNamespaces, namespaceRows, processRows, withNsfsMounts, type NamespaceRecord, type NsfsMount, type TreeKind } from '../model/namespace.js';
+import { groupNamespaces, namespaceRows, processRows, withNsfsMounts, type NamespaceRecord, type NsfsMount } from '../model/namespace.js';
 import { hierarchyOf, primaryCgroupPath } from '../model/process-cgroup.js';
 import { commandOf, isKernelThread, type PsCgroup, type PsDetail, type PsNamespace } from '../model/process.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
 import { hierarchyKey } from '../parse/proc-cgroup.js';
 import { lsnsCommandLine } from '../parse/lsns-cmdline.js';
 import { netnsNamesOf } from '../readers/names/names.js';
-import type { LsNeed, LsProcInfo, LsTreeRow } from '../fields/ls.js';
+import type { LsProcInfo, LsTreeRow } from '../fields/ls.js';
 import { pickView, type CgProcess, type CgTreeNode, type CgTreeResult } from '../services/cg.js';
-import type { LsResult } from '../services/ls.js';
-import type { PsResult } from '../services/ps.js';
+import type { LsOptions, LsResult } from '../services/ls.js';
+import { groupsFor, type PsResult } from '../services/ps.js';
 import type { HostSummary } from '../services/dashboard.js';
 import { filterProcesses, type PsFilter } from '../model/process-filter.js';
 import type { Replay } from './replay.js';
@@ -50,21 +50,7 @@ export function namespacesOf(st: RecordedState, types: readonly NsType[] = NS_TY
   return nss;
 }
 
-/** Stat groups a hierarchy's controllers give (v2: everything recorded, with pressure). */
-function groupsFor(controllers: readonly string[], version: 1 | 2): Set<StatGroup> {
-  if (version === 2) return new Set(['cpu', 'memory', 'io', 'pids', 'psi', 'cpuset']);
-  const g = new Set<StatGroup>();
-  for (const c of controllers) {
-    if (c === 'cpu' || c === 'cpuacct') g.add('cpu');
-    else if (c === 'memory') g.add('memory');
-    else if (c === 'blkio' || c === 'io') g.add('io');
-    else if (c === 'pids') g.add('pids');
-    else if (c === 'cpuset') g.add('cpuset');
-  }
-  return g;
-}
-
-function onlyGroups(s: CgroupSample, g: ReadonlySet<StatGroup>): CgroupSample {
+function onlyGroups(s: CgroupSample, g: readonly StatGroup[]): CgroupSample {
   const out: Record<string, unknown> = { path: s.path, inodes: s.inodes, ...(s.inode !== undefined ? { inode: s.inode } : {}) };
   for (const k of g) if (s[k] !== undefined) out[k] = s[k];
   return out as unknown as CgroupSample;
@@ -95,8 +81,9 @@ export function replayPsDetail(r: Replay, pid: number): PsDetail {
     const h = layout ? hierarchyOf(layout, e) : undefined;
     const controllers = version === 2 ? (h?.controllers ?? []) : e.controllers;
     const sample = samples.get(e.path);
+    // the groups `nsx ps PID` reads for this hierarchy, from the recorded sample
     const g = groupsFor(controllers, version);
-    return { hierarchy_id: e.hierarchyId, version, controllers: [...controllers], name: e.name ?? null, path: e.path, stats: sample && g.size ? onlyGroups(sample, g) : null };
+    return { hierarchy_id: e.hierarchyId, version, controllers: [...controllers], name: e.name ?? null, path: e.path, stats: sample && g.length ? onlyGroups(sample, g) : null };
   });
   return {
     pid,
@@ -182,15 +169,8 @@ export function replayCgTree(r: Replay, o: ReplayCgTreeOptions): CgTreeResult {
   return { layout: layout.kind, hierarchy: label, mount: h?.mounts[0] ?? null, tree: build(tree, true)!, ...(incomplete ? { incomplete } : {}) };
 }
 
-export interface ReplayLsOptions {
-  readonly types?: readonly NsType[];
-  readonly task?: number;
-  readonly namespace?: number;
-  readonly tree: TreeKind;
-  readonly flat?: boolean;
-  readonly persistent?: boolean;
-  readonly needs: ReadonlySet<LsNeed>;
-}
+/** What `listNamespaces` takes, but the host and its descriptors. */
+export type ReplayLsOptions = Omit<LsOptions, 'paths' | 'fds'>;
 
 /** `nsx ls --at TIME`: the recorded namespaces, their processes and relations, as `listNamespaces` returns them. */
 export function replayLs(r: Replay, o: ReplayLsOptions): LsResult {
