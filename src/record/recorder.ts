@@ -126,11 +126,7 @@ export class Recorder {
   constructor(private readonly o: RecorderOptions) {
     this.now = o.now ?? Date.now;
     this.clock = o.clock ?? monotonicMs;
-    this.layout = readCgroupLayout(o.paths);
-    const budget = o.maxOpenFiles ?? cgroupFdBudget(o.paths);
-    this.collect = makeRecordCollector({ paths: o.paths, layout: this.layout, fullEvery: o.fullEvery, maxOpen: budget, clock: this.clock, now: () => new Date(this.now()) });
-    this.procs = new ProcessReader({ paths: o.paths, refreshEvery: o.refreshEvery ?? 6, keepOpen: o.paths.live });
-    this.index = new RuntimeIndex(o.paths, { recheckMs: 5000, now: this.clock });
+    // the store first: a directory that cannot be made, written or locked fails before any sampling
     const bootId = readTextOrUndefined(join(o.paths.proc, 'sys/kernel/random/boot_id'))?.trim();
     this.store = new StoreWriter(o.dir, {
       retainMs: o.retainMs,
@@ -141,6 +137,11 @@ export class Recorder {
       now: this.now,
       header: { writer: versionLine(), hostname: this.hostname(), boot_id: bootId, interval_ms: o.intervalMs },
     });
+    this.layout = readCgroupLayout(o.paths);
+    const budget = o.maxOpenFiles ?? cgroupFdBudget(o.paths);
+    this.collect = makeRecordCollector({ paths: o.paths, layout: this.layout, fullEvery: o.fullEvery, maxOpen: budget, clock: this.clock, now: () => new Date(this.now()) });
+    this.procs = new ProcessReader({ paths: o.paths, refreshEvery: o.refreshEvery ?? 6, keepOpen: o.paths.live });
+    this.index = new RuntimeIndex(o.paths, { recheckMs: 5000, now: this.clock });
     this.kevents = new KernelEvents(this.recordedKmsgSeq(bootId));
     this.kmsg = openKernelLogStream(o.paths);
     this.host = { boot_id: bootId, hostname: this.hostname(), layout: this.layout, host_cpus: this.hostCpus(), interval_ms: o.intervalMs };

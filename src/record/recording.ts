@@ -48,7 +48,15 @@ export class Recording {
     /** the kinds of entity to decode (src/record/columns.ts KIND_*): a view's own; default all */
     private readonly only?: ReadonlySet<number>,
   ) {
-    const all = listSegments(dir);
+    let all: SegmentFile[];
+    try {
+      all = listSegments(dir);
+    } catch (e) {
+      // a directory that is not there is no recording; one that cannot be read says why, naming the command
+      if (e instanceof NotFoundError) all = [];
+      else if (e instanceof NsxError) throw new NsxError(e.kind, `${prog}: ${e.message}`, { path: dir, errno: e.errno });
+      else throw e;
+    }
     if (all.length === 0) throw new NotFoundError(`${prog}: ${dir}: no recording here (no nsx-*.nsxr segment; 'nsx record --dir ${dir}' makes one)`, dir);
     this.segs = all;
     // the first and the last readable segments (what start_ms and end_ms need); the others when asked for

@@ -4,6 +4,7 @@
  * segment sealed before exit 0.
  */
 import type { HostPaths } from '../host/paths.js';
+import { NsxError } from '../errors.js';
 import { Recorder } from './recorder.js';
 
 export interface RunRecorderOptions {
@@ -23,7 +24,14 @@ function human(ms: number): string {
 }
 
 export async function runRecorder(o: RunRecorderOptions): Promise<number> {
-  const r = new Recorder({ paths: o.paths, dir: o.dir, intervalMs: o.intervalMs, retainMs: o.retainMs, maxBytes: o.maxBytes, log: o.log });
+  let r: Recorder;
+  try {
+    r = new Recorder({ paths: o.paths, dir: o.dir, intervalMs: o.intervalMs, retainMs: o.retainMs, maxBytes: o.maxBytes, log: o.log });
+  } catch (e) {
+    // one line naming the command (a directory that cannot be made or locked, a host without cgroups)
+    if (e instanceof NsxError && !e.message.startsWith('nsx')) throw new NsxError(e.kind, `nsx record: ${e.message}`, { path: e.path, errno: e.errno });
+    throw e;
+  }
   const keep = [o.retainMs !== undefined ? `retain ${human(o.retainMs)}` : '', o.maxBytes !== undefined ? `at most ${(o.maxBytes / 1e6).toFixed(0)} MB` : ''].filter(Boolean).join(', ');
   o.log(`nsx record: recording every ${human(o.intervalMs)} into ${o.dir}${keep ? ` (${keep})` : ''}`);
   return new Promise<number>((resolve) => {

@@ -16,7 +16,7 @@
  * the directory holds more than `maxBytes`; the segment being written is never removed.
  */
 import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readBytes, readTextOrUndefined } from '../host/read.js';
 import { fromFsError, errnoOf, NsxError } from '../errors.js';
 import { tryGone } from '../host/quiet.js';
@@ -155,6 +155,29 @@ export function sealLeftover(path: string): { frames: number; dropped: number } 
   return { frames: p.frames.length, dropped: buf.length - p.end };
 }
 
+/**
+ * mkdir -p, one level at a time (Node's recursive mkdir loops forever on a path under /proc, where mkdir of a
+ * missing entry says ENOENT with its parent there). NsxError naming the directory when it cannot be made.
+ */
+function makeDir(dir: string, depth = 0): void {
+  try {
+    mkdirSync(dir, { mode: 0o750 });
+    return;
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code === 'EEXIST' && statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir || depth > 64) throw fromFsError(e, dir);
+    if (statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw fromFsError(e, dir);
+  }
+  makeDir(dirname(dir), depth + 1);
+  try {
+    mkdirSync(dir, { mode: 0o750 });
+  } catch (e) {
+    if (errnoOf(e) !== 'EEXIST') throw fromFsError(e, dir);
+  }
+}
+
 /** Directories this process holds the lock of. */
 const held = new Set<string>();
 
@@ -221,11 +244,7 @@ export class StoreWriter {
     private readonly o: StoreOptions = {},
   ) {
     this.now = o.now ?? Date.now;
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o750 });
-    } catch (e) {
-      throw fromFsError(e, dir);
-    }
+    makeDir(dir);
     this.unlock = lock(dir);
     // what a crash left open is sealed now (its torn tail dropped), so that readers need not scan it
     for (const s of listSegments(dir)) sealLeftover(s.path);

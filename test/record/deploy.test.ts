@@ -105,9 +105,10 @@ test('deploy/systemd/nsx-record.service: hardened, the store writable, /proc /sy
 test('deploy/systemd/nsx-record.service: systemd-analyze verify', { skip: !hasTool('systemd-analyze') && 'systemd-analyze is not installed' }, () => {
   const d = mkdtempSync(join(tmpdir(), 'nsx-test-record-unit-'));
   try {
-    const text = readFileSync(UNIT, 'utf8').replace(/\/usr\/bin\/node /, `${process.execPath} `).replace('/usr/local/lib/node_modules/nsx/bin/nsx', join(REPO, 'bin', 'nsx'));
+    const text = readFileSync(UNIT, 'utf8').replace(/\/usr\/bin\/node /, `${process.execPath} `).replaceAll('/usr/local/lib/node_modules/nsx/bin/nsx', join(REPO, 'bin', 'nsx'));
     const f = join(d, 'nsx-record.service');
     writeFileSync(f, text);
+    assert.match(text, new RegExp(`\\s${join(REPO, 'bin', 'nsx')} record `), 'ExecStart names this checkout');
     const r = spawnSync('systemd-analyze', ['verify', '--man=no', f], { encoding: 'utf8' });
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     assert.equal(r.stderr.trim(), '', r.stderr);

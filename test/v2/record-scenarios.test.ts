@@ -146,7 +146,7 @@ test('pure v2 record under systemd: the shipped unit records a Docker container 
   const name = testName('rec');
   const unit = readFileSync(join(REPO, 'deploy/systemd/nsx-record.service'), 'utf8')
     .replace(/\/usr\/bin\/node /, `${process.execPath} `)
-    .replace('/usr/local/lib/node_modules/nsx/bin/nsx', NSX_BIN)
+    .replaceAll('/usr/local/lib/node_modules/nsx/bin/nsx', NSX_BIN)
     .replace('--interval 5s', '--interval 2s');
   writeFileSync('/etc/systemd/system/nsx-record.service', unit);
   const sc = (...a: string[]) => spawnSync('systemctl', a, { encoding: 'utf8' });
