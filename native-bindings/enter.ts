@@ -7,6 +7,7 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { wrap } from '../src/host/tolerance.js';
 
 /** native-bindings/build/ of this checkout (this file runs from dist/native-bindings/ or from source). */
 export function buildDir(): string {
@@ -24,13 +25,8 @@ export function helperCandidate(): { readonly path: string; readonly fromEnv: bo
 
 /** The helper program, or undefined when it was not built (or is not executable). */
 export function helperPath(): string | undefined {
-  const p = helperCandidate().path;
-  try {
-    accessSync(p, constants.X_OK);
-    return p;
-  } catch {
-    return undefined;
-  }
+  // not built, or not executable: undefined
+  return wrap(undefined, helperCandidate().path, (p) => (accessSync(p, constants.X_OK), p));
 }
 
 export interface ExecAddon {
@@ -46,13 +42,9 @@ export function execAddon(): ExecAddon | undefined {
     addon = null;
     const p = join(buildDir(), 'nsx-exec.node');
     if (existsSync(p)) {
-      try {
-        const m = { exports: {} as Partial<ExecAddon> };
-        process.dlopen(m, p);
-        if (typeof m.exports.exec === 'function') addon = m.exports as ExecAddon;
-      } catch {
-        addon = null;
-      }
+      const m = { exports: {} as Partial<ExecAddon> };
+      // not loadable here (another architecture, a stale build): no addon
+      if (wrap(undefined, p, (x) => (process.dlopen(m, x), true), 'optional') && typeof m.exports.exec === 'function') addon = m.exports as ExecAddon;
     }
   }
   return addon ?? undefined;

@@ -9,6 +9,7 @@
  */
 import { openSync, closeSync, fstatSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { wrap } from '../src/host/tolerance.js';
 import { buildDir } from './enter.js';
 import { libc, lastErrno, errnoName } from './libc.js';
 
@@ -49,11 +50,8 @@ function addonSys(): Sys | undefined {
   const p = join(buildDir(), 'nsx-nsfs.node');
   if (!existsSync(p)) return undefined;
   const m = { exports: {} as Partial<Sys> };
-  try {
-    process.dlopen(m, p);
-  } catch {
-    return undefined; // not loadable here (another architecture, a stale build): koffi instead
-  }
+  // not loadable here (another architecture, a stale build): koffi instead
+  if (!wrap(undefined, p, (x) => (process.dlopen(m, x), true), 'optional')) return undefined;
   return typeof m.exports.ioctl === 'function' ? (m.exports as Sys) : undefined;
 }
 

@@ -52,17 +52,12 @@
 #endif
 #define NS_GET_NSTYPE_IOCTL 0xb703
 
-struct nstype {
-	const char *name; /* as in /proc/PID/ns/<name> */
-	int flag;
-};
-
-/* nsenter's order: user first in the table; pass one skips it, pass two takes what is left. */
-static const struct nstype NSTYPES[] = {
-	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
-	{ "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },   { "time", CLONE_NEWTIME },
-};
-#define NNS ((int)(sizeof(NSTYPES) / sizeof(NSTYPES[0])))
+/* The namespace types in nsenter's order (user first; pass one skips it, pass two takes what is left), their
+ * option names and plan rules, the fast path's options and the plan's words: generated from src/enter/tables.ts
+ * by scripts/gen-enter-header.mjs (one source for this helper and src/enter/plan.ts). */
+#include "nsx-enter-tables.h"
+#define NSTYPES NSX_NS_RULES
+#define NNS NSX_NS_COUNT
 
 struct join {
 	int fd;          /* -1 when not requested */
@@ -74,6 +69,8 @@ struct join {
 static struct join joins[NNS];
 static volatile pid_t child_pid = 0;
 static int verbose = 0;
+/* the user namespace was asked for (-U, -a, --user-parent): a refusal does not suggest adding -U */
+static int user_asked = 0;
 
 static void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 static void die(int code, const char *fmt, ...) {
@@ -118,15 +115,22 @@ static long parse_id(const char *s, const char *what) {
 
 static int ns_index(const char *name) {
 	for (int i = 0; i < NNS; i++)
-		if (strcmp(NSTYPES[i].name, name) == 0) return i;
+		if (strcmp(NSTYPES[i].type, name) == 0) return i;
+	return -1;
+}
+
+/* The index of the namespace type whose joining implies `what` (the user namespace: credentials; pid: a fork). */
+static int ns_implying(enum nsx_implies what) {
+	for (int i = 0; i < NNS; i++)
+		if (NSTYPES[i].implies == what) return i;
 	return -1;
 }
 
 /* The reason for a failed setns in words, with a hint for EPERM. */
 static void die_join(int i, int err) {
-	const char *n = NSTYPES[i].name;
+	const char *n = NSTYPES[i].type;
 	if (err == EPERM || err == EACCES)
-		die(1, "%s namespace: permission denied (needs root, or a user owning the target's user namespace: try adding -U)", n);
+		die(1, "%s namespace: permission denied (needs root, or a user owning the target's user namespace)%s", n, user_asked ? "" : "; try adding -U");
 	if (err == ESRCH) die(1, "%s namespace: the target exited before it could be entered", n);
 	if (err == EINVAL && NSTYPES[i].flag == CLONE_NEWUSER)
 		die(1, "%s namespace: cannot join (already in it, or a multithreaded or chrooted caller): %s", n, strerror(err));
@@ -278,11 +282,17 @@ static void permitted_to_ambient(void) {
 	}
 }
 
-static void exec_program(char **argv) {
+/* `shell`, `shell_argv0`: with no program, the login shell to run instead of $SHELL (the target has no $SHELL). */
+static void exec_program(char **argv, const char *shell_path, const char *shell_argv0) {
 	if (argv[0]) {
 		execvp(argv[0], argv);
 		int e = errno;
 		die(e == ENOENT ? 127 : 126, "failed to execute %s: %s", argv[0], strerror(e));
+	}
+	if (shell_path && shell_argv0) {
+		execl(shell_path, shell_argv0, (char *)NULL);
+		int e = errno;
+		die(e == ENOENT ? 127 : 126, "failed to execute %s: %s", shell_path, strerror(e));
 	}
 	/* no program: $SHELL (else /bin/sh) as a login shell, as nsenter does */
 	const char *shell = getenv("SHELL");
@@ -307,7 +317,7 @@ struct opts {
 	int pid, procfd, root_fd, wd_fd, env_fd, do_fork, mount_proc;
 	int cg_fds[64], ncg, drop_groups, uid_follow, gid_follow, keep_caps;
 	long uid, gid;
-	const char *wdns;
+	const char *wdns, *shell, *shell_argv0;
 	char **prog;
 };
 
@@ -362,17 +372,30 @@ static int check_namespaces(int *actual) {
 /*
  * The CLI fast path (`nsx-enter --cli SCRIPT enter ARGS…`, run by bin/nsx's sh line before Node starts): for the
  * plain form `nsx enter -t PID [-a] [-m -u -i -n -p -C -U -T …] [--] PROGRAM [ARG…]` it builds exactly the plan
- * the TypeScript side would (src/enter/plan.ts, prepare.ts, run.ts enterPlanArgv) and runs it here, without
+ * the TypeScript side would (src/enter/plan.ts, prepare.ts, run.ts enterPlanArgv; the namespace types, option
+ * names and plan rules come from src/enter/tables.ts through nsx-enter-tables.h) and runs it here, without
  * starting Node. Anything else — another option, a file argument, no program, an NSX_ENTER_* or NSX_SAVED_*
  * variable, a target that cannot be opened, pinned or checked — runs Node on the same arguments instead
  * (`/bin/sh SCRIPT enter ARGS…` with NSX_ENTER_NO_FAST=1, which the sh line honours and removes), so every
- * message and every unusual form stays Node's. Every check is made and every descriptor opened before the first setns(); nothing is changed
- * before that (signal dispositions, the signal mask and fd flags are reset only once the fast path is sure).
+ * message and every unusual form stays Node's. Every check is made and every descriptor opened before the first
+ * setns(); nothing is changed before that (signal dispositions, the signal mask and fd flags are reset only once
+ * the fast path is sure).
+ *
+ * `nsx-enter --cli --plan-only SCRIPT enter ARGS…` prints the plan it made as `nsx enter --dry-run --json` prints
+ * Node's (test/enter/plan-agreement.test.ts compares the two) and runs nothing; a form it would hand to Node
+ * prints nothing on stdout and exits 3.
  */
 static char **cli_argv;
+static int plan_only = 0;
+
+#define EXIT_NOT_FAST 3
 
 static void fallback(void) __attribute__((noreturn));
 static void fallback(void) {
+	if (plan_only) {
+		dprintf(2, "nsx enter: not a fast-path form: Node would plan it\n");
+		exit(EXIT_NOT_FAST);
+	}
 	/* argv = helper --cli SCRIPT enter ARGS… → /bin/sh SCRIPT enter ARGS… (descriptors opened here are close-on-exec) */
 	if (setenv("NSX_ENTER_NO_FAST", "1", 1) == 0) {
 		cli_argv[1] = "/bin/sh";
@@ -392,9 +415,12 @@ static int cli_pid(const char *s) {
 	return v >= 1 ? (int)v : 0;
 }
 
-/* The option letter and long name of each NSTYPES entry, as nsx enter (and nsenter) spell them. */
-static const char NS_SHORT[NNS] = { 'U', 'C', 'i', 'u', 'n', 'p', 'm', 'T' };
-static const char *const NS_LONG[NNS] = { "user", "cgroup", "ipc", "uts", "net", "pid", "mount", "time" };
+/* What the fast path planned for each namespace type, for --plan-only (the joined ones are in joins[]). */
+static struct {
+	int requested;
+	ino_t inode;
+	const char *skipped; /* the reason, when skipped */
+} planned[NNS];
 
 static void cli_plan(int argc, char **argv, struct opts *o) {
 	int all = 0, pid = 0, given[NNS] = { 0 }, any = 0, i;
@@ -402,8 +428,8 @@ static void cli_plan(int argc, char **argv, struct opts *o) {
 
 	cli_argv = argv;
 	if (argc < 4 || strcmp(argv[3], "enter") != 0) die(2, "internal: --cli SCRIPT enter ARGS...");
-	/* the variables that change what nsx enter does (NSX_ENTER_HELPER, the NSX_ENTER_TEST_* hooks, and
-	 * NSX_SAVED_NODE_EXTRA_CA_CERTS, which bin/nsx's JavaScript turns into NODE_EXTRA_CA_CERTS): Node's business */
+	/* the variables that change what nsx enter does (NSX_ENTER_HELPER, the NSX_ENTER_TEST_* hooks of test builds,
+	 * and NSX_SAVED_NODE_EXTRA_CA_CERTS, which bin/nsx's JavaScript turns into NODE_EXTRA_CA_CERTS): Node's business */
 	for (char **e = environ; *e; e++)
 		if (strncmp(*e, "NSX_ENTER_", 10) == 0 || strncmp(*e, "NSX_SAVED_", 10) == 0) fallback();
 
@@ -417,22 +443,23 @@ static void cli_plan(int argc, char **argv, struct opts *o) {
 		if (a[0] != '-' || a[1] == '\0') break; /* the program ("-" too, as getopt reads it) */
 		if (a[1] == '-') {
 			const char *name = a + 2;
-			if (strncmp(name, "target", 6) == 0 && (name[6] == '\0' || name[6] == '=')) {
-				const char *v = name[6] == '=' ? name + 7 : i + 1 < argc ? argv[++i] : "";
+			size_t tl = strlen(NSX_OPT_TARGET_LONG);
+			if (strncmp(name, NSX_OPT_TARGET_LONG, tl) == 0 && (name[tl] == '\0' || name[tl] == '=')) {
+				const char *v = name[tl] == '=' ? name + tl + 1 : i + 1 < argc ? argv[++i] : "";
 				if (pid || !(pid = cli_pid(v))) fallback(); /* given twice, or not a plain PID */
 				continue;
 			}
-			if (strcmp(name, "all") == 0) {
+			if (strcmp(name, NSX_OPT_ALL_LONG) == 0) {
 				all = 1;
 				continue;
 			}
 			int k = 0;
-			while (k < NNS && strcmp(name, NS_LONG[k]) != 0) k++; /* exact names only: no =FILE, no prefixes */
+			while (k < NNS && strcmp(name, NSTYPES[k].long_opt) != 0) k++; /* exact names only: no =FILE, no prefixes */
 			if (k == NNS) fallback();
 			given[k] = any = 1;
 			continue;
 		}
-		if (a[1] == 't') {
+		if (a[1] == NSX_OPT_TARGET_SHORT) {
 			const char *v = a[2] ? a + 2 : i + 1 < argc ? argv[++i] : "";
 			if (pid || !(pid = cli_pid(v))) fallback();
 			continue;
@@ -440,11 +467,11 @@ static void cli_plan(int argc, char **argv, struct opts *o) {
 		/* a bundle of flags (-a, -ap, -mnu): every letter one of ours, so none of them takes an argument */
 		for (const char *c = a + 1; *c; c++) {
 			int k = 0;
-			if (*c == 'a') {
+			if (*c == NSX_OPT_ALL_SHORT) {
 				all = 1;
 				continue;
 			}
-			while (k < NNS && NS_SHORT[k] != *c) k++;
+			while (k < NNS && NSTYPES[k].short_opt != *c) k++;
 			if (k == NNS) fallback();
 			given[k] = any = 1;
 		}
@@ -453,6 +480,8 @@ static void cli_plan(int argc, char **argv, struct opts *o) {
 	if (!pid || !(all || any) || i >= argc) fallback();
 	o->prog = argv + i;
 	o->pid = pid;
+	int user_k = ns_implying(NSX_IMPLIES_CREDENTIALS);
+	user_asked = all || (user_k >= 0 && given[user_k]);
 
 	/* the plan (planEnter): the caller's namespaces and the types this kernel has, */
 	struct stat st;
@@ -460,7 +489,7 @@ static void cli_plan(int argc, char **argv, struct opts *o) {
 	int supported[NNS];
 	char path[64];
 	for (int k = 0; k < NNS; k++) {
-		snprintf(path, sizeof path, "/proc/self/ns/%s", NSTYPES[k].name);
+		snprintf(path, sizeof path, "/proc/self/ns/%s", NSTYPES[k].type);
 		supported[k] = stat(path, &st) == 0;
 		self[k] = supported[k] ? st.st_ino : 0;
 	}
@@ -470,26 +499,84 @@ static void cli_plan(int argc, char **argv, struct opts *o) {
 	if (o->procfd < 0) fallback();
 	for (int k = 0; k < NNS; k++) {
 		if (!given[k] && !(all && supported[k])) continue;
-		snprintf(path, sizeof path, "ns/%s", NSTYPES[k].name);
+		snprintf(path, sizeof path, "ns/%s", NSTYPES[k].type);
 		int fd = openat(o->procfd, path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) != 0) fallback();
-		/* one's own user namespace cannot be re-entered; -a leaves out every other one we already share
-		 * (unless also asked for by name) */
-		if (supported[k] && st.st_ino == self[k] && (NSTYPES[k].flag == CLONE_NEWUSER || (all && !given[k]))) {
+		planned[k].requested = 1;
+		planned[k].inode = st.st_ino;
+		/* the caller's own namespace: skipped always (user: the kernel refuses to re-enter it), or when only -a
+		 * asked for it, or joined anyway (mnt: nsenter re-enters it) */
+		enum nsx_same rule = NSTYPES[k].when_same;
+		if (supported[k] && st.st_ino == self[k] && (rule == NSX_SAME_SKIP || (rule == NSX_SAME_SKIP_WITH_ALL && all && !given[k]))) {
+			planned[k].skipped = NSTYPES[k].same_reason;
 			close(fd);
 			continue;
 		}
 		char *label = malloc(64);
 		if (!label) fallback();
-		snprintf(label, 64, "/proc/%d/ns/%s", pid, NSTYPES[k].name);
+		snprintf(label, 64, "/proc/%d/ns/%s", pid, NSTYPES[k].type);
 		joins[k].fd = fd;
 		joins[k].from_target = 1;
 		joins[k].label = label;
 	}
-	/* credentials: root of the user namespace joined, no supplementary groups; fork for the pid namespace */
-	if (joins[0].fd >= 0) o->uid = 0, o->gid = 0, o->drop_groups = 1;
-	for (int k = 0; k < NNS; k++)
-		if (joins[k].fd >= 0 && NSTYPES[k].flag == CLONE_NEWPID) o->do_fork = 1;
+	/* what joining implies: credentials (root of the user namespace joined, no supplementary groups); a fork */
+	for (int k = 0; k < NNS; k++) {
+		if (joins[k].fd < 0) continue;
+		if (NSTYPES[k].implies == NSX_IMPLIES_CREDENTIALS) o->uid = 0, o->gid = 0, o->drop_groups = 1;
+		if (NSTYPES[k].implies == NSX_IMPLIES_FORK) o->do_fork = 1;
+	}
+}
+
+/* A JSON string as JSON.stringify writes it (the bytes of a valid UTF-8 string are kept). */
+static void json_string(FILE *f, const char *s) {
+	fputc('"', f);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		switch (*c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*c < 0x20) fprintf(f, "\\u%04x", *c);
+			else fputc(*c, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/* --plan-only: the plan as `nsx enter --dry-run --json` prints it (formatJson: 3 spaces, snake_case keys). */
+static void print_plan(const struct opts *o) {
+	FILE *f = stdout;
+	int n = 0, any_join = 0;
+	fprintf(f, "{\n   \"target\": {\n      \"pid\": %d,\n      \"spec\": \"%d\"\n   },\n   \"namespaces\": [", o->pid, o->pid);
+	for (int k = 0; k < NNS; k++) {
+		if (!planned[k].requested) continue;
+		fprintf(f, "%s\n      {\n         \"type\": ", n++ ? "," : "");
+		json_string(f, NSTYPES[k].type);
+		fprintf(f, ",\n         \"source\": \"target\",\n         \"path\": \"/proc/%d/ns/%s\",\n         \"inode\": %llu,\n         \"action\": \"%s\"",
+		        o->pid, NSTYPES[k].type, (unsigned long long)planned[k].inode, planned[k].skipped ? "skip" : "join");
+		if (planned[k].skipped) {
+			fputs(",\n         \"reason\": ", f);
+			json_string(f, planned[k].skipped);
+		} else any_join = 1;
+		fputs("\n      }", f);
+	}
+	fputs(n ? "\n   ],\n" : "],\n", f);
+	fputs("   \"method\": ", f);
+	json_string(f, any_join ? NSX_METHOD_PIDFD : NSX_METHOD_ONE_AT_A_TIME);
+	fprintf(f, ",\n   \"fork\": %s,\n   \"credentials\": {\n", o->do_fork ? "true" : "false");
+	if (o->uid >= 0) fprintf(f, "      \"uid\": %ld,\n", o->uid);
+	if (o->gid >= 0) fprintf(f, "      \"gid\": %ld,\n", o->gid);
+	fprintf(f, "      \"drop_groups\": %s\n   },\n   \"env\": false,\n   \"join_cgroup\": false,\n   \"mount_proc\": false,\n   \"program\": [", o->drop_groups ? "true" : "false");
+	for (int k = 0; o->prog[k]; k++) {
+		fputs(k ? ",\n      " : "\n      ", f);
+		json_string(f, o->prog[k]);
+	}
+	fputs(o->prog[0] ? "\n   ]\n}\n\n" : "]\n}\n\n", f);
+	if (fflush(f) != 0) die(1, "cannot write the plan: %s", strerror(errno));
 }
 
 /* Join, set up and run the program (never returns). `pidfd`: the pinned target, or -1. */
@@ -508,15 +595,19 @@ static void run_plan(struct opts *o, int pidfd) {
 		close(o->cg_fds[k]);
 	}
 
-	int joined_user = joins[0].fd >= 0;
+	int joined_user = ns_implying(NSX_IMPLIES_CREDENTIALS) >= 0 && joins[ns_implying(NSX_IMPLIES_CREDENTIALS)].fd >= 0, pidfd_join = 1;
 	if (drop_groups && setgroups(0, NULL) != 0) drop_groups = 2; /* remember the failure, as nsenter does */
 
 	/* 4. join: all target namespaces at once through the pidfd, else nsenter's two passes
-	 *    (NSX_ENTER_TEST_NO_PIDFD forces the latter, as on kernels before 5.8: tests use it) */
+	 *    (in a test build, NSX_ENTER_TEST_NO_PIDFD forces the latter, as on kernels before 5.8) */
+#ifdef NSX_TEST_HOOKS
 	if (getenv("NSX_ENTER_TEST_NO_PIDFD")) {
 		unsetenv("NSX_ENTER_TEST_NO_PIDFD");
 		note("not joining through the pidfd (NSX_ENTER_TEST_NO_PIDFD)");
-	} else if (pidfd >= 0) {
+		pidfd_join = 0;
+	}
+#endif
+	if (pidfd >= 0 && pidfd_join) {
 		int mask = 0;
 		for (i = 0; i < NNS; i++)
 			if (joins[i].fd >= 0 && joins[i].from_target) mask |= NSTYPES[i].flag;
@@ -526,7 +617,7 @@ static void run_plan(struct opts *o, int pidfd) {
 					if (joins[i].fd >= 0 && joins[i].from_target) joins[i].done = 1;
 				note("joined through the pidfd (mask 0x%x)", mask);
 			} else if (errno == ESRCH) {
-				die(1, "target PID %d exited before its namespaces were joined", o->pid);
+				die(1, "target PID %d: exited before its namespaces were joined", o->pid);
 			} else {
 				note("setns(pidfd) failed (%s); joining one namespace at a time", strerror(errno));
 			}
@@ -602,7 +693,7 @@ static void run_plan(struct opts *o, int pidfd) {
 
 	if (o->keep_caps && joined_user) permitted_to_ambient();
 
-	exec_program(o->prog);
+	exec_program(o->prog, o->shell, o->shell_argv0);
 	exit(1);
 }
 
@@ -615,6 +706,14 @@ int main(int argc, char **argv) {
 	o.uid = o.gid = -1;
 	for (i = 0; i < NNS; i++) joins[i].fd = -1;
 
+	/* the fast path's plan, printed (--cli --plan-only SCRIPT enter ARGS…): made and checked as below, nothing run */
+	if (argc > 2 && strcmp(argv[1], "--cli") == 0 && strcmp(argv[2], "--plan-only") == 0) {
+		plan_only = 1;
+		cli_plan(argc - 1, argv + 1, &o);
+		if (pin_target(o.pid, o.procfd, &pidfd) != 0 || check_namespaces(&actual) >= 0) fallback();
+		print_plan(&o);
+		exit(0);
+	}
 	/* the CLI fast path: checked, opened and pinned here, else Node runs instead (fallback) */
 	if (argc > 1 && strcmp(argv[1], "--cli") == 0) {
 		cli_plan(argc, argv, &o);
@@ -632,7 +731,7 @@ int main(int argc, char **argv) {
 			break;
 		}
 		if (!v && strcmp(a, "--fork") && strcmp(a, "--mount-proc") && strcmp(a, "--drop-groups") && strcmp(a, "--verbose") &&
-		    strcmp(a, "--uid-follow") && strcmp(a, "--gid-follow") && strcmp(a, "--keep-caps"))
+		    strcmp(a, "--uid-follow") && strcmp(a, "--gid-follow") && strcmp(a, "--keep-caps") && strcmp(a, "--user-asked"))
 			die(2, "internal: option %s needs a value", a);
 		if (strcmp(a, "--pid") == 0) o.pid = parse_int(v, "pid"), i++;
 		else if (strcmp(a, "--procfd") == 0) o.procfd = parse_int(v, "fd"), i++;
@@ -656,6 +755,8 @@ int main(int argc, char **argv) {
 		} else if (strcmp(a, "--root-fd") == 0) o.root_fd = parse_int(v, "fd"), i++;
 		else if (strcmp(a, "--wd-fd") == 0) o.wd_fd = parse_int(v, "fd"), i++;
 		else if (strcmp(a, "--wdns") == 0) o.wdns = v, i++;
+		else if (strcmp(a, "--shell") == 0) o.shell = v, i++;
+		else if (strcmp(a, "--shell-argv0") == 0) o.shell_argv0 = v, i++;
 		else if (strcmp(a, "--env-fd") == 0) o.env_fd = parse_int(v, "fd"), i++;
 		else if (strcmp(a, "--uid") == 0) o.uid = parse_id(v, "uid"), i++;
 		else if (strcmp(a, "--gid") == 0) o.gid = parse_id(v, "gid"), i++;
@@ -666,11 +767,14 @@ int main(int argc, char **argv) {
 		else if (strcmp(a, "--fork") == 0) o.do_fork = 1;
 		else if (strcmp(a, "--mount-proc") == 0) o.mount_proc = 1;
 		else if (strcmp(a, "--verbose") == 0) verbose = 1;
+		else if (strcmp(a, "--user-asked") == 0) user_asked = 1;
 		else die(2, "internal: unknown option %s", a);
 	}
 	o.prog = argv + i;
 
-	/* Test hook: widen the window between resolution and pinning so a test can make the PID exit (and be reused). */
+#ifdef NSX_TEST_HOOKS
+	/* Test hook (test builds only): widen the window between resolution and pinning so a test can make the PID
+	 * exit (and be reused). */
 	const char *delay = getenv("NSX_ENTER_TEST_DELAY_MS");
 	if (delay) {
 		long ms = atol(delay);
@@ -679,12 +783,13 @@ int main(int argc, char **argv) {
 		while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR) {
 		}
 	}
+#endif
 
 	/* 1. pin the target */
 	if (o.pid > 0) {
 		int r = pin_target(o.pid, o.procfd, &pidfd);
-		if (r == 1) die(1, "target PID %d exited before its namespaces were joined", o.pid);
-		if (r == 2) die(1, "target PID %d exited before its namespaces were joined (refusing to enter whatever process has that PID now)", o.pid);
+		if (r == 1) die(1, "target PID %d: exited before its namespaces were joined", o.pid);
+		if (r == 2) die(1, "target PID %d: exited before its namespaces were joined (refusing to enter whatever process has that PID now)", o.pid);
 		note("pinned target PID %d (pidfd %s)", o.pid, pidfd >= 0 ? "yes" : "unavailable");
 	}
 
@@ -692,10 +797,10 @@ int main(int argc, char **argv) {
 	i = check_namespaces(&actual);
 	if (i >= 0) {
 		const char *name = "another";
-		if (!actual) die(1, "%s namespace: %s: not a namespace file", NSTYPES[i].name, joins[i].label);
+		if (!actual) die(1, "%s namespace: %s: not a namespace file", NSTYPES[i].type, joins[i].label);
 		for (int k = 0; k < NNS; k++)
-			if (NSTYPES[k].flag == actual) name = NSTYPES[k].name;
-		die(1, "%s namespace: %s is a %s namespace file", NSTYPES[i].name, joins[i].label, name);
+			if (NSTYPES[k].flag == actual) name = NSTYPES[k].type;
+		die(1, "%s namespace: %s is a %s namespace file", NSTYPES[i].type, joins[i].label, name);
 	}
 	run_plan(&o, pidfd);
 }

@@ -32,6 +32,9 @@ function commit() {
   }
 }
 
+// the enter helper's C tables from src/enter/tables.ts (scripts/gen-enter-header.mjs); the helper is rebuilt when they changed
+if (await (await import('./gen-enter-header.mjs')).writeEnterHeader()) execFileSync(process.execPath, ['native-bindings/build.mjs'], { stdio: 'inherit' });
+
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const info = { version: pkg.version, commit: process.env.NSX_COMMIT || commit(), built: new Date().toISOString().slice(0, 10) };
 const common = {

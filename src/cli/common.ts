@@ -7,8 +7,8 @@ import { GLOBAL_OPTIONS, type CliContext } from './context.js';
 import { colorOption, makeContext } from './main.js';
 import { versionLine } from './version.js';
 import { UsageError } from '../errors.js';
-import { tryGone } from '../host/quiet.js';
 import { accessSync, constants, statSync } from 'node:fs';
+import { wrap } from '../host/tolerance.js';
 
 export interface CommandArgs {
   readonly args: ParsedArgs;
@@ -45,7 +45,7 @@ function globalRootAfterCommand(argv: readonly string[], prog: string): UsageErr
   if (!st) return undefined;
   if (st.isFile()) {
     // executable: a program, nsenter's --root with a program to run; not executable (EACCES): a manifest
-    if (tryGone(x, () => (accessSync(x, constants.X_OK), true))) return undefined;
+    if (wrap(undefined, x, () => (accessSync(x, constants.X_OK), true))) return undefined;
   } else if (!st.isDirectory()) return undefined;
   const word = prog.replace(/^nsx /, '');
   return new UsageError(

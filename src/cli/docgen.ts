@@ -27,7 +27,7 @@ export function parseHelpOptions(help: string): HelpOption[] {
   let cur: { synopsis: string; description: string[]; indent: number } | undefined;
   const flush = () => {
     if (!cur) return;
-    const longs = [...cur.synopsis.matchAll(/(?:^|[\s,])--([a-z][\w-]*)/g)].map((m) => m[1]);
+    const longs = [...cur.synopsis.matchAll(/(?:^|[\s,])--([a-z][\w.-]*)/g)].map((m) => m[1]);
     const shorts = [...cur.synopsis.matchAll(/(?:^|[\s,])-([A-Za-z0-9])(?=$|[\s,[=])/g)].map((m) => m[1]);
     out.push({ synopsis: cur.synopsis, description: cur.description.join(' ').trim(), longs, shorts });
     cur = undefined;

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { hostPaths } from '../host/paths.js';
+import { maskUnpacked } from '../host/unpacked.js';
 import { errnoOf, errnoSentence, NsxError, UsageError } from '../errors.js';
 import { escapeControl } from '../output/escape.js';
 import { getopt } from './getopt.js';
@@ -154,7 +155,7 @@ export async function makeContext(g: Globals): Promise<CliContext> {
     },
     columns,
     rows,
-    warn: (m: string) => void stderr.write(`nsx: ${escapeControl(m)}\n`),
+    warn: (m: string) => void stderr.write(`nsx: ${escapeControl(maskUnpacked(m))}\n`),
   };
 }
 
@@ -175,7 +176,7 @@ export function escapeMessage(message: string): string {
 export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableStream = process.stderr): number {
   if (debug) stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
   if (e instanceof NsxError) {
-    if (!debug) stderr.write(escapeMessage(e.message) + '\n');
+    if (!debug) stderr.write(escapeMessage(maskUnpacked(e.message)) + '\n');
     return e.exitCode;
   }
   // a system error that no layer turned into an NsxError: still a plain sentence, not an "internal error"
@@ -183,7 +184,7 @@ export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableS
   const sentence = code !== undefined ? errnoSentence(code) : undefined;
   if (sentence !== undefined) {
     const path = (e as { path?: unknown }).path;
-    if (!debug) stderr.write(escapeMessage(`nsx: ${typeof path === 'string' ? `${path}: ` : ''}${sentence}`) + '\n');
+    if (!debug) stderr.write(escapeMessage(maskUnpacked(`nsx: ${typeof path === 'string' ? `${path}: ` : ''}${sentence}`)) + '\n');
     return 1;
   }
   if (!debug) stderr.write(`nsx: internal error: ${escapeControl((e as Error)?.message ?? String(e))} (run with --debug for details)\n`);

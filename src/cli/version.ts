@@ -24,9 +24,10 @@ export async function versionReport(): Promise<string> {
   const lines = [versionLine(), `node: ${process.version} (${process.platform} ${process.arch})`];
   const { helperPath, buildDir, execAddon } = await import('../../native-bindings/enter.js');
   const env = process.env.NSX_ENTER_HELPER;
-  const helper = helperPath();
+  const refused = env ? (await import('../enter/helper-trust.js')).helperEnvRefusal(env) : undefined;
+  const helper = refused === undefined ? helperPath() : undefined;
   lines.push(
-    `enter helper: ${helper ? `${helper} (ready)` : `missing${env ? ` (NSX_ENTER_HELPER=${env} is not an executable)` : `: ${buildDir()}/nsx-enter was not built (install a C compiler, then npm install)`}`}`,
+    `enter helper: ${helper ? `${helper} (ready)` : refused !== undefined ? `refused: ${refused.replace(/^nsx enter: /, '')}` : `missing${env ? ` (NSX_ENTER_HELPER=${env} is not an executable)` : `: ${buildDir()}/nsx-enter was not built (install a C compiler, then npm install)`}`}`,
   );
   const addonFile = `${buildDir()}/nsx-exec.node`;
   let addon: string;

@@ -7,18 +7,16 @@
 import type { NsType } from '../parse/nsid-link.js';
 import { UsageError } from '../errors.js';
 import { containerTargetText, isContainerTarget, parseContainerTarget, type ContainerTarget } from '../model/container-target.js';
+import { METHOD_ONE_AT_A_TIME, METHOD_PIDFD, NS_RULES, type NsRule } from './tables.js';
 
-/**
- * The order nsenter keeps its namespace table in, which is the order of joining one at a time: the first
- * pass joins all but `user` (errors ignored), the second pass joins what is left in this order (errors
- * reported) — so a privileged caller joins user last and an unprivileged one first.
- */
-export const JOIN_ORDER: readonly NsType[] = ['user', 'cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt', 'time'];
+/** nsenter's order of joining one at a time (src/enter/tables.ts NS_RULES). */
+export const JOIN_ORDER: readonly NsType[] = NS_RULES.map((r) => r.type);
+
+/** The rule of each namespace type (src/enter/tables.ts). */
+export const NS_RULE: Readonly<Record<NsType, NsRule>> = Object.fromEntries(NS_RULES.map((r) => [r.type, r])) as Record<NsType, NsRule>;
 
 /** The option letter of each namespace type, as nsenter spells it. */
-export const NS_OPTION: Readonly<Record<NsType, string>> = {
-  mnt: 'm', uts: 'u', ipc: 'i', net: 'n', pid: 'p', cgroup: 'C', user: 'U', time: 'T',
-};
+export const NS_OPTION: Readonly<Record<NsType, string>> = Object.fromEntries(NS_RULES.map((r) => [r.type, r.short])) as Record<NsType, string>;
 
 /** How the target was named on the command line. */
 export type TargetSpec =
@@ -113,7 +111,7 @@ export interface EnterPlan {
   /** in JOIN_ORDER */
   readonly namespaces: readonly PlannedNamespace[];
   /** the target's namespaces are joined in one setns(pidfd, mask) where the kernel allows it */
-  readonly method: 'pidfd, else one at a time' | 'one at a time';
+  readonly method: typeof METHOD_PIDFD | typeof METHOD_ONE_AT_A_TIME;
   /** the program runs as a child (the pid namespace is joined and -F not given) */
   readonly fork: boolean;
   /** uid/gid set before exec (undefined: unchanged); drop supplementary groups */
@@ -126,6 +124,8 @@ export interface EnterPlan {
   readonly mountProc: boolean;
   /** null: the login shell ($SHELL, else /bin/sh) */
   readonly program: readonly string[] | null;
+  /** with no program, when the target has no $SHELL: the shell run instead as a login shell, and why */
+  readonly shell?: { readonly path: string; readonly argv0: string; readonly note: string };
 }
 
 /** `-t` as the user wrote it. */
@@ -141,15 +141,15 @@ export function targetSpecText(t: TargetSpec): string {
 export function parseTarget(v: string): TargetSpec {
   if (v.startsWith('cgroup:')) {
     const path = v.slice(7);
-    if (!path.startsWith('/')) throw new UsageError(`nsx enter: invalid target '${v}': a cgroup path starts with '/' (cgroup:/system.slice/foo.service)`);
-    if (path.split('/').some((c) => c === '..' || c === '.')) throw new UsageError(`nsx enter: invalid target '${v}': '.' and '..' are not allowed in a cgroup path`);
+    if (!path.startsWith('/')) throw new UsageError(`nsx enter: -t '${v}': a cgroup path starts with '/'; try cgroup:/system.slice/foo.service`);
+    if (path.split('/').some((c) => c === '..' || c === '.')) throw new UsageError(`nsx enter: -t '${v}': '.' and '..' are not allowed in a cgroup path`);
     return { kind: 'cgroup', path: path.length > 1 ? path.replace(/\/+$/, '') : path };
   }
   if (isContainerTarget(v)) return parseContainerTarget(v, 'nsx enter');
   const m = /^(\d+)(?::(\d+))?$/.exec(v);
   if (!m || Number(m[1]) < 1 || !Number.isSafeInteger(Number(m[1])) || (m[2] !== undefined && !Number.isSafeInteger(Number(m[2]))))
     throw new UsageError(
-      `nsx enter: invalid target PID argument: '${v}' (a PID ≥ 1, PID:INODE, cgroup:/PATH, container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME)`,
+      `nsx enter: -t '${v}': not a target; try a PID ≥ 1, PID:INODE, cgroup:/PATH, container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME`,
     );
   return m[2] !== undefined ? { kind: 'pid', pid: Number(m[1]), inode: Number(m[2]) } : { kind: 'pid', pid: Number(m[1]) };
 }
@@ -165,12 +165,14 @@ export function requestedTypes(o: EnterOptions, supported: readonly NsType[]): N
 export function namespaceIdArg(v: true | string | undefined): number | undefined {
   if (typeof v !== 'string' || !v.startsWith(':')) return undefined;
   const id = v.slice(1);
-  if (!/^\d+$/.test(id)) throw new UsageError(`nsx enter: invalid namespace id '${v}' (':ID' with a number; a file whose name starts with ':' is given as './:NAME')`);
+  if (!/^\d+$/.test(id)) throw new UsageError(`nsx enter: namespace '${v}': not a namespace id (':' and a number); a file whose name starts with ':' is given as './:NAME'`);
   return Number(id);
 }
 
 /** Check option combinations that need no facts. Throws UsageError. */
 export function validateOptions(o: EnterOptions): void {
+  // first, as nsenter 2.42 refuses the pair while it reads the options
+  if (o.wd !== undefined && o.wdns !== undefined) throw new UsageError('nsx enter: --wd and --wdns: mutually exclusive options');
   const needTarget: string[] = [];
   for (const t of JOIN_ORDER) if (o.namespaces[t] === true) needTarget.push(`-${NS_OPTION[t]}`);
   if (o.all) needTarget.push('-a');
@@ -182,19 +184,18 @@ export function validateOptions(o: EnterOptions): void {
   if (o.env) needTarget.push('-e');
   if (o.joinCgroup) needTarget.push('-c');
   if (!o.target && needTarget.length)
-    throw new UsageError(`nsx enter: ${needTarget[0]} needs a target: give -t PID${/^-[a-zA-Z]$/.test(needTarget[0]) && needTarget[0] !== '-a' && needTarget[0] !== '-N' ? ` (or ${needTarget[0]}=FILE)` : ''}`);
+    throw new UsageError(`nsx enter: ${needTarget[0]}: needs a target; try -t PID${/^-[a-zA-Z]$/.test(needTarget[0]) && needTarget[0] !== '-a' && needTarget[0] !== '-N' ? ` (or ${needTarget[0]}=FILE)` : ''}`);
   if (o.userParent && !o.target && !JOIN_ORDER.some((t) => typeof o.namespaces[t] === 'string'))
-    throw new UsageError('nsx enter: --user-parent needs a target (-t PID) or a namespace file to find the parent user namespace from');
+    throw new UsageError('nsx enter: --user-parent: needs a target (-t PID) or a namespace file to find the parent user namespace from');
   // nothing at all to do is a usage error (nsenter silently runs the program); -r/-w/-W/-e/-c/-S/-G alone are
   // work of their own, as in nsenter (`nsenter -t PID -r -w cmd`)
   const otherWork = o.root !== undefined || o.wd !== undefined || o.wdns !== undefined || o.env || o.joinCgroup || o.setuid !== undefined || o.setgid !== undefined;
-  if (!o.all && !otherWork && o.netSocket === undefined && !o.userParent && !JOIN_ORDER.some((t) => o.namespaces[t] !== undefined)) throw new UsageError('nsx enter: no namespace specified (use -a or some of -m -u -i -n -p -C -U -T)');
-  if (o.wd !== undefined && o.wdns !== undefined) throw new UsageError('nsx enter: --wd and --wdns are mutually exclusive');
-  if (o.mountProc && !(o.all || o.namespaces.pid !== undefined)) throw new UsageError('nsx enter: --mount-proc needs the pid namespace (-p or -a)');
-  if (o.mountProc && o.noFork) throw new UsageError('nsx enter: --mount-proc needs the fork into the pid namespace (drop -F)');
-  if (o.json && !o.dryRun) throw new UsageError('nsx enter: --json goes with --dry-run (the program itself writes the output)');
+  if (!o.all && !otherWork && o.netSocket === undefined && !o.userParent && !JOIN_ORDER.some((t) => o.namespaces[t] !== undefined)) throw new UsageError('nsx enter: no namespace specified: nothing to enter; try -a or some of -m -u -i -n -p -C -U -T');
+  if (o.mountProc && !(o.all || o.namespaces.pid !== undefined)) throw new UsageError('nsx enter: --mount-proc: needs the pid namespace; try adding -p (or -a)');
+  if (o.mountProc && o.noFork) throw new UsageError('nsx enter: --mount-proc: needs the fork into the pid namespace; try dropping -F');
+  if (o.json && !o.dryRun) throw new UsageError('nsx enter: --json: goes with --dry-run (the program itself writes the output); try adding --dry-run');
   for (const [t, v] of Object.entries(o.namespaces)) if (v === '') throw new UsageError(`nsx enter: -${NS_OPTION[t as NsType]}=: empty file name`);
-  if (o.netSocket !== undefined && o.namespaces.net !== undefined) throw new UsageError('nsx enter: --net and --net-socket are mutually exclusive');
+  if (o.netSocket !== undefined && o.namespaces.net !== undefined) throw new UsageError('nsx enter: --net and --net-socket: mutually exclusive options');
 }
 
 /** Build the plan. Pure. `o` must have passed validateOptions; facts come from prepare.ts. */
@@ -214,15 +215,16 @@ export function planEnter(o: EnterOptions, f: EnterFacts): EnterPlan {
             : `${f.proc}/${f.pid}/ns/${type}`;
     const inode = f.inodes[type];
     const same = inode !== undefined && inode === f.self[type];
-    let reason: string | undefined;
-    // the kernel refuses to re-enter one's own user namespace (EINVAL); -a also leaves out every other
-    // namespace the caller already shares with the target (no spurious EPERM for unprivileged callers)
-    if (same && type === 'user') reason = 'already in it; the kernel refuses to re-enter one\'s own user namespace';
-    else if (same && o.all && v === undefined) reason = 'already in it';
+    // the caller's own namespace (tables.ts whenSame): the kernel refuses to re-enter one's own user namespace
+    // (EINVAL); -a leaves out the others it shares with the target (no spurious EPERM for unprivileged callers),
+    // except the mount namespace, which nsenter re-enters (the root and working directory become its own)
+    const rule = NS_RULE[type];
+    const reason = same && (rule.whenSame === 'skip' || (rule.whenSame === 'skip-with-all' && o.all && v === undefined)) ? rule.sameReason : undefined;
     return { type, source, path, ...(inode !== undefined ? { inode } : {}), action: reason ? 'skip' : 'join', ...(reason ? { reason } : {}) };
   });
   const joins = new Set(namespaces.filter((n) => n.action === 'join').map((n) => n.type));
-  const userJoined = joins.has('user');
+  const implied = (what: NsRule['implies']) => [...joins].some((t) => NS_RULE[t].implies === what);
+  const userJoined = implied('credentials');
   const credentials =
     userJoined && !o.preserveCredentials
       ? { uid: o.setuid ?? 0, gid: o.setgid ?? 0, dropGroups: true, ...(o.keepCaps ? { keepCaps: true } : {}) }
@@ -235,8 +237,8 @@ export function planEnter(o: EnterOptions, f: EnterFacts): EnterPlan {
   return {
     ...(o.target && f.pid !== undefined ? { target: { pid: f.pid, spec: targetSpecText(o.target) } } : {}),
     namespaces,
-    method: f.pid !== undefined && namespaces.some((n) => n.action === 'join' && n.source === 'target') ? 'pidfd, else one at a time' : 'one at a time',
-    fork: joins.has('pid') && !o.noFork,
+    method: f.pid !== undefined && namespaces.some((n) => n.action === 'join' && n.source === 'target') ? METHOD_PIDFD : METHOD_ONE_AT_A_TIME,
+    fork: implied('fork') && !o.noFork,
     credentials,
     ...(o.root !== undefined ? { root: o.root === true ? `${f.proc}/${f.pid}/root` : o.root } : {}),
     ...(o.wd !== undefined ? { wd: o.wd === true ? `${f.proc}/${f.pid}/cwd` : o.wd } : {}),
@@ -265,7 +267,7 @@ export function describePlan(p: EnterPlan): string[] {
   if (p.env) out.push('environment: the target\'s');
   if (p.joinCgroup) out.push('cgroup: the target\'s');
   if (p.mountProc) out.push('/proc: a fresh one for the target\'s pid namespace (private mount namespace copy)');
-  out.push(`program: ${p.program ? p.program.join(' ') : "$SHELL (else the user's passwd shell, else /bin/sh) as a login shell"}`);
+  out.push(`program: ${p.program ? p.program.join(' ') : p.shell ? `${p.shell.path} as a login shell (${p.shell.argv0}; ${p.shell.note})` : "$SHELL (else the user's passwd shell, else /bin/sh) as a login shell"}`);
   return out;
 }
 

@@ -8,15 +8,16 @@
  * Descriptors are opened by Node (close-on-exec); run.ts hands them to the helper.
  */
 import { closeSync, constants, fstatSync, openSync, statfsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { release as osRelease } from 'node:os';
 import type { HostPaths } from '../host/paths.js';
 import { readWhole, readWholeLatin1 } from '../host/read.js';
-import { closeQuietly, tryGone } from '../host/quiet.js';
 import { loadNsfs } from '../host/native.js';
 import { errnoOf, NotFoundError, PermissionError, UnsupportedError, UsageError, IoError, type NsxError } from '../errors.js';
 import type { NsType } from '../parse/nsid-link.js';
+import { chooseShell } from '../tui/dashboard/enter-shell.js';
 import { JOIN_ORDER, NS_OPTION, namespaceIdArg, planEnter, requestedTypes, validateOptions, type EnterOptions, type EnterPlan } from './plan.js';
+import { wrap } from '../host/tolerance.js';
 
 /** The plan plus the open descriptors the helper inherits. */
 export interface PreparedEnter {
@@ -36,30 +37,53 @@ export interface PreparedEnter {
   close(): void;
 }
 
-/** Why opening something of the target was refused, in words that fit the caller. */
-function deniedHint(): string {
-  return process.geteuid?.() === 0
-    ? 'permission denied (even for root: the kernel\'s ptrace access check refused it, e.g. a security module or a foreign user namespace)'
-    : 'permission denied (needs root, or a user owning the target\'s user namespace: try adding -U)';
+/**
+ * Why opening something of the target was refused, in words that fit the caller; `suggestU`: the user namespace
+ * was not asked for, so entering it (-U) may be the fix.
+ */
+function deniedHint(suggestU: boolean): string {
+  if (process.geteuid?.() === 0)
+    return 'permission denied (even for root: the kernel\'s ptrace access check refused it, e.g. a security module or a foreign user namespace)';
+  return `permission denied (needs root, or a user owning the target's user namespace)${suggestU ? '; try adding -U' : ''}`;
+}
+
+/** The value of `name` in a NUL-separated environment (/proc/PID/environ), or undefined. */
+function environVar(environ: string, name: string): string | undefined {
+  const line = environ.split('\0').find((l) => l.startsWith(`${name}=`));
+  return line === undefined ? undefined : line.slice(name.length + 1);
+}
+
+/**
+ * The login shell to run instead of `$SHELL` when the target's root (`root`, as this process reaches it) lacks it:
+ * its /bin/sh, else busybox's sh — the dashboard's choice (src/tui/dashboard/enter-shell.ts). Undefined when $SHELL is
+ * there (or unset: the helper then takes the passwd entry's shell, as nsenter), or when no shell is there either
+ * (the helper then reports $SHELL missing, 127).
+ */
+function loginShellFallback(root: string, shellEnv: string | undefined): EnterPlan['shell'] {
+  if (!shellEnv?.startsWith('/')) return undefined;
+  const c = chooseShell(root, shellEnv);
+  if (c.program[0] === shellEnv || c.note === undefined) return undefined;
+  // `-sh`: a login shell, as nsenter starts $SHELL (busybox runs the applet its argv[0] names)
+  return { path: c.program[0], argv0: `-${basename(c.program[c.program.length - 1])}`, note: c.note };
 }
 
 /** Does the pinned process still live (not gone, not a zombie)? */
 function pinnedAlive(pinned: string): boolean {
   if (pinned === '') return false; // not pinned yet
-  const s = tryGone(join(pinned, 'stat'), () => readWholeLatin1(join(pinned, 'stat')));
+  const s = wrap(undefined, join(pinned, 'stat'), () => readWholeLatin1(join(pinned, 'stat')));
   if (s === undefined) return false;
   const st = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
   return st !== 'Z' && st !== 'X' && st !== 'x' && st !== '';
 }
 
 function exitedError(pid: number): NsxError {
-  return new NotFoundError(`nsx enter: target PID ${pid} exited before its namespaces were joined`, undefined, 'ESRCH');
+  return new NotFoundError(`nsx enter: target PID ${pid}: exited before its namespaces were joined`, undefined, 'ESRCH');
 }
 
 /** Turn an error from opening something of the target into a one-line NsxError naming `what`. */
-function targetError(e: unknown, what: string, shown: string, pid: number, pinned: string): NsxError {
+function targetError(e: unknown, what: string, shown: string, pid: number, pinned: string, suggestU: boolean): NsxError {
   const code = errnoOf(e);
-  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(`nsx enter: ${what}: ${shown}: ${deniedHint()}`, shown, code);
+  if (code === 'EACCES' || code === 'EPERM') return new PermissionError(`nsx enter: ${what}: ${shown}: ${deniedHint(suggestU)}`, shown, code);
   if (!pinnedAlive(pinned)) return exitedError(pid);
   if (code === 'ENOENT') return new UnsupportedError(`nsx enter: ${what}: ${shown}: not available (not supported by this kernel?)`, shown);
   return new IoError(`nsx enter: ${what}: ${shown}: ${(e as Error)?.message ?? String(e)}`, shown, code, e);
@@ -104,7 +128,7 @@ async function checkPidfsInode(paths: HostPaths, pid: number, want: number): Pro
 }
 
 /** -N FD: the network namespace of the target's socket FD (pidfd_getfd + SIOCGSKNS), as an fd. */
-async function openSocketNetns(pid: number, sockFd: number, pinned: string): Promise<number> {
+async function openSocketNetns(pid: number, sockFd: number, pinned: string, suggestU: boolean): Promise<number> {
   const nsfs = await import('../../native-bindings/nsfs.js');
   try {
     return nsfs.socketNetnsFd(pid, sockFd);
@@ -114,7 +138,7 @@ async function openSocketNetns(pid: number, sockFd: number, pinned: string): Pro
     if (!pinnedAlive(pinned) || code === 'ESRCH') throw exitedError(pid);
     if (code === 'EBADF') throw new NotFoundError(`${what}: PID ${pid} has no file descriptor ${sockFd}`, undefined, code);
     if (code === 'ENOTTY' || code === 'ENOTSOCK' || code === 'EINVAL') throw new UsageError(`${what}: file descriptor ${sockFd} of PID ${pid} is not a socket`);
-    if (code === 'EPERM' || code === 'EACCES') throw new PermissionError(`${what}: ${deniedHint()}`, undefined, code);
+    if (code === 'EPERM' || code === 'EACCES') throw new PermissionError(`${what}: ${deniedHint(suggestU)}`, undefined, code);
     if (code === 'ENOSYS') throw new UnsupportedError(`${what}: this kernel lacks pidfd_getfd (Linux 5.6) or SIOCGSKNS`);
     throw new IoError(`${what}: ${(e as Error).message}`, undefined, code, e);
   }
@@ -157,12 +181,14 @@ async function openNsFile(type: NsType, file: string, nsfsDev: number): Promise<
  * The caller must call `close()` on the result once the helper has them (or on error).
  */
 export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<PreparedEnter> {
-  if (!paths.live) throw new UnsupportedError('nsx enter: works on the live host only (not with --root)');
+  if (!paths.live) throw new UnsupportedError('nsx enter: --root: works on the live host only (a fake host cannot be entered); try without --root');
   validateOptions(o);
+  // a refusal suggests -U only when the user namespace was not asked for
+  const suggestU = !o.all && o.namespaces.user === undefined && !o.userParent;
   const opened: number[] = [];
   const keep = (fd: number) => (opened.push(fd), fd);
   const closeAll = () => {
-    for (const fd of opened.splice(0)) closeQuietly(fd);
+    for (const fd of opened.splice(0)) wrap(undefined, `fd ${fd}`, () => closeSync(fd), 'cleanup');
   };
   try {
     // the caller's namespaces and the kernel's supported types
@@ -171,7 +197,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     let nsfsDev = -1;
     for (const t of JOIN_ORDER) {
       const f = join(paths.proc, 'self/ns', t);
-      const st = tryGone(f, () => statSync(f)); // absent: a type this kernel does not have
+      const st = wrap(undefined, f, () => statSync(f)); // absent: a type this kernel does not have
       if (!st) continue;
       self[t] = st.ino;
       nsfsDev = st.dev;
@@ -191,14 +217,14 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       } catch (e) {
         const code = errnoOf(e);
         if (code === 'ENOENT') throw new NotFoundError(`nsx enter: target PID ${pid}: no such process`, undefined, 'ESRCH');
-        throw targetError(e, `target PID ${pid}`, join(paths.proc, String(pid)), pid, '');
+        throw targetError(e, `target PID ${pid}`, join(paths.proc, String(pid)), pid, '', suggestU);
       }
       pinned = join(paths.proc, 'self/fd', String(procFd));
       // no liveness check here: every lookup through `pinned` fails once the process is gone (and a zombie
       // has no namespace links), and the helper checks again after taking the pidfd
       if (r.stillMatches) {
         const f = join(pinned, 'cgroup');
-        const text = tryGone(f, () => readWhole(f));
+        const text = wrap(undefined, f, () => readWhole(f));
         if (text === undefined || !r.stillMatches(text)) throw exitedError(pid);
       }
     }
@@ -218,7 +244,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     for (const t of requestedTypes(o, supported)) {
       const v = o.namespaces[t];
       let fd: number;
-      if (t === 'net' && o.netSocket !== undefined) fd = keep(await openSocketNetns(pid!, o.netSocket, pinned));
+      if (t === 'net' && o.netSocket !== undefined) fd = keep(await openSocketNetns(pid!, o.netSocket, pinned, suggestU));
       else if (t === 'user' && o.userParent) continue; // after the others: it may come from one of them
       else if (typeof v === 'string') fd = keep(await openNsFile(t, v, nsfsDev));
       else {
@@ -226,7 +252,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
         try {
           fd = keep(openSync(join(pinned, 'ns', t), constants.O_RDONLY));
         } catch (e) {
-          throw targetError(e, `${t} namespace`, shown, pid!, pinned);
+          throw targetError(e, `${t} namespace`, shown, pid!, pinned, suggestU);
         }
       }
       nsFds[t] = fd;
@@ -254,7 +280,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       inodes.user = fstatSync(fd).ino;
     }
 
-    const plan = planEnter(o, { pid, supported, self, inodes, proc: paths.proc });
+    let plan = planEnter(o, { pid, supported, self, inodes, proc: paths.proc });
     for (const n of plan.namespaces) {
       if (n.action === 'skip') {
         closeSync(nsFds[n.type]!);
@@ -270,10 +296,10 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       try {
         return keep(openSync(path, constants.O_RDONLY | constants.O_DIRECTORY));
       } catch (e) {
-        if (given === true) throw targetError(e, what, shown, pid!, pinned);
+        if (given === true) throw targetError(e, what, shown, pid!, pinned, suggestU);
         const code = errnoOf(e);
         if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`nsx enter: ${what}: ${shown}: no such directory`, shown, code);
-        throw targetError(e, what, shown, pid ?? 0, pinned);
+        throw targetError(e, what, shown, pid ?? 0, pinned, suggestU);
       }
     };
     const rootFd = o.root !== undefined ? openDir('root directory', 'root', o.root) : undefined;
@@ -283,10 +309,18 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
       try {
         envFd = keep(openSync(join(pinned, 'environ'), constants.O_RDONLY));
       } catch (e) {
-        throw targetError(e, 'environment', join(paths.proc, String(pid), 'environ'), pid!, pinned);
+        throw targetError(e, 'environment', join(paths.proc, String(pid), 'environ'), pid!, pinned, suggestU);
       }
     }
-    const cgroupFds = o.joinCgroup ? await openCgroupProcs(paths, pinned, pid!, keep) : [];
+    const cgroupFds = o.joinCgroup ? await openCgroupProcs(paths, pinned, pid!, keep, suggestU) : [];
+
+    // no program: the login shell $SHELL, or the target's /bin/sh when the target has no $SHELL (a busybox image)
+    if (plan.program === null) {
+      const root = o.root !== undefined ? join(paths.proc, 'self/fd', String(rootFd)) : plan.namespaces.some((n) => n.type === 'mnt' && n.action === 'join' && n.source === 'target') ? join(pinned, 'root') : undefined;
+      const shellEnv = o.env ? wrap(undefined, join(pinned, 'environ'), (f) => environVar(readWhole(f), 'SHELL')) : process.env.SHELL;
+      const shell = root !== undefined ? loginShellFallback(root, shellEnv) : undefined;
+      if (shell) plan = { ...plan, shell };
+    }
 
     return {
       plan,
@@ -310,7 +344,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
  * -c: open cgroup.procs of the target's cgroup in every mounted hierarchy (cgroup2 and, on v1/hybrid
  * hosts, each v1 hierarchy), write-only, before anything is joined.
  */
-async function openCgroupProcs(paths: HostPaths, pinned: string, pid: number, keep: (fd: number) => number): Promise<number[]> {
+async function openCgroupProcs(paths: HostPaths, pinned: string, pid: number, keep: (fd: number) => number, suggestU: boolean): Promise<number[]> {
   const [{ readCgroupLayout, cgroupDir }, { parseProcCgroup, hierarchyKey }] = await Promise.all([
     import('../readers/cgroupfs/layout.js'),
     import('../parse/proc-cgroup.js'),
@@ -320,7 +354,7 @@ async function openCgroupProcs(paths: HostPaths, pinned: string, pid: number, ke
   try {
     text = readWhole(join(pinned, 'cgroup'));
   } catch (e) {
-    throw targetError(e, 'cgroup', shown, pid, pinned);
+    throw targetError(e, 'cgroup', shown, pid, pinned, suggestU);
   }
   const layout = readCgroupLayout(paths);
   const fds: number[] = [];
@@ -332,7 +366,7 @@ async function openCgroupProcs(paths: HostPaths, pinned: string, pid: number, ke
     try {
       fds.push(keep(openSync(file, constants.O_WRONLY | constants.O_APPEND)));
     } catch (err) {
-      throw targetError(err, 'cgroup', file, pid, pinned);
+      throw targetError(err, 'cgroup', file, pid, pinned, suggestU);
     }
   }
   if (!fds.length) throw new UnsupportedError(`nsx enter: -c: no mounted cgroup hierarchy holds PID ${pid}`);

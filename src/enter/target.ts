@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { listDirTyped, readTextOrUndefined } from '../host/read.js';
-import { Tolerance } from '../host/tolerance.js';
+import { listDirTyped, readWhole } from '../host/read.js';
+import { Tolerance, wrap } from '../host/tolerance.js';
 import { NotFoundError } from '../errors.js';
 import { containerTargetText, type ContainerTarget } from '../model/container-target.js';
 import type { TargetSpec } from './plan.js';
@@ -36,7 +36,7 @@ function lowestPidIn(dir: string, depth = 0): number | undefined | null {
     new Tolerance().absorb(e, dir); // no such cgroup (or not ours to read)
     return null;
   }
-  const text = readTextOrUndefined(join(dir, 'cgroup.procs')) ?? '';
+  const text = wrap(undefined, join(dir, 'cgroup.procs'), readWhole, 'gone') ?? '';
   let best: number | undefined;
   for (const l of text.split('\n')) if (/^\d+$/.test(l.trim())) best = Math.min(best ?? Infinity, Number(l.trim()));
   if (best !== undefined || depth > 64) return best;

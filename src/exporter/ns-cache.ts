@@ -14,9 +14,10 @@
  * waits out.
  */
 import type { HostPaths } from '../host/paths.js';
-import { readTextOrUndefined } from '../host/read.js';
+import { readWhole } from '../host/read.js';
 import { readNsLinks } from '../readers/procfs/ns.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
+import { wrap } from '../host/tolerance.js';
 
 export type NsLinks = Partial<Record<NsType, number>>;
 
@@ -43,7 +44,7 @@ function sameLinks(a: NsLinks, b: NsLinks): boolean {
  * (a recorded host without it: the links are then read every time). Throws NsxError otherwise.
  */
 function startTime(paths: HostPaths, pid: number): string | undefined {
-  const t = readTextOrUndefined(`${paths.proc}/${pid}/stat`);
+  const t = wrap(undefined, `${paths.proc}/${pid}/stat`, readWhole, 'gone');
   if (t === undefined) return undefined;
   // the fields after the command (which may hold spaces and parentheses) start after its last ')'
   let i = t.lastIndexOf(')') + 2;
@@ -64,7 +65,7 @@ export class NamespaceCache {
   /** Start a refresh (every `revalidateEvery`-th reads every process). */
   begin(paths: HostPaths): void {
     this.epoch++;
-    const up = readTextOrUndefined(`${paths.proc}/uptime`);
+    const up = wrap(undefined, `${paths.proc}/uptime`, readWhole, 'gone');
     const s = up === undefined ? NaN : parseFloat(up);
     this.uptimeTicks = Number.isFinite(s) ? s * TICKS_PER_S : undefined;
     this.full = this.epoch % this.revalidateEvery === 1 || this.revalidateEvery <= 1;

@@ -28,6 +28,9 @@ export interface ExporterOptions extends SelectOptions {
   readonly warn: (m: string) => void;
   /** called once listening (tests, and the start-up line) */
   readonly onListening?: (e: RunningExporter) => void;
+  /** `--web.config.file` and `--web.max-requests` (src/exporter/server.ts) */
+  readonly webConfigFile?: string;
+  readonly maxRequests?: number;
   /** stop when this resolves (tests); SIGTERM and SIGINT always stop */
   readonly until?: Promise<void>;
 }
@@ -50,9 +53,9 @@ export async function runExporter(o: ExporterOptions): Promise<number> {
   // a long-running server scraped every 15 s: keep the compiled code between scrapes (V8 otherwise flushes the
   // bytecode of functions idle for a while and compiles them again at every scrape; measured: −30% CPU per scrape)
   setFlagsFromString('--no-flush-bytecode');
-  const running = await serveExporter({ sampler, host: o.host, port: o.port, maxAgeMs: o.maxAgeMs, log: o.warn });
+  const running = await serveExporter({ sampler, host: o.host, port: o.port, maxAgeMs: o.maxAgeMs, log: o.warn, webConfigFile: o.webConfigFile, maxRequests: o.maxRequests });
   const a = running.address;
-  o.warn(`exporter: listening on http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`);
+  o.warn(`exporter: listening on ${running.scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`);
   o.onListening?.(running);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

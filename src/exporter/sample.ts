@@ -14,8 +14,7 @@
  * selected one (effective limits and throttle attribution walk up the path), but get no series.
  */
 import type { HostPaths } from '../host/paths.js';
-import { Tolerance } from '../host/tolerance.js';
-import { NotFoundError } from '../errors.js';
+import { Tolerance, wrap } from '../host/tolerance.js';
 import type { CgroupLayout, CgroupLayoutKind, Hierarchy } from '../model/cgroup.js';
 import type { CgroupSample, StatGroup } from '../model/cgroup-sample.js';
 import type { Identity } from '../model/identity.js';
@@ -159,8 +158,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       try {
         sub = listTopTree(o.paths, layout, c, depthBelowRoot === undefined ? undefined : depthBelowRoot - 1, tol, walked);
       } catch (e) {
-        if (!(e instanceof NotFoundError)) throw e;
-        tol.gone++; // removed since the top level was listed
+        tol.absorb(e, c, 'gone'); // removed since the top level was listed
         continue;
       }
       for (const p of sub.paths) out.paths.add(p);
@@ -179,8 +177,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
     try {
       if (depthBelowRoot === undefined || depthBelowRoot >= 0) tree = listTree(tol);
     } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
-      tol.gone++;
+      tol.absorb(e, walkRoot, 'gone');
     }
     const selected = new Set<string>();
     const wanted = new Set<string>();
@@ -320,11 +317,6 @@ export function readNamespaceSummary(
 
 /** The lowest PID in `cgroup.procs` of one cgroup (the cgroup walk's members, depth 0), or undefined. */
 function firstMember(paths: HostPaths, layout: CgroupLayout, h: Hierarchy, path: string, tol: Tolerance): number | undefined {
-  try {
-    const n = walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol });
-    return n.pids?.length ? Math.min(...n.pids) : undefined;
-  } catch (e) {
-    if (e instanceof NotFoundError) return undefined;
-    throw e;
-  }
+  const n = wrap(undefined, path, () => walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol }), 'gone');
+  return n?.pids?.length ? Math.min(...n.pids) : undefined;
 }

@@ -1,20 +1,11 @@
 /**
  * Small synchronous read helpers for pseudo-files. Synchronous on purpose: procfs/cgroupfs reads
  * never block on disk, and sync calls are several times cheaper than promises for thousands of tiny files.
- * Every helper converts errors to NsxError (with the path); `…OrUndefined` variants map "absent" to undefined.
+ * The `read…` helpers convert errors to NsxError (with the path); the `readWhole…` ones leave Node's errors for
+ * `wrap()` (src/host/tolerance.ts) to classify: `wrap(undefined, path, readWhole, 'gone')` is a file or undefined.
  */
 import { closeSync, constants, openSync, readSync, readlinkSync, readdirSync, statSync, lstatSync, type Dirent, type Stats } from 'node:fs';
 import { errnoOf, fromFsError } from '../errors.js';
-import { classifyTolerable, wrapGone } from './tolerance.js';
-
-/**
- * Is this error "the file is not there" (as opposed to denied or broken)? Kept for callers not yet on
- * `wrap()`; the decision itself is `classifyTolerable` (src/host/tolerance.ts).
- * @deprecated use `wrap` / `wrapGone` from src/host/tolerance.ts
- */
-export function isAbsent(e: unknown): boolean {
-  return classifyTolerable(e) === 'gone';
-}
 
 /**
  * A buffer that grows: what `readAll` reads into. One per reader that keeps bytes between calls (the sampler's
@@ -151,11 +142,6 @@ export function readText(path: string): string {
   } catch (e) {
     throw fromFsError(e, path);
   }
-}
-
-/** Read a whole file; undefined when it does not exist (absent is not zero). Other errors throw. */
-export function readTextOrUndefined(path: string): string | undefined {
-  return wrapGone(path, () => readWhole(path));
 }
 
 /** Read a whole file as bytes. Throws NsxError. */

@@ -14,8 +14,8 @@
  */
 import type { HostPaths } from '../host/paths.js';
 import { hostPath } from '../host/paths.js';
-import { openRecordStream, readRecords, readTextOrUndefined, statPath, type RecordStream } from '../host/read.js';
-import { classifyTolerable } from '../host/tolerance.js';
+import { openRecordStream, readRecords, readWhole, statPath, type RecordStream } from '../host/read.js';
+import { classifyTolerable, wrap } from '../host/tolerance.js';
 import { forkRejectedReports, oomKillReports, parseKernelLog, parseKmsgRecord, type ForkRejectedReport, type KmsgRecord, type OomKillReport } from '../parse/kmsg.js';
 
 export interface KernelLog {
@@ -49,7 +49,7 @@ export function readKernelLog(paths: HostPaths): KernelLog {
   try {
     if (paths.live) records = readDevKmsg(path);
     else {
-      const text = readTextOrUndefined(path);
+      const text = wrap(undefined, path, readWhole, 'gone');
       if (text === undefined) return { readable: false, reason: 'not recorded on this host', oom_kills: [], fork_rejected: [] };
       records = parseKernelLog(text).filter((r) => INTERESTING.test(r.message));
     }
@@ -108,7 +108,7 @@ export function openKernelLogStream(paths: HostPaths): KernelLogStream {
           if (r) records.push(r);
         });
       } else if (text) {
-        const t = readTextOrUndefined(path) ?? '';
+        const t = wrap(undefined, path, readWhole, 'gone') ?? '';
         // whole lines added since the last read (a file that shrank was replaced: read it again)
         if (t.length < consumed) consumed = 0;
         const end = t.lastIndexOf('\n') + 1;

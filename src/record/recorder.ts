@@ -19,7 +19,7 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { readTextOrUndefined, readWhole } from '../host/read.js';
+import { readWhole } from '../host/read.js';
 import { Tolerance, wrap } from '../host/tolerance.js';
 import { NsxError, ParseError } from '../errors.js';
 import { ALL_STAT_GROUPS, type CgroupSample } from '../model/cgroup-sample.js';
@@ -87,7 +87,7 @@ export interface TickResult extends AppendResult {
  * memory for its read buffer). Beyond it files are opened, read and closed each time.
  */
 function cgroupFdBudget(paths: HostPaths): number | undefined {
-  const t = readTextOrUndefined(join(paths.proc, 'self/limits'));
+  const t = wrap(undefined, join(paths.proc, 'self/limits'), readWhole, 'gone');
   const m = t === undefined ? null : /^Max open files\s+(\d+)/m.exec(t);
   return m ? Math.max(64, Math.min(16_384, Math.floor((2 * Number(m[1])) / 3) - 768)) : undefined;
 }
@@ -127,7 +127,7 @@ export class Recorder {
     this.now = o.now ?? Date.now;
     this.clock = o.clock ?? monotonicMs;
     // the store first: a directory that cannot be made, written or locked fails before any sampling
-    const bootId = readTextOrUndefined(join(o.paths.proc, 'sys/kernel/random/boot_id'))?.trim();
+    const bootId = wrap(undefined, join(o.paths.proc, 'sys/kernel/random/boot_id'), readWhole, 'gone')?.trim();
     this.store = new StoreWriter(o.dir, {
       retainMs: o.retainMs,
       maxBytes: o.maxBytes,
@@ -161,12 +161,12 @@ export class Recorder {
   }
 
   private hostname(): string | undefined {
-    return readTextOrUndefined(join(this.o.paths.proc, 'sys/kernel/hostname'))?.trim();
+    return wrap(undefined, join(this.o.paths.proc, 'sys/kernel/hostname'), readWhole, 'gone')?.trim();
   }
 
   private hostCpus(): number | undefined {
     const f = join(this.o.paths.sys, 'devices/system/cpu/online');
-    const t = readTextOrUndefined(f);
+    const t = wrap(undefined, f, readWhole, 'gone');
     if (t === undefined) return undefined;
     try {
       return cpuListCount(parseCpuList(t, f));

@@ -39,7 +39,7 @@ export function dashboardReplayParts(r: Replay) {
     }
   };
   const loadWhy = async (target: string): Promise<string[]> => {
-    const [{ replayWhy, formatEpisodes }, { formatWhyText }] = await Promise.all([import('./replay-why.js'), import('../cli/commands/why.js')]);
+    const [{ replayWhy, formatEpisodes }, { formatWhyText }] = await Promise.all([import('./replay-why.js'), import('../output/why-text.js')]);
     const res = replayWhy(r, target);
     return (formatWhyText(res, true) + formatEpisodes(res)).replace(/\n$/, '').split('\n');
   };

@@ -17,9 +17,9 @@
  */
 import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readBytes, readTextOrUndefined } from '../host/read.js';
+import { readBytes, readWhole } from '../host/read.js';
 import { fromFsError, errnoOf, NsxError } from '../errors.js';
-import { tryGone } from '../host/quiet.js';
+import { wrap } from '../host/tolerance.js';
 import { FrameEncoder } from './columns.js';
 import { deflateFrame, encodeFrame, encodeHeader, encodeSeal, FRAME_HEADER, nextWindow, parseSegment, SegmentError, T_DELTA, T_KEY, type FrameRef, type SegmentHeader } from './format.js';
 
@@ -63,7 +63,7 @@ export function listSegments(dir: string): SegmentFile[] {
     const start_ms = startOf(name);
     if (start_ms === undefined) continue;
     const path = join(dir, name);
-    const st = tryGone(path, () => statSync(path));
+    const st = wrap(undefined, path, (p) => statSync(p), 'gone');
     if (!st?.isFile()) continue;
     out.push({ path, name, start_ms, bytes: st.size });
   }
@@ -194,11 +194,11 @@ function lock(dir: string): () => void {
       fd = openSync(path, 'wx', 0o644);
     } catch (e) {
       if (errnoOf(e) !== 'EEXIST') throw fromFsError(e, path);
-      const pid = Number(readTextOrUndefined(path)?.trim());
+      const pid = Number(wrap(undefined, path, readWhole, 'gone')?.trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
         throw new NsxError('io', `nsx record: ${dir}: another recorder (PID ${pid}) writes here; stop it or use another --dir`, { path });
       }
-      tryGone(path, () => unlinkSync(path));
+      wrap(undefined, path, unlinkSync, 'gone');
       continue;
     }
     writeAll(fd, Buffer.from(`${process.pid}\n`), path);
@@ -206,7 +206,7 @@ function lock(dir: string): () => void {
     held.add(path);
     return () => {
       held.delete(path);
-      tryGone(path, () => unlinkSync(path));
+      wrap(undefined, path, unlinkSync, 'gone');
     };
   }
   throw new NsxError('io', `nsx record: ${dir}: could not take the lock ${path}`, { path });
@@ -331,7 +331,7 @@ export class StoreWriter {
       const old = end < cut;
       const big = this.o.maxBytes !== undefined && total > this.o.maxBytes;
       if (!old && !big) break;
-      tryGone(segs[i].path, () => unlinkSync(segs[i].path));
+      wrap(undefined, segs[i].path, unlinkSync, 'gone');
       total -= segs[i].bytes;
       this.removed.push(segs[i].name);
     }

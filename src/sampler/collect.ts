@@ -12,8 +12,8 @@ import { RuntimeIndex } from '../readers/runtimes/index.js';
 import type { Identity } from '../model/identity.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { readTextOrUndefined } from '../host/read.js';
-import { Tolerance } from '../host/tolerance.js';
+import { readWhole } from '../host/read.js';
+import { Tolerance, wrap } from '../host/tolerance.js';
 import { NotFoundError } from '../errors.js';
 import { normalizeCgroupPath, type CgroupLayout, type Hierarchy, type StatGroup } from '../model/cgroup.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
@@ -157,10 +157,10 @@ export const REWALK_EVERY = 60;
 export function treeSignatures(paths: HostPaths, layout: CgroupLayout, hs: readonly Hierarchy[]): Map<Hierarchy, string> {
   const out = new Map<Hierarchy, string>();
   const pcPath = join(paths.proc, 'cgroups');
-  const pc = hs.some((h) => h.version === 1) ? readTextOrUndefined(pcPath) : undefined;
+  const pc = hs.some((h) => h.version === 1) ? wrap(undefined, pcPath, readWhole, 'gone') : undefined;
   const rows = pc === undefined ? [] : parseProcCgroups(pc, pcPath);
   for (const h of hs) {
-    if (h.version === 2) out.set(h, readTextOrUndefined(join(cgroupDir(paths, h, h.mountRoot), 'cgroup.stat')) ?? '');
+    if (h.version === 2) out.set(h, wrap(undefined, join(cgroupDir(paths, h, h.mountRoot), 'cgroup.stat'), readWhole, 'gone') ?? '');
     else out.set(h, rows.filter((r) => r.hierarchy === h.id && h.id > 0).map((r) => r.numCgroups).join(',') || '?');
   }
   return out;

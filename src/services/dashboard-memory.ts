@@ -15,6 +15,7 @@
  *   (measured: 6–25 MB per call after 5 s of a 5,000-process dashboard, 1–4 ms of CPU per call). Where there is
  *   no glibc (musl) or no koffi, nothing is done.
  */
+import { wrap } from '../host/tolerance.js';
 
 /** How far V8's old generation may grow over what is live (percent) while the dashboard runs. */
 export const DASHBOARD_HEAP_GROWING_PERCENT = 50;
@@ -31,17 +32,11 @@ export const MALLOC_TRIM_EVERY_MS = 5_000;
 
 /** Start trimming every `everyMs`; returns the stop function. The timer never keeps the process alive. */
 export async function startMallocTrim(everyMs = MALLOC_TRIM_EVERY_MS): Promise<() => void> {
-  let trim: (() => unknown) | undefined;
-  try {
-    const { libc } = await import('../../native-bindings/libc.js');
-    const fn = libc().func('int malloc_trim(size_t pad)') as (pad: number) => number;
-    trim = () => fn(0);
-  } catch (e) {
-    // not glibc (no malloc_trim) or no native layer: the C heap is left to the allocator
-    if (!(e instanceof Error)) throw e;
-    return () => {};
-  }
-  const t = setInterval(() => trim!(), everyMs);
+  const { libc } = await import('../../native-bindings/libc.js');
+  // not glibc (no malloc_trim) or no native layer: the C heap is left to the allocator
+  const fn = wrap(undefined, 'malloc_trim', () => libc().func('int malloc_trim(size_t pad)') as (pad: number) => number, 'optional');
+  if (!fn) return () => {};
+  const t = setInterval(() => fn(0), everyMs);
   t.unref();
   return () => clearInterval(t);
 }

@@ -53,6 +53,10 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
     p.close();
     throw e;
   }
+  if (p.plan.shell) {
+    const { escapeControl } = await import('../output/escape.js');
+    o.stderr.write(`nsx enter: ${escapeControl(p.plan.shell.note)}\n`);
+  }
   return execEnter(p, { verbose: o.verbose });
 }
 

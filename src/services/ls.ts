@@ -102,7 +102,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
     needs.has('cgroup') ? Promise.all([import('../readers/procfs/cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js'), import('../model/process-cgroup.js')]) : undefined,
   ]);
 
-  if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`ls: process ${o.task} not found`, join(paths.proc, String(o.task)));
+  if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`nsx ls: PID ${o.task}: no such process`, join(paths.proc, String(o.task)), 'ESRCH');
 
   // 1. the walk: namespace links of every process (and the PPID when the process tree needs it)
   const procs: ProcessRecord[] = [];
@@ -139,7 +139,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   let target: NamespaceRecord | undefined;
   if (o.namespace !== undefined) {
     target = nss.find((ns) => ns.inode === o.namespace);
-    if (!target) throw new NotFoundError(`ls: not found namespace: ${o.namespace}`);
+    if (!target) throw new NotFoundError(`nsx ls: namespace ${o.namespace}: not found (no process, mount or descriptor holds it); try nsx ls -o NS`);
   }
 
   // 3. relations, NETNSID, owners (FFI on the live host, the recorded file on a fake one)

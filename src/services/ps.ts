@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
-import { Tolerance, classifyTolerable } from '../host/tolerance.js';
+import { Tolerance, classifyTolerable, wrap } from '../host/tolerance.js';
 import { NotFoundError, ParseError } from '../errors.js';
 import { NS_TYPES } from '../parse/nsid-link.js';
 import { readNsLinks } from '../readers/procfs/ns.js';
@@ -203,16 +203,6 @@ export function readDetailContext(paths: HostPaths, table?: ProcessTable): Detai
   return { table: t, namespaces: groupNamespaces(t.procs), layout, netnsNames: readNetnsNames(paths), nsfs };
 }
 
-/** Run `read`; a vanished or denied file gives null (recorded in `tol`), anything else propagates. */
-function orNull<T>(tol: Tolerance, path: string, read: () => T): T | null {
-  try {
-    return read();
-  } catch (e) {
-    tol.absorb(e, path);
-    return null;
-  }
-}
-
 /** One process in full. NotFoundError when there is no such process. */
 export function readProcessDetail(paths: HostPaths, pid: number, ctx: DetailContext = readDetailContext(paths)): PsDetail {
   const tol = new Tolerance();
@@ -224,7 +214,7 @@ export function readProcessDetail(paths: HostPaths, pid: number, ctx: DetailCont
     const names = new NameCache(paths);
     p = processRow(s, { users: readUserNames(paths), pageSize: 4096, locate: (x) => names.index.locatePaths(x), enrich: (id) => names.index.enrich(id), nameOf: (id) => names.nameOf(id) });
   }
-  const status = orNull(tol, join(base, 'status'), () => readStatus(paths, pid));
+  const status = wrap(tol, join(base, 'status'), () => readStatus(paths, pid)) ?? null;
   const byIno = new Map(ctx.namespaces.map((n) => [n.inode, n] as const));
   const ref = ctx.table.reference.ns;
   const namespaces: PsNamespace[] = [];
@@ -249,12 +239,12 @@ export function readProcessDetail(paths: HostPaths, pid: number, ctx: DetailCont
     const groups = groupsFor(controllers, version);
     if (ctx.layout && h && groups.length && !e.path.startsWith('/..')) {
       // the cgroup vanished or is not ours to read: no stats
-      stats = orNull(tol, e.path, () => readCgroupSample(paths, ctx.layout!, e.path, { groups, tolerance: new Tolerance() }));
+      stats = wrap(tol, e.path, () => readCgroupSample(paths, ctx.layout!, e.path, { groups, tolerance: new Tolerance() })) ?? null;
     }
     return { hierarchy_id: e.hierarchyId, version, controllers: [...controllers], name: e.name ?? null, path: e.path, stats };
   });
   // mountinfo unreadable (kernel thread, vanished, denied): no root mount
-  const root: PsRootMount | null = orNull(tol, join(base, 'mountinfo'), () => rootMountOf(readMountinfo(paths, pid)));
+  const root: PsRootMount | null = wrap(tol, join(base, 'mountinfo'), () => rootMountOf(readMountinfo(paths, pid))) ?? null;
   return {
     pid,
     ppid: p.ppid ?? null,
@@ -270,8 +260,8 @@ export function readProcessDetail(paths: HostPaths, pid: number, ctx: DetailCont
     nspid: p.nspid ?? null,
     reference_pid: ctx.table.reference.pid,
     namespaces,
-    uid_map: orNull(tol, join(base, 'uid_map'), () => readIdMap(paths, pid, 'uid_map')),
-    gid_map: orNull(tol, join(base, 'gid_map'), () => readIdMap(paths, pid, 'gid_map')),
+    uid_map: wrap(tol, join(base, 'uid_map'), () => readIdMap(paths, pid, 'uid_map')) ?? null,
+    gid_map: wrap(tol, join(base, 'gid_map'), () => readIdMap(paths, pid, 'gid_map')) ?? null,
     cgroups,
     container: p.container ?? null, // with runtime metadata joined (name, image, pod, compose)
     root_mount: root,

@@ -1,7 +1,7 @@
 /**
  * `nsx why TARGET` service: resolve the target to its cgroup in each hierarchy, sample the path from the root
  * to it at the start and the end of a window (thread states in between), read the kernel log, and hand it all
- * to the pure diagnosis (src/model/why.ts).
+ * to the pure diagnosis (src/model/why/, worded by src/output/why-words.ts).
  *
  *   resolveWhyTarget(paths, layout, target): WhyTarget
  *   readWhySample(paths, layout, target, opts): WhySample        — one instant (I/O)
@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { HostPaths } from '../host/paths.js';
-import { readTextOrUndefined } from '../host/read.js';
-import { Tolerance, type Incompleteness } from '../host/tolerance.js';
+import { readWhole } from '../host/read.js';
+import { Tolerance, type Incompleteness, wrap } from '../host/tolerance.js';
 import { NotFoundError, ParseError, UsageError } from '../errors.js';
 import { hierarchyForController, normalizeCgroupPath, type CgroupLayout, type Hierarchy } from '../model/cgroup.js';
 import type { CgroupSample, StatGroup } from '../model/cgroup-sample.js';
@@ -39,7 +39,8 @@ import { readKernelLog } from '../readers/kmsg.js';
 import { resolveHostTarget } from '../readers/runtimes/running.js';
 import { runtimeIndexFor } from '../readers/runtimes/index.js';
 import { isContainerTarget, parseContainerTarget } from '../model/container-target.js';
-import { diagnose, type Diagnosis, type WhyChain, type WhyNode, type WhySample } from '../model/why.js';
+import type { Diagnosis, WhyChain, WhyNode, WhySample } from '../model/why/types.js';
+import { diagnose } from '../output/why-words.js';
 
 /** Where the target sits: its path in each hierarchy (by layout key). */
 export interface WhyTarget {
@@ -197,7 +198,7 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
       const dir = join(taskDir, tid);
       let st;
       try {
-        const text = readTextOrUndefined(join(dir, 'stat'));
+        const text = wrap(undefined, join(dir, 'stat'), readWhole, 'gone');
         if (text === undefined) continue;
         st = parseStat(text, join(dir, 'stat'));
       } catch (e) {
@@ -209,7 +210,7 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
       if (st.state === 'R') runnable++;
       let usec: number | undefined;
       try {
-        const ss = readTextOrUndefined(join(dir, 'schedstat'));
+        const ss = wrap(undefined, join(dir, 'schedstat'), readWhole, 'gone');
         const ns = ss?.trim().split(/\s+/)[0];
         if (ns !== undefined && /^\d+$/.test(ns)) usec = Number(ns) / 1000;
       } catch (e) {
@@ -225,14 +226,14 @@ function readThreads(c: WhyCtx, t: WhyTarget): WhySample['threads'] {
 }
 
 function readUptime(paths: HostPaths): number | undefined {
-  const t = readTextOrUndefined(join(paths.proc, 'uptime'));
+  const t = wrap(undefined, join(paths.proc, 'uptime'), readWhole, 'gone');
   const n = t?.trim().split(/\s+/)[0];
   return n !== undefined && /^\d+(\.\d+)?$/.test(n) ? Number(n) : undefined;
 }
 
 function readHostCpus(paths: HostPaths, errors: string[]): number | undefined {
   const f = join(paths.sys, 'devices/system/cpu/online');
-  const list = parsed(readTextOrUndefined(f), parseCpuList, errors, f);
+  const list = parsed(wrap(undefined, f, readWhole, 'gone'), parseCpuList, errors, f);
   return list ? cpuListCount(list) : undefined;
 }
 

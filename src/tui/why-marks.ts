@@ -5,7 +5,8 @@
  */
 import type { CgroupSample } from '../model/cgroup-sample.js';
 import type { TopSnapshot } from '../model/rates.js';
-import { diagnose, whySampleFromCgroups } from '../model/why.js';
+import { whySampleFromCgroups } from '../model/why/from-cgroups.js';
+import { diagnose } from '../output/why-words.js';
 
 /** Samples by path, once per snapshot (a snapshot is immutable). */
 const byPathOf = new WeakMap<TopSnapshot, ReadonlyMap<string, CgroupSample>>();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { liveSkipReason, startProcess, waitFor, childrenOf, type Started } from '../helpers/live.js';
 import { NSX_BIN } from '../helpers/cli.js';
 import { helperPath } from '../../native-bindings/enter.js';
+import { fastForms, nodeForms, signalForms, unprivilegedForms } from './fast-path-forms.js';
 
 const skip = liveSkipReason({ tools: ['unshare', 'setpriv'] }) || (helperPath() ? false : 'the helper is not built (node native-bindings/build.mjs)');
 
@@ -46,7 +47,7 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
   let log = '';
   const started: Started[] = [];
   let full = 0; // unshare with pid, mnt, net, uts, ipc, cgroup, time namespaces (the process inside)
-  let rootless = 0; // a user namespace made by nobody (unshare -Urn)
+  let rootless = 0; // user, net and mount namespaces made by nobody (unshare -Urnm)
   let plain = 0; // a process sharing all our namespaces
 
   /** Run bin/nsx through its sh line; `node: true` forces the Node path. */
@@ -80,7 +81,7 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
       full = childrenOf(u.pid)[0] ?? 0;
       return full > 0 && readFileSync(`/proc/${full}/comm`, 'utf8').trim() === 'sleep';
     }, 10_000, 'the unshare target');
-    const r = startProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-Urn', 'sleep', '600'], { env, cwd: '/' });
+    const r = startProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '-Urnm', 'sleep', '600'], { env, cwd: '/' });
     started.push(r);
     rootless = r.pid;
     await waitFor(() => readFileSync(`/proc/${rootless}/comm`, 'utf8').trim() === 'sleep', 10_000, 'the rootless target');
@@ -94,21 +95,7 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
   });
 
   test('the plain forms: same namespaces, directories, credentials, descriptors, environment and exit', () => {
-    const forms = (T: string): string[][] => [
-      ['-t', T, '-a', 'sh', '-c', PROBE],
-      ['--target', T, '--all', '--', 'sh', '-c', PROBE],
-      [`--target=${T}`, '-n', '-u', 'sh', '-c', PROBE],
-      [`-t${T}`, '-mp', 'sh', '-c', PROBE],
-      ['-t', T, '-m', 'sh', '-c', PROBE],
-      ['-t', T, '-U', 'sh', '-c', PROBE],
-      ['-t', T, '-a', '-n', '-U', 'sh', '-c', PROBE],
-      ['-t', T, '-iuCT', '--net', '--pid', 'sh', '-c', PROBE],
-      ['-t', T, '--mount', '--uts', '--ipc', '--cgroup', '--user', '--time', 'sh', '-c', PROBE],
-      ['-t', T, '-a', 'sh', '-c', 'exit 7'],
-      ['-t', T, '-a', 'nsx-test-no-such-program'],
-      ['-t', T, '-a', '/etc/passwd'],
-      ['-t', T, '-a', '-', 'x'],
-    ];
+    const forms = (T: string): string[][] => fastForms(T, ['sh', '-c', PROBE]);
     for (const [name, pid] of [['unshare', full], ['rootless', rootless], ['plain', plain]] as const) {
       for (const args of forms(String(pid))) {
         const what = `${name}: nsx enter ${args.join(' ').slice(0, 60)}`;
@@ -124,37 +111,32 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
   });
 
   test('unprivileged (nobody): its own user namespace entered the same way; refusals in the same words', () => {
-    for (const args of [
-      ['-t', String(rootless), '-U', '-n', 'sh', '-c', PROBE],
-      ['-t', String(rootless), '-a', 'sh', '-c', PROBE],
-    ]) {
+    for (const args of unprivilegedForms(String(rootless), ['sh', '-c', PROBE])) {
       const fast = nsx(args, { nobody: true });
       assert.equal(fast.node, false, `${args.join(' ')}: ${fast.stderr}`);
       assert.equal(fast.code, 0, fast.stderr);
       same(fast, nsx(args, { nobody: true, node: true }), `nobody: ${args.slice(0, 4).join(' ')}`);
     }
-    // refused when opening (Node's message), or by the kernel after the user namespace was joined (the helper's:
-    // -m names our own mount namespace, which nobody's user namespace does not own)
-    for (const args of [
-      ['-t', String(full), '-a', 'true'],
-      ['-t', String(plain), '-n', 'true'],
-      ['-t', String(rootless), '-n', 'true'],
-      ['-t', String(rootless), '-n', '-U', '-m', 'true'],
-    ]) {
-      const fast = nsx(args, { nobody: true });
-      same(fast, nsx(args, { nobody: true, node: true }), `nobody: ${args.join(' ')}`);
+    // refused when opening (Node's message), or by the kernel (the helper's): -n without -U (nobody has no
+    // capability over the rootless net namespace outside its user namespace: adding -U is the fix), -i with -U
+    // (the ipc namespace is ours, owned by the initial user namespace: -U was given, so no -U hint)
+    for (const [args, hintU] of [
+      [['-t', String(full), '-a', 'true'], false],
+      [['-t', String(plain), '-n', 'true'], true],
+      [['-t', String(plain), '-U', '-n', 'true'], false],
+      [['-t', String(rootless), '-n', 'true'], true],
+      [['-t', String(rootless), '-i', '-U', 'true'], false],
+    ] as const) {
+      const fast = nsx([...args], { nobody: true });
+      same(fast, nsx([...args], { nobody: true, node: true }), `nobody: ${args.join(' ')}`);
       assert.equal(fast.code, 1, `nobody: ${args.join(' ')}: ${fast.stderr}`);
       assert.match(fast.stderr, /^nsx enter: .*\n$/);
+      assert.equal(/try adding -U/.test(fast.stderr), hintU, `nobody: ${args.join(' ')}: ${fast.stderr}`);
     }
   });
 
   test('the program\'s signal and status: -p forks (the helper re-raises the signal), no fork exec()s directly', () => {
-    for (const [args, sig] of [
-      [['-t', String(full), '-p', 'sh', '-c', 'kill -TERM $$'], 'SIGTERM'],
-      [['-t', String(full), '-a', 'sh', '-c', 'kill -USR1 $$'], 'SIGUSR1'],
-      [['-t', String(full), '-n', 'sh', '-c', 'kill -KILL $$'], 'SIGKILL'],
-      [['-t', String(plain), '-a', 'sh', '-c', 'kill -HUP $$'], 'SIGHUP'],
-    ] as const) {
+    for (const [args, sig] of [...signalForms(String(full)).slice(0, 3), ...signalForms(String(plain)).slice(3)]) {
       const fast = nsx([...args]);
       const node = nsx([...args], { node: true });
       assert.equal(fast.node, false);
@@ -165,40 +147,7 @@ describe('nsx enter: the C fast path matches the Node path', { skip }, () => {
 
   test('every other form falls back to Node: the same output, errors and exit status', () => {
     const T = String(full);
-    const cases: string[][] = [
-      [],
-      ['--help'],
-      ['-h'],
-      ['-V'],
-      ['-t', T],
-      ['-t', T, 'true'],
-      ['-a', 'true'],
-      ['-t', '999999999', '-a', 'true'],
-      ['-t', '0', '-a', 'true'],
-      ['-t', 'abc', '-a', 'true'],
-      ['-t', '-5', '-a', 'true'],
-      ['-t', `${T}:1`, '-a', 'true'],
-      ['-t', T, '-t', T, '-a', 'true'],
-      ['-t', T, '-a', '--bogus', 'true'],
-      ['-t', T, '--al', 'true'],
-      ['-t', T, '-aZ', 'true'],
-      ['-t', T, '-aF', 'sh', '-c', 'readlink /proc/self/ns/pid'],
-      ['-t', T, '-a', '--dry-run'],
-      ['-t', T, '-a', '--dry-run', '--json'],
-      ['-t', T, '-a', '--verbose', 'true'],
-      ['-t', T, '--net=/proc/self/ns/net', 'true'],
-      ['-t', T, '-n/proc/self/ns/net', 'true'],
-      ['-t', T, '-n=', 'true'],
-      ['-t', T, '-a', '-r', 'true'],
-      ['-t', T, '-a', '-w', 'pwd'],
-      ['-t', T, '-a', '-S', '0', 'id'],
-      ['-t', T, '-a', '--preserve-credentials', 'id'],
-      ['-t', T, '-a', '-c', 'true'],
-      ['-t', T, '-a', '--'],
-      ['-t', T, '-a'],
-      ['-t', 'cgroup:/nsx-test-no-such-cgroup', '-a', 'true'],
-      ['-at', T, 'true'],
-    ];
+    const cases = nodeForms(T);
     for (const args of cases) {
       const what = `nsx enter ${args.join(' ')}`;
       const fast = nsx(args);

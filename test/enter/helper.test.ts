@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO } from '../helpers/host.js';
 import { helperPath } from '../../native-bindings/enter.js';
 
 const helper = helperPath();
@@ -51,5 +54,24 @@ test('helper: exit statuses of the program, its signal re-raised, 127/126 for ex
 test('helper: a target PID that does not exist is refused before anything is joined', { skip }, () => {
   const r = runHelper(['--pid', '999999999', '--', 'true']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /target PID 999999999 exited before its namespaces were joined/);
+  assert.match(r.stderr, /^nsx enter: target PID 999999999: exited before its namespaces were joined\n$/);
+});
+
+test('without the exec addon (the helper run as a child), a program\'s signal death is raised again on nsx, as nsenter', { skip }, () => {
+  // a copy of the launcher, the bundle and the helper, without build/nsx-exec.node next to them
+  const dir = mkdtempSync(join(tmpdir(), `nsx-test-noexec-${process.pid}-`));
+  try {
+    cpSync(join(REPO, 'bin'), join(dir, 'bin'), { recursive: true });
+    cpSync(join(REPO, 'dist', 'bundle'), join(dir, 'dist', 'bundle'), { recursive: true });
+    mkdirSync(join(dir, 'native-bindings', 'build'), { recursive: true });
+    copyFileSync(helper!, join(dir, 'native-bindings', 'build', 'nsx-enter'));
+    chmodSync(join(dir, 'native-bindings', 'build', 'nsx-enter'), 0o755);
+    const nsx = (args: string[]) => spawnSync(process.execPath, [join(dir, 'bin', 'nsx'), 'enter', ...args], { encoding: 'utf8' });
+    // -w alone: work of its own (no namespace to join), so this runs unprivileged too
+    const killed = nsx(['-t', String(process.pid), '-w', 'sh', '-c', 'kill -TERM $$']);
+    assert.equal(killed.signal, 'SIGTERM', `${killed.status} ${killed.stderr}`);
+    assert.equal(nsx(['-t', String(process.pid), '-w', 'sh', '-c', 'exit 7']).status, 7);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

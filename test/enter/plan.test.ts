@@ -118,6 +118,28 @@ test('plan: -a takes every supported type and skips those identical to ours; use
   assert.deepEqual(e.namespaces.map((n) => n.action), ['skip', 'join']);
 });
 
+test('plan: -a on a target that shares every namespace re-enters the mount namespace (as nsenter: cwd becomes /)', () => {
+  const p = planEnter(opts({ all: true, program: ['pwd'] }), facts(SELF));
+  assert.deepEqual(p.namespaces.map((n) => `${n.type}:${n.action}`), ['user:skip', 'cgroup:skip', 'ipc:skip', 'uts:skip', 'net:skip', 'pid:skip', 'mnt:join', 'time:skip']);
+  assert.equal(p.method, 'pidfd, else one at a time');
+  assert.equal(p.fork, false, 'the pid namespace is not joined: no fork');
+  assert.deepEqual(p.credentials, { dropGroups: false });
+  assert.equal(p.namespaces.find((n) => n.type === 'user')!.reason, "already in it; the kernel refuses to re-enter one's own user namespace");
+  assert.equal(p.namespaces.find((n) => n.type === 'net')!.reason, 'already in it');
+});
+
+test('the rules come from one table (src/enter/tables.ts): join order, option letters, what joining implies', async () => {
+  const { NS_RULES } = await import('../../src/enter/tables.js');
+  const { JOIN_ORDER, NS_OPTION } = await import('../../src/enter/plan.js');
+  assert.deepEqual(JOIN_ORDER, ['user', 'cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt', 'time']);
+  assert.deepEqual(NS_OPTION, { user: 'U', cgroup: 'C', ipc: 'i', uts: 'u', net: 'n', pid: 'p', mnt: 'm', time: 'T' });
+  assert.deepEqual(NS_RULES.filter((r) => r.implies).map((r) => `${r.type}:${r.implies}`), ['user:credentials', 'pid:fork']);
+  assert.deepEqual(NS_RULES.map((r) => `${r.type}:${r.whenSame}`), ['user:skip', 'cgroup:skip-with-all', 'ipc:skip-with-all', 'uts:skip-with-all', 'net:skip-with-all', 'pid:skip-with-all', 'mnt:join', 'time:skip-with-all']);
+  // the flags are the kernel's: what NS_GET_NSTYPE returns for our own namespace files (native-bindings/nsfs.ts)
+  const { CLONE_TYPES } = await import('../../native-bindings/nsfs.js');
+  assert.deepEqual(Object.fromEntries(NS_RULES.map((r) => [r.flag, r.type])), CLONE_TYPES);
+});
+
 test('plan: credentials as nsenter (uid/gid 0 in a joined user namespace unless preserved; -S/-G override)', () => {
   const inodes = { user: 100, net: 500 };
   assert.deepEqual(planEnter(opts({ namespaces: { user: true, net: true } }), facts(inodes)).credentials, { uid: 0, gid: 0, dropGroups: true });
@@ -172,14 +194,14 @@ test('exitStatusOf: code, else 128+signal', () => {
   assert.equal(exitStatusOf(null, 'SIGKILL', constants.signals), 137);
 });
 
-test('help and usage errors from the CLI: one line, exit 2, no stack', () => {
+test('help and usage errors from the CLI: one line, exit 1 as nsenter, no stack', () => {
   assert.match(command.help, /--mount-proc/);
   const h = runNsx(['enter', '--help']);
   assert.equal(h.code, 0);
   assert.match(h.stdout, /--preserve-credentials/);
-  for (const args of [['-t', 'abc', '-n', 'true'], ['-t', '0', '-n'], ['-t', '1', '-t', '2', '-n'], ['--bogus'], ['-n', 'true'], ['-t', '1', '--json', '-a']]) {
+  for (const args of [['-t', 'abc', '-n', 'true'], ['-t', '0', '-n'], ['-t', '1', '-t', '2', '-n'], ['--bogus'], ['-n', 'true'], ['-t', '1', '--json', '-a'], ['-w', '-W', '/', 'true']]) {
     const r = runNsx(['enter', ...args]);
-    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^nsx enter: /);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
@@ -218,12 +240,12 @@ test('new nsenter options: -N, -S/-G follow, --user-parent, --keep-caps, -Z, PID
   assert.equal(o.keepCaps, true);
   assert.equal(o.followContext, true);
   assert.deepEqual(requestedTypes(o, ['net', 'user']), ['net']);
-  assert.throws(() => validateOptions({ ...o, namespaces: { net: true } }), /--net and --net-socket are mutually exclusive/);
-  assert.throws(() => validateOptions({ ...ENTER_DEFAULTS, netSocket: 3 }), /-N needs a target/);
-  assert.throws(() => validateOptions({ ...ENTER_DEFAULTS, setuid: 'follow', namespaces: { uts: '/x' } }), /-S follow needs a target/);
+  assert.throws(() => validateOptions({ ...o, namespaces: { net: true } }), /nsx enter: --net and --net-socket: mutually exclusive options$/);
+  assert.throws(() => validateOptions({ ...ENTER_DEFAULTS, netSocket: 3 }), /nsx enter: -N: needs a target; try -t PID$/);
+  assert.throws(() => validateOptions({ ...ENTER_DEFAULTS, setuid: 'follow', namespaces: { uts: '/x' } }), /nsx enter: -S follow: needs a target; try -t PID$/);
   const up = parse(['-t', '5', '--user-parent', 'true']);
   assert.deepEqual(requestedTypes(up, ['user', 'net']), ['user']);
-  assert.throws(() => parseTarget('5:x'), /invalid target PID/);
+  assert.throws(() => parseTarget('5:x'), /nsx enter: -t '5:x': not a target/);
 });
 
 test('--dry-run --json uses snake_case keys (issue 14)', async () => {

@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFile
 import { randomBytes } from 'node:crypto';
 import { liveSkipReason, startProcess, testName, waitFor, childrenOf, type Started } from '../helpers/live.js';
 import { runNsx, run, NSX_BIN, type RunResult } from '../helpers/cli.js';
+// the test hooks exist only in a test build of the helper (test/enter/hooked-helper.ts)
+import { withTestHooks } from '../enter/hooked-helper.js';
 
 const skip = liveSkipReason({ tools: ['unshare', 'nsenter', 'ip', 'setpriv'] });
 const TYPES = { m: 'mnt', u: 'uts', i: 'ipc', n: 'net', p: 'pid', C: 'cgroup', T: 'time' } as const;
@@ -81,7 +83,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
     assert.equal(a.code, 0, a.stderr);
     assert.deepEqual(a.stdout.trim().split('\n'), types.map((t) => link(target.pid, t)));
     // the same one namespace at a time in nsenter's order (as on kernels without setns(pidfd, mask))
-    const one = nsx(['-t', T, '-a', 'sh', '-c', `for t in ${types.join(' ')}; do readlink /proc/self/ns/$t; done`], { NSX_ENTER_TEST_NO_PIDFD: '1' });
+    const one = nsx(['-t', T, '-a', 'sh', '-c', `for t in ${types.join(' ')}; do readlink /proc/self/ns/$t; done`], withTestHooks({ NSX_ENTER_TEST_NO_PIDFD: '1' }));
     assert.equal(one.stdout, a.stdout, one.stderr);
     const probes: string[][] = [
       ['-n', 'ip', '-o', 'addr'],
@@ -150,17 +152,17 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
 
   test('acceptance 5: bad input gives one line and the right exit code', async () => {
     const T = String(target.pid);
-    oneLine(nsx(['-t', '0', '-n', 'true']), 2, /invalid target PID argument: '0'/, '-t 0');
-    oneLine(nsx(['-t', '-5', '-n', 'true']), 2, /invalid target PID argument: '-5'/, '-t -5');
-    oneLine(nsx(['-t', 'abc', '-n', 'true']), 2, /invalid target PID argument: 'abc'/, '-t abc');
+    oneLine(nsx(['-t', '0', '-n', 'true']), 1, /^nsx enter: -t '0': not a target; try a PID ≥ 1/, '-t 0');
+    oneLine(nsx(['-t', '-5', '-n', 'true']), 1, /^nsx enter: -t '-5': not a target/, '-t -5');
+    oneLine(nsx(['-t', 'abc', '-n', 'true']), 1, /^nsx enter: -t 'abc': not a target/, '-t abc');
     oneLine(nsx(['-t', '999999999', '-n', 'true']), 1, /target PID 999999999: no such process/, '-t 999999999');
-    oneLine(nsx(['-t', T, '-n=/etc/passwd', 'true']), 2, /-n=\/etc\/passwd: not a namespace file/, '-n=/etc/passwd');
-    oneLine(nsx(['-t', T, `-n=/proc/${T}/ns/uts`, 'true']), 2, /a uts namespace file, not net/, 'wrong type');
+    oneLine(nsx(['-t', T, '-n=/etc/passwd', 'true']), 1, /-n=\/etc\/passwd: not a namespace file/, '-n=/etc/passwd');
+    oneLine(nsx(['-t', T, `-n=/proc/${T}/ns/uts`, 'true']), 1, /a uts namespace file, not net/, 'wrong type');
     oneLine(nsx(['-t', T, '-n=/nonexistent/nsx-test', 'true']), 1, /net namespace: \/nonexistent\/nsx-test: no such file/, 'missing file');
     oneLine(nsx(['-t', 'cgroup:/nsx-test-none', '-n', 'true']), 1, /no such cgroup/, 'missing cgroup');
     oneLine(nsx(['-t', 'container:ffffffffff0', '-n', 'true']), 1, /no running container/, 'missing container');
     // the message names the helper actually tried; an empty NSX_ENTER_HELPER means unset (issue 14)
-    oneLine(nsx(['-t', T, '-n', 'true'], { NSX_ENTER_HELPER: '/nonexistent/nsx-enter' }), 1, /the helper \/nonexistent\/nsx-enter \(from NSX_ENTER_HELPER\) is missing or not executable/, 'helper missing');
+    oneLine(nsx(['-t', T, '-n', 'true'], { NSX_ENTER_HELPER: '/nonexistent/nsx-enter' }), 1, /^nsx enter: NSX_ENTER_HELPER=\/nonexistent\/nsx-enter: missing or not executable$/m, 'helper missing');
     assert.equal(nsx(['-t', T, '-n', 'true'], { NSX_ENTER_HELPER: '' }).code, 0, 'NSX_ENTER_HELPER= is unset');
     // a zombie (exited, not yet reaped: its parent never waits) is refused like an exited target
     const z = startProcess('sh', ['-c', 'sleep 0.05 & exec sleep 600']);
@@ -170,7 +172,7 @@ describe('nsx enter (live, nsenter as the oracle)', { skip }, () => {
         zombie = childrenOf(z.pid).find((p) => /\) Z /.test(readFileSync(`/proc/${p}/stat`, 'latin1'))) ?? 0;
         return zombie > 0;
       }, 10_000, 'a zombie');
-      oneLine(nsx(['-t', String(zombie), '-n', 'true']), 1, new RegExp(`target PID ${zombie} exited before its namespaces were joined`), 'zombie');
+      oneLine(nsx(['-t', String(zombie), '-n', 'true']), 1, new RegExp(`target PID ${zombie}: exited before its namespaces were joined`), 'zombie');
     } finally {
       await z.stop();
     }
@@ -306,10 +308,10 @@ describe('nsx enter: rootless target (live)', { skip }, () => {
       assert.equal(nobody.stdout.trim(), '0', nobody.stderr);
       assert.equal(nobody.code, 0);
       // one namespace at a time: unprivileged, the user namespace must go first (nsenter's second pass)
-      const env = { env: { ...process.env, NSX_ENTER_TEST_NO_PIDFD: '1' } };
+      const env = { env: { ...process.env, ...withTestHooks({ NSX_ENTER_TEST_NO_PIDFD: '1' }) } };
       const first = run('setpriv', [...NOBODY, process.execPath, NSX_BIN, 'enter', ...args], env);
       assert.equal(first.stdout.trim(), '0', first.stderr);
-      const rootFallback = nsx(args, { NSX_ENTER_TEST_NO_PIDFD: '1' });
+      const rootFallback = nsx(args, withTestHooks({ NSX_ENTER_TEST_NO_PIDFD: '1' }));
       assert.equal(rootFallback.stdout.trim(), '0', rootFallback.stderr);
       // nobody without -U: not allowed into a namespace owned by the target's user namespace
       const denied = run('setpriv', [...NOBODY, process.execPath, NSX_BIN, 'enter', '-t', String(proc.pid), '-n', 'true']);
@@ -346,7 +348,7 @@ describe('nsx enter: PID reuse (live)', { skip }, () => {
       const targetPid = a.pid;
       const child = spawn(process.execPath, [NSX_BIN, 'enter', '-t', String(targetPid), '-n', 'readlink', '/proc/self/ns/net'], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NSX_ENTER_TEST_DELAY_MS: '2000' },
+        env: { ...process.env, ...withTestHooks({ NSX_ENTER_TEST_DELAY_MS: '2000' }) },
       });
       let out = '';
       let err = '';
@@ -372,7 +374,7 @@ describe('nsx enter: PID reuse (live)', { skip }, () => {
       }
       const code = await done;
       assert.equal(code, 1, `nsx must refuse: ${out} ${err}`);
-      assert.match(err, new RegExp(`target PID ${targetPid} exited before its namespaces were joined`));
+      assert.match(err, new RegExp(`target PID ${targetPid}: exited before its namespaces were joined`));
       assert.equal(out, '', 'nothing ran');
       if (b?.pid === targetPid) assert.notEqual(out.trim(), link(targetPid, 'net'));
     } finally {

@@ -98,11 +98,11 @@ test('HOLDERS names the fd holder, the socket holder and the bind mount (nsx ls 
   }
 });
 
-test('an empty -o is refused (exit 2), and a filter syntax error names the position', () => {
+test('an empty -o is refused (exit 1, as lsns), and a filter syntax error names the position', () => {
   const r = runNsx(['ls', '-o', '']);
-  assert.equal(r.code, 2);
+  assert.equal(r.code, 1);
   assert.match(r.stderr, /no output columns/);
   const f = runNsx(['ls', '-Q', 'NS == (1']);
-  assert.equal(f.code, 2);
+  assert.equal(f.code, 1);
   assert.match(f.stderr, /^nsx ls: failed to parse "NS == \(1": syntax error, unexpected end of expression, expecting '\)' .* at position 9\n$/);
 });

@@ -63,14 +63,14 @@ test('syntax errors carry the position', () => {
   assert.equal(parseFilter('   '), null, 'an empty expression is no filter');
 });
 
-test('nsx ls -Q on a fake host; an unknown column and a syntax error are usage errors', () => {
+test('nsx ls -Q on a fake host; an unknown column and a syntax error are usage errors (exit 1, as lsns)', () => {
   const host = fixture('ns-nested.manifest');
   const r = runNsx(['--root', host, 'ls', '-l', '-n', '-r', '-o', 'NS,TYPE', '-Q', 'type == "net" and nprocs == 0']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '4026532400 net\n');
-  assert.equal(runNsx(['--root', host, 'ls', '-Q', 'NOPE == 1']).code, 2);
+  assert.equal(runNsx(['--root', host, 'ls', '-Q', 'NOPE == 1']).code, 1);
   const e = runNsx(['--root', host, 'ls', '-Q', 'NS ==']);
-  assert.equal(e.code, 2);
+  assert.equal(e.code, 1);
   assert.match(e.stderr, /at position 6/);
 });
 

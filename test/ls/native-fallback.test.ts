@@ -20,6 +20,8 @@ test('without the nsfs addon, koffi answers the same (live)', { skip: liveSkipRe
   mkdirSync(dir, { recursive: true });
   try {
     for (const f of ['nsfs.js', 'enter.js', 'libc.js']) cpSync(join(REPO, 'dist', 'native-bindings', f), join(dir, f));
+    // what those modules import from src/ (the one tolerance API and the errors it makes)
+    for (const f of ['host/tolerance.js', 'errors.js']) cpSync(join(REPO, 'dist', 'src', f), join(dir, '..', 'src', f));
     const viaKoffi = (await import(pathToFileURL(join(dir, 'nsfs.js')).href)) as Nsfs;
     const viaAddon = (await import('../../native-bindings/nsfs.js')) as Nsfs;
     const answers = (m: Nsfs) => {

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, runNsx } from '../helpers/cli.js';
-import { startProcess, waitFor, childrenOf, testName } from '../helpers/live.js';
+import { hasTool, startProcess, waitFor, childrenOf, testName } from '../helpers/live.js';
 import { nsInode, startMkfds, upstreamSkip, utilLinuxAtLeast } from './support.js';
 
 const ls = (args: string[]) => runNsx(['ls', ...args]);
@@ -238,5 +238,31 @@ test('lsns(8) --tree without rel is --tree=owner', { skip: upstreamSkip({ tools:
     assert.match(pick(a.stdout), new RegExp(`"ns":${nsInode(p.pid, 'uts')}`), 'the uts namespace hangs under its owner');
   } finally {
     await p.stop();
+  }
+});
+
+// lsns(8) EXIT STATUS: "0 Success. 1 General error. 2 An ioctl was unknown to the kernel." — usage errors, unknown
+// columns, types and tree kinds and bad arguments are general errors (errtryhelp(EXIT_FAILURE), errx(EXIT_FAILURE,
+// …)): the same status as the machine's lsns for each form both have
+test('lsns(8) EXIT STATUS: usage errors and bad arguments exit 1, as the machine\'s lsns', { skip: hasTool('lsns') ? false : 'no lsns' }, () => {
+  for (const args of [
+    ['--bogus'],
+    ['-t', 'bogus'],
+    ['-o', 'BOGUS'],
+    ['--tree=bogus'],
+    ['-p', 'abc'],
+    ['-p'],
+    ['abc'],
+    ['-J', '-r'],
+    ['-p', '1', '4026531840'],
+    ['1', '2'],
+    ['999999999'],
+  ]) {
+    const ours = ls(args);
+    const theirs = run('lsns', args);
+    assert.equal(ours.code, theirs.code, `${args.join(' ')}: nsx ${ours.code} (${ours.stderr.trim()}), lsns ${theirs.code} (${theirs.stderr.trim()})`);
+    assert.equal(ours.code, 1);
+    assert.equal(ours.stdout, '');
+    assert.match(ours.stderr, /^nsx ls: /);
   }
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, fstatSync, closeSync } from 'node:fs';
 import { run, runNsx, NSX_BIN } from '../helpers/cli.js';
-import { startProcess, waitFor, childrenOf } from '../helpers/live.js';
+import { hasTool, startProcess, waitFor, childrenOf } from '../helpers/live.js';
 import { nsInode, startMkfds, upstreamSkip, utilLinuxAtLeast } from './support.js';
 
 const enter = (args: string[], env?: NodeJS.ProcessEnv) => runNsx(['enter', ...args], env ? { env } : {});
@@ -77,7 +77,7 @@ test('nsenter(1) -S follow -G follow: the target\'s uid and gid', { skip: upstre
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '65534\n65534\n');
     if (utilLinuxAtLeast('nsenter', 2, 40)) assert.equal(r.stdout, run('nsenter', ['-t', String(p.pid), '-u', '-S', 'follow', '-G', 'follow', 'sh', '-c', 'id -u; id -g']).stdout);
-    assert.equal(enter(['-S', 'follow', '-u=/proc/self/ns/uts', 'true']).code, 2, '-S follow needs a target');
+    assert.equal(enter(['-S', 'follow', '-u=/proc/self/ns/uts', 'true']).code, 1, '-S follow needs a target (a usage error: 1, as nsenter)');
   } finally {
     await p.stop();
   }
@@ -148,7 +148,7 @@ test('nsenter(1) --net=:ID: a clear message where the kernel has no namespace id
   assert.equal(r.code, 1);
   if (maj < 6 || (maj === 6 && min < 19)) assert.match(r.stderr, /namespace ids need Linux 6\.19 or later \(this kernel is /);
   else assert.match(r.stderr, /namespace ids/);
-  assert.equal(enter(['--net=:x', 'true']).code, 2, 'not a number');
+  assert.equal(enter(['--net=:x', 'true']).code, 1, 'not a number (a usage error: 1, as nsenter)');
 });
 
 // the signal of a program that dies by it kills nsenter (and nsx) the same way, under a forked pid namespace
@@ -194,9 +194,62 @@ test('nsenter(1) -a skips our own user namespace (as nsenter)', { skip: upstream
   }
 });
 
-// nsenter(1) --wdns: "The options --wd and --wdns are mutually exclusive"
-test('nsenter(1) --wd and --wdns are mutually exclusive', () => {
-  const r = enter(['-u=/proc/self/ns/uts', '--wd=/', '--wdns=/', 'true']);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /mutually exclusive/);
+// nsenter(1) --wdns: "The options --wd and --wdns are mutually exclusive". nsenter 2.42 refuses the pair while it reads
+// the options (sys-utils/nsenter.c: excl[] = { { 'W', 'w' } }, err_exclusive_options → errx(EXIT_FAILURE, "options
+// --wd and --wdns cannot be combined")), so before any other check; 2.38 here refuses it too, with exit 1
+test('nsenter(1) --wd and --wdns are mutually exclusive: refused first, exit 1 (as nsenter 2.38 here and 2.42)', () => {
+  for (const [args, first] of [
+    [['-u=/proc/self/ns/uts', '--wd=/', '--wdns=/', 'true'], 'wd'],
+    [['-w', '-W', '/', 'true'], 'wd'],
+    [['-W', '/', '-w', '-t', 'abc', 'true'], 'wdns'],
+    [['-t', String(process.pid), '-u', '-W/', '-w/', 'true'], 'wdns'],
+  ] as const) {
+    const r = enter([...args]);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `nsx enter: --${first} and --${first === 'wd' ? 'wdns' : 'wd'}: mutually exclusive options\n`, args.join(' '));
+    if (hasTool('nsenter')) assert.equal(run('nsenter', [...args]).code, r.code, `nsenter ${args.join(' ')}`);
+  }
+});
+
+// nsenter's exit status for usage errors and bad arguments is 1 (errtryhelp(EXIT_FAILURE), errx(EXIT_FAILURE, …),
+// strtoul_or_err), as for any other failure: the same as the machine's nsenter for each form both have
+test('nsenter: usage errors and bad arguments exit 1, as the machine\'s nsenter', { skip: hasTool('nsenter') ? false : 'no nsenter' }, () => {
+  for (const args of [
+    ['--bogus'],
+    ['-t'],
+    ['-t', 'abc', '-a', 'true'],
+    ['-t', '0', '-a', 'true'],
+    ['-t', '1', '-u', '-S', 'x', 'true'],
+    ['-t', '1', '-u', '-G', 'x', 'true'],
+    ['-n', 'true'],
+    ['-a', 'true'],
+    ['-t', '999999999', '-a', 'true'],
+  ]) {
+    const ours = enter(args);
+    const theirs = run('nsenter', args);
+    assert.equal(ours.code, theirs.code, `${args.join(' ')}: nsx ${ours.code} (${ours.stderr.trim()}), nsenter ${theirs.code} (${theirs.stderr.trim()})`);
+    assert.equal(ours.code, 1);
+    assert.match(ours.stderr, /^nsx enter: /);
+  }
+});
+
+// nsenter(1) -a: "Enter all namespaces of the target process by the default /proc/[pid]/ns/* namespace paths" — with
+// only the caller's own user namespace left out: on a target that shares every namespace, nsenter re-enters the mount
+// namespace, so the working directory becomes its root (unless -w gives the target's)
+test('nsenter(1) -a on a target that shares every namespace: the mount namespace re-entered, cwd / (as nsenter)', { skip: upstreamSkip({ tools: ['nsenter'] }) }, async () => {
+  const p = startProcess('sleep', ['300'], { cwd: '/usr' });
+  try {
+    for (const extra of [[], ['-w']]) {
+      const args = ['-t', String(p.pid), '-a', ...extra, 'pwd'];
+      const ours = spawnSync(process.execPath, [NSX_BIN, 'enter', ...args], { cwd: '/tmp', encoding: 'utf8' });
+      const theirs = spawnSync('nsenter', args, { cwd: '/tmp', encoding: 'utf8' });
+      assert.equal(ours.status, 0, ours.stderr);
+      assert.equal(ours.stdout, theirs.stdout, extra.join(' '));
+      assert.equal(ours.stdout, extra.length ? '/usr\n' : '/\n');
+    }
+    const plan = JSON.parse(enter(['-t', String(p.pid), '-a', '--dry-run', '--json']).stdout) as { namespaces: Array<{ type: string; action: string }> };
+    assert.deepEqual(plan.namespaces.filter((n) => n.action === 'join').map((n) => n.type), ['mnt']);
+  } finally {
+    await p.stop();
+  }
 });

@@ -182,9 +182,10 @@ test('pure v2 record under systemd: the shipped unit records a Docker container 
     const ps = (ms: number, c: string) => runNsx(['ps', '-J', '-c', c, '--at', new Date(ms).toISOString(), '--dir', dir], { timeout: 300_000 });
     const a = ps(t1 - 500, `${name}-a`);
     assert.equal(a.code, 0, a.stderr);
-    assert.ok(JSON.parse(a.stdout).processes.some((p: { command: string }) => p.command === 'sleep 600'));
+    assert.ok(JSON.parse(a.stdout).processes.some((p: { command: string }) => p.command === 'sleep 600'), a.stdout);
     const b = ps(t2 - 500, `${name}-b`);
     assert.equal(b.code, 0, b.stderr);
+    assert.ok(JSON.parse(b.stdout).processes.some((p: { command: string }) => p.command === 'sleep 600'), b.stdout);
     assert.equal(ps(Date.now(), `${name}-b`).code, 1, 'gone after docker rm');
     const info = runNsx(['record', 'info', '-J', '--dir', dir]);
     assert.deepEqual(JSON.parse(info.stdout).warnings, [], 'the service sealed its segment on stop');

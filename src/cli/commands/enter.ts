@@ -8,8 +8,10 @@ import type { OptionSpec } from '../getopt.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg } from '../getopt.js';
 import { UsageError } from '../../errors.js';
+import { withDropInStatus } from '../drop-in.js';
 import type { NsType } from '../../parse/nsid-link.js';
-import { parseTarget, type EnterOptions } from '../../enter/plan.js';
+import { NS_RULE, parseTarget, type EnterOptions } from '../../enter/plan.js';
+import { FAST_PATH_OPTIONS } from '../../enter/tables.js';
 // static on purpose: this module is loaded only for `nsx enter`, and one module graph loads faster than a
 // chain of dynamic imports (start-up is most of the time `nsx enter` takes)
 import { enter } from '../../services/enter.js';
@@ -55,26 +57,21 @@ Options:
  -V, --version               display version
 
 A namespace may be given as -X=:ID (a namespace id; Linux 6.19 or later). With no program, runs $SHELL
-(else the passwd entry's shell, else /bin/sh). Exit status: the program's (a program killed by signal N
-kills nsx with N too, as nsenter does; 126 not executable, 127 not found); 1 for nsx's own errors, 2 for
-bad usage.
+(else the passwd entry's shell, else /bin/sh) as a login shell; when the target has no $SHELL, its /bin/sh
+(else busybox sh), with a notice. Exit status: the program's (a program killed by signal N kills nsx
+with N too, as nsenter does; 126 not executable, 127 not found); 1 for nsx's own errors and for bad
+usage, as nsenter.
 Global options (--root, --debug, --no-color) go before 'enter'. See the README, section nsx enter.
 `;
 
-const NS_SPECS: ReadonlyArray<readonly [NsType, string, string]> = [
-  ['mnt', 'm', 'mount'],
-  ['uts', 'u', 'uts'],
-  ['ipc', 'i', 'ipc'],
-  ['net', 'n', 'net'],
-  ['pid', 'p', 'pid'],
-  ['cgroup', 'C', 'cgroup'],
-  ['user', 'U', 'user'],
-  ['time', 'T', 'time'],
-];
+/** The namespace options in nsenter's --help order; letters and names from src/enter/tables.ts (the C helper's too). */
+const NS_SPECS: ReadonlyArray<readonly [NsType, string, string]> = (['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup', 'user', 'time'] as const).map(
+  (t) => [t, NS_RULE[t].short, NS_RULE[t].long] as const,
+);
 
 const SPECS: readonly OptionSpec[] = [
-  { name: 'all', short: 'a', arg: 'none' },
-  { name: 'target', short: 't', arg: 'required' },
+  { name: FAST_PATH_OPTIONS.all.long, short: FAST_PATH_OPTIONS.all.short, arg: 'none' },
+  { name: FAST_PATH_OPTIONS.target.long, short: FAST_PATH_OPTIONS.target.short, arg: 'required' },
   ...NS_SPECS.map(([, short, long]): OptionSpec => ({ name: long, short, arg: 'optional' })),
   { name: 'setuid', short: 'S', arg: 'required' },
   { name: 'setgid', short: 'G', arg: 'required' },
@@ -139,7 +136,12 @@ export function enterOptionsFrom(opts: Record<string, unknown>, positionals: rea
   };
 }
 
-async function run(argv: string[], ctx0: CliContext): Promise<number> {
+/** nsenter's exit statuses: 1 for usage errors too (src/cli/drop-in.ts). */
+function run(argv: string[], ctx0: CliContext): Promise<number> {
+  return withDropInStatus(() => runEnter(argv, ctx0));
+}
+
+async function runEnter(argv: string[], ctx0: CliContext): Promise<number> {
   const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: PROG, stopAtPositional: true, globals: false });
   if (done) return 0;
   if (args.opts.version) {
@@ -147,8 +149,12 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
     ctx.stdout.write(`nsx ${VERSION}\n`);
     return 0;
   }
+  // as nsenter 2.42 (err_exclusive_options, while it reads the options): the pair in the order given, before
+  // anything else is checked
+  const pair = args.seen.map(([k]) => k).filter((k) => k === 'wd' || k === 'wdns');
+  if (new Set(pair).size === 2) throw new UsageError(`${PROG}: --${pair[0]} and --${pair[0] === 'wd' ? 'wdns' : 'wd'}: mutually exclusive options`);
   for (const [name, n] of [['target', 't']] as const) {
-    if (args.seen.filter(([k]) => k === name).length > 1) throw new UsageError(`${PROG}: option --${name} (-${n}) may be given only once`);
+    if (args.seen.filter(([k]) => k === name).length > 1) throw new UsageError(`${PROG}: -${n}/--${name}: given more than once; give one`);
   }
   const o = enterOptionsFrom(args.opts, args.positionals);
   return enter({ ...o, paths: ctx.paths, stdout: ctx.stdout, stderr: ctx.stderr });

@@ -15,6 +15,8 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'no-namespaces', arg: 'none' },
   { name: 'once', arg: 'none' },
   { name: 'openmetrics', arg: 'none' },
+  { name: 'web.config.file', arg: 'required' },
+  { name: 'web.max-requests', arg: 'required' },
 ];
 
 const HELP = `Usage: nsx exporter [options]
@@ -40,6 +42,12 @@ Options:
       --no-namespaces     no namespace series (they read /proc/PID/ns of every process, every 60 s at most)
       --once              print one exposition to stdout and exit
       --openmetrics       with --once: print OpenMetrics 1.0.0 instead of the Prometheus text format
+      --web.config.file FILE
+                          TLS, basic authentication (bcrypt hashes) and extra headers, in the web
+                          configuration format of Prometheus' exporter-toolkit (as node_exporter); read
+                          again at each new connection (see docs/exporter.md, Security)
+      --web.max-requests N
+                          /metrics requests in flight at most; past it 503 (default 40, 0: no limit)
       --root DIR          a fake host: DIR/proc, DIR/sys (DIR may be a fixture manifest); in a container,
                           the host's / mounted read-only, e.g. --root /host
   -h, --help              this help
@@ -74,6 +82,13 @@ export const command: Command = {
     const include = (o.include as string[] | undefined) ?? [];
     const exclude = (o.exclude as string[] | undefined) ?? [];
     for (const p of [...include, ...exclude]) globToRegExp(p); // refuse a bad pattern before listening
+    const webConfigFile = o['web.config.file'] as string | undefined;
+    if (webConfigFile !== undefined) {
+      if (o.once) throw new UsageError('nsx exporter: --web.config.file goes with the server, not with --once');
+      // a bad file is refused before anything is sampled: `nsx exporter: FILE:LINE: what is wrong`
+      (await import('../../exporter/web-config.js')).loadWebConfig(webConfigFile);
+    }
+    const maxRequests = o['web.max-requests'] !== undefined ? parseIntArg('nsx exporter', 'web.max-requests', o['web.max-requests'] as string, { min: 0, max: 100_000 }) : undefined;
     return runExporter({
       paths: ctx.paths,
       ...listen,
@@ -85,6 +100,8 @@ export const command: Command = {
       limitsMaxAgeMs: o['limits-max-age'] !== undefined ? parseSeconds(o['limits-max-age'] as string, 'limits-max-age', 3600) : undefined,
       namespaces: !o['no-namespaces'],
       once: o.once ? (o.openmetrics ? 'openmetrics' : 'prometheus') : undefined,
+      webConfigFile,
+      maxRequests,
       stdout: ctx.stdout,
       warn: ctx.warn,
     });

@@ -5,6 +5,7 @@ import { parseCommandArgs } from '../common.js';
 import { parseIntArg } from '../getopt.js';
 import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 import { UsageError } from '../../errors.js';
+import { withDropInStatus } from '../drop-in.js';
 
 const HELP = `Usage:
  nsx ls [options] [<namespace>]
@@ -33,6 +34,8 @@ ${replayHelp(false, 1)}
 
 Global options: --root DIR, --no-color, --debug, -h/--help, -V/--version
 
+Exit status: 0 on success; 1 on any error, usage errors included (as lsns).
+
 Available output columns:
 `;
 
@@ -60,12 +63,17 @@ const EXCLUSIVE: ReadonlyArray<readonly [string, string]> = [
   ['persistent', 'task'],
 ];
 
-async function run(argv: string[], ctx0: CliContext): Promise<number> {
+/** lsns's exit statuses: 1 for usage errors too (src/cli/drop-in.ts). */
+function run(argv: string[], ctx0: CliContext): Promise<number> {
+  return withDropInStatus(() => runLs(argv, ctx0));
+}
+
+async function runLs(argv: string[], ctx0: CliContext): Promise<number> {
   // one parallel import of the whole graph: the ESM loader reads the files concurrently
   const [
     { LS_FIELDS, LSNS_COLUMNS, defaultColumns, NAMESPACE_COLUMNS, needsOf, renderLsJson, renderListColumnsJson, listColumnsRows, filterFields, filterLsRows },
     { selectFields, columnsHelp },
-    { isNsType },
+    { isNsType, NS_TYPES },
     { listNamespaces },
   ] = await Promise.all([import('../../fields/ls.js'), import('../../fields/registry.js'), import('../../parse/nsid-link.js'), import('../../services/ls.js')]);
   const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP + columnsHelp(LS_FIELDS), { prog: 'nsx ls' });
@@ -82,26 +90,27 @@ async function run(argv: string[], ctx0: CliContext): Promise<number> {
     return 0;
   }
   for (const [a, b] of EXCLUSIVE) {
-    if (o[a] !== undefined && o[b] !== undefined) throw new UsageError(`nsx ls: mutually exclusive arguments: --${a} --${b}`);
+    if (o[a] !== undefined && o[b] !== undefined) throw new UsageError(`nsx ls: --${a} and --${b}: mutually exclusive options`);
   }
   // a type given twice counts once (`-t net -t net`)
   const types = [...new Set((o.type as string[] | undefined) ?? [])].map((t) => {
-    if (!isNsType(t)) throw new UsageError(`nsx ls: unknown namespace type: ${t}\nTry 'nsx ls --help' for more information.`);
+    if (!isNsType(t)) throw new UsageError(`nsx ls: -t ${t}: unknown namespace type; try ${NS_TYPES.slice(0, -1).join(', ')} or ${NS_TYPES[NS_TYPES.length - 1]}`);
     return t;
   });
   let tree: 'none' | 'process' | 'owner' | 'parent' = 'none';
   if (o.tree !== undefined) {
     const v = o.tree === true ? 'owner' : String(o.tree).replace(/^=/, '');
-    if (v !== 'owner' && v !== 'parent' && v !== 'process') throw new UsageError(`nsx ls: unknown tree type: ${v}\nTry 'nsx ls --help' for more information.`);
+    if (v !== 'owner' && v !== 'parent' && v !== 'process') throw new UsageError(`nsx ls: --tree=${v}: unknown tree type; try owner, parent or process`);
     tree = v;
   }
   const task = o.task !== undefined ? parseIntArg('nsx ls', 'PID', String(o.task), { min: 1 }) : undefined;
-  if (args.positionals.length > 1) throw new UsageError(`nsx ls: too many arguments: ${args.positionals.slice(1).join(' ')}\nTry 'nsx ls --help' for more information.`);
+  if (args.positionals.length > 1)
+    throw new UsageError(`nsx ls: ${args.positionals.slice(1).join(' ')}: too many arguments (one namespace at most)\nTry 'nsx ls --help' for more information.`);
   let namespace: number | undefined;
   if (args.positionals.length === 1) {
-    if (task !== undefined) throw new UsageError('nsx ls: --task is mutually exclusive with <namespace>');
+    if (task !== undefined) throw new UsageError('nsx ls: --task and <namespace>: mutually exclusive options');
     const a = args.positionals[0];
-    if (!/^\d+$/.test(a) || !Number.isSafeInteger(Number(a))) throw new UsageError(`nsx ls: invalid namespace argument: '${a}'`);
+    if (!/^\d+$/.test(a) || !Number.isSafeInteger(Number(a))) throw new UsageError(`nsx ls: namespace '${a}': not an inode number; try one from the NS column (nsx ls -o NS)`);
     namespace = Number(a);
   }
   // lsns: defaults (and the default process tree) apply only when --output-all was not given

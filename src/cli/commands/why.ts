@@ -8,9 +8,12 @@ import type { OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { formatJson } from '../../output/json.js';
 import { escapeControl } from '../../output/escape.js';
-import { why, type WhyResult } from '../../services/why.js';
-import { fmtBytes, fmtCpus, type EffectiveLimit } from '../../model/why.js';
+import { formatWhyText } from '../../output/why-text.js';
+import { why } from '../../services/why.js';
 import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+
+// the text report lives beside the sentences it prints (src/output/); exported here too for test/why/
+export { formatWhyText };
 
 const HELP = `Usage:
   nsx why TARGET [options]
@@ -51,43 +54,6 @@ export function parseDuration(v: string): number {
   const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
   if (n > 3_600_000) throw new UsageError(`nsx why: invalid duration: '${v}' (at most 1h)`);
   return n;
-}
-
-function limitValue(l: EffectiveLimit, v: number | 'max'): string {
-  if (v === 'max') return 'max';
-  switch (l.unit) {
-    case 'cpus':
-      return fmtCpus(v);
-    case 'bytes':
-      return fmtBytes(v);
-    default:
-      return String(v);
-  }
-}
-
-/** The text report: the verdict lines (causes indented); with --verbose the limits along the path too. */
-export function formatWhyText(r: WhyResult, verbose: boolean): string {
-  const out: string[] = [];
-  const head = `${r.target}${r.label && !r.target.includes(r.label) ? ` (${r.label})` : ''}${r.target !== r.path ? ` ${r.path}` : ''}`;
-  if (r.clean && !verbose) return `${escapeControl(head)}: ${escapeControl(r.verdict[0])}\n`;
-  out.push(`${escapeControl(head)}: ${r.mode === 'window' ? `over ${Number((r.window_s ?? 0).toFixed(1))} s` : 'counters since creation'}, cgroup v${r.version ?? '?'}`);
-  for (let i = 0; i < r.verdict.length; i++) {
-    out.push(`  ${escapeControl(r.verdict[i])}`);
-    for (const c of r.findings[i]?.causes ?? []) out.push(`      - ${escapeControl(c)}`);
-  }
-  if (verbose) {
-    out.push('limits along the path (root → target; * = tightest):');
-    for (const l of r.limits) {
-      if (l.along.length === 0) {
-        out.push(`  ${l.limit.padEnd(16)} none`);
-        continue;
-      }
-      const parts = l.along.map((a) => `${escapeControl(a.path)}=${limitValue(l, a.value)}${l.binding && a.path === l.binding.path ? '*' : ''}`);
-      out.push(`  ${l.limit.padEnd(16)} ${parts.join('  ')}`);
-    }
-    if (!r.kernel_log.readable) out.push(`kernel log: not readable (${escapeControl(r.kernel_log.reason ?? '')})`);
-  }
-  return out.join('\n') + '\n';
 }
 
 export const command: Command = {

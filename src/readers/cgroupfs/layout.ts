@@ -9,12 +9,13 @@
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
 import { hostPath } from '../../host/paths.js';
-import { readTextOrUndefined } from '../../host/read.js';
+import { readWhole } from '../../host/read.js';
 import { parseMountinfo, type MountinfoEntry } from '../../parse/mountinfo.js';
 import { parseProcCgroups, parseWordList } from '../../parse/cgroup-files.js';
 import { parseProcCgroup, hierarchyKey, type ProcCgroupEntry } from '../../parse/proc-cgroup.js';
 import { layoutKind, type CgroupLayout, type ControllerInfo, type Hierarchy } from '../../model/cgroup.js';
 import { NotFoundError, ParseError } from '../../errors.js';
+import { wrap } from '../../host/tolerance.js';
 
 /** Controllers a v1 mount can carry, used when /proc/cgroups is unavailable. */
 const KNOWN_V1 = new Set([
@@ -99,20 +100,20 @@ export function readCgroupLayout(paths: HostPaths): CgroupLayout {
   // /host/sys/…), not the host: the host's init (PID 1 of the host's procfs) comes first there
   const [first, second] = paths.live ? ['self', '1'] : ['1', 'self'];
   const miPath = join(paths.proc, `${first}/mountinfo`);
-  let mi = readTextOrUndefined(miPath);
+  let mi = wrap(undefined, miPath, readWhole, 'gone');
   let miSource = miPath;
   if (mi === undefined) {
     miSource = join(paths.proc, `${second}/mountinfo`);
-    mi = readTextOrUndefined(miSource);
+    mi = wrap(undefined, miSource, readWhole, 'gone');
   }
   if (mi === undefined) throw new NotFoundError(`${miPath}: no mountinfo; cannot find cgroup mounts`, miPath);
   const mounts = parseMountinfo(mi, miSource);
   const pcPath = join(paths.proc, 'cgroups');
-  const pc = readTextOrUndefined(pcPath);
+  const pc = wrap(undefined, pcPath, readWhole, 'gone');
   const controllers = pc === undefined ? [] : parseProcCgroups(pc, pcPath);
   const selfPath = join(paths.proc, 'self/cgroup');
   let self: ProcCgroupEntry[] = [];
-  const st = readTextOrUndefined(join(paths.proc, `${first}/cgroup`)) ?? readTextOrUndefined(join(paths.proc, `${second}/cgroup`));
+  const st = wrap(undefined, join(paths.proc, `${first}/cgroup`), readWhole, 'gone') ?? wrap(undefined, join(paths.proc, `${second}/cgroup`), readWhole, 'gone');
   if (st !== undefined) {
     try {
       self = parseProcCgroup(st, selfPath);
@@ -124,7 +125,7 @@ export function readCgroupLayout(paths: HostPaths): CgroupLayout {
   const v2 = mounts.find((m) => m.fsType === 'cgroup2');
   let v2Controllers: string[] | undefined;
   if (v2) {
-    const t = readTextOrUndefined(join(hostPath(paths, v2.mountPoint), 'cgroup.controllers'));
+    const t = wrap(undefined, join(hostPath(paths, v2.mountPoint), 'cgroup.controllers'), readWhole, 'gone');
     v2Controllers = t === undefined ? [] : parseWordList(t);
   }
   return buildCgroupLayout({ mounts, controllers, self, v2Controllers });

@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
-import { readText, readTextOrUndefined } from '../../host/read.js';
-import { Tolerance } from '../../host/tolerance.js';
+import { readText, readWhole } from '../../host/read.js';
+import { Tolerance, wrap } from '../../host/tolerance.js';
 import { readStat } from '../../readers/procfs/stat.js';
 import { readCmdlineString } from '../../readers/procfs/cmdline.js';
 import { parseProcCgroup, hierarchyKey } from '../../parse/proc-cgroup.js';
@@ -152,6 +152,6 @@ export function readProcessCgroups(paths: HostPaths, layout: CgroupLayout, pid: 
 
 /** Number of threads in a cgroup directory (`cgroup.threads` on v2, `tasks` on v1); undefined when absent. */
 export function readThreadCount(dir: string, version: 1 | 2): number | undefined {
-  const t = readTextOrUndefined(join(dir, version === 2 ? 'cgroup.threads' : 'tasks'));
+  const t = wrap(undefined, join(dir, version === 2 ? 'cgroup.threads' : 'tasks'), readWhole, 'gone');
   return t === undefined ? undefined : parsePidList(t).length;
 }

@@ -16,7 +16,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { readWhole } from '../../host/read.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
-import { Tolerance, wrap, wrapGone } from '../../host/tolerance.js';
+import { Tolerance, wrap } from '../../host/tolerance.js';
 import { NotFoundError, ParseError } from '../../errors.js';
 import { parseFlatKeyed, parsePidList, parseWordList } from '../../parse/cgroup-files.js';
 import { viewHierarchies, type CgroupLayout, type CgroupNode, type CgroupView, type Hierarchy } from '../../model/cgroup.js';
@@ -127,7 +127,7 @@ export function walkCgroupTree(paths: HostPaths, layout: CgroupLayout, opts: Wal
   for (const h of hs) {
     const root = opts.root ?? h.mountRoot;
     const dir = cgroupDir(paths, h, root);
-    const st = wrapGone(dir, () => statSync(dir));
+    const st = wrap(undefined, dir, () => statSync(dir), 'gone');
     if (!st?.isDirectory()) continue;
     const ino = st.ino;
     const n = walkHierarchy(dir, root, baseName(root), h.key, opts.depth ?? Infinity, opts, tol, ino);

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { closeSync } from 'node:fs';
 import type { HostPaths } from '../../host/paths.js';
 import { hostPath } from '../../host/paths.js';
-import { readTextOrUndefined } from '../../host/read.js';
+import { readWhole } from '../../host/read.js';
 import type { Tolerance } from '../../host/tolerance.js';
 import { parseNsRelations } from '../../parse/ns-relations.js';
 import type { NamespaceRecord } from '../../model/namespace.js';
 import { nsLinkPath } from '../procfs/ns.js';
+import { wrap } from '../../host/tolerance.js';
 
 export interface RelationNeeds {
   /** PNS and ONS */
@@ -47,7 +48,7 @@ export async function readNamespaceRelations(
   if (targets.length === 0) return [];
   if (!paths.live) {
     const p = join(paths.root, RELATIONS_FILE);
-    const text = readTextOrUndefined(p);
+    const text = wrap(undefined, p, readWhole, 'gone');
     if (text === undefined) return [];
     const rec = parseNsRelations(text, p);
     for (const ns of targets) {

@@ -4,8 +4,9 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
-import { readLink, isAbsent, statPath } from '../../host/read.js';
+import { readLink, statPath } from '../../host/read.js';
 import { parseNsLink, type NsType } from '../../parse/nsid-link.js';
+import { classifyTolerable } from '../../host/tolerance.js';
 
 /** Path of a namespace link, `<proc>/PID/ns/TYPE`. */
 export function nsLinkPath(paths: HostPaths, pid: number, type: NsType): string {
@@ -23,7 +24,7 @@ function readOne(paths: HostPaths, pid: number, dir: string, type: NsType): numb
   try {
     text = readLink(dir + type);
   } catch (e) {
-    if (isAbsent(e) && !pidDirGone(paths, pid)) return undefined;
+    if (classifyTolerable(e) === 'gone' && !pidDirGone(paths, pid)) return undefined;
     throw e;
   }
   const n = type.length;
@@ -41,7 +42,7 @@ function pidDirGone(paths: HostPaths, pid: number): boolean {
     statPath(join(paths.proc, String(pid), 'ns'));
     return false;
   } catch (e) {
-    return isAbsent(e);
+    return classifyTolerable(e) === 'gone';
   }
 }
 

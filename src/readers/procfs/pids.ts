@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
 import { listDir, statPath } from '../../host/read.js';
-import { tryGone } from '../../host/quiet.js';
+import { wrap } from '../../host/tolerance.js';
 
 /** Read `/proc`: the PIDs of all processes (thread groups), ascending. */
 export function readPids(paths: HostPaths): number[] {
@@ -26,7 +26,7 @@ export function readPids(paths: HostPaths): number[] {
 /** Does `/proc/PID` exist? (False too when it cannot be looked at; other failures throw.) */
 export function pidExists(paths: HostPaths, pid: number): boolean {
   const dir = join(paths.proc, String(pid));
-  return tryGone(dir, () => statPath(dir)) !== undefined;
+  return wrap(undefined, dir, () => statPath(dir)) !== undefined;
 }
 
 /** Read the owner of `/proc/PID` (stat(2) st_uid). Throws NsxError (ENOENT when the process is gone). */

@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import type { HostPaths } from '../../host/paths.js';
-import { readTextOrUndefined } from '../../host/read.js';
-import { classifyTolerable } from '../../host/tolerance.js';
+import { readWhole } from '../../host/read.js';
+import { classifyTolerable, wrap } from '../../host/tolerance.js';
 
 /** `DEVNAME=` of a uevent file, or undefined. Pure. */
 export function parseUeventDevname(text: string): string | undefined {
@@ -25,7 +25,7 @@ export function parseUeventDevname(text: string): string | undefined {
 export function readBlockDeviceName(paths: HostPaths, major: number, minor: number): string | undefined {
   const p = join(paths.sys, 'dev', 'block', `${major}:${minor}`, 'uevent');
   try {
-    const t = readTextOrUndefined(p);
+    const t = wrap(undefined, p, readWhole, 'gone');
     const n = t === undefined ? undefined : parseUeventDevname(t);
     return n === undefined ? undefined : `/dev/${n}`;
   } catch (e) {

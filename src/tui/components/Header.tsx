@@ -1,6 +1,6 @@
 /**
  * `<Header>`: host facts (CPUs, memory, load, kernel, cgroup layout) on the first line and the view's status
- * (interval, paused, order, filter, counts) on the second. Facts come from the caller (systeminformation,
+ * (interval, paused, order, filter, counts) on the second. Facts come from the caller (src/readers/host-facts.ts,
  * loaded lazily by the TUI runner); absent facts are left out.
  */
 import React from 'react';

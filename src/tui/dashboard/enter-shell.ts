@@ -6,6 +6,7 @@
  */
 import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { wrap } from '../../host/tolerance.js';
 
 /** What the shell check needs of the filesystem (tests pass a table). */
 export interface FsProbe {
@@ -15,13 +16,8 @@ export interface FsProbe {
 
 export const realFs: FsProbe = {
   stat(p) {
-    let st;
-    try {
-      st = lstatSync(p, { throwIfNoEntry: false });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-      throw e;
-    }
+    // absent, or not ours to look at: no such shell there
+    const st = wrap(undefined, p, (x) => lstatSync(x, { throwIfNoEntry: false }));
     if (!st) return undefined;
     if (st.isSymbolicLink()) return { kind: 'link', target: readlinkSync(p) };
     return { kind: st.isDirectory() ? 'dir' : 'file' };

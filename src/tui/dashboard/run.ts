@@ -62,7 +62,7 @@ export const WHY_WINDOW_MS = 2000;
 
 /** `nsx why -v TARGET` as lines (the window sampled here; the report formatted as the command prints it). */
 async function loadWhy(paths: HostPaths, target: string): Promise<string[]> {
-  const [{ why }, { formatWhyText }] = await Promise.all([import('../../services/why.js'), import('../../cli/commands/why.js')]);
+  const [{ why }, { formatWhyText }] = await Promise.all([import('../../services/why.js'), import('../../output/why-text.js')]);
   const r = await why({ paths, target, durationMs: paths.live ? WHY_WINDOW_MS : 0 });
   return formatWhyText(r, true).replace(/\n$/, '').split('\n');
 }
@@ -102,7 +102,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
   const stopTrim = await startMallocTrim();
   const { DashboardApp } = await import('./DashboardApp.js');
-  const { loadHostFacts } = await import('../top/run.js');
+  const { hostFactsLoader } = await import('../top/run.js');
   // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts)
   const topCollect = makeDashboardCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
@@ -134,7 +134,7 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
             netnsNames,
             loadRelations: relations,
             loadDetail,
-            loadFacts: o.paths.live ? loadHostFacts : undefined,
+            loadFacts: hostFactsLoader(o.paths),
             canEnter,
             errors,
             loadWhy: (target: string) => loadWhy(o.paths, target),

@@ -1,5 +1,5 @@
 /**
- * `useAsyncValue(load, deps, refreshMs?)`: the value of an async loader (host facts from systeminformation,
+ * `useAsyncValue(load, deps, refreshMs?)`: the value of an async loader (host facts from /proc and /sys,
  * the processes of a cgroup, one process in full) and the message of its last failure, reloaded when `deps`
  * change and, with `refreshMs`, periodically. A failure keeps the previous value and is reported (the views
  * show it); the next success clears it. The loader does the I/O; components only receive the result.

@@ -36,7 +36,7 @@ export interface TopAppProps {
   readonly raw?: boolean;
   /** cgroup layout for the header */
   readonly layout?: string;
-  /** host facts loader (systeminformation in production), refreshed every 5 s */
+  /** host facts loader (files under the root: src/readers/host-facts.ts), refreshed every 5 s */
   readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
   /** the processes of a cgroup (the caller does the reading) */
   readonly loadProcesses?: (path: string) => DetailProcess[];

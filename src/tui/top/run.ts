@@ -1,7 +1,7 @@
 /**
  * Start the `nsx top` TUI: alternate screen (restored on q, Ctrl-C, SIGTERM and crashes: src/tui/terminal.ts),
- * Ink rendering of <TopApp>, the sampler started here and stopped on exit. Host facts come from
- * systeminformation, imported lazily; the detail pane's processes are read through the cgroup readers.
+ * Ink rendering of <TopApp>, the sampler started here and stopped on exit. Host facts come from files under the
+ * root (src/readers/host-facts.ts); the detail pane's processes are read through the cgroup readers.
  */
 import React from 'react';
 import type { HostPaths } from '../../host/paths.js';
@@ -15,6 +15,7 @@ import { colorFromEnv } from '../theme.js';
 import { initialUiState } from './state.js';
 import type { HostFacts } from '../components/Header.js';
 import type { DetailProcess } from '../components/DetailPane.js';
+import type { StaticHostFacts } from '../../readers/host-facts.js';
 
 export interface TopTuiOptions {
   readonly sampler: Sampler<TopSnapshot>;
@@ -34,26 +35,29 @@ export interface TopTuiOptions {
 }
 
 /**
- * Host facts through systeminformation (lazy import: only the TUI pays for it). The static facts (hostname,
- * CPUs, kernel) are read once; memory and load on every call.
+ * Host facts for the header, read from files under the root (src/readers/host-facts.ts: /proc, /sys,
+ * /etc/os-release, and node:os on the live host; no subprocess). The static facts (hostname, CPUs, kernel) are
+ * read once; memory and load at every call.
  */
-export function makeHostFactsLoader(): () => Promise<HostFacts> {
-  let fixed: Promise<{ hostname?: string; cpus?: number; kernel?: string }> | undefined;
+export function makeHostFactsLoader(paths: HostPaths): () => Promise<HostFacts> {
+  let fixed: StaticHostFacts | undefined;
   return async () => {
-    const si = (await import('systeminformation')).default;
-    fixed ??= Promise.all([si.osInfo(), si.cpu()]).then(([os, cpu]) => ({ hostname: os.hostname, cpus: cpu.cores, kernel: os.kernel }));
-    const [f, mem] = await Promise.all([fixed, si.mem()]);
-    const { loadavg } = await import('node:os');
-    return { ...f, memTotalBytes: mem.total, memUsedBytes: mem.active, load: loadavg() };
+    const { readStaticHostFacts, readDynamicHostFacts } = await import('../../readers/host-facts.js');
+    fixed ??= readStaticHostFacts(paths);
+    const d = readDynamicHostFacts(paths);
+    const used = d.memTotalBytes !== undefined && d.memAvailableBytes !== undefined ? Math.max(0, d.memTotalBytes - d.memAvailableBytes) : undefined;
+    const facts: HostFacts = { hostname: fixed.hostname, cpus: fixed.cpus, kernel: fixed.kernel, memTotalBytes: d.memTotalBytes, memUsedBytes: used, load: d.load };
+    return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as HostFacts;
   };
 }
 
-let sharedLoader: (() => Promise<HostFacts>) | undefined;
+const loaders = new WeakMap<HostPaths, () => Promise<HostFacts>>();
 
-/** Host facts with one shared loader per process (static facts read once). Used by the dashboard too. */
-export function loadHostFacts(): Promise<HostFacts> {
-  sharedLoader ??= makeHostFactsLoader();
-  return sharedLoader();
+/** The host facts loader of a root, one per HostPaths (static facts read once). Used by the dashboard too. */
+export function hostFactsLoader(paths: HostPaths): () => Promise<HostFacts> {
+  let l = loaders.get(paths);
+  if (!l) loaders.set(paths, (l = makeHostFactsLoader(paths)));
+  return l;
 }
 
 /** Member processes of a cgroup (the first hierarchy of the view that has it). */
@@ -86,7 +90,7 @@ export async function runTopTui(o: TopTuiOptions): Promise<number> {
         initial,
         raw: o.raw,
         layout: o.layout.kind,
-        loadFacts: o.paths.live ? loadHostFacts : undefined,
+        loadFacts: hostFactsLoader(o.paths),
         loadProcesses,
         color: o.color ?? colorFromEnv(),
       }),

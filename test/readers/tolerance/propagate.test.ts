@@ -4,12 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostPaths } from '../../../src/host/paths.js';
-import { Tolerance } from '../../../src/host/tolerance.js';
-import { closeQuietly, tryGone } from '../../../src/host/quiet.js';
+import { Tolerance, wrap } from '../../../src/host/tolerance.js';
 import { IoError, NsxError, ParseError } from '../../../src/errors.js';
 import { readFdHeld } from '../../../src/readers/nsfs/held.js';
 import { pidExists } from '../../../src/readers/procfs/pids.js';
@@ -53,18 +52,33 @@ test('pidExists: absent is false, a symlink loop (ELOOP) propagates', () => {
   }
 });
 
-test('tryGone: gone and denied are undefined, anything else throws', () => {
+test('wrap: gone and denied are undefined (recorded), anything else throws', () => {
   const err = (code: string) => Object.assign(new Error(code), { code });
-  assert.equal(tryGone('/x', () => { throw err('ENOENT'); }), undefined);
-  assert.equal(tryGone('/x', () => { throw err('EACCES'); }), undefined);
-  assert.throws(() => tryGone('/x', () => { throw err('EIO'); }), (e: unknown) => e instanceof IoError && e.path === '/x');
-  assert.throws(() => tryGone('/x', () => { throw new TypeError('bug'); }), TypeError);
-  assert.equal(tryGone('/x', () => 5), 5);
+  assert.equal(wrap(undefined, '/x', () => { throw err('ENOENT'); }), undefined);
+  assert.equal(wrap(undefined, '/x', () => { throw err('EACCES'); }), undefined);
+  assert.throws(() => wrap(undefined, '/x', () => { throw err('EIO'); }), (e: unknown) => e instanceof IoError && e.path === '/x');
+  assert.throws(() => wrap(undefined, '/x', () => { throw new TypeError('bug'); }), TypeError);
+  assert.equal(wrap(undefined, '/x', () => 5), 5);
+  assert.equal(wrap(undefined, '/x', (p) => p), '/x');
+  const tol = new Tolerance();
+  wrap(tol, '/gone', () => { throw err('ESRCH'); });
+  wrap(tol, '/denied', () => { throw err('EPERM'); });
+  assert.deepEqual(tol.toJSON(), { gone: 1, denied: ['/denied'] });
 });
 
-test('closeQuietly: a failing close(2) (EBADF) is quiet, a bad argument is not', () => {
-  closeQuietly(2 ** 30);
-  assert.throws(() => closeQuietly(-1));
+test("wrap's policies: 'gone' lets a denial through, 'cleanup' any system error, 'optional' any Error", () => {
+  const err = (code: string) => Object.assign(new Error(code), { code, syscall: 'open' });
+  assert.equal(wrap(undefined, '/x', () => { throw err('ENOENT'); }, 'gone'), undefined);
+  assert.throws(() => wrap(undefined, '/x', () => { throw err('EACCES'); }, 'gone'), (e: unknown) => e instanceof NsxError && e.errno === 'EACCES');
+  // a failing close(2) (EBADF) is quiet in a cleanup path, a bad argument is not
+  assert.equal(wrap(undefined, 'fd', () => closeSync(2 ** 30), 'cleanup'), undefined);
+  assert.throws(() => wrap(undefined, 'fd', () => closeSync(-1), 'cleanup'));
+  assert.equal(wrap(undefined, 'addon', () => { throw new Error('dlopen: wrong ELF class'); }, 'optional'), undefined);
+  assert.throws(() => wrap(undefined, 'addon', () => { throw 'not an Error'; }, 'optional'));
+  const tol = new Tolerance();
+  tol.absorb(err('ENODEV'), '/cg', 'gone');
+  assert.throws(() => tol.absorb(err('EACCES'), '/cg', 'gone'), (e: unknown) => e instanceof NsxError && e.path === '/cg');
+  assert.deepEqual(tol.toJSON(), { gone: 1, denied: [] });
 });
 
 test('lenient parses tolerate only their own parse errors', () => {
