@@ -71,8 +71,6 @@ const COMMANDS_MODULE = 'nsx:commands';
 const GROUPS = [
   { module: 'nsx:tui', prefix: src + 'tui/', key: 't' },
   { module: 'nsx:exporter', prefix: src + 'exporter/', key: 'x' },
-  // the recorder and replay (zlib, the store): loaded by `record` and by `--at`, not by a live `top` or `ps`
-  { module: 'nsx:record', prefix: src + 'record/', key: 'r' },
 ];
 const groupOf = (abs) => GROUPS.find((g) => abs.startsWith(g.prefix));
 // value imports only: not `typeof import('…')` nor `import('…').Type` (types, erased anyway)

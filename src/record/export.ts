@@ -22,8 +22,9 @@ import { fromFsError } from '../errors.js';
 import { NS_TYPES, type NsType } from '../parse/nsid-link.js';
 import type { CgroupSample } from '../model/cgroup-sample.js';
 import { hierarchyOf } from '../model/process-cgroup.js';
-import { CATALOGUE, LabelSets, seriesOf, type FamilyDef } from '../exporter/series.js';
-import { labelsOf, type ExporterCgroup, type ExporterSample } from '../exporter/sample.js';
+import type { FamilyDef } from '../exporter/series.js';
+import type { ExporterCgroup, ExporterIdentity, ExporterSample } from '../exporter/sample.js';
+import type { Identity } from '../model/identity.js';
 import { openReplay, type ReplayWindow } from './replay.js';
 import type { RecordedState } from './state.js';
 import { isoSecond } from './time.js';
@@ -35,7 +36,7 @@ export interface ExportOptions {
 }
 
 /** The exporter's sample of a recorded instant (see the module comment). */
-export function exporterSampleOf(st: RecordedState): ExporterSample {
+export function exporterSampleOf(st: RecordedState, labelsOf: (i: Identity) => ExporterIdentity | undefined): ExporterSample {
   const layout = st.host.layout;
   // processes per cgroup of the cpu hierarchy (cgroup2 when unified), as the exporter counts cgroup.procs
   const procs = new Map<string, number>();
@@ -110,6 +111,8 @@ function names(f: FamilyDef): { family: string; sample: string } {
 }
 
 export async function exportOpenMetrics(o: ExportOptions): Promise<number> {
+  // the exporter's modules are its lazy chunk (test/docs/bundle.test.ts): loaded here, not with every command
+  const [{ CATALOGUE, LabelSets, seriesOf }, { labelsOf }] = await Promise.all([import('../exporter/series.js'), import('../exporter/sample.js')]);
   const r = openReplay(o.window, 'nsx record export');
   for (const m of r.rec.warnings) o.warn(m);
   const times = r.rec.times();
@@ -134,7 +137,7 @@ export async function exportOpenMetrics(o: ExportOptions): Promise<number> {
     let prev: { st: RecordedState; sample: ExporterSample } | undefined;
     let frames = 0;
     for (const st of r.rec.range(from, to, true)) {
-      const sample = exporterSampleOf(st);
+      const sample = exporterSampleOf(st, labelsOf);
       const p = prev && prev.st.host.boot_id === st.host.boot_id ? prev.sample : undefined;
       prev = { st, sample };
       if (st.time_ms < from) continue; // the instant before the window: only for the first interval's attribution

@@ -13,7 +13,17 @@
  * frame, and the scan stops at the first frame that is short or whose CRC is wrong: a torn tail is dropped.
  * Integers are little-endian.
  */
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+
+/**
+ * node:zlib, loaded on first use: the store's code sits in the commands' chunk (one chunk fewer for every
+ * command), and a live `top` or `ps` must not pay for loading zlib (test/docs/bundle.test.ts).
+ */
+let zlibModule: typeof import('node:zlib') | undefined;
+function zlib(): typeof import('node:zlib') {
+  return (zlibModule ??= createRequire(process.execPath)('node:zlib') as typeof import('node:zlib'));
+}
+const crc32 = (data: Uint8Array, value?: number): number => zlib().crc32(data, value);
 import { ByteReader, ByteWriter, CorruptRecord } from './bytes.js';
 
 export const MAGIC = Buffer.from('NSXREC\r\n', 'latin1');
@@ -137,7 +147,7 @@ export function frameAt(buf: Buffer, offset: number): FrameRef | undefined {
 
 /** Compress a frame's raw bytes (`window`: the chunk's last raw bytes, for a delta frame). */
 export function deflateFrame(raw: Buffer, window?: Buffer): Buffer {
-  return deflateRawSync(raw, window && window.length ? { level: 6, dictionary: window } : { level: 6 });
+  return zlib().deflateRawSync(raw, window && window.length ? { level: 6, dictionary: window } : { level: 6 });
 }
 
 /**
@@ -150,7 +160,7 @@ export function inflateFrame(buf: Buffer, f: FrameRef, window?: Buffer): Buffer 
   const payload = buf.subarray(f.offset + FRAME_HEADER, f.offset + FRAME_HEADER + f.length);
   let raw: Buffer;
   try {
-    raw = inflateRawSync(payload, { ...(window && window.length && f.type === T_DELTA ? { dictionary: window } : {}), maxOutputLength: Math.max(64, f.raw_length) });
+    raw = zlib().inflateRawSync(payload, { ...(window && window.length && f.type === T_DELTA ? { dictionary: window } : {}), maxOutputLength: Math.max(64, f.raw_length) });
   } catch (e) {
     // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR, …) and an output over the recorded length
     const code = (e as { code?: unknown }).code;
@@ -186,7 +196,7 @@ export function encodeSeal(frames: readonly FrameRef[], at: number): Buffer {
   }
   const raw = w.take();
   const last = frames.length ? frames[frames.length - 1].time_ms : 0;
-  const frame = encodeFrame(T_INDEX, last, deflateRawSync(raw), raw.length);
+  const frame = encodeFrame(T_INDEX, last, zlib().deflateRawSync(raw), raw.length);
   const tr = Buffer.alloc(TRAILER);
   TRAILER_MAGIC.copy(tr, 0);
   tr.writeUInt32LE(at, 8);

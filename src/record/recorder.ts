@@ -17,7 +17,8 @@
  *   const r = new Recorder({ paths, dir, intervalMs: 5000, retainMs, maxBytes, log });
  *   r.start();   …   r.stop();        // or r.tick() for one sample (tests)
  */
-import { join } from 'node:path';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
 import { readWhole } from '../host/read.js';
 import { Tolerance, wrap } from '../host/tolerance.js';
@@ -37,7 +38,6 @@ import { parseMountinfo } from '../parse/mountinfo.js';
 import { ProcessReader } from '../readers/procfs/process.js';
 import { readUptime } from '../readers/procfs/uptime.js';
 import { RuntimeIndex } from '../readers/runtimes/index.js';
-import { readBlockDeviceName } from '../readers/sysfs/block.js';
 import { makeRecordCollector, type RecordCollector } from './collect.js';
 import { monotonicMs } from '../sampler/sampler.js';
 import { versionLine } from '../cli/version.js';
@@ -333,13 +333,14 @@ export class Recorder {
     }
   }
 
+  /** Block device names (for `record export`'s `device` label), learnt once per device. */
   private noteDevices(cgroups: readonly CgroupSample[]): void {
     let changed = false;
     for (const c of cgroups) {
       for (const d of c.io?.devices ?? []) {
         const k = `${d.major}:${d.minor}`;
         if (this.devices.has(k)) continue;
-        const name = readBlockDeviceName(this.o.paths, d.major, d.minor) ?? null;
+        const name = blockDeviceName(this.o.paths, d.major, d.minor);
         this.devices.set(k, name);
         if (name) changed = true;
       }
@@ -409,4 +410,18 @@ export class Recorder {
     this.collect.close();
     this.procs.close();
   }
+}
+
+/**
+ * The /dev name of a block device, as the exporter labels it: the kernel's name of the device, which is the
+ * target of the /sys/dev/block/MAJ:MIN link (`!` in it stands for `/`, as in the kernel's DEVNAME). Read with one
+ * readlink, not through src/readers/sysfs/block.ts (uevent's DEVNAME): that module is the exporter's lazy
+ * chunk's, and importing it here, in the commands' chunk, would add a chunk to every command's start-up.
+ * null when the device is gone, unreadable or not a link.
+ */
+export function blockDeviceName(paths: HostPaths, major: number, minor: number): string | null {
+  const path = join(paths.sys, 'dev', 'block', `${major}:${minor}`);
+  // a copied /sys (--root) may hold a directory there: no name then
+  const link = wrap(undefined, path, (p) => (lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined), 'unreadable');
+  return link === undefined ? null : `/dev/${basename(link).replace(/!/g, '/')}`;
 }

@@ -40,9 +40,14 @@ export interface WhyEpisode {
   /** recorded intervals it spans */
   readonly intervals: number;
   readonly severity: 'critical' | 'warning' | 'info';
-  /** the limit in force (at the start of the episode): CPUs of the quota, bytes of memory.max, pids.max */
-  readonly limit: number | 'max' | null;
-  readonly limit_unit: 'cpus' | 'bytes' | 'tasks' | null;
+  /**
+   * The limit in force at the start of the episode, in the cgroup named by `cgroup`, under the one vocabulary's
+   * names (docs/json.md): `cpu.max_cpus` for a throttling, `memory.max_bytes` for memory, `pids.max` for pids
+   * (null: not recorded there).
+   */
+  readonly cpu?: { readonly max_cpus: number | null };
+  readonly memory?: { readonly max_bytes: number | 'max' | null } | { readonly high_bytes: number | 'max' | null };
+  readonly pids?: { readonly max: number | 'max' | null };
   /** one line saying what happened */
   readonly text: string;
   /** for an OOM kill from the kernel log: the victim */
@@ -93,11 +98,22 @@ function kernelOf(states: readonly RecordedState[]): { oom_kills: (KernelEvent &
 }
 
 /** The limit a finding's cgroup had in a state. */
-function limitOf(f: Finding, st: RecordedState): Pick<WhyEpisode, 'limit' | 'limit_unit'> {
+function limitOf(f: Finding, st: RecordedState): { limit: number | 'max' | null; in_force: Pick<WhyEpisode, 'cpu' | 'memory' | 'pids'> } {
   const s = f.cgroup === null ? undefined : samplesOf(st).get(f.cgroup);
-  if (f.resource === 'cpu') return { limit: quotaCpus(s?.cpu?.max_usec, s?.cpu?.period_usec), limit_unit: 'cpus' };
-  if (f.resource === 'memory') return { limit: s?.memory?.max_bytes ?? null, limit_unit: 'bytes' };
-  return { limit: s?.pids?.max ?? null, limit_unit: 'tasks' };
+  if (f.resource === 'cpu') {
+    const max_cpus = quotaCpus(s?.cpu?.max_usec, s?.cpu?.period_usec);
+    return { limit: max_cpus, in_force: { cpu: { max_cpus } } };
+  }
+  if (f.id === 'memory.high') {
+    const high_bytes = s?.memory?.high_bytes ?? null;
+    return { limit: high_bytes, in_force: { memory: { high_bytes } } };
+  }
+  if (f.resource === 'memory') {
+    const max_bytes = s?.memory?.max_bytes ?? null;
+    return { limit: max_bytes, in_force: { memory: { max_bytes } } };
+  }
+  const max = s?.pids?.max ?? null;
+  return { limit: max, in_force: { pids: { max } } };
 }
 
 const within = (p: string | undefined, base: string) => p !== undefined && (base === '/' || p === base || p.startsWith(base + '/'));
@@ -144,7 +160,7 @@ export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyR
         continue;
       }
       const lim = limitOf(f, a);
-      const e: WhyEpisode = { id: f.id, resource: f.resource, cgroup: f.cgroup, from_ms: a.time_ms, to_ms: b.time_ms, from: isoSecond(a.time_ms), to: isoSecond(b.time_ms), intervals: 1, severity: f.severity, ...lim, text: episodeText(f, lim.limit) };
+      const e: WhyEpisode = { id: f.id, resource: f.resource, cgroup: f.cgroup, from_ms: a.time_ms, to_ms: b.time_ms, from: isoSecond(a.time_ms), to: isoSecond(b.time_ms), intervals: 1, severity: f.severity, ...lim.in_force, text: episodeText(f, lim.limit) };
       episodes.push(e);
       open.set(key, { e, end: b.time_ms });
     }
@@ -165,8 +181,7 @@ export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyR
         to: isoSecond(e.time_ms),
         intervals: 1,
         severity: 'critical',
-        limit,
-        limit_unit: 'bytes',
+        memory: { max_bytes: limit },
         text: byHost
           ? `${e.task ?? '?'}[${e.pid ?? '?'}] OOM-killed: the host ran out of memory (${e.constraint})`
           : `${e.task ?? '?'}[${e.pid ?? '?'}] in ${e.task_memcg ?? '?'} OOM-killed by the memory limit of ${oom ?? '?'}${typeof limit === 'number' ? ` (${fmtMiB(limit)} in force)` : limit === 'max' ? ' (no limit recorded there)' : ''}`,
@@ -176,7 +191,7 @@ export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyR
     for (const e of k.fork_rejected) {
       if (e.kind !== 'fork-rejected' || !(within(e.cgroup, path) || within(path, e.cgroup))) continue;
       const s = samplesOf(a).get(e.cgroup);
-      episodes.push({ id: 'pids.max', resource: 'pids', cgroup: e.cgroup, from_ms: e.time_ms, to_ms: e.time_ms, from: isoSecond(e.time_ms), to: isoSecond(e.time_ms), intervals: 1, severity: 'critical', limit: s?.pids?.max ?? null, limit_unit: 'tasks', text: `kernel: fork rejected by the pids controller in ${e.cgroup}${s?.pids?.max !== undefined ? ` (pids.max ${s.pids.max})` : ''}` });
+      episodes.push({ id: 'pids.max', resource: 'pids', cgroup: e.cgroup, from_ms: e.time_ms, to_ms: e.time_ms, from: isoSecond(e.time_ms), to: isoSecond(e.time_ms), intervals: 1, severity: 'critical', pids: { max: s?.pids?.max ?? null }, text: `kernel: fork rejected by the pids controller in ${e.cgroup}${s?.pids?.max !== undefined ? ` (pids.max ${s.pids.max})` : ''}` });
     }
   }
   episodes.sort((x, y) => x.from_ms - y.from_ms || x.id.localeCompare(y.id));
@@ -207,6 +222,8 @@ function episodeText(f: Finding, limit: number | 'max' | null): string {
       return `out of memory at ${at}${num ? ` (limit ${fmtMiB(limit)})` : ''} without a kill`;
     case 'memory.max':
       return `at the memory limit of ${at}${num ? ` (${fmtMiB(limit)})` : ''}: reclaim`;
+    case 'memory.high':
+      return `above memory.high of ${at}${num ? ` (${fmtMiB(limit)})` : ''}: throttled and reclaimed`;
     default:
       return f.text;
   }

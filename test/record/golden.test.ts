@@ -9,8 +9,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ajvModule from 'ajv/dist/2020.js';
 import { Recorder } from '../../src/record/recorder.js';
-import { fixture, fixtureHost } from '../helpers/host.js';
+import { REPO, fixture, fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 
 const DIR = fixture('record', 'format-1');
@@ -25,6 +26,12 @@ const RUNS: Record<string, string[]> = {
   'ls.json': ['ls', '-J', '--tree=owner', '--at', AT],
   'why.json': ['why', `/${POD}`, '-J', '--from', new Date(T0 - 1000).toISOString()],
 };
+
+/** `why`'s replay.dir made relative to the fixture directory. */
+function relative(doc: { replay?: { dir: string } }): unknown {
+  if (doc.replay) doc.replay.dir = doc.replay.dir.replace(DIR + '/', '');
+  return doc;
+}
 
 async function regenerate(): Promise<void> {
   const host = fixtureHost('k8s-node.manifest');
@@ -52,7 +59,7 @@ async function regenerate(): Promise<void> {
     for (const [file, args] of Object.entries(RUNS)) {
       const out = runNsx([...args, '--dir', store]);
       assert.equal(out.code, 0, out.stderr);
-      writeFileSync(join(DIR, file), out.stdout);
+      writeFileSync(join(DIR, file), file === 'why.json' ? JSON.stringify(relative(JSON.parse(out.stdout)), null, 3) + '\n' : out.stdout);
     }
   } finally {
     host.cleanup();
@@ -67,7 +74,24 @@ test('a recording of format 1 (fixtures/record/format-1) still reads, and prints
     const out = runNsx([...args, '--dir', join(DIR, 'store')]);
     assert.equal(out.code, 0, `${args.join(' ')}: ${out.stderr}`);
     // `top` prints NDJSON (one object per line), the others one document
-    const parse = (t: string) => (file === 'top.json' ? t.trim().split('\n').map((l) => JSON.parse(l)) : JSON.parse(t));
+    // why names the recording's directory: where the repository is checked out is not part of the output kept
+    const parse = (t: string) => (file === 'top.json' ? t.trim().split('\n').map((l) => JSON.parse(l)) : relative(JSON.parse(t)));
     assert.deepEqual(parse(out.stdout), parse(readFileSync(join(DIR, file), 'utf8')), file);
   }
+});
+
+test('replayed outputs match their schemas in docs/schemas/ (why with its replay and episodes)', () => {
+  type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+  const Ajv = ((ajvModule as { default?: unknown }).default ?? ajvModule) as unknown as { new (o: object): { compile(s: object): Validate; addFormat(n: string, re: RegExp): void } };
+  const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
+  for (const [file, args] of Object.entries(RUNS)) {
+    const v = ajv.compile(JSON.parse(readFileSync(join(REPO, 'docs', 'schemas', file), 'utf8')));
+    const out = runNsx([...args, '--dir', join(DIR, 'store')]);
+    assert.equal(out.code, 0, out.stderr);
+    const docs = file === 'top.json' ? out.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown) : [JSON.parse(out.stdout) as unknown];
+    for (const d of docs) assert.ok(v(d), `${args.join(' ')}: ${JSON.stringify(v.errors?.slice(0, 4))}`);
+  }
+  const why = JSON.parse(readFileSync(join(DIR, 'why.json'), 'utf8')) as { episodes?: { id: string; memory?: { max_bytes?: unknown } }[] };
+  assert.ok(why.episodes?.some((e) => e.id === 'memory.oom-kill' && e.memory?.max_bytes !== undefined), 'the OOM kill episode names the limit in force');
 });

@@ -172,7 +172,7 @@ test('live record: a quota throttling a busy loop — why names the quota, top -
   const e = q.episodes.find((x: any) => x.id === 'cpu.throttled');
   assert.ok(e, `episodes: ${JSON.stringify(q.episodes)}`);
   assert.equal(e.cgroup, `/${base}/q`);
-  assert.equal(e.limit, 0.2);
+  assert.equal(e.cpu?.max_cpus, 0.2);
   assert.ok(e.from_ms >= t.thr0 - SLACK && e.to_ms <= t.thr1 + SLACK && e.to_ms - e.from_ms >= (THROTTLE_S - 6) * 1000, `episode ${e.from}–${e.to} inside the throttled ${iso(t.thr0)}–${iso(t.thr1)}`);
   const c = json(['why', `/${base}/p/child`, '-J', ...win(t.thr0 - 2000, t.thr1 + 2000)]);
   const ce = c.episodes.find((x: any) => x.id === 'cpu.throttled');
@@ -195,7 +195,7 @@ test('live record: a parent\'s memory limit OOM-kills a child — why names the 
   assert.ok(kills.length >= 1, `episodes: ${JSON.stringify(r.episodes)}; kernel log ${JSON.stringify(r.kernel_log)}`);
   const k = kills[0];
   assert.equal(k.cgroup, `/${base}/m`);
-  assert.equal(k.limit, 64 * 1024 * 1024);
+  assert.equal((k.memory as { max_bytes?: unknown } | undefined)?.max_bytes, 64 * 1024 * 1024);
   assert.ok(k.from_ms >= t.oom0 - SLACK && k.from_ms <= t.oom1 + SLACK, `the kill at ${k.from} within ${iso(t.oom0)}–${iso(t.oom1)}`);
   if (r.kernel_log.readable) assert.equal(k.victim?.task_memcg, `/${base}/m/child`);
   // before the process started: nothing
@@ -208,7 +208,7 @@ test('live record: a fork loop against pids.max — why names the limit and its 
   const e = r.episodes.find((x: any) => x.id === 'pids.max');
   assert.ok(e, `episodes: ${JSON.stringify(r.episodes)}`);
   assert.equal(e.cgroup, `/${base}/k`);
-  assert.equal(e.limit, 5);
+  assert.equal(e.pids?.max, 5);
   assert.ok(e.from_ms >= t.pids0 - SLACK && e.from_ms <= t.pids1 + SLACK);
 });
 

@@ -11,6 +11,11 @@ import { replayWindow } from '../../src/cli/replay-options.js';
 import { KernelEvents } from '../../src/record/kernel-events.js';
 import { parseKmsgRecord } from '../../src/parse/kmsg.js';
 import { UsageError } from '../../src/errors.js';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blockDeviceName } from '../../src/record/recorder.js';
+import { hostPaths } from '../../src/host/paths.js';
 
 const NOW = Date.parse('2026-12-08T12:00:00Z');
 
@@ -78,4 +83,22 @@ test('kernel events: an OOM kill waits one read for its Killed line, each event 
   const again = new KernelEvents(k.last);
   assert.deepEqual(again.take([OOM(2, 77), KILLED(3, 77), rec(4, 'cgroup: fork rejected by pids controller in /q')], wall), []);
   assert.equal(new KernelEvents(-1).take([OOM(2, 77), KILLED(3, 77)], wall).length, 1);
+});
+
+test('block device names: the /sys/dev/block link target (as the exporter DEVNAME), null when absent or copied', () => {
+  const root = mkdtempSync(join(tmpdir(), 'nsx-test-blk-'));
+  try {
+    const d = join(root, 'sys/dev/block');
+    mkdirSync(d, { recursive: true });
+    symlinkSync('../../devices/pci0000:00/0000:00:02.0/virtio1/block/vda', join(d, '254:0'));
+    symlinkSync('../../devices/platform/cciss/block/cciss!c0d0', join(d, '104:0'));
+    mkdirSync(join(d, '8:0'));
+    const paths = hostPaths(root);
+    assert.equal(blockDeviceName(paths, 254, 0), '/dev/vda');
+    assert.equal(blockDeviceName(paths, 104, 0), '/dev/cciss/c0d0');
+    assert.equal(blockDeviceName(paths, 8, 0), null, 'a directory (a copied /sys): no name');
+    assert.equal(blockDeviceName(paths, 9, 9), null, 'no such device');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -104,18 +104,18 @@ test('pure v2 record: throttling (own and parent quota), a parent\'s memory.max 
     const ownW = replayWhy(win(t.thr0, t.thr1), own);
     const e1 = ownW.episodes.find((e) => e.id === 'cpu.throttled');
     assert.equal(e1?.cgroup, own, JSON.stringify(ownW.episodes));
-    assert.equal(e1?.limit, 0.2);
+    assert.equal(e1?.cpu?.max_cpus, 0.2);
     assert.ok(e1!.from_ms >= t.thr0 - 4000 && e1!.to_ms <= t.thr1 + 5000);
     const childW = replayWhy(win(t.thr0, t.thr1), child);
     assert.equal(childW.episodes.find((e) => e.id === 'cpu.throttled')?.cgroup, parent, JSON.stringify(childW.episodes));
     const memW = replayWhy(win(t.oom0, t.oom1), `${mem}/alloc`);
     const kill = memW.episodes.find((e) => e.id === 'memory.oom-kill');
     assert.equal(kill?.cgroup, mem, JSON.stringify(memW.episodes));
-    assert.equal(kill?.limit, 32 << 20);
+    assert.equal((kill?.memory as { max_bytes?: unknown } | undefined)?.max_bytes, 32 << 20);
     const pidsW = replayWhy(win(t.pids0, t.pids1), pids);
     const p = pidsW.episodes.find((e) => e.id === 'pids.max');
     assert.equal(p?.cgroup, pids, JSON.stringify(pidsW.episodes));
-    assert.equal(p?.limit, 5);
+    assert.equal(p?.pids?.max, 5);
     // the CLI: top --at in the throttled window names who throttled whom
     const top = runNsx(['top', '-J', '--at', new Date((t.thr0 + t.thr1) / 2).toISOString(), '--dir', dir, `/${root}`], { timeout: 300_000 });
     assert.equal(top.code, 0, top.stderr);

@@ -28,7 +28,8 @@ Options of nsx record:
       --retain DURATION    remove what is older than this (e.g. 7d, 12h; default: keep)
       --max-size SIZE      keep DIR under this size, removing the oldest first (e.g. 500M, 2G)
 
-nsx record info: the time range, frames, segments and size of the recording in DIR (-J: as JSON).
+nsx record info: the time range, frames, segments and size of the recording in DIR.
+  -J, --json               as JSON
 
 nsx record export: the exporter's metric families (nsx exporter, cAdvisor names) for every recorded
 instant of the window, with timestamps, in the OpenMetrics text format:

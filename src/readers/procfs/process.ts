@@ -321,7 +321,8 @@ export class ProcessReader {
     let slow = k?.slow;
     let age = k?.age ?? 0;
     let ran = k?.ran ?? false;
-    if (!k || full) {
+    // a new comm is an execve (runc init becoming the container's command): its argv, ids and namespaces now
+    if (!k || full || st.comm !== k.sample.comm) {
       try {
         slow = this.readSlow(pid, st, tol);
       } catch (e) {
