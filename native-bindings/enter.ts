@@ -7,7 +7,6 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { wrap } from '../src/host/tolerance.js';
 
 /** native-bindings/build/ of this checkout (this file runs from dist/native-bindings/ or from source). */
 export function buildDir(): string {
@@ -25,8 +24,15 @@ export function helperCandidate(): { readonly path: string; readonly fromEnv: bo
 
 /** The helper program, or undefined when it was not built (or is not executable). */
 export function helperPath(): string | undefined {
-  // not built, or not executable: undefined
-  return wrap(undefined, helperCandidate().path, (p) => (accessSync(p, constants.X_OK), p));
+  const p = helperCandidate().path;
+  try {
+    accessSync(p, constants.X_OK);
+    return p;
+  } catch (e) {
+    // no executable there: not built (ENOENT), not executable (EACCES), a NSX_ENTER_HELPER that names no file
+    if (!['ENOENT', 'EACCES', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG'].includes((e as { code?: string }).code ?? '')) throw e;
+    return undefined;
+  }
 }
 
 export interface ExecAddon {
@@ -42,9 +48,15 @@ export function execAddon(): ExecAddon | undefined {
     addon = null;
     const p = join(buildDir(), 'nsx-exec.node');
     if (existsSync(p)) {
-      const m = { exports: {} as Partial<ExecAddon> };
-      // not loadable here (another architecture, a stale build): no addon
-      if (wrap(undefined, p, (x) => (process.dlopen(m, x), true), 'optional') && typeof m.exports.exec === 'function') addon = m.exports as ExecAddon;
+      try {
+        const m = { exports: {} as Partial<ExecAddon> };
+        process.dlopen(m, p);
+        if (typeof m.exports.exec === 'function') addon = m.exports as ExecAddon;
+      } catch (e) {
+        // not loadable here (another architecture, a stale build): no addon
+        if ((e as { code?: unknown }).code !== 'ERR_DLOPEN_FAILED') throw e;
+        addon = null;
+      }
     }
   }
   return addon ?? undefined;

@@ -9,7 +9,6 @@
  */
 import { openSync, closeSync, fstatSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { wrap } from '../src/host/tolerance.js';
 import { buildDir } from './enter.js';
 import { libc, lastErrno, errnoName } from './libc.js';
 
@@ -50,8 +49,13 @@ function addonSys(): Sys | undefined {
   const p = join(buildDir(), 'nsx-nsfs.node');
   if (!existsSync(p)) return undefined;
   const m = { exports: {} as Partial<Sys> };
-  // not loadable here (another architecture, a stale build): koffi instead
-  if (!wrap(undefined, p, (x) => (process.dlopen(m, x), true), 'optional')) return undefined;
+  try {
+    process.dlopen(m, p);
+  } catch (e) {
+    // not loadable here (another architecture, a stale build): koffi instead
+    if ((e as { code?: unknown }).code !== 'ERR_DLOPEN_FAILED') throw e;
+    return undefined;
+  }
   return typeof m.exports.ioctl === 'function' ? (m.exports as Sys) : undefined;
 }
 

@@ -1,11 +1,12 @@
 // The one build of nsx (`npm run build`, also run by `npm install` through `prepare`). Type checking is
 // separate: `tsc --noEmit` runs first and emits nothing.
 //
-// 1. The product: one ES module graph, dist/bundle/nsx.js plus the chunks esbuild splits out of it. Every
-//    command, the Ink TUI and the exporter are reached through dynamic import() of their own chunks, so
-//    `nsx ls` loads the CLI core and the ls chunks, never Ink, React or koffi; modules shared by several
-//    commands (errors.ts, paths.ts, …) sit in shared chunks and exist once, so `instanceof NsxError` holds
-//    across the CLI and the TUI. npm packages stay external (installed by npm, loaded by Node).
+// 1. The product: one ES module graph, dist/bundle/nsx.js (entry src/cli/main.ts) plus the chunks esbuild splits
+//    out of it at the lazy boundaries (below: the commands, the Ink TUI, the exporter, the recorder), so
+//    `nsx top` loads the CLI core and the commands, never Ink, React or prom-client until they are used; modules
+//    shared by several chunks (errors.ts, paths.ts, …) sit in shared chunks and exist once, so `instanceof
+//    NsxError` holds across the CLI and the TUI. npm packages stay external (installed by npm, loaded by Node).
+//    The short commands also get one CommonJS file each (1b, from src/cli/entries/).
 //    import.meta.url of a chunk is dist/bundle/<chunk>.js: two levels below the repository, like the
 //    sources' dist/<dir>/<file>.js, so paths relative to it (native-bindings/build/) resolve the same.
 // 2. The tests and benchmarks: every .ts/.tsx file of src/, test/, bench/ and native-bindings/ transpiled
@@ -13,7 +14,7 @@
 //    process thus loads one graph too (the transpiled sources); the product never loads dist/src.
 //
 // Build facts (version, commit) are compiled in as the constant NSX_BUILD (see src/cli/version.ts).
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -58,110 +59,78 @@ function sources(dir) {
 }
 
 /**
- * Chunks only where they pay: esbuild splits at every dynamic import(), and Node 20 links each ES module
- * file separately (a resolve, a read and a compile each: ~23 files for `nsx ls` without this). Dynamic
- * imports inside the sources are hoisted to static ones, so the lazy boundaries left are: main.ts → all
- * commands (one boundary, see below), services → the Ink TUI (src/tui/**), commands → the exporter
- * (src/exporter/**: prom-client, node:http and zlib cost ~50 ms to load, which `top`, `ps` and the dashboard
- * must not pay), and npm packages (Ink, koffi).
+ * The build contract (docs/development.md, "The build"). The sources say what the product does: a static import
+ * is a static import everywhere, and a dynamic import() of a relative path appears only at a lazy boundary,
+ * where the product splits a chunk off. The boundaries, each one module and one chunk:
+ *   - the commands: src/cli/command-modules.ts imports src/cli/commands/NAME.ts by name; in the product it is
+ *     replaced (the one module the build replaces) by an import of one chunk holding every command of the
+ *     table (src/cli/table.ts), so that the core has finished loading before any command module runs;
+ *   - the Ink TUI (src/tui/index.ts) and the exporter (src/exporter/index.ts: prom-client, node:http, zlib cost
+ *     ~50 ms, which `top`, `ps` and the dashboard must not pay), and the recorder (src/record/index.ts) when
+ *     there is one: imported only as `import('…/index.js')`.
+ * A dynamic import of any other relative path, or a static import of a boundary module from outside its
+ * directory, fails the build. npm packages stay external (Ink, koffi, prom-client), node: built-ins are Node's.
+ * Node 20 links each ES module file separately (a resolve, a read and a compile each), so chunks exist only
+ * where they pay: at these boundaries and where esbuild shares modules between them.
  */
 const src = resolve('src') + '/';
-const COMMANDS_MODULE = 'nsx:commands';
-/** Lazy groups: every import of a group's files from outside it becomes a property of one virtual module. */
-const GROUPS = [
-  { module: 'nsx:tui', prefix: src + 'tui/', key: 't' },
-  { module: 'nsx:exporter', prefix: src + 'exporter/', key: 'x' },
-];
-const groupOf = (abs) => GROUPS.find((g) => abs.startsWith(g.prefix));
-// value imports only: not `typeof import('…')` nor `import('…').Type` (types, erased anyway)
-const IMPORT = /(?<!typeof\s*)\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)(?!\.(?!then\b)[A-Za-z_$])/g;
-/** For each group, the files imported (dynamically) from outside it, made before any build starts. */
-function groupFiles() {
-  const files = new Map(GROUPS.map((g) => [g, []]));
-  for (const f of sources('src').concat(sources('native-bindings')).map((f) => resolve(f))) {
-    for (const m of readFileSync(f, 'utf8').matchAll(IMPORT)) {
-      const target = resolve(dirname(f), m[2]).replace(/\.js$/, '');
-      const g = groupOf(target);
-      if (g && groupOf(f) !== g && !files.get(g).includes(target)) files.get(g).push(target);
-    }
-  }
-  return files;
-}
-const fewerChunks = {
-  name: 'fewer-chunks',
-  setup(b) {
-    // src/cli/main.ts: its command table stays lazy, but as one boundary — every `import('./commands/X.js')`
-    // becomes a property of one module that imports all commands (so main.ts has finished evaluating before
-    // any command module runs, and the commands share one chunk)
-    // likewise every import of a lazy group from outside it (the services' `import('../tui/…/run.js')`) becomes
-    // a property of one module that imports them all: one lazy chunk group per group, not one per entry
-    // the lists are made before the build starts: esbuild loads modules in parallel, so a virtual module must
-    // not depend on which importers happened to be transformed before it
-    const commandSpecs = [...new Set([...readFileSync(src + 'cli/main.ts', 'utf8').matchAll(IMPORT)].map((m) => m[2]).filter((x) => x.startsWith('./commands/')))];
-    const files = groupFiles();
-    b.onResolve({ filter: /^nsx:[a-z]+$/ }, (a) => ({ path: a.path, namespace: 'nsx' }));
-    b.onLoad({ filter: /.*/, namespace: 'nsx' }, (a) => {
-      if (a.path === COMMANDS_MODULE) return { contents: commandSpecs.map((spec, i) => `export * as c${i} from '${spec}';`).join('\n'), resolveDir: src + 'cli', loader: 'ts' };
-      const g = GROUPS.find((x) => x.module === a.path);
-      return { contents: files.get(g).map((f, i) => `export * as ${g.key}${i} from ${JSON.stringify(f)};`).join('\n'), resolveDir: src, loader: 'ts' };
-    });
-    b.onLoad({ filter: /\/(src|native-bindings)\/.*\.tsx?$/ }, async (a) => {
-      let text = readFileSync(a.path, 'utf8');
-      if (a.path === src + 'cli/main.ts') {
-        text = text.replace(/\bimport\((['"])(\.\/commands\/[^'"]+)\1\)/g, (_whole, _q, spec) => {
-          const i = commandSpecs.indexOf(spec);
-          if (i < 0) throw new Error(`build: ${spec} is not in the command list`);
-          return `import('${COMMANDS_MODULE}').then((m) => m.c${i})`;
-        });
-      }
-      const hoisted = [];
-      text = text.replace(IMPORT, (whole, _q, spec) => {
-        const target = resolve(dirname(a.path), spec);
-        const g = groupOf(target);
-        if (g && groupOf(a.path) !== g) {
-          // the lazy boundary into a group
-          const i = files.get(g).indexOf(target.replace(/\.js$/, ''));
-          if (i < 0) throw new Error(`build: ${spec} (from ${a.path}) is not in the ${g.module} list`);
-          return `import('${g.module}').then((m) => m.${g.key}${i})`;
-        }
-        const name = `__nsx_static_${hoisted.length}`;
-        hoisted.push(`import * as ${name} from '${spec}';`);
-        return `Promise.resolve(${name})`;
-      });
-      return { contents: hoisted.join('\n') + (hoisted.length ? '\n' : '') + text, loader: a.path.endsWith('x') ? 'tsx' : 'ts' };
-    });
-  },
-};
+/** The command table (src/cli/table.ts: plain data), read here for the commands chunk and the short commands' aliases. */
+const { COMMAND_TABLE } = await import(`data:text/javascript;base64,${Buffer.from((await transform(readFileSync('src/cli/table.ts', 'utf8'), { loader: 'ts', format: 'esm' })).code).toString('base64')}`);
+const BOUNDARIES = [
+  { module: 'nsx:commands', contents: COMMAND_TABLE.map((r) => `export * as ${r.name} from ${JSON.stringify(src + `cli/commands/${r.name}.ts`)};`).join('\n') },
+  { module: 'nsx:tui', file: src + 'tui/index.ts' },
+  { module: 'nsx:exporter', file: src + 'exporter/index.ts' },
+  { module: 'nsx:record', file: src + 'record/index.ts' },
+].filter((b) => !b.file || existsSync(b.file));
+const boundaryOf = (abs) => BOUNDARIES.find((b) => b.file === abs);
+/** The one module the build replaces, and what it becomes in the product (see src/cli/command-modules.ts). */
+const COMMAND_MODULES = src + 'cli/command-modules.ts';
+const PRODUCT_COMMAND_MODULES = "export const importCommand = (name) => import('nsx:commands').then((m) => m[name]);\n";
 
-/**
- * 1b. The short commands, each one CommonJS file with nothing else to load: dist/bundle/cli-<word>.cjs is
- * main.ts with that one command (and everything it may import, dynamic imports inlined), for the command words
- * in SHORT. bin/nsx runs it when the command word is the first argument (`nsx ls …`); anything else goes
- * through nsx.js. Why: `nsx ls` is mostly Node's start-up, and one CommonJS file loads ~5 ms faster than
- * an ES module (no ESM loader, no fs/promises) and far faster than the chunked graph. Each process still
- * loads one module graph (a cli-*.cjs never loads the ES chunks: the other commands are not in it, and the
- * build checks that it imports nothing but Node's built-in modules and koffi, which is loaded on demand).
- * The commands in REQUIRED must qualify; the others get a file when their graph qualifies (no Ink, React,
- * prom-client…), else they simply run through nsx.js.
- */
-const SHORT = { ls: 'ls', enter: 'enter', cg: 'cg', cgroups: 'cg', why: 'why', ps: 'ps' };
-const REQUIRED = new Set(['ls', 'enter', 'cg']);
-const SHORT_EXTERNALS = /^(node:[a-z_/]+|koffi)$/;
-function shortPlugin(command) {
+/** Enforces the contract above; in the product, serves each boundary as a virtual module named after its chunk. */
+function boundaries({ chunks }) {
   return {
-    name: 'short-command',
+    name: 'boundaries',
     setup(b) {
-      b.onLoad({ filter: /\/src\/cli\/main\.ts$/ }, (a) => {
-        let text = readFileSync(a.path, 'utf8');
-        // the other commands (and the host summary of `nsx` alone) are not in this file: bin/nsx sends them to nsx.js
-        const stub = (what) => `Promise.reject(new Error('internal error: ${what} is not in the ${command} bundle'))`;
-        text = text.replace(/\bimport\((['"])\.\/commands\/([\w-]+)\.js\1\)/g, (whole, _q, name) => (name === command ? whole : stub(`command ${name}`)));
-        text = text.replace(/\bimport\((['"])\.\.\/services\/dashboard\.js\1\)/g, () => stub('the dashboard service'));
-        return { contents: text, loader: 'ts' };
+      b.onResolve({ filter: /^\.{1,2}\// }, async (a) => {
+        if (a.pluginData === 'boundaries') return undefined;
+        const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'boundaries' });
+        if (r.errors.length) return r;
+        const target = boundaryOf(r.path);
+        if (a.kind === 'dynamic-import') {
+          if (!target) return { errors: [{ text: `dynamic import of ${a.path} from ${a.importer}: only a lazy boundary (src/cli/command-modules.ts, ${BOUNDARIES.filter((x) => x.file).map((x) => `src/${x.file.slice(src.length)}`).join(', ')}) is imported with import(); import it statically (docs/development.md)` }] };
+          if (chunks) return { path: target.module, namespace: 'nsx' };
+        } else if (target && !a.importer.startsWith(dirname(target.file) + '/')) {
+          return { errors: [{ text: `static import of the lazy boundary ${a.path} from ${a.importer}: it would load with the core; import('${a.path}') instead` }] };
+        }
+        return r;
       });
+      b.onResolve({ filter: /^nsx:[a-z]+$/ }, (a) => ({ path: a.path, namespace: 'nsx' }));
+      b.onLoad({ filter: /.*/, namespace: 'nsx' }, (a) => {
+        const x = BOUNDARIES.find((y) => y.module === a.path);
+        // a boundary's chunk is its module (`export *`), and that module once more as a namespace: the shape of
+        // the commands chunk (one namespace per command), which test/docs/bundle.test.ts reads in every chunk
+        return { contents: x.contents ?? `export * from ${JSON.stringify(x.file)};\nexport * as module from ${JSON.stringify(x.file)};`, resolveDir: src, loader: 'ts' };
+      });
+      if (chunks) b.onLoad({ filter: /\/src\/cli\/command-modules\.ts$/ }, (a) => (a.path === COMMAND_MODULES ? { contents: PRODUCT_COMMAND_MODULES, loader: 'ts' } : undefined));
     },
   };
 }
+
+/**
+ * 1b. The short commands: each file of src/cli/entries/ (the CLI core and one command) built into one CommonJS
+ * file, dist/bundle/cli-<word>.cjs, with nothing else to load. bin/nsx runs it when the command word is that
+ * command or one of its aliases (the table's); anything else goes through nsx.js. Why: `nsx ls` is mostly
+ * Node's start-up, and one CommonJS file loads ~5 ms faster than an ES module (no ESM loader, no fs/promises)
+ * and far faster than the chunked graph. Each process still loads one module graph (a cli-*.cjs never loads the
+ * ES chunks, and the build checks that it imports nothing but Node's built-in modules and koffi, which is loaded
+ * on demand). The commands in REQUIRED must qualify; the others get a file when their graph qualifies (no Ink,
+ * React, prom-client…), else they simply run through nsx.js.
+ */
+const SHORT = readdirSync('src/cli/entries').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+const REQUIRED = new Set(['ls', 'enter', 'cg']);
+const SHORT_EXTERNALS = /^(node:[a-z_/]+|koffi)$/;
+for (const c of SHORT) if (!COMMAND_TABLE.some((r) => r.name === c)) throw new Error(`build: src/cli/entries/${c}.ts is not a command of src/cli/table.ts`);
 
 rmSync('dist/bundle', { recursive: true, force: true });
 const product = build({
@@ -172,7 +141,7 @@ const product = build({
   packages: 'external',
   outdir: 'dist/bundle',
   chunkNames: '[name]-[hash]',
-  plugins: [fewerChunks],
+  plugins: [boundaries({ chunks: true })],
   // less text for V8 to scan at start-up; names are kept, so stack traces (--debug) stay readable
   minifyWhitespace: true,
   minifySyntax: true,
@@ -184,7 +153,7 @@ const tests = build({
   outdir: 'dist',
   outbase: '.',
 });
-const shortBuilds = [...new Set(Object.values(SHORT))].map((command) =>
+const shortBuilds = SHORT.map((command) =>
   build({
     ...common,
     format: 'cjs',
@@ -193,12 +162,12 @@ const shortBuilds = [...new Set(Object.values(SHORT))].map((command) =>
     // import.meta.url of the sources (paths relative to dist/bundle/, createRequire) from the file's own name
     define: { ...common.define, 'import.meta.url': '__nsx_import_meta_url' },
     banner: { js: `'use strict';var __nsx_import_meta_url=require('node:url').pathToFileURL(__filename).href;` },
-    entryPoints: { [`cli-${command}`]: 'src/cli/main.ts' },
+    entryPoints: { [`cli-${command}`]: `src/cli/entries/${command}.ts` },
     bundle: true,
     packages: 'external',
     outdir: 'dist/bundle',
     outExtension: { '.js': '.cjs' },
-    plugins: [shortPlugin(command)],
+    plugins: [boundaries({ chunks: false })],
     metafile: true,
     minifyWhitespace: true,
     minifySyntax: true,
@@ -214,12 +183,13 @@ for (const { command, r } of shorts) {
   console.warn(`build: nsx ${command} runs through nsx.js (its graph loads ${bad.join(', ')})`);
 }
 // aliases: a file naming the command (bin/nsx reads it)
-for (const [word, command] of Object.entries(SHORT)) {
-  if (word !== command && existsSync(`dist/bundle/cli-${command}.cjs`)) writeFileSync(`dist/bundle/cli-${word}.alias`, `${command}\n`);
+for (const r of COMMAND_TABLE) {
+  for (const word of r.aliases ?? []) if (existsSync(`dist/bundle/cli-${r.name}.cjs`)) writeFileSync(`dist/bundle/cli-${word}.alias`, `${r.name}\n`);
 }
-// V8's code cache of each short bundle (FILE.cache, loaded by bin/nsx), made by bin/nsx's own loader in a
-// separate Node process (the cache is valid only for this Node version and its V8 flags; otherwise V8 rejects
-// it and bin/nsx compiles as usual). Each bundle first runs a few of its commands (reading only: this host,
+// V8's code cache of each short bundle (FILE.cache, loaded by bin/nsx), made by scripts/code-cache.cjs with
+// bin/nsx's own loader (V8 accepts a cache only for the very text it was made from) in a separate Node process
+// (the cache is valid only for this Node version and its V8 flags; otherwise V8 rejects it and bin/nsx
+// compiles as usual). Each bundle first runs a few of its commands (reading only: this host,
 // the fixture hosts when present, `enter --dry-run` on this build's process), so that the cache holds the
 // functions real runs compile; when they cannot run here, every function is compiled instead.
 const fixtureRoot = (name) => (existsSync(`fixtures/${name}`) ? ['--root', resolve('fixtures', name)] : undefined);
@@ -238,7 +208,7 @@ const makeCaches = (list) =>
     process.execPath,
     [
       '-e',
-      `const { makeCodeCache } = require('./bin/nsx'); const fs = require('node:fs');
+      `const { makeCodeCache } = require('./scripts/code-cache.cjs'); const fs = require('node:fs');
        (async () => { for (const [f, runs] of JSON.parse(process.argv[1])) fs.writeFileSync(f + '.cache', await makeCodeCache(f, runs)); })();`,
       JSON.stringify(list),
     ],

@@ -3,8 +3,7 @@
  * apply a per-command `--root`/`--color`/`--debug` to the context, and print help.
  */
 import { getopt, type OptionSpec, type ParsedArgs } from './getopt.js';
-import { GLOBAL_OPTIONS, type CliContext } from './context.js';
-import { colorOption, makeContext } from './main.js';
+import { colorOption, GLOBAL_OPTIONS, makeContext, type CliContext } from './context.js';
 import { versionLine } from './version.js';
 import { UsageError } from '../errors.js';
 import { accessSync, constants, statSync } from 'node:fs';

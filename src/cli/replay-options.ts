@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { parseDuration, parseTime } from '../record/time.js';
 import { DEFAULT_DIR } from '../record/store-paths.js';
 import type { ReplayWindow } from '../record/replay.js';
+import { commandWord } from './run.js';
 
 /** The options of a command that replays one instant (`--at`, `--dir`). */
 export const AT_OPTIONS: readonly OptionSpec[] = [
@@ -64,4 +65,28 @@ export function replayWindow(opts: Record<string, unknown>, prog: string, ranges
   const b = to !== undefined ? parseTime(to, now, prog) : undefined;
   if (a !== undefined && b !== undefined && b < a) throw new UsageError(`${prog}: --to is before ${since !== undefined ? 'the --since start' : '--from'}`);
   return { dir, ...(a !== undefined ? { from: a } : {}), ...(b !== undefined ? { to: b } : {}) };
+}
+
+const REPLAY_LONG = ['at', 'from', 'to', 'since'];
+
+/**
+ * Whether a command line asks for a replay: a long option that is one of the replay options or a prefix of one
+ * (getopt takes unambiguous prefixes), before any `--`. A false positive only costs the whole program's start.
+ */
+export function replayAsked(argv: readonly string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (!a.startsWith('--')) continue;
+    const name = a.slice(2).split('=')[0];
+    if (name.length && REPLAY_LONG.some((o) => o.startsWith(name))) return true;
+  }
+  return false;
+}
+
+/**
+ * `commandWord` for a short command's file (src/cli/entries/): undefined when the command line replays, so that
+ * bin/nsx runs it through the whole program, which loads the recorder's chunk (src/services/record-loader.ts).
+ */
+export function shortCommandWord(argv: readonly string[]): string | undefined {
+  return replayAsked(argv) ? undefined : commandWord(argv);
 }

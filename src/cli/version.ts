@@ -5,6 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { helperPath, buildDir, execAddon } from '../../native-bindings/enter.js';
+import { sysLayer } from '../../native-bindings/nsfs.js';
+import { helperEnvRefusal } from '../enter/helper-trust.js';
 
 declare const NSX_BUILD: { version: string; commit: string; built: string } | undefined;
 
@@ -22,9 +25,8 @@ export function versionLine(): string {
 /** The long form of `nsx --version`: one `name: status` line per optional part. */
 export async function versionReport(): Promise<string> {
   const lines = [versionLine(), `node: ${process.version} (${process.platform} ${process.arch})`];
-  const { helperPath, buildDir, execAddon } = await import('../../native-bindings/enter.js');
   const env = process.env.NSX_ENTER_HELPER;
-  const refused = env ? (await import('../enter/helper-trust.js')).helperEnvRefusal(env) : undefined;
+  const refused = env ? helperEnvRefusal(env) : undefined;
   const helper = refused === undefined ? helperPath() : undefined;
   lines.push(
     `enter helper: ${helper ? `${helper} (ready)` : refused !== undefined ? `refused: ${refused.replace(/^nsx enter: /, '')}` : `missing${env ? ` (NSX_ENTER_HELPER=${env} is not an executable)` : `: ${buildDir()}/nsx-enter was not built (install a C compiler, then npm install)`}`}`,
@@ -40,7 +42,6 @@ export async function versionReport(): Promise<string> {
   const nsfsFile = `${buildDir()}/nsx-nsfs.node`;
   let nsfs: string;
   try {
-    const { sysLayer } = await import('../../native-bindings/nsfs.js');
     nsfs = existsSync(nsfsFile) ? `${nsfsFile} (${sysLayer() === 'nsx-nsfs.node' ? 'loads' : 'does not load: koffi is used instead'})` : 'missing (koffi is used instead)';
   } catch (e) {
     nsfs = `${existsSync(nsfsFile) ? nsfsFile : 'missing'} (${(e as Error).message.split('\n')[0]})`;

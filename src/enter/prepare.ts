@@ -18,6 +18,11 @@ import type { NsType } from '../parse/nsid-link.js';
 import { chooseShell } from '../tui/dashboard/enter-shell.js';
 import { JOIN_ORDER, NS_OPTION, namespaceIdArg, planEnter, requestedTypes, validateOptions, type EnterOptions, type EnterPlan } from './plan.js';
 import { wrap } from '../host/tolerance.js';
+import { pidfdOpen } from '../../native-bindings/nsfs.js';
+import * as nsfs from '../../native-bindings/nsfs.js';
+import { resolveTarget } from './target.js';
+import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
+import { parseProcCgroup, hierarchyKey } from '../parse/proc-cgroup.js';
 
 /** The plan plus the open descriptors the helper inherits. */
 export interface PreparedEnter {
@@ -108,7 +113,6 @@ const PIDFS_MAGIC = 0x50494446;
  * every pidfd shares one anonymous inode, so the check cannot be made: say so.
  */
 async function checkPidfsInode(paths: HostPaths, pid: number, want: number): Promise<void> {
-  const { pidfdOpen } = await import('../../native-bindings/nsfs.js');
   let pidfd: number;
   try {
     pidfd = pidfdOpen(pid);
@@ -129,7 +133,6 @@ async function checkPidfsInode(paths: HostPaths, pid: number, want: number): Pro
 
 /** -N FD: the network namespace of the target's socket FD (pidfd_getfd + SIOCGSKNS), as an fd. */
 async function openSocketNetns(pid: number, sockFd: number, pinned: string, suggestU: boolean): Promise<number> {
-  const nsfs = await import('../../native-bindings/nsfs.js');
   try {
     return nsfs.socketNetnsFd(pid, sockFd);
   } catch (e) {
@@ -210,7 +213,7 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     let pinned = '';
     if (o.target) {
       // a PID needs no resolving; cgroup: and container: targets load their readers only when used
-      const r = o.target.kind === 'pid' ? { pid: o.target.pid, stillMatches: undefined } : await (await import('./target.js')).resolveTarget(paths, o.target);
+      const r = o.target.kind === 'pid' ? { pid: o.target.pid, stillMatches: undefined } : await resolveTarget(paths, o.target);
       pid = r.pid;
       try {
         procFd = keep(openSync(join(paths.proc, String(pid)), constants.O_RDONLY | constants.O_DIRECTORY));
@@ -260,7 +263,6 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
     }
     if (o.userParent) {
       // nsenter: the owner (parent) of -U's user namespace, else of any other namespace entered, else of the target's
-      const nsfs = await import('../../native-bindings/nsfs.js');
       const v = o.namespaces.user;
       const from =
         typeof v === 'string'
@@ -345,10 +347,6 @@ export async function prepareEnter(o: EnterOptions, paths: HostPaths): Promise<P
  * hosts, each v1 hierarchy), write-only, before anything is joined.
  */
 async function openCgroupProcs(paths: HostPaths, pinned: string, pid: number, keep: (fd: number) => number, suggestU: boolean): Promise<number[]> {
-  const [{ readCgroupLayout, cgroupDir }, { parseProcCgroup, hierarchyKey }] = await Promise.all([
-    import('../readers/cgroupfs/layout.js'),
-    import('../parse/proc-cgroup.js'),
-  ]);
   const shown = join(paths.proc, String(pid), 'cgroup');
   let text: string;
   try {

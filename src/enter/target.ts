@@ -14,6 +14,9 @@ import { NotFoundError } from '../errors.js';
 import { containerTargetText, type ContainerTarget } from '../model/container-target.js';
 import type { TargetSpec } from './plan.js';
 import { procCgroupEntriesOrNone } from '../readers/procfs/cgroup.js';
+import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
+import { resolveHostTarget, identityOfProcCgroup } from '../readers/runtimes/running.js';
+import { RuntimeIndex } from '../readers/runtimes/index.js';
 
 export interface ResolvedTarget {
   readonly pid: number;
@@ -49,7 +52,6 @@ function lowestPidIn(dir: string, depth = 0): number | undefined | null {
 }
 
 async function resolveCgroup(paths: HostPaths, cgPath: string): Promise<ResolvedTarget> {
-  const { readCgroupLayout, cgroupDir } = await import('../readers/cgroupfs/layout.js');
   const layout = readCgroupLayout(paths);
   // cgroup2 first, then the v1 hierarchies (name=systemd holds every process on hybrid hosts)
   const order = [...layout.hierarchies].sort((a, b) => b.version - a.version);
@@ -75,10 +77,6 @@ async function resolveCgroup(paths: HostPaths, cgPath: string): Promise<Resolved
  * check run once the process is pinned: its /proc/PID/cgroup still names the same container (or pod).
  */
 async function resolveContainer(paths: HostPaths, t: ContainerTarget): Promise<ResolvedTarget> {
-  const [{ resolveHostTarget, identityOfProcCgroup }, { RuntimeIndex }] = await Promise.all([
-    import('../readers/runtimes/running.js'),
-    import('../readers/runtimes/index.js'),
-  ]);
   const index = new RuntimeIndex(paths);
   const r = resolveHostTarget(paths, t, { cmd: 'nsx enter', index });
   const pid = r.pids[0];

@@ -22,7 +22,7 @@ import { gzip } from 'node:zlib';
 import { LabelSets, seriesOf, type Series } from './series.js';
 import { CONTENT_TYPES, makeRegistries, negotiate, type Format } from './registry.js';
 import type { ExporterSample, ExporterSampler } from './sample.js';
-import type { BasicAuth, RateLimiter, WebConfig, WebConfigSource } from './web-config.js';
+import { BasicAuth, certificateSans, loadWebConfig, RateLimiter, tlsServerOptions, WebConfigSource, type WebConfig } from './web-config.js';
 
 /** What the server needs of a sampler: `sample()`, and `sampleAsync()` (slices that yield) when it has one. */
 export type ScrapeSampler = Pick<ExporterSampler, 'sample'> & { sampleAsync?(): Promise<ExporterSample> };
@@ -169,11 +169,12 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
   const maxRequests = o.maxRequests ?? DEFAULT_MAX_REQUESTS;
   const scraper = makeScraper(o.sampler, o.maxAgeMs, o.clock);
   // the web config's code (a YAML parser, TLS) is loaded only when there is one: the plain exporter's RSS stays
-  const web = o.webConfigFile !== undefined ? await import('./web-config.js') : undefined;
-  const initial: WebConfig | undefined = web?.loadWebConfig(o.webConfigFile!);
-  const source: WebConfigSource | undefined = web ? new web.WebConfigSource(o.webConfigFile!, log) : undefined;
+  // (web-config.ts requires the YAML parser at its first file, and bcryptjs at the first password)
+  const web = o.webConfigFile !== undefined;
+  const initial: WebConfig | undefined = web ? loadWebConfig(o.webConfigFile!) : undefined;
+  const source: WebConfigSource | undefined = web ? new WebConfigSource(o.webConfigFile!, log) : undefined;
   const tls = initial?.tls !== undefined;
-  const auth: BasicAuth | undefined = web ? new web.BasicAuth() : undefined;
+  const auth: BasicAuth | undefined = web ? new BasicAuth() : undefined;
   let limiter: { key: string; l: RateLimiter } | undefined;
 
   const common = {
@@ -182,7 +183,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
   };
-  const server: Server = tls ? (await import('node:https')).createServer({ ...common, ...web!.tlsServerOptions(initial!.tls!), handshakeTimeout: limits.handshakeTimeoutMs }) : createHttpServer(common);
+  const server: Server = tls ? (await import('node:https')).createServer({ ...common, ...tlsServerOptions(initial!.tls!), handshakeTimeout: limits.handshakeTimeoutMs }) : createHttpServer(common);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
 
@@ -227,7 +228,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
       return;
     }
     if (c !== applied) {
-      const { requestCert, rejectUnauthorized, ...ctx } = web!.tlsServerOptions(c.tls);
+      const { requestCert, rejectUnauthorized, ...ctx } = tlsServerOptions(c.tls);
       (server as unknown as import('node:tls').Server).setSecureContext(ctx);
       Object.assign(server, { requestCert, rejectUnauthorized });
       applied = c;
@@ -246,7 +247,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
         const bad =
           (s!.clientAuth === 'RequireAnyClientCert' && !cert) ||
           (s!.clientAuth === 'VerifyClientCertIfGiven' && cert !== undefined && !t.authorized) ||
-          (s!.allowedSans !== undefined && (!cert || !web!.certificateSans(cert.subjectAltName).some((x) => s!.allowedSans!.includes(x))));
+          (s!.allowedSans !== undefined && (!cert || !certificateSans(cert.subjectAltName).some((x) => s!.allowedSans!.includes(x))));
         if (bad) {
           t.destroy();
           return;
@@ -273,7 +274,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
       }
       if (c.rateLimit) {
         const key = `${c.rateLimit.intervalMs}/${c.rateLimit.burst}`;
-        if (limiter?.key !== key) limiter = { key, l: new web!.RateLimiter(c.rateLimit.intervalMs, c.rateLimit.burst) };
+        if (limiter?.key !== key) limiter = { key, l: new RateLimiter(c.rateLimit.intervalMs, c.rateLimit.burst) };
         if (!limiter.l.allow()) {
           res.writeHead(429, PLAIN).end('Too Many Requests\n');
           return;

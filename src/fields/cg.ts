@@ -5,7 +5,7 @@
  */
 import type { CellValue, Field } from './registry.js';
 import { humanBytes } from './top.js';
-import type { CgHierarchyRow, CgPsRow, CgTreeNode, ShowGroup } from '../services/cg.js';
+import type { CgHierarchyRow, CgPsRow, CgTreeNode, ShowGroup } from '../model/cg-rows.js';
 import type { StatGroup } from '../model/cgroup-sample.js';
 
 /** The groups of `nsx cg show` (every stat group but the member counts, shown as `processes`/`threads`). */

@@ -3,7 +3,9 @@
  * once; when it cannot be loaded the reason is kept (`nativeUnavailable()`, for --debug and reports) and callers
  * treat what it would have told as unknown.
  */
-type Nsfs = typeof import('../../native-bindings/nsfs.js');
+import * as nsfs from '../../native-bindings/nsfs.js';
+
+type Nsfs = typeof nsfs;
 
 let state: { mod?: Nsfs; why?: string } | undefined;
 
@@ -11,10 +13,9 @@ let state: { mod?: Nsfs; why?: string } | undefined;
 export async function loadNsfs(): Promise<Nsfs | undefined> {
   if (!state) {
     try {
-      const mod = await import('../../native-bindings/nsfs.js');
       // load the addon (or koffi and libc) now, so that later calls can fail only as system calls (SyscallError)
-      mod.sysLayer();
-      state = { mod };
+      nsfs.sysLayer();
+      state = { mod: nsfs };
     } catch (e) {
       state = { why: `native layer unavailable: ${(e as Error)?.message ?? String(e)}` };
     }

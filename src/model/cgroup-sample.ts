@@ -24,9 +24,23 @@
  *   keys that exist on one version only say so.
  */
 import type { Identity } from './identity.js';
-import type { CgroupLayoutKind, Limit, Pressure } from './cgroup.js';
 
-export type { Limit, Pressure };
+/** A limit: a number in the unit named by its key, or 'max' for unlimited. */
+export type Limit = number | 'max';
+
+/** One line of a PSI file (`some` or `full`): averages in %, total stall time in µs. */
+export interface PressureLine {
+  readonly avg10?: number;
+  readonly avg60?: number;
+  readonly avg300?: number;
+  readonly total_usec?: number;
+}
+
+/** A PSI file (`cpu.pressure`, …). */
+export interface Pressure {
+  readonly some?: PressureLine;
+  readonly full?: PressureLine;
+}
 
 /** An exact integer of a raw keyed map: a number, or a bigint when above Number.MAX_SAFE_INTEGER. */
 export type Int = number | bigint;
@@ -234,8 +248,8 @@ export interface CgroupSnapshot {
   /** ISO 8601 wall-clock time of the sample */
   readonly timestamp: string;
   readonly cgroups: readonly CgroupSample[];
-  /** `unified`, `hybrid` or `legacy`, when known */
-  readonly layout?: CgroupLayoutKind | string;
+  /** `unified`, `hybrid` or `legacy` (a CgroupLayoutKind of ./cgroup.ts), when known */
+  readonly layout?: string;
   /** container/pod/machine identity of the cgroups that have one, with runtime metadata (names), by path */
   readonly identities?: Readonly<Record<string, Identity>>;
 }

@@ -21,8 +21,10 @@
 /** `none`: no cgroup filesystem is mounted (a chroot, a capture without cgroupfs). */
 export type CgroupLayoutKind = 'unified' | 'hybrid' | 'legacy' | 'none';
 
-/** A limit: a number in the unit named by its key, or 'max' for unlimited. */
-export type Limit = number | 'max';
+/* The values of a sample (limits, pressure) are defined with the sample (./cgroup-sample.ts), which this module
+   builds on; they are re-exported here for the layout's users. */
+import type { Limit } from './cgroup-sample.js';
+export type { Limit, Pressure, PressureLine } from './cgroup-sample.js';
 
 /** One mounted cgroup hierarchy (v1 hierarchy or the cgroup2 tree). */
 export interface Hierarchy {
@@ -68,16 +70,6 @@ export interface CgroupLayout {
 /** Which tree to walk: the cgroup2 tree, one v1 hierarchy (by key), or all hierarchies merged by path. */
 export type CgroupView = { readonly kind: 'v2' } | { readonly kind: 'v1'; readonly key: string } | { readonly kind: 'merged' };
 
-export interface PressureLine {
-  readonly avg10?: number;
-  readonly avg60?: number;
-  readonly avg300?: number;
-  readonly total_usec?: number;
-}
-export interface Pressure {
-  readonly some?: PressureLine;
-  readonly full?: PressureLine;
-}
 /* The sample types live in ./cgroup-sample.ts; the old names stay as aliases for callers not yet migrated. */
 export type { StatGroup, CgroupSample, CpuSample, MemorySample, IoSample, IoDevice, IoMax, PidsSample, PsiSample, CpusetSample, ProcsSample, KeyedInts, Int } from './cgroup-sample.js';
 export { ALL_STAT_GROUPS, cgroupRecreated, toNumber } from './cgroup-sample.js';

@@ -105,6 +105,8 @@ export function withNsfsMounts(nss: readonly NamespaceRecord[], mounts: readonly
 export function withFdHolders(nss: readonly NamespaceRecord[], held: readonly FdHeld[], types: readonly NsType[] = NS_TYPES): NamespaceRecord[] {
   const byIno = new Map<number, NamespaceRecord>();
   for (const ns of nss) byIno.set(ns.inode, { ...ns });
+  // holders per namespace and kind, deduplicated by pid:fd (linear: a netns may have tens of thousands)
+  const lists = new Map<NamespaceRecord, { fds?: Map<string, FdHolder>; sockets?: Map<string, FdHolder> }>();
   for (const h of held) {
     if (!types.includes(h.type)) continue;
     let ns = byIno.get(h.inode);
@@ -113,11 +115,21 @@ export function withFdHolders(nss: readonly NamespaceRecord[], held: readonly Fd
       byIno.set(h.inode, ns);
     }
     const key = h.kind === 'nsfs' ? 'fds' : 'sockets';
-    const list = (ns[key] = ns[key] ? [...ns[key]!] : []);
-    if (!list.some((x) => x.pid === h.pid && x.fd === h.fd)) list.push({ pid: h.pid, fd: h.fd });
+    let l = lists.get(ns);
+    if (!l) lists.set(ns, (l = {}));
+    let m = l[key];
+    if (!m) {
+      l[key] = m = new Map();
+      for (const x of ns[key] ?? []) m.set(`${x.pid}:${x.fd}`, x);
+    }
+    const k = `${h.pid}:${h.fd}`;
+    if (!m.has(k)) m.set(k, { pid: h.pid, fd: h.fd });
   }
-  for (const ns of byIno.values()) {
-    for (const key of ['fds', 'sockets'] as const) ns[key]?.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+  for (const [ns, l] of lists) {
+    for (const key of ['fds', 'sockets'] as const) {
+      const m = l[key];
+      if (m) ns[key] = [...m.values()].sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+    }
   }
   return [...byIno.values()].sort((a, b) => a.inode - b.inode);
 }

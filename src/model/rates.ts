@@ -29,32 +29,33 @@ export interface PsiCounters {
 
 /**
  * The current values of one cgroup, flattened from its sample (units in the key names, undefined = absent,
- * `'max'` = unlimited). Derived, never read: `cgroupValues(sample)`.
+ * `'max'` = unlimited). Derived, never read: `cgroupValues(sample)`. The names are the sample's, group and key
+ * joined with `_` (`memory.current_bytes` → `memory_current_bytes`): the one vocabulary of docs/json.md.
  */
 export interface CgroupValues {
   /** cgroup path, `/` for the root (v1: the path merged across hierarchies). */
   readonly path: string;
-  readonly usage_usec?: number;
-  readonly user_usec?: number;
-  readonly system_usec?: number;
-  readonly nr_periods?: number;
-  readonly nr_throttled?: number;
-  readonly throttled_usec?: number;
+  readonly cpu_usage_usec?: number;
+  readonly cpu_user_usec?: number;
+  readonly cpu_system_usec?: number;
+  readonly cpu_nr_periods?: number;
+  readonly cpu_nr_throttled?: number;
+  readonly cpu_throttled_usec?: number;
   /** `cpu.stat.local` throttled time: this cgroup's tasks throttled by its own or an ancestor's limit. */
-  readonly local_throttled_usec?: number;
-  readonly cpu_quota_usec?: Limit;
+  readonly cpu_local_throttled_usec?: number;
+  readonly cpu_max_usec?: Limit;
   readonly cpu_period_usec?: number;
-  readonly memory_bytes?: number;
+  readonly memory_current_bytes?: number;
   /** current − inactive_file (clamped at 0). */
   readonly memory_working_set_bytes?: number;
   readonly memory_max_bytes?: Limit;
   readonly memory_high_bytes?: Limit;
-  readonly io_read_bytes?: number;
-  readonly io_write_bytes?: number;
-  readonly io_read_ios?: number;
-  readonly io_write_ios?: number;
-  readonly tasks?: number;
-  readonly tasks_max?: Limit;
+  readonly io_rbytes?: number;
+  readonly io_wbytes?: number;
+  readonly io_rios?: number;
+  readonly io_wios?: number;
+  readonly pids_current?: number;
+  readonly pids_max?: Limit;
   readonly psi?: { readonly cpu?: PsiCounters; readonly memory?: PsiCounters; readonly io?: PsiCounters };
 }
 
@@ -88,31 +89,31 @@ function deriveValues(s: CgroupSample): CgroupValues {
     if (v !== undefined) out[k] = v;
   };
   if (c) {
-    put('usage_usec', c.usage_usec);
-    put('user_usec', c.user_usec);
-    put('system_usec', c.system_usec);
-    put('nr_periods', c.nr_periods);
-    put('nr_throttled', c.nr_throttled);
-    put('throttled_usec', c.throttled_usec);
-    put('local_throttled_usec', c.local_throttled_usec);
-    put('cpu_quota_usec', c.max_usec);
+    put('cpu_usage_usec', c.usage_usec);
+    put('cpu_user_usec', c.user_usec);
+    put('cpu_system_usec', c.system_usec);
+    put('cpu_nr_periods', c.nr_periods);
+    put('cpu_nr_throttled', c.nr_throttled);
+    put('cpu_throttled_usec', c.throttled_usec);
+    put('cpu_local_throttled_usec', c.local_throttled_usec);
+    put('cpu_max_usec', c.max_usec);
     put('cpu_period_usec', c.period_usec);
   }
   if (m) {
-    put('memory_bytes', m.current_bytes);
+    put('memory_current_bytes', m.current_bytes);
     put('memory_working_set_bytes', m.working_set_bytes);
     put('memory_max_bytes', m.max_bytes);
     put('memory_high_bytes', m.high_bytes);
   }
   if (io) {
-    put('io_read_bytes', io.rbytes);
-    put('io_write_bytes', io.wbytes);
-    put('io_read_ios', io.rios);
-    put('io_write_ios', io.wios);
+    put('io_rbytes', io.rbytes);
+    put('io_wbytes', io.wbytes);
+    put('io_rios', io.rios);
+    put('io_wios', io.wios);
   }
   if (s.pids) {
-    put('tasks', s.pids.current);
-    put('tasks_max', s.pids.max);
+    put('pids_current', s.pids.current);
+    put('pids_max', s.pids.max);
   }
   if (s.psi && (s.psi.cpu || s.psi.memory || s.psi.io)) out.psi = { cpu: psiValues(s.psi.cpu), memory: psiValues(s.psi.memory), io: psiValues(s.psi.io) };
   return out;
@@ -137,18 +138,18 @@ export interface CgroupRates {
   readonly io_read_iops: number | null;
   readonly io_write_iops: number | null;
   /** Δthrottled time / Δt × 100. */
-  readonly throttled_percent: number | null;
+  readonly cpu_throttled_percent: number | null;
   /** Δnr_throttled / Δnr_periods × 100: share of enforcement periods that throttled. */
-  readonly throttled_periods_percent: number | null;
+  readonly cpu_throttled_periods_percent: number | null;
   /** Δ(cpu.stat.local throttled time) / Δt × 100. */
-  readonly throttled_local_percent: number | null;
+  readonly cpu_local_throttled_percent: number | null;
   readonly psi: { readonly cpu: PsiRates | null; readonly memory: PsiRates | null; readonly io: PsiRates | null };
   /** Raw deltas over the interval, for throttle attribution. */
   readonly delta: {
-    readonly usage_usec: number | null;
-    readonly nr_periods: number | null;
-    readonly nr_throttled: number | null;
-    readonly local_throttled_usec: number | null;
+    readonly cpu_usage_usec: number | null;
+    readonly cpu_nr_periods: number | null;
+    readonly cpu_nr_throttled: number | null;
+    readonly cpu_local_throttled_usec: number | null;
   };
 }
 
@@ -182,11 +183,11 @@ export const NO_RATES: CgroupRates = {
   io_write_bps: null,
   io_read_iops: null,
   io_write_iops: null,
-  throttled_percent: null,
-  throttled_periods_percent: null,
-  throttled_local_percent: null,
+  cpu_throttled_percent: null,
+  cpu_throttled_periods_percent: null,
+  cpu_local_throttled_percent: null,
   psi: NO_PSI,
-  delta: { usage_usec: null, nr_periods: null, nr_throttled: null, local_throttled_usec: null },
+  delta: { cpu_usage_usec: null, cpu_nr_periods: null, cpu_nr_throttled: null, cpu_local_throttled_usec: null },
 };
 
 function psiRates(a: PsiCounters | undefined, b: PsiCounters | undefined, dt_s: number | null): PsiRates | null {
@@ -244,27 +245,27 @@ function modelOf(sample: CgroupSample, last: CgroupSample | undefined, dt_s: num
 function ratesOfValues(prev: CgroupValues | undefined, next: CgroupValues, dt_s: number | null): CgroupRates {
   const p = prev && dt_s !== null && dt_s > 0 ? prev : undefined;
   const dt = p ? dt_s : null;
-  const dPeriods = counterDelta(p?.nr_periods, next.nr_periods);
-  const dThrottled = counterDelta(p?.nr_throttled, next.nr_throttled);
+  const dPeriods = counterDelta(p?.cpu_nr_periods, next.cpu_nr_periods);
+  const dThrottled = counterDelta(p?.cpu_nr_throttled, next.cpu_nr_throttled);
   return {
-    cpu_percent: usecPercent(p?.usage_usec, next.usage_usec, dt),
-    cpu_user_percent: usecPercent(p?.user_usec, next.user_usec, dt),
-    cpu_system_percent: usecPercent(p?.system_usec, next.system_usec, dt),
-    io_read_bps: perSecond(p?.io_read_bytes, next.io_read_bytes, dt),
-    io_write_bps: perSecond(p?.io_write_bytes, next.io_write_bytes, dt),
-    io_read_iops: perSecond(p?.io_read_ios, next.io_read_ios, dt),
-    io_write_iops: perSecond(p?.io_write_ios, next.io_write_ios, dt),
-    throttled_percent: usecPercent(p?.throttled_usec, next.throttled_usec, dt),
-    throttled_periods_percent: dPeriods !== null && dThrottled !== null && dPeriods > 0 ? Math.min(100, (dThrottled / dPeriods) * 100) : dPeriods === 0 && dThrottled === 0 ? 0 : null,
-    throttled_local_percent: usecPercent(p?.local_throttled_usec, next.local_throttled_usec, dt),
+    cpu_percent: usecPercent(p?.cpu_usage_usec, next.cpu_usage_usec, dt),
+    cpu_user_percent: usecPercent(p?.cpu_user_usec, next.cpu_user_usec, dt),
+    cpu_system_percent: usecPercent(p?.cpu_system_usec, next.cpu_system_usec, dt),
+    io_read_bps: perSecond(p?.io_rbytes, next.io_rbytes, dt),
+    io_write_bps: perSecond(p?.io_wbytes, next.io_wbytes, dt),
+    io_read_iops: perSecond(p?.io_rios, next.io_rios, dt),
+    io_write_iops: perSecond(p?.io_wios, next.io_wios, dt),
+    cpu_throttled_percent: usecPercent(p?.cpu_throttled_usec, next.cpu_throttled_usec, dt),
+    cpu_throttled_periods_percent: dPeriods !== null && dThrottled !== null && dPeriods > 0 ? Math.min(100, (dThrottled / dPeriods) * 100) : dPeriods === 0 && dThrottled === 0 ? 0 : null,
+    cpu_local_throttled_percent: usecPercent(p?.cpu_local_throttled_usec, next.cpu_local_throttled_usec, dt),
     psi: next.psi
       ? { cpu: psiRates(p?.psi?.cpu, next.psi.cpu, dt), memory: psiRates(p?.psi?.memory, next.psi.memory, dt), io: psiRates(p?.psi?.io, next.psi.io, dt) }
       : NO_PSI,
     delta: {
-      usage_usec: counterDelta(p?.usage_usec, next.usage_usec),
-      nr_periods: dPeriods,
-      nr_throttled: dThrottled,
-      local_throttled_usec: counterDelta(p?.local_throttled_usec, next.local_throttled_usec),
+      cpu_usage_usec: counterDelta(p?.cpu_usage_usec, next.cpu_usage_usec),
+      cpu_nr_periods: dPeriods,
+      cpu_nr_throttled: dThrottled,
+      cpu_local_throttled_usec: counterDelta(p?.cpu_local_throttled_usec, next.cpu_local_throttled_usec),
     },
   };
 }

@@ -18,7 +18,7 @@ export const SATURATION = 0.9;
 /** What attribution needs to know about one cgroup over one interval. */
 export interface ThrottleInput {
   readonly path: string;
-  readonly cpu_quota_usec?: Limit;
+  readonly cpu_max_usec?: Limit;
   readonly cpu_period_usec?: number;
   /** Δ over the interval (null = unknown). */
   readonly d_usage_usec: number | null;
@@ -35,7 +35,7 @@ export function parentPath(path: string): string | undefined {
 
 /** Does this cgroup's own quota bind over an interval of `dt_s` seconds? */
 export function quotaBinds(c: ThrottleInput, dt_s: number | null): boolean {
-  const cpus = quotaCpus(c.cpu_quota_usec, c.cpu_period_usec);
+  const cpus = quotaCpus(c.cpu_max_usec, c.cpu_period_usec);
   if (cpus === null) return false;
   if (c.d_nr_throttled !== null) return c.d_nr_throttled > 0 || saturated(c, cpus, dt_s);
   return saturated(c, cpus, dt_s);
@@ -87,14 +87,14 @@ export function attributeModels(models: Iterable<CgroupModel>, dt_s: number | nu
   const list = Array.isArray(models) ? (models as readonly CgroupModel[]) : [...models];
   const binding = new Set<string>();
   for (const { values: c, rates: r } of list) {
-    if (quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) === null) continue;
+    if (quotaCpus(c.cpu_max_usec, c.cpu_period_usec) === null) continue;
     const it: ThrottleInput = {
       path: c.path,
-      cpu_quota_usec: c.cpu_quota_usec,
+      cpu_max_usec: c.cpu_max_usec,
       cpu_period_usec: c.cpu_period_usec,
-      d_usage_usec: r.delta.usage_usec,
-      d_nr_throttled: r.delta.nr_throttled,
-      d_local_throttled_usec: r.delta.local_throttled_usec,
+      d_usage_usec: r.delta.cpu_usage_usec,
+      d_nr_throttled: r.delta.cpu_nr_throttled,
+      d_local_throttled_usec: r.delta.cpu_local_throttled_usec,
     };
     if (quotaBinds(it, dt_s)) binding.add(c.path);
   }
@@ -104,7 +104,7 @@ export function attributeModels(models: Iterable<CgroupModel>, dt_s: number | nu
   for (const { values: c, rates: r } of list) {
     let by: string | null = null;
     if (binding.has(c.path)) by = c.path;
-    else if (binding.size > 0 && ((r.delta.usage_usec ?? 0) > 0 || (r.delta.local_throttled_usec ?? 0) > 0)) {
+    else if (binding.size > 0 && ((r.delta.cpu_usage_usec ?? 0) > 0 || (r.delta.cpu_local_throttled_usec ?? 0) > 0)) {
       for (let a = parentPath(c.path); a !== undefined; a = parentPath(a)) {
         if (binding.has(a)) {
           by = a;

@@ -111,8 +111,8 @@ function names(f: FamilyDef): { family: string; sample: string } {
 }
 
 export async function exportOpenMetrics(o: ExportOptions): Promise<number> {
-  // the exporter's modules are its lazy chunk (test/docs/bundle.test.ts): loaded here, not with every command
-  const [{ CATALOGUE, LabelSets, seriesOf }, { labelsOf }] = await Promise.all([import('../exporter/series.js'), import('../exporter/sample.js')]);
+  // the exporter's modules are its lazy chunk (test/docs/bundle.test.ts): loaded here, not with every recording
+  const { CATALOGUE, LabelSets, seriesOf, labelsOf } = await import('../exporter/index.js');
   const r = openReplay(o.window, 'nsx record export');
   for (const m of r.rec.warnings) o.warn(m);
   const times = r.rec.times();

@@ -34,6 +34,7 @@ import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { readUserNames } from '../readers/etc/passwd.js';
 import { openKernelLogStream, type KernelLogStream } from '../readers/kmsg.js';
 import { nsfsMountsOf } from '../readers/nsfs/mounts.js';
+import { readNamespaceRelations } from '../readers/nsfs/relations.js';
 import { parseMountinfo } from '../parse/mountinfo.js';
 import { ProcessReader } from '../readers/procfs/process.js';
 import { readUptime } from '../readers/procfs/uptime.js';
@@ -313,7 +314,6 @@ export class Recorder {
   }
 
   private async relations(fresh: NamespaceRecord[], tol: Tolerance): Promise<void> {
-    const { readNamespaceRelations } = await import('../readers/nsfs/relations.js');
     try {
       await readNamespaceRelations(this.o.paths, fresh, { relations: true, netnsid: true, ownerUid: true }, tol);
     } catch (e) {

@@ -11,7 +11,9 @@ import { TimeTravel } from './time-travel.js';
 import { namespacesOf, replayPsDetail } from './replay-views.js';
 import { NsxError } from '../errors.js';
 import type { NamespaceRecord } from '../model/namespace.js';
-import type { DashState } from '../tui/dashboard/state.js';
+import { replayWhy, formatEpisodes } from './replay-why.js';
+import { formatWhyText } from '../output/why-text.js';
+import { loadInkForTerminal } from '../services/ink-loader.js';
 
 export interface DashboardReplayOptions {
   readonly replay: Replay;
@@ -39,7 +41,6 @@ export function dashboardReplayParts(r: Replay) {
     }
   };
   const loadWhy = async (target: string): Promise<string[]> => {
-    const [{ replayWhy, formatEpisodes }, { formatWhyText }] = await Promise.all([import('./replay-why.js'), import('../output/why-text.js')]);
     const res = replayWhy(r, target);
     return (formatWhyText(res, true) + formatEpisodes(res)).replace(/\n$/, '').split('\n');
   };
@@ -47,45 +48,11 @@ export function dashboardReplayParts(r: Replay) {
   return { topSampler, procSampler, timeTravel, loadRelations, loadDetail, loadWhy, nsfs };
 }
 
+/** What the dashboard takes to replay (see src/tui/dashboard/replay-run.ts). */
+export type DashboardReplayParts = ReturnType<typeof dashboardReplayParts>;
+
 export async function runDashboardReplay(o: DashboardReplayOptions): Promise<number> {
-  const r = o.replay;
-  const React = (await import('react')).default;
-  const [{ DashboardApp }, { runFullScreen }, { colorFromEnv }, { netnsNamesOf }, { initialDashState }] = await Promise.all([
-    import('../tui/dashboard/DashboardApp.js'),
-    import('../tui/full-screen.js'),
-    import('../tui/theme.js'),
-    import('../readers/names/names.js'),
-    import('../tui/dashboard/state.js'),
-  ]);
-  const p = dashboardReplayParts(r);
-  let state: DashState = initialDashState();
-  await runFullScreen({
-    element: () =>
-      React.createElement(DashboardApp, {
-        topSampler: p.topSampler,
-        procSampler: p.procSampler,
-        initial: state,
-        layout: r.layout.kind,
-        nsfs: p.nsfs,
-        netnsNames: netnsNamesOf(p.nsfs),
-        loadRelations: p.loadRelations,
-        loadDetail: p.loadDetail,
-        loadWhy: p.loadWhy,
-        canEnter: 'e needs the live host (this is a recording: nsx --at)',
-        timeTravel: p.timeTravel,
-        color: o.color ?? colorFromEnv(),
-        onQuit: (s: DashState) => {
-          state = s;
-        },
-      }),
-    start: () => {
-      p.procSampler.start();
-      p.topSampler.start();
-    },
-    stop: () => {
-      p.procSampler.stop();
-      p.topSampler.stop();
-    },
-  });
-  return 0;
+  await loadInkForTerminal();
+  const { runDashboardReplayTui } = await import('../tui/index.js');
+  return runDashboardReplayTui({ parts: dashboardReplayParts(o.replay), layout: o.replay.layout.kind, color: o.color });
 }

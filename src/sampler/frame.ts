@@ -145,7 +145,7 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
   const by = attributeModels(models.values(), dt);
   const limitOf = (p: string | null): number | null => {
     const c = p === null ? undefined : models.get(p)?.values;
-    return c ? quotaCpus(c.cpu_quota_usec, c.cpu_period_usec) : null;
+    return c ? quotaCpus(c.cpu_max_usec, c.cpu_period_usec) : null;
   };
   const inView = (p: string) => root === '/' || p === root || p.startsWith(root + '/');
   const inViewModels = [...models.values()].filter((c) => inView(c.path));
@@ -167,7 +167,7 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
     const r = m.rates;
     const path = c.path;
     const info = pathInfo(path);
-    const cpus = quotaCpus(c.cpu_quota_usec, c.cpu_period_usec);
+    const cpus = quotaCpus(c.cpu_max_usec, c.cpu_period_usec);
     let parent = info.parent;
     while (parent !== undefined && !byPath.has(parent) && inView(parent)) parent = parentPath(parent);
     if (parent !== undefined && !byPath.has(parent)) parent = undefined;
@@ -186,9 +186,9 @@ export function buildFrame(prev: TopSnapshot | undefined, next: TopSnapshot, roo
       rates: r,
       cpu_limit_cpus: cpus,
       cpu_quota_percent: cpus !== null && r.cpu_percent !== null ? r.cpu_percent / cpus : null,
-      memory_percent: percentOf(c.memory_bytes, c.memory_max_bytes),
-      memory_high_percent: percentOf(c.memory_bytes, c.memory_high_bytes),
-      tasks_percent: percentOf(c.tasks, c.tasks_max),
+      memory_percent: percentOf(c.memory_current_bytes, c.memory_max_bytes),
+      memory_high_percent: percentOf(c.memory_current_bytes, c.memory_high_bytes),
+      tasks_percent: percentOf(c.pids_current, c.pids_max),
       throttled_by: throttledBy,
       throttled_by_cpus: byCpus,
       container: identity?.label ?? info.label ?? undefined,

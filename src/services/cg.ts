@@ -16,29 +16,21 @@ import {
 } from '../model/cgroup.js';
 import { ALL_STAT_GROUPS, type CgroupSample, type StatGroup } from '../model/cgroup-sample.js';
 import { SHOW_FIELDS } from '../fields/cg.js';
+import type { CgHierarchyRow, CgProcess, CgPsRow, CgTreeNode, ShowGroup } from '../model/cg-rows.js';
 import { identifyCgroupPath, identityJson, type IdentityJson } from '../model/identity.js';
+
+// the rows of `nsx cg`'s views are model types (src/model/cg-rows.ts), shared with their field registry (src/fields/cg.ts)
+export type { CgHierarchyRow, CgProcess, CgPsRow, CgTreeNode, ShowGroup };
 import { runtimeIndexFor, type RuntimeIndex } from '../readers/runtimes/index.js';
 import { cgroupOfTarget } from '../readers/runtimes/running.js';
 import { isContainerTarget } from '../model/container-target.js';
 import { readCgroupLayout, cgroupDir } from '../readers/cgroupfs/layout.js';
-import { walkCgroupTree, countCgroups, cgroupExists, estimateCgroupCount, v2CgroupCount } from '../readers/cgroupfs/tree.js';
+import { walkCgroupTree, walkCgroupTreeWithin, countCgroups, cgroupExists, estimateCgroupCount, v2CgroupCount } from '../readers/cgroupfs/tree.js';
 import { planCgroupSample, plainSource, sampleCgroup, type SamplePlan } from '../readers/cgroupfs/sample.js';
 import { listProcPids, readMembers, readMembershipFromProc, readProcessCgroups, readThreadCount, type ProcessCgroup } from '../readers/cgroupfs/members.js';
 
 /* ------------------------------------------------------------------ nsx cg */
 
-export interface CgHierarchyRow {
-  readonly id: number;
-  readonly version: 1 | 2;
-  readonly controllers: string[];
-  /** `name=` of a named v1 hierarchy */
-  readonly name: string | null;
-  /** first mount point (host path); null for hierarchy 0 when cgroup2 is not mounted */
-  readonly mount: string | null;
-  readonly mounts: string[];
-  /** number of cgroups (directories); null when not mounted */
-  readonly num_cgroups: number | null;
-}
 
 export interface CgSummary {
   readonly layout: CgroupLayout['kind'];
@@ -87,22 +79,7 @@ export function cgSummary(opts: { paths: HostPaths }): CgSummary {
 
 /* ------------------------------------------------------------------ nsx cg tree */
 
-export interface CgProcess {
-  readonly pid: number;
-  /** command line (raw; escaped by the view), `[comm]` for kernel threads */
-  readonly command: string;
-}
 
-export interface CgTreeNode {
-  readonly path: string;
-  readonly name: string;
-  /** container/unit label: the runtime's name (`web`), else from the path (`docker:1f1d6e2d4940`), or null */
-  readonly container: string | null;
-  /** the container/pod/machine identity record (runtime, id, name, image, pod…), or null */
-  readonly identity: IdentityJson | null;
-  readonly processes: CgProcess[];
-  readonly children: CgTreeNode[];
-}
 
 export interface CgTreeResult {
   readonly layout: CgroupLayout['kind'];
@@ -181,20 +158,28 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
   const root = opts.path === undefined ? undefined : (cgroupOfTarget(opts.paths, opts.path, 'nsx cg tree', index) ?? normalizeCgroupPath(opts.path));
   const hs = viewHierarchies(layout, view);
   if (hs.length === 0) throw new NotFoundError(`${root ?? '/'}: no such cgroup (no cgroup hierarchy is mounted)`, root ?? '/');
-  // Membership: from /proc/PID/cgroup (one read per process) when there are fewer processes than the
-  // cgroup.procs reads + readdirs a walk would need; else (or without procfs) from cgroup.procs.
   const procPids = listProcPids(opts.paths, tol);
-  const est = estimateCgroupCount(opts.paths, layout, hs);
-  const viaProc = procPids !== undefined && procPids.length > 0 && (est === undefined || procPids.length <= 2 * est);
-  const membership = viaProc ? readMembershipFromProc(opts.paths, new Set(hs.map((x) => x.key)), tol, procPids) : undefined;
-  let walked: CgroupNode;
-  if (membership && !opts.all) {
-    const rootPath = root ?? hs[0]?.mountRoot ?? '/';
-    if (!hs.some((x) => cgroupExists(opts.paths, x, rootPath))) throw new NotFoundError(`${rootPath}: no such cgroup`, rootPath);
-    walked = treeFromMembership(rootPath, hs.map((x) => x.key), membership, opts.depth);
-  } else {
-    walked = walkCgroupTree(opts.paths, layout, { view, root, depth: opts.depth, members: !membership, tolerance: tol });
-    if (membership) walked = withMembership(walked, membership);
+  // A subtree, or every cgroup (--all): walk it reading each cgroup.procs, while it has no more cgroups than the
+  // host has processes (fewer reads than one /proc/PID/cgroup per process; a subtree usually has few)
+  let walked: CgroupNode | undefined;
+  if (root !== undefined || opts.all) {
+    const wo = { view, root, depth: opts.depth, members: true, tolerance: tol };
+    walked = procPids && procPids.length ? walkCgroupTreeWithin(opts.paths, layout, { ...wo, limit: procPids.length }) : walkCgroupTree(opts.paths, layout, wo);
+  }
+  if (!walked) {
+    // Membership: from /proc/PID/cgroup (one read per process) when there are fewer processes than the
+    // cgroup.procs reads + readdirs a walk would need; else (or without procfs) from cgroup.procs.
+    const est = estimateCgroupCount(opts.paths, layout, hs);
+    const viaProc = procPids !== undefined && procPids.length > 0 && (est === undefined || procPids.length <= 2 * est);
+    const membership = viaProc ? readMembershipFromProc(opts.paths, new Set(hs.map((x) => x.key)), tol, procPids) : undefined;
+    if (membership && !opts.all) {
+      const rootPath = root ?? hs[0]?.mountRoot ?? '/';
+      if (!hs.some((x) => cgroupExists(opts.paths, x, rootPath))) throw new NotFoundError(`${rootPath}: no such cgroup`, rootPath);
+      walked = treeFromMembership(rootPath, hs.map((x) => x.key), membership, opts.depth);
+    } else {
+      walked = walkCgroupTree(opts.paths, layout, { view, root, depth: opts.depth, members: !membership, tolerance: tol });
+      if (membership) walked = withMembership(walked, membership);
+    }
   }
   const pids = new Set<number>();
   const collect = (n: CgroupNode) => {
@@ -226,7 +211,6 @@ export function cgTree(opts: CgTreeOptions): CgTreeResult {
 
 /* ------------------------------------------------------------------ nsx cg show */
 
-export type ShowGroup = Record<string, number | bigint | string | Limit | object | null> & { readonly path: string; readonly version: 1 | 2 };
 
 export interface CgShowHierarchy {
   readonly id: number;
@@ -371,15 +355,6 @@ export function cgShow(opts: { paths: HostPaths; target: string }): CgShowResult
 
 /* ------------------------------------------------------------------ nsx cg ps */
 
-export interface CgPsRow {
-  readonly hierarchy_id: number;
-  readonly version: 1 | 2;
-  readonly controllers: string[];
-  readonly name: string | null;
-  readonly path: string;
-  readonly mount: string | null;
-  readonly container: string | null;
-}
 
 export interface CgPsResult {
   readonly pid: number;

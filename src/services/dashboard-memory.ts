@@ -16,6 +16,7 @@
  *   no glibc (musl) or no koffi, nothing is done.
  */
 import { wrap } from '../host/tolerance.js';
+import { libc } from '../../native-bindings/libc.js';
 
 /** How far V8's old generation may grow over what is live (percent) while the dashboard runs. */
 export const DASHBOARD_HEAP_GROWING_PERCENT = 50;
@@ -32,7 +33,6 @@ export const MALLOC_TRIM_EVERY_MS = 5_000;
 
 /** Start trimming every `everyMs`; returns the stop function. The timer never keeps the process alive. */
 export async function startMallocTrim(everyMs = MALLOC_TRIM_EVERY_MS): Promise<() => void> {
-  const { libc } = await import('../../native-bindings/libc.js');
   // not glibc (no malloc_trim) or no native layer: the C heap is left to the allocator
   const fn = wrap(undefined, 'malloc_trim', () => libc().func('int malloc_trim(size_t pad)') as (pad: number) => number, 'optional');
   if (!fn) return () => {};

@@ -23,6 +23,8 @@ import { listCgroupPaths } from '../readers/cgroupfs/tree.js';
 import { readNsfsMounts } from '../readers/nsfs/mounts.js';
 import { Sampler } from '../sampler/sampler.js';
 import { ProcessCollector, collectProcesses, readDetailContext, readProcessDetail } from './ps.js';
+import { limitHeapGrowth } from './dashboard-memory.js';
+import { loadInkForTerminal } from './ink-loader.js';
 
 export interface HostSummary {
   readonly layout: string | null;
@@ -225,8 +227,8 @@ export async function runDashboard(o: DashboardOptions): Promise<number> {
     return 0;
   }
   // before the TUI's first allocations: how far V8's heap may grow (src/services/dashboard-memory.ts)
-  await (await import('./dashboard-memory.js')).limitHeapGrowth();
-  await (await import('./ink-loader.js')).loadInkForTerminal();
+  await limitHeapGrowth();
+  await loadInkForTerminal();
   let layout: CgroupLayout | undefined;
   try {
     layout = readCgroupLayout(o.paths);

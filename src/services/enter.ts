@@ -9,6 +9,8 @@ import type { EnterOptions } from '../enter/plan.js';
 import { describePlan } from '../enter/plan.js';
 import { prepareEnter, type PreparedEnter } from '../enter/prepare.js';
 import { execEnter, requireHelper, spawnEnter } from '../enter/run.js';
+import { formatJson } from '../output/json.js';
+import { escapeControl } from '../output/escape.js';
 
 export interface EnterServiceOptions extends EnterOptions {
   readonly paths: HostPaths;
@@ -39,10 +41,8 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
   if (o.dryRun) {
     p.close();
     if (o.json) {
-      const { formatJson } = await import('../output/json.js');
       o.stdout.write(formatJson(snakeKeys(p.plan)) + '\n');
     } else {
-      const { escapeControl } = await import('../output/escape.js');
       for (const l of describePlan(p.plan)) o.stdout.write(escapeControl(l) + '\n');
     }
     return 0;
@@ -54,7 +54,6 @@ export async function enter(o: EnterServiceOptions): Promise<number> {
     throw e;
   }
   if (p.plan.shell) {
-    const { escapeControl } = await import('../output/escape.js');
     o.stderr.write(`nsx enter: ${escapeControl(p.plan.shell.note)}\n`);
   }
   return execEnter(p, { verbose: o.verbose });

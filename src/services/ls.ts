@@ -32,6 +32,14 @@ import { readComm } from '../readers/procfs/comm.js';
 import { readNsfsMounts } from '../readers/nsfs/mounts.js';
 import { readUserNames } from '../readers/etc/passwd.js';
 import type { LsNeed, LsProcInfo, LsTreeRow } from '../fields/ls.js';
+import { readFdHeld } from '../readers/nsfs/held.js';
+import { readNamespaceRelations } from '../readers/nsfs/relations.js';
+import { readStat } from '../readers/procfs/stat.js';
+import { readStatus } from '../readers/procfs/status.js';
+import { readProcCgroup } from '../readers/procfs/cgroup.js';
+import { identityJson } from '../model/identity.js';
+import { runtimeIndexFor } from '../readers/runtimes/index.js';
+import { identityPaths, primaryCgroupPath } from '../model/process-cgroup.js';
 
 export interface LsOptions {
   readonly paths: HostPaths;
@@ -94,13 +102,6 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   // the process tree needs every PPID, unless no column draws it (then only the per-namespace order is kept)
   const allPpids = tree === 'process' && (!o.flat || o.namespace !== undefined);
 
-  // modules only some columns need are loaded on demand (each ESM module costs ~1 ms at start-up)
-  const needStat = allPpids || needs.has('ppid');
-  const [statMod, statusMod, cgMod] = await Promise.all([
-    needStat ? import('../readers/procfs/stat.js') : undefined,
-    needs.has('uid') && !paths.live ? import('../readers/procfs/status.js') : undefined,
-    needs.has('cgroup') ? Promise.all([import('../readers/procfs/cgroup.js'), import('../model/identity.js'), import('../readers/runtimes/index.js'), import('../model/process-cgroup.js')]) : undefined,
-  ]);
 
   if (o.task !== undefined && !pidExists(paths, o.task)) throw new NotFoundError(`nsx ls: PID ${o.task}: no such process`, join(paths.proc, String(o.task)), 'ESRCH');
 
@@ -111,7 +112,7 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
     try {
       const ns = readNsLinks(paths, pid, types);
       if (allPpids) {
-        const st = statMod!.readStat(paths, pid);
+        const st = readStat(paths, pid);
         if (st.ppid !== undefined) ppid.set(pid, st.ppid);
       }
       procs.push({ pid, ns });
@@ -130,7 +131,6 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   }
   // namespaces held through descriptors: nsfs files opened by a process, sockets of a netns (lsns 2.41)
   if (o.fds !== false) {
-    const { readFdHeld } = await import('../readers/nsfs/held.js');
     const ownNet = new Map<number, number>();
     for (const p of procs) if (p.ns.net !== undefined) ownNet.set(p.pid, p.ns.net);
     nss = withFdHolders(nss, await readFdHeld(paths, procs.map((p) => p.pid), { types, ownNet }, fdTol), types);
@@ -147,7 +147,6 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
   const wantNetnsid = needs.has('netnsid');
   const wantOwnerUid = needs.has('uid') && nss.some((ns) => ns.pids.length === 0);
   if (wantRel || wantNetnsid || wantOwnerUid) {
-    const { readNamespaceRelations } = await import('../readers/nsfs/relations.js');
     // lsns also shows, in owner/parent trees, the parents and owners that no process holds ("ghosts")
     // (with -t, the owning user namespaces stay as ancestor rows, NPROCS 0, as lsns keeps them)
     const ghostTypes = !target && (tree === 'owner' || tree === 'parent') ? [...new Set<NsType>([...types, 'user'])] : undefined;
@@ -172,17 +171,16 @@ export async function listNamespaces(o: LsOptions): Promise<LsResult> {
     const d: { ppid?: number; uid?: number; command?: string; argv?: string[]; cgroup?: string; container?: string; identity?: IdentityJson | null } = {};
     const base = join(paths.proc, String(pid));
     try {
-      if (needs.has('ppid')) d.ppid = ppid.get(pid) ?? statMod!.readStat(paths, pid).ppid;
+      if (needs.has('ppid')) d.ppid = ppid.get(pid) ?? readStat(paths, pid).ppid;
       // lsns takes the owner of /proc/PID (the effective UID); a fake host's files are not owned by it
-      if (needs.has('uid')) d.uid = live ? readPidDirUid(paths, pid) : statusMod!.readStatus(paths, pid).uid?.effective;
+      if (needs.has('uid')) d.uid = live ? readPidDirUid(paths, pid) : readStatus(paths, pid).uid?.effective;
       if (needs.has('command') || needs.has('argv')) {
         const text = readCmdlineText(paths, pid);
         if (needs.has('command')) d.command = lsnsCommandLine(text) ?? readComm(paths, pid);
         if (needs.has('argv')) d.argv = cmdlineArgv(text);
       }
-      if (cgMod) {
+      if (needs.has('cgroup')) {
         // the one reader of /proc/PID/cgroup and the one primary-cgroup rule, as ps and the dashboard use
-        const [{ readProcCgroup }, { identityJson }, { runtimeIndexFor }, { identityPaths, primaryCgroupPath }] = cgMod;
         const entries = readProcCgroup(paths, pid);
         const index = runtimeIndexFor(paths);
         const located = index.locatePaths(identityPaths(entries));

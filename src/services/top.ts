@@ -18,6 +18,8 @@ import { Sampler, type Scheduler } from '../sampler/sampler.js';
 import { makeCollector } from '../sampler/collect.js';
 import { normalizeCgroupPath } from '../model/cgroup.js';
 import type { Replay } from '../record/replay.js';
+import { loadRecord } from './record-loader.js';
+import { loadInkForTerminal } from './ink-loader.js';
 
 export interface TopOptions {
   readonly paths: HostPaths;
@@ -100,7 +102,7 @@ export async function runTop(o: TopOptions): Promise<number> {
   const narrow = o.mode === 'batch';
   const groups = narrow ? groupsForFields(fields) : undefined;
   const files = narrow ? filesForFields(fields) : undefined;
-  const r = o.replay ? (await import('../record/replay.js')).replayTop(o.replay, root, o.depth) : undefined;
+  const r = o.replay ? (await loadRecord('nsx top')).replayTop(o.replay, root, o.depth) : undefined;
   const collect = r?.collector ?? makeCollector({ paths: o.paths, root, depth: o.depth, groups, files, clock: o.clock, now: o.now });
   const iterations = r ? r.iterations : o.paths.live ? o.iterations : 1;
   const sampler = r?.sampler ?? new Sampler<TopSnapshot>({ collect, intervalMs: o.intervalMs, scheduler: o.scheduler });
@@ -120,9 +122,9 @@ async function runSampling(
   iterations: number | undefined,
 ): Promise<number> {
   if (o.mode === 'tui') {
-    await (await import('./ink-loader.js')).loadInkForTerminal();
-    const { runTopTui } = await import('../tui/top/run.js');
+    await loadInkForTerminal();
     // a static host is sampled once and stays on screen until q
+    const { runTopTui } = await import('../tui/index.js');
     return runTopTui({ sampler, root, order: o.order, reverse: o.reverse, depth: o.depth, raw: o.raw, paths: o.paths, layout: collect.layout, iterations: o.iterations, once: !o.paths.live, color: o.color });
   }
   let first = true;

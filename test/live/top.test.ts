@@ -72,31 +72,31 @@ test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attribute
     assert.ok(a0, 'cgroup listed');
     assert.equal(a0.cpu_percent, null, 'first sample: no rate');
     assert.equal(s0.interval_s, null);
-    assert.equal(a0.throttled_by, null);
-    for (const key of ['path', 'cpu_percent', 'cpu_user_percent', 'cpu_system_percent', 'memory_bytes', 'memory_max_bytes', 'tasks', 'io_read_bps', 'io_write_bps', 'nr_periods', 'nr_throttled', 'throttled_usec', 'throttled_percent', 'throttled_by', 'psi']) assert.ok(key in a0, key);
-    let prevThrottled = a0.nr_throttled as number;
+    assert.equal(a0.cpu_throttled_by, null);
+    for (const key of ['path', 'cpu_percent', 'cpu_user_percent', 'cpu_system_percent', 'memory_current_bytes', 'memory_max_bytes', 'pids_current', 'io_read_bps', 'io_write_bps', 'cpu_nr_periods', 'cpu_nr_throttled', 'cpu_throttled_usec', 'cpu_throttled_percent', 'cpu_throttled_by', 'psi']) assert.ok(key in a0, key);
+    let prevThrottled = a0.cpu_nr_throttled as number;
     for (const s of [s1, s2]) {
       const x = find(s, `/${a}`);
       assert.ok(Math.abs(x.cpu_percent - 10) <= 3, `cpu_percent ${x.cpu_percent}`);
-      assert.ok(x.nr_throttled > prevThrottled, `nr_throttled ${prevThrottled} → ${x.nr_throttled}`);
-      prevThrottled = x.nr_throttled;
-      assert.ok(x.throttled_percent > 0, `throttled_percent ${x.throttled_percent}`);
-      assert.equal(x.throttled_by, `/${a}`);
-      assert.equal(x.cpu_quota_usec, 10000);
+      assert.ok(x.cpu_nr_throttled > prevThrottled, `cpu_nr_throttled ${prevThrottled} → ${x.cpu_nr_throttled}`);
+      prevThrottled = x.cpu_nr_throttled;
+      assert.ok(x.cpu_throttled_percent > 0, `cpu_throttled_percent ${x.cpu_throttled_percent}`);
+      assert.equal(x.cpu_throttled_by, `/${a}`);
+      assert.equal(x.cpu_max_usec, 10000);
       assert.equal(x.cpu_period_usec, 100000);
       const child = find(s, `/${b}/child`);
       assert.ok(Math.abs(child.cpu_percent - 10) <= 3, `child cpu_percent ${child.cpu_percent}`);
-      assert.equal(child.nr_throttled, 0, 'the kernel counts the parent, not the child: ' + JSON.stringify(child));
-      assert.equal(child.throttled_by, `/${b}`);
-      assert.equal(find(s, `/${b}`).throttled_by, `/${b}`);
+      assert.equal(child.cpu_nr_throttled, 0, 'the kernel counts the parent, not the child: ' + JSON.stringify(child));
+      assert.equal(child.cpu_throttled_by, `/${b}`);
+      assert.equal(find(s, `/${b}`).cpu_throttled_by, `/${b}`);
     }
     // a view rooted at the child still names the parent (ancestors are sampled, not shown)
     const sub = runNsx(['top', '-b', '-n', '2', '-d', '1', '--json', `/${b}/child`]);
     assert.equal(sub.code, 0, sub.stderr);
     const last = JSON.parse(sub.stdout.trim().split('\n')[1]);
     assert.deepEqual(last.cgroups.map((c: { path: string }) => c.path), [`/${b}/child`]);
-    assert.equal(last.cgroups[0].throttled_by, `/${b}`);
-    assert.equal(last.cgroups[0].throttled_by_cpus, 0.1);
+    assert.equal(last.cgroups[0].cpu_throttled_by, `/${b}`);
+    assert.equal(last.cgroups[0].cpu_throttled_by_cpus, 0.1);
   } finally {
     for (const p of procs) await p.stop();
     removeCgroup(`${b}/child`);
@@ -105,7 +105,7 @@ test('nsx top --json: quota 10000/100000 busy loop ≈ 10%, throttled, attribute
   }
 });
 
-test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its limit', { skip: v1Skip(), timeout: 60_000 }, async () => {
+test('nsx top: a process touching 100 MiB shows memory_current_bytes ≥ 100 MiB and its limit', { skip: v1Skip(), timeout: 60_000 }, async () => {
   const m = testName('top-mem');
   let p: Started | undefined;
   try {
@@ -120,10 +120,10 @@ test('nsx top: a process touching 100 MiB shows memory_bytes ≥ 100 MiB and its
     assert.equal(s.cgroups.length, 1, 'only the requested subtree');
     const c = s.cgroups[0];
     assert.equal(c.path, `/${m}`);
-    assert.ok(c.memory_bytes >= 100 * 1024 * 1024, `memory_bytes ${c.memory_bytes}`);
+    assert.ok(c.memory_current_bytes >= 100 * 1024 * 1024, `memory_current_bytes ${c.memory_current_bytes}`);
     assert.equal(c.memory_max_bytes, 512 * 1024 * 1024);
-    assert.equal(c.tasks_max, 50);
-    assert.ok(c.tasks >= 1);
+    assert.equal(c.pids_max, 50);
+    assert.ok(c.pids_current >= 1);
     const t = runNsx(['top', '-b', '-n', '1', '-r', `/${m}`]);
     assert.equal(t.code, 0, t.stderr);
     assert.match(t.stdout, new RegExp(`/${m}\\s+\\d+\\s+50\\s+-\\s+-\\s+\\d+\\s+${512 * 1024 * 1024}`));
@@ -158,7 +158,7 @@ test('counter reset: a cgroup removed and recreated between samples gives null r
     const row = f.byPath.get(`/${name}`)!;
     assert.equal(row.rates.cpu_percent, null);
     assert.equal(row.rates.cpu_user_percent, null);
-    assert.equal(row.rates.throttled_percent, null);
+    assert.equal(row.rates.cpu_throttled_percent, null);
     assert.equal(row.throttled_by, null);
     // the next interval has rates again
     await new Promise((r) => setTimeout(r, 300));

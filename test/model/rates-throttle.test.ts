@@ -11,21 +11,21 @@ test('parentPath', () => {
 });
 
 test('quotaBinds: throttling counter rose, or usage reached the quota; never without a quota', () => {
-  assert.equal(quotaBinds(inp('/a', { cpu_quota_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: 3 }), 1), true);
-  assert.equal(quotaBinds(inp('/a', { cpu_quota_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: null, d_usage_usec: 95_000 }), 1), true);
-  assert.equal(quotaBinds(inp('/a', { cpu_quota_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: 0, d_usage_usec: 20_000 }), 1), false);
-  assert.equal(quotaBinds(inp('/a', { cpu_quota_usec: 'max', cpu_period_usec: 100000, d_nr_throttled: 5 }), 1), false);
+  assert.equal(quotaBinds(inp('/a', { cpu_max_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: 3 }), 1), true);
+  assert.equal(quotaBinds(inp('/a', { cpu_max_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: null, d_usage_usec: 95_000 }), 1), true);
+  assert.equal(quotaBinds(inp('/a', { cpu_max_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: 0, d_usage_usec: 20_000 }), 1), false);
+  assert.equal(quotaBinds(inp('/a', { cpu_max_usec: 'max', cpu_period_usec: 100000, d_nr_throttled: 5 }), 1), false);
   assert.equal(quotaBinds(inp('/a', { d_nr_throttled: 5 }), 1), false);
 });
 
 test('attribution: a child without quota under a throttled parent is bound by the parent (measured kernel behaviour)', () => {
   const items = new Map<string, ThrottleInput>([
     ['/', inp('/', { d_usage_usec: 2_000_000 })],
-    ['/p', inp('/p', { cpu_quota_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: 10, d_usage_usec: 100_000 })],
+    ['/p', inp('/p', { cpu_max_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: 10, d_usage_usec: 100_000 })],
     ['/p/busy', inp('/p/busy', { d_usage_usec: 100_000, d_nr_throttled: 0 })],
     ['/p/idle', inp('/p/idle', { d_usage_usec: 0 })],
     ['/p/idle-but-local', inp('/p/idle-but-local', { d_usage_usec: 0, d_local_throttled_usec: 5000 })],
-    ['/q', inp('/q', { cpu_quota_usec: 50000, cpu_period_usec: 100000, d_usage_usec: 1000 })],
+    ['/q', inp('/q', { cpu_max_usec: 50000, cpu_period_usec: 100000, d_usage_usec: 1000 })],
   ]);
   const by = attributeThrottling(items, 1);
   assert.equal(by.get('/p'), '/p');
@@ -38,8 +38,8 @@ test('attribution: a child without quota under a throttled parent is bound by th
 
 test('attribution: the nearest binding limit wins; its own limit first', () => {
   const items = new Map<string, ThrottleInput>([
-    ['/a', inp('/a', { cpu_quota_usec: 50000, cpu_period_usec: 100000, d_nr_throttled: 4, d_usage_usec: 500_000 })],
-    ['/a/b', inp('/a/b', { cpu_quota_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: 9, d_usage_usec: 100_000 })],
+    ['/a', inp('/a', { cpu_max_usec: 50000, cpu_period_usec: 100000, d_nr_throttled: 4, d_usage_usec: 500_000 })],
+    ['/a/b', inp('/a/b', { cpu_max_usec: 10000, cpu_period_usec: 100000, d_nr_throttled: 9, d_usage_usec: 100_000 })],
     ['/a/b/c', inp('/a/b/c', { d_usage_usec: 100_000 })],
     ['/a/d', inp('/a/d', { d_usage_usec: 400_000 })],
   ]);
@@ -50,6 +50,6 @@ test('attribution: the nearest binding limit wins; its own limit first', () => {
 });
 
 test('attribution: first sample (no deltas) names nobody', () => {
-  const items = new Map([['/a', inp('/a', { cpu_quota_usec: 1000, cpu_period_usec: 100000, d_nr_throttled: null, d_usage_usec: null })]]);
+  const items = new Map([['/a', inp('/a', { cpu_max_usec: 1000, cpu_period_usec: 100000, d_nr_throttled: null, d_usage_usec: null })]]);
   assert.equal(attributeThrottling(items, null).get('/a'), null);
 });

@@ -22,8 +22,8 @@ test('counterDelta: absent or backwards gives null, never negative', () => {
 });
 
 test('computeRates: CPU% = Δusage/Δt×100 (100 = one CPU), user/system, IO, throttling', () => {
-  const a: TopCounters = { path: '/a', inode: 1, usage_usec: 1_000_000, user_usec: 500_000, system_usec: 100_000, nr_periods: 10, nr_throttled: 2, throttled_usec: 50_000, io_read_bytes: 1000, io_write_bytes: 0, io_read_ios: 1, io_write_ios: 0 };
-  const b: TopCounters = { ...a, usage_usec: 1_500_000, user_usec: 800_000, system_usec: 200_000, nr_periods: 20, nr_throttled: 7, throttled_usec: 550_000, io_read_bytes: 3000, io_write_bytes: 4096, io_read_ios: 5, io_write_ios: 2 };
+  const a: TopCounters = { path: '/a', inode: 1, cpu_usage_usec: 1_000_000, cpu_user_usec: 500_000, cpu_system_usec: 100_000, cpu_nr_periods: 10, cpu_nr_throttled: 2, cpu_throttled_usec: 50_000, io_rbytes: 1000, io_wbytes: 0, io_rios: 1, io_wios: 0 };
+  const b: TopCounters = { ...a, cpu_usage_usec: 1_500_000, cpu_user_usec: 800_000, cpu_system_usec: 200_000, cpu_nr_periods: 20, cpu_nr_throttled: 7, cpu_throttled_usec: 550_000, io_rbytes: 3000, io_wbytes: 4096, io_rios: 5, io_wios: 2 };
   const r = computeRates(a, b, 2);
   assert.equal(r.cpu_percent, 25);
   assert.equal(r.cpu_user_percent, 15);
@@ -32,24 +32,24 @@ test('computeRates: CPU% = Δusage/Δt×100 (100 = one CPU), user/system, IO, th
   assert.equal(r.io_write_bps, 2048);
   assert.equal(r.io_read_iops, 2);
   assert.equal(r.io_write_iops, 1);
-  assert.equal(r.throttled_percent, 25);
-  assert.equal(r.throttled_periods_percent, 50);
-  assert.deepEqual(r.delta, { usage_usec: 500_000, nr_periods: 10, nr_throttled: 5, local_throttled_usec: null });
+  assert.equal(r.cpu_throttled_percent, 25);
+  assert.equal(r.cpu_throttled_periods_percent, 50);
+  assert.deepEqual(r.delta, { cpu_usage_usec: 500_000, cpu_nr_periods: 10, cpu_nr_throttled: 5, cpu_local_throttled_usec: null });
 });
 
 test('computeRates: first sample has no rates (null, not zero)', () => {
-  const r = computeRates(undefined, { path: '/a', usage_usec: 5, nr_periods: 3, nr_throttled: 0 }, null);
-  for (const k of ['cpu_percent', 'cpu_user_percent', 'io_read_bps', 'throttled_percent', 'throttled_periods_percent'] as const) assert.equal(r[k], null, k);
+  const r = computeRates(undefined, { path: '/a', cpu_usage_usec: 5, cpu_nr_periods: 3, cpu_nr_throttled: 0 }, null);
+  for (const k of ['cpu_percent', 'cpu_user_percent', 'io_read_bps', 'cpu_throttled_percent', 'cpu_throttled_periods_percent'] as const) assert.equal(r[k], null, k);
 });
 
 test('computeRates: a recreated cgroup (inode changed) gives null rates, even when counters grew', () => {
-  const r = computeRates({ path: '/a', inode: 1, usage_usec: 10 }, { path: '/a', inode: 2, usage_usec: 1_000_000 }, 1);
+  const r = computeRates({ path: '/a', inode: 1, cpu_usage_usec: 10 }, { path: '/a', inode: 2, cpu_usage_usec: 1_000_000 }, 1);
   assert.equal(r.cpu_percent, null);
-  assert.equal(r.delta.usage_usec, null);
+  assert.equal(r.delta.cpu_usage_usec, null);
 });
 
 test('computeRates: counters that went backwards give null per counter', () => {
-  const r = computeRates({ path: '/a', usage_usec: 100, io_read_bytes: 10 }, { path: '/a', usage_usec: 50, io_read_bytes: 20 }, 1);
+  const r = computeRates({ path: '/a', cpu_usage_usec: 100, io_rbytes: 10 }, { path: '/a', cpu_usage_usec: 50, io_rbytes: 20 }, 1);
   assert.equal(r.cpu_percent, null);
   assert.equal(r.io_read_bps, 10);
 });
@@ -64,8 +64,8 @@ test('computeRates: PSI avg10 passes through, totals become % of wall time', () 
 });
 
 test('intervalSeconds / snapshotRates: monotonic time, zero or negative interval gives no rates', () => {
-  const s1 = snap(1000, [{ path: '/', usage_usec: 0 }]);
-  const s2 = snap(3000, [{ path: '/', usage_usec: 1_000_000 }, { path: '/new', usage_usec: 5 }]);
+  const s1 = snap(1000, [{ path: '/', cpu_usage_usec: 0 }]);
+  const s2 = snap(3000, [{ path: '/', cpu_usage_usec: 1_000_000 }, { path: '/new', cpu_usage_usec: 5 }]);
   assert.equal(intervalSeconds(undefined, s1), null);
   assert.equal(intervalSeconds(s1, s2), 2);
   const m = snapshotRates(s1, s2);
@@ -86,11 +86,11 @@ test('quotaCpus / percentOf', () => {
 
 test('property: rates are never negative nor NaN, whatever the counters', () => {
   const counter = fc.option(fc.double({ min: -1e15, max: 1e15, noNaN: true }), { nil: undefined });
-  const c = fc.record({ usage_usec: counter, throttled_usec: counter, io_read_bytes: counter, nr_periods: counter, nr_throttled: counter, inode: fc.constantFrom(1, 2, undefined) });
+  const c = fc.record({ cpu_usage_usec: counter, cpu_throttled_usec: counter, io_rbytes: counter, cpu_nr_periods: counter, cpu_nr_throttled: counter, inode: fc.constantFrom(1, 2, undefined) });
   fc.assert(
     fc.property(c, c, fc.option(fc.double({ min: -10, max: 10, noNaN: true }), { nil: null }), (a, b, dt) => {
       const r = computeRates({ path: '/x', ...a }, { path: '/x', ...b }, dt);
-      for (const v of [r.cpu_percent, r.throttled_percent, r.io_read_bps, r.throttled_periods_percent]) {
+      for (const v of [r.cpu_percent, r.cpu_throttled_percent, r.io_read_bps, r.cpu_throttled_periods_percent]) {
         assert.ok(v === null || (Number.isFinite(v) && v >= 0), String(v));
       }
     }),

@@ -32,7 +32,7 @@ for (const host of HOSTS) {
     assert.equal(j.code, 0, j.stderr);
     const s = JSON.parse(j.stdout);
     assert.equal(s.interval_s, null);
-    for (const c of s.cgroups) for (const k of ['cpu_percent', 'cpu_user_percent', 'io_read_bps', 'throttled_percent', 'throttled_by']) assert.equal(c[k], null, `${c.path} ${k}`);
+    for (const c of s.cgroups) for (const k of ['cpu_percent', 'cpu_user_percent', 'io_read_bps', 'cpu_throttled_percent', 'cpu_throttled_by']) assert.equal(c[k], null, `${c.path} ${k}`);
   });
 }
 
@@ -41,7 +41,7 @@ test('fixture limits come through: quota, memory max and pids max as the files s
   const s = JSON.parse(j.stdout);
   const scope = s.cgroups.find((c: { path: string }) => c.path.endsWith('cri-containerd-73051af271105c07e1f493b34856a77e665e3b0b4fc72f76c807dfbffeb881bd.scope'));
   assert.ok(scope);
-  assert.equal(scope.cpu_quota_usec, 10000);
+  assert.equal(scope.cpu_max_usec, 10000);
   assert.equal(scope.cpu_period_usec, 100000);
   assert.equal(scope.cpu_max_cpus, 0.1);
   assert.equal(scope.memory_max_bytes, 'max');

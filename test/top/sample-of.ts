@@ -13,12 +13,12 @@ export function sampleOf(v: Flat): CgroupSample {
     return Object.keys(o).length ? o : undefined;
   };
   const cpu = def({
-    usage_usec: v.usage_usec, user_usec: v.user_usec, system_usec: v.system_usec, nr_periods: v.nr_periods, nr_throttled: v.nr_throttled,
-    throttled_usec: v.throttled_usec, local_throttled_usec: v.local_throttled_usec, max_usec: v.cpu_quota_usec, period_usec: v.cpu_period_usec,
+    usage_usec: v.cpu_usage_usec, user_usec: v.cpu_user_usec, system_usec: v.cpu_system_usec, nr_periods: v.cpu_nr_periods, nr_throttled: v.cpu_nr_throttled,
+    throttled_usec: v.cpu_throttled_usec, local_throttled_usec: v.cpu_local_throttled_usec, max_usec: v.cpu_max_usec, period_usec: v.cpu_period_usec,
   });
-  const memory = def({ current_bytes: v.memory_bytes, working_set_bytes: v.memory_working_set_bytes, max_bytes: v.memory_max_bytes, high_bytes: v.memory_high_bytes });
-  const io = def({ rbytes: v.io_read_bytes, wbytes: v.io_write_bytes, rios: v.io_read_ios, wios: v.io_write_ios });
-  const pids = def({ current: v.tasks, max: v.tasks_max });
+  const memory = def({ current_bytes: v.memory_current_bytes, working_set_bytes: v.memory_working_set_bytes, max_bytes: v.memory_max_bytes, high_bytes: v.memory_high_bytes });
+  const io = def({ rbytes: v.io_rbytes, wbytes: v.io_wbytes, rios: v.io_rios, wios: v.io_wios });
+  const pids = def({ current: v.pids_current, max: v.pids_max });
   const line = (p: { some_avg10?: number; full_avg10?: number; some_total_usec?: number; full_total_usec?: number } | undefined) =>
     p && def({ some: def({ avg10: p.some_avg10, total_usec: p.some_total_usec }), full: def({ avg10: p.full_avg10, total_usec: p.full_total_usec }) });
   const psi = v.psi && def({ cpu: line(v.psi.cpu), memory: line(v.psi.memory), io: line(v.psi.io) });

@@ -19,18 +19,18 @@ test('NDJSON object: the issue keys, null for the first sample, rates after', ()
   assert.deepEqual(Object.keys(first), ['timestamp', 'interval_s', 'layout', 'cgroups']);
   assert.equal(first.interval_s, null);
   const cg = (first.cgroups as Record<string, unknown>[])[0];
-  for (const k of ['path', 'cpu_percent', 'cpu_user_percent', 'cpu_system_percent', 'memory_bytes', 'memory_max_bytes', 'tasks', 'io_read_bps', 'io_write_bps', 'nr_periods', 'nr_throttled', 'throttled_usec', 'throttled_percent', 'throttled_by', 'psi']) assert.ok(k in cg, k);
+  for (const k of ['path', 'cpu_percent', 'cpu_user_percent', 'cpu_system_percent', 'memory_current_bytes', 'memory_max_bytes', 'pids_current', 'io_read_bps', 'io_write_bps', 'cpu_nr_periods', 'cpu_nr_throttled', 'cpu_throttled_usec', 'cpu_throttled_percent', 'cpu_throttled_by', 'psi']) assert.ok(k in cg, k);
   for (const c of first.cgroups as Record<string, unknown>[]) assert.equal(c.cpu_percent, null);
   const second = frameJson(buildFrame(SNAPS[0], SNAPS[1], '/shop.slice'), 'path');
   assert.ok((second.interval_s as number) > 0.9 && (second.interval_s as number) < 1.5);
   const rows = second.cgroups as Record<string, unknown>[];
   const by = (p: string) => rows.find((r) => r.path === p)!;
-  assert.equal(by('/shop.slice/web/worker').throttled_by, '/shop.slice/web');
-  assert.equal(by('/shop.slice/web/worker').throttled_by_cpus, 0.2);
-  assert.equal(by('/shop.slice/web').tasks_percent, 2);
-  assert.equal(by('/shop.slice/db').throttled_by, '/shop.slice/db');
+  assert.equal(by('/shop.slice/web/worker').cpu_throttled_by, '/shop.slice/web');
+  assert.equal(by('/shop.slice/web/worker').cpu_throttled_by_cpus, 0.2);
+  assert.equal(by('/shop.slice/web').pids_percent, 2);
+  assert.equal(by('/shop.slice/db').cpu_throttled_by, '/shop.slice/db');
   assert.equal(by('/shop.slice/db').memory_max_bytes, 256 * 1024 * 1024);
-  assert.equal(by('/shop.slice/web').tasks_max, 100);
+  assert.equal(by('/shop.slice/web').pids_max, 100);
   assert.ok(!rows.some((r) => r.path === '/'), 'ancestors are sampled for attribution, not shown');
 });
 
@@ -63,7 +63,7 @@ test('flags: bad order, delay, depth, column and extra arguments are usage error
 test('hostile cgroup names are escaped in batch tables and TUI lines; JSON keeps them exact', async () => {
   const { lineText } = await import('../../src/tui/components/Table.js');
   const evil = '/evil\x1b[2J\x07name\nx';
-  const snap: TopSnapshot = { mono_ms: 1, timestamp: '2026-01-01T00:00:00.000Z', cgroups: [sampleOf({ path: '/' }), sampleOf({ path: evil, tasks: 1 })] };
+  const snap: TopSnapshot = { mono_ms: 1, timestamp: '2026-01-01T00:00:00.000Z', cgroups: [sampleOf({ path: '/' }), sampleOf({ path: evil, pids_current: 1 })] };
   const f = buildFrame(undefined, snap);
   const out = frameTable(f, selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, 'PATH,TASKS'), { order: 'path' });
   assert.doesNotMatch(out, /\x1b|\x07/);

@@ -74,11 +74,11 @@ test('pure v2: nsx cg, cg show, cg ps against the files of a fresh cgroup', { sk
     assert.equal(top.code, 0, top.stderr);
     const t2 = JSON.parse(top.stdout.trim().split('\n')[1]);
     const row = t2.cgroups.find((c: { path: string }) => c.path === `/${name}`);
-    assert.equal(row.cpu_quota_usec, 20000);
+    assert.equal(row.cpu_max_usec, 20000);
     assert.equal(row.cpu_period_usec, 100000);
     assert.equal(row.memory_max_bytes, 67108864);
-    assert.equal(row.tasks_max, 50);
-    assert.equal(row.tasks, 1);
+    assert.equal(row.pids_max, 50);
+    assert.equal(row.pids_current, 1);
     assert.equal(typeof row.cpu_percent, 'number');
     assert.ok(row.psi && row.psi.cpu, 'PSI in top on v2');
 

@@ -73,7 +73,7 @@ test('pure v2: cpu.max (own and parent), memory.max OOM named from the parent, P
     assert.equal(f.cgroup, parent);
     assert.match(j.verdict[0], new RegExp(`CPU throttled in \\d+(\\.\\d)? % of periods by ${parent} \\(quota 0.2 CPU`));
     // PSI present on cgroup2 and carried in the evidence
-    const psi = (j.cpu as { pressure: { some_avg10: number | null } | null }).pressure;
+    const psi = (j.cpu as { psi: { some_avg10: number | null } | null }).psi;
     assert.ok(psi && psi.some_avg10 !== null, JSON.stringify(j.cpu));
     assert.ok(existsSync(join(CG, root, 'p/busy', 'cpu.pressure')));
 

@@ -137,7 +137,7 @@ test('own quota: throttled by the cgroup itself (JSON and text)', { skip: v1Skip
     assert.equal(f.cgroup, own);
     assert.equal(r.clean, false);
     assert.ok((f.evidence.throttled_periods_percent as number) > 0, JSON.stringify(f.evidence));
-    assert.equal(f.evidence.quota_cpus, 0.1);
+    assert.equal(f.evidence.max_cpus, 0.1);
     assert.match(r.verdict[0], new RegExp(`CPU throttled in \\d+(\\.\\d)? % of periods by ${own} \\(quota 0.1 CPU`));
     assert.equal(r.limits.find((l) => l.limit === 'cpu.quota')?.binding?.path, own);
     const t = whyText(own);

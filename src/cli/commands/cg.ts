@@ -14,6 +14,7 @@ import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx,
 import { cgPs, cgShow, cgSummary, cgTree, type CgShowResult, type CgTreeNode } from '../../services/cg.js';
 import type { Incompleteness } from '../../host/tolerance.js';
 import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 const HELP = `Usage:
   nsx cg [options]                       cgroup layout and one row per hierarchy
@@ -135,9 +136,9 @@ export const command: Command = {
         if (rest.length > 1) throw new UsageError('nsx cg tree: expected at most one PATH');
         const depth = o.depth === undefined ? undefined : parseIntArg('nsx cg', 'depth', String(o.depth), { min: 0 });
         const w = replayWindow(o, 'nsx cg tree', false);
-        const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx cg tree', ['processes', 'cgroups']) : undefined;
+        const replay = w ? (await loadRecord('nsx cg tree')).openReplay(w, 'nsx cg tree', ['processes', 'cgroups']) : undefined;
         const topts = { path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller: o.controller as string | undefined };
-        const r = replay ? (await import('../../record/replay-views.js')).replayCgTree(replay, topts) : cgTree({ paths: ctx.paths, ...topts });
+        const r = replay ? (await loadRecord('nsx cg tree')).replayCgTree(replay, topts) : cgTree({ paths: ctx.paths, ...topts });
         for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
         if (json) write(formatJson(r));
         else {

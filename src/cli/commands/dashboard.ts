@@ -6,8 +6,11 @@ import type { Command, CliContext } from '../context.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
-import { USAGE } from '../main.js';
+import { USAGE } from '../usage.js';
+import { runDashboard, hostSummary, formatSummary } from '../../services/dashboard.js';
+import { formatJson } from '../../output/json.js';
 import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'summary', short: 's', arg: 'none' },
@@ -48,20 +51,15 @@ export const command: Command = {
     const intervalMs = args.opts.interval === undefined ? 1000 : parseIntArg('nsx', 'interval', args.opts.interval as string, { min: 250, max: 60000 });
     const w = replayWindow(args.opts, 'nsx', false);
     if (w) {
-      const replay = (await import('../../record/replay.js')).openReplay(w, 'nsx');
+      const record = await loadRecord('nsx');
+      const replay = record.openReplay(w, 'nsx');
       for (const m of replay.rec.warnings) ctx.warn(m);
-      if (ctx.isTTY && ctx.stdinTTY && !args.opts.summary && !args.opts.json) {
-        await (await import('../../services/ink-loader.js')).loadInkForTerminal();
-        return (await import('../../record/replay-dashboard.js')).runDashboardReplay({ replay, color: ctx.color });
-      }
-      const [{ replaySummary }, { formatSummary }, { formatJson }] = await Promise.all([import('../../record/replay-views.js'), import('../../services/dashboard.js'), import('../../output/json.js')]);
-      const s = replaySummary(replay);
+      if (ctx.isTTY && ctx.stdinTTY && !args.opts.summary && !args.opts.json) return record.runDashboardReplay({ replay, color: ctx.color });
+      const s = record.replaySummary(replay);
       ctx.stdout.write(args.opts.json ? formatJson(s) + '\n' : `${replay.describe()}\n${formatSummary(s)}`);
       return 0;
     }
-    const { runDashboard, hostSummary } = await import('../../services/dashboard.js');
     if (args.opts.json) {
-      const { formatJson } = await import('../../output/json.js');
       ctx.stdout.write(formatJson(hostSummary(ctx.paths)) + '\n');
       return 0;
     }
@@ -72,7 +70,7 @@ export const command: Command = {
       intervalMs,
       usage: USAGE,
       // colours as --color/NO_COLOR say (the TUI keeps inverse and bold without them)
-      startTui: async (t) => (await import('../../tui/dashboard/run.js')).runDashboardTui({ ...t, color: ctx.color }),
+      startTui: async (t) => (await import('../../tui/index.js')).runDashboardTui({ ...t, color: ctx.color }),
     });
   },
 };

@@ -15,6 +15,7 @@ import { FAST_PATH_OPTIONS } from '../../enter/tables.js';
 // static on purpose: this module is loaded only for `nsx enter`, and one module graph loads faster than a
 // chain of dynamic imports (start-up is most of the time `nsx enter` takes)
 import { enter } from '../../services/enter.js';
+import { VERSION } from '../version.js';
 
 const HELP = `Usage:
  nsx [global options] enter [options] [--] [<program> [<argument>...]]
@@ -145,7 +146,6 @@ async function runEnter(argv: string[], ctx0: CliContext): Promise<number> {
   const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: PROG, stopAtPositional: true, globals: false });
   if (done) return 0;
   if (args.opts.version) {
-    const { VERSION } = await import('../main.js');
     ctx.stdout.write(`nsx ${VERSION}\n`);
     return 0;
   }

@@ -71,14 +71,13 @@ export const command: Command = {
     const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: 'nsx exporter' });
     if (done) return 0;
     const o = args.opts;
+    // the exporter's modules (prom-client, node:http, zlib: ~50 ms) are loaded only when it runs
+    const { parseListen, runExporter, DEFAULT_LISTEN, globToRegExp } = await import('../../exporter/index.js');
     if (args.positionals.length) throw new UsageError(`nsx exporter: unexpected argument '${args.positionals[0]}'\nTry 'nsx exporter --help' for more information.`);
-    const { parseListen } = await import('../../exporter/server.js');
-    const { runExporter, DEFAULT_LISTEN } = await import('../../exporter/run.js');
     const listen = parseListen((o.listen as string | undefined) ?? DEFAULT_LISTEN);
     if (!listen) throw new UsageError(`nsx exporter: invalid listen address '${o.listen as string}' (ADDR:PORT, :PORT or [IPv6]:PORT)`);
     if (o.openmetrics && !o.once) throw new UsageError('nsx exporter: --openmetrics goes with --once (scrapers choose the format with their Accept header)');
     const depth = o.depth !== undefined ? parseIntArg('nsx exporter', 'depth', o.depth as string, { min: 0 }) : undefined;
-    const { globToRegExp } = await import('../../exporter/select.js');
     const include = (o.include as string[] | undefined) ?? [];
     const exclude = (o.exclude as string[] | undefined) ?? [];
     for (const p of [...include, ...exclude]) globToRegExp(p); // refuse a bad pattern before listening
@@ -86,7 +85,7 @@ export const command: Command = {
     if (webConfigFile !== undefined) {
       if (o.once) throw new UsageError('nsx exporter: --web.config.file goes with the server, not with --once');
       // a bad file is refused before anything is sampled: `nsx exporter: FILE:LINE: what is wrong`
-      (await import('../../exporter/web-config.js')).loadWebConfig(webConfigFile);
+      (await import('../../exporter/index.js')).loadWebConfig(webConfigFile);
     }
     const maxRequests = o['web.max-requests'] !== undefined ? parseIntArg('nsx exporter', 'web.max-requests', o['web.max-requests'] as string, { min: 0, max: 100_000 }) : undefined;
     return runExporter({

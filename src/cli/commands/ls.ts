@@ -5,7 +5,15 @@ import { parseCommandArgs } from '../common.js';
 import { parseIntArg } from '../getopt.js';
 import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 import { UsageError } from '../../errors.js';
+import { renderTable } from '../../output/table.js';
+import { parseFilterArg } from '../../fields/scols-filter.js';
+import { renderLsText } from '../../fields/ls-text.js';
+import { LS_FIELDS, LSNS_COLUMNS, defaultColumns, NAMESPACE_COLUMNS, needsOf, renderLsJson, renderListColumnsJson, listColumnsRows, filterFields, filterLsRows } from '../../fields/ls.js';
+import { selectFields, columnsHelp } from '../../fields/registry.js';
+import { isNsType, NS_TYPES } from '../../parse/nsid-link.js';
+import { listNamespaces } from '../../services/ls.js';
 import { withDropInStatus } from '../drop-in.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 const HELP = `Usage:
  nsx ls [options] [<namespace>]
@@ -69,20 +77,12 @@ function run(argv: string[], ctx0: CliContext): Promise<number> {
 }
 
 async function runLs(argv: string[], ctx0: CliContext): Promise<number> {
-  // one parallel import of the whole graph: the ESM loader reads the files concurrently
-  const [
-    { LS_FIELDS, LSNS_COLUMNS, defaultColumns, NAMESPACE_COLUMNS, needsOf, renderLsJson, renderListColumnsJson, listColumnsRows, filterFields, filterLsRows },
-    { selectFields, columnsHelp },
-    { isNsType, NS_TYPES },
-    { listNamespaces },
-  ] = await Promise.all([import('../../fields/ls.js'), import('../../fields/registry.js'), import('../../parse/nsid-link.js'), import('../../services/ls.js')]);
   const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP + columnsHelp(LS_FIELDS), { prog: 'nsx ls' });
   if (done) return 0;
   const o = args.opts;
   if (o['list-columns']) {
     if (o.json) ctx.stdout.write(renderListColumnsJson(LS_FIELDS));
     else {
-      const { renderTable } = await import('../../output/table.js');
       const rows = listColumnsRows(LS_FIELDS).map((r) => ({ cells: [r.holder, r.type, r.description] }));
       const cols = [{ header: 'HOLDER', align: 'right' as const }, { header: 'TYPE' }, { header: 'DESCRIPTION' }];
       ctx.stdout.write(renderTable(cols, rows, { noHeadings: true, raw: !!o.raw, scols: true }));
@@ -124,21 +124,19 @@ async function runLs(argv: string[], ctx0: CliContext): Promise<number> {
   if (fields.length === 0) throw new UsageError(`nsx ls: no output columns\nTry 'nsx ls --help' for more information.`);
   const treeColumn = tree === 'process' ? 'COMMAND' : tree === 'none' ? undefined : 'NS';
   const drawsTree = treeColumn !== undefined && fields.some((f) => f.id === treeColumn);
-  const { parseFilterArg } = await import('../../fields/scols-filter.js');
   const filter = o.filter !== undefined ? parseFilterArg('nsx ls', String(o.filter)) : null;
   const needs = needsOf([...fields, ...filterFields(filter)]);
 
   const w = replayWindow(o, 'nsx ls', false);
-  const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx ls', ['processes', 'namespaces']) : undefined;
+  const replay = w ? (await loadRecord('nsx ls')).openReplay(w, 'nsx ls', ['processes', 'namespaces']) : undefined;
   const lsOpts = { types, task, namespace, tree, flat: !drawsTree, persistent: !!o.persistent, needs };
-  const res = replay ? (await import('../../record/replay-views.js')).replayLs(replay, lsOpts) : await listNamespaces({ paths: ctx.paths, ...lsOpts });
+  const res = replay ? (await loadRecord('nsx ls')).replayLs(replay, lsOpts) : await listNamespaces({ paths: ctx.paths, ...lsOpts });
   for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
   const vctx = { procs: res.procs, users: res.users, namespaces: res.namespaces };
   const rows = filterLsRows(res.rows, filter, vctx);
   if (o.json) {
     ctx.stdout.write(renderLsJson(fields, rows, vctx, res.incomplete ? { incomplete: true } : {}));
   } else {
-    const { renderLsText } = await import('../../fields/ls-text.js');
     ctx.stdout.write(
       renderLsText(fields, rows, vctx, {
         raw: !!o.raw,

@@ -11,6 +11,7 @@ import { cpuPercentSinceStart } from '../../model/process.js';
 import { runPs } from '../../services/ps.js';
 import { formatJson } from '../../output/json.js';
 import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'json', short: 'J', arg: 'none' },
@@ -93,8 +94,8 @@ export const command: Command = {
     const sortKeys = o.sort === undefined ? [] : parsePsSort(o.sort as string);
 
     const w = replayWindow(o, 'nsx ps', false);
-    const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx ps', ['processes', 'namespaces', 'cgroups']) : undefined;
-    const res = replay ? (await import('../../record/replay-views.js')).replayPs(replay, { pids, filter }) : runPs({ paths: ctx.paths, pids, filter });
+    const replay = w ? (await loadRecord('nsx ps')).openReplay(w, 'nsx ps', ['processes', 'namespaces', 'cgroups']) : undefined;
+    const res = replay ? (await loadRecord('nsx ps')).replayPs(replay, { pids, filter }) : runPs({ paths: ctx.paths, pids, filter });
     for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
     if (res.mode === 'detail') {
       if (o.json) ctx.stdout.write(formatJson({ processes: res.details.map(psDetailJson) }) + '\n');

@@ -5,7 +5,9 @@ import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { columnsHelp, fieldByName } from '../../fields/registry.js';
 import { TOP_FIELDS, TOP_ORDERS, type TopOrder } from '../../fields/top.js';
+import { runTop } from '../../services/top.js';
 import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 const SPECS: readonly OptionSpec[] = [
   { name: 'delay', short: 'd', arg: 'required' },
@@ -99,8 +101,7 @@ export const command: Command = {
     const json = !!o.json;
     const tui = !json && !o.batch && ctx.isTTY && ctx.stdinTTY;
     const w = replayWindow(o, 'nsx top', true);
-    const replay = w ? (await import('../../record/replay.js')).openReplay(w, 'nsx top', ['cgroups']) : undefined;
-    const { runTop } = await import('../../services/top.js');
+    const replay = w ? (await loadRecord('nsx top')).openReplay(w, 'nsx top', ['cgroups']) : undefined;
     return runTop({
       replay,
       paths: ctx.paths,

@@ -11,6 +11,7 @@ import { escapeControl } from '../../output/escape.js';
 import { formatWhyText } from '../../output/why-text.js';
 import { why } from '../../services/why.js';
 import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 // the text report lives beside the sentences it prints (src/output/); exported here too for test/why/
 export { formatWhyText };
@@ -70,9 +71,9 @@ export const command: Command = {
     const w = replayWindow(o, 'nsx why', true);
     if (w) {
       if (o.for !== undefined && w.at === undefined) throw new UsageError('nsx why: --for applies to the live host and to --at; a window (--from, --since) is diagnosed whole');
-      const rw = await import('../../record/replay-why.js');
+      const rw = await loadRecord('nsx why');
       // a pid: target is found among the recorded processes; otherwise the cgroups and events are enough
-      const replay = (await import('../../record/replay.js')).openReplay(w, 'nsx why', args.positionals[0].startsWith('pid:') ? ['cgroups', 'processes'] : ['cgroups']);
+      const replay = rw.openReplay(w, 'nsx why', args.positionals[0].startsWith('pid:') ? ['cgroups', 'processes'] : ['cgroups']);
       const rr = rw.replayWhy(replay, args.positionals[0], o.for !== undefined ? durationMs : undefined);
       for (const m of replay.rec.warnings) ctx.warn(m);
       ctx.stdout.write(o.json ? formatJson(rr) : formatWhyText(rr, !!o.verbose) + rw.formatEpisodes(rr));

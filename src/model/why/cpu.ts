@@ -41,7 +41,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
     const p = nodeAt(a, n.path);
     items.set(n.path, {
       path: n.path,
-      cpu_quota_usec: v?.max_usec,
+      cpu_max_usec: v?.max_usec,
       cpu_period_usec: v?.period_usec,
       d_usage_usec: d(p?.usage_usec, v?.usage_usec),
       d_nr_throttled: d(p?.nr_throttled, v?.nr_throttled),
@@ -70,7 +70,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
   const threads = threadStats(inp);
   evidence.threads = threads;
   const psi = pressureOf(inp, 'cpu', dt);
-  evidence.pressure = psi;
+  evidence.psi = psi;
 
   if (by !== null) {
     const bv = nodeAt(b, by)!;
@@ -99,7 +99,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
       cgroup: by,
       max_usec: bv.max_usec,
       period_usec: period,
-      quota_cpus: qCpus,
+      max_cpus: qCpus,
       max_burst_usec: bv.max_burst_usec ?? null,
       nr_periods: dPer,
       nr_throttled: dThr,
@@ -179,7 +179,7 @@ export function diagnoseCpu(inp: WhyInput, d: Delta, dt: number | null): PartRes
       severity: 'warning',
       resource: 'cpu',
       cgroup: null,
-      evidence: { pressure: psi },
+      evidence: { psi },
       facts: { kind: 'cpu.pressure', some: psi.some_percent ?? psi.some_avg10 ?? 0, weight: w ? { name: weightName, value: w.value, path: w.path } : null },
     });
   }

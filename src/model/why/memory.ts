@@ -25,11 +25,11 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
   for (const l of [max, high, swap]) if (l) limits.push(l);
   const tv = t.v ?? {};
   // headroom: the limit nearest to being hit (limit − usage of that cgroup)
-  let tight: { path: string; limit: number; usage: number; ws?: number } | null = null;
+  let tight: { path: string; max_bytes: number; current_bytes: number; working_set_bytes?: number } | null = null;
   for (const n of b.nodes) {
     const m = n.v?.max_bytes;
     if (typeof m !== 'number' || n.v?.current_bytes === undefined) continue;
-    if (!tight || m - n.v.current_bytes < tight.limit - tight.usage) tight = { path: n.path, limit: m, usage: n.v.current_bytes, ws: n.v.working_set_bytes };
+    if (!tight || m - n.v.current_bytes < tight.max_bytes - tight.current_bytes) tight = { path: n.path, max_bytes: m, current_bytes: n.v.current_bytes, working_set_bytes: n.v.working_set_bytes };
   }
   const ev: Record<string, unknown> = {
     path: t.path,
@@ -47,25 +47,25 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
     const life = (k: string, local = false) => (local ? n_(v.events_local, k) : n_(v.events, k)) ?? null;
     return {
       path: n.path,
-      limit: v.max_bytes ?? null,
-      high: v.high_bytes ?? null,
+      max_bytes: v.max_bytes ?? null,
+      high_bytes: v.high_bytes ?? null,
       current_bytes: v.current_bytes ?? null,
-      max: ev2('max'),
-      max_local: ev2('max', true),
-      high_events: ev2('high'),
-      high_local: ev2('high', true),
-      oom: ev2('oom'),
-      oom_local: ev2('oom', true),
+      events_max: ev2('max'),
+      events_local_max: ev2('max', true),
+      events_high: ev2('high'),
+      events_local_high: ev2('high', true),
+      events_oom: ev2('oom'),
+      events_local_oom: ev2('oom', true),
       oom_kill: v2 ? ev2('oom_kill') : d(n_(p.oom_control, 'oom_kill'), n_(v.oom_control, 'oom_kill')),
       failcnt: d(p.failcnt, v.failcnt),
-      under_oom: n_(v.oom_control, 'under_oom') ?? null,
-      oom_kill_disable: n_(v.oom_control, 'oom_kill_disable') ?? null,
+      oom_control_under_oom: n_(v.oom_control, 'under_oom') ?? null,
+      oom_control_oom_kill_disable: n_(v.oom_control, 'oom_kill_disable') ?? null,
       lifetime: {
         oom_kill: v2 ? life('oom_kill') : (n_(v.oom_control, 'oom_kill') ?? null),
-        oom: life('oom'),
-        oom_local: life('oom', true),
-        max: life('max'),
-        max_local: life('max', true),
+        events_oom: life('oom'),
+        events_local_oom: life('oom', true),
+        events_max: life('max'),
+        events_local_max: life('max', true),
         failcnt: v.failcnt ?? null,
       },
     };
@@ -78,14 +78,14 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
   // count includes its other children's, so without local counters only the target's own count, or (`ancestors`,
   // when the target's own kills prove it was hit) the deepest ancestor with a limit, can be trusted.
   type Row = (typeof rows)[number];
-  const hasLocal = rows.some((r) => r.oom_local !== null || r.max_local !== null);
+  const hasLocal = rows.some((r) => r.events_local_oom !== null || r.events_local_max !== null);
   const causeOf = (local: (r: Row) => number | null, hier: (r: Row) => number | null, ancestors = !v2): string | null => {
     if (hasLocal) {
       for (let i = rows.length - 1; i >= 0; i--) if (pos(local(rows[i]))) return rows[i].path;
       return null;
     }
     const cand = ancestors ? rows : rows.slice(-1);
-    for (let i = cand.length - 1; i >= 0; i--) if (pos(hier(cand[i])) && cand[i].limit !== null && cand[i].limit !== 'max') return cand[i].path;
+    for (let i = cand.length - 1; i >= 0; i--) if (pos(hier(cand[i])) && cand[i].max_bytes !== null && cand[i].max_bytes !== 'max') return cand[i].path;
     for (let i = cand.length - 1; i >= 0; i--) if (pos(hier(cand[i]))) return cand[i].path;
     return null;
   };
@@ -96,7 +96,7 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
   /** the limit of `p` and its usage now, as the sentences name them */
   const limitAt = (p: string | null): MemoryLimitAt => {
     const r = rows.find((x) => x.path === p);
-    return { max_bytes: r && typeof r.limit === 'number' ? r.limit : null, current_bytes: r?.current_bytes ?? null };
+    return { max_bytes: r && typeof r.max_bytes === 'number' ? r.max_bytes : null, current_bytes: r?.current_bytes ?? null };
   };
 
   // kernel reports for this target (victim at or below it, or limit on its path)
@@ -121,8 +121,8 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
     let how = cause ? 'kernel log oom_memcg' : '';
     if (!cause) {
       const fromCounters = killsNow
-        ? causeOf((r) => r.oom_local, (r) => (v2 ? r.oom : r.failcnt), true)
-        : causeOf((r) => r.lifetime.oom_local, (r) => (v2 ? r.lifetime.oom : r.lifetime.failcnt), true);
+        ? causeOf((r) => r.events_local_oom, (r) => (v2 ? r.events_oom : r.failcnt), true)
+        : causeOf((r) => r.lifetime.events_local_oom, (r) => (v2 ? r.lifetime.events_oom : r.lifetime.failcnt), true);
       cause = fromCounters ?? max?.binding?.path ?? null;
       how = fromCounters ? (v2 ? (hasLocal ? 'memory.events.local oom' : 'memory.events oom') : 'memory.failcnt') : max?.binding ? 'tightest memory limit' : '';
     }
@@ -132,7 +132,7 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
       severity: killsNow ? 'critical' : 'warning',
       resource: 'memory',
       cgroup: constraintHost ? null : cause,
-      evidence: { in_window: killsNow, oom_kill: kills, oom_kill_lifetime: life, cause, named_from: how, kernel: kReports.slice(-3) },
+      evidence: { in_window: killsNow, oom_kill: kills, lifetime: { oom_kill: life }, cause, named_from: how, kernel: kReports.slice(-3) },
       facts: {
         kind: 'memory.oom-kill',
         count: n,
@@ -147,20 +147,20 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
     });
   }
   // OOM without a kill (oom_kill_disable, or the victim was elsewhere) / under_oom
-  const oomNow = causeOf((r) => r.oom_local, (r) => r.oom);
+  const oomNow = causeOf((r) => r.events_local_oom, (r) => r.events_oom);
   if (!findings.length && oomNow) {
-    const n = countAt(oomNow, (r) => r.oom_local, (r) => r.oom);
+    const n = countAt(oomNow, (r) => r.events_local_oom, (r) => r.events_oom);
     const self = oomNow === t.path;
     findings.push({
       id: 'memory.oom',
       severity: self ? 'critical' : 'warning',
       resource: 'memory',
       cgroup: oomNow,
-      evidence: { cgroup: oomNow, count: n },
+      evidence: { cgroup: oomNow, events_oom: n },
       facts: { kind: 'memory.oom', cgroup: oomNow, limit: limitAt(oomNow), count: n, window: win, own: self, ancestor_killed: pos(rows.find((r) => r.path === oomNow)?.oom_kill) },
     });
   }
-  const frozen = rows.find((r) => pos(r.under_oom));
+  const frozen = rows.find((r) => pos(r.oom_control_under_oom));
   if (frozen) {
     findings.push({
       id: 'memory.oom',
@@ -168,20 +168,20 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
       resource: 'memory',
       cgroup: frozen.path,
       evidence: {},
-      facts: { kind: 'memory.under-oom', cgroup: frozen.path, limit: limitAt(frozen.path), kill_disabled: pos(frozen.oom_kill_disable) },
+      facts: { kind: 'memory.under-oom', cgroup: frozen.path, limit: limitAt(frozen.path), kill_disabled: pos(frozen.oom_control_oom_kill_disable) },
     });
   }
   // limit hits answered by reclaim
-  const hitCause = causeOf((r) => r.max_local, (r) => (v2 ? r.max : r.failcnt));
+  const hitCause = causeOf((r) => r.events_local_max, (r) => (v2 ? r.events_max : r.failcnt));
   if (hitCause) {
-    const n = countAt(hitCause, (r) => r.max_local, (r) => (v2 ? r.max : r.failcnt));
+    const n = countAt(hitCause, (r) => r.events_local_max, (r) => (v2 ? r.events_max : r.failcnt));
     const killed = findings.some((f) => f.id === 'memory.oom-kill' || f.id === 'memory.oom');
     findings.push({
       id: 'memory.max',
       severity: findings.some((f) => f.id === 'memory.oom-kill') ? 'info' : 'warning',
       resource: 'memory',
       cgroup: hitCause,
-      evidence: { cgroup: hitCause, count: n },
+      evidence: { cgroup: hitCause, events_max: n },
       facts: {
         kind: 'memory.max',
         cgroup: hitCause,
@@ -193,23 +193,23 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
       },
     });
   }
-  const highCause = v2 ? causeOf((r) => r.high_local, (r) => r.high_events) : null;
+  const highCause = v2 ? causeOf((r) => r.events_local_high, (r) => r.events_high) : null;
   if (highCause) {
     const r = rows.find((x) => x.path === highCause)!;
-    const n = countAt(highCause, (x) => x.high_local, (x) => x.high_events);
+    const n = countAt(highCause, (x) => x.events_local_high, (x) => x.events_high);
     findings.push({
       id: 'memory.high',
       severity: 'warning',
       resource: 'memory',
       cgroup: highCause,
-      evidence: { cgroup: highCause, count: n },
-      facts: { kind: 'memory.high', cgroup: highCause, high_bytes: typeof r.high === 'number' ? r.high : null, count: n, window: win },
+      evidence: { cgroup: highCause, events_high: n },
+      facts: { kind: 'memory.high', cgroup: highCause, high_bytes: typeof r.high_bytes === 'number' ? r.high_bytes : null, count: n, window: win },
     });
   }
   // near the limit
   if (tight && !findings.length) {
-    const ws = tight.ws ?? tight.usage;
-    const pct = (ws / tight.limit) * 100;
+    const ws = tight.working_set_bytes ?? tight.current_bytes;
+    const pct = (ws / tight.max_bytes) * 100;
     if (pct >= 90) {
       findings.push({
         id: 'memory.near-limit',
@@ -217,12 +217,12 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
         resource: 'memory',
         cgroup: tight.path,
         evidence: { ...tight },
-        facts: { kind: 'memory.near-limit', cgroup: tight.path, working_set_bytes: ws, percent: pct, max_bytes: tight.limit },
+        facts: { kind: 'memory.near-limit', cgroup: tight.path, working_set_bytes: ws, percent: pct, max_bytes: tight.max_bytes },
       });
     }
   }
   const psi = pressureOf(inp, 'memory', dt);
-  ev.pressure = psi;
+  ev.psi = psi;
   const mp = psi ? (psi.some_percent ?? psi.some_avg10 ?? 0) : 0;
   if (psi && mp >= 5) {
     findings.push({
@@ -230,7 +230,7 @@ export function diagnoseMemory(inp: WhyInput, d: Delta, dt: number | null, win: 
       severity: mp >= 20 ? 'critical' : 'warning',
       resource: 'memory',
       cgroup: tight?.path ?? null,
-      evidence: { pressure: psi },
+      evidence: { psi },
       facts: { kind: 'memory.pressure', ...someFull(psi) },
     });
   }

@@ -31,7 +31,7 @@ export function diagnosePids(inp: WhyInput, d: Delta, win: boolean): PartResult<
       max: v.max ?? null,
       current: v.current ?? null,
       events_max: d(p.events_max ?? n_(p.events, 'max'), v.events_max ?? n_(v.events, 'max')),
-      lifetime_events_max: v.events_max ?? n_(v.events, 'max') ?? null,
+      lifetime: { events_max: v.events_max ?? n_(v.events, 'max') ?? null },
     };
   });
   const findings: WhyFinding[] = [];
@@ -40,7 +40,7 @@ export function diagnosePids(inp: WhyInput, d: Delta, win: boolean): PartResult<
   // below, from any branch), so it is reported apart, as a limit of the path that was hit.
   const tr = rows[rows.length - 1];
   const failures = tr.events_max ?? 0;
-  const lifetime = tr.lifetime_events_max ?? 0;
+  const lifetime = tr.lifetime.events_max ?? 0;
   const upHit = [...rows.slice(0, -1)].reverse().find((r) => (r.events_max ?? 0) > 0 && typeof r.max === 'number');
   const kernelCause = (inp.kernel?.fork_rejected ?? []).filter((f) => f.cgroup === t.path || f.cgroup.startsWith(t.path + '/')).pop();
   if (failures > 0 || (lifetime > 0 && win)) {
@@ -53,7 +53,7 @@ export function diagnosePids(inp: WhyInput, d: Delta, win: boolean): PartResult<
       severity: now ? 'critical' : 'warning',
       resource: 'pids',
       cgroup: cause,
-      evidence: { failures: now ? failures : 0, lifetime, cause, path_counters: rows },
+      evidence: { events_max: now ? failures : 0, lifetime: { events_max: lifetime }, cause, path_counters: rows },
       facts: {
         kind: 'pids.refused',
         count: now ? failures : lifetime,
@@ -70,7 +70,7 @@ export function diagnosePids(inp: WhyInput, d: Delta, win: boolean): PartResult<
       severity: 'warning',
       resource: 'pids',
       cgroup: upHit.path,
-      evidence: { cgroup: upHit.path, count: upHit.events_max, path_counters: rows },
+      evidence: { cgroup: upHit.path, events_max: upHit.events_max, path_counters: rows },
       facts: { kind: 'pids.hit-above', cgroup: upHit.path, max: upHit.max, count: upHit.events_max!, window: win, current: upHit.current, kernel_cgroup: kernelCause?.cgroup ?? null },
     });
   } else if (tight && tight.current >= 0.9 * tight.max) {

@@ -175,8 +175,8 @@ export type FindingFacts =
   | { readonly kind: 'pids.hit-above'; readonly cgroup: string; readonly max: Limit | null; readonly count: number; readonly window: boolean; readonly current: number | null; readonly kernel_cgroup: string | null }
   | { readonly kind: 'pids.near-limit'; readonly cgroup: string; readonly current: number; readonly max: number };
 
-/** A finding as data: what, how bad, whose limit, the evidence (printed as is in JSON) and the facts for words. */
-export interface WhyFinding {
+/** What a finding is besides its words: what, how bad, whose limit, the evidence (printed as is in JSON). */
+interface FindingBase {
   /** stable id: cpu.throttled, cpu.at-limit, cpu.pressure, memory.oom-kill, memory.oom, memory.max, memory.high, memory.near-limit, memory.pressure, pids.max, pids.near-limit */
   readonly id: string;
   readonly severity: Severity;
@@ -184,6 +184,10 @@ export interface WhyFinding {
   /** the cgroup whose limit is responsible, when one is */
   readonly cgroup: string | null;
   readonly evidence: Record<string, unknown>;
+}
+
+/** A finding as data: with the facts its words are written from. */
+export interface WhyFinding extends FindingBase {
   readonly facts: FindingFacts;
 }
 
@@ -195,8 +199,8 @@ export interface CleanFacts {
   readonly memory: { readonly path: string; readonly current_bytes: number; readonly max: LimitAlong | null } | null;
 }
 
-/** The diagnosis as data (src/model/why/diagnose.ts): the Diagnosis below without its sentences. */
-export interface WhyAnalysis {
+/** What a diagnosis is besides its findings and words. */
+interface DiagnosisBase {
   readonly target: string;
   /** the target's path in the cpu (else memory, else pids) hierarchy */
   readonly path: string;
@@ -204,46 +208,33 @@ export interface WhyAnalysis {
   readonly mode: 'window' | 'cumulative';
   readonly window_s: number | null;
   readonly clean: boolean;
-  /** worst first */
-  readonly findings: WhyFinding[];
   readonly limits: EffectiveLimit[];
   readonly cpu: Record<string, unknown> | null;
   readonly memory: Record<string, unknown> | null;
   readonly pids: Record<string, unknown> | null;
   readonly kernel: { readonly readable: boolean; readonly oom_kills: OomKillReport[]; readonly fork_rejected: ForkRejectedReport[] } | null;
+}
+
+/** The diagnosis as data (src/model/why/diagnose.ts): the Diagnosis below without its sentences. */
+export interface WhyAnalysis extends DiagnosisBase {
+  /** worst first */
+  readonly findings: WhyFinding[];
   readonly summary: CleanFacts;
 }
 
 /* ------------------------------------------------------------------ outputs (JSON) */
 
-export interface Finding {
-  /** stable id: cpu.throttled, cpu.at-limit, cpu.pressure, memory.oom-kill, memory.oom, memory.max, memory.high, memory.near-limit, memory.pressure, pids.max, pids.near-limit */
-  readonly id: string;
-  readonly severity: Severity;
-  readonly resource: Resource;
-  /** the cgroup whose limit is responsible, when one is */
-  readonly cgroup: string | null;
+/** A finding as printed: with its line and its causes. */
+export interface Finding extends FindingBase {
   /** one line, plain words, numbers */
   readonly text: string;
   /** explanations (CPU throttling causes), one line each */
   readonly causes: string[];
-  readonly evidence: Record<string, unknown>;
 }
 
-export interface Diagnosis {
-  readonly target: string;
-  /** the target's path in the cpu (else memory, else pids) hierarchy */
-  readonly path: string;
-  readonly version: 1 | 2 | null;
-  readonly mode: 'window' | 'cumulative';
-  readonly window_s: number | null;
-  readonly clean: boolean;
+/** The diagnosis as printed (`nsx why --json`): with the verdict and the findings' words. */
+export interface Diagnosis extends DiagnosisBase {
   /** one line per finding, worst first; a single line when clean */
   readonly verdict: string[];
   readonly findings: Finding[];
-  readonly limits: EffectiveLimit[];
-  readonly cpu: Record<string, unknown> | null;
-  readonly memory: Record<string, unknown> | null;
-  readonly pids: Record<string, unknown> | null;
-  readonly kernel: { readonly readable: boolean; readonly oom_kills: OomKillReport[]; readonly fork_rejected: ForkRejectedReport[] } | null;
 }

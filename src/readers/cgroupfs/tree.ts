@@ -11,6 +11,8 @@
  *   cgroupExists(paths, hierarchy, path): boolean
  *   estimateCgroupCount(paths, layout, hierarchies): number | undefined       (without walking)
  *   v2CgroupCount(paths, hierarchy): number | undefined                       (cgroup2 root's cgroup.stat)
+ *   new CgroupListing(paths, hierarchy, root, depth?)                         (one hierarchy's subtree, kept
+ *       current by re-listing only the directories that changed: see the class)
  */
 import { readdirSync, statSync } from 'node:fs';
 import { readWhole } from '../../host/read.js';
@@ -33,6 +35,8 @@ export interface WalkOptions {
   /** v2: read `cgroup.controllers` and `cgroup.subtree_control` */
   readonly controllers?: boolean;
   readonly tolerance?: Tolerance;
+  /** give up (walkCgroupTreeWithin returns undefined) once more than this many cgroups were met */
+  readonly limit?: number;
 }
 
 interface MutableNode {
@@ -73,7 +77,13 @@ function isLeaf(dir: string, tol: Tolerance): boolean {
   return st === undefined || st.nlink === 2;
 }
 
-function walkHierarchy(dir: string, path: string, name: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number, leaf = false): MutableNode {
+/** Thrown inside a walk that met more cgroups than its limit (caught by walkCgroupTreeWithin). */
+class OverLimit {
+  constructor(readonly met: number) {}
+}
+
+function walkHierarchy(dir: string, path: string, name: string, key: string, depthLeft: number, opts: WalkOptions, tol: Tolerance, inode?: number, leaf = false, met?: { n: number }): MutableNode {
+  if (met && ++met.n > opts.limit!) throw new OverLimit(met.n);
   const node: MutableNode = { path, name, hierarchies: [key], children: [] };
   if (inode !== undefined) node.inode = inode;
   if (opts.members) node.pids = readSmall(dir, 'cgroup.procs', parsePidList, tol) ?? [];
@@ -91,7 +101,7 @@ function walkHierarchy(dir: string, path: string, name: string, key: string, dep
   const prefix = path === '/' ? '/' : path + '/';
   for (const n of names) {
     const d = dir + '/' + n;
-    node.children.push(walkHierarchy(d, prefix + n, n, key, depthLeft - 1, opts, tol, undefined, depthLeft > 1 && isLeaf(d, tol)));
+    node.children.push(walkHierarchy(d, prefix + n, n, key, depthLeft - 1, opts, tol, undefined, depthLeft > 1 && isLeaf(d, tol), met));
   }
   return node;
 }
@@ -119,10 +129,24 @@ function freeze(n: MutableNode): CgroupNode {
   return out;
 }
 
+/**
+ * Walk the tree of a view from `root`, unless it holds more than `opts.limit` cgroups (counted in each hierarchy
+ * of the view): then undefined, having stopped there. Throws NotFoundError when no hierarchy of the view has `root`.
+ */
+export function walkCgroupTreeWithin(paths: HostPaths, layout: CgroupLayout, opts: WalkOptions & { limit: number }): CgroupNode | undefined {
+  try {
+    return walkCgroupTree(paths, layout, opts);
+  } catch (e) {
+    if (e instanceof OverLimit) return undefined;
+    throw e;
+  }
+}
+
 /** Walk the tree of a view from `root`. Throws NotFoundError when no hierarchy of the view has `root`. */
 export function walkCgroupTree(paths: HostPaths, layout: CgroupLayout, opts: WalkOptions): CgroupNode {
   const tol = opts.tolerance ?? new Tolerance();
   const hs = viewHierarchies(layout, opts.view);
+  const met = opts.limit === undefined ? undefined : { n: 0 };
   let merged: MutableNode | undefined;
   for (const h of hs) {
     const root = opts.root ?? h.mountRoot;
@@ -130,7 +154,7 @@ export function walkCgroupTree(paths: HostPaths, layout: CgroupLayout, opts: Wal
     const st = wrap(undefined, dir, () => statSync(dir), 'gone');
     if (!st?.isDirectory()) continue;
     const ino = st.ino;
-    const n = walkHierarchy(dir, root, baseName(root), h.key, opts.depth ?? Infinity, opts, tol, ino);
+    const n = walkHierarchy(dir, root, baseName(root), h.key, opts.depth ?? Infinity, opts, tol, ino, false, met);
     if (merged) mergeInto(merged, n);
     else merged = n;
   }
@@ -194,4 +218,228 @@ export function v2CgroupCount(paths: HostPaths, h: Hierarchy): number | undefine
   if (!cgroupExists(paths, h, h.mountRoot)) return undefined;
   const d = readSmall(cgroupDir(paths, h, h.mountRoot), 'cgroup.stat', parseFlatKeyed, new Tolerance());
   return d?.nr_descendants === undefined ? undefined : d.nr_descendants + 1;
+}
+
+/* ------------------------------------------------------------------ incremental listing */
+
+/** What a listing knows of one directory: its identity and link count when last looked at, its subdirectories. */
+interface DirState {
+  readonly ino: number;
+  readonly nlink: number;
+  /** subdirectory names, sorted; undefined below the depth limit (not listed) */
+  names: string[] | undefined;
+}
+
+/** What one `reset` or `update` did. */
+export interface ListingUpdate {
+  /** the set of cgroups changed */
+  readonly changed: boolean;
+  /** cgroups that appeared and that went */
+  readonly added: number;
+  readonly removed: number;
+  /** directories stat'ed, and re-listed (readdir) */
+  readonly checked: number;
+  readonly relisted: number;
+  /** false when the root itself is gone */
+  readonly found: boolean;
+}
+
+interface Work {
+  checked: number;
+  relisted: number;
+  added: number;
+  removed: number;
+}
+
+/**
+ * One hierarchy's cgroups below `root` (to `depth` levels), kept current without walking the tree again
+ * (issue 18, point 6). What the kernel gives, measured on 6.18 (test/truth/cgroups.test.ts):
+ *   - a cgroup directory's link count is 2 + its subdirectories (kernfs, as tmpfs and ext4), so a child made or
+ *     removed changes its parent's `st_nlink` at once;
+ *   - kernfs does not touch a directory's mtime or ctime when a child is made or removed (only when the
+ *     directory has had its attributes set), so mtime tells nothing;
+ *   - a removed directory's path no longer stats, and one removed and made again under the same name has a new
+ *     inode number;
+ *   - cgroup2's `cgroup.stat` nr_descendants counts the live cgroups below a cgroup and changes at once; v1's
+ *     `/proc/cgroups` num_cgroups counts a hierarchy's cgroups including dying ones, freed later (RCU, and a
+ *     memory cgroup may stay dying while pages are charged to it), so it goes down late.
+ * `update({ leaves: false })` stats the directories that have subdirectories (and the root) and re-lists
+ * (readdir) only those whose link count changed, plus the parents of those gone or replaced; directories made
+ * below are walked (new subtrees). That notices every cgroup made or removed except one made inside a leaf or a
+ * leaf replaced under its old name; `update({ leaves: true })` stats every directory and notices those too. The
+ * caller decides which, from cheap signals (see src/sampler/collect.ts). A file system whose directories do not
+ * count their subdirectories (link count below 2, btrfs) is re-listed every time.
+ */
+export class CgroupListing {
+  private readonly dirs = new Map<string, DirState>();
+  private order: string[] | undefined;
+  readonly root: string;
+
+  constructor(
+    private readonly paths: HostPaths,
+    readonly hierarchy: Hierarchy,
+    root: string,
+    private readonly depth = Infinity,
+  ) {
+    this.root = root;
+  }
+
+  private dirOf(path: string): string {
+    return cgroupDir(this.paths, this.hierarchy, path);
+  }
+
+  /** The cgroups known, parents first, sorted by name at each level (the order of walkCgroupTree). */
+  list(): readonly string[] {
+    if (this.order) return this.order;
+    const out: string[] = [];
+    const visit = (p: string) => {
+      out.push(p);
+      const names = this.dirs.get(p)?.names;
+      if (!names) return;
+      const prefix = p === '/' ? '/' : p + '/';
+      for (const n of names) visit(prefix + n);
+    };
+    if (this.dirs.has(this.root)) visit(this.root);
+    return (this.order = out);
+  }
+
+  has(path: string): boolean {
+    return this.dirs.has(path);
+  }
+
+  get size(): number {
+    return this.dirs.size;
+  }
+
+  private levelOf(path: string): number {
+    if (path === this.root) return 0;
+    const rel = this.root === '/' ? path : path.slice(this.root.length);
+    let n = 0;
+    for (let i = 0; i < rel.length; i++) if (rel.charCodeAt(i) === 47) n++;
+    return n;
+  }
+
+  /** readdir: the subdirectory names of `dir`, sorted; undefined when it cannot be listed (gone/denied). */
+  private readNames(dir: string, tol: Tolerance): string[] | undefined {
+    const entries = wrap(tol, dir, () => readdirSync(dir, { withFileTypes: true }));
+    if (!entries) return undefined;
+    const names: string[] = [];
+    for (const e of entries) if (e.isDirectory()) names.push(e.name);
+    return names.sort();
+  }
+
+  /** Walk a (new) subtree from `path`, whose stat is `st`. */
+  private walk(path: string, st: { ino: number; nlink: number }, tol: Tolerance, w: Work): void {
+    const state: DirState = { ino: st.ino, nlink: st.nlink, names: undefined };
+    this.dirs.set(path, state);
+    w.added++;
+    if (this.levelOf(path) >= this.depth) return;
+    // a leaf (link count 2) has no subdirectory: no readdir
+    if (st.nlink === 2) {
+      state.names = [];
+      return;
+    }
+    const dir = this.dirOf(path);
+    w.relisted++;
+    const names = this.readNames(dir, tol) ?? [];
+    state.names = [];
+    const prefix = path === '/' ? '/' : path + '/';
+    for (const n of names) {
+      const cst = wrap(tol, dir + '/' + n, () => statSync(dir + '/' + n, { throwIfNoEntry: true }));
+      w.checked++;
+      if (!cst?.isDirectory()) continue;
+      state.names.push(n);
+      this.walk(prefix + n, cst, tol, w);
+    }
+  }
+
+  private forget(path: string, w: Work): void {
+    const st = this.dirs.get(path);
+    if (!st) return;
+    this.dirs.delete(path);
+    w.removed++;
+    const prefix = path === '/' ? '/' : path + '/';
+    for (const n of st.names ?? []) this.forget(prefix + n, w);
+  }
+
+  /** List the whole subtree again. */
+  reset(tol: Tolerance = new Tolerance()): ListingUpdate {
+    const w: Work = { checked: 1, relisted: 0, added: 0, removed: this.dirs.size };
+    this.dirs.clear();
+    this.order = undefined;
+    const dir = this.dirOf(this.root);
+    const st = wrap(undefined, dir, () => statSync(dir), 'gone');
+    if (!st?.isDirectory()) return { changed: true, found: false, ...w };
+    this.walk(this.root, st, tol, w);
+    return { changed: true, found: true, ...w };
+  }
+
+  /**
+   * Bring the listing up to date: stat the known directories (with `leaves`, every one; else those with
+   * subdirectories and the root), re-list those whose link count changed (or that do not count links) and the
+   * parents of those gone or replaced (new inode), and walk what appeared.
+   */
+  update(tol: Tolerance = new Tolerance(), o: { leaves?: boolean } = {}): ListingUpdate {
+    if (!this.dirs.has(this.root)) return this.reset(tol);
+    const leaves = o.leaves ?? true;
+    const w: Work = { checked: 0, relisted: 0, added: 0, removed: 0 };
+    const dirty = new Map<string, { ino: number; nlink: number }>();
+    const gone: string[] = [];
+    for (const [path, state] of this.dirs) {
+      if (!leaves && state.names !== undefined && state.names.length === 0 && path !== this.root) continue;
+      const dir = this.dirOf(path);
+      w.checked++;
+      const st = wrap(undefined, dir, () => statSync(dir, { throwIfNoEntry: false }), 'gone');
+      if (!st || !st.isDirectory() || st.ino !== state.ino) gone.push(path);
+      else if (state.names !== undefined && (st.nlink !== state.nlink || st.nlink < 2)) dirty.set(path, st);
+    }
+    if (gone.length === 0 && dirty.size === 0) return { changed: false, found: true, ...w };
+    if (gone.includes(this.root)) {
+      const r = this.reset(tol);
+      return { ...r, checked: r.checked + w.checked };
+    }
+    for (const path of gone) {
+      if (!this.dirs.has(path)) continue; // inside a subtree already forgotten
+      this.forget(path, w);
+      const parent = path.slice(0, path.lastIndexOf('/')) || '/';
+      const ps = this.dirs.get(parent);
+      if (!ps?.names) continue;
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      ps.names = ps.names.filter((n) => n !== name);
+      // the parent is listed again: a directory made again under the old name is found there
+      if (!dirty.has(parent)) {
+        const dir = this.dirOf(parent);
+        const st = wrap(undefined, dir, () => statSync(dir, { throwIfNoEntry: false }), 'gone');
+        if (st) dirty.set(parent, st);
+      }
+    }
+    for (const [path, st] of dirty) {
+      const state = this.dirs.get(path);
+      if (!state || state.names === undefined) continue; // forgotten meanwhile
+      const dir = this.dirOf(path);
+      w.relisted++;
+      const names = this.readNames(dir, tol);
+      if (names === undefined) continue; // gone since its stat: the next update sees it
+      const cur: DirState = { ino: st.ino, nlink: st.nlink, names: [] };
+      this.dirs.set(path, cur);
+      const old = new Set(state.names);
+      const prefix = path === '/' ? '/' : path + '/';
+      for (const n of names) {
+        if (old.has(n)) {
+          cur.names!.push(n);
+          continue;
+        }
+        const cst = wrap(tol, dir + '/' + n, () => statSync(dir + '/' + n, { throwIfNoEntry: true }));
+        w.checked++;
+        if (!cst?.isDirectory()) continue;
+        cur.names!.push(n);
+        this.walk(prefix + n, cst, tol, w);
+      }
+      const now = new Set(names);
+      for (const n of state.names) if (!now.has(n)) this.forget(prefix + n, w);
+    }
+    const changed = w.added > 0 || w.removed > 0;
+    if (changed) this.order = undefined;
+    return { changed, found: true, ...w };
+  }
 }

@@ -16,6 +16,7 @@ import { parseNsRelations } from '../../parse/ns-relations.js';
 import type { NamespaceRecord } from '../../model/namespace.js';
 import { nsLinkPath } from '../procfs/ns.js';
 import { wrap } from '../../host/tolerance.js';
+import * as nsfs from '../../../native-bindings/nsfs.js';
 
 export interface RelationNeeds {
   /** PNS and ONS */
@@ -63,7 +64,6 @@ export async function readNamespaceRelations(
     }
     return [];
   }
-  const nsfs = await import('../../../native-bindings/nsfs.js');
   const netlink = needs.netnsid ? nsfs.openNetnsidQuery() : undefined;
   try {
     for (const ns of targets) {

@@ -25,6 +25,14 @@ import { colorFromEnv } from '../theme.js';
 import { chooseShell } from './enter-shell.js';
 import { initialDashState, type DashState } from './state.js';
 import type { EnterRequest } from './DashboardApp.js';
+import { readNamespaceRelations } from '../../readers/nsfs/relations.js';
+import { DashboardApp } from './DashboardApp.js';
+import { hostFactsLoader } from '../top/run.js';
+import { why } from '../../services/why.js';
+import { formatWhyText } from '../../output/why-text.js';
+import { enterAndWait } from '../../services/enter.js';
+import { ENTER_DEFAULTS } from '../../enter/plan.js';
+import { escapeControl } from '../../output/escape.js';
 
 export interface DashboardTuiOptions {
   readonly paths: HostPaths;
@@ -38,7 +46,6 @@ export interface DashboardTuiOptions {
 
 /** Namespace relations through the nsfs readers (FFI on the live host, the recorded file on a fixture). */
 async function loadRelations(paths: HostPaths, nss: NamespaceRecord[]): Promise<Map<number, { owner?: number; parent?: number }>> {
-  const { readNamespaceRelations } = await import('../../readers/nsfs/relations.js');
   await readNamespaceRelations(paths, nss, { relations: true }, new Tolerance());
   return new Map(nss.map((n) => [n.inode, { owner: n.owner, parent: n.parent }] as const));
 }
@@ -62,7 +69,6 @@ export const WHY_WINDOW_MS = 2000;
 
 /** `nsx why -v TARGET` as lines (the window sampled here; the report formatted as the command prints it). */
 async function loadWhy(paths: HostPaths, target: string): Promise<string[]> {
-  const [{ why }, { formatWhyText }] = await Promise.all([import('../../services/why.js'), import('../../output/why-text.js')]);
   const r = await why({ paths, target, durationMs: paths.live ? WHY_WINDOW_MS : 0 });
   return formatWhyText(r, true).replace(/\n$/, '').split('\n');
 }
@@ -72,7 +78,6 @@ const COULD_NOT_RUN: Record<number, string> = { 126: 'not executable', 127: 'not
 
 /** Run `nsx enter` with a shell as a child; resolve with a notice for the status line (kept until the next key). */
 async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
-  const [{ enterAndWait }, { ENTER_DEFAULTS }, { escapeControl }] = await Promise.all([import('../../services/enter.js'), import('../../enter/plan.js'), import('../../output/escape.js')]);
   const plan = enterPlanFor(paths, req, process.env.SHELL);
   const note = plan.shell.note ? ` (${plan.shell.note})` : '';
   process.stdout.write(`nsx: entering ${escapeControl(plan.what)}${escapeControl(note)}; exit the shell to return to the dashboard\n`);
@@ -101,8 +106,6 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
 export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
   // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
   const stopTrim = await startMallocTrim();
-  const { DashboardApp } = await import('./DashboardApp.js');
-  const { hostFactsLoader } = await import('../top/run.js');
   // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts)
   const topCollect = makeDashboardCollector({ paths: o.paths, layout: o.layout });
   const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });

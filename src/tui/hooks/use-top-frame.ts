@@ -35,7 +35,7 @@ export function useTopFrame(sampler: Subscribable<TopSnapshot> & { readonly inte
         cpu.resize(n);
         memory.resize(n);
         cpu.pushRows(frame.rows, (r) => r.path, (r) => r.rates.cpu_percent);
-        memory.pushRows(frame.rows, (r) => r.path, (r) => r.counters.memory_bytes);
+        memory.pushRows(frame.rows, (r) => r.path, (r) => r.counters.memory_current_bytes);
         setState({ frame, cpu, memory, seq: e.seq, prev: e.prev, next: e.next });
     };
     const off = sampler.subscribe(onSample);

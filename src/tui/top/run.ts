@@ -15,7 +15,11 @@ import { colorFromEnv } from '../theme.js';
 import { initialUiState } from './state.js';
 import type { HostFacts } from '../components/Header.js';
 import type { DetailProcess } from '../components/DetailPane.js';
-import type { StaticHostFacts } from '../../readers/host-facts.js';
+import { readDynamicHostFacts, readStaticHostFacts, type StaticHostFacts } from '../../readers/host-facts.js';
+import { walkCgroupTree } from '../../readers/cgroupfs/tree.js';
+import { readMembers } from '../../readers/cgroupfs/members.js';
+import { topHierarchies } from '../../sampler/collect.js';
+import { TopApp } from './TopApp.js';
 
 export interface TopTuiOptions {
   readonly sampler: Sampler<TopSnapshot>;
@@ -42,7 +46,6 @@ export interface TopTuiOptions {
 export function makeHostFactsLoader(paths: HostPaths): () => Promise<HostFacts> {
   let fixed: StaticHostFacts | undefined;
   return async () => {
-    const { readStaticHostFacts, readDynamicHostFacts } = await import('../../readers/host-facts.js');
     fixed ??= readStaticHostFacts(paths);
     const d = readDynamicHostFacts(paths);
     const used = d.memTotalBytes !== undefined && d.memAvailableBytes !== undefined ? Math.max(0, d.memTotalBytes - d.memAvailableBytes) : undefined;
@@ -62,9 +65,6 @@ export function hostFactsLoader(paths: HostPaths): () => Promise<HostFacts> {
 
 /** Member processes of a cgroup (the first hierarchy of the view that has it). */
 export async function makeProcessLoader(paths: HostPaths, layout: CgroupLayout): Promise<(path: string) => DetailProcess[]> {
-  const { walkCgroupTree } = await import('../../readers/cgroupfs/tree.js');
-  const { readMembers } = await import('../../readers/cgroupfs/members.js');
-  const { topHierarchies } = await import('../../sampler/collect.js');
   return (path: string) => {
     const tol = new Tolerance();
     const pids = new Set<number>();
@@ -78,7 +78,6 @@ export async function makeProcessLoader(paths: HostPaths, layout: CgroupLayout):
 }
 
 export async function runTopTui(o: TopTuiOptions): Promise<number> {
-  const { TopApp } = await import('./TopApp.js');
   const loadProcesses = await makeProcessLoader(o.paths, o.layout);
   const initial = initialUiState({ order: o.order, reverse: o.reverse, depth: o.depth, intervalMs: o.sampler.intervalMs });
   let off: (() => void) | undefined;

@@ -251,5 +251,5 @@ test('cgroupModel: rates against the last sample; null when the cgroup was recre
   assert.equal(cgroupModel(b, a, 1).rates.cpu_percent, 50);
   assert.equal(cgroupModel(b, { ...a, inodes: { '': 2 } }, 1).rates.cpu_percent, null);
   assert.equal(cgroupModel(b).rates.cpu_percent, null);
-  assert.equal(cgroupModel(b, a, 1).values.usage_usec, 1_500_000);
+  assert.equal(cgroupModel(b, a, 1).values.cpu_usage_usec, 1_500_000);
 });

@@ -1,0 +1,14 @@
+/**
+ * `nsx why` in a file of its own: the CLI core (../run.ts) with this one command, built into
+ * dist/bundle/cli-why.cjs (one CommonJS file, nothing else to load: scripts/build.mjs), which bin/nsx runs when
+ * the command word is `why`.
+ */
+import * as why from '../commands/why.js';
+import { runMain } from '../run.js';
+
+// a replay (--at, --from, --since) runs through the whole program (../replay-options.ts)
+export { shortCommandWord as commandWord } from '../replay-options.js';
+
+export function main(argv: string[]): Promise<void> {
+  return runMain(argv, { command: (word) => (word === 'why' ? async () => why : undefined) });
+}
