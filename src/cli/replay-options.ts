@@ -13,7 +13,6 @@ import { UsageError } from '../errors.js';
 import { parseDuration, parseTime } from '../record/time.js';
 import { DEFAULT_DIR } from '../record/store-paths.js';
 import type { ReplayWindow } from '../record/replay.js';
-import { commandWord } from './run.js';
 
 /** The options of a command that replays one instant (`--at`, `--dir`). */
 export const AT_OPTIONS: readonly OptionSpec[] = [
@@ -83,10 +82,3 @@ export function replayAsked(argv: readonly string[]): boolean {
   return false;
 }
 
-/**
- * `commandWord` for a short command's file (src/cli/entries/): undefined when the command line replays, so that
- * bin/nsx runs it through the whole program, which loads the recorder's chunk (src/services/record-loader.ts).
- */
-export function shortCommandWord(argv: readonly string[]): string | undefined {
-  return replayAsked(argv) ? undefined : commandWord(argv);
-}

@@ -6,8 +6,8 @@
 import * as ls from '../commands/ls.js';
 import { runMain } from '../run.js';
 
-// a replay (--at, --from, --since) runs through the whole program (../replay-options.ts)
-export { shortCommandWord as commandWord } from '../replay-options.js';
+// a replay (--at, --from, --since) runs through the whole program (../short-word.ts)
+export { shortCommandWord as commandWord } from '../short-word.js';
 
 export function main(argv: string[]): Promise<void> {
   return runMain(argv, { command: (word) => (word === 'ls' ? async () => ls : undefined) });

@@ -4,12 +4,24 @@
  * TUI boundary (../index.ts), so Ink and React load only when this starts.
  */
 import React from 'react';
-import { DashboardApp } from './DashboardApp.js';
+import { DashboardApp, type DashboardAppProps } from './DashboardApp.js';
 import { runFullScreen } from '../full-screen.js';
 import { colorFromEnv } from '../theme.js';
 import { netnsNamesOf } from '../../readers/names/names.js';
 import { initialDashState, type DashState } from './state.js';
-import type { DashboardReplayParts } from '../../record/replay-dashboard.js';
+import type { NsfsMount } from '../../model/namespace.js';
+
+/** The replay's samplers, loaders and time travel (src/record/replay-dashboard.ts, `dashboardReplayParts`). */
+export type DashboardReplayParts = Required<Pick<DashboardAppProps, 'loadRelations' | 'loadDetail' | 'loadWhy' | 'timeTravel'>> & {
+  readonly topSampler: DashboardAppProps['topSampler'] & Startable;
+  readonly procSampler: DashboardAppProps['procSampler'] & Startable;
+  readonly nsfs: readonly NsfsMount[];
+};
+
+interface Startable {
+  start(): void;
+  stop(): void;
+}
 
 export interface DashboardReplayTuiOptions {
   readonly parts: DashboardReplayParts;
