@@ -195,6 +195,7 @@ export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyR
     }
   }
   episodes.sort((x, y) => x.from_ms - y.from_ms || x.id.localeCompare(y.id));
+  const listed = withoutCountedKills(episodes, states);
   const id = identifyCgroupPath(path);
   const h = last.host;
   return {
@@ -203,8 +204,24 @@ export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyR
     kernel_log: { readable: kernel.readable, ...(kernel.readable ? {} : { reason: h.kernel_log?.reason ?? 'not readable while recording' }) },
     ...(h.denied?.length ? { incomplete: { gone: h.gone ?? 0, denied: [...h.denied] } } : {}),
     replay: { dir: r.rec.dir, from: isoSecond(first.time_ms), to: isoSecond(last.time_ms), frames: states.length },
-    episodes,
+    episodes: listed,
   };
+}
+
+/**
+ * The kills the kernel reported stand for the counters' kills: an OOM kill seen only in a cgroup's counters
+ * (memory.events, memory.oom_control) is dropped when the kernel reported a kill under the same cgroup near it.
+ * The counters of a cgroup are read in full when it moved, so they can show the kill an interval or two away
+ * from the kernel's record of it (which itself waits one read for its "Killed process" line).
+ */
+function withoutCountedKills(episodes: WhyEpisode[], states: readonly RecordedState[]): WhyEpisode[] {
+  const kernel = episodes.filter((e) => e.id === 'memory.oom-kill' && e.victim !== undefined);
+  if (!kernel.length) return episodes;
+  const iv = states.find((s) => s.host.interval_ms !== undefined)?.host.interval_ms ?? 5000;
+  const slack = 3 * iv;
+  return episodes.filter(
+    (e) => e.id !== 'memory.oom-kill' || e.victim !== undefined || !kernel.some((k) => k.cgroup === e.cgroup && k.from_ms >= e.from_ms - slack && k.from_ms <= e.to_ms + slack),
+  );
 }
 
 /** What an episode was, in one line (the interval's own sentence holds its figures; an episode spans several). */

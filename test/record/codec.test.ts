@@ -70,7 +70,8 @@ test('flatten/unflatten: a cgroup sample comes back whole (atoms, arrays, bigint
 const leaf = fc.oneof(
   fc.integer({ min: -1e9, max: 1e12 }),
   fc.maxSafeInteger(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  // -0 is recorded as 0: a value equal to the last one (=== ) is unchanged, and no kernel file prints -0
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (x === 0 ? 0 : x)),
   fc.integer({ min: 0, max: 10000 }).map((x) => x / 100),
   fc.constantFrom('max', '0-3', '', 'a\u0000b', 'é'),
   fc.boolean(),

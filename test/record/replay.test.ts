@@ -105,7 +105,7 @@ test('replay: nsx top --at has the host\'s cgroups, limits and identities, and t
   const L = byPath(live.cgroups);
   const R = byPath(rec.cgroups);
   assert.deepEqual([...R.keys()].sort(), [...L.keys()].sort());
-  for (const [p, c] of L) for (const k of ['tasks', 'tasks_max', 'cpu_quota_usec', 'cpu_period_usec', 'memory_bytes', 'memory_max_bytes', 'container', 'identity']) assert.deepEqual(R.get(p)![k], c[k], `${p} ${k}`);
+  for (const [p, c] of L) for (const k of ['pids_current', 'pids_max', 'cpu_max_usec', 'cpu_period_usec', 'memory_current_bytes', 'memory_max_bytes', 'container', 'identity']) assert.deepEqual(R.get(p)![k], c[k], `${p} ${k}`);
   // the pod spent one CPU-second in five seconds
   assert.equal(R.get(`/${POD}`)!.cpu_percent, 20);
   assert.equal(R.get('/nsx-test-new')!.cpu_max_cpus, 0.5);

@@ -7,7 +7,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDuration, parseSize, parseTime } from '../../src/record/time.js';
-import { replayWindow } from '../../src/cli/replay-options.js';
+import { replayAsked, replayWindow } from '../../src/cli/replay-options.js';
+import { shortCommandWord } from '../../src/cli/short-word.js';
 import { KernelEvents } from '../../src/record/kernel-events.js';
 import { parseKmsgRecord } from '../../src/parse/kmsg.js';
 import { UsageError } from '../../src/errors.js';
@@ -59,6 +60,17 @@ test('replay options: one instant or a window, --since to the end, and what may 
   assert.throws(() => replayWindow({ since: '1h', from: '-2h' }, 'nsx top', true), /use one/);
   assert.throws(() => replayWindow({ from: '-1h' }, 'nsx ps', false), /nsx ps: replays one instant: use --at TIME/);
   assert.throws(() => replayWindow({ from: '-1h', to: '-2h' }, 'nsx top', true), /--to is before/);
+});
+
+test('a replaying command line runs through the whole program, not a short command file', () => {
+  for (const argv of [['ps', '--at', '-1m'], ['ps', '--at=-1m'], ['cg', 'tree', '--si', '1h'], ['why', '/', '--fr', '-2h', '--to', '-1h'], ['--root', '/r', 'ls', '--a', 'x']]) {
+    assert.equal(replayAsked(argv), true, argv.join(' '));
+    assert.equal(shortCommandWord(argv), undefined, argv.join(' '));
+  }
+  for (const argv of [['ps', '-J', '1'], ['cg', 'tree', '--depth', '2'], ['ls', '--', '--at'], ['--root', '/r', 'ls', '-l']]) {
+    assert.equal(replayAsked(argv), false, argv.join(' '));
+    assert.equal(shortCommandWord(argv), argv.includes('--root') ? argv[2] : argv[0], argv.join(' '));
+  }
 });
 
 const rec = (seq: number, msg: string, usec = seq * 1_000_000) => parseKmsgRecord(`3,${seq},${usec},-;${msg}`)!;

@@ -119,9 +119,9 @@ test('pure v2 record: throttling (own and parent quota), a parent\'s memory.max 
     // the CLI: top --at in the throttled window names who throttled whom
     const top = runNsx(['top', '-J', '--at', new Date((t.thr0 + t.thr1) / 2).toISOString(), '--dir', dir, `/${root}`], { timeout: 300_000 });
     assert.equal(top.code, 0, top.stderr);
-    const rows = JSON.parse(top.stdout).cgroups as { path: string; throttled_by: string | null }[];
-    assert.equal(rows.find((r) => r.path === child)?.throttled_by, parent);
-    assert.equal(rows.find((r) => r.path === own)?.throttled_by, own);
+    const rows = JSON.parse(top.stdout).cgroups as { path: string; cpu_throttled_by: string | null }[];
+    assert.equal(rows.find((r) => r.path === child)?.cpu_throttled_by, parent);
+    assert.equal(rows.find((r) => r.path === own)?.cpu_throttled_by, own);
   } finally {
     await rec.stop().catch(() => undefined);
     for (const p of procs) await p.stop();
