@@ -13,7 +13,7 @@ import { USAGE } from './usage.js';
 import { VERSION, versionReport } from './version.js';
 import { hostSummary } from '../services/dashboard.js';
 import { formatJson } from '../output/json.js';
-import { provideRecord } from '../services/record-loader.js';
+import { provideRecord, type RecordModule } from '../services/record-loader.js';
 
 // the public face of the CLI core, for the build (man pages, completions) and the tests
 export { VERSION, USAGE };
@@ -42,7 +42,8 @@ const PROGRAM: Program = {
 };
 
 export function main(argv: string[]): Promise<void> {
-  // the recorder and replay (a lazy chunk): reached by the commands through ../services/record-loader.ts
-  provideRecord(() => import('../record/index.js'));
+  // the recorder and replay (in the commands' chunk, exported by the record command): reached by the other
+  // commands through ../services/record-loader.ts
+  provideRecord(async () => ((await loadCommand('record')) as unknown as { recordModule: RecordModule }).recordModule);
   return runMain(argv, PROGRAM);
 }

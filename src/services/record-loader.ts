@@ -1,14 +1,14 @@
 /**
- * How the commands reach the recorder and replay (src/record/index.ts, a lazy boundary: one chunk in the
- * product). The whole program (src/cli/main.ts) provides the loader; the short commands' files
- * (src/cli/entries/) do not, so that their one CommonJS file never holds the store, the codecs, Ink or
- * prom-client: a command line that replays (`--at`, `--from`, `--to`, `--since`) is run by the whole program
- * instead (src/cli/replay-options.ts, `shortCommandWord`).
+ * How the commands reach the recorder and replay (src/record/api.ts, exported by the record command's module,
+ * so in the product it is in the commands' chunk). The whole program (src/cli/main.ts) provides the loader; the
+ * short commands' files (src/cli/entries/) do not, so that their one CommonJS file never holds the store and
+ * the codecs: a command line that replays (`--at`, `--from`, `--to`, `--since`) is run by the whole program
+ * instead (src/cli/short-word.ts).
  */
 import { NsxError } from '../errors.js';
-import type * as RecordBoundary from '../record/index.js';
+import type * as RecordApi from '../record/api.js';
 
-export type RecordModule = typeof RecordBoundary;
+export type RecordModule = typeof RecordApi;
 
 let loader: (() => Promise<RecordModule>) | undefined;
 

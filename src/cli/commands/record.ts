@@ -11,7 +11,10 @@ import { formatJson } from '../../output/json.js';
 import { DEFAULT_DIR } from '../../record/store-paths.js';
 import { parseDuration, parseSize } from '../../record/time.js';
 import { replayWindow } from '../replay-options.js';
-import { loadRecord } from '../../services/record-loader.js';
+import { exportOpenMetrics, formatRecordInfo, recordInfo, runRecorder } from '../../record/api.js';
+
+/** The recorder and replay, for the other commands (src/services/record-loader.ts: the whole program provides it from here). */
+export * as recordModule from '../../record/api.js';
 
 const HELP = `Usage:
   nsx record [--dir DIR] [--interval DURATION] [--retain DURATION] [--max-size SIZE]
@@ -69,8 +72,7 @@ async function record(ctx: CliContext, o: Record<string, unknown>): Promise<numb
   const retainMs = o.retain !== undefined ? parseDuration(o.retain as string, 'nsx record', '--retain') : undefined;
   const maxBytes = o['max-size'] !== undefined ? parseSize(o['max-size'] as string, 'nsx record') : undefined;
   if (maxBytes !== undefined && maxBytes < 1_000_000) throw new UsageError(`nsx record: --max-size must be at least 1M`);
-  const { runRecorder } = await loadRecord('nsx record');
-  return runRecorder({ paths: ctx.paths, dir: (o.dir as string | undefined) ?? DEFAULT_DIR, intervalMs, retainMs, maxBytes, log: (m) => ctx.stderr.write(`${m}\n`) });
+    return runRecorder({ paths: ctx.paths, dir: (o.dir as string | undefined) ?? DEFAULT_DIR, intervalMs, retainMs, maxBytes, log: (m) => ctx.stderr.write(`${m}\n`) });
 }
 
 export const command: Command = {
@@ -90,8 +92,7 @@ export const command: Command = {
         return record(ctx, o);
       case 'info': {
         only(o, ['json'], 'info');
-        const { recordInfo, formatRecordInfo } = await loadRecord('nsx record');
-        const info = recordInfo(dir);
+                const info = recordInfo(dir);
         if (o.json) ctx.stdout.write(formatJson(info));
         else ctx.stdout.write(formatRecordInfo(info));
         for (const w of info.warnings) ctx.warn(w);
@@ -102,8 +103,7 @@ export const command: Command = {
         if (!o.openmetrics) throw new UsageError(`nsx record export: give the format: --openmetrics\nTry 'nsx record --help' for more information.`);
         // no window: the whole recording
         const w = (o.from ?? o.to ?? o.since) !== undefined ? replayWindow(o, 'nsx record export', true)! : { dir };
-        const { exportOpenMetrics } = await loadRecord('nsx record');
-        return exportOpenMetrics({ window: w, stdout: ctx.stdout, warn: ctx.warn });
+                return exportOpenMetrics({ window: w, stdout: ctx.stdout, warn: ctx.warn });
       }
       default:
         throw new UsageError(`nsx record: unknown subcommand '${sub}' (expected info or export)\nTry 'nsx record --help' for more information.`);
