@@ -197,10 +197,10 @@ async function realMinute(): Promise<void> {
   try {
     await new Promise((r) => w.child.once('exit', r));
     const r = spawnSync(NSX[0], [...NSX.slice(1), 'why', '/p00/c00', '-J', '--since', '10m', '--dir', store], { encoding: 'utf8' });
-    const j = JSON.parse(r.stdout) as { episodes: { id: string; cgroup: string; from: string; to: string; limit: number }[] };
+    const j = JSON.parse(r.stdout) as { episodes: { id: string; cgroup: string; from: string; to: string; cpu?: { max_cpus?: number | null } }[] };
     const e = j.episodes.filter((x) => x.id === 'cpu.throttled');
     console.log(`\n== D. a real minute: a busy loop under a 0.2-CPU quota for 60 s, recorded every 5 s, then nsx why /p00/c00 --since 10m`);
-    for (const x of e) console.log(`  episode ${x.from} to ${x.to} (${((Date.parse(x.to) - Date.parse(x.from)) / 1000).toFixed(0)} s): throttled by ${x.cgroup}, quota ${x.limit} CPUs`);
+    for (const x of e) console.log(`  episode ${x.from} to ${x.to} (${((Date.parse(x.to) - Date.parse(x.from)) / 1000).toFixed(0)} s): throttled by ${x.cgroup}, quota ${x.cpu?.max_cpus} CPUs`);
     if (!e.length) console.log(`  NO throttling episode found: ${r.stdout.slice(0, 500)} ${r.stderr}`);
   } finally {
     await w.destroy();
