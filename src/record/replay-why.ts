@@ -144,9 +144,11 @@ export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyR
   for (let i = 1; i < states.length; i++) {
     const a = states[i - 1];
     const b = states[i];
-    if (!samplesOf(a).has(path) || !samplesOf(b).has(path) || a.host.boot_id !== b.host.boot_id) continue;
     const k = { oom_kills: b.events.filter((e) => e.kind === 'oom-kill'), fork_rejected: b.events.filter((e) => e.kind === 'fork-rejected'), readable: kernel.readable };
-    const di = diagnose({ target, first: whySample(a, path), last: whySample(b, path), kernel: k as never });
+    // the counters need the cgroup at both ends of the interval (and one boot); what the kernel reported does not:
+    // a cgroup made less than an interval before its task was killed is in no earlier frame
+    const counted = samplesOf(a).has(path) && samplesOf(b).has(path) && a.host.boot_id === b.host.boot_id;
+    const di = counted ? diagnose({ target, first: whySample(a, path), last: whySample(b, path), kernel: k as never }) : { findings: [] };
     for (const f of di.findings) {
       if (!EPISODE_FINDINGS.has(f.id) || f.severity === 'info') continue;
       // kills the kernel reported are listed one by one below
@@ -168,7 +170,8 @@ export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyR
     for (const e of k.oom_kills) {
       if (e.kind !== 'oom-kill' || !(within(e.task_memcg, path) || within(path, e.oom_memcg ?? '\0'))) continue;
       const oom = e.oom_memcg;
-      const s = oom === undefined ? undefined : samplesOf(a).get(oom);
+      // the limit in force: the last sample before the kill (the one after it when the cgroup is new)
+      const s = oom === undefined ? undefined : (samplesOf(a).get(oom) ?? samplesOf(b).get(oom));
       const limit = s?.memory?.max_bytes ?? null;
       const byHost = e.constraint !== 'CONSTRAINT_MEMCG';
       episodes.push({
@@ -190,7 +193,7 @@ export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyR
     }
     for (const e of k.fork_rejected) {
       if (e.kind !== 'fork-rejected' || !(within(e.cgroup, path) || within(path, e.cgroup))) continue;
-      const s = samplesOf(a).get(e.cgroup);
+      const s = samplesOf(a).get(e.cgroup) ?? samplesOf(b).get(e.cgroup);
       episodes.push({ id: 'pids.max', resource: 'pids', cgroup: e.cgroup, from_ms: e.time_ms, to_ms: e.time_ms, from: isoSecond(e.time_ms), to: isoSecond(e.time_ms), intervals: 1, severity: 'critical', pids: { max: s?.pids?.max ?? null }, text: `kernel: fork rejected by the pids controller in ${e.cgroup}${s?.pids?.max !== undefined ? ` (pids.max ${s.pids.max})` : ''}` });
     }
   }
