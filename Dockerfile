@@ -40,4 +40,4 @@ EXPOSE 9587
 # compilation: the same work on the main thread, without the helpers' malloc arenas), --optimize-for-size (V8's
 # heap grows and is kept smaller: ≈ 6 MB less RSS for ≈ 1 millicore more), a 1 MB young generation (a scrape's
 # garbage is short-lived) and a bounded old space
-ENTRYPOINT ["node", "--single-threaded", "--optimize-for-size", "--max-semi-space-size=1", "--max-old-space-size=96", "/app/bin/nsx", "--root", "/host", "exporter"]
+ENTRYPOINT ["node", "--single-threaded", "--optimize-for-size", "--max-semi-space-size=4", "--max-old-space-size=96", "/app/bin/nsx", "--root", "/host", "exporter"]

@@ -69,7 +69,7 @@ export interface Command {
 /** Options accepted after the command name as well as before it (all commands but `enter`, where -r/--root is nsenter's). */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'root', arg: 'required' },
-  { name: 'color', arg: 'optional' },
+  { name: 'color', arg: 'optional', values: ['auto', 'always', 'never'] },
   { name: 'no-color', arg: 'none' },
   { name: 'debug', arg: 'none' },
   { name: 'help', short: 'h', arg: 'none' },

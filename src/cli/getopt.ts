@@ -19,6 +19,8 @@ export interface OptionSpec {
   readonly arg: ArgKind;
   /** may be given several times: values accumulate in an array */
   readonly repeatable?: boolean;
+  /** the words its argument may be (shell completions offer them instead of file names) */
+  readonly values?: readonly string[];
 }
 
 export interface ParsedArgs {
@@ -127,10 +129,14 @@ export function getopt(argv: readonly string[], specs: readonly OptionSpec[], po
 }
 
 /** Parse a decimal integer option value strictly (no junk, no sign unless allowed). */
-export function parseIntArg(prog: string, what: string, v: string, opts: { min?: number; max?: number } = {}): number {
+export function parseIntArg(prog: string, what: string, v: string, opts: { min?: number; max?: number; unit?: string } = {}): number {
   if (!/^[+-]?\d+$/.test(v.trim())) throw new UsageError(`${prog}: invalid ${what} argument: '${v}'`);
   const n = Number(v.trim());
-  if (!Number.isSafeInteger(n) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max))
-    throw new UsageError(`${prog}: invalid ${what} argument: '${v}'`);
+  if (!Number.isSafeInteger(n) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
+    // a number out of range: say which range
+    const unit = opts.unit ? ` ${opts.unit}` : '';
+    const range = opts.min !== undefined && opts.max !== undefined ? `${opts.min} to ${opts.max}${unit}` : opts.min !== undefined ? `at least ${opts.min}${unit}` : opts.max !== undefined ? `at most ${opts.max}${unit}` : 'too large';
+    throw new UsageError(`${prog}: invalid ${what} argument: '${v}' (${range})`);
+  }
   return n;
 }

@@ -25,7 +25,7 @@ export { loadCommands } from './load-command.js';
 async function none(argv: string[], ctx: CliContext, help: boolean): Promise<number> {
   if (argv.includes('--json') || argv.includes('-J')) {
     const other = argv.filter((a) => a !== '--json' && a !== '-J');
-    if (other.length) throw new UsageError(`nsx: --json prints the host summary and takes no other option (got ${other.join(' ')})\nTry 'nsx --help' for more information.`);
+    if (other.length) throw new UsageError(`nsx: ${other.join(' ')}: not with --json (it prints the host summary alone)\nTry 'nsx --help' for more information.`);
     ctx.stdout.write(formatJson(hostSummary(ctx.paths)));
     return 0;
   }

@@ -14,6 +14,7 @@ import { colorOption, GLOBAL_OPTIONS, makeContext, type CliContext, type Globals
 import type { CommandModule } from './load-command.js';
 import { versionLine } from './version.js';
 import { commandOutput } from './out.js';
+import { commandOf } from './table.js';
 
 /** What a program can run: its commands, and (the whole program only) what `nsx` alone and `nsx help` do. */
 export interface Program {
@@ -34,18 +35,23 @@ const HINT = /\n(Try '[^'\n]*' for more information\.)$/;
  * One message for the terminal: every control character escaped (a newline in a cgroup name or a path
  * stays on the line as \x0a); only a final "Try 'nsx --help' …" hint goes on its own line.
  */
-export function escapeMessage(message: string): string {
+export function escapeMessage(message: string, prog = 'nsx'): string {
   const m = HINT.exec(message);
   const body = m ? message.slice(0, m.index) : message;
-  const line = escapeControl(body.startsWith('nsx') ? body : `nsx: ${body}`);
+  // a message that names its command without `nsx` (`ls: …`) is not named twice
+  const own = prog !== 'nsx' && body.startsWith(`${prog.slice(4)}: `) ? body.slice(prog.length - 2) : body;
+  const line = escapeControl(/^nsx[ :]/.test(own) ? own : `${prog}: ${own}`);
   return m ? `${line}\n${m[1]}` : line;
 }
 
-/** Print an error as one line (or a stack with --debug) and return the exit code. */
-export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableStream = process.stderr): number {
+/**
+ * Print an error as one line (or a stack with --debug) and return the exit code. `prog` (`nsx ls`) prefixes a
+ * message that does not name its command itself: every error reads `nsx CMD: SUBJECT: what is wrong`.
+ */
+export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableStream = process.stderr, prog = 'nsx'): number {
   if (debug) stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
   if (e instanceof NsxError) {
-    if (!debug) stderr.write(escapeMessage(maskUnpacked(e.message)) + '\n');
+    if (!debug) stderr.write(escapeMessage(maskUnpacked(e.message), prog) + '\n');
     return e.exitCode;
   }
   // a system error that no layer turned into an NsxError: still a plain sentence, not an "internal error"
@@ -53,10 +59,10 @@ export function reportError(e: unknown, debug: boolean, stderr: NodeJS.WritableS
   const sentence = code !== undefined ? errnoSentence(code) : undefined;
   if (sentence !== undefined) {
     const path = (e as { path?: unknown }).path;
-    if (!debug) stderr.write(escapeMessage(maskUnpacked(`nsx: ${typeof path === 'string' ? `${path}: ` : ''}${sentence}`)) + '\n');
+    if (!debug) stderr.write(escapeMessage(maskUnpacked(`${prog}: ${typeof path === 'string' ? `${path}: ` : ''}${sentence}`)) + '\n');
     return 1;
   }
-  if (!debug) stderr.write(`nsx: internal error: ${escapeControl((e as Error)?.message ?? String(e))} (run with --debug for details)\n`);
+  if (!debug) stderr.write(`${prog}: internal error: ${escapeControl((e as Error)?.message ?? String(e))} (run with --debug for details)\n`);
   return 1;
 }
 
@@ -112,8 +118,11 @@ export async function runMain(argv: string[], p: Program): Promise<void> {
   const debug = argv.includes('--debug');
   // a reader closing the pipe (nsx ls | head) is not an error: see commandOutput (out.ts), which handles
   // the errors of writes to stdout (the stream itself is created only when a command needs it)
+  let prog = 'nsx';
   try {
     const { pre, rest, word } = splitCommand(argv);
+    const name = word !== undefined ? commandOf(word) : undefined;
+    if (name !== undefined && name !== 'dashboard') prog = `nsx ${name}`;
     const g = getopt(pre, GLOBAL_OPTIONS, { prog: 'nsx' });
     const globals: Globals = { root: g.opts.root as string | undefined, color: colorOption(g.opts, 'nsx') ?? 'auto', debug };
     if (g.opts.version) {
@@ -140,6 +149,6 @@ export async function runMain(argv: string[], p: Program): Promise<void> {
     if (g.opts.help && !cmdArgv.includes('--help')) cmdArgv = ['--help', ...cmdArgv];
     process.exitCode = await (await load()).command.run(cmdArgv, ctx);
   } catch (e) {
-    process.exitCode = reportError(e, debug);
+    process.exitCode = reportError(e, debug, process.stderr, prog);
   }
 }

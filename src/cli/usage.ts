@@ -22,9 +22,9 @@ Global options (before or after the command; for enter, before it):
   -V, --version     show the version, the commit and which optional parts work
 
 Options of nsx with no command:
-  -s, --summary     print the host summary even on a terminal
-  -i, --interval MS the dashboard's refresh interval (default 1000)
-      --json        the host summary as JSON
+  -s, --summary      print the host summary alone, even on a terminal
+  -i, --interval MS  the dashboard's refresh interval (default 1000, 250 to 60000)
+      --json         the host summary as JSON
 
 Environment:
   NO_COLOR              no colours with --color=auto (https://no-color.org)
@@ -32,7 +32,7 @@ Environment:
   NODE_EXTRA_CA_CERTS   the nsx command starts Node without it (Node would parse that whole file at
                         every start; nsx makes no TLS connection); the programs nsx starts get it back
 
-See the nsx(1) and nsx-COMMAND(1) manual pages, and docs/ in the source.
+See the nsx(1) and nsx-COMMAND(1) manual pages, and docs/ (in the package and the source).
 `;
 }
 

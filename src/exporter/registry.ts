@@ -1,17 +1,23 @@
 /**
- * prom-client wiring: one Registry per exposition format (Prometheus text 0.0.4 and OpenMetrics 1.0.0), each
- * holding one collector object per family of the catalogue. A collector's `get()` returns the series of the
- * current scrape (from `source()`), so the text is built by prom-client from the sample at scrape time: names,
- * HELP/TYPE lines, label escaping, value formatting, the OpenMetrics `_total` handling of counters and `# EOF`.
+ * The exposition: Prometheus text format 0.0.4 and OpenMetrics 1.0.0, as prom-client writes them.
  *
- * Two registries and two sets of collector objects because prom-client's OpenMetrics rendering renames a
- * counter object in place (`x_total` → `x`, samples get `_total` back): an object shared with the Prometheus
+ * The scrapes' own series (`SeriesMap`, src/exporter/series.ts) are rendered straight from their compact rows:
+ * one line per series, `name{labels} value`, with the HELP and TYPE lines of each family of the catalogue — the
+ * text prom-client's Registry makes for the same series, byte for byte (test/exporter/unit.test.ts renders every
+ * fixture host both ways), without prom-client's object per series and its work per value: at 10,000 cgroups a
+ * scrape is 270,000 series, and the objects, not the text, were most of the exporter's heap and of its garbage
+ * collection. Any other map of series (tests, tools) goes through prom-client's Registry itself.
+ *
+ * Formats (prom-client's rules): the text format joins families with a blank line and ends with a newline;
+ * OpenMetrics joins them with a newline, ends with `# EOF`, and names a counter family without its `_total` in
+ * HELP and TYPE (its samples keep it). Two prom-client registries and two sets of collector objects because its
+ * OpenMetrics rendering renames a counter object in place (`x_total` → `x`): an object shared with the Prometheus
  * registry would lose its `_total` there.
  */
 // prom-client's Registry module alone: its package entry also loads the metric classes, the Pushgateway (https),
 // the default metrics, cluster support and @opentelemetry/api, none of which the exporter uses (≈ 12 MB of RSS)
 import Registry from 'prom-client/lib/registry.js';
-import { CATALOGUE, type FamilyDef, type Series } from './series.js';
+import { CATALOGUE, SeriesMap, type FamilyDef, type Series } from './series.js';
 
 export type Format = 'prometheus' | 'openmetrics';
 
@@ -34,11 +40,21 @@ interface Collector {
 
 const NONE: readonly Series[] = [];
 
-function collector(def: FamilyDef, source: () => ReadonlyMap<string, readonly Series[]>): Collector {
+/**
+ * The TYPE a family has in a format. OpenMetrics wants a counter's samples named `<family>_total` (prom-client
+ * appends it): a counter whose name does not end in `_total` — cAdvisor's `container_memory_failcnt` — would be
+ * renamed there, so it is typed `unknown` in OpenMetrics (its name kept, as dashboards know it) and `counter` in
+ * the text format (as cAdvisor).
+ */
+export function typeIn(def: FamilyDef, format: Format): string {
+  return format === 'openmetrics' && def.type === 'counter' && !def.name.endsWith('_total') ? 'unknown' : def.type;
+}
+
+function collector(def: FamilyDef, format: Format, source: () => ReadonlyMap<string, readonly Series[]>): Collector {
   return {
     name: def.name,
     help: def.help,
-    type: def.type,
+    type: typeIn(def, format),
     aggregator: 'sum',
     values: () => source().get(def.name) ?? NONE,
     async get() {
@@ -48,49 +64,64 @@ function collector(def: FamilyDef, source: () => ReadonlyMap<string, readonly Se
   };
 }
 
-/** Same series: the same label objects (LabelSets keeps them between scrapes) with the same values, in order. */
-function sameSeries(a: readonly Series[], b: readonly Series[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].labels !== b[i].labels || a[i].value !== b[i].value) return false;
-  return true;
-}
-
-/**
- * prom-client's Registry, keeping each family's rendered text (prom-client's own `getMetricsAsString`) and
- * rendering a family again only when its series changed: limits, shares, periods, failure and OOM counters, the
- * series of idle cgroups stay as they were from one scrape to the next, and their text is not rebuilt line by line.
- * The output is prom-client's in every case (the unit tests compare it with a fresh registry's).
- */
-class ReusingRegistry extends Registry {
-  private readonly last = new WeakMap<Collector, { values: readonly Series[]; text: Promise<string> }>();
-
-  override getMetricsAsString(metric: Collector): Promise<string> {
-    const values = metric.values();
-    const prev = this.last.get(metric);
-    if (prev && sameSeries(prev.values, values)) return prev.text;
-    const text = super.getMetricsAsString(metric);
-    this.last.set(metric, { values, text });
-    return text;
-  }
-}
-
 export interface Registries {
   /** Render the current series in a format (prom-client's `registry.metrics()`). */
   render(format: Format): Promise<string>;
+  /** The same text, as UTF-8 bytes when the series are a scrape's own (SeriesMap: never a string in V8's heap). */
+  renderBytes(format: Format): Promise<Buffer | string>;
+}
+
+/** prom-client's escaping of HELP text. */
+const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+
+/** Each family's HELP and TYPE lines in a format, the separator between families and the end (made once). */
+const LAYOUT: Record<Format, { heads: readonly Buffer[]; sep: Buffer; end: Buffer }> = {
+  prometheus: {
+    heads: CATALOGUE.map((f) => Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${typeIn(f, 'prometheus')}`)),
+    sep: Buffer.from('\n\n'),
+    end: Buffer.from('\n'),
+  },
+  openmetrics: {
+    heads: CATALOGUE.map((f) => {
+      const name = f.type === 'counter' ? f.name.replace(/_total$/, '') : f.name;
+      return Buffer.from(`# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} ${typeIn(f, 'openmetrics')}`);
+    }),
+    sep: Buffer.from('\n'),
+    end: Buffer.from('\n# EOF\n'),
+  },
+};
+
+/** A scrape's series in a format, from their rows (see the header): prom-client's text, as UTF-8 bytes. */
+export function renderSeriesMapBytes(m: SeriesMap, format: Format): Buffer {
+  const l = LAYOUT[format];
+  return m.render(l.heads, l.sep, l.end);
+}
+
+/** The same as a string. */
+export function renderSeriesMap(m: SeriesMap, format: Format): string {
+  return renderSeriesMapBytes(m, format).toString('utf8');
 }
 
 /** Registries over `source()`: the series of the scrape being served. */
 export function makeRegistries(source: () => ReadonlyMap<string, readonly Series[]>): Registries {
   // the runtime takes the content type (prom-client ≥ 14; see prom-client-registry.d.ts)
   const regs = {
-    prometheus: new ReusingRegistry(Registry.PROMETHEUS_CONTENT_TYPE),
-    openmetrics: new ReusingRegistry(Registry.OPENMETRICS_CONTENT_TYPE),
+    prometheus: new Registry(Registry.PROMETHEUS_CONTENT_TYPE),
+    openmetrics: new Registry(Registry.OPENMETRICS_CONTENT_TYPE),
   };
   for (const f of Object.keys(regs) as Format[]) {
-    for (const def of CATALOGUE) regs[f].registerMetric(collector(def, source) as never);
+    for (const def of CATALOGUE) regs[f].registerMetric(collector(def, f, source) as never);
   }
-  return { render: (format) => regs[format].metrics() };
+  return {
+    render: (format) => {
+      const m = source();
+      return m instanceof SeriesMap ? Promise.resolve(renderSeriesMap(m, format)) : regs[format].metrics();
+    },
+    renderBytes: (format) => {
+      const m = source();
+      return m instanceof SeriesMap ? Promise.resolve(renderSeriesMapBytes(m, format)) : regs[format].metrics();
+    },
+  };
 }
 
 /**

@@ -21,6 +21,8 @@ export interface ExporterOptions extends SelectOptions {
   readonly maxAgeMs: number;
   /** re-read limits at most this often (ms; 0: every sample) */
   readonly limitsMaxAgeMs?: number;
+  /** `--max-open-files`: cgroup files kept open at most (default DEFAULT_MAX_OPEN_FILES) */
+  readonly maxOpenFiles?: number;
   readonly namespaces: boolean;
   /** write one exposition in this format to stdout and return */
   readonly once?: Format;
@@ -44,10 +46,11 @@ export async function runExporter(o: ExporterOptions): Promise<number> {
     containersOnly: o.containersOnly,
     namespaces: o.namespaces,
     limitsMaxAgeMs: o.limitsMaxAgeMs ?? DEFAULT_LIMITS_MAX_AGE_MS,
+    maxOpenFiles: o.maxOpenFiles,
   });
   if (o.once) {
     const text = await makeScraper(sampler, 0).text(o.once);
-    o.stdout.write(text);
+    o.stdout.write(String(text));
     return 0;
   }
   // a long-running server scraped every 15 s: keep the compiled code between scrapes (V8 otherwise flushes the

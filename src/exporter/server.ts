@@ -22,7 +22,8 @@ import { gzip } from 'node:zlib';
 import { LabelSets, seriesOf, type Series } from './series.js';
 import { CONTENT_TYPES, makeRegistries, negotiate, type Format } from './registry.js';
 import type { ExporterSample, ExporterSampler } from './sample.js';
-import { BasicAuth, certificateSans, loadWebConfig, RateLimiter, tlsServerOptions, WebConfigSource, type WebConfig } from './web-config.js';
+import { loadWebConfig, tlsServerOptions, WebConfigSource, type WebConfig } from './web-config.js';
+import { BasicAuth, certificateSans, RateLimiter } from './web-auth.js';
 
 /** What the server needs of a sampler: `sample()`, and `sampleAsync()` (slices that yield) when it has one. */
 export type ScrapeSampler = Pick<ExporterSampler, 'sample'> & { sampleAsync?(): Promise<ExporterSample> };
@@ -92,7 +93,7 @@ const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 interface Snapshot {
   readonly at: number;
   readonly series: ReadonlyMap<string, readonly Series[]>;
-  readonly text: Partial<Record<Format, Promise<string>>>;
+  readonly text: Partial<Record<Format, Promise<string | Buffer>>>;
 }
 
 /** The scrape logic without HTTP: a cache of one sample and its rendered texts. */
@@ -134,21 +135,21 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
     return pending;
   };
   return {
-    /** The exposition text in a format, from a sample at most maxAgeMs old. */
-    async text(format: Format): Promise<string> {
+    /** The exposition text in a format (UTF-8 bytes, or a string), from a sample at most maxAgeMs old. */
+    async text(format: Format): Promise<string | Buffer> {
       const s = await fresh();
       let t = s.text[format];
       if (!t) {
         // prom-client renders synchronously up to its first await: point it at this snapshot's series
         serving = s.series;
-        t = s.text[format] = registries.render(format);
+        t = s.text[format] = registries.renderBytes(format);
       }
       return t;
     },
   };
 }
 
-const gzipAsync = (text: string): Promise<Buffer> =>
+const gzipAsync = (text: string | Buffer): Promise<Buffer> =>
   new Promise((resolve, reject) => gzip(text, { level: 1 }, (e, b) => (e ? reject(e) : resolve(b))));
 
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8' } as const;

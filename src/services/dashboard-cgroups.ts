@@ -15,6 +15,9 @@
  * throttling from the next refresh (≤ one interval) and its IO and throttling rates from the one after (rates
  * need two samples): `-` until then, never a stale or false value. What the tree is sorted, filtered and counted
  * by (CPU%, paths, identities) and the sparklines' last minute are read for every cgroup at every refresh.
+ *
+ * A recorded host (`--root`) is sampled once (no rates to compute, nothing changes): that one sample reads every
+ * value of every cgroup, as `nsx top -b -n 1` does (`oneShot`), since the focus is known only after it is drawn.
  */
 import { existsSync } from 'node:fs';
 import type { HostPaths } from '../host/paths.js';
@@ -78,12 +81,30 @@ function overlay(base: CgroupSample, full: CgroupSample | undefined): CgroupSamp
   return out;
 }
 
-export function makeDashboardCollector(o: { readonly paths: HostPaths; readonly layout?: CgroupLayout; readonly clock?: () => number; readonly now?: () => Date }): DashboardCollector {
+export interface DashboardCollectorOptions {
+  readonly paths: HostPaths;
+  readonly layout?: CgroupLayout;
+  readonly clock?: () => number;
+  readonly now?: () => Date;
+  /**
+   * Every value of every cgroup in each sample (no tiers, the focus is ignored): for a recorded host, sampled
+   * once before anything is drawn. Default false.
+   */
+  readonly oneShot?: boolean;
+}
+
+/** The collector the dashboard uses for this host: tiered on the live host, everything at once on a recorded one. */
+export function dashboardCollectorFor(paths: HostPaths, layout?: CgroupLayout): DashboardCollector {
+  return makeDashboardCollector({ paths, layout, oneShot: !paths.live });
+}
+
+export function makeDashboardCollector(o: DashboardCollectorOptions): DashboardCollector {
   const known = o.layout ?? readCgroupLayout(o.paths);
   const all = makeCollector({
     paths: o.paths,
     layout: known,
-    files: allRowsFiles(known),
+    // one shot: every core file of every group (what `nsx top` reads)
+    files: o.oneShot ? undefined : allRowsFiles(known),
     // a cgroup only in hierarchies this tier does not read (pids, blkio) is still a row of the tree
     keepListed: true,
     clock: o.clock,
@@ -136,6 +157,7 @@ export function makeDashboardCollector(o: { readonly paths: HostPaths; readonly 
   });
   Object.defineProperty(collect, 'setFocus', {
     value: (paths: Iterable<string>) => {
+      if (o.oneShot) return; // every cgroup is read in full already
       const next = withAncestors(paths);
       const key = next.join('\n');
       if (key === focusKey) return;

@@ -2,7 +2,8 @@
  * The dashboard service.
  *
  * - Without a terminal: a short host summary — cgroup layout and count, namespaces by type, processes,
- *   containers and pods — followed by the usage (`hostSummary`, `formatSummary`).
+ *   containers and pods — followed by the usage (`hostSummary`, `formatSummary`); with `--summary`, the summary
+ *   alone.
  * - On a terminal: the data the dashboard shows (`openDashboardFeed`): the process-table sampler (a
  *   `ProcessCollector` that keeps stat files open and re-reads the slow parts of known processes every
  *   `refreshEvery` samples), the detail loader, and an error list: a sample or a detail that failed for a reason
@@ -21,7 +22,7 @@ import type { ProcessTable, PsDetail } from '../model/process.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
 import { listCgroupPaths } from '../readers/cgroupfs/tree.js';
 import { readNsfsMounts } from '../readers/nsfs/mounts.js';
-import { Sampler } from '../sampler/sampler.js';
+import { Sampler, type Scheduler } from '../sampler/sampler.js';
 import { ProcessCollector, collectProcesses, readDetailContext, readProcessDetail } from './ps.js';
 import { limitHeapGrowth } from './dashboard-memory.js';
 import { loadInkForTerminal } from './ink-loader.js';
@@ -170,6 +171,8 @@ export interface DashboardFeedOptions {
   readonly intervalMs: number;
   /** re-read command lines, namespace links, status and cgroups of a known process every this many samples */
   readonly refreshEvery?: number;
+  /** timers of the process sampler (tests drive it by hand) */
+  readonly scheduler?: Scheduler;
 }
 
 /** What the interactive dashboard reads: samplers, the detail loader, the error list. Close it at the end. */
@@ -186,7 +189,7 @@ export const DASHBOARD_REFRESH_EVERY = 10;
 
 export function openDashboardFeed(o: DashboardFeedOptions): DashboardFeed {
   const collector = new ProcessCollector({ paths: o.paths, refreshEvery: o.refreshEvery ?? DASHBOARD_REFRESH_EVERY, keepOpen: o.paths.live });
-  const procSampler = new Sampler<ProcessTable>({ collect: () => collector.collect(), intervalMs: o.intervalMs });
+  const procSampler = new Sampler<ProcessTable>({ collect: () => collector.collect(), intervalMs: o.intervalMs, scheduler: o.scheduler });
   const errors = new DashboardErrors();
   const unwatch = errors.watch('processes', procSampler);
   return {
@@ -215,15 +218,18 @@ export interface DashboardOptions {
   /** stdout and stdin are terminals (and --summary was not given) */
   readonly interactive: boolean;
   readonly intervalMs: number;
-  /** the usage text printed after the summary */
+  /** the usage text printed after the summary (not with `summaryOnly`) */
   readonly usage: string;
+  /** `--summary`: the summary alone, on a terminal or not */
+  readonly summaryOnly?: boolean;
   /** starts the TUI (the command passes src/tui/dashboard/run.ts runDashboardTui); required when interactive */
   readonly startTui?: (o: { readonly paths: HostPaths; readonly layout?: CgroupLayout; readonly intervalMs: number }) => Promise<number>;
 }
 
 export async function runDashboard(o: DashboardOptions): Promise<number> {
   if (!o.interactive || !o.startTui) {
-    o.stdout.write(formatSummary(hostSummary(o.paths)) + '\n' + o.usage);
+    const summary = formatSummary(hostSummary(o.paths));
+    o.stdout.write(o.summaryOnly ? summary : summary + '\n' + o.usage);
     return 0;
   }
   // before the TUI's first allocations: how far V8's heap may grow (src/services/dashboard-memory.ts)

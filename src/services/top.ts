@@ -19,6 +19,7 @@ import { makeCollector } from '../sampler/collect.js';
 import { normalizeCgroupPath } from '../model/cgroup.js';
 import type { Replay } from '../record/replay.js';
 import { loadRecord } from './record-loader.js';
+import { countOf } from '../output/words.js';
 import { loadInkForTerminal } from './ink-loader.js';
 
 export interface TopOptions {
@@ -145,7 +146,7 @@ async function runSampling(
         first = false;
         if (tol.incomplete && !warnedDenied && o.warn) {
           warnedDenied = true;
-          o.warn(`top: permission denied on ${tol.denied.length} file(s) (e.g. ${tol.denied[0]}): values missing`);
+          o.warn(`top: permission denied on ${countOf(tol.denied.length, 'file')} (e.g. ${tol.denied[0]}): values missing`);
         }
         if (iterations !== undefined && seq >= iterations) {
           off();

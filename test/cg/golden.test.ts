@@ -5,27 +5,18 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { expectGolden } from '../helpers/golden.js';
 import { fixture, fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 import { cgPs, cgShow, cgSummary, cgTree } from '../../src/services/cg.js';
 import { formatJson } from '../../src/output/json.js';
 import type { HostPaths } from '../../src/host/paths.js';
 
-const UPDATE = !!process.env.NSX_UPDATE_GOLDEN;
-
 function golden(host: string, name: string, value: unknown, root = ''): void {
-  const file = fixture('golden', 'cg', host, `${name}.json`);
   // paths of files that failed to parse name the unpacked temp dir: make them stable
   const text = formatJson(value).split(root || '\0').join('<root>');
-  if (UPDATE || !existsSync(file)) {
-    if (!UPDATE) assert.fail(`missing golden ${file} (run with NSX_UPDATE_GOLDEN=1)`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  assert.deepEqual(JSON.parse(text), JSON.parse(readFileSync(file, 'utf8')), `${host}/${name}.json`);
+  expectGolden(fixture('golden', 'cg', host, `${name}.json`), text, { json: true, message: `${host}/${name}.json` });
 }
 
 interface Case {

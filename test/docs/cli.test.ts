@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runNsx } from '../helpers/cli.js';
+import { createRequire } from 'node:module';
+import { NSX_BIN, runNsx, stripAnsi } from '../helpers/cli.js';
 import { fixture } from '../helpers/host.js';
 import { resolveColor } from '../../src/cli/context.js';
 import { escapeMessage, reportError, USAGE, commandNames } from '../../src/cli/main.js';
@@ -70,12 +71,48 @@ test('nsx --summary and nsx --json (the host summary) are accepted', () => {
   const s = runNsx(['--root', HOST, '--summary']);
   assert.equal(s.code, 0, s.stderr);
   assert.match(s.stdout, /^cgroups: +hybrid/m);
+  // --summary: the summary alone (on a terminal too: the same path), 4 lines, no usage after it
+  assert.equal(s.stdout.trimEnd().split('\n').length, 4, s.stdout);
+  assert.doesNotMatch(s.stdout, /Usage:/);
+  // without --summary and without a terminal: the summary, then the usage
+  const bare = runNsx(['--root', HOST]);
+  assert.equal(bare.code, 0, bare.stderr);
+  assert.ok(bare.stdout.endsWith(USAGE), 'the usage after the summary');
   const j = runNsx(['--root', HOST, '--json']);
   assert.equal(j.code, 0, j.stderr);
   const o = JSON.parse(j.stdout);
   assert.equal(o.layout, 'hybrid');
   assert.equal(typeof o.processes, 'number');
   assert.equal(runNsx(['--root', HOST, '--json', '--summary']).code, 2);
+});
+
+test('nsx --summary on a terminal: the summary alone, no usage after it (node-pty)', async (t) => {
+  type Pty = { onData(f: (d: string) => void): void; onExit(f: (e: { exitCode: number }) => void): void };
+  let pty: { spawn(f: string, a: string[], o: object): Pty };
+  try {
+    pty = createRequire(import.meta.url)('node-pty');
+  } catch (e) {
+    t.skip(`node-pty cannot load: ${(e as Error).message}`);
+    return;
+  }
+  const p = pty.spawn(process.execPath, [NSX_BIN, '--root', HOST, '--summary'], { name: 'xterm-256color', cols: 100, rows: 30, cwd: process.cwd(), env: { ...process.env, CI: 'true' } });
+  let out = '';
+  p.onData((d) => (out += d));
+  const { exitCode } = await new Promise<{ exitCode: number }>((res) => p.onExit(res));
+  assert.equal(exitCode, 0, out);
+  const lines = stripAnsi(out).replace(/\r/g, '').trimEnd().split('\n');
+  assert.match(lines[0], /^cgroups: +hybrid/, out);
+  assert.equal(lines.length, 4, out);
+  assert.doesNotMatch(out, /Usage:/);
+});
+
+test('nsx dashboard --help is the dashboard\'s help alone, not followed by the whole usage', () => {
+  const h = runNsx(['dashboard', '--help']);
+  assert.equal(h.code, 0, h.stderr);
+  assert.match(h.stdout, /^Usage: nsx \[--root DIR\]/);
+  assert.doesNotMatch(h.stdout, /^Commands:/m);
+  assert.ok(h.stdout.split('\n').length < 25, `${h.stdout.split('\n').length} lines`);
+  assert.match(h.stdout, /250 to 60000/);
 });
 
 test('global options after enter: a hint to put them before the command, not about -r', () => {
@@ -110,6 +147,11 @@ test('error messages escape every control character, newline included: one line 
   assert.equal(r.stderr.split('\n').length, 2, JSON.stringify(r.stderr));
   assert.match(r.stderr, /\/a\\x0ab\\x1b\[31m/);
   assert.equal(escapeMessage("nsx: bad\nname\nTry 'nsx --help' for more information."), "nsx: bad\\x0aname\nTry 'nsx --help' for more information.");
+  // the handler names the command once: nsx CMD: SUBJECT: what is wrong
+  assert.equal(escapeMessage('/x: no such cgroup', 'nsx cg'), 'nsx cg: /x: no such cgroup');
+  assert.equal(escapeMessage('ls: process 9 not found', 'nsx ls'), 'nsx ls: process 9 not found');
+  assert.equal(escapeMessage('nsx ps: 9: no such process', 'nsx ps'), 'nsx ps: 9: no such process');
+  assert.equal(escapeMessage('9: no such process'), 'nsx: 9: no such process');
   const w = sink();
   assert.equal(reportError(new UsageError('x\ry'), false, w), 2);
   assert.equal(w.text, 'nsx: x\\x0dy\n');
@@ -119,7 +161,7 @@ test('errno errors are plain sentences, not internal errors', () => {
   const long = '/tmp/' + 'a'.repeat(300);
   const r = runNsx(['--root', long, 'ls']);
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, `nsx: ${long}: file name too long\n`);
+  assert.equal(r.stderr, `nsx ls: ${long}: file name too long\n`);
   const w = sink();
   const e = Object.assign(new Error('ENAMETOOLONG: name too long, open'), { code: 'ENAMETOOLONG', path: '/x' });
   assert.equal(reportError(e, false, w), 1);

@@ -78,3 +78,40 @@ test('package.json installs the man pages', async () => {
   for (const c of await loadCommands()) assert.ok(pkg.man.includes(`./dist/man/nsx-${c.name}.1`), `package.json man lists nsx-${c.name}.1`);
   assert.ok(existsSync(dist('man', 'nsx.1')));
 });
+
+test('completions offer the words an option table lists (ls -t types, top --order keys), files elsewhere', async () => {
+  const cmds = await loadCommands();
+  const listed = cmds.flatMap((c) => (c.command.options ?? []).filter((o) => o.values?.length && o.arg === 'required').map((o) => ({ cmd: c.name, o })));
+  assert.ok(listed.some((x) => x.cmd === 'ls' && x.o.name === 'type'), 'ls -t lists the namespace types');
+  assert.ok(listed.some((x) => x.cmd === 'top' && x.o.name === 'order'), 'top --order lists its keys');
+  const complete = (words: string[]) => {
+    const r = spawnSync('bash', ['-c', `source ${dist('completions', 'nsx.bash')}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _nsx; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8', cwd: REPO });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split(' ').filter(Boolean);
+  };
+  for (const { cmd, o } of listed) {
+    for (const flag of [o.long ?? o.name, o.short].filter(Boolean).map((f) => (f!.length === 1 ? `-${f}` : `--${f}`))) {
+      assert.deepEqual(complete(['nsx', cmd, flag, '']), [...o.values!], `bash: nsx ${cmd} ${flag} <TAB>`);
+    }
+  }
+  assert.deepEqual(complete(['nsx', 'ls', '-t', 'n']), ['net']);
+  // an option without listed words still completes file names (here: the repository's files)
+  assert.ok(complete(['nsx', '--root', 'fix']).includes('fixtures'));
+  const zsh = readFileSync(dist('completions', '_nsx'), 'utf8');
+  const fish = readFileSync(dist('completions', 'nsx.fish'), 'utf8');
+  for (const { o } of listed) {
+    assert.ok(zsh.includes(`:value:(${o.values!.join(' ')})`), `zsh: --${o.long ?? o.name}`);
+    assert.ok(fish.includes(`-l ${o.long ?? o.name} -r -f -a '${o.values!.join(' ')}'`), `fish: --${o.long ?? o.name}`);
+  }
+});
+
+test('every option line of every --help has a synopsis of its own (no description run into it), so man pages tag one option per paragraph', async () => {
+  const SYNOPSIS = /^(?:-[A-Za-z0-9](?:, -[A-Za-z0-9])*(?:,? (?=-))?)?(?:--[a-z][\w.-]*(?:\[?=?[A-Z<>][^\s]*\]?)?)?(?:,? --[a-z][\w.-]*)*(?: (?:[A-Z][A-Z0-9_|.:[\]=-]*|<[a-z|-]+>|\[[^\]]+\]))*$/;
+  const texts: Array<[string, string]> = [['nsx', USAGE], ...(await Promise.all((await loadCommands()).map(async (c) => [c.name, await helpText(c.command)] as [string, string])))];
+  for (const [name, text] of texts) {
+    for (const o of parseHelpOptions(text)) assert.match(o.synopsis, SYNOPSIS, `nsx ${name} --help: '${o.synopsis}' is not an option synopsis`);
+  }
+  // and the man page of nsx has the dashboard's options as separate paragraphs
+  const page = readFileSync(dist('man', 'nsx.1'), 'utf8');
+  assert.ok(page.includes('.B \\-i, \\-\\-interval MS\n'), 'nsx(1): -i has its own tag line');
+});

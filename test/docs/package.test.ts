@@ -20,7 +20,7 @@ function packList(): string[] {
   return (JSON.parse(r.stdout)[0].files as Array<{ path: string }>).map((f) => f.path).sort();
 }
 
-test('npm pack ships the bundle, man pages, completions, the C sources and their build script, and nothing else', () => {
+test('npm pack ships the bundle, man pages, completions, docs, the C sources and their build script, and nothing else', () => {
   const files = packList();
   const allowed = [
     /^LICENSE$/,
@@ -35,6 +35,9 @@ test('npm pack ships the bundle, man pages, completions, the C sources and their
     /^dist\/completions\/(nsx\.bash|_nsx|nsx\.fish)$/,
     /^native-bindings\/[\w.-]+\.[ch]$/,
     /^native-bindings\/build\.mjs$/,
+    // the reference pages and JSON schemas that --help, the man pages and errors point to
+    /^docs\/[\w-]+\.md$/,
+    /^docs\/schemas\/[\w-]+\.json$/,
   ];
   const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
   assert.deepEqual(stray, [], 'files that do not belong in the package');
@@ -52,11 +55,47 @@ test('package.json: licence file, man pages, bin, engines, install script', () =
   assert.equal(pkg.license, 'Apache-2.0');
   assert.match(readFileSync(join(REPO, 'LICENSE'), 'utf8'), /Apache License\s+Version 2\.0, January 2004/);
   assert.deepEqual(pkg.bin, { nsx: 'bin/nsx' });
-  assert.equal(pkg.engines.node, '>=20');
+  assert.equal(pkg.engines.node, '>=20.19');
   assert.match(pkg.scripts.install, /native-bindings\/build\.mjs/);
   const pages = readdirSync(join(REPO, 'dist', 'man')).map((f) => `./dist/man/${f}`).sort();
   assert.deepEqual([...pkg.man].sort(), pages, 'package.json "man" lists every generated man page');
   for (const dep of ['ink', 'react', 'koffi']) assert.ok(pkg.dependencies[dep], `${dep} is a runtime dependency`);
+});
+
+/** Does a package's `engines.node` range admit this version? (`>=X`, `^X`, `X || Y`, `>= X.Y.Z`) */
+export function admits(range: string, version: string): boolean {
+  const v = version.split('.').map(Number);
+  const cmp = (a: number[], b: number[]) => {
+    for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+    return 0;
+  };
+  return range.split('||').some((alt) =>
+    alt.trim().split(/\s+(?=[<>=^~])/).every((c) => {
+      const m = /^(>=|>|<=|<|\^|~|=)?\s*v?(\d+(?:\.\d+){0,2})/.exec(c.trim());
+      if (!m) return false;
+      const w = m[2].split('.').map(Number);
+      const d = cmp(v, w);
+      switch (m[1]) {
+        case '>=': return d >= 0;
+        case '>': return d > 0;
+        case '<=': return d <= 0;
+        case '<': return d < 0;
+        case '^': return d >= 0 && v[0] === w[0];
+        case '~': return d >= 0 && v[0] === w[0] && v[1] === (w[1] ?? v[1]);
+        // a bare version is an X-range: `20` is any 20.x.y, `20.19` any 20.19.y
+        default: return w.every((n, i) => v[i] === n);
+      }
+    }),
+  );
+}
+
+test('every package npm installs (dev dependencies included) supports Node 20.19, the README\'s minimum: no EBADENGINE on npm install', () => {
+  assert.ok(admits('>=18', '20.0.0') && !admits('>=22', '20.19.0') && admits('^12.20.0 || ^14.13.1 || >=16.0.0', '20.0.0') && admits('>= 14.6', '20.0.0') && !admits('^18', '20.0.0') && admits('18 || 20 || >=22', '20.19.0') && !admits('18 || >=22', '20.19.0'));
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8'));
+  const bad = Object.entries(lock.packages as Record<string, { engines?: { node?: string } | string[] }>)
+    .filter(([, p]) => p.engines && !Array.isArray(p.engines) && p.engines.node && !admits(p.engines.node, '20.19.0'))
+    .map(([k, p]) => `${k} needs node ${(p.engines as { node: string }).node}`);
+  assert.deepEqual(bad, [], 'packages that need a newer Node than the README promises (20.19)');
 });
 
 /** sudo's PATH: secure_path from /etc/sudoers (and sudoers.d), else Debian's default. */
@@ -104,6 +143,15 @@ test('npm install -g of the packed tarball works, and nsx is on sudo\'s PATH', {
     const ls = spawnSync('nsx', ['ls', '-J', '-t', 'mnt'], { encoding: 'utf8', env: { PATH: path }, cwd: '/' });
     assert.equal(ls.status, 0, ls.stderr);
     assert.ok(Array.isArray(JSON.parse(ls.stdout).namespaces));
+    // --debug: stack frames name the installed files, not the directory the package was built in
+    const pkgDir = join(prefix, 'lib', 'node_modules', 'nsx');
+    for (const cmd of [['ps', '999999'], ['top', '-b', '-n', '1', '/no-such-cgroup']]) {
+      const d = spawnSync('nsx', ['--debug', '--root', join(REPO, 'fixtures', 'k8s-node.manifest'), ...cmd], { encoding: 'utf8', env: { PATH: path }, cwd: '/' });
+      assert.equal(d.status, 1, d.stderr);
+      const frames = d.stderr.split('\n').filter((l) => /^\s+at /.test(l) && /\//.test(l));
+      assert.ok(frames.length > 0, d.stderr);
+      for (const f of frames) assert.ok(f.includes(pkgDir) && !f.includes(join(REPO, 'dist')), `nsx ${cmd.join(' ')} --debug: ${f}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,8 +3,8 @@
  * started as the real CLI on 127.0.0.1 (random port), a scrape helper, and a real Prometheus on 127.0.0.1.
  * Only loopback addresses are used.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -145,13 +145,18 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
-/** Start the Debian `prometheus` on 127.0.0.1 (free port, temp storage) scraping 127.0.0.1:target every second. */
-export async function startPrometheus(target: number): Promise<Prometheus> {
+/**
+ * Start the Debian `prometheus` on 127.0.0.1 (free port, temp storage) scraping 127.0.0.1:target every second;
+ * `o.config` replaces that configuration, `o.files` are copied beside it (rule files).
+ */
+export async function startPrometheus(target: number, o: { config?: string; files?: readonly string[] } = {}): Promise<Prometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'nsx-test-prom-'));
   const port = await freePort();
+  for (const f of o.files ?? []) copyFileSync(f, join(dir, basename(f)));
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: nsx\n    static_configs:\n      - targets: ['127.0.0.1:${target}']\n`,
+    o.config ??
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: nsx\n    static_configs:\n      - targets: ['127.0.0.1:${target}']\n`,
   );
   const p = startProcess('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`,

@@ -1,11 +1,12 @@
 /** Pure parts of the exporter: content negotiation, --listen, path globs, the sample → series mapping. */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import Registry from 'prom-client/lib/registry.js';
-import { negotiate, makeRegistries } from '../../src/exporter/registry.js';
+import { negotiate, makeRegistries, renderSeriesMap } from '../../src/exporter/registry.js';
 import { parseListen } from '../../src/exporter/server.js';
 import { globToRegExp, makeSelector, walkPlanOf, walkRootOf } from '../../src/exporter/select.js';
-import { LabelSets, seriesOf, weightToShares, CATALOGUE, type Series } from '../../src/exporter/series.js';
+import { LabelSets, SeriesMap, seriesOf, weightToShares, CATALOGUE, type Series } from '../../src/exporter/series.js';
+import { makeSampler } from '../../src/exporter/sample.js';
+import { fixtureHost } from '../helpers/host.js';
 import type { ExporterCgroup, ExporterSample } from '../../src/exporter/sample.js';
 import { identifyCgroupPath } from '../../src/model/identity.js';
 import type { CgroupSample as CgroupStats } from '../../src/model/cgroup-sample.js';
@@ -161,10 +162,9 @@ test('series: labels — name/image/pod/namespace/container only when known; uns
 test('series: label sets are kept between scrapes, renewed when names change, dropped with the cgroup', async () => {
   const labels = new LabelSets();
   const a = (names?: ExporterCgroup['names']) => cg('/a', { pids: { current: 3, max: 'max' }, cpu: { usage_usec: 1 } }, names ? { names } : {});
-  const s1 = seriesOf(undefined, sample(0, [a(), cg('/b', { pids: { current: 1, max: 10 } })]), labels);
+  seriesOf(undefined, sample(0, [a(), cg('/b', { pids: { current: 1, max: 10 } })]), labels);
   const s2 = seriesOf(undefined, sample(1000, [a(), cg('/b', { pids: { current: 2, max: 10 } })]), labels);
-  assert.equal(s2.get('container_threads')![0].labels, s1.get('container_threads')![0].labels, 'the same object for the same cgroup');
-  assert.equal(s2.get('container_cpu_usage_seconds_total')![0].labels, s1.get('container_cpu_usage_seconds_total')![0].labels);
+  assert.deepEqual(s2.get('container_threads')!.map((x) => x.labels), [{ id: '/a' }, { id: '/b' }]);
   assert.equal(labels.size, 2);
   const s3 = seriesOf(undefined, sample(2000, [a({ name: 'web' })]), labels);
   assert.deepEqual(s3.get('container_threads')![0].labels, { id: '/a', name: 'web' }, 'new names: a new label set');
@@ -175,48 +175,63 @@ test('series: label sets are kept between scrapes, renewed when names change, dr
   assert.equal(await r(s3), await r(fresh));
 });
 
-test('series: a cgroup whose sample, ancestors and attribution are unchanged keeps its series objects; a changed ancestor rebuilds them', () => {
+test('series: a cgroup whose sample, ancestors’ limits and attribution are unchanged keeps its rows; a changed ancestor rebuilds them', () => {
   const labels = new LabelSets();
-  const parent = (max: number) => cg('/p', { memory: { current_bytes: 1, max_bytes: max } });
+  const parent = (max: number, usage: number) => cg('/p', { memory: { current_bytes: usage, max_bytes: max } });
   const child = cg('/p/c', { memory: { current_bytes: 5, max_bytes: 'max' }, pids: { current: 1, max: 'max' } });
-  const p1 = parent(100);
-  const s1 = seriesOf(undefined, sample(0, [p1, child]), labels);
-  const s2 = seriesOf(undefined, sample(1000, [p1, child]), labels);
-  const pick = (m: ReadonlyMap<string, readonly Series[]>, name: string, id: string) => m.get(name)!.find((x) => x.labels.id === id)!;
-  assert.equal(pick(s2, 'container_threads', '/p/c'), pick(s1, 'container_threads', '/p/c'), 'the same object');
-  const s3 = seriesOf(undefined, sample(2000, [parent(50), child]), labels);
-  assert.notEqual(pick(s3, 'container_threads', '/p/c'), pick(s1, 'container_threads', '/p/c'));
-  assert.equal(pick(s3, 'nsx_cgroup_memory_effective_limit_bytes', '/p/c').value, 50, "the parent's new limit");
+  const s1 = seriesOf(undefined, sample(0, [parent(100, 1), child]), labels);
+  // the parent's usage changed (a new sample object), its limit did not: the child keeps its rows
+  const s2 = seriesOf(undefined, sample(1000, [parent(100, 2), child]), labels);
+  assert.equal(s2.rows[1], s1.rows[1], "the child's rows: the same object");
+  assert.notEqual(s2.rows[0], s1.rows[0], "the parent's: rebuilt");
+  const s3 = seriesOf(undefined, sample(2000, [parent(50, 2), child]), labels);
+  assert.notEqual(s3.rows[1], s1.rows[1], "the parent's limit changed: the child's rows are rebuilt");
+  assert.equal(find(s3, 'nsx_cgroup_memory_effective_limit_bytes', { id: '/p/c' })[0].value, 50, "the parent's new limit");
   // and the same as a build without kept state
   const plainAll = (m: ReadonlyMap<string, readonly Series[]>) => [...m].map(([k, v]) => [k, plain(v)]);
-  assert.deepEqual(plainAll(s3), plainAll(seriesOf(undefined, sample(2000, [parent(50), child]))));
-  assert.deepEqual(plainAll(s2), plainAll(seriesOf(undefined, sample(1000, [p1, child]))));
+  assert.deepEqual(plainAll(s3), plainAll(seriesOf(undefined, sample(2000, [parent(50, 2), child]))));
+  assert.deepEqual(plainAll(s2), plainAll(seriesOf(undefined, sample(1000, [parent(100, 2), child]))));
 });
 
-test('prom-client: a family is rendered again only when its series changed; the text is the same as a fresh registry’s', async () => {
+test('exposition: the rendering kept between scrapes (runs of unchanged cgroups) is the text of a fresh rendering', () => {
   const labels = new LabelSets();
-  const a = (usage: number) => cg('/a', { pids: { current: 3, max: 'max' }, cpu: { usage_usec: usage, max_usec: 'max', period_usec: 100_000 } });
-  let series: ReadonlyMap<string, readonly Series[]> = seriesOf(undefined, sample(0, [a(1e6)]), labels);
-  const r = makeRegistries(() => series);
-  const rendered: string[] = [];
-  const proto = Registry.prototype as unknown as { getMetricsAsString(m: { name: string }): Promise<string> };
-  const orig = proto.getMetricsAsString;
-  proto.getMetricsAsString = function (m) {
-    rendered.push(m.name);
-    return orig.call(this, m);
+  const c = (i: number, usage = 1) => cg(`/k${i}`, { cpu: { usage_usec: usage * 1e6 }, pids: { current: i, max: 'max' } });
+  let all = Array.from({ length: 400 }, (_, i) => c(i));
+  const check = (what: string) => {
+    const kept = renderSeriesMap(seriesOf(undefined, sample(0, all), labels), 'prometheus');
+    assert.equal(kept, renderSeriesMap(seriesOf(undefined, sample(0, all)), 'prometheus'), what);
   };
-  try {
-    for (const format of ['prometheus', 'openmetrics'] as const) {
-      series = seriesOf(undefined, sample(0, [a(1e6)]), labels);
-      await r.render(format);
-      rendered.length = 0;
-      series = seriesOf(undefined, sample(1000, [a(2e6)]), labels);
-      const text = await r.render(format);
-      assert.deepEqual(rendered.filter((n) => !n.startsWith('nsx_exporter_')).map((n) => n.replace(/_total$/, '')), ['container_cpu_usage_seconds'], `${format}: only the family whose value changed`);
-      assert.equal(text, await makeRegistries(() => series).render(format), `${format}: the same text as a fresh registry`);
+  check('first');
+  check('unchanged');
+  all[123] = c(123, 5);
+  check('one cgroup changed');
+  all = all.filter((_, i) => i !== 50);
+  check('one removed');
+  all.splice(200, 0, c(1000));
+  check('one added');
+  all.reverse();
+  check('reordered');
+});
+
+test('exposition: the rows render as prom-client renders the same series, on every fixture host, in both formats', async () => {
+  for (const [host, overlay] of [['docker-v1.manifest'], ['docker-v1.manifest', 'golden/exporter/docker-v1-proc.manifest'], ['hybrid-systemd.manifest'], ['k8s-node.manifest'], ['k8s-v2-node.manifest', 'golden/exporter/k8s-v2-meta.manifest']] as const) {
+    const h = fixtureHost(host, ...(overlay ? [overlay] : []));
+    try {
+      const sampler = makeSampler({ paths: h.paths, clock: () => 1000, wallClock: () => 1.7e12 });
+      const labels = new LabelSets();
+      const a = sampler.sample();
+      const b = sampler.sample();
+      seriesOf(undefined, a, labels);
+      const m = seriesOf(a, b, labels);
+      assert.ok(m instanceof SeriesMap);
+      for (const format of ['prometheus', 'openmetrics'] as const) {
+        const ours = renderSeriesMap(m, format);
+        const theirs = await makeRegistries(() => new Map(m)).render(format);
+        assert.equal(ours, theirs, `${host} ${overlay ?? ''}: ${format}`);
+      }
+    } finally {
+      h.cleanup();
     }
-  } finally {
-    proto.getMetricsAsString = orig;
   }
 });
 

@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import bcrypt from 'bcryptjs';
-import { BasicAuth, certificateSans, loadWebConfig, parseGoDuration, parseWebConfig, RateLimiter, WebConfigError, WebConfigSource } from '../../src/exporter/web-config.js';
+import { loadWebConfig, parseGoDuration, parseWebConfig, WebConfigError, WebConfigSource } from '../../src/exporter/web-config.js';
+import { BasicAuth, certificateSans, RateLimiter } from '../../src/exporter/web-auth.js';
 import { hasTool } from '../helpers/live.js';
 import { makePki } from './web-pki.js';
 

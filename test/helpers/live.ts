@@ -71,3 +71,28 @@ export function childrenOf(pid: number): number[] {
   if (!existsSync(f)) return [];
   return readFileSync(f, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 }
+
+/** `pid` and every process below it, deepest first (children from /proc, so only what it started). */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const c of childrenOf(p)) walk(c);
+    out.push(p);
+  };
+  walk(pid);
+  return out;
+}
+
+/**
+ * End a process the test started and everything it started, by PID: SIGKILL, deepest first (a pty's shell that
+ * outlives its parent would keep the pty, and the test process, alive).
+ */
+export function killTree(pid: number): void {
+  for (const p of processTree(pid)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -247,7 +247,7 @@ test('hostile manifests through the CLI: exit 1 (2 when not a manifest), one esc
       assert.equal(r.stdout, '');
       const lines = r.stderr.split('\n').filter((l) => l !== '');
       assert.equal(lines.length, 1, `${name}: one line: ${r.stderr}`);
-      assert.ok(lines[0].startsWith(c.usage ? `nsx: --root: ${file}: ` : `nsx: ${file}:${c.line}: `), `${name}: ${lines[0]}`);
+      assert.ok(lines[0].startsWith(c.usage ? `nsx: --root: ${file}: ` : `nsx ls: ${file}:${c.line}: `), `${name}: ${lines[0]}`);
       assert.ok(!/[\x00-\x08\x0b-\x1f]/.test(r.stderr), `${name}: control characters escaped`);
       assertUntouched(s, before, name);
     }
@@ -381,7 +381,7 @@ test('an error about a path inside an unpacked manifest names the manifest, neve
     writeFileSync(file, '@@ f etc/hostname\nnode-1\n');
     const r = spawnSync(process.execPath, [NSX_BIN, '--root', file, 'ls'], { encoding: 'utf8', env: { ...process.env, TMPDIR: s.tmp } });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr.trim(), new RegExp(`^nsx: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:/proc\\b`));
+    assert.match(r.stderr.trim(), new RegExp(`^nsx ls: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:/proc\\b`));
     assert.doesNotMatch(r.stderr, /nsx-host-/);
     assert.deepEqual(readdirSync(s.tmp), [], 'the temporary directory is removed at exit');
   } finally {

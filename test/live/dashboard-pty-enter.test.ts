@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync,
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { liveSkipReason, startProcess, testName, waitFor, childrenOf, hasTool } from '../helpers/live.js';
+import { liveSkipReason, startProcess, testName, waitFor, childrenOf, hasTool, killTree } from '../helpers/live.js';
 import { NSX_BIN, stripAnsi } from '../helpers/cli.js';
 import { REPO } from '../helpers/host.js';
 
@@ -50,7 +50,7 @@ async function dashboard(env: Record<string, string>) {
       return exit!.exitCode;
     },
     kill() {
-      if (exit === undefined) term.kill();
+      if (exit === undefined) killTree(term.pid);
     },
   };
 }

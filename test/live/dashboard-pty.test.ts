@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { liveSkipReason, startProcess, testName, waitFor, childrenOf } from '../helpers/live.js';
+import { liveSkipReason, startProcess, testName, waitFor, childrenOf, killTree } from '../helpers/live.js';
 import { NSX_BIN, runNsx, stripAnsi } from '../helpers/cli.js';
 import { REPO } from '../helpers/host.js';
 
@@ -31,6 +31,7 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
   const dir = join(CG_BASE ?? '/nonexistent', name);
   const proc = startProcess('unshare', ['--fork', '--pid', '--mount-proc', '--net', '--uts', 'sleep', '300']);
   let term: ReturnType<typeof pty.spawn> | undefined;
+  let exit: { exitCode: number } | undefined;
   try {
     mkdirSync(dir);
     await waitFor(() => childrenOf(proc.pid).length > 0, 5000, 'the unshared child');
@@ -40,7 +41,6 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
     const netns = readlinkSync(`/proc/${pid}/ns/net`).replace(/\D/g, '');
 
     let out = '';
-    let exit: { exitCode: number } | undefined;
     term = pty.spawn(process.execPath, [NSX_BIN], { name: 'xterm-256color', cols: 140, rows: 40, cwd: REPO, env: { ...process.env, SHELL: '/nonexistent/nsx-test-shell', NO_COLOR: '1', CI: 'true' /* must not stop Ink drawing on a terminal */ } });
     term.onData((d) => (out += d));
     term.onExit((e) => (exit = e));
@@ -89,13 +89,7 @@ test('live pty: dashboard → cgroup → process → namespace → e → shell �
     assert.ok(tail.includes('\x1b[?1049l'), 'left the alternate screen');
     assert.ok(tail.lastIndexOf('\x1b[?25h') > tail.lastIndexOf('\x1b[?25l'), 'cursor shown again');
   } finally {
-    if (term && term.pid) {
-      try {
-        term.kill();
-      } catch {
-        // already gone
-      }
-    }
+    if (term?.pid && exit === undefined) killTree(term.pid);
     await proc.stop();
     for (let i = 0; i < 50 && existsSync(dir); i++) {
       try {

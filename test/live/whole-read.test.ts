@@ -82,7 +82,8 @@ test('cgroup.procs of 1,500 processes reads whole (plain and pread on a kept fd)
     await waitFor(() => count() === N + 1, 60_000, `${N + 1} processes in ${cg}`);
     const file = join(cg, 'cgroup.procs');
     const text = readWhole(file);
-    assert.ok(text.length > 4096 * 2, `cgroup.procs is ${text.length} bytes`);
+    // over a page (PIDs of 4 or 5 digits: 1,501 lines are 7–9 KB; the kernel hands about a page per read)
+    assert.ok(text.length > 4096, `cgroup.procs is ${text.length} bytes`);
     assert.equal(text, cat(file));
     const pids = text.split('\n').filter(Boolean);
     assert.equal(new Set(pids).size, N + 1);

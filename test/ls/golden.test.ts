@@ -1,7 +1,7 @@
 /** `nsx ls` on the fake host fixtures/ns-nested.manifest: golden outputs (NSX_UPDATE_GOLDEN=1 rewrites them). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { expectGolden } from '../helpers/golden.js';
 import { fixture } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 
@@ -35,12 +35,7 @@ for (const [name, args] of Object.entries(CASES)) {
     const r = runNsx(['--root', HOST, 'ls', ...args]);
     assert.equal(r.stderr, '', 'no warning: the vanished process 500 is not an incompleteness');
     assert.equal(r.code, 0);
-    const file = fixture('golden', 'ls', `${name}.txt`);
-    if (process.env.NSX_UPDATE_GOLDEN === '1' || !existsSync(file)) {
-      mkdirSync(fixture('golden', 'ls'), { recursive: true });
-      if (process.env.NSX_UPDATE_GOLDEN === '1') writeFileSync(file, r.stdout);
-    }
-    assert.equal(r.stdout, readFileSync(file, 'utf8'));
+    expectGolden(fixture('golden', 'ls', `${name}.txt`), r.stdout);
   });
 }
 

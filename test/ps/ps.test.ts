@@ -237,7 +237,7 @@ test('nsx ps: filters that match nothing exit 1 with a message; empty filters an
     const r = runNsx(['--root', root, 'ps', ...args]);
     assert.equal(r.code, 1, args.join(' '));
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^nsx ps: (no process in (cgroup \/no\/such\/cgroup|namespace 1)|no-such-container: no running container, pod or unit matches)\n$/);
+    assert.match(r.stderr, /^nsx ps: (--cgroup \/no\/such\/cgroup: no process matches|--ns 1: no process matches|no-such-container: no running container, pod or unit matches)\n$/);
   }
   for (const args of [['-c', ''], ['-g', ''], ['--ns', ''], ['-o', ''], ['-o', '+'], ['-s', ''], ['-s', 'PID,'], ['--sort=-']]) {
     const r = runNsx(['--root', root, 'ps', ...args]);

@@ -56,7 +56,7 @@ test('flags: bad order, delay, depth, column and extra arguments are usage error
   assert.equal(parseDelay('2s'), 2000);
   const nf = runNsx(['top', '-b', '-n', '1', '/no/such/cgroup-nsx']);
   assert.equal(nf.code, 1);
-  assert.match(nf.stderr, /^nsx: \/no\/such\/cgroup-nsx: no such cgroup\n$/);
+  assert.match(nf.stderr, /^nsx top: \/no\/such\/cgroup-nsx: no such cgroup\n$/);
   assert.match(runNsx(['top', '--help']).stdout, /--order KEY/);
 });
 

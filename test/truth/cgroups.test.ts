@@ -91,8 +91,8 @@ test('nsx top -b and the exporter: every one of thousands of cgroups, TASKS and 
   if (unavailable) return t.skip(unavailable);
   const ph = pidsHierarchy(host, host.top);
   const tasks: Map<string, number | null> = ph ? kernelNumbers(host, ph, 'pids.current') : new Map(host.cgroups.map((p) => [p, null]));
-  const top = nsxJson<{ cgroups: { path: string; tasks: number | null }[] }>(['top', host.top, '-J', '-n', '1']);
-  sameMaps(new Map(top.cgroups.map((c) => [c.path, c.tasks])), tasks, 'nsx top TASKS vs pids.current');
+  const top = nsxJson<{ cgroups: { path: string; pids_current: number | null }[] }>(['top', host.top, '-J', '-n', '1']);
+  sameMaps(new Map(top.cgroups.map((c) => [c.path, c.pids_current])), tasks, 'nsx top TASKS vs pids.current');
   const text = nsx(['exporter', '--once', '--no-namespaces', '--include', host.top, '--include', `${host.top}/**`]);
   const counts = new Map([...kernelMembers(host, host.hierarchies[0])].map(([p, l]) => [p, l.length]));
   sameMaps(seriesById(text, 'container_processes'), counts, 'container_processes vs cgroup.procs');

@@ -6,25 +6,15 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { expectGolden } from '../helpers/golden.js';
 import { fixture, fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 import { formatJson } from '../../src/output/json.js';
 import { why, type WhyResult } from '../../src/services/why.js';
 import { formatWhyText } from '../../src/cli/commands/why.js';
 
-const UPDATE = !!process.env.NSX_UPDATE_GOLDEN;
-
-function golden(file: string, text: string): void {
-  if (UPDATE || !existsSync(file)) {
-    if (!UPDATE) assert.fail(`missing golden ${file} (run with NSX_UPDATE_GOLDEN=1)`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  assert.equal(text, readFileSync(file, 'utf8'), file);
-}
+const golden = (file: string, text: string): void => expectGolden(file, text);
 
 interface Situation {
   /** target below the capture's root */

@@ -12,9 +12,11 @@ import { escapeControl } from '../../output/escape.js';
 import { formatCell, headerOf, jsonKeyOf, type Field } from '../../fields/registry.js';
 import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx, type ShowGroupName, type TreeRow } from '../../fields/cg.js';
 import { cgPs, cgShow, cgSummary, cgTree, type CgShowResult, type CgTreeNode } from '../../services/cg.js';
+import { explainMissingCgroup } from '../../services/cg-hint.js';
 import type { Incompleteness } from '../../host/tolerance.js';
 import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 import { loadRecord } from '../../services/record-loader.js';
+import { countOf } from '../../output/words.js';
 
 const HELP = `Usage:
   nsx cg [options]                       cgroup layout and one row per hierarchy
@@ -24,7 +26,7 @@ const HELP = `Usage:
   (PATH may also be container:NAME|ID[-PREFIX]|RUNTIME:ID or pod:NAMESPACE/NAME: that container's cgroup)
 
 Options:
-  -J, --json             JSON output (shape documented in the README)
+  -J, --json             JSON output (shapes: docs/cg.md, docs/schemas/)
   -r, --raw              exact numbers; raw table output
   -n, --noheadings       do not print table headings
       --depth N          (tree) levels below PATH to show
@@ -60,7 +62,7 @@ function table<Row>(fields: readonly Field<Row, CgFieldCtx>[], rows: readonly Ro
 }
 
 function warnIncomplete(ctx: CliContext, inc: Incompleteness | undefined): void {
-  if (inc && inc.denied.length) ctx.warn(`incomplete: permission denied on ${inc.denied.length} path(s), e.g. ${escapeControl(inc.denied[0])}`);
+  if (inc && inc.denied.length) ctx.warn(`incomplete: permission denied on ${countOf(inc.denied.length, 'path')}, e.g. ${escapeControl(inc.denied[0])}`);
 }
 
 function treeRows(n: CgTreeNode): TableRow {
@@ -116,7 +118,7 @@ export const command: Command = {
     const write = (s: string) => ctx.stdout.write(s);
     const only = (allowed: string[]) => {
       for (const k of ['depth', 'all', 'kernel', 'controller', 'at', 'dir']) {
-        if (o[k] !== undefined && !allowed.includes(k)) throw new UsageError(`nsx cg: --${k} applies to 'nsx cg tree' only`);
+        if (o[k] !== undefined && !allowed.includes(k)) throw new UsageError(`nsx cg: --${k}: applies to 'nsx cg tree' only`);
       }
     };
     switch (sub) {
@@ -137,8 +139,18 @@ export const command: Command = {
         const depth = o.depth === undefined ? undefined : parseIntArg('nsx cg', 'depth', String(o.depth), { min: 0 });
         const w = replayWindow(o, 'nsx cg tree', false);
         const replay = w ? (await loadRecord('nsx cg tree')).openReplay(w, 'nsx cg tree', ['processes', 'cgroups']) : undefined;
-        const topts = { path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller: o.controller as string | undefined };
-        const r = replay ? (await loadRecord('nsx cg tree')).replayCgTree(replay, topts) : cgTree({ paths: ctx.paths, ...topts });
+        const controller = o.controller as string | undefined;
+        const topts = { path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller };
+        let r: ReturnType<typeof cgTree>;
+        if (replay) r = (await loadRecord('nsx cg tree')).replayCgTree(replay, topts);
+        else {
+          try {
+            r = cgTree({ paths: ctx.paths, ...topts });
+          } catch (e) {
+            // not in the default tree: name the hierarchies that have it, and the -c that shows it
+            throw explainMissingCgroup(e, ctx.paths, rest[0], controller);
+          }
+        }
         for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
         if (json) write(formatJson(r));
         else {

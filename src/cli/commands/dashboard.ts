@@ -1,6 +1,6 @@
 /**
- * `nsx` with no command: the interactive dashboard on a terminal; otherwise (or with --summary) a short host
- * summary and the usage, exit 0; with --json, the summary as JSON (no usage).
+ * `nsx` with no command: the interactive dashboard on a terminal; otherwise a short host summary and the usage,
+ * exit 0; with --summary the summary alone (also on a terminal); with --json, the summary as JSON.
  */
 import type { Command, CliContext } from '../context.js';
 import { parseCommandArgs } from '../common.js';
@@ -27,17 +27,17 @@ namespaces → processes sharing one), Esc goes back, e enters the selected proc
 Without a terminal, a host summary and the usage are printed instead.
 
 Options:
-  -s, --summary       print the summary even on a terminal
+  -s, --summary       print the summary alone, even on a terminal
   -J, --json          print the summary as JSON
-  -i, --interval MS   refresh interval in milliseconds (default 1000, at least 250)
+  -i, --interval MS   refresh interval in milliseconds (default 1000, 250 to 60000)
   --root DIR          explore a recorded host (a directory or a fixture manifest)
 ${replayHelp(false)}
                       with time-travel keys: [ ] one interval, { } one minute, n N the next/previous event
                       (OOM kill, refused fork, cgroup created or removed, container renamed), t a time
 
 Colours follow --color / --no-color and NO_COLOR (https://no-color.org).
-
-${USAGE}`;
+Global options and the commands: nsx --help.
+`;
 
 export const command: Command = {
   options: SPECS,
@@ -48,7 +48,7 @@ export const command: Command = {
     const { args, ctx, done } = await parseCommandArgs(argv, SPECS, ctx0, HELP, { prog: 'nsx' });
     if (done) return 0;
     if (args.positionals.length) throw new UsageError(`nsx: unknown command '${args.positionals[0]}'\nTry 'nsx --help' for more information.`);
-    const intervalMs = args.opts.interval === undefined ? 1000 : parseIntArg('nsx', 'interval', args.opts.interval as string, { min: 250, max: 60000 });
+    const intervalMs = args.opts.interval === undefined ? 1000 : parseIntArg('nsx', 'interval', args.opts.interval as string, { min: 250, max: 60000, unit: 'ms' });
     const w = replayWindow(args.opts, 'nsx', false);
     if (w) {
       const record = await loadRecord('nsx');
@@ -69,6 +69,7 @@ export const command: Command = {
       interactive: ctx.isTTY && ctx.stdinTTY && !args.opts.summary,
       intervalMs,
       usage: USAGE,
+      summaryOnly: !!args.opts.summary,
       // colours as --color/NO_COLOR say (the TUI keeps inverse and bold without them)
       startTui: async (t) => (await import('../../tui/index.js')).runDashboardTui({ ...t, color: ctx.color }),
     });

@@ -62,7 +62,7 @@ A namespace may be given as -X=:ID (a namespace id; Linux 6.19 or later). With n
 (else busybox sh), with a notice. Exit status: the program's (a program killed by signal N kills nsx
 with N too, as nsenter does; 126 not executable, 127 not found); 1 for nsx's own errors and for bad
 usage, as nsenter.
-Global options (--root, --debug, --no-color) go before 'enter'. See the README, section nsx enter.
+Global options (--root, --debug, --no-color) go before 'enter'. See docs/enter.md.
 `;
 
 /** The namespace options in nsenter's --help order; letters and names from src/enter/tables.ts (the C helper's too). */

@@ -12,6 +12,7 @@ import { runPs } from '../../services/ps.js';
 import { formatJson } from '../../output/json.js';
 import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 import { loadRecord } from '../../services/record-loader.js';
+import { countOf } from '../../output/words.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'json', short: 'J', arg: 'none' },
@@ -103,12 +104,14 @@ export const command: Command = {
       return 0;
     }
     if (res.rows.length === 0 && (filter.container !== undefined || filter.cgroup !== undefined || ns !== undefined)) {
+      // nsx ps: SUBJECT: what is wrong — the filters given are the subject
       const what = [
-        filter.container !== undefined ? `in container '${filter.container}'` : '',
-        filter.cgroup !== undefined ? `in cgroup ${filter.cgroup}` : '',
-        ns !== undefined ? `in namespace ${ns}` : '',
+        filter.container !== undefined ? `--container ${filter.container}` : '',
+        filter.cgroup !== undefined ? `--cgroup ${filter.cgroup}` : '',
+        ns !== undefined ? `--ns ${ns}` : '',
       ].filter(Boolean);
-      throw new NotFoundError(`nsx ps: no process ${what.join(' and ')}${res.table.incomplete ? ` (${res.table.skipped.denied.length} files could not be read)` : ''}`);
+      const unread = res.table.incomplete ? ` (${countOf(res.table.skipped.denied.length, 'file')} could not be read: permission denied)` : '';
+      throw new NotFoundError(`nsx ps: ${what.join(' ')}: no process matches${unread}`);
     }
     // CPU% outside the dashboard: since each process started (CPU time / elapsed), as procps ps computes %CPU
     const cpuPercent = res.table.uptime_s === undefined ? undefined : cpuPercentSinceStart(res.rows, res.table.uptime_s);
@@ -128,7 +131,7 @@ export const command: Command = {
       return 0;
     }
     ctx.stdout.write(renderPsTable(fields, rows, fctx, { raw: !!o.raw, noHeadings: !!o.noheadings, noTruncate: !!o.notruncate, termWidth: ctx.isTTY ? ctx.columns : undefined }));
-    if (res.table.incomplete) ctx.warn(`ps: ${res.table.skipped.denied.length} files could not be read (permission denied); the table is incomplete`);
+    if (res.table.incomplete) ctx.warn(`ps: ${countOf(res.table.skipped.denied.length, 'file')} could not be read (permission denied); the table is incomplete`);
     return 0;
   },
 };

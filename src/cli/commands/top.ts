@@ -14,7 +14,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'iterations', short: 'n', arg: 'required' },
   { name: 'batch', short: 'b', arg: 'none' },
   { name: 'json', short: 'J', arg: 'none' },
-  { name: 'order', arg: 'required' },
+  { name: 'order', arg: 'required', values: Object.keys(TOP_ORDERS) },
   { name: 'reverse', arg: 'none' },
   { name: 'depth', arg: 'required' },
   { name: 'raw', short: 'r', arg: 'none' },
@@ -67,7 +67,7 @@ export function parseOrder(v: string): TopOrder {
   const f = fieldByName(TOP_FIELDS, v);
   const byColumn = f && (Object.keys(TOP_ORDERS) as TopOrder[]).find((o) => TOP_ORDERS[o] === f.id);
   if (byColumn) return byColumn;
-  throw new UsageError(`nsx top: invalid --order '${v}' (one of ${Object.keys(TOP_ORDERS).join(', ')}, case-insensitive)`);
+  throw new UsageError(`nsx top: invalid --order argument: '${v}' (${Object.keys(TOP_ORDERS).join(', ')}, or the column it sorts by)`);
 }
 
 /** Parse `-d`: seconds as a positive decimal (systemd-cgtop accepts fractions too). */

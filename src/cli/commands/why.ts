@@ -12,6 +12,7 @@ import { formatWhyText } from '../../output/why-text.js';
 import { why } from '../../services/why.js';
 import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 import { loadRecord } from '../../services/record-loader.js';
+import { countOf } from '../../output/words.js';
 
 // the text report lives beside the sentences it prints (src/output/); exported here too for test/why/
 export { formatWhyText };
@@ -80,7 +81,7 @@ export const command: Command = {
       return 0;
     }
     const r = await why({ paths: ctx.paths, target: args.positionals[0], durationMs });
-    if (r.incomplete) ctx.warn(`incomplete: permission denied on ${r.incomplete.denied.length} path(s), e.g. ${escapeControl(r.incomplete.denied[0] ?? '')}`);
+    if (r.incomplete) ctx.warn(`incomplete: permission denied on ${countOf(r.incomplete.denied.length, 'path')}, e.g. ${escapeControl(r.incomplete.denied[0] ?? '')}`);
     ctx.stdout.write(o.json ? formatJson(r) : formatWhyText(r, !!o.verbose));
     return 0;
   },

@@ -27,6 +27,7 @@ import { cgroupExists, walkCgroupTree } from '../cgroupfs/tree.js';
 import { readContainerCgroupCandidates } from './candidates.js';
 import { notRunningHint } from './known.js';
 import { RuntimeIndex, runtimeIndexFor } from './index.js';
+import { countOf } from '../../output/words.js';
 
 /** A running container (or machine) and its processes. */
 export interface RunningContainer {
@@ -155,7 +156,7 @@ export function resolveHostTarget(paths: HostPaths, t: ContainerTarget, o: { cmd
     if (found) return resolveHostTarget(paths, t, { ...o, running: fromRuntimes });
   }
   const running = o.running ?? readRunningContainers(paths, { index: o.index, tolerance: tol });
-  const extra = tol.incomplete ? ` (${tol.denied.length} processes could not be read)` : '';
+  const extra = tol.incomplete ? ` (${countOf(tol.denied.length, 'process', 'processes')} could not be read)` : '';
   const ids = running.map((r) => r.identity);
   const pidsOf = (i: Identity) => running.filter((r) => r.identity.runtime === i.runtime && r.identity.id === i.id).flatMap((r) => r.pids);
   if (t.kind === 'container') {

@@ -16,7 +16,7 @@ import { PS_FIELDS, sortProcesses, type PsFieldCtx } from '../../fields/ps.js';
 import { Header, type HostFacts } from '../components/Header.js';
 import { Table, scrollOffset, type TableLine } from '../components/Table.js';
 import { whyMarks } from '../why-marks.js';
-import { HelpOverlay } from '../components/HelpOverlay.js';
+import { HelpOverlay, helpMaxOffset } from '../components/HelpOverlay.js';
 import { useTopFrame } from '../hooks/use-top-frame.js';
 import { useSamplerControl, type Controllable } from '../hooks/use-sampler-control.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
@@ -329,6 +329,15 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     else dispatch({ type: 'view', view: v, select: sel(v) });
   };
 
+  // the help fits the body: taller than the screen, it scrolls (↑ ↓ PgUp PgDn g G)
+  const helpProps = {
+    title: 'nsx dashboard — keys',
+    keys: props.timeTravel ? [...DASH_KEYS, ...props.timeTravel.keys] : DASH_KEYS,
+    notes: ['Dim rows: kernel threads, namespaces shared with PID 1. Red: throttled. ! (yellow): nsx why finds something.', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)],
+    width: Math.min(width, 120),
+    height: bodyH,
+  };
+
   useKeys((k: KeyPress) => {
     const now = stRef.current;
     // a notice (why `e` failed, what `e` needs) stays until the next key
@@ -354,7 +363,8 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     if (k.paste) return; // pasted text is for the search, not a string of commands
     const nav = navOf(k, bodyH - 1);
     const input = k.ctrl || k.meta ? '' : k.input;
-    if (k.name === 'tab') switchTo(k.shift ? -1 : 1);
+    if (now.help && nav) dispatch({ type: 'help-scroll', nav, max: helpMaxOffset(helpProps) });
+    else if (k.name === 'tab') switchTo(k.shift ? -1 : 1);
     else if (input === '1') switchTo('cgroups');
     else if (input === '2') switchTo('namespaces');
     else if (input === '3') switchTo('processes');
@@ -384,7 +394,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
 
   let pane: React.ReactElement;
   if (st.help) {
-    pane = <HelpOverlay title="nsx dashboard — keys" keys={props.timeTravel ? [...DASH_KEYS, ...props.timeTravel.keys] : DASH_KEYS} notes={['Dim rows: kernel threads, namespaces shared with PID 1. Red: throttled. ! (yellow): nsx why finds something.', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)]} width={Math.min(width, 120)} />;
+    pane = <HelpOverlay {...helpProps} offset={st.helpOffset} />;
   } else if (body.kind === 'why') {
     pane = <WhyView target={body.target} lines={whyResult.value} error={whyResult.error} height={bodyH - 1} width={width} offset={Number(selectedKey ?? 0)} />;
   } else if (body.kind === 'detail') {

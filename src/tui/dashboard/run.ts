@@ -12,22 +12,23 @@ import { Tolerance, wrap } from '../../host/tolerance.js';
 import type { CgroupLayout } from '../../model/cgroup.js';
 import type { TopSnapshot } from '../../model/rates.js';
 import type { NamespaceRecord, NsfsMount } from '../../model/namespace.js';
-import { Sampler } from '../../sampler/sampler.js';
+import { Sampler, type Scheduler } from '../../sampler/sampler.js';
+import type { ProcessTable } from '../../services/ps.js';
+import type { HostFacts } from '../components/Header.js';
 import { openDashboardFeed } from '../../services/dashboard.js';
-import { makeDashboardCollector } from '../../services/dashboard-cgroups.js';
+import { dashboardCollectorFor } from '../../services/dashboard-cgroups.js';
 import { startMallocTrim } from '../../services/dashboard-memory.js';
 import { readFdHeld } from '../../readers/nsfs/held.js';
 import { NS_TYPES } from '../../parse/nsid-link.js';
 import { readNsfsMounts } from '../../readers/nsfs/mounts.js';
 import { netnsNamesOf } from '../../readers/names/names.js';
 import { runFullScreen } from '../full-screen.js';
+import { hostFactsLoader } from '../top/run.js';
 import { colorFromEnv } from '../theme.js';
 import { chooseShell } from './enter-shell.js';
 import { initialDashState, type DashState } from './state.js';
-import type { EnterRequest } from './DashboardApp.js';
+import { DashboardApp, type DashboardAppProps, type EnterRequest } from './DashboardApp.js';
 import { readNamespaceRelations } from '../../readers/nsfs/relations.js';
-import { DashboardApp } from './DashboardApp.js';
-import { hostFactsLoader } from '../top/run.js';
 import { why } from '../../services/why.js';
 import { formatWhyText } from '../../output/why-text.js';
 import { enterAndWait } from '../../services/enter.js';
@@ -42,6 +43,8 @@ export interface DashboardTuiOptions {
   readonly prog?: string;
   /** colours on or off (`--color`, NO_COLOR); default: off when NO_COLOR is set */
   readonly color?: boolean;
+  /** the header's host facts (default: read from the host's files, src/tui/top/run.ts hostFactsLoader) */
+  readonly loadFacts?: () => Promise<HostFacts> | HostFacts;
 }
 
 /** Namespace relations through the nsfs readers (FFI on the live host, the recorded file on a fixture). */
@@ -103,24 +106,100 @@ async function runEnter(paths: HostPaths, req: EnterRequest): Promise<string> {
   }
 }
 
-export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
-  // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
-  const stopTrim = await startMallocTrim();
-  // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts)
-  const topCollect = makeDashboardCollector({ paths: o.paths, layout: o.layout });
-  const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs });
+/** What the dashboard shows for a host: its samplers, loaders and props, without a terminal (tests render it). */
+export interface DashboardSession {
+  /** every prop of <DashboardApp> but the state and the callbacks of a run */
+  readonly props: Omit<DashboardAppProps, 'initial' | 'onEnter' | 'onQuit'>;
+  readonly topSampler: Sampler<TopSnapshot>;
+  readonly procSampler: Sampler<ProcessTable>;
+  /** sample on the interval (live host), or once (a recorded host: rates stay absent, '-', never a false 0.0) */
+  start(): void;
+  stop(): void;
+  /** stop and release the files kept open */
+  close(): void;
+}
+
+export function makeDashboardSession(o: DashboardTuiOptions & { readonly scheduler?: Scheduler }): DashboardSession {
+  // every cgroup's sort key and sparkline values, the rows in focus in full (src/services/dashboard-cgroups.ts);
+  // a recorded host, sampled once, every value of every cgroup
+  const topCollect = dashboardCollectorFor(o.paths, o.layout);
+  const topSampler = new Sampler<TopSnapshot>({ collect: topCollect, intervalMs: o.intervalMs, scheduler: o.scheduler });
   // the process table, the detail loader and the error list (src/services/dashboard.ts): a failed sample of
   // either sampler or a failed detail is recorded there and shown, never dropped
-  const feed = openDashboardFeed({ paths: o.paths, intervalMs: o.intervalMs });
+  const feed = openDashboardFeed({ paths: o.paths, intervalMs: o.intervalMs, scheduler: o.scheduler });
   const { procSampler, errors, loadDetail } = feed;
   const unwatch = errors.watch('cgroups', topSampler);
   const tol = new Tolerance();
   // mountinfo unreadable: no namespaces held by mounts
   const nsfs: NsfsMount[] = wrap(tol, `${o.paths.proc}/self/mountinfo`, () => readNsfsMounts(o.paths)) ?? [];
-  const netnsNames = netnsNamesOf(nsfs);
-  const relations = (nss: NamespaceRecord[]) => loadRelations(o.paths, nss);
-  const canEnter: true | string = o.paths.live ? true : 'e needs the live host (this is a recorded host from --root)';
-  const color = o.color ?? colorFromEnv();
+  const stop = () => {
+    procSampler.stop();
+    topSampler.stop();
+  };
+  return {
+    topSampler,
+    procSampler,
+    props: {
+      topSampler,
+      procSampler,
+      layout: topCollect.layout.kind,
+      cgroupFocus: topCollect.setFocus,
+      nsfs,
+      netnsNames: netnsNamesOf(nsfs),
+      loadRelations: (nss: NamespaceRecord[]) => loadRelations(o.paths, nss),
+      loadDetail,
+      loadFacts: o.loadFacts ?? hostFactsLoader(o.paths),
+      canEnter: o.paths.live ? true : 'e needs the live host (this is a recorded host from --root)',
+      errors,
+      loadWhy: (target: string) => loadWhy(o.paths, target),
+      // a socket in its own process's netns holds nothing new (ownNet)
+      loadHeld: (pids: readonly number[], ownNet: ReadonlyMap<number, number>) => readFdHeld(o.paths, pids, { types: NS_TYPES, ownNet }, new Tolerance()),
+      color: o.color ?? colorFromEnv(),
+    },
+    start: () => {
+      if (o.paths.live) {
+        procSampler.start();
+        topSampler.start();
+      } else {
+        procSampler.sampleNow();
+        topSampler.sampleNow();
+      }
+    },
+    stop,
+    close: () => {
+      stop();
+      unwatch();
+      feed.close();
+      topCollect.close(); // the cgroup files the sampler keeps open
+    },
+  };
+}
+
+const END_SIGNALS = { SIGHUP: 1, SIGTERM: 15 } as const;
+
+/**
+ * Run `f` (the shell entered from the dashboard) noting a SIGHUP or SIGTERM that comes meanwhile. `nsx enter`
+ * passes those on to the shell and lets it decide; but the dashboard must then end, not draw again: a hangup
+ * means its terminal is gone (it would sample a live host forever with nobody to press q), a SIGTERM that it is
+ * asked to stop. `signal` is the first such signal, if any.
+ */
+export async function watchEndSignals<T>(f: () => Promise<T>): Promise<{ value: T; signal?: keyof typeof END_SIGNALS }> {
+  let signal: keyof typeof END_SIGNALS | undefined;
+  const on = (s: NodeJS.Signals) => {
+    if (s === 'SIGHUP' || s === 'SIGTERM') signal ??= s;
+  };
+  for (const s of Object.keys(END_SIGNALS)) process.on(s, on);
+  try {
+    return { value: await f(), signal };
+  } finally {
+    for (const s of Object.keys(END_SIGNALS)) process.off(s, on);
+  }
+}
+
+export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
+  // the C heap's free pages back to the system every few seconds (src/services/dashboard-memory.ts)
+  const stopTrim = await startMallocTrim();
+  const session = makeDashboardSession(o);
   let state: DashState = initialDashState();
   try {
     for (;;) {
@@ -128,22 +207,8 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
       await runFullScreen({
         element: (unmount) =>
           React.createElement(DashboardApp, {
-            topSampler,
-            procSampler,
+            ...session.props,
             initial: state,
-            layout: topCollect.layout.kind,
-            cgroupFocus: topCollect.setFocus,
-            nsfs,
-            netnsNames,
-            loadRelations: relations,
-            loadDetail,
-            loadFacts: hostFactsLoader(o.paths),
-            canEnter,
-            errors,
-            loadWhy: (target: string) => loadWhy(o.paths, target),
-            // a socket in its own process's netns holds nothing new (ownNet)
-            loadHeld: (pids: readonly number[], ownNet: ReadonlyMap<number, number>) => readFdHeld(o.paths, pids, { types: NS_TYPES, ownNet }, new Tolerance()),
-            color,
             onEnter: (req: EnterRequest, s: DashState) => {
               request = req;
               state = s;
@@ -153,29 +218,19 @@ export async function runDashboardTui(o: DashboardTuiOptions): Promise<number> {
               state = s;
             },
           }),
-        // a recorded host (--root) is static: one sample, so rates stay absent ('-') instead of a false 0.0
-        start: () => {
-          if (o.paths.live) {
-            procSampler.start();
-            topSampler.start();
-          } else {
-            procSampler.sampleNow();
-            topSampler.sampleNow();
-          }
-        },
-        stop: () => {
-          procSampler.stop();
-          topSampler.stop();
-        },
+        start: () => session.start(),
+        stop: () => session.stop(),
       });
       if (!request) return 0;
       process.stdin.pause(); // the shell reads the terminal now, not us
-      state = { ...state, message: await runEnter(o.paths, request) };
+      const req = request;
+      const { value: message, signal } = await watchEndSignals(() => runEnter(o.paths, req));
+      // the terminal hung up (or we were told to stop) while the shell ran: end as the full screen does on it
+      if (signal) return 128 + END_SIGNALS[signal];
+      state = { ...state, message };
     }
   } finally {
     stopTrim();
-    unwatch();
-    feed.close();
-    topCollect.close(); // the cgroup files the sampler keeps open
+    session.close();
   }
 }

@@ -25,6 +25,8 @@ export interface DashState {
   readonly search: string;
   readonly editingSearch: boolean;
   readonly help: boolean;
+  /** first line of the help shown when it is taller than the screen */
+  readonly helpOffset?: number;
   readonly paused: boolean;
   /** a one-line notice (e.g. why `e` did nothing) */
   readonly message?: string;
@@ -69,6 +71,8 @@ export type DashAction =
   | { type: 'search-start' | 'search-end' | 'search-cancel' | 'search-backspace' }
   | { type: 'search-input'; text: string }
   | { type: 'help' | 'pause' }
+  /** scroll the help (`max`: its largest useful offset at this size) */
+  | { type: 'help-scroll'; nav: Nav; max: number }
   | { type: 'message'; text?: string };
 
 export function dashReducer(st: DashState, a: DashAction): DashState {
@@ -112,7 +116,12 @@ export function dashReducer(st: DashState, a: DashAction): DashState {
       return { ...st, search: st.search + a.text, selected };
     }
     case 'help':
-      return { ...st, help: !st.help };
+      return { ...st, help: !st.help, helpOffset: 0 };
+    case 'help-scroll': {
+      const cur = st.helpOffset ?? 0;
+      const next = a.nav.kind === 'home' ? 0 : a.nav.kind === 'end' ? a.max : cur + a.nav.by;
+      return { ...st, helpOffset: Math.max(0, Math.min(a.max, next)) };
+    }
     case 'pause':
       return { ...st, paused: !st.paused };
     case 'message':

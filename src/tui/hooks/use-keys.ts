@@ -6,8 +6,10 @@
  * A key may change what the next one means (`/` starts a search, Enter drills into the selected row): when a
  * key changed the state behind `stateRef` in a way `waitFor(before, after)` says the next key depends on (by
  * default: any change), the keys left in the read wait for the next render, so that each key is handled by the
- * handler of the screen it was typed at. Text typed into a search needs no render between its keys: on a
- * loaded host a render can take a while, and a pasted search must not crawl.
+ * handler of the screen it was typed at. The same holds across reads: a key that arrives while the state its
+ * predecessor made is not rendered yet (a loaded host, a slow render) waits for that render too, so `↓` then `e`
+ * enters the row `↓` moved to, however slowly the screen follows. Text typed into a search needs no render between
+ * its keys: on a loaded host a render can take a while, and a pasted search must not crawl.
  */
 import { useEffect, useRef } from 'react';
 import { useStdin } from 'ink';
@@ -27,6 +29,8 @@ export function useKeys<S>(handler: (k: KeyPress) => void, stateRef?: { readonly
   const queue = useRef<KeyPress[]>([]);
   const waiting = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const reader = useRef(createKeyReader());
+  /** the state of the last committed render */
+  const rendered = useRef(stateRef?.current);
 
   const pump = useRef(() => {
     if (waiting.current !== undefined) clearTimeout(waiting.current);
@@ -43,6 +47,7 @@ export function useKeys<S>(handler: (k: KeyPress) => void, stateRef?: { readonly
 
   // after each render: keys that waited for it
   useEffect(() => {
+    rendered.current = stateRef?.current;
     if (waiting.current !== undefined) pump.current();
   });
 
@@ -56,7 +61,10 @@ export function useKeys<S>(handler: (k: KeyPress) => void, stateRef?: { readonly
     if (!active || !events) return;
     const onInput = (data: string) => {
       queue.current.push(...reader.current.push(String(data)));
-      if (waiting.current === undefined) pump.current();
+      if (waiting.current !== undefined) return;
+      // the screen still shows a state older than the one the last key made: wait for its render
+      if (stateRef && waitFor(rendered.current as S, stateRef.current)) waiting.current = setTimeout(() => pump.current(), RENDER_WAIT_MS);
+      else pump.current();
     };
     events.on('input', onInput);
     return () => {

@@ -9,7 +9,7 @@ import { Box, Text, useApp } from 'ink';
 import type { TopSnapshot } from '../../model/rates.js';
 import { Header, type HostFacts } from '../components/Header.js';
 import { Table, type TableLine } from '../components/Table.js';
-import { HelpOverlay } from '../components/HelpOverlay.js';
+import { HelpOverlay, helpMaxOffset } from '../components/HelpOverlay.js';
 import { DetailPane, type DetailProcess } from '../components/DetailPane.js';
 import { useTopFrame } from '../hooks/use-top-frame.js';
 import { useSamplerControl, type Controllable } from '../hooks/use-sampler-control.js';
@@ -76,6 +76,8 @@ export function TopApp(props: TopAppProps): React.ReactElement {
   const processes = procResult.value;
 
   const act = dispatch;
+  // the help fits between the header and the key line: taller than that, it scrolls
+  const helpProps = { title: 'nsx top — keys', keys: TOP_KEYS, width: Math.min(size.columns, 120), height: Math.max(4, size.rows - 3), notes: ['red rows: CPU-throttled; THROTTLED-BY names the cgroup whose quota binds', "'-': no value yet (first sample) or not available on this host"] };
   useKeys((k: KeyPress) => {
     const now = stRef.current;
     if (now.editingFilter) {
@@ -94,7 +96,8 @@ export function TopApp(props: TopAppProps): React.ReactElement {
     if (k.paste) return; // pasted text is for the filter, not a string of commands
     const nav = navOf(k, size.rows - 6);
     const input = k.ctrl || k.meta ? '' : k.input;
-    if (nav) act({ type: 'nav', nav, keys: rowKeys });
+    if (now.help && nav) act({ type: 'help-scroll', nav, max: helpMaxOffset(helpProps) });
+    else if (nav) act({ type: 'nav', nav, keys: rowKeys });
     else if (k.name === 'left') act({ type: 'collapse', path: selectedKey });
     else if (k.name === 'right') act({ type: 'expand', path: selectedKey });
     else if (k.name === 'return') act({ type: 'toggle', path: selectedKey });
@@ -136,7 +139,7 @@ export function TopApp(props: TopAppProps): React.ReactElement {
     <Box flexDirection="column" width={size.columns}>
       <Header title="nsx top" facts={facts} layout={props.layout} status={status} notice={notice || undefined} />
       {st.help ? (
-        <HelpOverlay title="nsx top — keys" keys={TOP_KEYS} width={Math.min(size.columns, 120)} notes={['red rows: CPU-throttled; THROTTLED-BY names the cgroup whose quota binds', "'-': no value yet (first sample) or not available on this host"]} />
+        <HelpOverlay {...helpProps} offset={st.helpOffset} />
       ) : (
         <Table columns={columns} lines={lines} selectedKey={selectedKey} height={tableH} treeColumn="NAME" empty={frame ? 'no cgroup matches' : 'sampling…'} />
       )}

@@ -20,6 +20,8 @@ export interface TopUiState {
   /** path of the selected row */
   readonly selected?: string;
   readonly help: boolean;
+  /** first line of the help shown when it is taller than the screen */
+  readonly helpOffset?: number;
   readonly detail: boolean;
   readonly paused: boolean;
   readonly intervalMs: number;
@@ -86,6 +88,7 @@ export type TopAction =
   | { type: 'filter-input'; text: string }
   | { type: 'filter-backspace' }
   | { type: 'help' | 'detail' | 'pause' }
+  | { type: 'help-scroll'; nav: Nav; max: number }
   | { type: 'interval'; factor: number }
   | { type: 'close' };
 
@@ -131,7 +134,11 @@ export function topReducer(st: TopUiState, a: TopAction): TopUiState {
     case 'filter-backspace':
       return { ...st, filter: st.filter.slice(0, -1) };
     case 'help':
-      return { ...st, help: !st.help };
+      return { ...st, help: !st.help, helpOffset: 0 };
+    case 'help-scroll': {
+      const next = a.nav.kind === 'home' ? 0 : a.nav.kind === 'end' ? a.max : (st.helpOffset ?? 0) + a.nav.by;
+      return { ...st, helpOffset: Math.max(0, Math.min(a.max, next)) };
+    }
     case 'detail':
       return { ...st, detail: !st.detail };
     case 'pause':
