@@ -36,7 +36,9 @@ export function replayHelp(ranges: boolean, indent = 6): string {
   const pad = ' '.repeat(indent);
   return [
     `${pad}--at TIME          replay the recording (nsx record) at TIME: ISO 8601, 03:12, Unix seconds, or -10m`,
-    ...(ranges ? [`${pad}--from TIME, --to TIME   replay a window of the recording`, `${pad}--since DURATION   replay from DURATION ago (e.g. 1h) to the end of the recording`] : []),
+    ...(ranges
+      ? [`${pad}--from TIME        replay a window of the recording from TIME (default: its start)`, `${pad}--to TIME          … to TIME (default: its end)`, `${pad}--since DURATION   replay from DURATION ago (e.g. 1h) to the end of the recording`]
+      : []),
     `${pad}--dir DIR          the recording to replay (default ${DEFAULT_DIR})`,
   ].join('\n');
 }

@@ -9,6 +9,7 @@ import { parseSegment, SegmentError } from './format.js';
 import { CorruptRecord } from './bytes.js';
 import { listSegments } from './store.js';
 import { isoSecond } from './time.js';
+import { countOf } from '../output/words.js';
 
 export interface RecordInfo {
   readonly dir: string;
@@ -72,6 +73,6 @@ export function formatRecordInfo(i: RecordInfo): string {
     `from:       ${i.start ?? '-'}`,
     `to:         ${i.end ?? '-'}`,
     `frames:     ${i.frames} (${i.keyframes} keyframes), every ${i.interval_s ?? '-'} s`,
-    `size:       ${mb(i.bytes)} in ${i.segments} segment(s)${i.bytes_per_day !== null ? `, ${mb(i.bytes_per_day)} per day at this rate` : ''}`,
+    `size:       ${mb(i.bytes)} in ${countOf(i.segments, 'segment')}${i.bytes_per_day !== null ? `, ${mb(i.bytes_per_day)} per day at this rate` : ''}`,
   ].join('\n') + '\n';
 }

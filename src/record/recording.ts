@@ -18,6 +18,7 @@ import { CorruptRecord } from './bytes.js';
 import { decodeHeader, FRAME_HEADER, indexOf, inflateFrame, nextWindow, parseSegment, SegmentError, T_KEY, TRAILER, trailerAt, type FrameRef, type SegmentHeader } from './format.js';
 import { listSegments, type SegmentFile } from './store.js';
 import { StateDecoder, type RecordedState } from './state.js';
+import { countOf } from '../output/words.js';
 
 /** Where a segment's frames are (its header and index: read without its frames when it is sealed). */
 interface Indexed {
@@ -63,7 +64,7 @@ export class Recording {
     while (this.segs.length && (this.index(this.segs[0])?.frames.length ?? 0) === 0) this.segs = this.segs.slice(1);
     while (this.segs.length && (this.index(this.segs[this.segs.length - 1])?.frames.length ?? 0) === 0) this.segs = this.segs.slice(0, -1);
     if (this.segs.length === 0) {
-      const why = this.warnings[0] ?? `${all.length} segment(s), none with a whole frame`;
+      const why = this.warnings[0] ?? `${countOf(all.length, 'segment')}, none with a whole frame`;
       throw new ParseError(dir, `${why.replace(/^nsx[^:]*: /, '')}`);
     }
   }

@@ -26,6 +26,7 @@ import { openRecording, type AtResult, type Recording } from './recording.js';
 import { KIND_CGROUP, KIND_NAMESPACE, KIND_PROCESS } from './columns.js';
 import type { RecordedProcess, RecordedState } from './state.js';
 import { isoSecond } from './time.js';
+import { countOf } from '../output/words.js';
 
 /** What the command line asked for: one instant, or a range (ends undefined: the recording's ends). */
 export interface ReplayWindow {
@@ -181,8 +182,8 @@ export class ReplayCursor {
 export function eventsOf(st: RecordedState): string[] {
   const out: string[] = [];
   for (const e of st.events) out.push(e.kind === 'oom-kill' ? `OOM kill of ${e.task ?? '?'}[${e.pid ?? '?'}] in ${e.task_memcg ?? '?'}` : `fork refused in ${e.cgroup}`);
-  if (st.cgroupsAdded.length) out.push(`${st.cgroupsAdded.length} cgroup(s) created (${st.cgroupsAdded[0]}${st.cgroupsAdded.length > 1 ? ', …' : ''})`);
-  if (st.cgroupsRemoved.length) out.push(`${st.cgroupsRemoved.length} cgroup(s) removed (${st.cgroupsRemoved[0]}${st.cgroupsRemoved.length > 1 ? ', …' : ''})`);
+  if (st.cgroupsAdded.length) out.push(`${countOf(st.cgroupsAdded.length, 'cgroup')} created (${st.cgroupsAdded[0]}${st.cgroupsAdded.length > 1 ? ', …' : ''})`);
+  if (st.cgroupsRemoved.length) out.push(`${countOf(st.cgroupsRemoved.length, 'cgroup')} removed (${st.cgroupsRemoved[0]}${st.cgroupsRemoved.length > 1 ? ', …' : ''})`);
   for (const p of st.identityChanged) out.push(`renamed: ${st.identities[p]?.label ?? p}`);
   return out;
 }

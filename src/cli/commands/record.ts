@@ -39,7 +39,9 @@ nsx record info: the time range, frames, segments and size of the recording in D
 nsx record export: the exporter's metric families (nsx exporter, cAdvisor names) for every recorded
 instant of the window, with timestamps, in the OpenMetrics text format:
       --openmetrics        the format (the only one; required)
-      --from TIME, --to TIME, --since DURATION   the window (default: the whole recording)
+      --from TIME        the window's start (default: the recording's)
+      --to TIME          the window's end (default: the recording's)
+      --since DURATION   from DURATION ago to the end (default: the whole recording)
   The text goes to standard output (redirect it to a file); a one-line summary to standard error.
   TIME is ISO 8601 (2026-12-08T03:12:00Z), Unix seconds, or relative to now (-10m).
 
