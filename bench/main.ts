@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<v
   startup: () => import('./startup.js'),
   ps: () => import('./ps.js'),
   exporter: () => import('./exporter.js'),
+  record: () => import('./record.js'),
 };
 
 /**

@@ -13,6 +13,7 @@ import { USAGE } from './usage.js';
 import { VERSION, versionReport } from './version.js';
 import { hostSummary } from '../services/dashboard.js';
 import { formatJson } from '../output/json.js';
+import { provideRecord, type RecordModule } from '../services/record-loader.js';
 
 // the public face of the CLI core, for the build (man pages, completions) and the tests
 export { VERSION, USAGE };
@@ -41,5 +42,8 @@ const PROGRAM: Program = {
 };
 
 export function main(argv: string[]): Promise<void> {
+  // the recorder and replay (in the commands' chunk, exported by the record command): reached by the other
+  // commands through ../services/record-loader.ts
+  provideRecord(async () => ((await loadCommand('record')) as unknown as { recordModule: RecordModule }).recordModule);
   return runMain(argv, PROGRAM);
 }

@@ -25,6 +25,7 @@ export const COMMAND_TABLE: readonly CommandRow[] = [
   { name: 'dashboard', summary: 'the interactive dashboard (what nsx with no command starts on a terminal)' },
   { name: 'why', summary: 'why a cgroup is throttled, short of memory, OOM-killed or refused forks' },
   { name: 'exporter', summary: 'Prometheus metrics of cgroups over HTTP (cAdvisor-compatible, with throttling attribution)' },
+  { name: 'record', summary: 'record cgroups, processes, namespaces and OOM kills for replay (--at) and Prometheus backfill' },
 ];
 
 /** Names that are aliases of another command (not listed on their own in `nsx --help`). */

@@ -7,3 +7,6 @@ export { parseListen } from './server.js';
 export { runExporter, DEFAULT_LISTEN } from './run.js';
 export { globToRegExp } from './select.js';
 export { loadWebConfig } from './web-config.js';
+// `nsx record export --openmetrics` (src/record/export.ts): the exporter's series of each recorded instant
+export { CATALOGUE, LabelSets, seriesOf } from './series.js';
+export { labelsOf } from './sample.js';

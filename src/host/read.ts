@@ -73,6 +73,62 @@ export function readWholeLatin1(path: string): string {
   return latin1(shared.buf, 0, n);
 }
 
+/**
+ * A whole file in pieces, for files too big to hold at once (nsx record export's spill files): yields every read
+ * until read(2) returns 0 (the view is reused by the next read: copy or write it before asking for the next).
+ * Throws NsxError.
+ */
+export function* readChunks(path: string, chunk = 1 << 20): Generator<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw fromFsError(e, path);
+  }
+  const buf = Buffer.allocUnsafe(chunk);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        throw fromFsError(e, path);
+      }
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `length` bytes of a file from `position` (fewer at its end): pread(2) until they are all there or it returns 0.
+ * For files nsx writes itself and reads in parts (a recording's segment headers and indexes). Throws NsxError.
+ */
+export function readRange(path: string, position: number, length: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw fromFsError(e, path);
+  }
+  const buf = Buffer.allocUnsafe(Math.max(0, length));
+  let n = 0;
+  try {
+    while (n < length) {
+      const r = readSync(fd, buf, n, length - n, position + n);
+      if (r === 0) break;
+      n += r;
+    }
+  } catch (e) {
+    throw fromFsError(e, path);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.subarray(0, n);
+}
+
 /** A whole file as a new Buffer of its own. Node's own errors. */
 export function readWholeBytes(path: string): Buffer {
   const n = readAllPath(path, shared);
@@ -142,12 +198,20 @@ export function lstatPath(path: string): Stats {
   }
 }
 
+/** A device of records kept open (see `openRecordStream`). */
+export interface RecordStream {
+  /** The records that arrived since the last call (at most `max`), in order. */
+  drain(each: (record: string) => void, max?: number): void;
+  close(): void;
+}
+
 /**
- * A device that returns one record per read(2) (`/dev/kmsg`), opened non-blocking: `each(text)` per record until
- * the device has no more (EAGAIN) or returns 0. EPIPE (records overwritten while reading) skips on: the next read
- * resumes at the oldest record. At most `max` records. Errors other than those propagate as NsxError.
+ * A device that returns one record per read(2) (`/dev/kmsg`), opened non-blocking and kept open: each `drain`
+ * reads on from where the last one stopped until the device has no more (EAGAIN) or returns 0, so a reader that
+ * keeps it reads each record once. EPIPE (records overwritten while reading) skips on: the next read resumes at
+ * the oldest record. Errors other than those propagate as NsxError.
  */
-export function readRecords(path: string, each: (record: string) => void, max = 1_000_000): void {
+export function openRecordStream(path: string): RecordStream {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -155,21 +219,40 @@ export function readRecords(path: string, each: (record: string) => void, max = 
     throw fromFsError(e, path);
   }
   const buf = Buffer.allocUnsafe(16384);
-  try {
-    for (let i = 0; i < max; i++) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        const code = errnoOf(e);
-        if (code === 'EAGAIN') break;
-        if (code === 'EPIPE') continue;
-        throw fromFsError(e, path);
+  let open = true;
+  return {
+    drain(each, max = 1_000_000) {
+      for (let i = 0; i < max && open; i++) {
+        let n: number;
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch (e) {
+          const code = errnoOf(e);
+          if (code === 'EAGAIN') break;
+          if (code === 'EPIPE') continue;
+          throw fromFsError(e, path);
+        }
+        if (n === 0) break;
+        each(buf.toString('utf8', 0, n));
       }
-      if (n === 0) break;
-      each(buf.toString('utf8', 0, n));
-    }
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+    },
+  };
+}
+
+/**
+ * A device that returns one record per read(2) (`/dev/kmsg`): `each(text)` per record, from the oldest still
+ * there, until the device has no more (see `openRecordStream`). At most `max` records.
+ */
+export function readRecords(path: string, each: (record: string) => void, max = 1_000_000): void {
+  const s = openRecordStream(path);
+  try {
+    s.drain(each, max);
   } finally {
-    closeSync(fd);
+    s.close();
   }
 }

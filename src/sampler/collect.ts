@@ -26,7 +26,7 @@ import type { CgroupSample, CgroupSnapshot } from '../model/cgroup-sample.js';
 import { parentPath } from '../model/throttle.js';
 import { DERIVED_MEMORY_STAT_KEYS, planCgroupSample, sampleCgroup, type SamplePlan } from '../readers/cgroupfs/sample.js';
 import { parseFlatKeyed, parseProcCgroups } from '../parse/cgroup-files.js';
-import { FdSource } from './fd-source.js';
+import { FdSource, type FdOps } from './fd-source.js';
 import { monotonicMs } from './sampler.js';
 
 /** v1 controllers whose hierarchies make up `nsx top`'s merged tree. */
@@ -57,6 +57,10 @@ export interface CollectOptions {
    * Default false.
    */
   readonly keepListed?: boolean;
+  /** at most this many files kept open (default: the fd source's, from the process's fd limit) */
+  readonly maxOpen?: number;
+  /** the fd source's syscall layer (default: plain open/pread/close), e.g. a limit cache (src/exporter/limit-cache.ts) */
+  readonly ops?: FdOps;
 }
 
 /** The hierarchies `nsx top` walks: the one cgroup2 tree when unified, else the v1 ones of TOP_CONTROLLERS. */
@@ -211,7 +215,7 @@ export function makeCollector(o: CollectOptions): Collector {
   const clock = o.clock ?? monotonicMs;
   const now = o.now ?? (() => new Date());
   const plan = planCgroupSample(layout, { groups, detail: o.detail ?? 'core', files: o.files, memoryStatKeys: o.detail === 'full' ? undefined : DERIVED_MEMORY_STAT_KEYS });
-  const source = new FdSource(o.paths, plan);
+  const source = new FdSource(o.paths, plan, o.maxOpen, o.ops);
   const index = new RuntimeIndex(o.paths); // names from the runtimes' files, re-read when they change (issue 9)
   // the tree is listed in the hierarchies `top` walks and in those the plan reads (cgroup2 for PSI on hybrid)
   const walked = [...topHierarchies(layout)];

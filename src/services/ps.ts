@@ -192,7 +192,7 @@ export function collectProcesses(o: CollectorOptions): ProcessTable {
 // One process in full
 
 /** Stat groups a hierarchy's controllers give (v2: all the root offers, plus pressure). */
-function groupsFor(controllers: readonly string[], version: 1 | 2): StatGroup[] {
+export function groupsFor(controllers: readonly string[], version: 1 | 2): StatGroup[] {
   const g = new Set<StatGroup>();
   for (const c of controllers) {
     if (c === 'cpu' || c === 'cpuacct') g.add('cpu');

@@ -17,6 +17,8 @@ import { buildFrame, type TopFrame, type TopRow } from '../sampler/frame.js';
 import { Sampler, type Scheduler } from '../sampler/sampler.js';
 import { makeCollector } from '../sampler/collect.js';
 import { normalizeCgroupPath } from '../model/cgroup.js';
+import type { Replay } from '../record/replay.js';
+import { loadRecord } from './record-loader.js';
 import { countOf } from '../output/words.js';
 import { loadInkForTerminal } from './ink-loader.js';
 
@@ -48,6 +50,8 @@ export interface TopOptions {
   readonly scheduler?: Scheduler;
   /** called for each warning line (vanished/denied objects) */
   readonly warn?: (m: string) => void;
+  /** replay a recording (`--at`, `--from/--to`) instead of sampling the host (src/record/replay.ts) */
+  readonly replay?: Replay;
 }
 
 /** Rows of a frame in output order: sorted by the order key (path order keeps the tree order). */
@@ -115,14 +119,15 @@ export function frameTable(frame: TopFrame, fields: readonly TopField[], o: { or
 export async function runTop(o: TopOptions): Promise<number> {
   const fields = selectFields(TOP_FIELDS, TOP_DEFAULT_COLUMNS, o.output, { prog: 'nsx top', dedupe: true });
   if (o.depth !== undefined && o.depth < 0) throw new UsageError('nsx top: --depth must be ≥ 0');
-  const root = cgroupOfTarget(o.paths, o.root ?? '/', 'nsx top') ?? normalizeCgroupPath(o.root ?? '/');
+  const root = o.replay ? o.replay.cgroupOf(o.root ?? '/') : (cgroupOfTarget(o.paths, o.root ?? '/', 'nsx top') ?? normalizeCgroupPath(o.root ?? '/'));
   // a batch table reads only the files of its columns; JSON and the TUI (columns toggled live) read them all
   const narrow = o.mode === 'batch';
   const groups = narrow ? groupsForFields(fields) : undefined;
   const files = narrow ? filesForFields(fields) : undefined;
-  const collect = makeCollector({ paths: o.paths, root, depth: o.depth, groups, files, clock: o.clock, now: o.now });
-  const iterations = o.paths.live ? o.iterations : 1;
-  const sampler = new Sampler<TopSnapshot>({ collect, intervalMs: o.intervalMs, scheduler: o.scheduler });
+  const r = o.replay ? (await loadRecord('nsx top')).replayTop(o.replay, root, o.depth) : undefined;
+  const collect = r?.collector ?? makeCollector({ paths: o.paths, root, depth: o.depth, groups, files, clock: o.clock, now: o.now });
+  const iterations = r ? r.iterations : o.paths.live ? o.iterations : 1;
+  const sampler = r?.sampler ?? new Sampler<TopSnapshot>({ collect, intervalMs: o.intervalMs, scheduler: o.scheduler });
   try {
     return await runSampling(o, fields, root, sampler, collect, iterations);
   } finally {

@@ -5,3 +5,4 @@
  */
 export { runTopTui } from './top/run.js';
 export { runDashboardTui } from './dashboard/run.js';
+export { runDashboardReplayTui } from './dashboard/replay-run.js';

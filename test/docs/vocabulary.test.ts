@@ -20,7 +20,7 @@ import { runNsx } from '../helpers/cli.js';
 
 const GROUPS = new Set(['cpu', 'memory', 'io', 'pids', 'cpuset', 'psi']);
 /** Keys that only hold values (their children are named as if they were not there). */
-const HOLDERS = new Set(['cgroups', 'stats', 'path_counters', 'binding', 'lifetime', 'children', 'devices', 'findings', 'along', 'processes']);
+const HOLDERS = new Set(['cgroups', 'stats', 'path_counters', 'binding', 'lifetime', 'children', 'devices', 'findings', 'episodes', 'along', 'processes']);
 /** Kernel maps (the kernel's keys) and kernel log reports (the kernel's fields): not nsx's names. */
 const KERNEL = new Set(['stat', 'events', 'events_local', 'oom_control', 'inodes', 'kernel', 'kernel_reports', 'oom_kills', 'fork_rejected', 'identity']);
 /** What identifies a group object rather than measures it. */

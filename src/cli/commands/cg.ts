@@ -14,6 +14,8 @@ import { HIERARCHY_FIELDS, PS_FIELDS, TREE_FIELDS, SHOW_FIELDS, type CgFieldCtx,
 import { cgPs, cgShow, cgSummary, cgTree, type CgShowResult, type CgTreeNode } from '../../services/cg.js';
 import { explainMissingCgroup } from '../../services/cg-hint.js';
 import type { Incompleteness } from '../../host/tolerance.js';
+import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 import { countOf } from '../../output/words.js';
 
 const HELP = `Usage:
@@ -32,6 +34,7 @@ Options:
   -k, --kernel           (tree) include kernel threads
   -c, --controller NAME  (tree) the hierarchy of controller NAME (or name=systemd, merged, v2)
       --root DIR|FILE    read another host (a directory or a fixture manifest)
+${replayHelp(false).replace('replay the recording', '(tree) replay the recording')}
   -h, --help             this help
 
 Columns of 'nsx cg':
@@ -46,6 +49,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'all', short: 'a', arg: 'none' },
   { name: 'kernel', short: 'k', arg: 'none' },
   { name: 'controller', short: 'c', arg: 'required' },
+  ...AT_OPTIONS,
 ];
 
 function table<Row>(fields: readonly Field<Row, CgFieldCtx>[], rows: readonly Row[], ctx: CliContext, o: { raw: boolean; noHeadings: boolean }): string {
@@ -113,7 +117,7 @@ export const command: Command = {
     const [sub, ...rest] = args.positionals;
     const write = (s: string) => ctx.stdout.write(s);
     const only = (allowed: string[]) => {
-      for (const k of ['depth', 'all', 'kernel', 'controller']) {
+      for (const k of ['depth', 'all', 'kernel', 'controller', 'at', 'dir']) {
         if (o[k] !== undefined && !allowed.includes(k)) throw new UsageError(`nsx cg: --${k}: applies to 'nsx cg tree' only`);
       }
     };
@@ -133,14 +137,21 @@ export const command: Command = {
       case 'tree': {
         if (rest.length > 1) throw new UsageError('nsx cg tree: expected at most one PATH');
         const depth = o.depth === undefined ? undefined : parseIntArg('nsx cg', 'depth', String(o.depth), { min: 0 });
+        const w = replayWindow(o, 'nsx cg tree', false);
+        const replay = w ? (await loadRecord('nsx cg tree')).openReplay(w, 'nsx cg tree', ['processes', 'cgroups']) : undefined;
         const controller = o.controller as string | undefined;
+        const topts = { path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller };
         let r: ReturnType<typeof cgTree>;
-        try {
-          r = cgTree({ paths: ctx.paths, path: rest[0], depth, all: !!o.all, kernel: !!o.kernel, controller });
-        } catch (e) {
-          // not in the default tree: name the hierarchies that have it, and the -c that shows it
-          throw explainMissingCgroup(e, ctx.paths, rest[0], controller);
+        if (replay) r = (await loadRecord('nsx cg tree')).replayCgTree(replay, topts);
+        else {
+          try {
+            r = cgTree({ paths: ctx.paths, ...topts });
+          } catch (e) {
+            // not in the default tree: name the hierarchies that have it, and the -c that shows it
+            throw explainMissingCgroup(e, ctx.paths, rest[0], controller);
+          }
         }
+        for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
         if (json) write(formatJson(r));
         else {
           const fields = TREE_FIELDS;

@@ -7,13 +7,16 @@ import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { USAGE } from '../usage.js';
-import { runDashboard, hostSummary } from '../../services/dashboard.js';
+import { runDashboard, hostSummary, formatSummary } from '../../services/dashboard.js';
 import { formatJson } from '../../output/json.js';
+import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'summary', short: 's', arg: 'none' },
   { name: 'json', short: 'J', arg: 'none' },
   { name: 'interval', short: 'i', arg: 'required' },
+  ...AT_OPTIONS,
 ];
 
 const HELP = `Usage: nsx [--root DIR] [--summary] [--json] [--interval MS]
@@ -28,6 +31,9 @@ Options:
   -J, --json          print the summary as JSON
   -i, --interval MS   refresh interval in milliseconds (default 1000, 250 to 60000)
   --root DIR          explore a recorded host (a directory or a fixture manifest)
+${replayHelp(false)}
+                      with time-travel keys: [ ] one interval, { } one minute, n N the next/previous event
+                      (OOM kill, refused fork, cgroup created or removed, container renamed), t a time
 
 Colours follow --color / --no-color and NO_COLOR (https://no-color.org).
 Global options and the commands: nsx --help.
@@ -43,6 +49,16 @@ export const command: Command = {
     if (done) return 0;
     if (args.positionals.length) throw new UsageError(`nsx: unknown command '${args.positionals[0]}'\nTry 'nsx --help' for more information.`);
     const intervalMs = args.opts.interval === undefined ? 1000 : parseIntArg('nsx', 'interval', args.opts.interval as string, { min: 250, max: 60000, unit: 'ms' });
+    const w = replayWindow(args.opts, 'nsx', false);
+    if (w) {
+      const record = await loadRecord('nsx');
+      const replay = record.openReplay(w, 'nsx');
+      for (const m of replay.rec.warnings) ctx.warn(m);
+      if (ctx.isTTY && ctx.stdinTTY && !args.opts.summary && !args.opts.json) return record.runDashboardReplay({ replay, color: ctx.color });
+      const s = record.replaySummary(replay);
+      ctx.stdout.write(args.opts.json ? formatJson(s) + '\n' : `${replay.describe()}\n${formatSummary(s)}`);
+      return 0;
+    }
     if (args.opts.json) {
       ctx.stdout.write(formatJson(hostSummary(ctx.paths)) + '\n');
       return 0;

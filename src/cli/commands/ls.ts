@@ -3,6 +3,7 @@ import type { Command, CliContext } from '../context.js';
 import type { OptionSpec } from '../getopt.js';
 import { parseCommandArgs } from '../common.js';
 import { parseIntArg } from '../getopt.js';
+import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
 import { UsageError } from '../../errors.js';
 import { renderTable } from '../../output/table.js';
 import { parseFilterArg } from '../../fields/scols-filter.js';
@@ -12,6 +13,7 @@ import { selectFields, columnsHelp } from '../../fields/registry.js';
 import { isNsType, NS_TYPES } from '../../parse/nsid-link.js';
 import { listNamespaces } from '../../services/ls.js';
 import { withDropInStatus } from '../drop-in.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 const HELP = `Usage:
  nsx ls [options] [<namespace>]
@@ -36,6 +38,7 @@ Options:
                         e.g. 'USER != "root" and NPROCS > 1')
  -q, --quiet            no warning when some processes could not be read
  -H, --list-columns     list the available columns (with --raw or --json: machine-readable)
+${replayHelp(false, 1)}
 
 Global options: --root DIR, --no-color, --debug, -h/--help, -V/--version
 
@@ -60,6 +63,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'list-columns', short: 'H', arg: 'none' },
   { name: 'filter', short: 'Q', arg: 'required' },
   { name: 'quiet', short: 'q', arg: 'none' },
+  ...AT_OPTIONS,
 ];
 
 const EXCLUSIVE: ReadonlyArray<readonly [string, string]> = [
@@ -123,16 +127,11 @@ async function runLs(argv: string[], ctx0: CliContext): Promise<number> {
   const filter = o.filter !== undefined ? parseFilterArg('nsx ls', String(o.filter)) : null;
   const needs = needsOf([...fields, ...filterFields(filter)]);
 
-  const res = await listNamespaces({
-    paths: ctx.paths,
-    types,
-    task,
-    namespace,
-    tree,
-    flat: !drawsTree,
-    persistent: !!o.persistent,
-    needs,
-  });
+  const w = replayWindow(o, 'nsx ls', false);
+  const replay = w ? (await loadRecord('nsx ls')).openReplay(w, 'nsx ls', ['processes', 'namespaces']) : undefined;
+  const lsOpts = { types, task, namespace, tree, flat: !drawsTree, persistent: !!o.persistent, needs };
+  const res = replay ? (await loadRecord('nsx ls')).replayLs(replay, lsOpts) : await listNamespaces({ paths: ctx.paths, ...lsOpts });
+  for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
   const vctx = { procs: res.procs, users: res.users, namespaces: res.namespaces };
   const rows = filterLsRows(res.rows, filter, vctx);
   if (o.json) {

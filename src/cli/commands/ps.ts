@@ -10,6 +10,8 @@ import { PS_DEFAULT, PS_DEFAULT_JSON, PS_FIELDS, formatPsDetail, psDetailJson, p
 import { cpuPercentSinceStart } from '../../model/process.js';
 import { runPs } from '../../services/ps.js';
 import { formatJson } from '../../output/json.js';
+import { AT_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 import { countOf } from '../../output/words.js';
 
 const SPECS: OptionSpec[] = [
@@ -24,6 +26,7 @@ const SPECS: OptionSpec[] = [
   { name: 'cgroup', short: 'g', arg: 'required' },
   { name: 'ns', short: 'N', arg: 'required' },
   { name: 'list-columns', short: 'H', arg: 'none' },
+  ...AT_OPTIONS,
 ];
 
 const HELP = `Usage: nsx ps [options] [PID...]
@@ -48,6 +51,7 @@ Options:
   -n, --noheadings    no header line
   -u, --notruncate    do not truncate columns to the terminal width
   -H, --list-columns  list the columns and exit
+${replayHelp(false)}
   -h, --help          this help
 
 The default columns fit 80 columns: NS lists the namespace types in which a process differs from PID 1
@@ -90,7 +94,10 @@ export const command: Command = {
     if (o.json) fields = withCommandAndArgv(fields);
     const sortKeys = o.sort === undefined ? [] : parsePsSort(o.sort as string);
 
-    const res = runPs({ paths: ctx.paths, pids, filter });
+    const w = replayWindow(o, 'nsx ps', false);
+    const replay = w ? (await loadRecord('nsx ps')).openReplay(w, 'nsx ps', ['processes', 'namespaces', 'cgroups']) : undefined;
+    const res = replay ? (await loadRecord('nsx ps')).replayPs(replay, { pids, filter }) : runPs({ paths: ctx.paths, pids, filter });
+    for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
     if (res.mode === 'detail') {
       if (o.json) ctx.stdout.write(formatJson({ processes: res.details.map(psDetailJson) }) + '\n');
       else ctx.stdout.write(res.details.map((d) => formatPsDetail(d, { termWidth: ctx.isTTY && !o.notruncate ? ctx.columns : undefined })).join('\n'));

@@ -6,6 +6,8 @@ import { UsageError } from '../../errors.js';
 import { columnsHelp, fieldByName } from '../../fields/registry.js';
 import { TOP_FIELDS, TOP_ORDERS, type TopOrder } from '../../fields/top.js';
 import { runTop } from '../../services/top.js';
+import { REPLAY_OPTIONS, replayHelp, replayWindow } from '../replay-options.js';
+import { loadRecord } from '../../services/record-loader.js';
 
 const SPECS: readonly OptionSpec[] = [
   { name: 'delay', short: 'd', arg: 'required' },
@@ -24,6 +26,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'order-cpu', short: 'c', arg: 'none' },
   { name: 'order-memory', short: 'm', arg: 'none' },
   { name: 'order-io', short: 'i', arg: 'none' },
+  ...REPLAY_OPTIONS,
 ];
 
 const HELP = `Usage: nsx top [CGROUP|container:NAME|pod:NAMESPACE/NAME] [options]
@@ -45,6 +48,7 @@ Options:
   -o, --output LIST       columns (LIST replaces, +LIST appends), batch tables only
   -H, --noheadings        no table header
       --root DIR          a fake host (one sample, no rates)
+${replayHelp(true)}
   -h, --help              this help
 
 The first sample has no rates: '-' in tables, null in JSON. CPU% counts 100 per CPU.
@@ -96,7 +100,10 @@ export const command: Command = {
     const depth = o.depth !== undefined ? parseIntArg('nsx top', 'depth', o.depth as string, { min: 0 }) : undefined;
     const json = !!o.json;
     const tui = !json && !o.batch && ctx.isTTY && ctx.stdinTTY;
+    const w = replayWindow(o, 'nsx top', true);
+    const replay = w ? (await loadRecord('nsx top')).openReplay(w, 'nsx top', ['cgroups']) : undefined;
     return runTop({
+      replay,
       paths: ctx.paths,
       root: args.positionals[0],
       intervalMs,

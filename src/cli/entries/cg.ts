@@ -7,7 +7,8 @@ import * as cg from '../commands/cg.js';
 import { runMain } from '../run.js';
 import { commandOf } from '../table.js';
 
-export { commandWord } from '../run.js';
+// a replay (--at, --from, --since) runs through the whole program (../short-word.ts)
+export { shortCommandWord as commandWord } from '../short-word.js';
 
 export function main(argv: string[]): Promise<void> {
   return runMain(argv, { command: (word) => (commandOf(word) === 'cg' ? async () => cg : undefined) });

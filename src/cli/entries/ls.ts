@@ -6,7 +6,8 @@
 import * as ls from '../commands/ls.js';
 import { runMain } from '../run.js';
 
-export { commandWord } from '../run.js';
+// a replay (--at, --from, --since) runs through the whole program (../short-word.ts)
+export { shortCommandWord as commandWord } from '../short-word.js';
 
 export function main(argv: string[]): Promise<void> {
   return runMain(argv, { command: (word) => (word === 'ls' ? async () => ls : undefined) });

@@ -137,8 +137,10 @@ export class ProcessReader {
   /**
    * Read every process (or the chosen PIDs), in PID order. Vanished and denied processes go to `tol`. `each` is
    * called with every sample as soon as it is read (before the next process is).
+   * `unchanged(sample)`: the caller knows that this known process did not run since its last read (its cgroup's
+   * CPU time did not move): its last sample is kept without reading anything (the PID is still listed).
    */
-  read(tol: Tolerance, each?: (s: ProcessSample) => void): ProcessSample[] {
+  read(tol: Tolerance, each?: (s: ProcessSample) => void, unchanged?: (last: ProcessSample) => boolean): ProcessSample[] {
     const { paths } = this.o;
     const every = Math.max(1, this.o.refreshEvery ?? 1);
     const pids = this.o.pids ?? readPids(paths);
@@ -150,6 +152,13 @@ export class ProcessReader {
     const pre = fresh && fresh.length >= BATCH_MIN ? this.scan(fresh) : undefined;
     try {
       for (const pid of pids) {
+        const known = unchanged ? this.known.get(pid) : undefined;
+        if (known && unchanged!(known.sample)) {
+          known.gen = gen;
+          out.push(known.sample);
+          each?.(known.sample);
+          continue;
+        }
         let s: ProcessSample;
         try {
           s = this.readOne(pid, every, tol, pre);
@@ -359,7 +368,8 @@ export class ProcessReader {
     let slow = k?.slow;
     let age = k?.age ?? 0;
     let ran = k?.ran ?? false;
-    if (!k || full) {
+    // a new comm is an execve (runc init becoming the container's command): its argv, ids and namespaces now
+    if (!k || full || st.comm !== k.sample.comm) {
       try {
         slow = this.readSlow(pid, st, tol);
       } catch (e) {

@@ -89,6 +89,17 @@ export interface DashboardAppProps {
   readonly ascii?: boolean;
   /** colours (default on; off for NO_COLOR / --color=never) */
   readonly color?: boolean;
+  /** replaying a recording (`nsx --at`): its time-travel keys, taken before the dashboard's own (src/record/time-travel.ts) */
+  readonly timeTravel?: TimeTravelKeys;
+}
+
+/** What the dashboard needs of a replay's time travel. */
+export interface TimeTravelKeys {
+  /** a notice ('' for none) when the key was one of its keys, undefined otherwise */
+  key(k: KeyPress): string | undefined;
+  /** the status line: the recorded time shown */
+  label(): string;
+  readonly keys: ReadonlyArray<readonly [string, string]>;
 }
 
 /** For samplers without error reporting. */
@@ -321,7 +332,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
   // the help fits the body: taller than the screen, it scrolls (↑ ↓ PgUp PgDn g G)
   const helpProps = {
     title: 'nsx dashboard — keys',
-    keys: DASH_KEYS,
+    keys: props.timeTravel ? [...DASH_KEYS, ...props.timeTravel.keys] : DASH_KEYS,
     notes: ['Dim rows: kernel threads, namespaces shared with PID 1. Red: throttled. ! (yellow): nsx why finds something.', ...errorList.slice(-8).map((e) => `error: ${e.source}: ${escapeControl(e.message)}${e.count > 1 ? ` (×${e.count})` : ''}`)],
     width: Math.min(width, 120),
     height: bodyH,
@@ -331,6 +342,11 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
     const now = stRef.current;
     // a notice (why `e` failed, what `e` needs) stays until the next key
     if (now.message !== undefined) dispatch({ type: 'message' });
+    const travelled = now.editingSearch ? undefined : props.timeTravel?.key(k);
+    if (travelled !== undefined) {
+      dispatch({ type: 'message', text: travelled || undefined });
+      return;
+    }
     if (now.editingSearch) {
       const edit = textEditOf(k);
       if (edit?.kind === 'end') dispatch({ type: 'search-end' });
@@ -374,7 +390,7 @@ export function DashboardApp(props: DashboardAppProps): React.ReactElement {
       ]
     : [['processes', 'reading…']];
   const errors = [cgroupError ? `cgroup sample failed: ${cgroupError}` : '', processError ? `process sample failed: ${processError}` : '', body.kind === 'detail' && detailResult.error ? `process detail: ${detailResult.error}` : '', data.relationsError && st.view === 'namespaces' ? `namespace relations: ${data.relationsError}` : ''].filter(Boolean);
-  const notice = [st.message ?? '', ...errors, st.paused ? 'PAUSED' : '', selectedMark ? `why: ${selectedMark} (w: more)` : ''].filter(Boolean).join(' · ') || undefined;
+  const notice = [props.timeTravel?.label() ?? '', st.message ?? '', ...errors, st.paused ? 'PAUSED' : '', selectedMark ? `why: ${selectedMark} (w: more)` : ''].filter(Boolean).join(' · ') || undefined;
 
   let pane: React.ReactElement;
   if (st.help) {
