@@ -6,10 +6,11 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fixture, fixtureHost } from '../helpers/host.js';
+import { expectGolden } from '../helpers/golden.js';
 import { hasTool } from '../helpers/live.js';
 import { runNsx } from '../helpers/cli.js';
 import { makeSampler } from '../../src/exporter/sample.js';
@@ -17,7 +18,6 @@ import { makeScraper } from '../../src/exporter/server.js';
 import { DEFAULT_LIMITS_MAX_AGE_MS } from '../../src/exporter/run.js';
 import type { Format } from '../../src/exporter/registry.js';
 
-const UPDATE = !!process.env.NSX_UPDATE_GOLDEN;
 const HOSTS: ReadonlyArray<{ host: string; layout: string; overlay?: string; name?: string }> = [
   { host: 'docker-v1', layout: 'legacy' },
   // with /proc/PID/fd and /proc/PID/net/dev: container_file_descriptors and the network families
@@ -55,16 +55,7 @@ async function exposition(host: string, format: Format, overlay?: string): Promi
   }
 }
 
-function golden(name: string, text: string): void {
-  const file = fixture('golden', 'exporter', name);
-  if (UPDATE || !existsSync(file)) {
-    if (!UPDATE) assert.fail(`missing golden ${file} (run with NSX_UPDATE_GOLDEN=1)`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  assert.equal(text, readFileSync(file, 'utf8'), name);
-}
+const golden = (name: string, text: string): void => expectGolden(fixture('golden', 'exporter', name), text, { message: name });
 
 for (const { host, layout, overlay, name = host } of HOSTS) {
   test(`exporter golden: ${name} (${layout}), Prometheus text and OpenMetrics`, async () => {
