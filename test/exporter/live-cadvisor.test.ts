@@ -41,6 +41,8 @@ function skip(): string | false {
   if (r) return r;
   for (const t of ['prometheus', 'ip', 'nsenter']) if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `live test: '${t}' is not installed`;
   if (!existsSync('/bin/busybox')) return 'live test: no /bin/busybox (busybox-static) for ping';
+  // the pod's traffic crosses a veth pair: probe it in a network namespace that ends with the probe
+  if (spawnSync('unshare', ['-n', 'ip', 'link', 'add', 'nsx-probe0', 'type', 'veth', 'peer', 'name', 'nsx-probe1']).status !== 0) return 'live test: this kernel cannot make a veth pair (no veth module)';
   return false;
 }
 
