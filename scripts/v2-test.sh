@@ -68,6 +68,13 @@ s=$(date +%s)
 ticker=$!
 trap 'rm -f "$map" "$hostonly"; kill $ticker 2>/dev/null || true' EXIT
 rc=0
-node --test --test-concurrency="$jobs" --test-reporter=./scripts/v2-reporter.mjs $(cut -d' ' -f2 "$map") || rc=$?
+# the systemd group compares nsx with systemd-cgls/systemd-cgtop walking the whole tree: it runs alone, after the
+# others (systemd-cgls skips the rest of a level where a cgroup vanishes under it, and other groups' tests, such as
+# the exporter's churn test, create and remove cgroups all the time)
+# (two runs, a table each)
+awk '$1 != "systemd"' "$map" >"$map.shared"; awk '$1 == "systemd"' "$map" >"$map.alone"
+if [ -s "$map.shared" ]; then NSX_TEST_GROUPS=$map.shared node --test --test-concurrency="$jobs" --test-reporter=./scripts/v2-reporter.mjs $(cut -d' ' -f2 "$map.shared") || rc=$?; fi
+if [ -s "$map.alone" ]; then NSX_TEST_GROUPS=$map.alone NSX_TEST_HOSTONLY= node --test --test-concurrency=1 --test-reporter=./scripts/v2-reporter.mjs $(cut -d' ' -f2 "$map.alone") || rc=$?; fi
+rm -f "$map.shared" "$map.alone"
 echo "v2-test: $(($(date +%s) - s)) s"
 exit $rc

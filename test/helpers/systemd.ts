@@ -20,12 +20,12 @@ export function parseCgls(out: string): CglsTree {
   const stack: string[] = []; // stack[d] = path of the cgroup at depth d
   for (const raw of out.split('\n')) {
     if (raw === '' || /^(Control group|CGroup) /.test(raw)) continue;
-    const chars = [...raw];
-    let col = 0;
-    while (col < chars.length && '│├└─ '.includes(chars[col])) col++;
-    const text = chars.slice(col).join('');
+    // the tree part: a pair of characters per level ("│ " or "  "), then the line's own connector ("├─", "└─");
+    // a process line pads its PID to the widest PID of its cgroup ("├─ 206", "└─4723")
+    const m = /^((?:│ | {2})*)(├─|└─)? *(.*)$/.exec(raw)!;
+    const text = m[3];
     if (text.startsWith('→')) continue;
-    const depth = col / 2;
+    const depth = [...m[1]].length / 2 + (m[2] ? 1 : 0);
     const pid = /^(\d+) /.exec(text);
     if (pid) {
       const owner = stack[depth - 1];

@@ -65,3 +65,22 @@ test('systemdUnitOf: the first unit below the slices, as sd_pid_get_unit (ps -o 
   assert.equal(systemdUnitOfProcess(parseProcCgroup('4:pids:/x\n1:name=systemd:/system.slice/a.service\n0::/\n')), 'a.service');
   assert.equal(systemdUnitOfProcess([]), undefined);
 });
+
+test('parseCgls: PIDs padded to the widest of their cgroup ("├─ 206" beside "└─4723") belong to that cgroup', () => {
+  const out = [
+    'Control group /:',
+    '-.slice',
+    '├─init.scope (#19)',
+    '│ └─1 /lib/systemd/systemd',
+    '└─system.slice (#75)',
+    '  └─containerd.service … (#1154)',
+    '    → user.delegate: 1',
+    '    ├─ 206 /usr/bin/containerd',
+    '    └─4723 /usr/bin/containerd-shim-runc-v2 -namespace moby -id 80da0cbe1154f41…',
+  ].join('\n');
+  const t = parseCgls(out);
+  assert.equal(t.pids.get(206), '/system.slice/containerd.service');
+  assert.equal(t.pids.get(4723), '/system.slice/containerd.service');
+  assert.equal(t.pids.get(1), '/init.scope');
+  assert.deepEqual([...t.cgroups].sort(), ['/', '/init.scope', '/system.slice', '/system.slice/containerd.service']);
+});

@@ -64,7 +64,14 @@ function flattenTree(n: TreeNode, out: CglsTree & { labels: Map<string, string |
  */
 function foreign(path: string, mine: ReadonlyMap<string, unknown>): boolean {
   if (mine.has(path)) return false;
-  return /\/nsx-test-|\/(docker|libpod)-[0-9a-f]{64}\.scope|libpod_pod_|\/lxc\.(payload|monitor)|^\/default(\/|$)/.test(path);
+  return /\/nsx(\.slice|-test[-.])|\/(docker|libpod)-[0-9a-f]{64}\.scope|libpod_pod_|\/lxc\.(payload|monitor)|^\/default(\/|$)/.test(path);
+}
+
+/** The lines of systemd-cgls's output from the cgroup `path`'s own line on (for a failure's message). */
+function near(out: string, path: string): string {
+  const lines = out.split('\n');
+  const i = lines.findIndex((l) => l.includes(path.split('/').at(-1)!));
+  return (i < 0 ? lines.slice(0, 12) : lines.slice(Math.max(0, i - 2), i + 10)).join('\n');
 }
 
 /** busy loop under a quota: sh spinning */
@@ -120,7 +127,7 @@ describe('systemd + cgroup v2: systemd-cgls, systemd-cgtop and ps -o unit as ora
       // (the message says what the process is: a thread id, a short-lived child)
       const who = (pid: number) => (existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^(Name|Tgid|PPid):/.test(l)).join(' ') : 'gone');
       // a process gone by now lived between the two systemd-cgls runs (seen: a child of the test runner, of containerd)
-      for (const [pid, c] of n.pids) if (!f(c) && existsSync(`/proc/${pid}`)) assert.ok(a.pids.get(pid) === c || b.pids.get(pid) === c, `${what}: nsx puts ${pid} (${who(pid)}) in ${c}, systemd-cgls does not (${a.pids.get(pid) ?? b.pids.get(pid) ?? 'nowhere'})`);
+      for (const [pid, c] of n.pids) if (!f(c) && existsSync(`/proc/${pid}`)) assert.ok(a.pids.get(pid) === c || b.pids.get(pid) === c, `${what}: nsx puts ${pid} (${who(pid)}) in ${c}, systemd-cgls does not (${a.pids.get(pid) ?? b.pids.get(pid) ?? 'nowhere'}); systemd-cgls printed:\n${near(before.stdout, c)}`);
       assert.ok(a.cgroups.size >= 8, `${what}: a real tree (${a.cgroups.size} cgroups)`);
       // our units and containers: present, with their processes; containers labelled with their names
       for (const [path, x] of busy) {
