@@ -3,7 +3,7 @@
  * `nsx-test-*`, start processes we can end by PID, and clean up in finally.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { SLOWDOWN } from './pace.js';
 
 export const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -98,5 +98,18 @@ export function killTree(pid: number): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * Delete `ip netns` names `nsx-test-<what>-<pid>-…` left by a run of a test that was killed (only when process
+ * <pid> is gone: a run going on elsewhere keeps its own).
+ */
+export function sweepNetns(...what: string[]): void {
+  if (!existsSync('/run/netns')) return;
+  const re = new RegExp(`^nsx-test-(?:${what.join('|')})-(\\d+)-`);
+  for (const name of readdirSync('/run/netns')) {
+    const m = re.exec(name);
+    if (m && !existsSync(`/proc/${m[1]}`)) spawnSync('ip', ['netns', 'delete', name]);
   }
 }

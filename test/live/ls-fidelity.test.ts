@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { run, runNsx } from '../helpers/cli.js';
-import { testName } from '../helpers/live.js';
+import { sweepNetns, testName } from '../helpers/live.js';
 import { startMkfds, upstreamSkip } from '../upstream/support.js';
 
 test('COMMAND keeps empty arguments and trailing spaces as lsns does (argv x "" "" and a padded init)', { skip: upstreamSkip({ mkfds: true, tools: ['lsns', 'unshare'] }) }, async () => {
@@ -53,6 +53,7 @@ test('-t net -T owner keeps the owning user namespace as an ancestor row (NPROCS
 });
 
 test('HOLDERS names the fd holder, the socket holder and the bind mount (nsx ls -o NS,TYPE,NPROCS,HOLDERS)', { skip: upstreamSkip({ mkfds: true, tools: ['ip'] }) }, async () => {
+  sweepNetns('hm', 'hf'); // names left by a killed run of this test
   const mounted = testName('hm').slice(0, 40);
   const fdOnly = testName('hf').slice(0, 40);
   assert.equal(run('ip', ['netns', 'add', mounted]).code, 0);
