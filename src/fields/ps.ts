@@ -55,6 +55,15 @@ export function nsDiff(p: PsProcess, ref: Readonly<Partial<Record<NsType, number
     .join(',');
 }
 
+/** nsDiff per namespace set (processes in the same namespaces share one `ns` object) and reference. */
+const nsDiffs = new WeakMap<object, { readonly ref: object; readonly text: string }>();
+
+function nsDiffOf(p: PsProcess, ref: Readonly<Partial<Record<NsType, number>>>): string {
+  let d = nsDiffs.get(p.ns);
+  if (d === undefined || d.ref !== ref) nsDiffs.set(p.ns, (d = { ref, text: nsDiff(p, ref) }));
+  return d.text;
+}
+
 /** CONTAINER cell: the friendly name when known, else the identity label. */
 export function containerText(p: PsProcess): string | undefined {
   if (!p.container) return undefined;
@@ -118,7 +127,7 @@ export const PS_FIELDS: readonly PsField[] = [
     json: 'ns_differs',
     type: 'string',
     help: 'namespace types in which the process differs from PID 1 (mnt,net,pid,uts,ipc,usr,cg,tm)',
-    get: (p, c) => nsDiff(p, c.reference) || null,
+    get: (p, c) => nsDiffOf(p, c.reference) || null,
     format: text,
   },
   nsField('mnt', 'MNTNS', 'mount namespace inode (text: blank when the same as PID 1)'),
@@ -273,22 +282,82 @@ export interface PsTableOptions {
   readonly termWidth?: number;
 }
 
-/** The process table as text: escaped cells, fitted to the terminal (cut cells end in `…`). Pure. */
+/**
+ * The process table as text: escaped cells, fitted to the terminal (cut cells end in `…`). Pure. Not raw, it is
+ * laid out here as src/output/table.ts lays out a flat table (natural widths, one space between columns, right
+ * or left aligned, the last left-aligned column unpadded, trailing spaces trimmed), with each distinct cell text
+ * of a column escaped and measured once: thousands of processes share a handful of users, commands, cgroups and
+ * namespace sets.
+ */
 export function renderPsTable(fields: readonly PsField[], rows: readonly PsProcess[], ctx: PsFieldCtx, o: PsTableOptions = {}): string {
-  const cols = fields.map((f) => ({ header: headerOf(f), align: f.align, trunc: f.trunc, width: f.width }));
-  let cells = rows.map((p) => fields.map((f) => formatCell(f, p, ctx)));
-  const fit = o.termWidth !== undefined && !o.noTruncate && !o.raw;
-  if (fit) {
-    cells = cells.map((r) => r.map(escapeControl));
-    const natural = fields.map((f, i) => cells.reduce((w, r) => Math.max(w, displayWidth(r[i])), o.noHeadings ? 0 : headerOf(f).length));
-    const widths = fitWidths(fields, natural, o.termWidth!);
-    cells = cells.map((r) => r.map((c, i) => (widths[i] < natural[i] ? ellipsize(c, widths[i]) : c)));
+  if (o.raw) {
+    const cols = fields.map((f) => ({ header: headerOf(f), align: f.align, trunc: f.trunc, width: f.width }));
+    return renderTable(cols, rows.map((p) => ({ cells: fields.map((f) => formatCell(f, p, ctx)) })), { raw: true, noHeadings: o.noHeadings, noTruncate: o.noTruncate, termWidth: o.termWidth });
   }
-  return renderTable(
-    cols,
-    cells.map((c) => ({ cells: c })),
-    { raw: o.raw, noHeadings: o.noHeadings, noTruncate: o.noTruncate || fit, termWidth: o.termWidth },
-  );
+  const nc = fields.length;
+  const nr = rows.length;
+  // per column: cell text → its escaped text and display width
+  const seen = fields.map(() => new Map<string, MeasuredCell>());
+  const cells = new Array<MeasuredCell>(nr * nc);
+  const natural = fields.map((f) => (o.noHeadings ? 0 : displayWidth(headerOf(f))));
+  for (let r = 0; r < nr; r++) {
+    const p = rows[r];
+    for (let c = 0; c < nc; c++) {
+      const raw = formatCell(fields[c], p, ctx);
+      let m = seen[c].get(raw);
+      if (m === undefined) {
+        const text = escapeControl(raw);
+        seen[c].set(raw, (m = { text, width: displayWidth(text) }));
+      }
+      cells[r * nc + c] = m;
+      if (m.width > natural[c]) natural[c] = m.width;
+    }
+  }
+  const widths = natural;
+  if (o.termWidth !== undefined && !o.noTruncate) {
+    // fit the terminal: the columns fitWidths narrows have their cells cut (ending in …), and are as wide as
+    // their widest cell or header then
+    const fitted = fitWidths(fields, natural, o.termWidth);
+    for (let c = 0; c < nc; c++) {
+      if (fitted[c] >= natural[c]) continue;
+      const cut = new Map<MeasuredCell, MeasuredCell>();
+      let w = o.noHeadings ? 0 : displayWidth(headerOf(fields[c]));
+      for (let r = 0; r < nr; r++) {
+        const m = cells[r * nc + c];
+        let e = cut.get(m);
+        if (e === undefined) {
+          const text = ellipsize(m.text, fitted[c]);
+          cut.set(m, (e = text === m.text ? m : { text, width: displayWidth(text) }));
+        }
+        cells[r * nc + c] = e;
+        if (e.width > w) w = e.width;
+      }
+      widths[c] = w;
+    }
+  }
+  const right = fields.map((f) => f.align === 'right');
+  const pads: string[] = [];
+  const spaces = (n: number) => (n <= 0 ? '' : (pads[n] ??= ' '.repeat(n)));
+  const parts = new Array<string>(nc);
+  // one line, of the cells at `at` in `list`: padded to their column, one space apart, trailing spaces trimmed
+  const line = (list: readonly MeasuredCell[], at: number): string => {
+    for (let c = 0; c < nc; c++) {
+      const m = list[at + c];
+      const n = widths[c] - m.width;
+      parts[c] = c === nc - 1 && !right[c] ? m.text : right[c] ? spaces(n) + m.text : m.text + spaces(n);
+    }
+    return parts.join(' ').trimEnd();
+  };
+  const out: string[] = [];
+  if (!o.noHeadings) out.push(line(fields.map((f) => ({ text: headerOf(f), width: displayWidth(headerOf(f)) })), 0));
+  for (let r = 0; r < nr; r++) out.push(line(cells, r * nc));
+  return out.length ? out.join('\n') + '\n' : '';
+}
+
+/** A cell's escaped text and its display width. */
+interface MeasuredCell {
+  readonly text: string;
+  readonly width: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -74,6 +74,9 @@ export interface CollectorOptions {
   readonly once?: boolean;
 }
 
+/** "No identity", where an undefined one would be worked out again (ProcessCollector.collect); never in a row. */
+const NO_IDENTITY: Identity = Object.freeze({ runtime: 'systemd', kind: 'unit', id: '', shortId: '', label: '', ref: '' }) as Identity;
+
 /** Collects the process table, repeatedly if asked (the dashboard keeps one collector). */
 export class ProcessCollector {
   private readonly reader: ProcessReader;
@@ -126,18 +129,26 @@ export class ProcessCollector {
       enrich: (id) => joinedOf(id).container,
       nameOf: (id) => joinedOf(id).containerName,
     };
+    // processRow works an identity given as undefined out again (its parameter's default): a process whose cgroups
+    // name none is given NO_IDENTITY instead, which enrich and nameOf read as undefined (the row has no container)
+    const rowCtx: RowContext = {
+      ...once,
+      enrich: (id) => joinedOf(id === NO_IDENTITY ? undefined : id).container,
+      nameOf: (id) => joinedOf(id === NO_IDENTITY ? undefined : id).containerName,
+    };
     const procs: PsProcess[] = [];
+    const keep = !this.o.once;
     // each row as its sample is read: the rows are made while the batch reader's thread reads further
     this.reader.read(tol, (s) => {
-      let e = this.rows.get(s);
+      let e = keep ? this.rows.get(s) : undefined;
       if (!e) {
         let c = byCgroups.get(s.cgroups);
         if (!c) {
           const located = locatedIdentity(s, once);
           byCgroups.set(s.cgroups, (c = { located, primary: primaryOf(s.cgroups, located) }));
         }
-        e = { row: processRow(s, once, c.located, c.primary), located: c.located };
-        if (!this.o.once) this.rows.set(s, e);
+        e = { row: processRow(s, rowCtx, c.located ?? NO_IDENTITY, c.primary), located: c.located };
+        if (keep) this.rows.set(s, e);
       } else {
         e.row = withIdentity(e.row, e.located, once);
       }

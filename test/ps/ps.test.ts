@@ -5,8 +5,11 @@ import { fixture, fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 import { fuzzParser } from '../helpers/fuzz.js';
 import { collectProcesses, filterProcesses, overlayLayers, primaryCgroupPath, readProcessDetail, rootMountOf, ProcessCollector } from '../../src/services/ps.js';
-import { PS_FIELDS, PS_DEFAULT, formatPsDetail, sortProcesses, cgroupStatsSummary, renderPsTable, ellipsize, parsePsSort, sortProcessesBy } from '../../src/fields/ps.js';
-import { selectFields } from '../../src/fields/registry.js';
+import { PS_FIELDS, PS_DEFAULT, formatPsDetail, sortProcesses, cgroupStatsSummary, renderPsTable, ellipsize, fitWidths, parsePsSort, sortProcessesBy, type PsField, type PsFieldCtx } from '../../src/fields/ps.js';
+import { formatCell, headerOf, selectFields } from '../../src/fields/registry.js';
+import { escapeControl } from '../../src/output/escape.js';
+import { renderTable } from '../../src/output/table.js';
+import type { PsProcess } from '../../src/model/process.js';
 import { cpuPercentSinceStart } from '../../src/model/process.js';
 import { displayWidth } from '../../src/output/table.js';
 import { parseIdMap, isIdentityMap } from '../../src/parse/id-map.js';
@@ -229,6 +232,48 @@ test('nsx ps at 80 columns: no line wraps, COMMAND stays readable, cut cells end
   assert.ok(!renderPsTable(fields, t.procs, { reference: t.reference.ns }).includes('…'));
   assert.equal(ellipsize('abcdef', 4), 'abc…');
   assert.equal(ellipsize('abc', 4), 'abc');
+});
+
+test('renderPsTable lays a table out as the generic flat table does, at any width, with hostile and wide cells', () => {
+  // the generic layout: every cell escaped, fitted by fitWidths and cut with …, then src/output/table.ts
+  const generic = (fields: readonly PsField[], rows: readonly PsProcess[], ctx: PsFieldCtx, o: { termWidth?: number; noHeadings?: boolean; noTruncate?: boolean }) => {
+    const cols = fields.map((f) => ({ header: headerOf(f), align: f.align, trunc: f.trunc, width: f.width }));
+    let cells = rows.map((p) => fields.map((f) => formatCell(f, p, ctx)));
+    const fit = o.termWidth !== undefined && !o.noTruncate;
+    if (fit) {
+      cells = cells.map((r) => r.map(escapeControl));
+      const natural = fields.map((f, i) => cells.reduce((w, r) => Math.max(w, displayWidth(r[i])), o.noHeadings ? 0 : headerOf(f).length));
+      const widths = fitWidths(fields, natural, o.termWidth!);
+      cells = cells.map((r) => r.map((c, i) => (widths[i] < natural[i] ? ellipsize(c, widths[i]) : c)));
+    }
+    return renderTable(cols, cells.map((c) => ({ cells: c })), { noHeadings: o.noHeadings, noTruncate: o.noTruncate || fit, termWidth: o.termWidth });
+  };
+  for (const m of ['k8s-node.manifest', 'ns-nested.manifest']) {
+    const host = m === 'k8s-node.manifest' ? h : fixtureHost(m);
+    try {
+      const t = collectProcesses({ paths: host.paths });
+      // a wide (CJK) command and one with a control character, beside the host's own (ns-nested: hostile names)
+      const extra: PsProcess[] = [
+        { ...t.procs[0], pid: 99998, command: '漢字のコマンド 漢字のコマンド 漢字のコマンド 漢字', argv: ['漢字'] },
+        { ...t.procs[0], pid: 99999, command: 'evil\x1b[31m red \u202e', argv: ['evil'] },
+      ];
+      const rows = [...t.procs, ...extra];
+      const ctx: PsFieldCtx = { reference: t.reference.ns, cpuPercent: cpuPercentSinceStart(rows, t.uptime_s ?? 1000) };
+      for (const cols of [PS_DEFAULT, ['PID', 'COMMAND', 'USER'], ['CGROUP', 'CONTAINER', 'CPU%', 'RSS', 'NS'], PS_FIELDS.map((f) => f.id)]) {
+        const fields = selectFields(PS_FIELDS, cols, undefined);
+        for (const termWidth of [undefined, 20, 40, 60, 80, 100, 132, 200, 400]) {
+          for (const noHeadings of [false, true]) {
+            for (const noTruncate of [false, true]) {
+              const o = { termWidth, noHeadings, noTruncate };
+              assert.equal(renderPsTable(fields, rows, ctx, o), generic(fields, rows, ctx, o), `${m} ${cols.join(',')} ${JSON.stringify(o)}`);
+            }
+          }
+        }
+      }
+    } finally {
+      if (host !== h) host.cleanup();
+    }
+  }
 });
 
 test('nsx ps: filters that match nothing exit 1 with a message; empty filters and columns are refused', () => {

@@ -196,15 +196,35 @@ export class ProcScan {
    * undefined when one could not (the caller reads them again one by one: src/readers/procfs/ns.ts decides what
    * a missing link means).
    */
-  nsLinks(pid: number): Partial<Record<NsType, number>> | undefined {
-    const out: Partial<Record<NsType, number>> = {};
+  nsLinks(pid: number): Readonly<Partial<Record<NsType, number>>> | undefined {
     const at = this.part(pid, this.linksAt);
+    const { buf, idx } = this;
+    // the addon writes a record's links one after the other: their bytes together name the whole set, and
+    // processes in the same namespaces (most of them) share one frozen object, parsed once
+    const first = idx[at];
+    let end = first;
+    for (let t = 0; t < NS_TYPES.length; t++) {
+      const n = idx[at + 2 * t + 1];
+      if (n < 0) return undefined;
+      if (idx[at + 2 * t] !== end) return this.parseLinks(at);
+      end += n;
+    }
+    const key = latin1(buf, first, end);
+    let ns = this.nsSets.get(key);
+    if (ns === undefined) this.nsSets.set(key, (ns = Object.freeze(this.parseLinks(at))));
+    return ns;
+  }
+
+  /** Namespace sets met in this scan, by the bytes of their links (see nsLinks). */
+  private readonly nsSets = new Map<string, Readonly<Partial<Record<NsType, number>>>>();
+
+  /** The links of the record whose link parts start at `at` in `idx`, each parsed (all read: see nsLinks). */
+  private parseLinks(at: number): Partial<Record<NsType, number>> {
+    const out: Partial<Record<NsType, number>> = {};
     const { buf, idx } = this;
     for (let t = 0; t < NS_TYPES.length; t++) {
       const off = idx[at + 2 * t];
-      const n = idx[at + 2 * t + 1];
-      if (n < 0) return undefined;
-      const ino = nsLinkInode(latin1(buf, off, off + n), NS_TYPES[t]);
+      const ino = nsLinkInode(latin1(buf, off, off + idx[at + 2 * t + 1]), NS_TYPES[t]);
       if (ino !== undefined) out[NS_TYPES[t]] = ino;
     }
     return out;

@@ -32,6 +32,12 @@ for (const m of ['docker-v1.manifest', 'hybrid-systemd.manifest', 'k8s-node.mani
       assert.ok(a.length >= 3);
       assert.deepEqual(a, b);
       assert.deepEqual(t1.toJSON(), t2.toJSON());
+      // processes in the same namespaces share one frozen namespace record (parsed once per scan)
+      for (const x of a) {
+        const twin = a.find((y) => y !== x && isDeepStrictEqual(y.ns, x.ns) && Object.keys(x.ns).length === 8);
+        if (twin) assert.equal(twin.ns, x.ns, `${x.pid} and ${twin.pid}: one record`);
+        if (Object.keys(x.ns).length === 8) assert.ok(Object.isFrozen(x.ns));
+      }
       assert.equal(new ProcessReader({ paths: h.paths, batch: true }).pageSize, undefined, 'a fixture host: the page size is learnt from status');
     } finally {
       h.cleanup();
