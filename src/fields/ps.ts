@@ -143,6 +143,14 @@ export const PS_FIELDS: readonly PsField[] = [
   { id: 'ARGV', json: 'argv', type: 'array', trunc: true, help: 'argument vector (JSON: an array of strings)', get: (p) => p.argv, format: (v) => (Array.isArray(v) ? v.join(' ') : '') },
 ];
 
+/** The columns made from /proc/PID/stat's numbers (state, parent, threads, times, RSS): the others need no stat. */
+const STAT_COLUMNS: ReadonlySet<string> = new Set(['PPID', 'STATE', 'THREADS', 'CPU%', 'RSS', 'TIME']);
+
+/** Do these columns (shown, or sorted by) need /proc/PID/stat? (COMM and COMMAND's `[comm]` do not: /proc/PID/comm.) */
+export function psNeedsStat(fields: readonly PsField[]): boolean {
+  return fields.some((f) => STAT_COLUMNS.has(f.id));
+}
+
 /** Default text columns: fit 80 columns (the namespace types that differ from PID 1's in one NS column). */
 export const PS_DEFAULT = ['PID', 'USER', 'CONTAINER', 'CGROUP', 'NS', 'COMMAND'];
 

@@ -62,7 +62,8 @@ export function hostSummary(paths: HostPaths): HostSummary {
       tol.absorb(e, paths.sys);
     }
   }
-  const table = collectProcesses({ paths });
+  // (counts, namespaces and containers: nothing of stat's)
+  const table = collectProcesses({ paths, stat: false });
   let nss = groupNamespaces(table.procs);
   try {
     nss = withNsfsMounts(nss, readNsfsMounts(paths));

@@ -72,6 +72,11 @@ export interface CollectorOptions {
   readonly keepOpen?: boolean;
   /** a single collection: keep nothing for a next one */
   readonly once?: boolean;
+  /**
+   * read /proc/PID/stat (default true); false for a single collection whose view shows none of its numbers (state,
+   * parent, threads, times, RSS): those stay absent (src/readers/procfs/process.ts `stat`)
+   */
+  readonly stat?: boolean;
 }
 
 /** "No identity", where an undefined one would be worked out again (ProcessCollector.collect); never in a row. */
@@ -90,7 +95,7 @@ export class ProcessCollector {
     this.names = new NameCache(o.paths);
     // a collector that re-reads slow parts only every N collections is a repeated one: keep stat files open
     const keepOpen = o.keepOpen ?? (o.paths.live && (o.refreshEvery ?? 1) > 1);
-    this.reader = new ProcessReader({ paths: o.paths, refreshEvery: o.refreshEvery, pids: o.pids, keepOpen, once: o.once });
+    this.reader = new ProcessReader({ paths: o.paths, refreshEvery: o.refreshEvery, pids: o.pids, keepOpen, once: o.once, stat: o.stat });
   }
 
   collect(): ProcessTable {
@@ -318,6 +323,8 @@ export interface PsOptions {
   /** PIDs to show in full; empty → the table */
   readonly pids: readonly number[];
   readonly filter: PsFilter;
+  /** the table's columns and sort keys need /proc/PID/stat (default true; see CollectorOptions.stat) */
+  readonly stat?: boolean;
 }
 
 export type PsResult =
@@ -329,7 +336,8 @@ export function runPs(o: PsOptions): PsResult {
   // the code it makes saves here (`nsx ps` at 5,000 processes: ~40–90 ms of CPU less without it)
   setFlagsFromString('--no-opt');
   if (o.pids.length === 0) {
-    const table = collectProcesses({ paths: o.paths });
+    // (a recorded host may lack comm files: stat is read there whatever the columns)
+    const table = collectProcesses({ paths: o.paths, stat: o.stat !== false || !o.paths.live });
     return { mode: 'table', table, rows: filterProcesses(table.procs, o.filter) };
   }
   const ctx = readDetailContext(o.paths);

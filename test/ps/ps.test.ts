@@ -5,7 +5,7 @@ import { fixture, fixtureHost } from '../helpers/host.js';
 import { runNsx } from '../helpers/cli.js';
 import { fuzzParser } from '../helpers/fuzz.js';
 import { collectProcesses, filterProcesses, overlayLayers, primaryCgroupPath, readProcessDetail, rootMountOf, ProcessCollector } from '../../src/services/ps.js';
-import { PS_FIELDS, PS_DEFAULT, formatPsDetail, sortProcesses, cgroupStatsSummary, renderPsTable, ellipsize, fitWidths, parsePsSort, sortProcessesBy, type PsField, type PsFieldCtx } from '../../src/fields/ps.js';
+import { PS_FIELDS, PS_DEFAULT, formatPsDetail, sortProcesses, cgroupStatsSummary, renderPsTable, ellipsize, fitWidths, parsePsSort, psNeedsStat, sortProcessesBy, type PsField, type PsFieldCtx } from '../../src/fields/ps.js';
 import { formatCell, headerOf, selectFields } from '../../src/fields/registry.js';
 import { escapeControl } from '../../src/output/escape.js';
 import { renderTable } from '../../src/output/table.js';
@@ -270,6 +270,37 @@ test('renderPsTable lays a table out as the generic flat table does, at any widt
           }
         }
       }
+    } finally {
+      if (host !== h) host.cleanup();
+    }
+  }
+});
+
+test('ps without /proc/PID/stat (the comm file instead): every column psNeedsStat clears shows what it shows with stat', () => {
+  for (const m of ['k8s-node.manifest', 'ns-nested.manifest', 'docker-v1.manifest', 'k8s-v2-node.manifest']) {
+    const host = m === 'k8s-node.manifest' ? h : fixtureHost(m);
+    try {
+      const full = collectProcesses({ paths: host.paths });
+      const lean = collectProcesses({ paths: host.paths, stat: false });
+      assert.deepEqual(lean.procs.map((p) => p.pid), full.procs.map((p) => p.pid), m);
+      for (const [i, p] of lean.procs.entries()) {
+        const q = full.procs[i];
+        for (const k of ['comm', 'argv', 'command', 'ns', 'nspid', 'uid', 'user', 'cgroups', 'cgroup', 'container', 'containerName'] as const) assert.deepEqual(p[k], q[k], `${m} ${p.pid} ${k}`);
+        for (const k of ['ppid', 'state', 'threads', 'utimeTicks', 'stimeTicks', 'starttimeTicks', 'rssBytes'] as const) assert.equal(p[k], undefined, `${m} ${p.pid} ${k}: not read`);
+      }
+      const ctx = (t: typeof full): PsFieldCtx => ({ reference: t.reference.ns, cpuPercent: cpuPercentSinceStart(t.procs, t.uptime_s ?? 1000) });
+      let needing = 0;
+      for (const f of PS_FIELDS) {
+        if (psNeedsStat([f])) {
+          needing++;
+          continue;
+        }
+        assert.deepEqual(lean.procs.map((p) => formatCell(f, p, ctx(lean))), full.procs.map((p) => formatCell(f, p, ctx(full))), `${m} ${f.id}`);
+      }
+      assert.equal(needing, 6, 'PPID STATE THREADS CPU% RSS TIME');
+      const fields = selectFields(PS_FIELDS, PS_DEFAULT, undefined);
+      assert.ok(!psNeedsStat(fields), 'the default columns need no stat');
+      assert.equal(renderPsTable(fields, lean.procs, ctx(lean)), renderPsTable(fields, full.procs, ctx(full)), m);
     } finally {
       if (host !== h) host.cleanup();
     }

@@ -6,7 +6,7 @@ import { parseCommandArgs } from '../common.js';
 import { parseIntArg, type OptionSpec } from '../getopt.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { columnsHelp, jsonCell, jsonKeyOf, selectFields } from '../../fields/registry.js';
-import { PS_DEFAULT, PS_DEFAULT_JSON, PS_FIELDS, formatPsDetail, psDetailJson, parsePsSort, renderPsTable, sortProcessesBy, withCommandAndArgv, type PsFieldCtx } from '../../fields/ps.js';
+import { PS_DEFAULT, PS_DEFAULT_JSON, PS_FIELDS, formatPsDetail, psDetailJson, parsePsSort, psNeedsStat, renderPsTable, sortProcessesBy, withCommandAndArgv, type PsFieldCtx } from '../../fields/ps.js';
 import { cpuPercentSinceStart } from '../../model/process.js';
 import { runPs } from '../../services/ps.js';
 import { formatJson } from '../../output/json.js';
@@ -96,7 +96,8 @@ export const command: Command = {
 
     const w = replayWindow(o, 'nsx ps', false);
     const replay = w ? (await loadRecord('nsx ps')).openReplay(w, 'nsx ps', ['processes', 'namespaces', 'cgroups']) : undefined;
-    const res = replay ? (await loadRecord('nsx ps')).replayPs(replay, { pids, filter }) : runPs({ paths: ctx.paths, pids, filter });
+    const stat = psNeedsStat([...fields, ...sortKeys.map((k) => k.field)]);
+    const res = replay ? (await loadRecord('nsx ps')).replayPs(replay, { pids, filter }) : runPs({ paths: ctx.paths, pids, filter, stat });
     for (const m of replay?.rec.warnings ?? []) ctx.warn(m);
     if (res.mode === 'detail') {
       if (o.json) ctx.stdout.write(formatJson({ processes: res.details.map(psDetailJson) }) + '\n');
@@ -114,7 +115,8 @@ export const command: Command = {
       throw new NotFoundError(`nsx ps: ${what.join(' ')}: no process matches${unread}`);
     }
     // CPU% outside the dashboard: since each process started (CPU time / elapsed), as procps ps computes %CPU
-    const cpuPercent = res.table.uptime_s === undefined ? undefined : cpuPercentSinceStart(res.rows, res.table.uptime_s);
+    const cpuShown = fields.some((f) => f.id === 'CPU%') || sortKeys.some((k) => k.field.id === 'CPU%');
+    const cpuPercent = res.table.uptime_s === undefined || !cpuShown ? undefined : cpuPercentSinceStart(res.rows, res.table.uptime_s);
     const fctx: PsFieldCtx = { reference: res.table.reference.ns, raw: !!o.raw, cpuPercent };
     const rows = sortKeys.length ? sortProcessesBy(res.rows, sortKeys, fctx) : res.rows;
     if (o.json) {

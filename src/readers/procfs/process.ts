@@ -48,7 +48,17 @@ export interface ProcessReaderOptions {
   readonly batch?: boolean;
   /** a single read (`nsx ps`): keep nothing for a next one */
   readonly once?: boolean;
+  /**
+   * read /proc/PID/stat (default true). false, for a single batch read (`once`) whose table shows none of stat's
+   * numbers (`nsx ps`'s default columns): `/proc/PID/comm` is read instead, cheaper for the kernel and nothing to
+   * convert, and the sample's state, ppid, flags, times, threads, start time and RSS are absent (not read). Read
+   * file by file (no addon), stat is read all the same: more fields, the same comm.
+   */
+  readonly stat?: boolean;
 }
+
+/** What a sample takes from stat: the comm always (from the comm file when stat is not read), the rest when read. */
+type StatPart = Pick<ProcStat, 'comm'> & Partial<ProcStat>;
 
 /** The parts of a sample re-read only every `refreshEvery` reads. */
 interface Slow {
@@ -191,7 +201,7 @@ export class ProcessReader {
    * links, with the owner of each process directory, and status where it is needed (see statusNeeded).
    */
   private scan(fresh: readonly number[]): ProcScan | undefined {
-    const files = ['stat', 'cmdline', 'cgroup'] as const;
+    const files = [this.o.once && this.o.stat === false ? 'comm' : 'stat', 'cmdline', 'cgroup'] as const;
     if (!this.ownerIsEuid || this.pageSize === undefined) return scanProcesses(this.o.paths, fresh, { files, links: true, status: {} });
     this.procPidNs ??= this.readProcPidNs() ?? null;
     return scanProcesses(this.o.paths, fresh, { files, links: true, owner: true, status: { unlessPidNs: this.procPidNs ?? undefined } });
@@ -406,7 +416,7 @@ export class ProcessReader {
     const source = `${this.o.paths.proc}/${pid}/stat`;
     if (this.o.once) {
       // nothing is kept: no copy of the bytes
-      const st = parseStat(pre.text(pid, 'stat'), source);
+      const st: StatPart = this.o.stat === false ? { comm: commOf(pre.text(pid, 'comm')) } : parseStat(pre.text(pid, 'stat'), source);
       return sampleOf(pid, st, this.readSlow(pid, st, tol, pre));
     }
     const n = pre.bytesInto(pid, 'stat', this.rb);
@@ -468,17 +478,16 @@ export class ProcessReader {
   }
 
   /** status, cmdline, ns links and cgroup of one process. */
-  private readSlow(pid: number, st: ProcStat, tol: Tolerance, pre?: ProcScan): Slow {
+  private readSlow(pid: number, st: StatPart, tol: Tolerance, pre?: ProcScan): Slow {
     const { paths } = this.o;
-    const base = `${paths.proc}/${pid}`;
-    const argv = isKernelThread(st) ? EMPTY : parseCmdline(pre ? pre.text(pid, 'cmdline') : readText(`${base}/cmdline`));
+    const argv = isKernelThread(st) ? EMPTY : parseCmdline(pre ? pre.text(pid, 'cmdline') : readText(`${paths.proc}/${pid}/cmdline`));
     const ns = this.readNs(pid, tol, pre);
     const cgroups = this.readCgroups(pid, pre);
     let uid: number | undefined;
     let nspid: readonly number[] | undefined;
     if (this.statusNeeded(ns.pid)) {
       // (latin1 from a batch: the keys read are ASCII, and a UTF-8 name cannot fake a line start)
-      const status = parseStatusIds(pre?.hasStatus(pid) ? pre.latin1(pid, 'status') : readText(`${base}/status`));
+      const status = parseStatusIds(pre?.hasStatus(pid) ? pre.latin1(pid, 'status') : readText(`${paths.proc}/${pid}/status`));
       // the page size, from the first process whose status VmRSS and stat rss describe the same pages
       if (this.pageSize === undefined && status.vmRssBytes && st.rssPages) this.pageSize = 2 ** Math.round(Math.log2(status.vmRssBytes / st.rssPages));
       uid = status.uid?.effective;
@@ -499,7 +508,12 @@ export class ProcessReader {
   }
 }
 
-function sampleOf(pid: number, st: ProcStat, slow: Slow): ProcessSample {
+/** The text of /proc/PID/comm without its final newline (the comm itself may hold any other byte). */
+function commOf(text: string): string {
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+function sampleOf(pid: number, st: StatPart, slow: Slow): ProcessSample {
   return {
     pid,
     comm: st.comm,

@@ -1,5 +1,5 @@
 /**
- * Many processes' files in one batch: `/proc/PID/<file>` for a few files (`stat`, `cmdline`, `cgroup`, `status`),
+ * Many processes' files in one batch: `/proc/PID/<file>` for a few files (`stat` or `comm`, `cmdline`, `cgroup`, `status`),
  * the owner of `/proc/PID` and the 8 `ns/*` links of a list of PIDs, read by the nsx-procscan.node addon
  * (native-bindings/procscan.ts) — relative to each process's directory, and on a second thread that reads ahead
  * while JavaScript parses what is read — instead of a dozen system calls from JavaScript per process. Each file is
@@ -15,11 +15,11 @@ import { fromFsError } from '../../errors.js';
 import { NS_TYPES, nsLinkInode, type NsType } from '../../parse/nsid-link.js';
 import { SCAN_OWNER, SCAN_SKIPPED, SCAN_STATUS, SCAN_THREAD, errnoName, procScanAddon, twoCpus, type ProcScanAddon, type ScanHandle } from '../../../native-bindings/procscan.js';
 
-export type ScannedFile = 'stat' | 'status' | 'cmdline' | 'cgroup';
+export type ScannedFile = 'stat' | 'comm' | 'status' | 'cmdline' | 'cgroup';
 
 export interface ScanWhat {
   /** files of each process directory to read whole (status: see `status`) */
-  readonly files: readonly ('stat' | 'cmdline' | 'cgroup')[];
+  readonly files: readonly ('stat' | 'comm' | 'cmdline' | 'cgroup')[];
   /** read the 8 namespace links */
   readonly links?: boolean;
   /** stat the process directory: its owner (st_uid) */
