@@ -14,7 +14,6 @@
  * namespaces) when PID 1's links cannot be read, or nsx's own as a last resort.
  */
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { HostPaths } from '../host/paths.js';
 import { Tolerance, classifyTolerable, wrap } from '../host/tolerance.js';
 import { NotFoundError, ParseError } from '../errors.js';
@@ -79,8 +78,11 @@ export interface CollectorOptions {
   readonly stat?: boolean;
 }
 
-/** "No identity", where an undefined one would be worked out again (ProcessCollector.collect); never in a row. */
-const NO_IDENTITY: Identity = Object.freeze({ runtime: 'systemd', kind: 'unit', id: '', shortId: '', label: '', ref: '' }) as Identity;
+/**
+ * "No identity", where an undefined one would be worked out again from the paths (processRow's and primaryOf's
+ * defaults: ProcessCollector.collect knows it is none); never in a row. Its cgroup (a NUL) is no path's prefix.
+ */
+const NO_IDENTITY: Identity = Object.freeze({ runtime: 'systemd', kind: 'unit', id: '', shortId: '', label: '', ref: '', cgroup: '\0' });
 
 /** Collects the process table, repeatedly if asked (the dashboard keeps one collector). */
 export class ProcessCollector {
@@ -150,7 +152,7 @@ export class ProcessCollector {
         let c = byCgroups.get(s.cgroups);
         if (!c) {
           const located = locatedIdentity(s, once);
-          byCgroups.set(s.cgroups, (c = { located, primary: primaryOf(s.cgroups, located) }));
+          byCgroups.set(s.cgroups, (c = { located, primary: primaryOf(s.cgroups, located ?? NO_IDENTITY) }));
         }
         e = { row: processRow(s, rowCtx, c.located ?? NO_IDENTITY, c.primary), located: c.located };
         if (keep) this.rows.set(s, e);
@@ -333,8 +335,9 @@ export type PsResult =
 
 export function runPs(o: PsOptions): PsResult {
   // one pass over thousands of processes, then exit: V8's optimising compiler (its own thread) costs more CPU than
-  // the code it makes saves here (`nsx ps` at 5,000 processes: ~40–90 ms of CPU less without it)
-  setFlagsFromString('--no-opt');
+  // the code it makes saves here (`nsx ps` at 5,000 processes: ~30 ms of CPU less without it). node:v8 is loaded
+  // only to say so (with the streams it needs, ~5 ms): not when Node was started with the flag
+  if (!process.execArgv.includes('--no-opt')) process.getBuiltinModule('node:v8').setFlagsFromString('--no-opt');
   if (o.pids.length === 0) {
     // (a recorded host may lack comm files: stat is read there whatever the columns)
     const table = collectProcesses({ paths: o.paths, stat: o.stat !== false || !o.paths.live });
