@@ -34,7 +34,7 @@ import { readPidDirUid, readPids } from './pids.js';
 import { readNsLink, readNsLinks } from './ns.js';
 import { readStatus } from './status.js';
 import { ProcCgroupInterner, readProcCgroupText } from './cgroup.js';
-import { scanPageSize, scanProcesses, type ProcScan } from './scan.js';
+import { KeptReads, scanPageSize, scanProcesses, type ProcScan } from './scan.js';
 
 export interface ProcessReaderOptions {
   readonly paths: HostPaths;
@@ -85,6 +85,10 @@ interface Known {
   sched?: Buffer;
   /** the last read that saw it */
   gen?: number;
+  /** read `keptGen`: its kept descriptor `keptFd` was read in the batch (KeptReads) as entry `keptAt` */
+  keptGen?: number;
+  keptFd?: number;
+  keptAt?: number;
 }
 
 /** An idle process's slow parts are re-read this many times less often than a running one's. */
@@ -160,6 +164,7 @@ export class ProcessReader {
     let fresh: number[] | undefined;
     if (this.o.batch !== false) for (const pid of pids) if (!this.known.has(pid)) (fresh ??= []).push(pid);
     const pre = fresh && fresh.length >= BATCH_MIN ? this.scan(fresh) : undefined;
+    if (this.keepOpen && this.known.size >= BATCH_MIN) this.readKept(pids, gen);
     try {
       for (const pid of pids) {
         const known = unchanged ? this.known.get(pid) : undefined;
@@ -205,6 +210,38 @@ export class ProcessReader {
     if (!this.ownerIsEuid || this.pageSize === undefined) return scanProcesses(this.o.paths, fresh, { files, links: true, status: {} });
     this.procPidNs ??= this.readProcPidNs() ?? null;
     return scanProcesses(this.o.paths, fresh, { files, links: true, owner: true, status: { unlessPidNs: this.procPidNs ?? undefined } });
+  }
+
+  /** The batched reads of kept descriptors (undefined: no addon, or not yet made) */
+  private kept?: KeptReads | null;
+
+  /**
+   * Read the kept descriptor of every known process of this read in one call (its schedstat, else its stat):
+   * didNotRun and statBytes take the bytes from there instead of reading the descriptor themselves.
+   */
+  private readKept(pids: readonly number[], gen: number): void {
+    if (this.kept === undefined) this.kept = KeptReads.open() ?? null;
+    if (!this.kept) return;
+    const fds = new Int32Array(this.known.size);
+    const who: Known[] = [];
+    for (const pid of pids) {
+      const k = this.known.get(pid);
+      const fd = k?.schedFd ?? k?.fd;
+      if (fd === undefined || who.length === fds.length) continue;
+      fds[who.length] = fd;
+      who.push(k!);
+    }
+    if (who.length < BATCH_MIN || !this.kept.read(fds.subarray(0, who.length))) return;
+    for (let i = 0; i < who.length; i++) {
+      who[i].keptGen = gen;
+      who[i].keptFd = fds[i];
+      who[i].keptAt = i;
+    }
+  }
+
+  /** Entry of `fd` of `k` in this read's batch of kept descriptors, or -1 when it was not read there. */
+  private keptEntry(k: Known, fd: number): number {
+    return k.keptGen === this.gen && k.keptFd === fd ? k.keptAt! : -1;
   }
 
   /** The number of the current read (entries seen in it carry it). */
@@ -270,16 +307,24 @@ export class ProcessReader {
       }
     }
     let n: number;
+    let buf = this.sb.buf;
+    let at = 0;
+    const ke = this.keptEntry(k, k.schedFd);
     try {
-      n = readAll(k.schedFd, this.sb, true);
+      if (ke >= 0) {
+        n = this.kept!.length(ke);
+        if (n < 0) throw this.kept!.error(ke, path);
+        buf = this.kept!.buf;
+        at = this.kept!.offset(ke);
+      } else n = readAll(k.schedFd, this.sb, true);
     } catch (e) {
       const err = fromFsError(e, path);
       if (classifyTolerable(err) !== 'gone') throw err;
       this.closeSched(k);
       return false;
     }
-    if (k.sched && k.sched.length === n && this.sb.buf.compare(k.sched, 0, n, 0, n) === 0) return true;
-    k.sched = Buffer.from(this.sb.buf.subarray(0, n));
+    if (k.sched && k.sched.length === n && buf.compare(k.sched, 0, n, at, at + n) === 0) return true;
+    k.sched = Buffer.from(buf.subarray(at, at + n));
     return false;
   }
 
@@ -290,7 +335,14 @@ export class ProcessReader {
   private statBytes(pid: number, k: Known | undefined): number {
     if (k?.fd !== undefined) {
       try {
-        return readAll(k.fd, this.rb, true);
+        const ke = this.keptEntry(k, k.fd);
+        if (ke < 0) return readAll(k.fd, this.rb, true);
+        const n = this.kept!.length(ke);
+        if (n < 0) throw this.kept!.error(ke, `${this.o.paths.proc}/${pid}/stat`);
+        if (this.rb.buf.length < n) this.rb.buf = Buffer.allocUnsafe(Math.max(n, this.rb.buf.length * 2));
+        const at = this.kept!.offset(ke);
+        this.kept!.buf.copy(this.rb.buf, 0, at, at + n);
+        return n;
       } catch (e) {
         // the process behind the descriptor exited (ESRCH); the PID may already be someone else's: open it again
         const err = fromFsError(e, `${this.o.paths.proc}/${pid}/stat`);

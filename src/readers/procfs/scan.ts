@@ -9,6 +9,7 @@
  * A file that could not be read carries its errno; `ProcScan` turns it into the NsxError a plain read of that path
  * would have thrown (src/errors.ts `fromFsError`), so tolerance is decided where it always is.
  */
+import { constants } from 'node:os';
 import type { HostPaths } from '../../host/paths.js';
 import { latin1 } from '../../host/read.js';
 import { fromFsError } from '../../errors.js';
@@ -230,3 +231,59 @@ export class ProcScan {
     return out;
   }
 }
+
+/**
+ * Kept descriptors re-read in one call (the addon's readFds: pread from offset 0 until 0, each): a repeated read
+ * of thousands of processes makes one call instead of one `readSync` per process. Undefined when the addon is not
+ * there (callers read each descriptor themselves). After `read(fds)`, `bytes(i)` is descriptor i's length (its
+ * bytes at `offset(i)` in `buf`), or -errno when it could not be read.
+ */
+export class KeptReads {
+  buf: Buffer = Buffer.allocUnsafe(1 << 18);
+  private lens = new Int32Array(0);
+  private offs = new Int32Array(0);
+
+  private constructor(private readonly addon: ProcScanAddon) {}
+
+  static open(): KeptReads | undefined {
+    const a = procScanAddon();
+    return a ? new KeptReads(a) : undefined;
+  }
+
+  /** Read every descriptor of `fds`; false when the call failed as a whole (read them one by one then). */
+  read(fds: Int32Array): boolean {
+    if (this.lens.length < fds.length) {
+      this.lens = new Int32Array(fds.length);
+      this.offs = new Int32Array(fds.length);
+    }
+    let n = this.addon.readFds(fds, this.buf, this.lens);
+    while (n === -ENOBUFS) {
+      this.buf = Buffer.allocUnsafe(this.buf.length * 2);
+      n = this.addon.readFds(fds, this.buf, this.lens);
+    }
+    if (n < 0) return false;
+    for (let i = 0, at = 0; i < fds.length; i++) {
+      this.offs[i] = at;
+      if (this.lens[i] > 0) at += this.lens[i];
+    }
+    return true;
+  }
+
+  /** Descriptor i's length, or -errno. */
+  length(i: number): number {
+    return this.lens[i];
+  }
+
+  /** Where descriptor i's bytes start in `buf`. */
+  offset(i: number): number {
+    return this.offs[i];
+  }
+
+  /** The NsxError a plain read of `path` would have thrown for descriptor i (its length is negative). */
+  error(i: number, path: string): Error {
+    return fromFsError({ code: errnoName(-this.lens[i]) }, path);
+  }
+}
+
+/** readFds's "the buffer is too small" */
+const ENOBUFS = constants.errno.ENOBUFS;

@@ -6,14 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { ProcessSample } from '../../../src/model/process.js';
 import { fixtureHost } from '../../helpers/host.js';
 import { liveSkipReason } from '../../helpers/live.js';
 import { ProcessReader } from '../../../src/readers/procfs/process.js';
-import { canScan, scanProcesses } from '../../../src/readers/procfs/scan.js';
+import { KeptReads, canScan, scanProcesses } from '../../../src/readers/procfs/scan.js';
 import { Tolerance } from '../../../src/host/tolerance.js';
 import { hostPaths } from '../../../src/host/paths.js';
 import { parseStatus } from '../../../src/parse/status.js';
@@ -110,4 +111,30 @@ test('live: batch and file-by-file reads agree on what does not change between t
     compared++;
   }
   assert.ok(compared > 3);
+});
+
+test('kept descriptors read in one call (KeptReads) give each file whole, and each failure on its own', { skip: noAddon }, () => {
+  const dir = join(tmpdir(), `nsx-test-kept-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const texts = ['', 'a', 'x'.repeat(70_000), 'stat 1 2 3\n', 'y'.repeat(300_000)];
+    const fds = texts.map((t, i) => {
+      writeFileSync(join(dir, String(i)), t);
+      return openSync(join(dir, String(i)), 'r');
+    });
+    const bad = openSync(join(dir, '0'), 'r');
+    closeSync(bad); // a descriptor that is no longer open: EBADF for it alone
+    const k = KeptReads.open()!;
+    k.buf = Buffer.alloc(16); // grown as needed
+    for (const round of [0, 1]) {
+      assert.ok(k.read(Int32Array.from([...fds.slice(0, 2), bad, ...fds.slice(2)])), `round ${round}`);
+      const got = [0, 1, 3, 4, 5].map((i) => k.buf.toString('latin1', k.offset(i), k.offset(i) + k.length(i)));
+      assert.deepEqual(got, texts);
+      assert.ok(k.length(2) < 0);
+      assert.match(k.error(2, '/x').message, /\/x/);
+    }
+    for (const fd of fds) closeSync(fd);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
