@@ -23,7 +23,7 @@ import { release } from 'node:os';
 import type { HostPaths } from '../../host/paths.js';
 import { readAll, readText, type ReadBuffer } from '../../host/read.js';
 import { classifyTolerable, wrap, type Tolerance } from '../../host/tolerance.js';
-import { ParseError, fromFsError } from '../../errors.js';
+import { ParseError, errnoOf, fromFsError, isNsxError } from '../../errors.js';
 import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
 import type { ProcCgroupEntry } from '../../parse/proc-cgroup.js';
 import { parseStat, type ProcStat } from '../../parse/stat.js';
@@ -120,6 +120,15 @@ function openFileLimit(paths: HostPaths): number {
  */
 const fdBudget: { open: number; max?: number } = { open: 0 };
 
+/** Is this the error of a full descriptor table (the process's, EMFILE, or the system's, ENFILE)? */
+function tableFull(e: unknown): boolean {
+  const code = isNsxError(e) ? e.errno : errnoOf(e);
+  return code === 'EMFILE' || code === 'ENFILE';
+}
+
+/** Kept descriptors given back at once when the descriptor table is full (see ProcessReader.shed). */
+const SHED = 512;
+
 /** How many stat descriptors the readers of this process keep open (tests, diagnostics). */
 export function keptStatDescriptors(): number {
   return fdBudget.open;
@@ -157,7 +166,7 @@ export class ProcessReader {
   read(tol: Tolerance, each?: (s: ProcessSample) => void, unchanged?: (last: ProcessSample) => boolean): ProcessSample[] {
     const { paths } = this.o;
     const every = Math.max(1, this.o.refreshEvery ?? 1);
-    const pids = this.o.pids ?? readPids(paths);
+    const pids = this.o.pids ?? this.listPids();
     const out: ProcessSample[] = [];
     const gen = ++this.gen;
     // processes not seen before (all of them the first time): their files in one batch when the addon is there
@@ -210,6 +219,17 @@ export class ProcessReader {
     if (!this.ownerIsEuid || this.pageSize === undefined) return scanProcesses(this.o.paths, fresh, { files, links: true, status: {} });
     this.procPidNs ??= this.readProcPidNs() ?? null;
     return scanProcesses(this.o.paths, fresh, { files, links: true, owner: true, status: { unlessPidNs: this.procPidNs ?? undefined } });
+  }
+
+  /** The PIDs of /proc; a full descriptor table (see shed) makes a reader that keeps files keep fewer first. */
+  private listPids(): number[] {
+    try {
+      return readPids(this.o.paths);
+    } catch (e) {
+      if (!this.keepOpen || !tableFull(e)) throw e;
+      this.shed();
+      return readPids(this.o.paths);
+    }
   }
 
   /** The batched reads of kept descriptors (undefined: no addon, or not yet made) */
@@ -292,6 +312,11 @@ export class ProcessReader {
       try {
         fd = openSync(path, 'r');
       } catch (e) {
+        // the descriptor table is full: keep fewer (unknown: the stat read that follows says)
+        if (tableFull(e)) {
+          this.shed();
+          return false;
+        }
         // exited: the stat read that follows says so; anything else is a real failure
         const err = fromFsError(e, path);
         if (classifyTolerable(err) !== 'gone') throw err;
@@ -351,13 +376,17 @@ export class ProcessReader {
       this.closeFd(k);
     }
     const path = `${this.o.paths.proc}/${pid}/stat`;
+    let fd: number | undefined;
     if (this.keepOpen && k?.schedFd === undefined && fdBudget.open < fdBudget.max!) {
-      let fd: number;
       try {
         fd = openSync(path, 'r');
       } catch (e) {
-        throw fromFsError(e, path);
+        // the descriptor table is full: keep fewer, and read this one without keeping it
+        if (!tableFull(e)) throw fromFsError(e, path);
+        this.shed();
       }
+    }
+    if (fd !== undefined) {
       let n: number;
       try {
         n = readAll(fd, this.rb, true);
@@ -371,15 +400,31 @@ export class ProcessReader {
       } else this.pendingFd = fd;
       return n;
     }
-    try {
-      const fd = openSync(path, 'r');
+    for (let attempt = 0; ; attempt++) {
       try {
-        return readAll(fd, this.rb);
-      } finally {
-        closeSync(fd);
+        const once = openSync(path, 'r');
+        try {
+          return readAll(once, this.rb);
+        } finally {
+          closeSync(once);
+        }
+      } catch (e) {
+        if (attempt > 0 || !tableFull(e) || !this.keepOpen) throw fromFsError(e, path);
+        this.shed();
       }
-    } catch (e) {
-      throw fromFsError(e, path);
+    }
+  }
+
+  /**
+   * The descriptor table is full (EMFILE, ENFILE: other readers of this process keep files too, the dashboard's
+   * cgroup sampler two per cgroup): keep SHED fewer descriptors from now on, and close kept ones down to that, so
+   * that this read, the other readers and whatever the user does next (`e`: nsx enter) find descriptors free.
+   */
+  private shed(): void {
+    fdBudget.max = Math.max(0, fdBudget.open - SHED);
+    for (const k of this.known.values()) {
+      if (fdBudget.open <= fdBudget.max) break;
+      this.closeFd(k);
     }
   }
 

@@ -10,10 +10,11 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { spawn } from 'node:child_process';
 import type { ProcessSample } from '../../../src/model/process.js';
 import { fixtureHost } from '../../helpers/host.js';
 import { liveSkipReason } from '../../helpers/live.js';
-import { ProcessReader } from '../../../src/readers/procfs/process.js';
+import { ProcessReader, keptStatDescriptors } from '../../../src/readers/procfs/process.js';
 import { KeptReads, canScan, scanProcesses } from '../../../src/readers/procfs/scan.js';
 import { Tolerance } from '../../../src/host/tolerance.js';
 import { hostPaths } from '../../../src/host/paths.js';
@@ -136,5 +137,39 @@ test('kept descriptors read in one call (KeptReads) give each file whole, and ea
     for (const fd of fds) closeSync(fd);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('live: a full descriptor table (EMFILE) makes a repeated reader keep fewer files, not fail', { skip: liveSkipReason() }, () => {
+  const paths = hostPaths();
+  const r = new ProcessReader({ paths, refreshEvery: 10, keepOpen: true });
+  const filler: number[] = [];
+  try {
+    r.read(new Tolerance());
+    r.read(new Tolerance()); // the second read keeps descriptors open
+    const kept = keptStatDescriptors();
+    assert.ok(kept > 0, 'descriptors kept');
+    const fresh = spawn('sleep', ['30'], { stdio: 'ignore' }); // new at the next read: its stat must be opened
+    try {
+      // fill the rest of this process's descriptor table
+      for (;;) {
+        try {
+          filler.push(openSync('/dev/null', 'r'));
+        } catch (e) {
+          assert.equal((e as NodeJS.ErrnoException).code, 'EMFILE');
+          break;
+        }
+      }
+      const out = r.read(new Tolerance());
+      assert.ok(out.some((x) => x.pid === fresh.pid), 'the new process read all the same');
+      assert.ok(keptStatDescriptors() < kept, `fewer kept: ${keptStatDescriptors()} < ${kept}`);
+      // descriptors are free again for others
+      closeSync(openSync('/dev/null', 'r'));
+    } finally {
+      fresh.kill();
+    }
+  } finally {
+    for (const fd of filler) closeSync(fd);
+    r.close();
   }
 });
