@@ -136,19 +136,29 @@ export interface RecordedState {
   readonly identityChanged: readonly string[];
 }
 
-const derived = new WeakMap<object, { sample: CgroupSample; identity?: Identity }>();
+interface DerivedCgroup {
+  readonly o: object;
+  readonly sample: CgroupSample;
+  readonly identity?: Identity;
+}
 
 function cgroupOf(dec: FrameDecoder, e: DecEntity): { sample: CgroupSample; identity?: Identity } {
   const o = dec.objectOf(KIND_CGROUP, e);
-  let d = derived.get(o);
-  if (!d) {
-    const { identity, ...rest } = o as Record<string, unknown>;
-    let sample = (identity === undefined ? o : rest) as unknown as CgroupSample;
+  let d = e.memo as DerivedCgroup | undefined;
+  if (d?.o !== o) {
+    // most cgroups have no identity: no copy of their object then
+    const identity = (o as Record<string, unknown>).identity;
+    let sample: CgroupSample;
+    if (identity === undefined) sample = o as unknown as CgroupSample;
+    else {
+      const { identity: _drop, ...rest } = o as Record<string, unknown>;
+      sample = rest as unknown as CgroupSample;
+    }
     if (typeof sample.path !== 'string') throw new CorruptRecord('a cgroup without its path');
     // a cgroup no hierarchy identified (a bare listing) has no inode leaves: its `inodes` is the empty record
     if (typeof sample.inodes !== 'object' || sample.inodes === null) sample = { ...sample, inodes: {} };
-    d = identity === undefined ? { sample } : { sample, identity: identity as Identity };
-    derived.set(o, d);
+    d = identity === undefined ? { o, sample } : { o, sample, identity: identity as Identity };
+    e.memo = d;
   }
   return d;
 }
