@@ -256,6 +256,8 @@ interface EncKind {
   readonly atoms: ReadonlySet<string>;
   readonly columns: Map<string, number>;
   readonly entities: Map<string, EncEntity>;
+  /** live entities by the object last written for them (see `putKnown`) */
+  readonly byObj: Map<object, EncEntity>;
   nextSlot: number;
 }
 
@@ -294,7 +296,7 @@ export class FrameEncoder {
 
   /** Start a new chunk with the next frame: empty tables, every entity written in full. */
   keyframe(): void {
-    this.kinds = ATOMS.map((atoms) => ({ atoms, columns: new Map(), entities: new Map(), nextSlot: 0 }));
+    this.kinds = ATOMS.map((atoms) => ({ atoms, columns: new Map(), entities: new Map(), byObj: new Map(), nextSlot: 0 }));
     this.strings = new Map();
     this.key = true;
     this.begin();
@@ -352,7 +354,9 @@ export class FrameEncoder {
     e.seen = this.frame;
     if (e.obj === o) return;
     const before = e.obj === undefined ? EMPTY_LEAVES : flatten(e.obj, k.atoms);
+    if (e.obj !== undefined && k.byObj.get(e.obj) === e) k.byObj.delete(e.obj);
     e.obj = o;
+    k.byObj.set(o, e);
     const leaves = flatten(o, k.atoms);
     const ch = this.changes[kind];
     const slot = e.slot;
@@ -368,6 +372,19 @@ export class FrameEncoder {
       if (old !== v || (old === undefined && !before.has(lk))) note(this.column(kind, lk), v, old);
     }
     for (const [lk, old] of before) if (!leaves.has(lk)) note(this.column(kind, lk), DELETED, old);
+  }
+
+  /**
+   * `put` of an object written last frame, without its key: true when `o` is the object last written for a live
+   * entity of `kind` (it is then seen in this frame, unchanged); false when the caller must `put` it. Only for
+   * kinds whose key is a function of the object (a process's PID and start time, a cgroup's path, an inode): no
+   * two entities can then share an object. Saves making the key and its writer for every unchanged entity.
+   */
+  putKnown(kind: number, o: object): boolean {
+    const e = this.kinds[kind].byObj.get(o);
+    if (e === undefined || e.obj !== o) return false;
+    e.seen = this.frame;
+    return true;
   }
 
   /** A kernel event (OOM kill, fork rejected) as a JSON text. */
@@ -392,6 +409,7 @@ export class FrameEncoder {
         if (e.seen !== this.frame) {
           removed.push(e.slot);
           k.entities.delete(key);
+          if (e.obj !== undefined && k.byObj.get(e.obj) === e) k.byObj.delete(e.obj);
         }
       }
       removed.sort((a, b) => a - b);

@@ -105,11 +105,12 @@ export class InputEncoder {
       let w = this.cg.get(s.path);
       if (!w || w.s !== s || w.id !== id) w = { s, id, o: id ? { ...s, identity: id } : s };
       seen.set(s.path, w);
-      enc.put(KIND_CGROUP, s.path, w.o, cgroupKeyWriter(s.path));
+      // an entity's key is a function of its object here (path, PID and start time, inode): putKnown applies
+      if (!enc.putKnown(KIND_CGROUP, w.o)) enc.put(KIND_CGROUP, s.path, w.o, cgroupKeyWriter(s.path));
     }
     this.cg = seen;
-    for (const p of input.processes) enc.put(KIND_PROCESS, processKey(p.pid, p.starttimeTicks), p, processKeyWriter(p.pid, p.starttimeTicks));
-    for (const n of input.namespaces) enc.put(KIND_NAMESPACE, String(n.inode), n, inodeKeyWriter(n.inode));
+    for (const p of input.processes) if (!enc.putKnown(KIND_PROCESS, p)) enc.put(KIND_PROCESS, processKey(p.pid, p.starttimeTicks), p, processKeyWriter(p.pid, p.starttimeTicks));
+    for (const n of input.namespaces) if (!enc.putKnown(KIND_NAMESPACE, n)) enc.put(KIND_NAMESPACE, String(n.inode), n, inodeKeyWriter(n.inode));
     for (const e of input.events) enc.event(JSON.stringify(e));
   }
 }
