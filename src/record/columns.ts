@@ -595,12 +595,13 @@ function compileShape(paths: readonly (readonly (string | number)[])[], vals: re
     }
   }
   const emit = (n: ShapeNode | number): string => {
-    if (typeof n === 'number') return `a(v[${n}])`;
+    // a leaf: its value, or an atom's (a string starting with NUL) parsed; inline, no call per leaf
+    if (typeof n === 'number') return `(typeof (x = v[${n}]) === 'string' && x.charCodeAt(0) === 0 ? a(x) : x)`;
     if (n.array) return `[${[...n.children].sort((x, y) => (x[0] as number) - (y[0] as number)).map(([, c]) => emit(c)).join(',')}]`;
     return `{${[...n.children].map(([k, c]) => `${JSON.stringify(String(k))}:${emit(c)}`).join(',')}}`;
   };
   // the names are JSON strings of path segments a decoder accepted (isSegment: no __proto__): plain data keys
-  return new Function('v', 'a', `return ${emit(root)};`) as ShapeBuilder;
+  return new Function('v', 'a', `let x; return ${emit(root)};`) as ShapeBuilder;
 }
 
 /** What one frame changed: entities added, removed (with their last object) and changed, per kind, and its events. */
