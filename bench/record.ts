@@ -44,8 +44,8 @@ function cpuMs(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function rssMb(pid: number, field = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -65,6 +65,9 @@ interface Cost {
   readonly wholeMillicores: number;
   readonly rssMedianMb: number;
   readonly rssMaxMb: number;
+  /** of the RSS: anonymous memory (the heap, malloc) and file pages (the node binary and libraries), medians */
+  readonly anonMb: number;
+  readonly fileMb: number;
   readonly bytesPerDay: number;
   readonly bytes: number;
 }
@@ -88,13 +91,21 @@ async function costs(procs: number, churn: boolean, minutes: number): Promise<{ 
     const pids = { nsx, atop };
     const start = { nsx: cpuMs(nsx), atop: cpuMs(atop) };
     const rss: Record<string, number[]> = { nsx: [], atop: [] };
+    const anon: Record<string, number[]> = { nsx: [], atop: [] };
+    const file: Record<string, number[]> = { nsx: [], atop: [] };
     const t0 = Date.now();
     let steady: { t: number; cpu: Record<string, number>; bytes: Record<string, number> } | undefined;
     const end = t0 + minutes * 60_000;
     while (Date.now() < end) {
       await sleep(5000);
       if (!steady && Date.now() - t0 >= 60_000) steady = { t: Date.now(), cpu: { nsx: cpuMs(nsx), atop: cpuMs(atop) }, bytes: { nsx: bytesIn(store), atop: bytesIn(atopFile) } };
-      if (steady) for (const k of ['nsx', 'atop'] as const) rss[k].push(rssMb(pids[k]));
+      if (steady) {
+        for (const k of ['nsx', 'atop'] as const) {
+          rss[k].push(rssMb(pids[k]));
+          anon[k].push(rssMb(pids[k], 'RssAnon'));
+          file[k].push(rssMb(pids[k], 'RssFile'));
+        }
+      }
     }
     const t1 = Date.now();
     const out: Cost[] = [];
@@ -108,6 +119,8 @@ async function costs(procs: number, churn: boolean, minutes: number): Promise<{ 
         wholeMillicores: (cpu - start[k]) / ((t1 - t0) / 1000),
         rssMedianMb: median(rss[k]),
         rssMaxMb: Math.max(...rss[k]),
+        anonMb: median(anon[k]),
+        fileMb: median(file[k]),
         bytesPerDay: ((bytes - s.bytes[k]) / ((t1 - s.t) / 1000)) * 86400,
         bytes,
       });
@@ -126,6 +139,7 @@ function report(title: string, cs: Cost[]): void {
       `  ${c.label.padEnd(20)} ${`${c.steadyMillicores.toFixed(1)} mc`.padStart(12)} ${`(${c.wholeMillicores.toFixed(1)} mc)`.padStart(12)} ${`${c.rssMedianMb.toFixed(1)} MB`.padStart(11)} ${`(${c.rssMaxMb.toFixed(1)})`.padStart(8)} ${`${(c.bytesPerDay / 1e6).toFixed(1)} MB`.padStart(13)}`,
     );
   }
+  console.log(`  RSS of which anonymous / file pages (medians): ${cs.map((c) => `${c.label} ${c.anonMb.toFixed(1)} / ${c.fileMb.toFixed(1)} MB`).join('; ')}`);
   const [n, a] = cs;
   console.log(`  ratio nsx/atop: CPU ${(n.steadyMillicores / a.steadyMillicores).toFixed(2)}×, RSS ${(n.rssMedianMb / a.rssMedianMb).toFixed(2)}×, disk ${(n.bytesPerDay / a.bytesPerDay).toFixed(2)}× (atop records no cgroup)`);
   console.log(`  targets: ≤ 10 millicores ${n.steadyMillicores <= 10 ? 'met' : 'NOT met'}, ≤ 60 MB RSS ${n.rssMedianMb <= 60 ? 'met' : 'NOT met'}, ≤ 50 MB a day ${n.bytesPerDay <= 50e6 ? 'met' : 'NOT met'}; load average ${load()}`);

@@ -10,7 +10,7 @@
  * - a cgroup whose activity changed (the sample the fd source returns is a new object: its memo saw a file
  *   change), every interval: everything — every stat group at full detail (limits, CFS throttling, memory.stat,
  *   memory.events, IO, pids, PSI, cpuset) through THE mapping on a second fd source;
- * - a cgroup whose activity did not change: everything again every `fullEvery` intervals (default 24, staggered
+ * - a cgroup whose activity did not change: everything again every `fullEvery` intervals (default 60, staggered
  *   by path), so
  *   what can move without CPU time, memory usage or tasks moving (page cache reclaimed from an idle cgroup,
  *   writeback IO charged to it, a limit changed by hand) is at most that many intervals old.
@@ -44,7 +44,7 @@ export interface RecordCollector extends Collector {
 export interface RecordCollectOptions {
   readonly paths: HostPaths;
   readonly layout: CgroupLayout;
-  /** read an idle cgroup in full every this many samples (default 24: 2 minutes at 5 s) */
+  /** read an idle cgroup in full every this many samples (default 60: 5 minutes at 5 s) */
   readonly fullEvery?: number;
   /** files kept open by both tiers together at most (the activity tier gets 40 %, the full one the rest) */
   readonly maxOpen?: number;
@@ -61,7 +61,7 @@ function spread(path: string, n: number): number {
 
 export function makeRecordCollector(o: RecordCollectOptions): RecordCollector {
   const layout = o.layout;
-  const every = Math.max(1, o.fullEvery ?? 24);
+  const every = Math.max(1, o.fullEvery ?? 60);
   // the activity tier keeps what it needs (2 per cgroup); the full tier at most 4,096 (a kept fd holds a page of
   // kernel memory for its life: the files of the busiest cgroups are those kept, the others read and closed)
   const share1 = o.maxOpen === undefined ? undefined : Math.max(32, Math.floor(o.maxOpen * 0.4));

@@ -141,6 +141,50 @@ export function unflatten(leaves: Iterable<readonly [readonly (string | number)[
 }
 
 /**
+ * `unflatten` of an entity's values by column (the decoder's hot path: a keyframe rebuilds every entity): the
+ * same object, in column order, built without intermediate pairs; arrays with holes (an element without leaves)
+ * are closed up in place.
+ */
+function build(paths: readonly (readonly (string | number)[])[], vals: readonly (Val | undefined)[]): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  let arrays: unknown[][] | undefined;
+  for (let col = 0; col < vals.length; col++) {
+    const raw = vals[col];
+    if (raw === undefined) continue;
+    const path = paths[col];
+    const n = path.length;
+    if (n === 0) continue;
+    const v: unknown = typeof raw === 'string' && raw.charCodeAt(0) === 0 ? atomValue(raw) : raw;
+    let at: Record<string | number, unknown> = root;
+    for (let i = 0; i < n - 1; i++) {
+      const k = path[i];
+      let next = at[k] as Record<string | number, unknown> | undefined;
+      if (next === undefined || next === null || typeof next !== 'object') {
+        if (typeof path[i + 1] === 'number') {
+          const a: unknown[] = [];
+          (arrays ??= []).push(a);
+          next = a as unknown as Record<number, unknown>;
+        } else next = {};
+        at[k] = next;
+      }
+      at = next;
+    }
+    at[path[n - 1]] = v;
+  }
+  if (arrays) {
+    for (const a of arrays) {
+      let holes = false;
+      for (let i = 0; i < a.length; i++) if (!(i in a)) holes = true;
+      if (!holes) continue;
+      let j = 0;
+      for (let i = 0; i < a.length; i++) if (i in a) a[j++] = a[i];
+      a.length = j;
+    }
+  }
+  return root;
+}
+
+/**
  * The value of an atom's text, parsed once per text (thousands of processes share a command line, namespaces,
  * cgroups): the same object for the same text. Values are frozen: they are shared.
  */
@@ -212,6 +256,8 @@ interface EncKind {
   readonly atoms: ReadonlySet<string>;
   readonly columns: Map<string, number>;
   readonly entities: Map<string, EncEntity>;
+  /** live entities by the object last written for them (see `putKnown`) */
+  readonly byObj: Map<object, EncEntity>;
   nextSlot: number;
 }
 
@@ -250,7 +296,7 @@ export class FrameEncoder {
 
   /** Start a new chunk with the next frame: empty tables, every entity written in full. */
   keyframe(): void {
-    this.kinds = ATOMS.map((atoms) => ({ atoms, columns: new Map(), entities: new Map(), nextSlot: 0 }));
+    this.kinds = ATOMS.map((atoms) => ({ atoms, columns: new Map(), entities: new Map(), byObj: new Map(), nextSlot: 0 }));
     this.strings = new Map();
     this.key = true;
     this.begin();
@@ -308,7 +354,9 @@ export class FrameEncoder {
     e.seen = this.frame;
     if (e.obj === o) return;
     const before = e.obj === undefined ? EMPTY_LEAVES : flatten(e.obj, k.atoms);
+    if (e.obj !== undefined && k.byObj.get(e.obj) === e) k.byObj.delete(e.obj);
     e.obj = o;
+    k.byObj.set(o, e);
     const leaves = flatten(o, k.atoms);
     const ch = this.changes[kind];
     const slot = e.slot;
@@ -324,6 +372,19 @@ export class FrameEncoder {
       if (old !== v || (old === undefined && !before.has(lk))) note(this.column(kind, lk), v, old);
     }
     for (const [lk, old] of before) if (!leaves.has(lk)) note(this.column(kind, lk), DELETED, old);
+  }
+
+  /**
+   * `put` of an object written last frame, without its key: true when `o` is the object last written for a live
+   * entity of `kind` (it is then seen in this frame, unchanged); false when the caller must `put` it. Only for
+   * kinds whose key is a function of the object (a process's PID and start time, a cgroup's path, an inode): no
+   * two entities can then share an object. Saves making the key and its writer for every unchanged entity.
+   */
+  putKnown(kind: number, o: object): boolean {
+    const e = this.kinds[kind].byObj.get(o);
+    if (e === undefined || e.obj !== o) return false;
+    e.seen = this.frame;
+    return true;
   }
 
   /** A kernel event (OOM kill, fork rejected) as a JSON text. */
@@ -348,6 +409,7 @@ export class FrameEncoder {
         if (e.seen !== this.frame) {
           removed.push(e.slot);
           k.entities.delete(key);
+          if (e.obj !== undefined && k.byObj.get(e.obj) === e) k.byObj.delete(e.obj);
         }
       }
       removed.sort((a, b) => a - b);
@@ -457,8 +519,12 @@ const DELETED = '\u0000\u0000deleted' as Val;
 export interface DecEntity {
   /** the key as written: a path, `PID:STARTTIME`, an inode, or '' for the host */
   readonly key: string;
-  /** column id → value */
-  readonly vals: Map<number, Val>;
+  /** column id → value (undefined: no value; a plain array, indexed by the kind's dense column ids) */
+  readonly vals: (Val | undefined)[];
+  /** the number of the last frame that changed it (so that `changed` lists it once) */
+  stamp?: number;
+  /** what a reader derived from `obj` (src/record/state.ts), valid while `memo.o === obj` */
+  memo?: { readonly o: object };
   /** the object rebuilt from `vals` (dropped when a value changes) */
   obj?: Record<string, unknown>;
 }
@@ -468,11 +534,74 @@ export interface DecKind {
   readonly paths: (string | number)[][];
   /** slot → entity (undefined once removed) */
   readonly slots: (DecEntity | undefined)[];
+  /**
+   * object builders by the set of columns an entity has values in (see `compileShape`; null: built leaf by
+   * leaf), by a hash of that set
+   */
+  readonly shapes: Map<number, { readonly n: number; readonly cols: readonly number[]; readonly fn: ShapeBuilder | null }[]>;
+  shapeCount: number;
 }
 
-/** A string of the table not yet decoded: its bytes (a view of the frame's raw buffer). */
-interface LazyString {
-  readonly b: Buffer;
+/** Does `vals` have values in exactly the columns `cols` (ascending)? */
+function sameColumns(cols: readonly number[], vals: readonly (Val | undefined)[]): boolean {
+  let i = 0;
+  for (let col = 0; col < vals.length; col++) {
+    if (vals[col] === undefined) continue;
+    if (cols[i++] !== col) return false;
+  }
+  return i === cols.length;
+}
+
+/** Builds an entity's object from its values (`a` turns an atom's text into its value). */
+type ShapeBuilder = (v: readonly (Val | undefined)[], a: (x: Val | undefined) => unknown) => Record<string, unknown>;
+
+const leafValue = (x: Val | undefined): unknown => (typeof x === 'string' && x.charCodeAt(0) === 0 ? atomValue(x) : x);
+
+/** Builders made per chunk at most (a chunk's entities have a few shapes: a cgroup's controllers, a process's parts). */
+const MAX_SHAPES = 512;
+
+interface ShapeNode {
+  readonly array: boolean;
+  readonly children: Map<string | number, ShapeNode | number>;
+}
+
+/**
+ * A builder of the object that `build` makes from values in exactly the columns of `vals` that have one: one
+ * object literal (compiled once per shape, so that thousands of cgroups with the same files cost one literal
+ * each instead of a property store per leaf). null when the paths do not make a plain tree (a leaf and a
+ * container at one path, a name inside an array): `build` then does what it does.
+ */
+function compileShape(paths: readonly (readonly (string | number)[])[], vals: readonly (Val | undefined)[]): ShapeBuilder | null {
+  const root: ShapeNode = { array: false, children: new Map() };
+  for (let col = 0; col < vals.length; col++) {
+    if (vals[col] === undefined) continue;
+    const path = paths[col];
+    let at = root;
+    for (let i = 0; i < path.length; i++) {
+      const k = path[i];
+      if (at.array && typeof k !== 'number') return null;
+      const c = at.children.get(k);
+      if (i === path.length - 1) {
+        if (c !== undefined) return null;
+        at.children.set(k, col);
+        break;
+      }
+      if (c === undefined) {
+        const n: ShapeNode = { array: typeof path[i + 1] === 'number', children: new Map() };
+        at.children.set(k, n);
+        at = n;
+      } else if (typeof c === 'number') return null;
+      else at = c;
+    }
+  }
+  const emit = (n: ShapeNode | number): string => {
+    // a leaf: its value, or an atom's (a string starting with NUL) parsed; inline, no call per leaf
+    if (typeof n === 'number') return `(typeof (x = v[${n}]) === 'string' && x.charCodeAt(0) === 0 ? a(x) : x)`;
+    if (n.array) return `[${[...n.children].sort((x, y) => (x[0] as number) - (y[0] as number)).map(([, c]) => emit(c)).join(',')}]`;
+    return `{${[...n.children].map(([k, c]) => `${JSON.stringify(String(k))}:${emit(c)}`).join(',')}}`;
+  };
+  // the names are JSON strings of path segments a decoder accepted (isSegment: no __proto__): plain data keys
+  return new Function('v', 'a', `let x; return ${emit(root)};`) as ShapeBuilder;
 }
 
 /** What one frame changed: entities added, removed (with their last object) and changed, per kind, and its events. */
@@ -487,27 +616,42 @@ export interface FrameChanges {
 /** The decoder of one chunk (see FrameEncoder). `apply(raw)` each frame in order, from a keyframe. */
 export class FrameDecoder {
   kinds: DecKind[] = [];
-  /** the chunk's strings: decoded when first used (a view that skips processes never decodes their command lines) */
-  private strings: (string | LazyString)[] = [];
+  /**
+   * the chunk's strings: decoded when first used (a view that skips processes never decodes their command
+   * lines); until then where their bytes are: the frame's raw buffer and the start and end in it (no object per
+   * string: a keyframe declares thousands)
+   */
+  private strings: (string | undefined)[] = [];
+  private strBuf: Buffer[] = [];
+  private strAt: number[] = [];
   private started = false;
 
   /** `only`: the kinds to decode (the others' sections are skipped: their entities stay unknown). Default: all. */
   constructor(private readonly only?: ReadonlySet<number>) {}
 
+  /** frames applied (entities changed by a frame carry its number) */
+  private applied = 0;
+
   /** Apply a frame. A delta frame before any keyframe is refused (CorruptRecord). */
   apply(raw: Buffer): FrameChanges {
     const r = new ByteReader(raw);
+    const stamp = ++this.applied;
     const keyframe = r.byte() === 1;
     if (keyframe) {
-      this.kinds = ATOMS.map(() => ({ paths: [], slots: [] }));
+      this.kinds = ATOMS.map(() => ({ paths: [], slots: [], shapes: new Map(), shapeCount: 0 }));
       this.strings = [];
+      this.strBuf = [];
+      this.strAt = [];
       this.started = true;
     } else if (!this.started) throw new CorruptRecord('a delta frame without its keyframe');
     const ns = r.count();
     for (let i = 0; i < ns; i++) {
       const len = r.uvar();
-      const b = r.bytes(len);
-      this.strings.push({ b });
+      if (len > r.left) throw new CorruptRecord('a string runs past the end of its block');
+      this.strings.push(undefined);
+      this.strBuf.push(raw);
+      this.strAt.push(r.pos, r.pos + len);
+      r.pos += len;
     }
     const nc = r.count();
     for (let i = 0; i < nc; i++) {
@@ -532,7 +676,7 @@ export class FrameDecoder {
       const added: DecEntity[] = [];
       const na = r.count();
       for (let i = 0; i < na; i++) {
-        const e: DecEntity = { key: this.readKey(r, kind), vals: new Map() };
+        const e: DecEntity = { key: this.readKey(r, kind), vals: new Array<Val | undefined>(k.paths.length), stamp: 0 };
         k.slots.push(e);
         added.push(e);
       }
@@ -559,16 +703,7 @@ export class FrameDecoder {
           sl += r.uvar() + 1;
           slots[j] = sl;
         }
-        for (let j = 0; j < n; j++) {
-          const e = k.slots[slots[j]];
-          if (!e) throw new CorruptRecord('a value of an entity that does not exist');
-          const prev = e.vals.get(col);
-          const v = this.value(r, prev);
-          if (v === DELETED) e.vals.delete(col);
-          else e.vals.set(col, v);
-          e.obj = undefined;
-          changed.add(e);
-        }
+        this.column(r, k, col, slots, stamp, changed);
       }
       if (r.pos !== end) throw new CorruptRecord('an entity section does not end where its length says');
       out.added.push(added);
@@ -581,11 +716,50 @@ export class FrameDecoder {
     return out;
   }
 
+  /**
+   * The values of one column for the entities in `slots` (a small function of its own: the loop that decodes a
+   * keyframe's ~100,000 values is optimised early, not after the whole of `apply`).
+   */
+  private column(r: ByteReader, k: DecKind, col: number, slots: readonly number[], stamp: number, changed: Set<DecEntity>): void {
+    const buf = r.buf;
+    for (let j = 0; j < slots.length; j++) {
+      const e = k.slots[slots[j]];
+      if (!e) throw new CorruptRecord('a value of an entity that does not exist');
+      const was = e.vals[col];
+      // the common case inline: an integer delta whose varint ends within the frame (else value() reads it,
+      // with every check)
+      let v: Val | undefined;
+      const p = r.pos;
+      if (buf[p] === T_INT && p + 10 <= r.end) {
+        let q = p + 1;
+        let b = buf[q++];
+        let z = b & 0x7f;
+        let mul = 0x80;
+        while (b >= 0x80 && q - p <= 8) {
+          b = buf[q++];
+          z += (b & 0x7f) * mul;
+          mul *= 0x80;
+        }
+        if (b < 0x80) {
+          r.pos = q;
+          v = (typeof was === 'number' && Number.isSafeInteger(was) ? was : 0) + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+        }
+      }
+      if (v === undefined) v = this.value(r, was);
+      e.vals[col] = v === DELETED ? undefined : v;
+      if (e.stamp !== stamp) {
+        e.stamp = stamp;
+        e.obj = undefined;
+        changed.add(e);
+      }
+    }
+  }
+
   private string(id: number): string {
     const s = this.strings[id];
-    if (s === undefined) throw new CorruptRecord('a reference to an undeclared string');
-    if (typeof s === 'string') return s;
-    const t = s.b.toString('utf8');
+    if (s !== undefined) return s;
+    if (!(id >= 0 && id < this.strBuf.length)) throw new CorruptRecord('a reference to an undeclared string');
+    const t = this.strBuf[id].toString('utf8', this.strAt[2 * id], this.strAt[2 * id + 1]);
     this.strings[id] = t;
     return t;
   }
@@ -644,10 +818,30 @@ export class FrameDecoder {
   /** The object of an entity (rebuilt when its values changed since last asked). */
   objectOf(kind: number, e: DecEntity): Record<string, unknown> {
     if (e.obj) return e.obj;
-    const paths = this.kinds[kind].paths;
-    const leaves: [(string | number)[], Val][] = [];
-    for (const [col, v] of e.vals) leaves.push([paths[col], v]);
-    e.obj = unflatten(leaves);
+    const k = this.kinds[kind];
+    // the shape: the set of columns with a value, hashed (no string made), then compared exactly
+    const vals = e.vals;
+    let h = 0x811c9dc5;
+    let n = 0;
+    for (let col = 0; col < vals.length; col++) {
+      if (vals[col] === undefined) continue;
+      h = Math.imul(h ^ col, 0x01000193);
+      n++;
+    }
+    const list = k.shapes.get(h);
+    let fn: ShapeBuilder | null | undefined;
+    for (const sh of list ?? []) if (sh.n === n && sameColumns(sh.cols, vals)) fn = sh.fn;
+    if (fn === undefined) {
+      fn = compileShape(k.paths, vals);
+      if (k.shapeCount < MAX_SHAPES) {
+        const cols: number[] = [];
+        for (let col = 0; col < vals.length; col++) if (vals[col] !== undefined) cols.push(col);
+        if (list) list.push({ n, cols, fn });
+        else k.shapes.set(h, [{ n, cols, fn }]);
+        k.shapeCount++;
+      }
+    }
+    e.obj = fn ? fn(e.vals, leafValue) : build(k.paths, e.vals);
     return e.obj;
   }
 

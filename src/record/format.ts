@@ -215,9 +215,25 @@ export function trailerAt(last: Buffer): number | undefined {
  * `at` up to the trailer); undefined when they are not a whole index frame. `start`: where frames may begin.
  */
 export function indexOf(x: Buffer, at: number, start: number): FrameRef[] | undefined {
+  const ix = indexRaw(x);
+  return ix && decodeIndex(ix.raw, at, start);
+}
+
+/**
+ * The raw (inflated) bytes of an 'X' frame (`x`: exactly that frame) and how many data frames it lists, without
+ * decoding them (a reader that needs one segment of a day's recording decodes only that segment's index);
+ * undefined when `x` is not a whole index frame; CorruptRecord when it does not inflate.
+ */
+export function indexRaw(x: Buffer): { raw: Buffer; count: number } | undefined {
   const f = frameAt(x, 0);
   if (!f || f.type !== T_INDEX || FRAME_HEADER + f.length !== x.length) return undefined;
   const raw = inflateFrame(x, f);
+  const count = new ByteReader(raw).count(5);
+  return { raw, count };
+}
+
+/** The frames an index lists (`raw` from indexRaw); CorruptRecord when one points outside [start, at). */
+export function decodeIndex(raw: Buffer, at: number, start: number): FrameRef[] {
   const r = new ByteReader(raw);
   const n = r.count(5);
   const frames: FrameRef[] = [];

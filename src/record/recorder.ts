@@ -59,7 +59,7 @@ export interface RecorderOptions {
   readonly refreshEvery?: number;
   /** fdatasync every frame (default true) */
   readonly sync?: boolean;
-  /** read an idle cgroup in full every this many intervals (default 24: 2 minutes at 5 s) */
+  /** read an idle cgroup in full every this many intervals (default 60: 5 minutes at 5 s) */
   readonly fullEvery?: number;
   /** read a process of an idle cgroup (it did not run: only its RSS may shrink) every this many intervals (default 60) */
   readonly processEvery?: number;
@@ -285,9 +285,10 @@ export class Recorder {
 
   /** Every namespace the processes hold or a bind mount holds, with its relations (asked once per inode). */
   private async namespaces(processes: readonly RecordedProcess[], tol: Tolerance): Promise<RecordedNamespace[]> {
-    // the same process records as last time hold the same namespaces (grouping 5,000 processes costs ms)
+    // the same processes in the same namespaces as last time (a record that changed for its CPU time or RSS
+    // keeps its PID and namespaces): the same grouping (grouping 5,000 processes costs ms)
     const g = this.grouped;
-    const same = g !== undefined && g.procs.length === processes.length && processes.every((p, i) => p === g.procs[i]);
+    const same = g !== undefined && g.procs.length === processes.length && processes.every((p, i) => sameNamespaces(p, g.procs[i]));
     const grouped = same ? g.nss : groupNamespaces(processes);
     this.grouped = { procs: processes, nss: grouped };
     const mi = join(this.o.paths.proc, 'self/mountinfo');
@@ -410,6 +411,17 @@ export class Recorder {
     this.collect.close();
     this.procs.close();
   }
+}
+
+/** Do two process records stand for the same PID in the same namespaces (what groupNamespaces reads)? */
+function sameNamespaces(a: RecordedProcess, b: RecordedProcess): boolean {
+  if (a === b || (a.pid === b.pid && a.ns === b.ns)) return true;
+  if (a.pid !== b.pid) return false;
+  const x = a.ns as Readonly<Record<string, number | undefined>>;
+  const y = b.ns as Readonly<Record<string, number | undefined>>;
+  for (const k in x) if (x[k] !== y[k]) return false;
+  for (const k in y) if (x[k] !== y[k]) return false;
+  return true;
 }
 
 /**

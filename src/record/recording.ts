@@ -15,17 +15,29 @@
 import { readBytes, readRange } from '../host/read.js';
 import { NotFoundError, NsxError, ParseError } from '../errors.js';
 import { CorruptRecord } from './bytes.js';
-import { decodeHeader, FRAME_HEADER, indexOf, inflateFrame, nextWindow, parseSegment, SegmentError, T_KEY, TRAILER, trailerAt, type FrameRef, type SegmentHeader } from './format.js';
+import { decodeHeader, decodeIndex, MAGIC, FRAME_HEADER, indexRaw, inflateFrame, nextWindow, parseSegment, SegmentError, T_KEY, TRAILER, trailerAt, type FrameRef, type SegmentHeader } from './format.js';
 import { listSegments, type SegmentFile } from './store.js';
 import { StateDecoder, type RecordedState } from './state.js';
 import { countOf } from '../output/words.js';
 
-/** Where a segment's frames are (its header and index: read without its frames when it is sealed). */
+/**
+ * Where a segment's frames are (its header and index: read without its frames when it is sealed). A sealed
+ * segment's index is decoded when its frames are first asked for (`lazy`): opening one minute of a day decodes
+ * the index of the segment that holds it, and only counts the others' frames.
+ */
 interface Indexed {
   readonly file: SegmentFile;
   readonly header: SegmentHeader;
-  readonly frames: readonly FrameRef[];
+  /** how many data frames it has */
+  readonly count: number;
+  frames?: readonly FrameRef[];
+  /** a sealed segment's inflated index, not decoded yet */
+  lazy?: { readonly raw: Buffer; readonly at: number; readonly start: number };
 }
+
+/** Bytes read at once from each end of a sealed segment (its header; its index and trailer). */
+const HEAD_BYTES = 4096;
+const TAIL_BYTES = 16384;
 
 export interface AtResult {
   /** the frame before `state` (for rates), when there is one in the same boot */
@@ -61,8 +73,8 @@ export class Recording {
     if (all.length === 0) throw new NotFoundError(`${prog}: ${dir}: no recording here (no nsx-*.nsxr segment; 'nsx record --dir ${dir}' makes one)`, dir);
     this.segs = all;
     // the first and the last readable segments (what start_ms and end_ms need); the others when asked for
-    while (this.segs.length && (this.index(this.segs[0])?.frames.length ?? 0) === 0) this.segs = this.segs.slice(1);
-    while (this.segs.length && (this.index(this.segs[this.segs.length - 1])?.frames.length ?? 0) === 0) this.segs = this.segs.slice(0, -1);
+    while (this.segs.length && this.frames(this.segs[0]).length === 0) this.segs = this.segs.slice(1);
+    while (this.segs.length && this.frames(this.segs[this.segs.length - 1]).length === 0) this.segs = this.segs.slice(0, -1);
     if (this.segs.length === 0) {
       const why = this.warnings[0] ?? `${countOf(all.length, 'segment')}, none with a whole frame`;
       throw new ParseError(dir, `${why.replace(/^nsx[^:]*: /, '')}`);
@@ -86,19 +98,27 @@ export class Recording {
 
   /** Header and index of a sealed segment, read without its frames; undefined when it is not sealed (or damaged there). */
   private sealedIndex(f: SegmentFile): Indexed | undefined {
-    const head = readRange(f.path, 0, Math.min(f.bytes, 1 << 16));
+    let head = readRange(f.path, 0, Math.min(f.bytes, HEAD_BYTES));
+    // a header longer than the first read (its JSON is small; a foreign file may say anything): read what it says
+    if (head.length >= 16 && head.length < f.bytes && head.subarray(0, 8).equals(MAGIC) && 16 + head.readUInt32LE(12) + 4 > head.length) {
+      head = readRange(f.path, 0, Math.min(f.bytes, 1 << 16, 16 + head.readUInt32LE(12) + 4));
+    }
     const { header, length } = decodeHeader(head);
     if (f.bytes < length + TRAILER + FRAME_HEADER) return undefined;
-    const at = trailerAt(readRange(f.path, f.bytes - TRAILER, TRAILER));
+    const tailAt = Math.max(0, f.bytes - TAIL_BYTES);
+    const tail = readRange(f.path, tailAt, f.bytes - tailAt);
+    if (tail.length !== f.bytes - tailAt) return undefined;
+    const at = trailerAt(tail.subarray(tail.length - TRAILER));
     if (at === undefined || at < length || at > f.bytes - TRAILER - FRAME_HEADER) return undefined;
-    let frames: FrameRef[] | undefined;
+    const x = at >= tailAt ? tail.subarray(at - tailAt, tail.length - TRAILER) : readRange(f.path, at, f.bytes - TRAILER - at);
+    let ix: { raw: Buffer; count: number } | undefined;
     try {
-      frames = indexOf(readRange(f.path, at, f.bytes - TRAILER - at), at, length);
+      ix = indexRaw(x);
     } catch (e) {
       if (!(e instanceof CorruptRecord)) throw e;
-      frames = undefined; // a damaged index: the frames themselves are still there to scan
+      ix = undefined; // a damaged index: the frames themselves are still there to scan
     }
-    return frames ? { file: f, header, frames } : undefined;
+    return ix ? { file: f, header, count: ix.count, lazy: { raw: ix.raw, at, start: length } } : undefined;
   }
 
   /** A segment read whole and scanned (the open one, or one a crash left: its torn tail dropped). */
@@ -106,7 +126,7 @@ export class Recording {
     const buf = this.data(f);
     const seg = parseSegment(buf);
     if (seg.tornAt !== undefined) this.warnings.push(`${f.path}: damaged or incomplete after byte ${seg.tornAt} (${buf.length - seg.tornAt} bytes skipped)`);
-    return { file: f, header: seg.header, frames: seg.frames };
+    return { file: f, header: seg.header, count: seg.frames.length, frames: seg.frames };
   }
 
   /** A segment's bytes (the few last used are kept). */
@@ -124,7 +144,33 @@ export class Recording {
   }
 
   private frames(f: SegmentFile): readonly FrameRef[] {
-    return this.index(f)?.frames ?? [];
+    const ix = this.index(f);
+    if (!ix) return [];
+    if (ix.frames) return ix.frames;
+    const { raw, at, start } = ix.lazy!;
+    try {
+      ix.frames = decodeIndex(raw, at, start);
+    } catch (e) {
+      if (!(e instanceof CorruptRecord)) throw e;
+      // a damaged index: the frames themselves are still there to scan (frame numbers may move: recount)
+      let out: Indexed | null = null;
+      try {
+        out = this.scan(f);
+      } catch (e2) {
+        if (!(e2 instanceof SegmentError) && !(e2 instanceof CorruptRecord)) throw e2;
+        this.warnings.push(`${f.path}: ${e2.message}`);
+      }
+      this.indexed.set(f.path, out);
+      return out?.frames ?? [];
+    }
+    ix.lazy = undefined;
+    return ix.frames;
+  }
+
+  /** How many data frames a segment has (its index not decoded). */
+  private count(f: SegmentFile): number {
+    const ix = this.index(f);
+    return ix ? (ix.frames?.length ?? ix.count) : 0;
   }
 
   /** The interval the recorder ran at (from the last segment's header), when it says. */
@@ -197,35 +243,45 @@ export class Recording {
     return this.atIndex(this.indexAt(t));
   }
 
-  /** The index (in `times()`) of the last frame at or before t (0 when t is before the recording). */
+  /**
+   * The index (in `times()`) of the last frame at or before t (0 when t is before the recording): in the segment
+   * whose name says it holds t (only its index is decoded; the others' frames are counted).
+   */
   indexAt(t: number): number {
-    const times = this.allTimes();
+    const si = this.segmentIndex(t);
+    let base = 0;
+    for (let k = 0; k < si; k++) base += this.count(this.segs[k]);
+    const fr = this.frames(this.segs[si]);
+    if (fr.length === 0 || t < fr[0].time_ms) return Math.max(0, base - 1);
     let lo = 0;
-    let hi = times.length - 1;
-    if (t < times[0]) return 0;
+    let hi = fr.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (times[mid] <= t) lo = mid;
+      if (fr[mid].time_ms <= t) lo = mid;
       else hi = mid - 1;
     }
-    return lo;
+    return base + lo;
   }
 
-  private timesCache: number[] | undefined;
-  private allTimes(): number[] {
-    return (this.timesCache ??= this.times());
+  /** The wall time of frame `i` (see `times()`). */
+  timeAt(i: number): number {
+    const { si, fi } = this.locate(i);
+    return this.frames(this.segs[si])[fi].time_ms;
   }
+
 
   /** Number of frames. */
   get length(): number {
-    return this.allTimes().length;
+    let n = 0;
+    for (const s of this.segs) n += this.count(s);
+    return n;
   }
 
   /** (segment, frame) of a global frame index. */
   private locate(i: number): { si: number; fi: number } {
     let k = i;
     for (let si = 0; si < this.segs.length; si++) {
-      const n = this.frames(this.segs[si]).length;
+      const n = this.count(this.segs[si]);
       if (k < n) return { si, fi: k };
       k -= n;
     }
@@ -258,7 +314,7 @@ export class Recording {
       state = states[states.length - 1];
       prev = states.length > 1 ? states[states.length - 2] : undefined;
     }
-    if (!state) throw this.unreadable(this.allTimes()[i]);
+    if (!state) throw this.unreadable(this.timeAt(i));
     if (prev === undefined && si > 0 && fi === 0) {
       const keep = this.pos;
       prev = this.lastOf(si - 1);

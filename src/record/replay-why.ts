@@ -121,7 +121,7 @@ const within = (p: string | undefined, base: string) => p !== undefined && (base
 /** The diagnosis and episodes of `target` over the replayed window (see the module comment). */
 export function replayWhy(r: Replay, target: string, forMs?: number): ReplayWhyResult {
   let states: RecordedState[];
-  if (r.isRange) states = [...r.rec.range(r.rec.times()[r.cursor.first], r.rec.times()[r.cursor.last], true)];
+  if (r.isRange) states = [...r.rec.range(r.rec.timeAt(r.cursor.first), r.rec.timeAt(r.cursor.last), true)];
   else {
     const { prev, state } = r.cursor.current();
     states = forMs ? [...r.rec.range(state.time_ms - forMs, state.time_ms, true)] : prev ? [prev, state] : [state];

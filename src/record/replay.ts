@@ -313,7 +313,7 @@ export class Replay {
       this.checkInside(window.at);
       this.cursor = new ReplayCursor(rec, rec.indexAt(window.at));
     } else {
-      const a = from === undefined || from === -Infinity ? 0 : rec.indexAt(from) + (rec.times()[rec.indexAt(from)] < from ? 1 : 0);
+      const a = from === undefined || from === -Infinity ? 0 : rec.indexAt(from) + (rec.timeAt(rec.indexAt(from)) < from ? 1 : 0);
       const b = window.to === undefined ? rec.length - 1 : rec.indexAt(window.to);
       if (from !== undefined && from > rec.end_ms) throw this.outside(from);
       if (window.to !== undefined && window.to < rec.start_ms) throw this.outside(window.to);
@@ -358,7 +358,7 @@ export class Replay {
 
   /** The identities of the window (every frame of a range, the instant of `--at`). */
   identities(): Identity[] {
-    const states = this.isRange ? [...this.rec.range(this.rec.times()[this.cursor.first], this.rec.times()[this.cursor.last])] : [this.cursor.current().state];
+    const states = this.isRange ? [...this.rec.range(this.rec.timeAt(this.cursor.first), this.rec.timeAt(this.cursor.last))] : [this.cursor.current().state];
     const by = new Map<string, Identity>();
     for (const st of states) {
       for (const id of Object.values(st.identities)) by.set(`${id.runtime}:${id.kind}:${id.id}`, id);
@@ -381,7 +381,7 @@ export class Replay {
   /** One line saying what is replayed (for warnings and headers). */
   describe(): string {
     return this.isRange
-      ? `replay of ${this.rec.dir} from ${isoSecond(this.rec.times()[this.cursor.first])} to ${isoSecond(this.rec.times()[this.cursor.last])}`
+      ? `replay of ${this.rec.dir} from ${isoSecond(this.rec.timeAt(this.cursor.first))} to ${isoSecond(this.rec.timeAt(this.cursor.last))}`
       : `replay of ${this.rec.dir} at ${isoSecond(this.cursor.time_ms)}`;
   }
 }

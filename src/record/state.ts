@@ -105,11 +105,12 @@ export class InputEncoder {
       let w = this.cg.get(s.path);
       if (!w || w.s !== s || w.id !== id) w = { s, id, o: id ? { ...s, identity: id } : s };
       seen.set(s.path, w);
-      enc.put(KIND_CGROUP, s.path, w.o, cgroupKeyWriter(s.path));
+      // an entity's key is a function of its object here (path, PID and start time, inode): putKnown applies
+      if (!enc.putKnown(KIND_CGROUP, w.o)) enc.put(KIND_CGROUP, s.path, w.o, cgroupKeyWriter(s.path));
     }
     this.cg = seen;
-    for (const p of input.processes) enc.put(KIND_PROCESS, processKey(p.pid, p.starttimeTicks), p, processKeyWriter(p.pid, p.starttimeTicks));
-    for (const n of input.namespaces) enc.put(KIND_NAMESPACE, String(n.inode), n, inodeKeyWriter(n.inode));
+    for (const p of input.processes) if (!enc.putKnown(KIND_PROCESS, p)) enc.put(KIND_PROCESS, processKey(p.pid, p.starttimeTicks), p, processKeyWriter(p.pid, p.starttimeTicks));
+    for (const n of input.namespaces) if (!enc.putKnown(KIND_NAMESPACE, n)) enc.put(KIND_NAMESPACE, String(n.inode), n, inodeKeyWriter(n.inode));
     for (const e of input.events) enc.event(JSON.stringify(e));
   }
 }
@@ -136,19 +137,29 @@ export interface RecordedState {
   readonly identityChanged: readonly string[];
 }
 
-const derived = new WeakMap<object, { sample: CgroupSample; identity?: Identity }>();
+interface DerivedCgroup {
+  readonly o: object;
+  readonly sample: CgroupSample;
+  readonly identity?: Identity;
+}
 
 function cgroupOf(dec: FrameDecoder, e: DecEntity): { sample: CgroupSample; identity?: Identity } {
   const o = dec.objectOf(KIND_CGROUP, e);
-  let d = derived.get(o);
-  if (!d) {
-    const { identity, ...rest } = o as Record<string, unknown>;
-    let sample = (identity === undefined ? o : rest) as unknown as CgroupSample;
+  let d = e.memo as DerivedCgroup | undefined;
+  if (d?.o !== o) {
+    // most cgroups have no identity: no copy of their object then
+    const identity = (o as Record<string, unknown>).identity;
+    let sample: CgroupSample;
+    if (identity === undefined) sample = o as unknown as CgroupSample;
+    else {
+      const { identity: _drop, ...rest } = o as Record<string, unknown>;
+      sample = rest as unknown as CgroupSample;
+    }
     if (typeof sample.path !== 'string') throw new CorruptRecord('a cgroup without its path');
     // a cgroup no hierarchy identified (a bare listing) has no inode leaves: its `inodes` is the empty record
     if (typeof sample.inodes !== 'object' || sample.inodes === null) sample = { ...sample, inodes: {} };
-    d = identity === undefined ? { sample } : { sample, identity: identity as Identity };
-    derived.set(o, d);
+    d = identity === undefined ? { o, sample } : { o, sample, identity: identity as Identity };
+    e.memo = d;
   }
   return d;
 }
