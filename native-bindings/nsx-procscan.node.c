@@ -31,11 +31,11 @@
  *     the other; lens[i] = its length, or -errno. When `out` is too small, -ENOBUFS and lens[i] = -ENOBUFS from the
  *     first file that did not fit (the caller grows `out` and asks again).
  *
- *   readBatch(items, paths, out, lens, from, at) -> total bytes | -errno
+ *   readBatch(items, paths, out, lens, from, at, kept) -> total bytes | -errno
  *     The sampler's whole sample in one call (src/sampler/fd-source.ts): for each item of `items` (Int32Array), an
  *     fd >= 0 is read as by readFds (pread from 0 until 0); -1 takes the next path of `paths` (a string of
  *     NUL-terminated paths, in item order) and reads it as src/host/read.ts reads a path: open, read(2) until 0,
- *     close. The bytes go one file after the other into `out`; lens[i] = length or -errno (of open or read).
+ *     close; -2 the same, but the file is kept open: its fd in kept[i] (an Int32Array; -1 when it failed). The bytes go one file after the other into `out`; lens[i] = length or -errno (of open or read).
  *     Starts at item `from` (its bytes at `at` in `out`): on -ENOBUFS (lens[i] = -ENOBUFS from the first file that
  *     did not fit) the caller copies out[0..at) to a bigger buffer and asks again from that item, at the sum of the
  *     lengths before it.
@@ -466,9 +466,9 @@ static int64_t read_whole(int fd, char *out, size_t at, size_t cap, int position
 }
 
 static napi_value f_read_batch(napi_env env, napi_callback_info info) {
-	napi_value args[6];
-	size_t argc = 6;
-	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != 0 || argc < 6) return number(env, -EINVAL);
+	napi_value args[7];
+	size_t argc = 7;
+	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != 0 || argc < 7) return number(env, -EINVAL);
 	int type;
 	size_t nitems, nlens, off, plen, cap;
 	double fromd, atd;
@@ -479,6 +479,10 @@ static napi_value f_read_batch(napi_env env, napi_callback_info info) {
 	if (napi_get_value_string_utf8(env, args[1], NULL, 0, &plen) != 0) return number(env, -EINVAL);
 	if (napi_get_buffer_info(env, args[2], &outp, &cap) != 0) return number(env, -EINVAL);
 	if (napi_get_typedarray_info(env, args[3], &type, &nlens, &lensp, &ab, &off) != 0 || type != NAPI_INT32_ARRAY || nlens < nitems) return number(env, -EINVAL);
+	size_t nkept;
+	void *keptp;
+	if (napi_get_typedarray_info(env, args[6], &type, &nkept, &keptp, &ab, &off) != 0 || type != NAPI_INT32_ARRAY || nkept < nitems) return number(env, -EINVAL);
+	int32_t *kept = keptp;
 	char *paths = malloc(plen + 1);
 	if (!paths) return number(env, -ENOMEM);
 	if (napi_get_value_string_utf8(env, args[1], paths, plen + 1, &plen) != 0) {
@@ -506,7 +510,8 @@ static napi_value f_read_batch(napi_env env, napi_callback_info info) {
 			if (fd < 0) r = -errno;
 			else {
 				r = read_whole(fd, out, at, cap, 0);
-				close(fd);
+				if (items[i] == -2 && r >= 0) kept[i] = fd;
+				else close(fd);
 			}
 		}
 		if (r == -ENOBUFS) {

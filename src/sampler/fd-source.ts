@@ -116,6 +116,8 @@ interface Entry {
   /** per file: its item in the batch plan `slotsPlan` (−1: none) */
   slots: number[] | undefined;
   slotsPlan: number;
+  /** listed, not in a batch yet: its counters are opened by the next batch (see buildPlan) */
+  fresh: boolean;
 }
 
 interface PerHierarchy {
@@ -236,6 +238,11 @@ export class FdSource implements CgroupFileSource {
   private offs = new Int32Array(0);
   /** per item: handed out already in this sample */
   private used = new Uint8Array(0);
+  /** per item: its entry and file, fds kept by the addon (-2 items), and the items of fresh entries */
+  private itemEntry: Entry[] = [];
+  private itemFile: number[] = [];
+  private keptOut = new Int32Array(0);
+  private freshItems: number[] = [];
   private bbuf = Buffer.allocUnsafe(0);
   /** `begin()` was called and no file read since; the batch of this sample was read */
   private begun = false;
@@ -282,7 +289,6 @@ export class FdSource implements CgroupFileSource {
     this.now = now;
     this.sampleNo++;
     this.begun = this.batch !== undefined;
-    this.batchLive = false;
   }
 
   /**
@@ -314,7 +320,7 @@ export class FdSource implements CgroupFileSource {
           const kept = ph.keeps ? new Array<string | undefined>(ph.names.length) : NO_KEPT;
           e = {
             h, path, fds: new Array<number>(ph.names.length).fill(NOT_OPEN), parent, kept, own: undefined, free: undefined,
-            agedAt: -Infinity, agedSample: 0, gen: e?.gen ?? 0, removed: false, slots: undefined, slotsPlan: 0,
+            agedAt: -Infinity, agedSample: 0, gen: e?.gen ?? 0, removed: false, slots: undefined, slotsPlan: 0, fresh: true,
           };
         }
         next.set(path, e);
@@ -605,14 +611,30 @@ export class FdSource implements CgroupFileSource {
   /** Read this sample's batch: every kept fd and every PATH_READ file, in one call (see the header). */
   private readBatch(): void {
     this.begun = false;
+    // files of fresh entries the mapping did not ask for (a fallback file, say): not opened again
+    if (this.batchLive) {
+      for (const k of this.freshItems) {
+        if (this.used[k] === 1) continue;
+        const e = this.itemEntry[k];
+        const i = this.itemFile[k];
+        if (e.fds[i] >= 0) this.closeFd(e.fds[i]);
+        if (e.fds[i] !== ABSENT) e.fds[i] = NOT_OPEN;
+        this.planDirty = true;
+      }
+    }
+    this.freshItems = [];
+    this.batchLive = false;
     if (this.planDirty) this.buildPlan();
     if (this.items.length === 0) return;
     const lens = this.lens;
     const offs = this.offs;
+    const items = this.items;
+    const kept = this.keptOut;
+    kept.fill(-1);
     let from = 0;
     let at = 0;
     for (;;) {
-      const r = this.batch!.readBatch!(this.items, this.batchPaths, this.bbuf, lens, from, at);
+      const r = this.batch!.readBatch!(items, this.batchPaths, this.bbuf, lens, from, at, kept);
       if (r >= 0) break;
       if (r !== -ENOBUFS) return; // (EINVAL, ENOMEM): file by file
       // a bigger buffer, the bytes read so far copied, and on from the first file that did not fit
@@ -625,29 +647,53 @@ export class FdSource implements CgroupFileSource {
     for (let k = 0; k < lens.length; k++) {
       offs[k] = at;
       if (lens[k] > 0) at += lens[k];
+      if (items[k] >= 0) continue;
+      // opened by the batch: kept (-2), or read beyond the budget (-1: the next batches read it by its path)
+      const e = this.itemEntry[k];
+      const i = this.itemFile[k];
+      if (kept[k] >= 0) {
+        e.fds[i] = kept[k];
+        this.openCount++;
+        this.planDirty = true;
+      } else if (items[k] === -1 && lens[k] >= 0 && e.fds[i] === NOT_OPEN) {
+        e.fds[i] = PATH_READ;
+        this.planDirty = true;
+      }
     }
     this.used.fill(0);
     this.batchLive = true;
   }
 
-  /** The batch's items: each kept fd, and each PATH_READ file while the budget is full (else it is opened, and kept). */
+  /**
+   * The batch's items: each kept fd (pread); each PATH_READ file, opened and kept (-2) while the budget has room,
+   * else read by its path (-1); and the counters of fresh entries (never batched: a first sample), the same way.
+   */
   private buildPlan(): void {
     this.planDirty = false;
     const gen = ++this.planGen;
     const items: number[] = [];
     const paths: string[] = [];
+    const itemEntry: Entry[] = [];
+    const itemFile: number[] = [];
+    let room = this.maxOpen - this.openCount;
     for (const ph of this.hs.values()) {
       for (const e of ph.entries.values()) {
         if (e.removed) continue;
+        const fresh = e.fresh;
+        e.fresh = false;
         let slots: number[] | undefined;
         for (let i = 0; i < e.fds.length; i++) {
           const fd = e.fds[i];
-          if (fd === PATH_READ && this.openCount < this.maxOpen) e.fds[i] = NOT_OPEN;
-          else if (fd >= 0 || fd === PATH_READ) {
-            (slots ??= new Array<number>(e.fds.length).fill(-1))[i] = items.length;
-            items.push(fd >= 0 ? fd : -1);
-            if (fd < 0) paths.push(this.dirOf(e) + '/' + ph.names[i] + '\0');
-          }
+          let item: number;
+          if (fd >= 0) item = fd;
+          else if (fd === PATH_READ || (fresh && fd === NOT_OPEN && ph.how[i] === COUNTER)) item = room-- > 0 ? -2 : -1;
+          else continue;
+          if (fresh) this.freshItems.push(items.length);
+          (slots ??= new Array<number>(e.fds.length).fill(-1))[i] = items.length;
+          items.push(item);
+          itemEntry.push(e);
+          itemFile.push(i);
+          if (item < 0) paths.push(this.dirOf(e) + '/' + ph.names[i] + '\0');
         }
         e.slots = slots;
         e.slotsPlan = slots ? gen : 0;
@@ -655,8 +701,11 @@ export class FdSource implements CgroupFileSource {
     }
     this.items = Int32Array.from(items);
     this.batchPaths = paths.join('');
+    this.itemEntry = itemEntry;
+    this.itemFile = itemFile;
     this.lens = new Int32Array(items.length);
     this.offs = new Int32Array(items.length);
+    this.keptOut = new Int32Array(items.length);
     this.used = new Uint8Array(items.length);
     if (this.bbuf.length === 0) this.bbuf = Buffer.allocUnsafe(1 << 16);
   }
