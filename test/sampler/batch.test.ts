@@ -6,8 +6,10 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostPaths } from '../../src/host/paths.js';
 import { fixtureHost } from '../helpers/host.js';
 import { readCgroupLayout, cgroupDir } from '../../src/readers/cgroupfs/layout.js';
 import { planCgroupSample, plainSource, sampleCgroup } from '../../src/readers/cgroupfs/sample.js';
@@ -90,3 +92,33 @@ for (const name of ['docker-v1.manifest', 'k8s-v2-node.manifest']) {
     });
   }
 }
+
+test('readBatch: paths read and closed (-1) or kept (-2), fds by pread; -ENOBUFS resumes from the file that did not fit', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nsx-test-batch-'));
+  try {
+    const texts = ['a'.repeat(100), 'b'.repeat(70), '', 'c'.repeat(90)];
+    texts.forEach((t, i) => writeFileSync(join(dir, `f${i}`), t));
+    const fd3 = openSync(join(dir, 'f3'), 'r');
+    const items = Int32Array.from([-1, -2, -1, fd3, -1]);
+    const paths = ['f0', 'f1', 'f2', 'nope'].map((f) => join(dir, f) + '\0').join('');
+    const lens = new Int32Array(items.length);
+    const kept = new Int32Array(items.length).fill(-1);
+    const ENOBUFS = osConstants.errno.ENOBUFS;
+    let out = Buffer.alloc(120);
+    assert.equal(addon!.readBatch!(items, paths, out, lens, 0, 0, kept), -ENOBUFS);
+    assert.deepEqual([...lens], [100, -ENOBUFS, -ENOBUFS, -ENOBUFS, -ENOBUFS]);
+    const bigger = Buffer.alloc(400);
+    out.copy(bigger, 0, 0, 100);
+    out = bigger;
+    assert.equal(addon!.readBatch!(items, paths, out, lens, 1, 100, kept), 260);
+    assert.deepEqual([...lens], [100, 70, 0, 90, -osConstants.errno.ENOENT]);
+    assert.equal(out.toString('latin1', 0, 260), texts.join(''));
+    assert.equal(kept[0], -1);
+    assert.ok(kept[1] >= 0, 'the -2 item is kept open');
+    assert.equal(readFileSync(join(hostPaths().proc, 'self/fd', String(kept[1])), 'latin1'), texts[1]);
+    closeSync(kept[1]);
+    closeSync(fd3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
