@@ -169,6 +169,9 @@ function sameBytes(buf: Buffer, s: string, at = 0): boolean {
 
 const ENOBUFS = constants.errno.ENOBUFS;
 
+/** files up to this many bytes are compared with last sample's text byte by byte (see fromBatch) */
+const SHORT_FILE = 128;
+
 /** The kinds of answers a mapping's run is made of. */
 const ASK_IDENTITY = 0;
 const ASK_TEXT = 1;
@@ -723,8 +726,12 @@ export class FdSource implements CgroupFileSource {
     if (n < 0) return undefined;
     this.batchedCount++;
     const at = this.offs[k];
-    if (prev !== undefined && n === prev.length && sameBytes(this.bbuf, prev, at)) return prev;
-    return latin1(this.bbuf, at, at + n);
+    if (prev === undefined || n !== prev.length) return latin1(this.bbuf, at, at + n);
+    // a short file compared byte by byte; a long one (memory.stat) as a string: V8's compare is native, the
+    // string short-lived (collected in the young generation)
+    if (n <= SHORT_FILE) return sameBytes(this.bbuf, prev, at) ? prev : latin1(this.bbuf, at, at + n);
+    const t = latin1(this.bbuf, at, at + n);
+    return t === prev ? prev : t;
   }
 
   /** Text of file `i` of `e`: through its cached fd, else opened (and kept open unless `once` or over budget). */
