@@ -302,7 +302,6 @@ export class FdSource implements CgroupFileSource {
   setListing(listing: ReadonlyMap<Hierarchy, Iterable<string>>, opts: { refresh?: boolean } = {}): void {
     this.lastPh = this.lastE = undefined;
     this.lastByH.clear();
-    this.planDirty = true;
     for (const [h, ph] of this.hs) {
       if (!listing.has(h)) continue;
       const next = new Map<string, Entry>();
@@ -319,6 +318,7 @@ export class FdSource implements CgroupFileSource {
           // `..` paths are not in this cgroup namespace: in no hierarchy here
           if (path.split('/').some((c) => c === '..' || c === '.')) continue;
           if (e) this.closeEntry(e);
+          this.planDirty = true; // (the batch's items: only when cgroups come or go)
           // `kept` only where gated or aged files exist; elsewhere one shared empty list
           const kept = ph.keeps ? new Array<string | undefined>(ph.names.length) : NO_KEPT;
           e = {
@@ -328,7 +328,11 @@ export class FdSource implements CgroupFileSource {
         }
         next.set(path, e);
       }
-      for (const [path, e] of ph.entries) if (next.get(path) !== e) this.closeEntry(e);
+      for (const [path, e] of ph.entries) {
+        if (next.get(path) === e) continue;
+        this.closeEntry(e);
+        this.planDirty = true;
+      }
       ph.entries = next;
     }
     // runs of cgroups no hierarchy lists any more
