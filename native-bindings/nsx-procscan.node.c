@@ -31,6 +31,15 @@
  *     the other; lens[i] = its length, or -errno. When `out` is too small, -ENOBUFS and lens[i] = -ENOBUFS from the
  *     first file that did not fit (the caller grows `out` and asks again).
  *
+ *   readBatch(items, paths, out, lens, from, at, kept) -> total bytes | -errno
+ *     The sampler's whole sample in one call (src/sampler/fd-source.ts): for each item of `items` (Int32Array), an
+ *     fd >= 0 is read as by readFds (pread from 0 until 0); -1 takes the next path of `paths` (a string of
+ *     NUL-terminated paths, in item order) and reads it as src/host/read.ts reads a path: open, read(2) until 0,
+ *     close; -2 the same, but the file is kept open: its fd in kept[i] (an Int32Array; -1 when it failed). The bytes go one file after the other into `out`; lens[i] = length or -errno (of open or read).
+ *     Starts at item `from` (its bytes at `at` in `out`): on -ENOBUFS (lens[i] = -ENOBUFS from the first file that
+ *     did not fit) the caller copies out[0..at) to a bigger buffer and asks again from that item, at the sum of the
+ *     lengths before it.
+ *
  * As the other addons, the Node-API declarations come from napi-min.h (stable C ABI), plus the few below.
  */
 #define _GNU_SOURCE
@@ -441,6 +450,82 @@ static napi_value f_read_fds(napi_env env, napi_callback_info info) {
 	return number(env, (double)at);
 }
 
+/* read(2) (pos < 0) or pread(2) from pos + n until 0 into out[at..cap); the length, -errno or -ENOBUFS */
+static int64_t read_whole(int fd, char *out, size_t at, size_t cap, int positional) {
+	size_t n = 0;
+	for (;;) {
+		if (at + n == cap) return -ENOBUFS;
+		ssize_t r = positional ? pread(fd, out + at + n, cap - at - n, (off_t)n) : read(fd, out + at + n, cap - at - n);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			return -errno;
+		}
+		if (r == 0) return (int64_t)n;
+		n += (size_t)r;
+	}
+}
+
+static napi_value f_read_batch(napi_env env, napi_callback_info info) {
+	napi_value args[7];
+	size_t argc = 7;
+	if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != 0 || argc < 7) return number(env, -EINVAL);
+	int type;
+	size_t nitems, nlens, off, plen, cap;
+	double fromd, atd;
+	if (napi_get_value_double(env, args[4], &fromd) != 0 || napi_get_value_double(env, args[5], &atd) != 0 || fromd < 0 || atd < 0) return number(env, -EINVAL);
+	void *itemsp, *lensp, *outp;
+	napi_value ab;
+	if (napi_get_typedarray_info(env, args[0], &type, &nitems, &itemsp, &ab, &off) != 0 || type != NAPI_INT32_ARRAY) return number(env, -EINVAL);
+	if (napi_get_value_string_utf8(env, args[1], NULL, 0, &plen) != 0) return number(env, -EINVAL);
+	if (napi_get_buffer_info(env, args[2], &outp, &cap) != 0) return number(env, -EINVAL);
+	if (napi_get_typedarray_info(env, args[3], &type, &nlens, &lensp, &ab, &off) != 0 || type != NAPI_INT32_ARRAY || nlens < nitems) return number(env, -EINVAL);
+	size_t nkept;
+	void *keptp;
+	if (napi_get_typedarray_info(env, args[6], &type, &nkept, &keptp, &ab, &off) != 0 || type != NAPI_INT32_ARRAY || nkept < nitems) return number(env, -EINVAL);
+	int32_t *kept = keptp;
+	char *paths = malloc(plen + 1);
+	if (!paths) return number(env, -ENOMEM);
+	if (napi_get_value_string_utf8(env, args[1], paths, plen + 1, &plen) != 0) {
+		free(paths);
+		return number(env, -EINVAL);
+	}
+	const int32_t *items = itemsp;
+	int32_t *lens = lensp;
+	char *out = outp;
+	size_t at = (size_t)atd, p = 0, from = (size_t)fromd;
+	if (at > cap) {
+		free(paths);
+		return number(env, -EINVAL);
+	}
+	/* the paths of the items before `from` */
+	for (size_t i = 0; i < from && i < nitems; i++)
+		if (items[i] < 0 && p < plen) p += strlen(paths + p) + 1;
+	for (size_t i = from; i < nitems; i++) {
+		int64_t r;
+		if (items[i] >= 0) r = read_whole(items[i], out, at, cap, 1);
+		else {
+			const char *path = p < plen ? paths + p : "";
+			p += strlen(path) + 1;
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) r = -errno;
+			else {
+				r = read_whole(fd, out, at, cap, 0);
+				if (items[i] == -2 && r >= 0) kept[i] = fd;
+				else close(fd);
+			}
+		}
+		if (r == -ENOBUFS) {
+			for (size_t k = i; k < nitems; k++) lens[k] = -ENOBUFS;
+			free(paths);
+			return number(env, -ENOBUFS);
+		}
+		lens[i] = (int32_t)r;
+		if (r > 0) at += (size_t)r;
+	}
+	free(paths);
+	return number(env, (double)at);
+}
+
 static napi_value f_page_size(napi_env env, napi_callback_info info) {
 	(void)info;
 	return number(env, (double)sysconf(_SC_PAGESIZE));
@@ -453,5 +538,6 @@ napi_value napi_register_module_v1(napi_env env, napi_value exports) {
 	if (napi_create_function(env, "scanNext", SIZE_MAX, f_scan_next, NULL, &fn) == 0) napi_set_named_property(env, exports, "scanNext", fn);
 	if (napi_create_function(env, "scanClose", SIZE_MAX, f_scan_close, NULL, &fn) == 0) napi_set_named_property(env, exports, "scanClose", fn);
 	if (napi_create_function(env, "readFds", SIZE_MAX, f_read_fds, NULL, &fn) == 0) napi_set_named_property(env, exports, "readFds", fn);
+	if (napi_create_function(env, "readBatch", SIZE_MAX, f_read_batch, NULL, &fn) == 0) napi_set_named_property(env, exports, "readBatch", fn);
 	return exports;
 }

@@ -29,6 +29,15 @@ export interface ProcScanAddon {
   scanClose(h: ScanHandle): number;
   /** pread each fd from 0 until 0 into `out`, one after the other; lens[i] = length or -errno; total or -errno. */
   readFds(fds: Int32Array, out: Buffer, lens: Int32Array): number;
+  /**
+   * One sample's files (the sampler, src/sampler/fd-source.ts): per item an fd (pread from 0 until 0), -1 (the
+   * next NUL-terminated path of `paths`: open, read until 0, close) or -2 (the same, kept open: its fd in kept[i],
+   * which the caller fills with -1 first), one after the other into `out`; lens[i] =
+   * length or -errno; total or -errno. Starts at item `from`, its bytes at `at`: on -ENOBUFS (lens = -ENOBUFS from
+   * the first file that did not fit) copy out[0..at) to a bigger buffer and ask again from there. Absent from
+   * builds before it (optional).
+   */
+  readBatch?(items: Int32Array, paths: string, out: Buffer, lens: Int32Array, from: number, at: number, kept: Int32Array): number;
   /** sysconf(_SC_PAGESIZE) */
   pageSize(): number;
 }

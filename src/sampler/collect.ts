@@ -313,6 +313,7 @@ export function makeCollector(o: CollectOptions): Collector {
     for (const h of walked) lastCount.set(h, counts.get(h));
     // keepListed: a cgroup in none of the read hierarchies is a bare sample, not a vanished one
     const unread = o.keepListed ? (p: string) => !plan.hierarchies.some((h) => listings.get(h)?.has(p)) : undefined;
+    source.begin(mono); // (the batch of this sample: src/sampler/fd-source.ts)
     const first = sampleAll(source, plan, list!, t, unread);
     let cgroups = first.cgroups;
     // a cgroup vanished while we read: the tree changed in a way the counts did not show (one removed, another

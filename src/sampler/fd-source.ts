@@ -37,10 +37,19 @@
  *   and, when all are equal, that sample is the result — idle cgroups cost their reads and a string comparison
  *   each, not a parse. When one differs, the mapping runs and is handed the answers already read (no file is
  *   read twice in a sample).
+ * - Batch (the addon's `readBatch`, native-bindings/nsx-procscan.node.c): after `begin()`, the first file asked
+ *   reads, in one Node-API call, every file the last samples read and that will be read again: the kept fds
+ *   (pread) and the counters read by open/read/close beyond the budget (`PATH_READ`). Each is then handed out
+ *   once, as its own read would have returned it; a file the batch could not read (an error) is read again on
+ *   its own, so that errors, vanished files and stale fds go through the same steps as without the batch. Without
+ *   the addon (not built, `NSX_NO_PROCSCAN=1`), with another syscall layer than `realFdOps`, or without
+ *   `begin()`, every file is read on its own (test/sampler/batch.test.ts: both give equal samples).
  * Vanished and denied files go through `wrap` (src/host/tolerance.ts) into the source's Tolerance; other
  * errors (EIO, …) propagate, or go to `failures`.
  */
 import { closeSync, openSync } from 'node:fs';
+import { constants } from 'node:os';
+import { procScanAddon, type ProcScanAddon } from '../../native-bindings/procscan.js';
 import { latin1, readAll, readWholeLatin1, systemRead, type ReadBuffer, type ReadFn } from '../host/read.js';
 import { join } from 'node:path';
 import type { HostPaths } from '../host/paths.js';
@@ -55,6 +64,8 @@ import { parentPath } from '../model/throttle.js';
 /** fd slot states besides an open fd (≥ 0) */
 const NOT_OPEN = -1;
 const ABSENT = -2;
+/** not open: read by open/read/close at the last sample (beyond the budget), so read by the next batch */
+const PATH_READ = -3;
 
 /** `kept` of entries of hierarchies without gated or aged files: never written */
 const NO_KEPT: (string | undefined)[] = [];
@@ -86,7 +97,7 @@ interface Entry {
   /** the hierarchy and cgroup path (its directory is made when a file is opened: no string kept per entry) */
   readonly h: Hierarchy;
   readonly path: string;
-  /** per file of the hierarchy: an open fd (≥ 0), NOT_OPEN or ABSENT (a plain array of small integers) */
+  /** per file of the hierarchy: an open fd (≥ 0), NOT_OPEN, ABSENT or PATH_READ (a plain array of small integers) */
   readonly fds: number[];
   /** the cgroup's parent in this hierarchy when listed (for the quota gate) */
   readonly parent: Entry | undefined;
@@ -102,6 +113,11 @@ interface Entry {
   gen: number;
   /** a stale fd was seen and the file could not be reopened: the cgroup is gone (until listed again) */
   removed: boolean;
+  /** per file: its item in the batch plan `slotsPlan` (−1: none) */
+  slots: number[] | undefined;
+  slotsPlan: number;
+  /** listed, not in a batch yet: its counters are opened by the next batch (see buildPlan) */
+  fresh: boolean;
 }
 
 interface PerHierarchy {
@@ -145,11 +161,16 @@ export const realFdOps: FdOps = {
   close: (fd) => closeSync(fd),
 };
 
-/** Does `buf` start with the latin1 bytes of `s` (whose length the caller checked)? */
-function sameBytes(buf: Buffer, s: string): boolean {
-  for (let k = 0; k < s.length; k++) if (buf[k] !== s.charCodeAt(k)) return false;
+/** Are `buf[at..at + s.length)` the latin1 bytes of `s` (whose length the caller checked)? */
+function sameBytes(buf: Buffer, s: string, at = 0): boolean {
+  for (let k = 0; k < s.length; k++) if (buf[at + k] !== s.charCodeAt(k)) return false;
   return true;
 }
+
+const ENOBUFS = constants.errno.ENOBUFS;
+
+/** files up to this many bytes are compared with last sample's text byte by byte (see fromBatch) */
+const SHORT_FILE = 128;
 
 /** The kinds of answers a mapping's run is made of. */
 const ASK_IDENTITY = 0;
@@ -209,6 +230,28 @@ export class FdSource implements CgroupFileSource {
   private sampleNo = 0;
   private readonly failures: ((reason: string, file: string) => void) | undefined;
 
+  /** the batch (see the header): the addon, or undefined (file by file) */
+  private readonly batch: ProcScanAddon | undefined;
+  /** the plan: one item per file (an fd, or -1 and a path in `batchPaths`); rebuilt when an fd changed state */
+  private planDirty = true;
+  private planGen = 0;
+  private items = new Int32Array(0);
+  private batchPaths = '';
+  private lens = new Int32Array(0);
+  private offs = new Int32Array(0);
+  /** per item: handed out already in this sample */
+  private used = new Uint8Array(0);
+  /** per item: its entry and file, fds kept by the addon (-2 items), and the items of fresh entries */
+  private itemEntry: Entry[] = [];
+  private itemFile: number[] = [];
+  private keptOut = new Int32Array(0);
+  private freshItems: number[] = [];
+  private bbuf = Buffer.allocUnsafe(0);
+  /** `begin()` was called and no file read since; the batch of this sample was read */
+  private begun = false;
+  private batchLive = false;
+  private batchedCount = 0;
+
   constructor(
     private readonly paths: HostPaths,
     private readonly plan: SamplePlan,
@@ -219,6 +262,8 @@ export class FdSource implements CgroupFileSource {
     this.maxOpen = Math.min(maxOpen, fdBudget(paths) ?? maxOpen);
     this.agedMs = opts.aged && opts.aged.maxAgeMs > 0 ? opts.aged.maxAgeMs : undefined;
     this.failures = opts.failures;
+    const addon = ops === realFdOps ? procScanAddon() : undefined;
+    this.batch = typeof addon?.readBatch === 'function' ? addon : undefined;
     for (const [h, names] of plan.files) {
       const gate = h.version === 2 ? 'cpu.max' : 'cpu.cfs_quota_us';
       const gated = new Map<string, number>();
@@ -246,6 +291,7 @@ export class FdSource implements CgroupFileSource {
   begin(now: number): void {
     this.now = now;
     this.sampleNo++;
+    this.begun = this.batch !== undefined;
   }
 
   /**
@@ -255,6 +301,7 @@ export class FdSource implements CgroupFileSource {
    */
   setListing(listing: ReadonlyMap<Hierarchy, Iterable<string>>, opts: { refresh?: boolean } = {}): void {
     this.lastPh = this.lastE = undefined;
+    this.lastByH.clear();
     for (const [h, ph] of this.hs) {
       if (!listing.has(h)) continue;
       const next = new Map<string, Entry>();
@@ -271,16 +318,21 @@ export class FdSource implements CgroupFileSource {
           // `..` paths are not in this cgroup namespace: in no hierarchy here
           if (path.split('/').some((c) => c === '..' || c === '.')) continue;
           if (e) this.closeEntry(e);
+          this.planDirty = true; // (the batch's items: only when cgroups come or go)
           // `kept` only where gated or aged files exist; elsewhere one shared empty list
           const kept = ph.keeps ? new Array<string | undefined>(ph.names.length) : NO_KEPT;
           e = {
             h, path, fds: new Array<number>(ph.names.length).fill(NOT_OPEN), parent, kept, own: undefined, free: undefined,
-            agedAt: -Infinity, agedSample: 0, gen: e?.gen ?? 0, removed: false,
+            agedAt: -Infinity, agedSample: 0, gen: e?.gen ?? 0, removed: false, slots: undefined, slotsPlan: 0, fresh: true,
           };
         }
         next.set(path, e);
       }
-      for (const [path, e] of ph.entries) if (next.get(path) !== e) this.closeEntry(e);
+      for (const [path, e] of ph.entries) {
+        if (next.get(path) === e) continue;
+        this.closeEntry(e);
+        this.planDirty = true;
+      }
       ph.entries = next;
     }
     // runs of cgroups no hierarchy lists any more
@@ -397,14 +449,24 @@ export class FdSource implements CgroupFileSource {
   private lastPh: PerHierarchy | undefined;
   private lastE: Entry | undefined;
 
+  /** per hierarchy, the path last looked up in it and its entry (the mapping goes back and forth between hierarchies) */
+  private readonly lastByH = new Map<Hierarchy, { path: string; ph: PerHierarchy | undefined; e: Entry | undefined }>();
+
   private lookup(h: Hierarchy, path: string): Entry | undefined {
     if (h === this.lastH && path === this.lastPath && this.lastPh !== undefined) return this.lastE;
-    const ph = this.hs.get(h);
     this.lastH = h;
     this.lastPath = path;
-    this.lastPh = ph;
-    this.lastE = ph?.entries.get(path);
-    return this.lastE;
+    let c = this.lastByH.get(h);
+    if (c === undefined || c.path !== path) {
+      const ph = this.hs.get(h);
+      if (c === undefined) this.lastByH.set(h, (c = { path, ph, e: undefined }));
+      c.path = path;
+      c.ph = ph;
+      c.e = ph?.entries.get(path);
+    }
+    this.lastPh = c.ph;
+    this.lastE = c.e;
+    return c.e;
   }
 
   identity(h: Hierarchy, path: string): number | undefined {
@@ -446,6 +508,11 @@ export class FdSource implements CgroupFileSource {
     return s;
   }
 
+  /** Files handed out from batches so far (tests: the batch is used). */
+  get batched(): number {
+    return this.batchedCount;
+  }
+
   /** Number of files kept open. */
   get size(): number {
     return this.openCount;
@@ -466,6 +533,7 @@ export class FdSource implements CgroupFileSource {
   private closeFd(fd: number): void {
     this.ops.close(fd);
     this.openCount--;
+    this.planDirty = true;
   }
 
   private closeEntry(e: Entry): void {
@@ -547,10 +615,140 @@ export class FdSource implements CgroupFileSource {
     return undefined;
   }
 
+  /** Read this sample's batch: every kept fd and every PATH_READ file, in one call (see the header). */
+  private readBatch(): void {
+    this.begun = false;
+    // files of fresh entries the mapping did not ask for (a fallback file, say): not opened again
+    if (this.batchLive) {
+      for (const k of this.freshItems) {
+        if (this.used[k] === 1) continue;
+        const e = this.itemEntry[k];
+        const i = this.itemFile[k];
+        if (e.fds[i] >= 0) this.closeFd(e.fds[i]);
+        if (e.fds[i] !== ABSENT) e.fds[i] = NOT_OPEN;
+        this.planDirty = true;
+      }
+    }
+    this.freshItems = [];
+    this.batchLive = false;
+    if (this.planDirty) this.buildPlan();
+    if (this.items.length === 0) return;
+    const lens = this.lens;
+    const offs = this.offs;
+    const items = this.items;
+    const kept = this.keptOut;
+    kept.fill(-1);
+    let from = 0;
+    let at = 0;
+    for (;;) {
+      const r = this.batch!.readBatch!(items, this.batchPaths, this.bbuf, lens, from, at, kept);
+      if (r >= 0) break;
+      if (r !== -ENOBUFS) return; // (EINVAL, ENOMEM): file by file
+      // a bigger buffer, the bytes read so far copied, and on from the first file that did not fit
+      for (; lens[from] !== -ENOBUFS; from++) if (lens[from] > 0) at += lens[from];
+      const bigger = Buffer.allocUnsafe(this.bbuf.length * 2);
+      this.bbuf.copy(bigger, 0, 0, at);
+      this.bbuf = bigger;
+    }
+    at = 0;
+    for (let k = 0; k < lens.length; k++) {
+      offs[k] = at;
+      if (lens[k] > 0) at += lens[k];
+      if (items[k] >= 0) continue;
+      // opened by the batch: kept (-2), or read beyond the budget (-1: the next batches read it by its path)
+      const e = this.itemEntry[k];
+      const i = this.itemFile[k];
+      if (kept[k] >= 0) {
+        e.fds[i] = kept[k];
+        this.openCount++;
+        this.planDirty = true;
+      } else if (items[k] === -1 && lens[k] >= 0 && e.fds[i] === NOT_OPEN) {
+        e.fds[i] = PATH_READ;
+        this.planDirty = true;
+      }
+    }
+    this.used.fill(0);
+    this.batchLive = true;
+  }
+
+  /**
+   * The batch's items: each kept fd (pread); each PATH_READ file, opened and kept (-2) while the budget has room,
+   * else read by its path (-1); and the counters of fresh entries (never batched: a first sample), the same way.
+   */
+  private buildPlan(): void {
+    this.planDirty = false;
+    const gen = ++this.planGen;
+    const items: number[] = [];
+    const paths: string[] = [];
+    const itemEntry: Entry[] = [];
+    const itemFile: number[] = [];
+    let room = this.maxOpen - this.openCount;
+    for (const ph of this.hs.values()) {
+      for (const e of ph.entries.values()) {
+        if (e.removed) continue;
+        const fresh = e.fresh;
+        e.fresh = false;
+        let slots: number[] | undefined;
+        for (let i = 0; i < e.fds.length; i++) {
+          const fd = e.fds[i];
+          let item: number;
+          if (fd >= 0) item = fd;
+          else if (fd === PATH_READ || (fresh && fd === NOT_OPEN && ph.how[i] === COUNTER)) item = room-- > 0 ? -2 : -1;
+          else continue;
+          if (fresh) this.freshItems.push(items.length);
+          (slots ??= new Array<number>(e.fds.length).fill(-1))[i] = items.length;
+          items.push(item);
+          itemEntry.push(e);
+          itemFile.push(i);
+          if (item < 0) paths.push(this.dirOf(e) + '/' + ph.names[i] + '\0');
+        }
+        e.slots = slots;
+        e.slotsPlan = slots ? gen : 0;
+      }
+    }
+    this.items = Int32Array.from(items);
+    this.batchPaths = paths.join('');
+    this.itemEntry = itemEntry;
+    this.itemFile = itemFile;
+    this.lens = new Int32Array(items.length);
+    this.offs = new Int32Array(items.length);
+    this.keptOut = new Int32Array(items.length);
+    this.used = new Uint8Array(items.length);
+    if (this.bbuf.length === 0) this.bbuf = Buffer.allocUnsafe(1 << 16);
+  }
+
+  /**
+   * File `i` of `e` as this sample's batch read it (once; `prev` when byte-equal to it), or undefined: not in
+   * the batch, handed out already, or a read that failed (read again on its own).
+   */
+  private fromBatch(e: Entry, i: number, prev: string | undefined): string | undefined {
+    if (e.slotsPlan !== this.planGen) return undefined;
+    const k = e.slots![i];
+    if (k < 0 || this.used[k] === 1) return undefined;
+    this.used[k] = 1;
+    const n = this.lens[k];
+    if (n < 0) return undefined;
+    this.batchedCount++;
+    const at = this.offs[k];
+    if (prev === undefined || n !== prev.length) return latin1(this.bbuf, at, at + n);
+    // a short file compared byte by byte; a long one (memory.stat) as a string: V8's compare is native, the
+    // string short-lived (collected in the young generation)
+    if (n <= SHORT_FILE) return sameBytes(this.bbuf, prev, at) ? prev : latin1(this.bbuf, at, at + n);
+    const t = latin1(this.bbuf, at, at + n);
+    return t === prev ? prev : t;
+  }
+
   /** Text of file `i` of `e`: through its cached fd, else opened (and kept open unless `once` or over budget). */
   private readFile(e: Entry, i: number, name: string, once: boolean, prev?: string): string | undefined {
     const fd = e.fds[i];
     if (fd === ABSENT) return undefined;
+    // read once (a gated file while free, an aged file): not in the next batches
+    if (once && fd === PATH_READ) e.fds[i] = NOT_OPEN;
+    if (this.begun) this.readBatch();
+    if (this.batchLive) {
+      const t = this.fromBatch(e, i, prev);
+      if (t !== undefined) return t;
+    }
     let stale = false;
     if (fd >= 0) {
       try {
@@ -577,6 +775,7 @@ export class FdSource implements CgroupFileSource {
     if (nfd === undefined) {
       if (stale) e.removed = true; // removed, not recreated
       else e.fds[i] = ABSENT;
+      this.planDirty = true;
       return undefined;
     }
     let t: string | undefined;
@@ -589,7 +788,12 @@ export class FdSource implements CgroupFileSource {
     if (t !== undefined && !once && this.openCount < this.maxOpen) {
       e.fds[i] = nfd;
       this.openCount++;
-    } else this.ops.close(nfd);
+    } else {
+      this.ops.close(nfd);
+      // a file read at every sample beyond the budget: the next batch reads it
+      if (t !== undefined && !once && this.batch !== undefined) e.fds[i] = PATH_READ;
+    }
+    if (e.fds[i] !== fd) this.planDirty = true;
     return t;
   }
 }
