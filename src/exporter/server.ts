@@ -102,11 +102,12 @@ interface Snapshot {
  * When samples are taken (`--sample-interval`):
  * - `scrape`: at each scrape (the scrape waits for the whole sample; its latency grows with the tree);
  * - `auto`: one sample per scrape, taken *ahead* of it: after each scrape the next sample is timed to end just
- *   before the next scrape is due (the shortest of the last gaps between scrapes, less the last sample's duration
- *   and a margin), and that scrape is served it — latency no longer grows with the tree, the CPU is the same (never
- *   more than one sample per scrape: a scrape that comes before its sample started takes one then, as `scrape`
- *   does; until two scrapes have been seen, too). The values served are as old as the margin (about the sample's
- *   duration, plus how much earlier than the shortest gap the scrape came);
+ *   before the next scrape is due (the last gap between scrapes, less a margin of 1.5 × the last sample's duration
+ *   + 1 s), and that scrape is served it — latency no longer grows with the tree, and the CPU is the same as
+ *   sampling at the scrape while scrapes come regularly (Prometheus' do). A scrape that comes before its sample
+ *   started takes one then (as `scrape`), as does the first; one that comes more than twice the margin after its
+ *   sample started too (that sample is wasted: irregular scrapes, two scrapers taking turns), so the values served
+ *   are never older than that;
  * - `{ everyMs }`: in the background at a fixed period (cAdvisor's housekeeping), whether scraped or not; a scrape
  *   is served the latest complete sample (the first scrape waits for the first).
  */
@@ -130,7 +131,7 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
   let aheadTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   /** arrival times of the last scrapes, and the wall time the last sample took */
-  const arrivals: number[] = [];
+  let lastArrival: number | undefined;
   let lastDurationMs = 0;
   const sample = async (now: number): Promise<Snapshot> => {
     const t0 = clock();
@@ -175,18 +176,22 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
   };
   /** `auto`: time the next sample to end just before the next scrape is due. */
   const planAhead = (now: number): void => {
-    arrivals.push(now);
-    if (arrivals.length > 4) arrivals.shift();
-    if (arrivals.length < 3 || stopped) return;
-    let gap = Infinity;
-    for (let i = 1; i < arrivals.length; i++) gap = Math.min(gap, arrivals[i] - arrivals[i - 1]);
+    const last = lastArrival;
+    lastArrival = now;
+    if (last === undefined || stopped) return;
+    const gap = now - last;
     // back-to-back scrapes (a scraper's retries, several at once): sampling at each is what they get
     if (!(gap >= 1000)) return;
     const margin = Math.min(gap / 2, lastDurationMs * 1.5 + 1000);
-    if (aheadTimer) clearTimeout(aheadTimer);
     aheadTimer = setTimeout(startAhead, Math.max(0, gap - margin));
     aheadTimer.unref();
   };
+  /**
+   * A sample taken ahead is served if the scrape came about when expected: within twice the margin of its
+   * start (a scrape later than that — the scraper paused, or two scrapers take turns — takes a fresh one: values
+   * are never older than that).
+   */
+  const onTime = (s: Snapshot, now: number) => now - s.at <= 2 * (lastDurationMs * 1.5 + 1000);
   const every = typeof pace === 'object' ? Math.max(1, pace.everyMs) : undefined;
   /** `everyMs`: sample, then again a period after this one started. */
   const loop = (): void => {
@@ -225,7 +230,8 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
     if (a) {
       // the sample taken ahead (or still being taken) for this scrape
       try {
-        return publish(await a, now);
+        const s = await a;
+        if (onTime(s, now)) return publish(s, now);
       } catch {
         // it failed: this scrape takes its own below
       }
