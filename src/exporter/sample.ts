@@ -31,7 +31,6 @@ import { walkCgroupTree } from '../readers/cgroupfs/tree.js';
 import { RuntimeIndex } from '../readers/runtimes/index.js';
 import { readPids } from '../readers/procfs/pids.js';
 import { NamespaceCache } from './ns-cache.js';
-import { GatedOps } from './gated-ops.js';
 import { LIMIT_FILES } from './limit-cache.js';
 import { readBlockDeviceName } from '../readers/sysfs/block.js';
 import { countFds } from '../readers/procfs/fds.js';
@@ -229,11 +228,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   const readErrors = new Map<string, number>();
   const failed = (reason: string) => readErrors.set(reason, (readErrors.get(reason) ?? 0) + 1);
   // counters read at every sample through kept files (within the budget); limits kept up to limitsMaxAgeMs
-  // hierarchical counters of a child whose parent's did not move are answered from their last text (gated-ops.ts);
-  // with limits read at every sample (--limits-max-age 0), everything is read at every sample
-  const limitsMaxAgeMs = o.limitsMaxAgeMs ?? 0;
-  const gate = limitsMaxAgeMs > 0 ? new GatedOps(o.fdOps ?? realFdOps, limitsMaxAgeMs) : undefined;
-  const source = new FdSource(o.paths, plan, o.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES, gate ?? o.fdOps ?? realFdOps, {
+  const source = new FdSource(o.paths, plan, o.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES, o.fdOps ?? realFdOps, {
     aged: { files: LIMIT_FILES, maxAgeMs: o.limitsMaxAgeMs ?? 0 },
     failures: (reason) => failed(reason),
   });
@@ -331,7 +326,6 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
     const byHierarchy = new Map<Hierarchy, string[]>();
     for (const [h, ps] of tree.byHierarchy) byHierarchy.set(h, orderParentsFirst(ps).filter((p) => wanted.has(p)).map(intern));
     source.setListing(byHierarchy);
-    gate?.invalidate();
     list = all.filter((p) => wanted.has(p)).map((path) => ({ path, selected: selected.has(path) }));
     // start times of the selected cgroups listed for the first time (kept: a cgroup's creation does not change)
     const starts = new Map<string, number | null>();
@@ -458,7 +452,6 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
     const tol = new Tolerance();
     source.tolerance = tol;
     source.begin(t0);
-    gate?.begin(t0);
     // only the hierarchies walked: cgroups made in others (freezer, devices, name=systemd…) change nothing here
     let sig: string | undefined;
     try {
