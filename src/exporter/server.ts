@@ -228,13 +228,12 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
     const a = ahead;
     ahead = undefined;
     if (a) {
-      // the sample taken ahead (or still being taken) for this scrape
-      try {
-        const s = await a;
-        if (onTime(s, now)) return publish(s, now);
-      } catch {
-        // it failed: this scrape takes its own below
-      }
+      // the sample taken ahead (or still being taken) for this scrape; if it failed (logged), this scrape takes its own
+      const s = await a.then(
+        (x) => x,
+        () => undefined,
+      );
+      if (s && onTime(s, now)) return publish(s, now);
     }
     return publish(await start(now), now);
   };
