@@ -41,8 +41,8 @@ Options:
       --limits-max-age SECONDS
                           re-read limits (CPU quota, period and shares or weight, memory limit, pids.max) at
                           most this often (default 60; 0: at every scrape); counters are read at every scrape
-      --sample-interval auto|SECONDS
-                          when cgroups are read: auto (default) ahead of each scrape, timed by the interval
+      --sample-interval WHEN
+                          when cgroups are read: 'auto' (default) ahead of each scrape, timed by the interval
                           between scrapes so that a scrape is served a sample just taken (its latency does not
                           grow with the number of cgroups); 0: at each scrape; SECONDS: in the background at
                           that period, a scrape served the latest sample (as cAdvisor's housekeeping)
