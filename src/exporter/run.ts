@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import type { HostPaths } from '../host/paths.js';
 import { makeSampler } from './sample.js';
-import { makeScraper, serveExporter, type RunningExporter } from './server.js';
+import { makeScraper, serveExporter, type RunningExporter, type SamplePace } from './server.js';
 import type { SelectOptions } from './select.js';
 import type { Format } from './registry.js';
 
@@ -21,6 +21,8 @@ export interface ExporterOptions extends SelectOptions {
   readonly maxAgeMs: number;
   /** re-read limits at most this often (ms; 0: every sample) */
   readonly limitsMaxAgeMs?: number;
+  /** `--sample-interval`: when samples are taken (default `auto`: ahead of each scrape, paced by the scrapes) */
+  readonly samplePace?: SamplePace;
   /** `--max-open-files`: cgroup files kept open at most (default DEFAULT_MAX_OPEN_FILES) */
   readonly maxOpenFiles?: number;
   readonly namespaces: boolean;
@@ -56,7 +58,7 @@ export async function runExporter(o: ExporterOptions): Promise<number> {
   // a long-running server scraped every 15 s: keep the compiled code between scrapes (V8 otherwise flushes the
   // bytecode of functions idle for a while and compiles them again at every scrape; measured: −30% CPU per scrape)
   setFlagsFromString('--no-flush-bytecode');
-  const running = await serveExporter({ sampler, host: o.host, port: o.port, maxAgeMs: o.maxAgeMs, log: o.warn, webConfigFile: o.webConfigFile, maxRequests: o.maxRequests });
+  const running = await serveExporter({ sampler, host: o.host, port: o.port, maxAgeMs: o.maxAgeMs, samplePace: o.samplePace ?? 'auto', log: o.warn, webConfigFile: o.webConfigFile, maxRequests: o.maxRequests });
   const a = running.address;
   o.warn(`exporter: listening on ${running.scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`);
   o.onListening?.(running);

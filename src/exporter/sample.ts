@@ -39,6 +39,7 @@ import { readNsLinks } from '../readers/procfs/ns.js';
 import { parsePidList } from '../parse/cgroup-files.js';
 import { wrap } from '../host/tolerance.js';
 import { statSync } from 'node:fs';
+import { readWholeLatin1 } from '../host/read.js';
 import { cgroupDir } from '../readers/cgroupfs/layout.js';
 import { listTopTree, REWALK_EVERY, topHierarchies, treeSignatures } from '../sampler/collect.js';
 import { FdSource, KERNEL_BYTES_PER_OPEN_FILE, realFdOps, type FdOps } from '../sampler/fd-source.js';
@@ -48,7 +49,9 @@ import { parentPath } from '../model/throttle.js';
 import { makeSelector, walkPlanOf, type SelectOptions } from './select.js';
 import type { NetDevice } from '../parse/net-dev.js';
 
-const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'procs', 'cgroup'];
+// (no `procs`: members are read by the exporter itself, in the pids hierarchy and only where it holds tasks —
+// `readMembers` below)
+const GROUPS: readonly StatGroup[] = ['cpu', 'memory', 'io', 'pids', 'psi', 'cgroup'];
 /**
  * The files the series need (v1 and v2 names; the mapping reads each from the hierarchy of its controller):
  * fewer files than the full plan is fewer syscalls per cgroup and scrape.
@@ -59,7 +62,7 @@ export const EXPORTER_FILES: readonly string[] = [
   'memory.usage_in_bytes', 'memory.max_usage_in_bytes', 'memory.limit_in_bytes', 'memory.failcnt', 'memory.oom_control',
   'io.stat', 'blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes',
   'blkio.throttle.io_serviced_recursive', 'blkio.throttle.io_serviced',
-  'pids.current', 'pids.max', 'cpu.pressure', 'memory.pressure', 'io.pressure', 'cgroup.procs',
+  'pids.current', 'pids.max', 'cpu.pressure', 'memory.pressure', 'io.pressure',
   // v2 features (issue 23): the nsx_cgroup_pids_peak, _pressure_irq_…, _descendants and _dying_descendants series
   'pids.peak', 'irq.pressure', 'cgroup.stat',
 ];
@@ -94,6 +97,12 @@ export interface ExporterCgroup {
   readonly names?: ExporterIdentity;
   /** when it was created: the earliest mtime of its directories, whole seconds since the epoch (cAdvisor's raw handler) */
   readonly start_time_s?: number;
+  /**
+   * its processes: the lines of its `cgroup.procs` in the members' hierarchy (`membersHierarchy`: the one with
+   * the pids controller, else cpu's; cgroup2 when unified), for selected cgroups; undefined when that hierarchy
+   * does not hold it
+   */
+  readonly processes?: number;
   /** open file descriptors of its processes (`/proc/PID/fd` of each PID in its cgroup.procs) */
   readonly fds?: number;
   /** the interfaces of its network namespace (`/proc/PID/net/dev`), when this cgroup carries that namespace's series */
@@ -231,7 +240,9 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   let ns: { at: number; summary: NamespaceSummary } | undefined;
   // links of processes seen unchanged at two refreshes are not read again (ns-cache.ts)
   const nsCache = new NamespaceCache();
-  const procsH = plan.procs;
+  const procsH = membersHierarchy(plan);
+  /** this sample's members of the selected cgroups (their PIDs), for their fds and network (processExtras) */
+  let members = new Map<string, number[]>();
   let list: { path: string; selected: boolean }[] | undefined;
   // the walk starts below the include patterns' common directory; its ancestors are read for limits and attribution
   const { root: walkRoot, child: childFilter } = walkPlanOf(o.include);
@@ -352,18 +363,26 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   };
   let startTimes = new Map<string, number | null>();
 
-  /** The PIDs in a cgroup's cgroup.procs as the mapping read it this sample (no second read), or undefined. */
-  const membersOf = (c: ExporterCgroup): number[] | undefined => {
-    if (!procsH || !c.stats.procs?.nr_procs) return c.stats.procs ? [] : undefined;
-    const text = source.answered(c.path, procsH, 'cgroup.procs');
-    if (text === undefined) return undefined;
+  /**
+   * The PIDs in a cgroup's `cgroup.procs` in the members' hierarchy, or undefined when that hierarchy does not
+   * hold it (or the file could not be read). Read only where the hierarchy holds tasks: in the pids hierarchy,
+   * `pids.current` (read by the mapping this sample) counts every task of the cgroup and its descendants there,
+   * so at 0 the list is empty without reading it — on a node most cgroups are pod and slice parents or idle,
+   * and each list read is an open/read/close (≈ 10 µs, a dentry and inode charged to the exporter).
+   */
+  const readMembers = (path: string, stats: CgroupSample, tol: Tolerance): number[] | undefined => {
+    if (!procsH || stats.inodes[procsH.key] === undefined) return undefined;
+    if (procsH === plan.pids && stats.pids?.current === 0) return [];
+    const file = `${cgroupDir(o.paths, procsH, path)}/cgroup.procs`;
     try {
-      return parsePidList(text);
+      const text = wrap(tol, file, () => readWholeLatin1(file));
+      return text === undefined ? undefined : parsePidList(text);
     } catch (e) {
       absorb(e);
       return undefined;
     }
   };
+  const membersOf = (c: ExporterCgroup): number[] | undefined => members.get(c.path);
 
   /**
    * Per selected cgroup, what its processes hold: open fds (container_file_descriptors); and per network
@@ -385,7 +404,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
     };
     for (const c of cgroups) {
       if (!c.selected) continue;
-      const pids = membersOf(c);
+      const pids = c.processes === undefined ? undefined : (membersOf(c) ?? []);
       if (pids !== undefined) {
         let fds: number | undefined = 0;
         for (const pid of pids) {
@@ -452,6 +471,7 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       yield;
     }
     listedSets = new WeakMap();
+    members = new Map();
     const cgroups: Mutable<ExporterCgroup>[] = [];
     for (const { path, selected } of list!) {
       let stats: CgroupSample | undefined;
@@ -473,12 +493,20 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
       const identity = runtimes.identify(path);
       const names = identity?.cgroup === path ? labelsOf(identity) : undefined;
       const cg: Mutable<ExporterCgroup> = { path, stats, selected, ...(identity ? { identity } : {}), ...(names ? { names } : {}) };
+      if (selected) {
+        const pids = readMembers(path, stats, tol);
+        if (pids !== undefined) {
+          cg.processes = pids.length;
+          if (pids.length) members.set(path, pids);
+        }
+      }
       const start = selected ? startTimes.get(path) : undefined;
       if (start != null) cg.start_time_s = start;
       cgroups.push(cg);
       yield;
     }
     yield* processExtras(cgroups, tol);
+    members = new Map(); // (not kept between samples)
     const now = clock();
     if (o.namespaces !== false && (!ns || now - ns.at > (o.namespacesMaxAgeMs ?? 60_000))) {
       const summary = yield* namespaceSummary(o.paths, layout, procsH, cgroups, tol, nsCache, absorb);
@@ -613,7 +641,7 @@ export function* namespaceSummary(
   const sharedWithHost: Record<string, NsType[]> = {};
   if (host) {
     for (const c of cgroups) {
-      if (!c.selected || !procsH || c.identity?.kind !== 'container' || c.identity.cgroup !== c.path || !c.stats.procs?.nr_procs) continue;
+      if (!c.selected || !procsH || c.identity?.kind !== 'container' || c.identity.cgroup !== c.path || !c.processes) continue;
       let pid: number | undefined;
       try {
         pid = firstMember(paths, layout, procsH, c.path, tol);
@@ -634,4 +662,16 @@ export function* namespaceSummary(
 function firstMember(paths: HostPaths, layout: CgroupLayout, h: Hierarchy, path: string, tol: Tolerance): number | undefined {
   const n = wrap(undefined, path, () => walkCgroupTree(paths, layout, { view: h.version === 2 ? { kind: 'v2' } : { kind: 'v1', key: h.key }, root: path, depth: 0, members: true, tolerance: tol }), 'gone');
   return n?.pids?.length ? Math.min(...n.pids) : undefined;
+}
+
+/**
+ * Where the exporter counts a cgroup's processes (`container_processes`, and whose fds and network it reads):
+ * the hierarchy with the pids controller, where `container_threads` (pids.current) is counted too — the two
+ * counts from one hierarchy, and `pids.current` = 0 tells that the list is empty without reading it; without a
+ * pids controller, the cpu hierarchy's (cAdvisor's choice; cgroup2 when unified). On v1 the hierarchies can place
+ * a process differently (systemd with CPUAccounting off leaves services in the cpu hierarchy's root); container
+ * runtimes place it at the same path in each.
+ */
+export function membersHierarchy(plan: { readonly pids?: Hierarchy; readonly procs?: Hierarchy }): Hierarchy | undefined {
+  return plan.pids ?? plan.procs;
 }

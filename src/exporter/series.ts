@@ -32,7 +32,8 @@
  *   - `container_start_time_seconds` (the cgroup directory's earliest mtime, as cAdvisor's raw handler),
  *     `container_last_seen` (the sample's wall clock), `container_file_descriptors` (open fds of the cgroup's
  *     processes), whole seconds as cAdvisor.
- *   - tasks: processes = lines of cgroup.procs (cpu hierarchy; cgroup2 when unified); threads = pids.current; threads_max = pids.max
+ *   - tasks: processes = lines of cgroup.procs (in the pids hierarchy, where threads are counted too; without one
+ *     the cpu hierarchy, cAdvisor's; cgroup2 when unified); threads = pids.current; threads_max = pids.max
  *     (0 = no limit, as cAdvisor).
  *   - IO: `container_blkio_device_usage_total{device,major,minor,operation}` in bytes, operation Read/Write
  *     (and Discard where the kernel counts it); device `/dev/NAME` or empty when unknown.
@@ -296,7 +297,7 @@ interface CgroupSeries {
 }
 
 /** Everything but the sample the series of a cgroup are made of, the same as last time (see seriesOf). */
-const sameExtras = (a: ExporterCgroup, b: ExporterCgroup) => a.start_time_s === b.start_time_s && a.fds === b.fds && a.net === b.net;
+const sameExtras = (a: ExporterCgroup, b: ExporterCgroup) => a.start_time_s === b.start_time_s && a.processes === b.processes && a.fds === b.fds && a.net === b.net;
 
 /**
  * What a cgroup's series take from one of its ancestors: its CPU quota (and then its CFS counters, which the
@@ -652,7 +653,7 @@ export function seriesOf(prev: ExporterSample | undefined, next: ExporterSample,
       if (mem.events) for (const event in mem.events) put('nsx_cgroup_memory_events_total', ls.with('event', event), mem.events[event]);
       if (mem.events_local) for (const event in mem.events_local) put('nsx_cgroup_memory_events_local_total', ls.with('event', event), mem.events_local[event]);
     }
-    put('container_processes', L, s.procs?.nr_procs);
+    put('container_processes', L, cg.processes);
     if (s.pids) {
       put('container_threads', L, s.pids.current);
       if (s.pids.max !== undefined) put('container_threads_max', L, s.pids.max === 'max' ? 0 : s.pids.max);

@@ -1,8 +1,8 @@
 /**
  * The exporter's HTTP service: `/metrics` (Prometheus text or OpenMetrics by content negotiation, gzip when
- * asked), `/healthz`, and a small index at `/`. Series are built at scrape time from a fresh sample; a sample
- * younger than `maxAgeMs` is shared by concurrent and back-to-back scrapes (and so is its rendered text), and a
- * sample being taken is shared by every scrape that arrives meanwhile.
+ * asked), `/healthz`, and a small index at `/`. Series are built from a sample taken at the scrape or ahead of it
+ * (`SamplePace`: `--sample-interval`); a sample younger than `maxAgeMs` is shared by concurrent and back-to-back
+ * scrapes (and so is its rendered text), and a sample being taken is shared by every scrape that arrives meanwhile.
  *
  * Fit for a shared network (issue 19), as node_exporter with exporter-toolkit:
  * - `--web.config.file` (src/exporter/web-config.ts): TLS, basic authentication with bcrypt hashes, extra
@@ -75,6 +75,8 @@ export interface ServeOptions {
   readonly log?: (m: string) => void;
   /** `--web.config.file`: exporter-toolkit's web configuration */
   readonly webConfigFile?: string;
+  /** `--sample-interval`: when samples are taken (default `scrape`: at each scrape; see SamplePace) */
+  readonly samplePace?: SamplePace;
   /** `--web.max-requests`: `/metrics` requests in flight at most (0: no limit; default 40) */
   readonly maxRequests?: number;
   readonly limits?: Partial<ServerLimits>;
@@ -96,8 +98,23 @@ interface Snapshot {
   readonly text: Partial<Record<Format, Promise<string | Buffer>>>;
 }
 
-/** The scrape logic without HTTP: a cache of one sample and its rendered texts. */
-export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () => number = monotonicMs) {
+/**
+ * When samples are taken (`--sample-interval`):
+ * - `scrape`: at each scrape (the scrape waits for the whole sample; its latency grows with the tree);
+ * - `auto`: one sample per scrape, taken *ahead* of it: after each scrape the next sample is timed to end just
+ *   before the next scrape is due (the last gap between scrapes, less a margin of 1.5 × the last sample's duration
+ *   + 1 s), and that scrape is served it — latency no longer grows with the tree, and the CPU is the same as
+ *   sampling at the scrape while scrapes come regularly (Prometheus' do). A scrape that comes before its sample
+ *   started takes one then (as `scrape`), as does the first; one that comes more than twice the margin after its
+ *   sample started too (that sample is wasted: irregular scrapes, two scrapers taking turns), so the values served
+ *   are never older than that;
+ * - `{ everyMs }`: in the background at a fixed period (cAdvisor's housekeeping), whether scraped or not; a scrape
+ *   is served the latest complete sample (the first scrape waits for the first).
+ */
+export type SamplePace = 'scrape' | 'auto' | { readonly everyMs: number };
+
+/** The scrape logic without HTTP: a cache of one sample and its rendered texts, and when samples are taken. */
+export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () => number = monotonicMs, pace: SamplePace = 'scrape', log: (m: string) => void = () => {}) {
   let prev: ExporterSample | undefined;
   let snap: Snapshot | undefined;
   // the sample being taken: scrapes that arrive meanwhile wait for it instead of starting another
@@ -109,30 +126,116 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
   // a snapshot is shared only while younger than maxAgeMs: then its series and texts are let go (between scrapes
   // the exporter keeps the previous sample, for throttle attribution, and the label sets, not a megabyte of text)
   let release: ReturnType<typeof setTimeout> | undefined;
-  const take = async (now: number): Promise<Snapshot> => {
+  /** a sample taken ahead of a scrape (`auto`), or the latest of the background ones (`everyMs`), not yet served */
+  let ahead: Promise<Snapshot> | undefined;
+  let aheadTimer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  /** arrival times of the last scrapes, and the wall time the last sample took */
+  let lastArrival: number | undefined;
+  let lastDurationMs = 0;
+  const sample = async (now: number): Promise<Snapshot> => {
+    const t0 = clock();
     const next = sampler.sampleAsync ? await sampler.sampleAsync() : sampler.sample();
+    lastDurationMs = clock() - t0;
     const series = seriesOf(prev, next, labels);
     prev = next;
-    const s: Snapshot = { at: now, series, text: {} };
-    snap = s;
+    return { at: now, series, text: {} };
+  };
+  /** Make `s` the snapshot served (and shared for maxAgeMs from `now`). */
+  const publish = (s: Snapshot, now: number): Snapshot => {
+    const p: Snapshot = s.at === now ? s : { ...s, at: now };
+    snap = p;
     if (release) clearTimeout(release);
     // (a timer, not a check at the next scrape: with maxAgeMs 0 it fires once this scrape's texts are rendered)
     release = setTimeout(() => {
-      if (snap === s) snap = undefined;
-      if (serving === s.series) serving = new Map();
+      if (snap === p) snap = undefined;
+      if (serving === p.series) serving = new Map();
     }, maxAgeMs);
     release.unref();
-    return s;
+    return p;
   };
-  const fresh = (): Promise<Snapshot> => {
-    const now = clock();
-    if (snap && now - snap.at < maxAgeMs) return Promise.resolve(snap);
+  /** Start a sample (shared by the scrapes that come meanwhile). */
+  const start = (now: number): Promise<Snapshot> => {
     if (!pending) {
-      pending = take(now);
+      pending = sample(now);
       const clear = () => (pending = undefined);
       pending.then(clear, clear);
     }
     return pending;
+  };
+  const startAhead = (): void => {
+    aheadTimer = undefined;
+    if (stopped || pending) return;
+    const a = start(clock());
+    ahead = a;
+    // a failed sample is the next scrape's to report (it takes one of its own)
+    a.catch((e) => {
+      if (ahead === a) ahead = undefined;
+      log(`exporter: sample failed: ${String((e as Error)?.message ?? e)}`);
+    });
+  };
+  /** `auto`: time the next sample to end just before the next scrape is due. */
+  const planAhead = (now: number): void => {
+    const last = lastArrival;
+    lastArrival = now;
+    if (last === undefined || stopped) return;
+    const gap = now - last;
+    // back-to-back scrapes (a scraper's retries, several at once): sampling at each is what they get
+    if (!(gap >= 1000)) return;
+    const margin = Math.min(gap / 2, lastDurationMs * 1.5 + 1000);
+    aheadTimer = setTimeout(startAhead, Math.max(0, gap - margin));
+    aheadTimer.unref();
+  };
+  /**
+   * A sample taken ahead is served if the scrape came about when expected: within twice the margin of its
+   * start (a scrape later than that — the scraper paused, or two scrapers take turns — takes a fresh one: values
+   * are never older than that).
+   */
+  const onTime = (s: Snapshot, now: number) => now - s.at <= 2 * (lastDurationMs * 1.5 + 1000);
+  const every = typeof pace === 'object' ? Math.max(1, pace.everyMs) : undefined;
+  /** `everyMs`: sample, then again a period after this one started. */
+  const loop = (): void => {
+    aheadTimer = undefined;
+    if (stopped) return;
+    const t0 = clock();
+    const a = start(t0);
+    a.then(
+      () => {
+        ahead = a;
+      },
+      (e) => log(`exporter: sample failed: ${String((e as Error)?.message ?? e)}`),
+    ).finally(() => {
+      if (stopped) return;
+      aheadTimer = setTimeout(loop, Math.max(0, t0 + every! - clock()));
+      aheadTimer.unref();
+    });
+    if (!ahead) ahead = a; // the first scrape waits for the first sample
+  };
+  if (every !== undefined) loop();
+  const fresh = async (): Promise<Snapshot> => {
+    const now = clock();
+    if (every !== undefined) {
+      if (!ahead) loop();
+      // the latest complete sample (a failed one: the latest before it, or a fresh try)
+      const s = await ahead!.catch(() => start(clock()));
+      return snap && snap.series === s.series ? snap : publish(s, now);
+    }
+    if (snap && now - snap.at < maxAgeMs) return snap;
+    // a sample due later is not taken: this scrape takes or gets its own, and the next is timed from here
+    if (aheadTimer) clearTimeout(aheadTimer);
+    aheadTimer = undefined;
+    if (pace === 'auto') planAhead(now);
+    const a = ahead;
+    ahead = undefined;
+    if (a) {
+      // the sample taken ahead (or still being taken) for this scrape; if it failed (logged), this scrape takes its own
+      const s = await a.then(
+        (x) => x,
+        () => undefined,
+      );
+      if (s && onTime(s, now)) return publish(s, now);
+    }
+    return publish(await start(now), now);
   };
   return {
     /** The exposition text in a format (UTF-8 bytes, or a string), from a sample at most maxAgeMs old. */
@@ -145,6 +248,12 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
         t = s.text[format] = registries.renderBytes(format);
       }
       return t;
+    },
+    /** Stop sampling ahead or in the background. */
+    stop(): void {
+      stopped = true;
+      if (aheadTimer) clearTimeout(aheadTimer);
+      aheadTimer = undefined;
     },
   };
 }
@@ -168,7 +277,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
   process.env.UV_THREADPOOL_SIZE ??= '1';
   const log = o.log ?? (() => {});
   const maxRequests = o.maxRequests ?? DEFAULT_MAX_REQUESTS;
-  const scraper = makeScraper(o.sampler, o.maxAgeMs, o.clock);
+  const scraper = makeScraper(o.sampler, o.maxAgeMs, o.clock, o.samplePace ?? 'scrape', log);
   // the web config's code (a YAML parser, TLS) is loaded only when there is one: the plain exporter's RSS stays
   // (web-config.ts requires the YAML parser at its first file, and bcryptjs at the first password)
   const web = o.webConfigFile !== undefined;
@@ -375,6 +484,7 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
+        scraper.stop();
         server.close(() => resolve());
         server.closeIdleConnections();
         for (const s of idle.keys()) s.destroy();

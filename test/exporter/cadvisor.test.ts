@@ -53,12 +53,11 @@ function everything(): ExporterSample {
     },
     io: { devices: [{ major: 8, minor: 0, rbytes: 1, wbytes: 2, rios: 3, wios: 4, dbytes: 0 }] },
     pids: { current: 2, max: 100 },
-    procs: { nr_procs: 1 },
     psi: { cpu: { some: { total_usec: 1 }, full: { total_usec: 1 } }, memory: { some: { total_usec: 1 }, full: { total_usec: 1 } }, io: { some: { total_usec: 1 }, full: { total_usec: 1 } } },
   } as CgroupSample;
   const net = [{ name: 'eth0', rx_bytes: 1, rx_packets: 1, rx_errs: 0, rx_drop: 0, tx_bytes: 1, tx_packets: 1, tx_errs: 0, tx_drop: 0 }];
   const cg: ExporterCgroup = {
-    path: '/c', stats, selected: true, start_time_s: 1, fds: 3, net,
+    path: '/c', stats, selected: true, start_time_s: 1, processes: 1, fds: 3, net,
     names: { name: 'web', image: 'nginx', pod: 'p', namespace: 'n', container: 'web' },
     identity: { kind: 'container', cgroup: '/c' } as ExporterCgroup['identity'],
   };

@@ -79,3 +79,64 @@ test('exporter CLI: listens on --listen, exits 0 on SIGTERM; bad flags exit 2', 
     assert.match(b.stderr, /^nsx exporter: /);
   }
 });
+
+test('exporter server: --sample-interval auto takes each sample ahead of its scrape (one per scrape), 0 at the scrape, SECONDS in the background', async () => {
+  const h = fixtureHost('docker-v1.manifest');
+  const inner = makeSampler({ paths: h.paths });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // a sample that takes 400 ms of wall time (a big tree), yielding meanwhile
+  let samples = 0;
+  const slow = { sample: () => inner.sample(), sampleAsync: async () => (samples++, await sleep(400), inner.sample()) };
+  const timed = async (port: number) => {
+    const t0 = performance.now();
+    const r = await get(port, '/metrics');
+    assert.equal(r.status, 200);
+    assert.match(r.body.toString(), /^container_cpu_usage_seconds_total\{id="\/docker\/b43d/m);
+    return performance.now() - t0;
+  };
+  try {
+    const auto = await serveExporter({ sampler: slow, host: '127.0.0.1', port: 0, maxAgeMs: 0, samplePace: 'auto' });
+    try {
+      const lat: number[] = [];
+      // scrapes every 2.5 s: from the third on, the next sample is timed to end before its scrape
+      for (let i = 0, t0 = performance.now(); i < 5; i++) {
+        await sleep(t0 + i * 2500 - performance.now());
+        lat.push(await timed(auto.address.port));
+      }
+      assert.equal(samples, 5, `one sample per scrape, no more (${samples})`);
+      assert.ok(lat[0] >= 350 && lat[1] >= 350, `the first scrapes wait for their sample (${lat.map(Math.round)})`);
+      assert.ok(lat[3] < 300 && lat[4] < 300, `later scrapes are served the sample taken ahead (${lat.map(Math.round)})`);
+      // no scrape: no more samples
+      await sleep(3000);
+      assert.equal(samples, 6, `the sample timed for the next scrape only (${samples})`);
+      assert.equal((await get(auto.address.port, '/healthz')).status, 200);
+    } finally {
+      await auto.close();
+    }
+    samples = 0;
+    const onScrape = await serveExporter({ sampler: slow, host: '127.0.0.1', port: 0, maxAgeMs: 0, samplePace: 'scrape' });
+    try {
+      for (let i = 0; i < 4; i++) {
+        assert.ok((await timed(onScrape.address.port)) >= 350, 'each scrape waits for its sample');
+        await sleep(1100);
+      }
+      assert.equal(samples, 4);
+    } finally {
+      await onScrape.close();
+    }
+    samples = 0;
+    const bg = await serveExporter({ sampler: slow, host: '127.0.0.1', port: 0, maxAgeMs: 0, samplePace: { everyMs: 1000 } });
+    try {
+      await sleep(2200);
+      assert.ok(samples >= 2 && samples <= 4, `background samples without scrapes (${samples})`);
+      assert.ok((await timed(bg.address.port)) < 300, 'a scrape is served the latest sample');
+    } finally {
+      await bg.close();
+    }
+    const n = samples;
+    await sleep(1500);
+    assert.ok(samples <= n + 1, 'no sampling after close');
+  } finally {
+    h.cleanup();
+  }
+});

@@ -89,7 +89,7 @@ test('weightToShares: cAdvisor conversion of cpu.weight', () => {
 });
 
 function cg(path: string, stats: Omit<CgroupStats, 'path' | 'inodes'>, extra: Partial<ExporterCgroup> = {}): ExporterCgroup {
-  return { path, stats: { path, inodes: {}, inode: 1, procs: { nr_procs: 1 }, ...stats }, selected: true, ...extra };
+  return { path, stats: { path, inodes: {}, inode: 1, ...stats }, selected: true, processes: 1, ...extra };
 }
 function sample(mono_ms: number, cgroups: ExporterCgroup[], layout: ExporterSample['layout'] = 'legacy'): ExporterSample {
   return { mono_ms, layout, cgroups, devices: { '8:0': '/dev/sda' }, gone: 0, denied: [], read_ms: 0 };

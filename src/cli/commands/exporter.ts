@@ -12,6 +12,7 @@ const SPECS: readonly OptionSpec[] = [
   { name: 'containers-only', arg: 'none' },
   { name: 'max-age', arg: 'required' },
   { name: 'limits-max-age', arg: 'required' },
+  { name: 'sample-interval', arg: 'required' },
   { name: 'max-open-files', arg: 'required' },
   { name: 'no-namespaces', arg: 'none' },
   { name: 'once', arg: 'none' },
@@ -24,7 +25,7 @@ const HELP = `Usage: nsx exporter [options]
 
 Serve Prometheus metrics of the host's cgroups over HTTP: cAdvisor-compatible container_* series (same names,
 units and labels) and nsx_* series cAdvisor cannot give (which cgroup's CPU quota throttles whom, effective
-limits along the path, memory.events, namespaces). Series are built at scrape time.
+limits along the path, memory.events, namespaces). Series are built from a sample taken for each scrape.
 
 Endpoints: /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the Accept header prefers it; gzip when
 asked), /healthz. SIGTERM or SIGINT stop it after the scrapes in flight.
@@ -40,6 +41,11 @@ Options:
       --limits-max-age SECONDS
                           re-read limits (CPU quota, period and shares or weight, memory limit, pids.max) at
                           most this often (default 60; 0: at every scrape); counters are read at every scrape
+      --sample-interval WHEN
+                          when cgroups are read: 'auto' (default) ahead of each scrape, timed by the interval
+                          between scrapes so that a scrape is served a sample just taken (its latency does not
+                          grow with the number of cgroups); 0: at each scrape; SECONDS: in the background at
+                          that period, a scrape served the latest sample (as cAdvisor's housekeeping)
       --max-open-files N  keep at most N cgroup files open between scrapes (default 8192; each pins about
                           4.4 KB of kernel memory, charged to the exporter's memory cgroup; the other files
                           are opened at each read: more CPU, no memory); 0: keep none
@@ -64,6 +70,13 @@ function parseSeconds(v: string, name = 'max-age', max = 60): number {
   const t = v.trim().replace(/s$/, '');
   if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t) || Number(t) > max) throw new UsageError(`nsx exporter: invalid ${name} argument: '${v}' (0 to ${max} seconds)`);
   return Math.round(Number(t) * 1000);
+}
+
+/** Parse `--sample-interval`: `auto`, 0 (at each scrape) or seconds (a background period, at most an hour). */
+function parsePace(v: string | undefined): 'auto' | 'scrape' | { everyMs: number } {
+  if (v === undefined || v.trim() === 'auto') return 'auto';
+  const ms = parseSeconds(v, 'sample-interval', 3600);
+  return ms === 0 ? 'scrape' : { everyMs: Math.max(100, ms) };
 }
 
 export const command: Command = {
@@ -101,6 +114,7 @@ export const command: Command = {
       containersOnly: !!o['containers-only'],
       maxAgeMs: o['max-age'] !== undefined ? parseSeconds(o['max-age'] as string) : 500,
       limitsMaxAgeMs: o['limits-max-age'] !== undefined ? parseSeconds(o['limits-max-age'] as string, 'limits-max-age', 3600) : undefined,
+      samplePace: parsePace(o['sample-interval'] as string | undefined),
       maxOpenFiles: o['max-open-files'] !== undefined ? parseIntArg('nsx exporter', 'max-open-files', o['max-open-files'] as string, { min: 0 }) : undefined,
       namespaces: !o['no-namespaces'],
       once: o.once ? (o.openmetrics ? 'openmetrics' : 'prometheus') : undefined,
