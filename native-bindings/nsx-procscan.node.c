@@ -500,13 +500,43 @@ static napi_value f_read_batch(napi_env env, napi_callback_info info) {
 	/* the paths of the items before `from` */
 	for (size_t i = 0; i < from && i < nitems; i++)
 		if (items[i] < 0 && p < plen) p += strlen(paths + p) + 1;
+	/* the directory of the last path opened, and an O_PATH descriptor of it (or -errno of opening it): the files of a
+	 * cgroup come one after the other, and kernfs walks every component of a path under /sys slowly (not under
+	 * RCU), so each file is opened by its name relative to its directory: one walk of the directory's path per
+	 * cgroup instead of one per file (open/read/close of a cgroup file ≈ 11 → 7 µs, measured on Linux 6.18) */
+	char *dir = malloc(plen + 1);
+	size_t dirlen = 0;
+	int dirfd = -ENOENT;
+	if (!dir) {
+		free(paths);
+		return number(env, -ENOMEM);
+	}
+	dir[0] = 0;
 	for (size_t i = from; i < nitems; i++) {
 		int64_t r;
 		if (items[i] >= 0) r = read_whole(items[i], out, at, cap, 1);
 		else {
 			const char *path = p < plen ? paths + p : "";
 			p += strlen(path) + 1;
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			const char *slash = strrchr(path, '/');
+			int fd;
+			if (!slash || slash == path || !slash[1]) fd = open(path, O_RDONLY | O_CLOEXEC);
+			else {
+				size_t dl = (size_t)(slash - path);
+				if (dl != dirlen || memcmp(dir, path, dl) != 0 || !dir[0]) {
+					if (dirfd >= 0) close(dirfd);
+					memcpy(dir, path, dl);
+					dir[dl] = 0;
+					dirlen = dl;
+					dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+					if (dirfd < 0) dirfd = -errno;
+				}
+				if (dirfd >= 0) fd = openat(dirfd, slash + 1, O_RDONLY | O_CLOEXEC);
+				else {
+					fd = -1;
+					errno = -dirfd;
+				}
+			}
 			if (fd < 0) r = -errno;
 			else {
 				r = read_whole(fd, out, at, cap, 0);
@@ -516,12 +546,16 @@ static napi_value f_read_batch(napi_env env, napi_callback_info info) {
 		}
 		if (r == -ENOBUFS) {
 			for (size_t k = i; k < nitems; k++) lens[k] = -ENOBUFS;
+			if (dirfd >= 0) close(dirfd);
+			free(dir);
 			free(paths);
 			return number(env, -ENOBUFS);
 		}
 		lens[i] = (int32_t)r;
 		if (r > 0) at += (size_t)r;
 	}
+	if (dirfd >= 0) close(dirfd);
+	free(dir);
 	free(paths);
 	return number(env, (double)at);
 }

@@ -172,6 +172,8 @@ export interface SamplerOptions extends SelectOptions {
  * cgroups on v1 read ≈ 11 counter files each at every scrape: all kept; beyond, the rest are read by open/read/close.
  */
 export const DEFAULT_MAX_OPEN_FILES = 8192;
+/** The most cgroup files one batched read of a sample takes (FdSourceOptions.batchMaxItems); beyond, file by file. */
+export const EXPORTER_BATCH_MAX_ITEMS = 32_768;
 
 export interface ExporterSampler {
   readonly layout: CgroupLayout;
@@ -231,6 +233,9 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
   const source = new FdSource(o.paths, plan, o.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES, o.fdOps ?? realFdOps, {
     aged: { files: LIMIT_FILES, maxAgeMs: o.limitsMaxAgeMs ?? 0 },
     failures: (reason) => failed(reason),
+    // one batched read per sample up to ≈ 3,000 cgroups' files; past that file by file: the batch's plan and
+    // buffer (≈ 40 MB at 10,000 cgroups) would push a DaemonSet's exporter over its 256Mi limit (OOM-killed there)
+    batchMaxItems: EXPORTER_BATCH_MAX_ITEMS,
   });
   const walked = [...topHierarchies(layout)];
   for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);

@@ -203,6 +203,12 @@ export interface FdSourceOptions {
   readonly aged?: { readonly files: ReadonlySet<string>; readonly maxAgeMs: number };
   /** report a read failure other than gone/denied here (errno or error kind, file) instead of throwing it */
   readonly failures?: (reason: string, file: string) => void;
+  /**
+   * The most files one batch reads (default: no bound). The batch's plan (an item, a path and a slot per file) and
+   * its buffer (every file's bytes of a sample at once) grow with the tree; past this many files a sample is read
+   * file by file, in bounded memory (the exporter: under a container's memory limit).
+   */
+  readonly batchMaxItems?: number;
 }
 
 export class FdSource implements CgroupFileSource {
@@ -251,6 +257,8 @@ export class FdSource implements CgroupFileSource {
   private begun = false;
   private batchLive = false;
   private batchedCount = 0;
+  /** see FdSourceOptions.batchMaxItems */
+  private readonly batchMaxItems: number;
 
   constructor(
     private readonly paths: HostPaths,
@@ -262,6 +270,7 @@ export class FdSource implements CgroupFileSource {
     this.maxOpen = Math.min(maxOpen, fdBudget(paths) ?? maxOpen);
     this.agedMs = opts.aged && opts.aged.maxAgeMs > 0 ? opts.aged.maxAgeMs : undefined;
     this.failures = opts.failures;
+    this.batchMaxItems = opts.batchMaxItems ?? Infinity;
     const addon = ops === realFdOps ? procScanAddon() : undefined;
     this.batch = typeof addon?.readBatch === 'function' ? addon : undefined;
     for (const [h, names] of plan.files) {
@@ -678,6 +687,16 @@ export class FdSource implements CgroupFileSource {
   private buildPlan(): void {
     this.planDirty = false;
     const gen = ++this.planGen;
+    if (this.batchMaxItems !== Infinity && this.plannedItems() > this.batchMaxItems) {
+      // too many files for one batch: this sample is read file by file (no entry has slots of this plan)
+      this.items = new Int32Array(0);
+      this.batchPaths = '';
+      this.itemEntry = [];
+      this.itemFile = [];
+      this.freshItems = [];
+      this.bbuf = Buffer.allocUnsafe(0);
+      return;
+    }
     const items: number[] = [];
     const paths: string[] = [];
     const itemEntry: Entry[] = [];
@@ -715,6 +734,21 @@ export class FdSource implements CgroupFileSource {
     this.keptOut = new Int32Array(items.length);
     this.used = new Uint8Array(items.length);
     if (this.bbuf.length === 0) this.bbuf = Buffer.allocUnsafe(1 << 16);
+  }
+
+  /** How many items buildPlan would plan (a count, nothing made). */
+  private plannedItems(): number {
+    let n = 0;
+    for (const ph of this.hs.values()) {
+      for (const e of ph.entries.values()) {
+        if (e.removed) continue;
+        for (let i = 0; i < e.fds.length; i++) {
+          const fd = e.fds[i];
+          if (fd >= 0 || fd === PATH_READ || (e.fresh && fd === NOT_OPEN && ph.how[i] === COUNTER)) n++;
+        }
+      }
+    }
+    return n;
   }
 
   /**
