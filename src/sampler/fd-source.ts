@@ -169,6 +169,14 @@ function sameBytes(buf: Buffer, s: string, at = 0): boolean {
 
 const ENOBUFS = constants.errno.ENOBUFS;
 
+/**
+ * Whether a file (its fd slot, its entry's freshness, how it is read) is an item of the batch: a kept fd, a file
+ * read by its path beyond the budget, or a counter of a cgroup listed since the last plan (buildPlan, plannedItems).
+ */
+function inBatch(fd: number, fresh: boolean, how: number): boolean {
+  return fd >= 0 || fd === PATH_READ || (fresh && fd === NOT_OPEN && how === COUNTER);
+}
+
 /** files up to this many bytes are compared with last sample's text byte by byte (see fromBatch) */
 const SHORT_FILE = 128;
 
@@ -710,10 +718,8 @@ export class FdSource implements CgroupFileSource {
         let slots: number[] | undefined;
         for (let i = 0; i < e.fds.length; i++) {
           const fd = e.fds[i];
-          let item: number;
-          if (fd >= 0) item = fd;
-          else if (fd === PATH_READ || (fresh && fd === NOT_OPEN && ph.how[i] === COUNTER)) item = room-- > 0 ? -2 : -1;
-          else continue;
+          if (!inBatch(fd, fresh, ph.how[i])) continue;
+          const item = fd >= 0 ? fd : room-- > 0 ? -2 : -1;
           if (fresh) this.freshItems.push(items.length);
           (slots ??= new Array<number>(e.fds.length).fill(-1))[i] = items.length;
           items.push(item);
@@ -742,10 +748,7 @@ export class FdSource implements CgroupFileSource {
     for (const ph of this.hs.values()) {
       for (const e of ph.entries.values()) {
         if (e.removed) continue;
-        for (let i = 0; i < e.fds.length; i++) {
-          const fd = e.fds[i];
-          if (fd >= 0 || fd === PATH_READ || (e.fresh && fd === NOT_OPEN && ph.how[i] === COUNTER)) n++;
-        }
+        for (let i = 0; i < e.fds.length; i++) if (inBatch(e.fds[i], e.fresh, ph.how[i])) n++;
       }
     }
     return n;
