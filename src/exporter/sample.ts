@@ -236,6 +236,9 @@ export function makeSampler(o: SamplerOptions): ExporterSampler {
     // one batched read per sample up to ≈ 3,000 cgroups' files; past that file by file: the batch's plan and
     // buffer (≈ 40 MB at 10,000 cgroups) would push a DaemonSet's exporter over its 256Mi limit (OOM-killed there)
     batchMaxItems: EXPORTER_BATCH_MAX_ITEMS,
+    // v1 hierarchical counters of a cgroup whose parent's did not move: from their last text (fd-source.ts), each
+    // read for real at least every --limits-max-age (0: everything read at every sample)
+    parentGate: { maxAgeMs: o.limitsMaxAgeMs ?? 0 },
   });
   const walked = [...topHierarchies(layout)];
   for (const h of plan.hierarchies) if (!walked.includes(h)) walked.push(h);

@@ -44,6 +44,20 @@
  *   its own, so that errors, vanished files and stale fds go through the same steps as without the batch. Without
  *   the addon (not built, `NSX_NO_PROCSCAN=1`), with another syscall layer than `realFdOps`, or without
  *   `begin()`, every file is read on its own (test/sampler/batch.test.ts: both give equal samples).
+ * - Hierarchical counters (`parentGate`, the exporter; v1 only): `cpuacct.usage` and the
+ *   `blkio.throttle.*_recursive` files count a cgroup *and its descendants*, and only grow (the kernel charges every
+ *   CPU nanosecond to the task's cpuacct group and to each of its ancestors; a throttled IO to each ancestor's
+ *   recursive sums; a removed child's counts stay in its parent). So when a parent's counter, read in this sample,
+ *   is byte-equal to its value of the previous sample, nothing below it was charged in between, and a child's
+ *   counter is still what it was at its last read: it is answered from that text, without a syscall (no open, no
+ *   read, no dentry looked up), and so down the tree. Parents are read before their children (the listing's
+ *   order), so on an idle subtree only its top is read. `cpuacct.stat` is gated on the parent's `cpuacct.usage`
+ *   (USER_HZ ticks round: the parent's ticks can stay while a child's cross one; nanoseconds cannot). The value
+ *   served is the child's as of the parent's read. What the rule cannot see — a reset of one cgroup's counter by
+ *   hand (`cpuacct.usage` ← 0, `blkio.reset_stats`), a cgroup removed and made again under the same name with
+ *   nothing charged meanwhile — is bounded: the gated files of a cgroup are read for real at least every
+ *   `parentGate.maxAgeMs` (spread over the period by path), and after each new listing of the tree. Gated files
+ *   are read by open/read/close when they are read (no fd kept for a file read once a minute on an idle tree).
  * Vanished and denied files go through `wrap` (src/host/tolerance.ts) into the source's Tolerance; other
  * errors (EIO, …) propagate, or go to `failures`.
  */
@@ -78,6 +92,18 @@ const GATED_OWN = 1;
 const GATED_PATH = 2;
 /** read at most every `aged.maxAgeMs`, text kept in between (the exporter's limits) */
 const AGED = 3;
+/** a hierarchical counter: kept text while the parent's gate file did not move (see the header, `parentGate`) */
+const PARENT_GATED = 4;
+
+/**
+ * v1 hierarchical counters: child file → the file of the parent (same hierarchy) it is gated on (see the header).
+ */
+export const PARENT_GATES: ReadonlyMap<string, string> = new Map([
+  ['cpuacct.usage', 'cpuacct.usage'],
+  ['cpuacct.stat', 'cpuacct.usage'],
+  ['blkio.throttle.io_service_bytes_recursive', 'blkio.throttle.io_service_bytes_recursive'],
+  ['blkio.throttle.io_serviced_recursive', 'blkio.throttle.io_serviced_recursive'],
+]);
 
 /**
  * Kernel memory one kept cgroup file pins (measured on Linux 6.18, x86_64, 4 KiB pages: ≈ 340 B for the open
@@ -118,6 +144,14 @@ interface Entry {
   slotsPlan: number;
   /** listed, not in a batch yet: its counters are opened by the next batch (see buildPlan) */
   fresh: boolean;
+  /**
+   * parent-gated files (hierarchies with some): per file, the sample that last read or answered it, times 2, plus 1
+   * when its text moved then (0: not since the listing); and when they were last read for real (−Infinity: never)
+   * and the sample that did
+   */
+  readonly marks: number[] | undefined;
+  gatedAt: number;
+  gatedSample: number;
 }
 
 interface PerHierarchy {
@@ -125,8 +159,12 @@ interface PerHierarchy {
   readonly index: ReadonlyMap<string, number>;
   /** the quota file of this hierarchy (`cpu.cfs_quota_us` v1, `cpu.max` v2), when the plan reads it */
   readonly gate?: string;
-  /** per file (by index): COUNTER, GATED_OWN, GATED_PATH or AGED */
+  /** per file (by index): COUNTER, GATED_OWN, GATED_PATH, AGED or PARENT_GATED */
   readonly how: readonly number[];
+  /** per file: the index of the parent's file it is gated on (PARENT_GATED files), else −1 */
+  readonly gateOf: readonly number[];
+  /** whether some file is PARENT_GATED */
+  readonly parentGated: boolean;
   /** whether entries keep texts (some file is gated or aged) */
   readonly keeps: boolean;
   entries: Map<string, Entry>;
@@ -217,6 +255,11 @@ export interface FdSourceOptions {
    * file by file, in bounded memory (the exporter: under a container's memory limit).
    */
   readonly batchMaxItems?: number;
+  /**
+   * v1 hierarchical counters of a cgroup whose parent's did not move are answered from their last text (see the
+   * header), each read for real at least every `maxAgeMs`. Default: every file read at every sample.
+   */
+  readonly parentGate?: { readonly maxAgeMs: number };
 }
 
 export class FdSource implements CgroupFileSource {
@@ -243,6 +286,11 @@ export class FdSource implements CgroupFileSource {
   private now = 0;
   private sampleNo = 0;
   private readonly failures: ((reason: string, file: string) => void) | undefined;
+  /** parent-gated files' longest life without a real read (ms), undefined: no gating */
+  private readonly gateMs: number | undefined;
+  /** parent-gated reads answered from their last text, and read for real, since the start (tests, self-metrics) */
+  gateAnswered = 0;
+  gateRead = 0;
 
   /** the batch (see the header): the addon, or undefined (file by file) */
   private readonly batch: ProcScanAddon | undefined;
@@ -279,6 +327,7 @@ export class FdSource implements CgroupFileSource {
     this.agedMs = opts.aged && opts.aged.maxAgeMs > 0 ? opts.aged.maxAgeMs : undefined;
     this.failures = opts.failures;
     this.batchMaxItems = opts.batchMaxItems ?? Infinity;
+    this.gateMs = opts.parentGate && opts.parentGate.maxAgeMs > 0 ? opts.parentGate.maxAgeMs : undefined;
     const addon = ops === realFdOps ? procScanAddon() : undefined;
     this.batch = typeof addon?.readBatch === 'function' ? addon : undefined;
     for (const [h, names] of plan.files) {
@@ -292,12 +341,22 @@ export class FdSource implements CgroupFileSource {
         gated.set('cpu.stat.local', GATED_PATH);
       }
       // aged wins over gated (a limit read every minute is read less often than a gated file under a quota)
-      const how = names.map((n) => (this.agedMs !== undefined && opts.aged!.files.has(n) ? AGED : (gated.get(n) ?? COUNTER)));
+      const index = new Map(names.map((n, i) => [n, i]));
+      // parent gates: v1, where the parent's gate file is in the plan too
+      const gateOf = names.map((n) => {
+        const g = this.gateMs !== undefined && h.version === 1 ? PARENT_GATES.get(n) : undefined;
+        return g === undefined ? -1 : (index.get(g) ?? -1);
+      });
+      const how = names.map((n, i) =>
+        this.agedMs !== undefined && opts.aged!.files.has(n) ? AGED : gateOf[i] >= 0 ? PARENT_GATED : (gated.get(n) ?? COUNTER),
+      );
       this.hs.set(h, {
         names,
-        index: new Map(names.map((n, i) => [n, i])),
+        index,
         gate: gated.size ? gate : undefined,
         how,
+        gateOf,
+        parentGated: how.includes(PARENT_GATED),
         keeps: how.some((x) => x !== COUNTER),
         entries: new Map(),
       });
@@ -331,6 +390,11 @@ export class FdSource implements CgroupFileSource {
           // gated files are read again at each full listing (bounds staleness should a quota come and go
           // between two samples)
           if (opts.refresh) e.kept.fill(undefined);
+          // parent-gated files are read for real after every listing (see the header)
+          if (e.marks !== undefined) {
+            e.marks.fill(0);
+            e.gatedAt = -Infinity;
+          }
         } else {
           // `..` paths are not in this cgroup namespace: in no hierarchy here
           if (path.split('/').some((c) => c === '..' || c === '.')) continue;
@@ -341,6 +405,7 @@ export class FdSource implements CgroupFileSource {
           e = {
             h, path, fds: new Array<number>(ph.names.length).fill(NOT_OPEN), parent, kept, own: undefined, free: undefined,
             agedAt: -Infinity, agedSample: 0, gen: e?.gen ?? 0, removed: false, slots: undefined, slotsPlan: 0, fresh: true,
+            marks: ph.parentGated ? new Array<number>(ph.names.length).fill(0) : undefined, gatedAt: -Infinity, gatedSample: 0,
           };
         }
         next.set(path, e);
@@ -610,6 +675,8 @@ export class FdSource implements CgroupFileSource {
       }
       if (e.agedSample !== this.sampleNo && (e.kept[i] !== undefined || e.fds[i] === ABSENT)) t = e.kept[i];
       else t = e.kept[i] = this.readFile(e, i, name, true, prev ?? e.kept[i]);
+    } else if (how === PARENT_GATED) {
+      return this.readParentGated(e, ph, i, name, path, prev);
     } else {
       // gated: valid while no quota applies (own / on the whole path), as the gate said this sample
       const free = how === GATED_OWN ? e.own : e.free;
@@ -621,6 +688,34 @@ export class FdSource implements CgroupFileSource {
       e.own = unlimited(name, t);
       e.free = e.own && (e.parent === undefined || e.parent.free !== false);
     }
+    return t;
+  }
+
+  /**
+   * A parent-gated file (see the header): its last text when the parent's gate file was seen unmoved in this
+   * sample and the cgroup's gated files are not due; else read for real (open/read/close) and marked.
+   */
+  private readParentGated(e: Entry, ph: PerHierarchy, i: number, name: string, path: string, prev?: string): string | undefined {
+    const marks = e.marks!;
+    const p = e.parent;
+    const j = ph.gateOf[i];
+    const now2 = this.sampleNo * 2;
+    if (e.gatedSample !== this.sampleNo && this.now - e.gatedAt >= this.gateMs!) {
+      // due: every gated file of the cgroup is read for real in this sample; the next time spread by the path
+      e.gatedAt = e.gatedAt === -Infinity ? this.now - agedSpread(path) * this.gateMs! : this.now;
+      e.gatedSample = this.sampleNo;
+    }
+    const last = e.kept[i];
+    if (e.gatedSample !== this.sampleNo && last !== undefined && marks[i] !== 0 && p !== undefined && p.marks !== undefined && p.marks[j] === now2) {
+      marks[i] = now2;
+      this.gateAnswered++;
+      return last;
+    }
+    const t = this.readFile(e, i, name, true, prev ?? last);
+    this.gateRead++;
+    // moved: a new text, or none to compare with (a first read, since the listing)
+    marks[i] = t === undefined ? 0 : now2 + (last === undefined || marks[i] === 0 || t !== last ? 1 : 0);
+    e.kept[i] = t;
     return t;
   }
 
