@@ -69,6 +69,8 @@ export interface Registries {
   render(format: Format): Promise<string>;
   /** The same text, as UTF-8 bytes when the series are a scrape's own (SeriesMap: never a string in V8's heap). */
   renderBytes(format: Format): Promise<Buffer | string>;
+  /** The same bytes as their pieces, in order (a scrape's own series), else the text. */
+  renderChunks(format: Format): Promise<readonly Buffer[] | string>;
 }
 
 /** prom-client's escaping of HELP text. */
@@ -97,6 +99,12 @@ export function renderSeriesMapBytes(m: SeriesMap, format: Format): Buffer {
   return m.render(l.heads, l.sep, l.end);
 }
 
+/** The same as its pieces, in order (SeriesMap.renderChunks: the cached bytes, not copies). */
+export function renderSeriesMapChunks(m: SeriesMap, format: Format): Buffer[] {
+  const l = LAYOUT[format];
+  return m.renderChunks(l.heads, l.sep, l.end);
+}
+
 /** The same as a string. */
 export function renderSeriesMap(m: SeriesMap, format: Format): string {
   return renderSeriesMapBytes(m, format).toString('utf8');
@@ -120,6 +128,10 @@ export function makeRegistries(source: () => ReadonlyMap<string, readonly Series
     renderBytes: (format) => {
       const m = source();
       return m instanceof SeriesMap ? Promise.resolve(renderSeriesMapBytes(m, format)) : regs[format].metrics();
+    },
+    renderChunks: (format) => {
+      const m = source();
+      return m instanceof SeriesMap ? Promise.resolve(renderSeriesMapChunks(m, format)) : regs[format].metrics();
     },
   };
 }

@@ -447,6 +447,14 @@ export class SeriesMap extends Map<string, Series[]> {
    * image's `--max-old-space-size=96` (a scrape with 5,000 processes on the host aborted Node so).
    */
   render(heads: readonly Buffer[], sep: Buffer, end: Buffer): Buffer {
+    return Buffer.concat(this.renderChunks(heads, sep, end));
+  }
+
+  /**
+   * The same exposition as its pieces, in order (the cached runs' bytes themselves, not copies): served and
+   * gzipped piece by piece, a scrape never holds the whole text at once (≈ 25 MB at 10,000 cgroups).
+   */
+  renderChunks(heads: readonly Buffer[], sep: Buffer, end: Buffer): Buffer[] {
     const chunks: Chunk[] = [];
     const next = new Map<string, Chunk>();
     const rest: Rows[] = [];
@@ -479,7 +487,7 @@ export class SeriesMap extends Map<string, Series[]> {
       if (tail[f] !== null) out.push(tail[f]!);
     }
     out.push(end);
-    return Buffer.concat(out);
+    return out;
   }
 
   private build(): void {

@@ -18,7 +18,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { gzip } from 'node:zlib';
+import { createGzip, gzip } from 'node:zlib';
 import { LabelSets, seriesOf, type Series } from './series.js';
 import { CONTENT_TYPES, makeRegistries, negotiate, type Format } from './registry.js';
 import type { ExporterSample, ExporterSampler } from './sample.js';
@@ -95,7 +95,8 @@ const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 interface Snapshot {
   readonly at: number;
   readonly series: ReadonlyMap<string, readonly Series[]>;
-  readonly text: Partial<Record<Format, Promise<string | Buffer>>>;
+  /** the exposition per format: its pieces in order (SeriesMap.renderChunks), or a string */
+  readonly text: Partial<Record<Format, Promise<string | readonly Buffer[]>>>;
 }
 
 /**
@@ -238,16 +239,24 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
     return publish(await start(now), now);
   };
   return {
-    /** The exposition text in a format (UTF-8 bytes, or a string), from a sample at most maxAgeMs old. */
-    async text(format: Format): Promise<string | Buffer> {
+    /**
+     * The exposition in a format, from a sample at most maxAgeMs old: its UTF-8 pieces in order (never copied
+     * into one buffer: see gzipPieces), or a string.
+     */
+    async pieces(format: Format): Promise<string | readonly Buffer[]> {
       const s = await fresh();
       let t = s.text[format];
       if (!t) {
         // prom-client renders synchronously up to its first await: point it at this snapshot's series
         serving = s.series;
-        t = s.text[format] = registries.renderBytes(format);
+        t = s.text[format] = registries.renderChunks(format);
       }
       return t;
+    },
+    /** The same as one text (UTF-8 bytes, or a string). */
+    async text(format: Format): Promise<string | Buffer> {
+      const t = await this.pieces(format);
+      return typeof t === 'string' ? t : Buffer.concat(t);
     },
     /** Stop sampling ahead or in the background. */
     stop(): void {
@@ -260,6 +269,42 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
 
 const gzipAsync = (text: string | Buffer): Promise<Buffer> =>
   new Promise((resolve, reject) => gzip(text, { level: 1 }, (e, b) => (e ? reject(e) : resolve(b))));
+
+/** pieces of the exposition are handed to zlib in runs of about this many bytes */
+const GZIP_RUN = 1 << 20;
+
+/**
+ * gzip of the exposition's pieces, fed to one deflate stream a run of ≈ 1 MB at a time (zlib's threadpool, as
+ * gzipAsync): the whole text is never copied into one buffer — at 10,000 cgroups that buffer was ≈ 25 MB of a
+ * container's memory limit at every scrape.
+ */
+export function gzipPieces(pieces: string | readonly Buffer[]): Promise<Buffer> {
+  if (typeof pieces === 'string') return gzipAsync(pieces);
+  return new Promise((resolve, reject) => {
+    const z = createGzip({ level: 1 });
+    const out: Buffer[] = [];
+    z.on('data', (b: Buffer) => out.push(b));
+    z.on('error', reject);
+    z.on('end', () => resolve(Buffer.concat(out)));
+    let i = 0;
+    const feed = (): void => {
+      while (i < pieces.length) {
+        // small pieces (a family's head, a run of rows) go in runs of about GZIP_RUN bytes
+        let n = 0;
+        let j = i;
+        while (j < pieces.length && (n === 0 || n + pieces[j].length <= GZIP_RUN)) n += pieces[j++].length;
+        const run = j - i === 1 ? pieces[i] : Buffer.concat(pieces.slice(i, j) as Buffer[], n);
+        i = j;
+        if (!z.write(run)) {
+          z.once('drain', feed);
+          return;
+        }
+      }
+      z.end();
+    };
+    feed();
+  });
+}
 
 const PLAIN = { 'Content-Type': 'text/plain; charset=utf-8' } as const;
 
@@ -430,14 +475,14 @@ export async function serveExporter(o: ServeOptions): Promise<RunningExporter> {
     res.once('close', finish);
     try {
       const format = negotiate(req.headers.accept);
-      const text = await scraper.text(format);
+      const pieces = await scraper.pieces(format);
       const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format], ...extra };
-      let body: Buffer | string = text;
+      let body: Buffer | string;
       if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
         // zlib's threadpool: the event loop answers /healthz meanwhile
-        body = await gzipAsync(text);
+        body = await gzipPieces(pieces);
         headers['Content-Encoding'] = 'gzip';
-      }
+      } else body = typeof pieces === 'string' ? pieces : Buffer.concat(pieces);
       if (res.destroyed) return;
       res.writeHead(200, headers);
       res.end(req.method === 'HEAD' ? undefined : body);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fixture, fixtureHost } from '../helpers/host.js';
 import { NSX_BIN } from '../helpers/cli.js';
 import { makeSampler } from '../../src/exporter/sample.js';
-import { serveExporter } from '../../src/exporter/server.js';
+import { gzipPieces, serveExporter } from '../../src/exporter/server.js';
 
 interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
 function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
@@ -139,4 +139,17 @@ test('exporter server: --sample-interval auto takes each sample ahead of its scr
   } finally {
     h.cleanup();
   }
+});
+
+test('exporter server: gzip of the exposition piece by piece (runs of ≈ 1 MB, big and tiny pieces) is the gzip of their concatenation', async () => {
+  const pieces: Buffer[] = [];
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 3000; i++) pieces.push(Buffer.from(`# piece ${i} ${'x'.repeat(Math.floor(rnd() * 4000))}\n`));
+  pieces.splice(1500, 0, Buffer.alloc(3 << 20, 'y'), Buffer.alloc(0));
+  const whole = Buffer.concat(pieces);
+  assert.ok(whole.length > 8 << 20);
+  assert.deepEqual(gunzipSync(await gzipPieces(pieces)), whole);
+  assert.deepEqual(gunzipSync(await gzipPieces(whole.toString('latin1'))).toString('latin1'), whole.toString('latin1'));
+  assert.deepEqual(gunzipSync(await gzipPieces([])), Buffer.alloc(0));
 });
