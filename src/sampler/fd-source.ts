@@ -39,7 +39,9 @@
  *   read twice in a sample).
  * - Batch (the addon's `readBatch`, native-bindings/nsx-procscan.node.c): after `begin()`, the first file asked
  *   reads, in one Node-API call, every file the last samples read and that will be read again: the kept fds
- *   (pread) and the counters read by open/read/close beyond the budget (`PATH_READ`). Each is then handed out
+ *   (pread) and the counters read by open/read/close beyond the budget (`PATH_READ`) — or, with `batchMaxItems`,
+ *   a window of that many of them, cgroup after cgroup, the next window when the mapping gets to it (one window's
+ *   bytes in memory at a time; a file asked after its window's bytes are gone is read on its own). Each is then handed out
  *   once, as its own read would have returned it; a file the batch could not read (an error) is read again on
  *   its own, so that errors, vanished files and stale fds go through the same steps as without the batch. Without
  *   the addon (not built, `NSX_NO_PROCSCAN=1`), with another syscall layer than `realFdOps`, or without
@@ -209,7 +211,7 @@ const ENOBUFS = constants.errno.ENOBUFS;
 
 /**
  * Whether a file (its fd slot, its entry's freshness, how it is read) is an item of the batch: a kept fd, a file
- * read by its path beyond the budget, or a counter of a cgroup listed since the last plan (buildPlan, plannedItems).
+ * read by its path beyond the budget, or a counter of a cgroup listed since the last plan (buildPlan).
  */
 function inBatch(fd: number, fresh: boolean, how: number): boolean {
   return fd >= 0 || fd === PATH_READ || (fresh && fd === NOT_OPEN && how === COUNTER);
@@ -250,9 +252,9 @@ export interface FdSourceOptions {
   /** report a read failure other than gone/denied here (errno or error kind, file) instead of throwing it */
   readonly failures?: (reason: string, file: string) => void;
   /**
-   * The most files one batch reads (default: no bound). The batch's plan (an item, a path and a slot per file) and
-   * its buffer (every file's bytes of a sample at once) grow with the tree; past this many files a sample is read
-   * file by file, in bounded memory (the exporter: under a container's memory limit).
+   * The most files one call of the addon reads (default: no bound, a sample in one call). The batch's buffer holds
+   * the bytes of one call's files: a sample of a big tree is read in windows of this many files, cgroup after
+   * cgroup as the mapping asks for them, in bounded memory (the exporter: under a container's memory limit).
    */
   readonly batchMaxItems?: number;
   /**
@@ -294,11 +296,14 @@ export class FdSource implements CgroupFileSource {
 
   /** the batch (see the header): the addon, or undefined (file by file) */
   private readonly batch: ProcScanAddon | undefined;
-  /** the plan: one item per file (an fd, or -1 and a path in `batchPaths`); rebuilt when an fd changed state */
+  /** the plan: one item per file (an fd, or -1/-2: opened by its path); rebuilt when an fd changed state */
   private planDirty = true;
   private planGen = 0;
   private items = new Int32Array(0);
-  private batchPaths = '';
+  /** items per call of the addon (FdSourceOptions.batchMaxItems), which windows this sample read, and the one in the buffer */
+  private readonly window: number;
+  private windowRead = new Uint8Array(0);
+  private liveWindow = -1;
   private lens = new Int32Array(0);
   private offs = new Int32Array(0);
   /** per item: handed out already in this sample */
@@ -313,8 +318,6 @@ export class FdSource implements CgroupFileSource {
   private begun = false;
   private batchLive = false;
   private batchedCount = 0;
-  /** see FdSourceOptions.batchMaxItems */
-  private readonly batchMaxItems: number;
 
   constructor(
     private readonly paths: HostPaths,
@@ -326,7 +329,7 @@ export class FdSource implements CgroupFileSource {
     this.maxOpen = Math.min(maxOpen, fdBudget(paths) ?? maxOpen);
     this.agedMs = opts.aged && opts.aged.maxAgeMs > 0 ? opts.aged.maxAgeMs : undefined;
     this.failures = opts.failures;
-    this.batchMaxItems = opts.batchMaxItems ?? Infinity;
+    this.window = Math.max(1, Math.floor(opts.batchMaxItems ?? 2 ** 31));
     this.gateMs = opts.parentGate && opts.parentGate.maxAgeMs > 0 ? opts.parentGate.maxAgeMs : undefined;
     const addon = ops === realFdOps ? procScanAddon() : undefined;
     this.batch = typeof addon?.readBatch === 'function' ? addon : undefined;
@@ -727,7 +730,10 @@ export class FdSource implements CgroupFileSource {
     return undefined;
   }
 
-  /** Read this sample's batch: every kept fd and every PATH_READ file, in one call (see the header). */
+  /**
+   * Start this sample's batch (see the header): the plan rebuilt when an fd changed state; its windows are read
+   * when the mapping first asks for one of their files (`fromBatch`).
+   */
   private readBatch(): void {
     this.begun = false;
     // files of fresh entries the mapping did not ask for (a fallback file, say): not opened again
@@ -745,17 +751,39 @@ export class FdSource implements CgroupFileSource {
     this.batchLive = false;
     if (this.planDirty) this.buildPlan();
     if (this.items.length === 0) return;
-    const lens = this.lens;
-    const offs = this.offs;
-    const items = this.items;
-    const kept = this.keptOut;
+    this.used.fill(0);
+    this.windowRead.fill(0);
+    this.liveWindow = -1;
+    this.batchLive = true;
+  }
+
+  /**
+   * Read window `w` of the plan (items [w·W, (w+1)·W)) in one call of the addon: its kept fds by pread, its other
+   * files by their paths (opened and kept, -2, while the budget has room; else read and closed, -1). The buffer
+   * holds one window at a time; false when the addon could not (EINVAL, ENOMEM: file by file).
+   */
+  private readWindow(w: number): boolean {
+    this.windowRead[w] = 1;
+    this.liveWindow = -1;
+    const start = w * this.window;
+    const end = Math.min(this.items.length, start + this.window);
+    const items = this.items.subarray(start, end);
+    const lens = this.lens.subarray(start, end);
+    const kept = this.keptOut.subarray(start, end);
     kept.fill(-1);
+    // this window's paths (made now, let go after: the plan keeps none)
+    let paths = '';
+    for (let k = start; k < end; k++) {
+      if (this.items[k] >= 0) continue;
+      const e = this.itemEntry[k];
+      paths += this.dirOf(e) + '/' + this.hs.get(e.h)!.names[this.itemFile[k]] + '\0';
+    }
     let from = 0;
     let at = 0;
     for (;;) {
-      const r = this.batch!.readBatch!(items, this.batchPaths, this.bbuf, lens, from, at, kept);
+      const r = this.batch!.readBatch!(items, paths, this.bbuf, lens, from, at, kept);
       if (r >= 0) break;
-      if (r !== -ENOBUFS) return; // (EINVAL, ENOMEM): file by file
+      if (r !== -ENOBUFS) return false;
       // a bigger buffer, the bytes read so far copied, and on from the first file that did not fit
       for (; lens[from] !== -ENOBUFS; from++) if (lens[from] > 0) at += lens[from];
       const bigger = Buffer.allocUnsafe(this.bbuf.length * 2);
@@ -763,51 +791,57 @@ export class FdSource implements CgroupFileSource {
       this.bbuf = bigger;
     }
     at = 0;
-    for (let k = 0; k < lens.length; k++) {
+    const offs = this.offs;
+    for (let k = start; k < end; k++) {
       offs[k] = at;
-      if (lens[k] > 0) at += lens[k];
-      if (items[k] >= 0) continue;
+      const n = this.lens[k];
+      if (n > 0) at += n;
+      if (this.items[k] >= 0) continue;
       // opened by the batch: kept (-2), or read beyond the budget (-1: the next batches read it by its path)
       const e = this.itemEntry[k];
       const i = this.itemFile[k];
-      if (kept[k] >= 0) {
-        e.fds[i] = kept[k];
+      const fd = this.keptOut[k];
+      if (fd >= 0) {
+        e.fds[i] = fd;
         this.openCount++;
         this.planDirty = true;
-      } else if (items[k] === -1 && lens[k] >= 0 && e.fds[i] === NOT_OPEN) {
+      } else if (this.items[k] === -1 && n >= 0 && e.fds[i] === NOT_OPEN) {
         e.fds[i] = PATH_READ;
         this.planDirty = true;
       }
     }
-    this.used.fill(0);
-    this.batchLive = true;
+    this.liveWindow = w;
+    return true;
   }
 
   /**
-   * The batch's items: each kept fd (pread); each PATH_READ file, opened and kept (-2) while the budget has room,
-   * else read by its path (-1); and the counters of fresh entries (never batched: a first sample), the same way.
+   * The batch's items, cgroup after cgroup (the order the mapping asks in: its files in every hierarchy, parents
+   * before children), in windows of `window` items: each kept fd (pread); each PATH_READ file, opened and kept (-2)
+   * while the budget has room, else read by its path (-1); and the counters of fresh entries (never batched: a
+   * first sample), the same way.
    */
   private buildPlan(): void {
     this.planDirty = false;
     const gen = ++this.planGen;
-    if (this.batchMaxItems !== Infinity && this.plannedItems() > this.batchMaxItems) {
-      // too many files for one batch: this sample is read file by file (no entry has slots of this plan)
-      this.items = new Int32Array(0);
-      this.batchPaths = '';
-      this.itemEntry = [];
-      this.itemFile = [];
-      this.freshItems = [];
-      this.bbuf = Buffer.allocUnsafe(0);
-      return;
-    }
     const items: number[] = [];
-    const paths: string[] = [];
     const itemEntry: Entry[] = [];
     const itemFile: number[] = [];
     let room = this.maxOpen - this.openCount;
+    // each cgroup's entries in every hierarchy, in the order first listed
+    const byPath = new Map<string, Entry[]>();
     for (const ph of this.hs.values()) {
       for (const e of ph.entries.values()) {
+        const l = byPath.get(e.path);
+        if (l) l.push(e);
+        else byPath.set(e.path, [e]);
+      }
+    }
+    for (const es of byPath.values()) {
+      for (const e of es) {
+        e.slots = undefined;
+        e.slotsPlan = 0;
         if (e.removed) continue;
+        const ph = this.hs.get(e.h)!;
         const fresh = e.fresh;
         e.fresh = false;
         let slots: number[] | undefined;
@@ -820,43 +854,33 @@ export class FdSource implements CgroupFileSource {
           items.push(item);
           itemEntry.push(e);
           itemFile.push(i);
-          if (item < 0) paths.push(this.dirOf(e) + '/' + ph.names[i] + '\0');
         }
         e.slots = slots;
         e.slotsPlan = slots ? gen : 0;
       }
     }
     this.items = Int32Array.from(items);
-    this.batchPaths = paths.join('');
     this.itemEntry = itemEntry;
     this.itemFile = itemFile;
     this.lens = new Int32Array(items.length);
     this.offs = new Int32Array(items.length);
     this.keptOut = new Int32Array(items.length);
     this.used = new Uint8Array(items.length);
+    this.windowRead = new Uint8Array(Math.ceil(items.length / this.window));
     if (this.bbuf.length === 0) this.bbuf = Buffer.allocUnsafe(1 << 16);
   }
 
-  /** How many items buildPlan would plan (a count, nothing made). */
-  private plannedItems(): number {
-    let n = 0;
-    for (const ph of this.hs.values()) {
-      for (const e of ph.entries.values()) {
-        if (e.removed) continue;
-        for (let i = 0; i < e.fds.length; i++) if (inBatch(e.fds[i], e.fresh, ph.how[i])) n++;
-      }
-    }
-    return n;
-  }
-
   /**
-   * File `i` of `e` as this sample's batch read it (once; `prev` when byte-equal to it), or undefined: not in
-   * the batch, handed out already, or a read that failed (read again on its own).
+   * File `i` of `e` as this sample's batch read it (once; `prev` when byte-equal to it), its window read first if
+   * it was not yet in this sample; or undefined: not in the batch, handed out already, in a window read earlier
+   * whose bytes are gone (the buffer holds one window), or a read that failed — then it is read on its own.
    */
   private fromBatch(e: Entry, i: number, prev: string | undefined): string | undefined {
     if (e.slotsPlan !== this.planGen) return undefined;
     const k = e.slots![i];
     if (k < 0 || this.used[k] === 1) return undefined;
+    const w = Math.floor(k / this.window);
+    if (w !== this.liveWindow && (this.windowRead[w] === 1 || !this.readWindow(w))) return undefined;
     this.used[k] = 1;
     const n = this.lens[k];
     if (n < 0) return undefined;

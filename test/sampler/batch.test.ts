@@ -93,28 +93,31 @@ for (const name of ['docker-v1.manifest', 'k8s-v2-node.manifest']) {
   }
 }
 
-test('batchMaxItems: a sample with more files than the bound is read file by file, equal to the batch-less source', { skip }, () => {
+test('batchMaxItems: a sample read in windows of 3 files (and a window of 1) equals the unbounded batch and the batch-less source', { skip }, () => {
   const host = fixtureHost('docker-v1.manifest');
   try {
     const layout = readCgroupLayout(host.paths);
     const plan = planCgroupSample(layout, { groups: [...ALL_STAT_GROUPS, 'procs'] });
     const bounded = new FdSource(host.paths, plan, 10_000, realFdOps, { batchMaxItems: 3 });
+    const ones = new FdSource(host.paths, plan, 5, realFdOps, { batchMaxItems: 1 });
     const unbounded = new FdSource(host.paths, plan, 10_000, realFdOps);
     const single = new FdSource(host.paths, plan, 10_000, { ...realFdOps });
     const tree = listTopTree(host.paths, layout, '/', undefined, new Tolerance(), plan.hierarchies);
-    for (const s of [bounded, unbounded, single]) s.setListing(tree.byHierarchy);
-    for (let n = 1; n <= 3; n++) {
-      const got = [bounded, unbounded, single].map((s) => {
+    for (const s of [bounded, unbounded, single, ones]) s.setListing(tree.byHierarchy);
+    for (let n = 1; n <= 4; n++) {
+      const got = [bounded, unbounded, single, ones].map((s) => {
         s.begin(n * 1000);
         s.tolerance = new Tolerance();
         return [...tree.paths].map((p) => sampleCgroup(s, plan, p));
       });
       assert.deepEqual(got[0], got[2], `pass ${n}: bounded = file by file`);
+      assert.deepEqual(got[3], got[2], `pass ${n}: windows of 1 file, budget 5 = file by file`);
       assert.deepEqual(got[1], got[2], `pass ${n}: batched = file by file`);
     }
-    assert.equal(bounded.batched, 0, 'nothing read by a batch past the bound');
+    assert.ok(bounded.batched > unbounded.batched / 2, `windows of 3 files: most files read by the batch (${bounded.batched} of ${unbounded.batched})`);
+    assert.ok(ones.batched > 0, 'windows of 1 file');
     assert.ok(unbounded.batched > 0, 'the unbounded source batches');
-    for (const s of [bounded, unbounded, single]) s.close();
+    for (const s of [bounded, unbounded, single, ones]) s.close();
   } finally {
     host.cleanup();
   }

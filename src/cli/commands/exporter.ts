@@ -46,7 +46,7 @@ Options:
                           between scrapes so that a scrape is served a sample just taken (its latency does not
                           grow with the number of cgroups); 0: at each scrape; SECONDS: in the background at
                           that period, a scrape served the latest sample (as cAdvisor's housekeeping)
-      --max-open-files N  keep at most N cgroup files open between scrapes (default 8192; each pins about
+      --max-open-files N  keep at most N cgroup files open between scrapes (default 1024; each pins about
                           4.4 KB of kernel memory, charged to the exporter's memory cgroup; the other files
                           are opened at each read: more CPU, no memory); 0: keep none
       --no-namespaces     no namespace series (they read /proc/PID/ns of every process, every 60 s at most)
