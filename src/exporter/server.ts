@@ -270,13 +270,13 @@ export function makeScraper(sampler: ScrapeSampler, maxAgeMs = 500, clock: () =>
 const gzipAsync = (text: string | Buffer): Promise<Buffer> =>
   new Promise((resolve, reject) => gzip(text, { level: 1 }, (e, b) => (e ? reject(e) : resolve(b))));
 
-/** pieces of the exposition are handed to zlib in runs of about this many bytes */
+/** pieces of the exposition are handed to zlib in runs of this many bytes (one staging buffer) */
 const GZIP_RUN = 1 << 20;
 
 /**
- * gzip of the exposition's pieces, fed to one deflate stream a run of ≈ 1 MB at a time (zlib's threadpool, as
- * gzipAsync): the whole text is never copied into one buffer — at 10,000 cgroups that buffer was ≈ 25 MB of a
- * container's memory limit at every scrape.
+ * gzip of the exposition's pieces, fed to one deflate stream (zlib's threadpool, as gzipAsync) through one staging
+ * buffer of GZIP_RUN bytes, refilled once zlib has taken it: the whole text is never copied into one buffer (at
+ * 10,000 cgroups that was ≈ 25 MB of a container's memory limit at every scrape), nor into a new buffer per run.
  */
 export function gzipPieces(pieces: string | readonly Buffer[]): Promise<Buffer> {
   if (typeof pieces === 'string') return gzipAsync(pieces);
@@ -286,21 +286,34 @@ export function gzipPieces(pieces: string | readonly Buffer[]): Promise<Buffer> 
     z.on('data', (b: Buffer) => out.push(b));
     z.on('error', reject);
     z.on('end', () => resolve(Buffer.concat(out)));
+    const stage = Buffer.allocUnsafe(GZIP_RUN);
     let i = 0;
+    let at = 0; // into pieces[i]
     const feed = (): void => {
-      while (i < pieces.length) {
-        // small pieces (a family's head, a run of rows) go in runs of about GZIP_RUN bytes
-        let n = 0;
-        let j = i;
-        while (j < pieces.length && (n === 0 || n + pieces[j].length <= GZIP_RUN)) n += pieces[j++].length;
-        const run = j - i === 1 ? pieces[i] : Buffer.concat(pieces.slice(i, j) as Buffer[], n);
-        i = j;
-        if (!z.write(run)) {
-          z.once('drain', feed);
+      let n = 0;
+      while (i < pieces.length && n < GZIP_RUN) {
+        const p = pieces[i];
+        if (n === 0 && at === 0 && p.length >= GZIP_RUN) {
+          // a piece as big as the stage: handed over as it is
+          i++;
+          z.write(p, next);
           return;
         }
+        const k = p.copy(stage, n, at);
+        n += k;
+        at += k;
+        if (at >= p.length) {
+          i++;
+          at = 0;
+        }
       }
-      z.end();
+      if (n > 0) z.write(stage.subarray(0, n), next);
+      else z.end();
+    };
+    // (the stage is refilled only once zlib is done with it)
+    const next = (e?: Error | null): void => {
+      if (e) reject(e);
+      else feed();
     };
     feed();
   });
