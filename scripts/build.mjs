@@ -88,10 +88,20 @@ const COMMAND_MODULES = src + 'cli/command-modules.ts';
 const PRODUCT_COMMAND_MODULES = "export const importCommand = (name) => import('nsx:commands').then((m) => m[name]);\n";
 
 /** Enforces the contract above; in the product, serves each boundary as a virtual module named after its chunk. */
-function boundaries({ chunks }) {
+function boundaries({ chunks, short = false }) {
   return {
     name: 'boundaries',
     setup(b) {
+      // a short file (1b): a lazy boundary or a package it may not load (Ink, React), imported with import(),
+      // is not bundled but a module that throws when loaded; its entry's commandWord sends every command line that
+      // would reach one to the whole program (src/cli/entries/top.ts: the TUI)
+      if (short) {
+        b.onResolve({ filter: /^[^./]/ }, (a) => (a.kind === 'dynamic-import' && !SHORT_EXTERNALS.test(a.path) ? { path: a.path, namespace: 'nsx-absent' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'nsx-absent' }, (a) => ({
+          contents: `throw new Error(${JSON.stringify(`nsx: ${a.path} is not in this short command's file; run the command through the whole program (dist/bundle/nsx.js)`)});`,
+          loader: 'js',
+        }));
+      }
       b.onResolve({ filter: /^\.{1,2}\// }, async (a) => {
         if (a.pluginData === 'boundaries') return undefined;
         const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: 'boundaries' });
@@ -100,6 +110,7 @@ function boundaries({ chunks }) {
         if (a.kind === 'dynamic-import') {
           if (!target) return { errors: [{ text: `dynamic import of ${a.path} from ${a.importer}: only a lazy boundary (src/cli/command-modules.ts, ${BOUNDARIES.filter((x) => x.file).map((x) => `src/${x.file.slice(src.length)}`).join(', ')}) is imported with import(); import it statically (docs/development.md)` }] };
           if (chunks) return { path: target.module, namespace: 'nsx' };
+          if (short) return { path: target.module, namespace: 'nsx-absent' };
         } else if (target && !a.importer.startsWith(dirname(target.file) + '/')) {
           return { errors: [{ text: `static import of the lazy boundary ${a.path} from ${a.importer}: it would load with the core; import('${a.path}') instead` }] };
         }
@@ -167,7 +178,7 @@ const shortBuilds = SHORT.map((command) =>
     packages: 'external',
     outdir: 'dist/bundle',
     outExtension: { '.js': '.cjs' },
-    plugins: [boundaries({ chunks: false })],
+    plugins: [boundaries({ chunks: false, short: true })],
     metafile: true,
     minifyWhitespace: true,
     minifySyntax: true,
@@ -199,27 +210,39 @@ const CACHE_RUNS = {
   cg: [['cg', 'tree', '-c', 'cpu'], ['cg', 'tree'], ['cg'], fixtureRoot('hybrid-systemd.manifest') && ['cg', 'tree', '-J', ...fixtureRoot('hybrid-systemd.manifest')]],
   why: [['why', '-J', '/'], ['why', '/']],
   ps: [['ps', '-J', String(process.pid)], ['ps']],
+  // (one sample of this host's tree; the fixture host is static: one sample too)
+  top: [['top', '-b', '-n', '1'], ['top', '-b', '-n', '1', '--json'], fixtureRoot('hybrid-systemd.manifest') && ['top', '-J', ...fixtureRoot('hybrid-systemd.manifest')]],
 };
+/**
+ * The V8 flags bin/nsx starts Node with for a command (its sh line: `WORD) exec node FLAGS "$0"`): V8 accepts a
+ * code cache only under the flags it was made under, so each bundle's cache is made in a Node started with them.
+ */
+const LAUNCHER_FLAGS = Object.fromEntries([...readFileSync('bin/nsx', 'utf8').split('\n')[1].matchAll(/(?:^|[ ;(])([a-z]+)\) exec node ((?:--[a-z0-9-]+(?:=[^\s"]+)? )*)"\$0"/g)].map((m) => [m[1], m[2].trim().split(/\s+/).filter(Boolean)]));
 const caches = readdirSync('dist/bundle')
   .filter((f) => f.endsWith('.cjs'))
   .map((f) => [resolve('dist/bundle', f), (CACHE_RUNS[f.slice(4, -4)] ?? []).filter(Boolean)]);
-const makeCaches = (list) =>
+// one Node per bundle, started with the flags bin/nsx gives its command (and a run may set more, as `nsx ps`
+// does: they would be recorded in the caches made after it in the same process, which V8 would then reject)
+const makeCache = (f, runs) =>
   execFileSync(
     process.execPath,
     [
+      ...(LAUNCHER_FLAGS[f.split('/').pop().slice(4, -4)] ?? []),
       '-e',
       `const { makeCodeCache } = require('./scripts/code-cache.cjs'); const fs = require('node:fs');
-       (async () => { for (const [f, runs] of JSON.parse(process.argv[1])) fs.writeFileSync(f + '.cache', await makeCodeCache(f, runs)); })();`,
-      JSON.stringify(list),
+       (async () => { const [f, runs] = JSON.parse(process.argv[1]); fs.writeFileSync(f + '.cache', await makeCodeCache(f, runs)); })();`,
+      JSON.stringify([f, runs]),
     ],
     // the commands' own output is of no interest here; a run that hangs (an odd host) is given up
     { stdio: ['ignore', 'ignore', 'ignore'], timeout: 120_000 },
   );
-try {
-  makeCaches(caches);
-} catch (e) {
-  console.warn(`build: the code caches could not be made from runs (${e.message.split('\n')[0]}): every function compiled instead`);
-  makeCaches(caches.map(([f]) => [f, []]));
+for (const [f, runs] of caches) {
+  try {
+    makeCache(f, runs);
+  } catch (e) {
+    console.warn(`build: the code cache of ${f.split('/').pop()} could not be made from runs (${e.message.split('\n')[0]}): every function compiled instead`);
+    makeCache(f, []);
+  }
 }
 for (const [f] of caches) if (!existsSync(`${f}.cache`)) throw new Error(`build: no code cache was made for ${f}`);
 

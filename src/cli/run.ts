@@ -96,6 +96,12 @@ export function commandWord(argv: readonly string[]): string | undefined {
   return splitCommand(argv).word;
 }
 
+/** The arguments after the command word (those its command parses), or undefined when there is no command word. */
+export function commandRest(argv: readonly string[]): string[] | undefined {
+  const { rest, word } = splitCommand(argv);
+  return word === undefined ? undefined : rest.slice(1);
+}
+
 /** What only the whole program does (`nsx help`, `nsx` alone, …): a short command's file never gets there. */
 function whole(p: Program): NonNullable<Program['whole']> {
   if (!p.whole) throw new Error('this is a short command file: nsx alone, nsx help and nsx --version run through the whole program');

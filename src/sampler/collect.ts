@@ -216,7 +216,9 @@ export function makeCollector(o: CollectOptions): Collector {
   const now = o.now ?? (() => new Date());
   const plan = planCgroupSample(layout, { groups, detail: o.detail ?? 'core', files: o.files, memoryStatKeys: o.detail === 'full' ? undefined : DERIVED_MEMORY_STAT_KEYS });
   const source = new FdSource(o.paths, plan, o.maxOpen, o.ops);
-  const index = new RuntimeIndex(o.paths); // names from the runtimes' files, re-read when they change (issue 9)
+  // names from the runtimes' files, re-read when they change (issue 9); timed by the sampler's monotonic clock:
+  // the index's default, performance.now(), makes Node load perf_hooks (~10 ms of a first frame)
+  const index = new RuntimeIndex(o.paths, { now: monotonicMs });
   // the tree is listed in the hierarchies `top` walks and in those the plan reads (cgroup2 for PSI on hybrid)
   const walked = [...topHierarchies(layout)];
   // (with keepListed: those the groups would read whatever `files` says, so that the tree is the same)

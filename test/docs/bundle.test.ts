@@ -91,8 +91,12 @@ test('bin/nsx runs the short bundle (with its code cache) for a short command, a
   const globalsFirst = loaded(['--no-color', '--root', '/', 'cg', '--help']);
   assert.equal(globalsFirst.out, short.out);
   assert.ok(globalsFirst.files.includes('cli-cg.cjs'), globalsFirst.files.join(' '));
-  const general = loaded(['top', '--help']);
-  assert.match(general.out, /nsx top/);
+  const general = loaded(['exporter', '--help']);
+  assert.match(general.out, /nsx exporter/);
+  // nsx top off a terminal (tables, JSON) is a short command too; on a terminal the TUI runs through nsx.js
+  const top = loaded(['top', '--help']);
+  assert.match(top.out, /nsx top/);
+  assert.ok(top.files.includes('cli-top.cjs'), top.files.join(' '));
   // the code cache is accepted (made for this Node by the build): V8 does not compile the bundle again
   const vm = await import('node:vm');
   const file = join(BUNDLE, 'cli-cg.cjs');
@@ -100,6 +104,32 @@ test('bin/nsx runs the short bundle (with its code cache) for a short command, a
   const script = new vm.Script(wrapped(file), { filename: file, cachedData: readFileSync(`${file}.cache`) });
   assert.equal(script.cachedDataRejected, false, 'the code cache of cli-cg.cjs is rejected');
   assert.ok(!general.files.some((f) => f.startsWith('cli-')), general.files.join(' '));
+});
+
+test("each short file's code cache is accepted by a Node started with the V8 flags bin/nsx gives its command", () => {
+  const bin = join(REPO, 'bin', 'nsx');
+  const line = readFileSync(bin, 'utf8').split('\n')[1];
+  for (const f of readdirSync(BUNDLE).filter((x) => /^cli-[a-z]+\.cjs$/.test(x))) {
+    const word = f.slice(4, -4);
+    const flags = new RegExp(`(?:^|[ ;(])${word}\\) exec node ((?:--[a-z0-9-]+(?:=[^\\s"]+)? )*)"\\$0"`).exec(line)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
+    const file = join(BUNDLE, f);
+    const code = `const vm = require('node:vm'); const { wrapped } = require(${JSON.stringify(bin)}); const f = ${JSON.stringify(file)}; process.stdout.write(String(new vm.Script(wrapped(f), { filename: f, cachedData: require('node:fs').readFileSync(f + '.cache') }).cachedDataRejected))`;
+    const r = spawnSync(process.execPath, [...flags, '-e', code], { encoding: 'utf8' });
+    assert.equal(r.stdout, 'false', `the code cache of ${f} is rejected under node ${flags.join(' ')} (${r.stderr})`);
+  }
+});
+
+test('the short file of nsx top holds neither the TUI nor Ink: their imports throw, and a terminal sends the TUI to nsx.js', async () => {
+  const text = readFileSync(join(BUNDLE, 'cli-top.cjs'), 'utf8');
+  for (const x of externals(text)) assert.match(x, /^(node:[a-z_/]+|koffi)$/, `cli-top.cjs loads ${x}`);
+  assert.ok(!/function runTopTui\b|\bTopApp\b/.test(text), 'cli-top.cjs holds the TUI');
+  assert.ok(text.includes('nsx: ink is not in this short command'), 'the stub of ink');
+  const { topWantsTui } = await import('../../src/cli/commands/top.js');
+  assert.equal(topWantsTui([]), true);
+  assert.equal(topWantsTui(['-d', '2', '/x']), true);
+  for (const a of [['-b'], ['-bn1'], ['--json', '-n', '1'], ['-J'], ['--batch'], ['-h'], ['--root', '/', '-b']]) assert.equal(topWantsTui(a), false, a.join(' '));
+  assert.equal(topWantsTui(['-o', '-b']), true, '-b as the argument of -o');
+  assert.equal(topWantsTui(['--bogus']), undefined);
 });
 
 test('run as a program, bin/nsx starts Node without NODE_EXTRA_CA_CERTS (Node would read that file at start-up)', () => {

@@ -190,4 +190,9 @@ test('JSON keeps integers above 2^53 exact (bigint), never rounded or quoted', (
   // a string that looks like the internal marker stays a string
   assert.equal(formatNdjson({ s: '\u0000nsx-bigint-x:1' }), JSON.stringify({ s: '\u0000nsx-bigint-x:1' }) + '\n');
   assert.deepEqual(JSON.parse(formatJson({ a: 1, b: [2, 'c'] })), { a: 1, b: [2, 'c'] });
+  // without a bigint, JSON.stringify's own text (the fast path); a bigint deep inside still takes the exact one
+  const plain = { a: 1, b: [2, 'c', { d: null, e: 1.25, f: '"\u0000' }], g: new Date(0) };
+  assert.equal(formatJson(plain), JSON.stringify(plain, null, 3) + '\n');
+  assert.equal(formatNdjson(plain), JSON.stringify(plain) + '\n');
+  assert.equal(formatNdjson({ ...plain, h: [{ i: 1n }] }), JSON.stringify(plain).slice(0, -1) + ',"h":[{"i":1}]}\n');
 });

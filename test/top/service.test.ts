@@ -102,3 +102,25 @@ test('batch tables read only the files and stat groups their columns need (CPU a
   assert.ok(!files.includes('memory.stat'), 'MEM alone needs no memory.stat');
   assert.ok(filesForFields(sel('WSET')).includes('memory.stat'));
 });
+
+test('started without TurboFan (node --no-opt), top turns it on once, after OPTIMISE_AFTER samples; else never', async () => {
+  const { optimiseLater, OPTIMISE_AFTER } = await import('../../src/services/top.js');
+  const { Sampler } = await import('../../src/sampler/sampler.js');
+  let t = 0;
+  const run = (execArgv: string[]) => {
+    const set: string[] = [];
+    const s = new Sampler({ collect: () => ({ mono_ms: ++t }), intervalMs: 1000, scheduler: { setTimeout: () => 0, clearTimeout: () => {} } });
+    optimiseLater(s, execArgv, (f) => set.push(f));
+    const at: number[] = [];
+    for (let i = 1; i <= OPTIMISE_AFTER + 5; i++) {
+      s.sampleNow();
+      at.push(set.length);
+    }
+    return at;
+  };
+  const on = run(['--max-semi-space-size=2', '--no-opt']);
+  assert.equal(on[OPTIMISE_AFTER - 2], 0);
+  assert.equal(on[OPTIMISE_AFTER - 1], 1);
+  assert.equal(on.at(-1), 1);
+  assert.equal(run(['--max-semi-space-size=2']).at(-1), 0);
+});

@@ -1,7 +1,7 @@
 /** `nsx top` — live per-cgroup CPU, memory, IO, tasks, throttling and pressure (flags only; see services/top). */
-import type { Command } from '../context.js';
+import { GLOBAL_OPTIONS, type Command } from '../context.js';
 import { parseCommandArgs } from '../common.js';
-import { parseIntArg, type OptionSpec } from '../getopt.js';
+import { getopt, parseIntArg, type OptionSpec } from '../getopt.js';
 import { UsageError } from '../../errors.js';
 import { columnsHelp, fieldByName } from '../../fields/registry.js';
 import { TOP_FIELDS, TOP_ORDERS, type TopOrder } from '../../fields/top.js';
@@ -77,6 +77,21 @@ export function parseDelay(v: string): number {
   const ms = Math.round(Number(t) * 1000);
   if (!(ms >= 10) || ms > 86_400_000) throw new UsageError(`nsx top: invalid delay argument: '${v}' (10 ms to 1 day)`);
   return ms;
+}
+
+/**
+ * Whether a command line (the arguments after `top`) asks for the TUI on a terminal: false when it asks for
+ * tables or JSON (-b, --json) or only for help; undefined when it cannot be parsed (the command reports that).
+ */
+export function topWantsTui(argv: readonly string[] | undefined): boolean | undefined {
+  if (argv === undefined) return undefined;
+  try {
+    const o = getopt(argv, [...SPECS, ...GLOBAL_OPTIONS.filter((g) => !SPECS.some((s) => s.name === g.name || (g.short && s.short === g.short)))], { prog: 'nsx top' }).opts;
+    return !(o.json || o.batch || o.help || o.version);
+  } catch (e) {
+    if (e instanceof UsageError) return undefined;
+    throw e;
+  }
 }
 
 export const command: Command = {
