@@ -93,6 +93,11 @@ interface Known {
   keptAt?: number;
 }
 
+/** A new entry, every field there from the start (one compact shape for all entries, no property-array growth). */
+function knownOf(starttime: number | undefined, stat: string, sample: ProcessSample, age: number, ran: boolean): Known {
+  return { starttime, stat, sample, age, ran, fd: undefined, schedFd: undefined, sched: undefined, gen: undefined, quietGen: undefined, keptGen: undefined, keptFd: undefined, keptAt: undefined };
+}
+
 /** An idle process's slow parts are re-read this many times less often than a running one's. */
 const IDLE_FACTOR = 12;
 /** A process's cgroup file is re-read every this many × `refreshEvery` reads (between full reads). */
@@ -515,7 +520,7 @@ export class ProcessReader {
       k.age = age;
       k.ran = ran;
     } else {
-      const fresh: Known = { starttime: st.starttimeTicks, stat: latin1(this.rb.buf, 0, n), sample, age, ran };
+      const fresh = knownOf(st.starttimeTicks, latin1(this.rb.buf, 0, n), sample, age, ran);
       if (pending !== undefined) {
         fresh.fd = pending;
         fdBudget.open++;
@@ -537,7 +542,7 @@ export class ProcessReader {
     const st = parseStat(this.rb.buf.toString('utf8', 0, n), source);
     const slow = this.readSlow(pid, st, tol, pre);
     const sample = sampleOf(pid, st, slow);
-    this.known.set(pid, { starttime: st.starttimeTicks, stat: latin1(this.rb.buf, 0, n), sample, age: pid % Math.max(1, this.o.refreshEvery ?? 1), ran: false });
+    this.known.set(pid, knownOf(st.starttimeTicks, latin1(this.rb.buf, 0, n), sample, pid % Math.max(1, this.o.refreshEvery ?? 1), false));
     return sample;
   }
 
