@@ -112,7 +112,7 @@ export class Recorder {
    * per process sample: its located identity (before metadata), the record made last time, and the cgroup that
    * counts its CPU time (v1 cpuacct, else cgroup2; null: none; undefined: not yet asked) — one entry per sample
    */
-  private readonly located = new WeakMap<ProcessSample, { located?: Identity; id?: Identity; rec: RecordedProcess; cpu?: string | null }>();
+  private readonly located = new WeakMap<ProcessSample, ProcessMeta>();
   private grouped: { procs: readonly RecordedProcess[]; nss: NamespaceRecord[] } | undefined;
   private mounts: { text: string | undefined; list: NsfsMount[] } = { text: undefined, list: [] };
   /** namespaces: relations asked once per inode */
@@ -197,10 +197,6 @@ export class Recorder {
     lap('cgroups');
     const tol = new Tolerance();
     const samples = this.procs.read(tol, undefined, this.quietProcess);
-    if (this.readAt.size > 2 * samples.length + 1000) {
-      const live = new Set(samples.map((x) => x.pid));
-      for (const pid of this.readAt.keys()) if (!live.has(pid)) this.readAt.delete(pid);
-    }
     lap('processes');
     const processes = samples.map((s) => this.recordOf(s));
     lap('identities');
@@ -248,23 +244,20 @@ export class Recorder {
     return { time_ms, host, cgroups: snap.cgroups, identities, processes, namespaces, events };
   }
 
-  /** PID → sample number it was last read at */
-  private readonly readAt = new Map<number, number>();
-
   /**
    * Did this process not run since its last read? Its CPU cgroup's time did not move (src/record/collect.ts), and
    * it was read less than `processEvery` samples ago (its RSS can still shrink while it sleeps).
    */
   private readonly quietProcess = (s: ProcessSample): boolean => {
-    const m = this.metaOf(s);
+    // (a sample without an entry — a sample that failed after it was read — is read again)
+    const m = this.metaOf(s, -Infinity);
     let p = m.cpu;
     if (p === undefined) {
       const e = s.cgroups.find((x) => x.controllers.includes('cpuacct')) ?? s.cgroups.find((x) => x.hierarchyId === 0);
       p = m.cpu = e && !e.path.startsWith('/..') ? e.path : null;
     }
-    const at = this.readAt.get(s.pid) ?? -Infinity;
-    if (p !== null && this.collect.idle().has(p) && this.ticks - at < (this.o.processEvery ?? 60)) return true;
-    this.readAt.set(s.pid, this.ticks);
+    if (p !== null && this.collect.idle().has(p) && this.ticks - m.readAt < (this.o.processEvery ?? 60)) return true;
+    m.readAt = this.ticks;
     return false;
   };
 
@@ -281,10 +274,11 @@ export class Recorder {
   }
 
   /** The recorder's entry of a process sample (made at its first use). */
-  private metaOf(s: ProcessSample): { located?: Identity; id?: Identity; rec: RecordedProcess; cpu?: string | null } {
+  private metaOf(s: ProcessSample, readAt = this.ticks): ProcessMeta {
     let m = this.located.get(s);
     if (!m) {
-      m = { located: this.index.locatePaths(identityPaths(s.cgroups)), id: undefined, rec: s, cpu: undefined };
+      // (a sample is made when its process is read: by default, it was read at this sample)
+      m = { located: this.index.locatePaths(identityPaths(s.cgroups)), id: undefined, rec: s, cpu: undefined, readAt };
       this.located.set(s, m);
     }
     return m;
@@ -418,6 +412,16 @@ export class Recorder {
     this.collect.close();
     this.procs.close();
   }
+}
+
+/** The recorder's entry of a process sample (see Recorder.located). */
+interface ProcessMeta {
+  located?: Identity;
+  id?: Identity;
+  rec: RecordedProcess;
+  cpu?: string | null;
+  /** the sample number its process was last read at (a sample object lives while its process is not read, or read unchanged) */
+  readAt: number;
 }
 
 /** Holders kept per namespace: enough to open it for its relations when some of them exit meanwhile. */

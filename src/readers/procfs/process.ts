@@ -180,21 +180,21 @@ export class ProcessReader {
     const out: ProcessSample[] = [];
     const gen = ++this.gen;
     // processes not seen before (all of them the first time): their files in one batch when the addon is there
+    // and the caller's verdict on each known process, asked once, before any read: those that did not run are
+    // not read at all (neither in the batch of kept descriptors nor one by one)
     let fresh: number[] | undefined;
-    if (this.o.batch !== false) for (const pid of pids) if (!this.known.has(pid)) (fresh ??= []).push(pid);
-    const pre = fresh && fresh.length >= BATCH_MIN ? this.scan(fresh) : undefined;
-    // the caller's verdict on each known process, asked once, before any read: those that did not run are not
-    // read at all (neither in the batch of kept descriptors nor one by one)
     let quiet = 0;
-    if (unchanged) {
-      for (const pid of pids) {
-        const k = this.known.get(pid);
-        if (k && unchanged(k.sample)) {
-          k.quietGen = gen;
-          quiet++;
-        }
+    const batch = this.o.batch !== false;
+    for (const pid of pids) {
+      const k = this.known.get(pid);
+      if (k === undefined) {
+        if (batch) (fresh ??= []).push(pid);
+      } else if (unchanged && unchanged(k.sample)) {
+        k.quietGen = gen;
+        quiet++;
       }
     }
+    const pre = fresh && fresh.length >= BATCH_MIN ? this.scan(fresh) : undefined;
     if (this.keepOpen && this.known.size - quiet >= BATCH_MIN) this.readKept(pids, gen);
     try {
       for (const pid of pids) {
