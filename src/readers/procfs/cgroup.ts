@@ -94,7 +94,9 @@ export class ProcCgroupInterner {
     if (controllers === undefined) this.lists.set(lk, (controllers = Object.freeze(e.controllers)));
     let path = this.paths.get(e.path);
     if (path === undefined) this.paths.set((path = e.path), path);
-    return { ...e, controllers: controllers as string[], path };
+    // (a literal, in parseProcCgroup's key order: a spread copy would get a hidden class of its own per entry)
+    const list = controllers as string[];
+    return e.name === undefined ? { hierarchyId: e.hierarchyId, controllers: list, path } : { hierarchyId: e.hierarchyId, controllers: list, name: e.name, path };
   }
 }
 
