@@ -70,9 +70,12 @@ export function makeRecordCollector(o: RecordCollectOptions): RecordCollector {
   const source = new FdSource(o.paths, plan, Math.min(4096, o.maxOpen === undefined ? 4096 : Math.max(32, o.maxOpen - share1!)));
   let listed: readonly string[] = [];
   let relist = true;
-  /** per path: the last activity sample, and the last full sample handed out */
-  let last = new Map<string, { act: CgroupSample; full: CgroupSample }>();
-  let idle = new Set<string>();
+  /**
+   * per path: the last activity sample, the last full sample handed out, and the sample number that saw it
+   * (entries and the idle set are updated in place: nothing of a thousand cgroups' size is made per sample)
+   */
+  const last = new Map<string, { act: CgroupSample; full: CgroupSample; seen: number }>();
+  const idle = new Set<string>();
   let tick = 0;
   let tol = new Tolerance();
   const stats = { full: 0, active: 0 };
@@ -97,8 +100,6 @@ export function makeRecordCollector(o: RecordCollectOptions): RecordCollector {
     if (relist || paths.length !== listed.length || paths.some((p, i) => p !== listed[i])) list(paths, relist);
     const t = new Tolerance();
     source.tolerance = t;
-    const next = new Map<string, { act: CgroupSample; full: CgroupSample }>();
-    const nextIdle = new Set<string>();
     const cgroups: CgroupSample[] = [];
     for (const act of snap.cgroups) {
       const p = act.path;
@@ -110,13 +111,24 @@ export function makeRecordCollector(o: RecordCollectOptions): RecordCollector {
         stats.full++;
         if (!quiet) stats.active++;
       }
-      if (quiet) nextIdle.add(p);
-      next.set(p, { act, full });
+      if (quiet) idle.add(p);
+      else idle.delete(p);
+      if (was) {
+        was.act = act;
+        was.full = full;
+        was.seen = tick;
+      } else last.set(p, { act, full, seen: tick });
       cgroups.push(full);
     }
+    // cgroups no longer there
+    if (last.size !== snap.cgroups.length) {
+      for (const [p, e] of last) {
+        if (e.seen === tick) continue;
+        last.delete(p);
+        idle.delete(p);
+      }
+    }
     if (source.takeStale()) relist = true;
-    last = next;
-    idle = nextIdle;
     tick++;
     tol = tier1.tolerance();
     tol.gone += t.gone;

@@ -26,8 +26,9 @@ import { NsxError, ParseError } from '../errors.js';
 import { ALL_STAT_GROUPS, type CgroupSample } from '../model/cgroup-sample.js';
 import type { CgroupLayout } from '../model/cgroup.js';
 import type { Identity } from '../model/identity.js';
-import { groupNamespaces, withNsfsMounts, type NamespaceRecord, type NsfsMount } from '../model/namespace.js';
+import { withNsfsMounts, type NamespaceRecord, type NsfsMount } from '../model/namespace.js';
 import { identityPaths } from '../model/process-cgroup.js';
+import { NS_TYPES } from '../parse/nsid-link.js';
 import type { ProcessSample } from '../model/process.js';
 import { cpuListCount, parseCpuList } from '../parse/cgroup-files.js';
 import { readCgroupLayout } from '../readers/cgroupfs/layout.js';
@@ -107,8 +108,11 @@ export class Recorder {
   private readonly input = new InputEncoder();
   private readonly now: () => number;
   private readonly clock: () => number;
-  /** per process sample: its located identity (before metadata), and the record made last time */
-  private readonly located = new WeakMap<ProcessSample, { located?: Identity; id?: Identity; rec: RecordedProcess }>();
+  /**
+   * per process sample: its located identity (before metadata), the record made last time, and the cgroup that
+   * counts its CPU time (v1 cpuacct, else cgroup2; null: none; undefined: not yet asked) — one entry per sample
+   */
+  private readonly located = new WeakMap<ProcessSample, ProcessMeta>();
   private grouped: { procs: readonly RecordedProcess[]; nss: NamespaceRecord[] } | undefined;
   private mounts: { text: string | undefined; list: NsfsMount[] } = { text: undefined, list: [] };
   /** namespaces: relations asked once per inode */
@@ -193,10 +197,6 @@ export class Recorder {
     lap('cgroups');
     const tol = new Tolerance();
     const samples = this.procs.read(tol, undefined, this.quietProcess);
-    if (this.readAt.size > 2 * samples.length + 1000) {
-      const live = new Set(samples.map((x) => x.pid));
-      for (const pid of this.readAt.keys()) if (!live.has(pid)) this.readAt.delete(pid);
-    }
     lap('processes');
     const processes = samples.map((s) => this.recordOf(s));
     lap('identities');
@@ -244,36 +244,26 @@ export class Recorder {
     return { time_ms, host, cgroups: snap.cgroups, identities, processes, namespaces, events };
   }
 
-  /** A process's cgroup that counts its CPU time (v1 cpuacct, else cgroup2), by sample. */
-  private readonly cpuPath = new WeakMap<ProcessSample, string | null>();
-  /** PID → sample number it was last read at */
-  private readonly readAt = new Map<number, number>();
-
   /**
    * Did this process not run since its last read? Its CPU cgroup's time did not move (src/record/collect.ts), and
    * it was read less than `processEvery` samples ago (its RSS can still shrink while it sleeps).
    */
   private readonly quietProcess = (s: ProcessSample): boolean => {
-    let p = this.cpuPath.get(s);
+    // (a sample without an entry — a sample that failed after it was read — is read again)
+    const m = this.metaOf(s, -Infinity);
+    let p = m.cpu;
     if (p === undefined) {
       const e = s.cgroups.find((x) => x.controllers.includes('cpuacct')) ?? s.cgroups.find((x) => x.hierarchyId === 0);
-      p = e && !e.path.startsWith('/..') ? e.path : null;
-      this.cpuPath.set(s, p);
+      p = m.cpu = e && !e.path.startsWith('/..') ? e.path : null;
     }
-    const at = this.readAt.get(s.pid) ?? -Infinity;
-    if (p !== null && this.collect.idle().has(p) && this.ticks - at < (this.o.processEvery ?? 60)) return true;
-    this.readAt.set(s.pid, this.ticks);
+    if (p !== null && this.collect.idle().has(p) && this.ticks - m.readAt < (this.o.processEvery ?? 60)) return true;
+    m.readAt = this.ticks;
     return false;
   };
 
   /** A process's record: its sample with its identity (the same object while both are unchanged). */
   private recordOf(s: ProcessSample): RecordedProcess {
-    let m = this.located.get(s);
-    if (!m) {
-      const located = this.index.locatePaths(identityPaths(s.cgroups));
-      m = { located, rec: s };
-      this.located.set(s, m);
-    }
+    const m = this.metaOf(s);
     // metadata joined every interval (a rename shows at the next sample); the index memoises the join
     const id = this.index.enrich(m.located);
     if (id !== m.id || m.rec === s) {
@@ -283,13 +273,24 @@ export class Recorder {
     return m.rec;
   }
 
+  /** The recorder's entry of a process sample (made at its first use). */
+  private metaOf(s: ProcessSample, readAt = this.ticks): ProcessMeta {
+    let m = this.located.get(s);
+    if (!m) {
+      // (a sample is made when its process is read: by default, it was read at this sample)
+      m = { located: this.index.locatePaths(identityPaths(s.cgroups)), id: undefined, rec: s, cpu: undefined, readAt };
+      this.located.set(s, m);
+    }
+    return m;
+  }
+
   /** Every namespace the processes hold or a bind mount holds, with its relations (asked once per inode). */
   private async namespaces(processes: readonly RecordedProcess[], tol: Tolerance): Promise<RecordedNamespace[]> {
     // the same processes in the same namespaces as last time (a record that changed for its CPU time or RSS
     // keeps its PID and namespaces): the same grouping (grouping 5,000 processes costs ms)
     const g = this.grouped;
     const same = g !== undefined && g.procs.length === processes.length && processes.every((p, i) => sameNamespaces(p, g.procs[i]));
-    const grouped = same ? g.nss : groupNamespaces(processes);
+    const grouped = same ? g.nss : heldNamespaces(processes);
     this.grouped = { procs: processes, nss: grouped };
     const mi = join(this.o.paths.proc, 'self/mountinfo');
     const text = wrap(tol, mi, () => readWhole(mi));
@@ -411,6 +412,43 @@ export class Recorder {
     this.collect.close();
     this.procs.close();
   }
+}
+
+/** The recorder's entry of a process sample (see Recorder.located). */
+interface ProcessMeta {
+  located?: Identity;
+  id?: Identity;
+  rec: RecordedProcess;
+  cpu?: string | null;
+  /** the sample number its process was last read at (a sample object lives while its process is not read, or read unchanged) */
+  readAt: number;
+}
+
+/** Holders kept per namespace: enough to open it for its relations when some of them exit meanwhile. */
+const HOLDERS = 8;
+
+/**
+ * The namespaces the processes hold, by inode, each with its first HOLDERS member PIDs (in the processes' order)
+ * — what the recording needs: the members themselves are in the process samples, and holders only open a new
+ * namespace to ask its relations. Processes share their namespace-link objects (the process reader keeps one
+ * per set), so a set met HOLDERS times is skipped at once.
+ */
+export function heldNamespaces(procs: readonly RecordedProcess[]): NamespaceRecord[] {
+  const byIno = new Map<number, NamespaceRecord>();
+  const sets = new Map<object, number>();
+  for (const p of procs) {
+    const met = sets.get(p.ns) ?? 0;
+    if (met >= HOLDERS) continue;
+    sets.set(p.ns, met + 1);
+    for (const t of NS_TYPES) {
+      const ino = p.ns[t];
+      if (ino === undefined) continue;
+      let ns = byIno.get(ino);
+      if (!ns) byIno.set(ino, (ns = { inode: ino, type: t, pids: [], nsfs: [] }));
+      if (ns.pids.length < HOLDERS) (ns.pids as number[]).push(p.pid);
+    }
+  }
+  return [...byIno.values()].sort((a, b) => a.inode - b.inode);
 }
 
 /** Do two process records stand for the same PID in the same namespaces (what groupNamespaces reads)? */

@@ -18,7 +18,7 @@ import { loadManifest, type Obj } from '../exporter/manifests.js';
 import { readDockerfile } from '../exporter/dockerfile.js';
 import { REPO } from '../helpers/host.js';
 import { hasTool } from '../helpers/live.js';
-import { NODE_FLAGS } from '../../bench/record.js';
+import { MALLOC_ENV, NODE_FLAGS } from '../../bench/record.js';
 
 test('deploy/kubernetes/record-daemonset.yaml: validates, records the node into its /var/lib/nsx, reads the rest read-only', () => {
   const docs = loadManifest('record-daemonset.yaml');
@@ -34,6 +34,8 @@ test('deploy/kubernetes/record-daemonset.yaml: validates, records the node into 
   assert.deepEqual(cmd.slice(-4), ['/app/bin/nsx', '--root', '/host', 'record']);
   // the V8 flags the benchmark measured (bench/record.ts), as the systemd unit has them
   assert.deepEqual(cmd.slice(1, 1 + NODE_FLAGS.length), NODE_FLAGS);
+  // and its malloc settings
+  assert.deepEqual((c.env as { name: string; value: string }[]).map((e) => `${e.name}=${e.value}`), MALLOC_ENV);
   const args: string[] = c.args;
   const dir = args[args.indexOf('--dir') + 1];
   assert.equal(dir, '/var/lib/nsx');
@@ -91,6 +93,7 @@ test('deploy/systemd/nsx-record.service: hardened, the store writable, /proc /sy
   assert.match(exec, /--retain \S+|--max-size \S+/);
   assert.equal(one('KillSignal'), 'SIGTERM');
   assert.deepEqual(exec.split(/\s+/).slice(1, 1 + NODE_FLAGS.length), NODE_FLAGS, 'the benchmark\'s V8 flags');
+  assert.deepEqual((one('Environment') ?? '').split(/\s+/), MALLOC_ENV, 'the benchmark\'s malloc settings');
   assert.equal(one('NoNewPrivileges'), 'yes');
   assert.deepEqual(one('CapabilityBoundingSet')!.split(/\s+/).sort(), ['CAP_DAC_READ_SEARCH', 'CAP_SYSLOG', 'CAP_SYS_PTRACE']);
   assert.equal(one('DevicePolicy'), 'closed');

@@ -51,6 +51,9 @@ export function procCgroupEntriesOrNone(text: string | undefined, source: string
 export class ProcCgroupInterner {
   private byText = new Map<string, readonly ProcCgroupEntry[]>();
   private byLine = new Map<string, ProcCgroupEntry>();
+  /** parts equal lines of different hierarchies share: controller lists, paths (a leaf's path is in each) */
+  private lists = new Map<string, readonly string[]>();
+  private paths = new Map<string, string>();
 
   constructor(private readonly max = 20_000) {}
 
@@ -73,7 +76,7 @@ export class ProcCgroupInterner {
           throw err;
         }
         if (parsed.length !== 1) continue;
-        e = Object.freeze(parsed[0]);
+        e = Object.freeze(this.share(parsed[0]));
         this.byLine.set(line, e);
       }
       out.push(e);
@@ -81,6 +84,19 @@ export class ProcCgroupInterner {
     const frozen = Object.freeze(out);
     this.byText.set(text, frozen);
     return frozen;
+  }
+
+  /** The entry with its controller list and path shared with earlier entries (same keys, in the same order). */
+  private share(e: ProcCgroupEntry): ProcCgroupEntry {
+    if (this.paths.size >= this.max) this.paths = new Map();
+    const lk = e.controllers.join(',');
+    let controllers = this.lists.get(lk);
+    if (controllers === undefined) this.lists.set(lk, (controllers = Object.freeze(e.controllers)));
+    let path = this.paths.get(e.path);
+    if (path === undefined) this.paths.set((path = e.path), path);
+    // (a literal, in parseProcCgroup's key order: a spread copy would get a hidden class of its own per entry)
+    const list = controllers as string[];
+    return e.name === undefined ? { hierarchyId: e.hierarchyId, controllers: list, path } : { hierarchyId: e.hierarchyId, controllers: list, name: e.name, path };
   }
 }
 

@@ -21,7 +21,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import type { HostPaths } from '../../host/paths.js';
-import { readAll, readText, type ReadBuffer } from '../../host/read.js';
+import { latin1, readAll, readText, type ReadBuffer } from '../../host/read.js';
 import { classifyTolerable, wrap, type Tolerance } from '../../host/tolerance.js';
 import { ParseError, errnoOf, fromFsError, isNsxError } from '../../errors.js';
 import { NS_TYPES, type NsType } from '../../parse/nsid-link.js';
@@ -71,9 +71,9 @@ interface Slow {
 
 interface Known {
   starttime?: number;
-  /** the stat bytes last read */
-  stat: Buffer;
-  slow: Slow;
+  /** the stat bytes last read, one char per byte (a string: a Buffer per process costs a view object and pool slack) */
+  stat: string;
+  /** the last sample (its uid, nspid, argv, ns and cgroups are the slow parts last read) */
   sample: ProcessSample;
   /** reads since the last full read of the slow parts */
   age: number;
@@ -82,13 +82,20 @@ interface Known {
   fd?: number;
   /** single-threaded processes: /proc/PID/schedstat kept open instead of stat, and its last bytes */
   schedFd?: number;
-  sched?: Buffer;
+  sched?: string;
   /** the last read that saw it */
   gen?: number;
+  /** the read in which the caller said it did not run (`read`'s `unchanged`): nothing of it is read */
+  quietGen?: number;
   /** read `keptGen`: its kept descriptor `keptFd` was read in the batch (KeptReads) as entry `keptAt` */
   keptGen?: number;
   keptFd?: number;
   keptAt?: number;
+}
+
+/** A new entry, every field there from the start (one compact shape for all entries, no property-array growth). */
+function knownOf(starttime: number | undefined, stat: string, sample: ProcessSample, age: number, ran: boolean): Known {
+  return { starttime, stat, sample, age, ran, fd: undefined, schedFd: undefined, sched: undefined, gen: undefined, quietGen: undefined, keptGen: undefined, keptFd: undefined, keptAt: undefined };
 }
 
 /** An idle process's slow parts are re-read this many times less often than a running one's. */
@@ -97,6 +104,9 @@ const IDLE_FACTOR = 12;
 const CGROUP_FACTOR = 2;
 
 const EMPTY: readonly never[] = [];
+
+/** Distinct command lines and namespace sets a long-lived reader keeps one copy of (past it: starts afresh). */
+const INTERN_MAX = 20_000;
 
 /** New processes are read in one batch (src/readers/procfs/scan.ts) from this many on. */
 const BATCH_MIN = 2;
@@ -170,14 +180,26 @@ export class ProcessReader {
     const out: ProcessSample[] = [];
     const gen = ++this.gen;
     // processes not seen before (all of them the first time): their files in one batch when the addon is there
+    // and the caller's verdict on each known process, asked once, before any read: those that did not run are
+    // not read at all (neither in the batch of kept descriptors nor one by one)
     let fresh: number[] | undefined;
-    if (this.o.batch !== false) for (const pid of pids) if (!this.known.has(pid)) (fresh ??= []).push(pid);
+    let quiet = 0;
+    const batch = this.o.batch !== false;
+    for (const pid of pids) {
+      const k = this.known.get(pid);
+      if (k === undefined) {
+        if (batch) (fresh ??= []).push(pid);
+      } else if (unchanged && unchanged(k.sample)) {
+        k.quietGen = gen;
+        quiet++;
+      }
+    }
     const pre = fresh && fresh.length >= BATCH_MIN ? this.scan(fresh) : undefined;
-    if (this.keepOpen && this.known.size >= BATCH_MIN) this.readKept(pids, gen);
+    if (this.keepOpen && this.known.size - quiet >= BATCH_MIN) this.readKept(pids, gen);
     try {
       for (const pid of pids) {
         const known = unchanged ? this.known.get(pid) : undefined;
-        if (known && unchanged!(known.sample)) {
+        if (known && known.quietGen === gen) {
           known.gen = gen;
           out.push(known.sample);
           each?.(known.sample);
@@ -246,7 +268,8 @@ export class ProcessReader {
     const who: Known[] = [];
     for (const pid of pids) {
       const k = this.known.get(pid);
-      const fd = k?.schedFd ?? k?.fd;
+      if (k === undefined || k.quietGen === gen) continue;
+      const fd = k.schedFd ?? k.fd;
       if (fd === undefined || who.length === fds.length) continue;
       fds[who.length] = fd;
       who.push(k!);
@@ -348,8 +371,8 @@ export class ProcessReader {
       this.closeSched(k);
       return false;
     }
-    if (k.sched && k.sched.length === n && buf.compare(k.sched, 0, n, at, at + n) === 0) return true;
-    k.sched = Buffer.from(buf.subarray(at, at + n));
+    if (k.sched !== undefined && sameBytes(buf, at, n, k.sched)) return true;
+    k.sched = latin1(buf, at, at + n);
     return false;
   }
 
@@ -445,7 +468,7 @@ export class ProcessReader {
     const n = this.statBytes(pid, k);
     const pending = this.pendingFd;
     this.pendingFd = undefined;
-    const same = k !== undefined && k.stat.length === n && this.rb.buf.compare(k.stat, 0, n, 0, n) === 0;
+    const same = k !== undefined && sameBytes(this.rb.buf, 0, n, k.stat);
     if (k) {
       k.age++;
       if (!same) k.ran = true;
@@ -458,7 +481,7 @@ export class ProcessReader {
     if (k && same && !full) {
       if (!cgroupOnly) return k.sample;
       const cgroups = this.readCgroups(pid);
-      if (sameCgroups(cgroups, k.slow.cgroups)) return k.sample;
+      if (sameCgroups(cgroups, k.sample.cgroups)) return k.sample;
     }
     let st: ProcStat;
     try {
@@ -472,7 +495,7 @@ export class ProcessReader {
       this.forget(pid);
       k = undefined;
     }
-    let slow = k?.slow;
+    let slow: Slow | undefined = k?.sample;
     let age = k?.age ?? 0;
     let ran = k?.ran ?? false;
     // a new comm is an execve (runc init becoming the container's command): its argv, ids and namespaces now
@@ -492,13 +515,12 @@ export class ProcessReader {
     }
     const sample = sampleOf(pid, st, slow!);
     if (k) {
-      if (!same) k.stat = Buffer.from(this.rb.buf.subarray(0, n));
-      k.slow = slow!;
+      if (!same) k.stat = latin1(this.rb.buf, 0, n);
       k.sample = sample;
       k.age = age;
       k.ran = ran;
     } else {
-      const fresh: Known = { starttime: st.starttimeTicks, stat: Buffer.from(this.rb.buf.subarray(0, n)), slow: slow!, sample, age, ran };
+      const fresh = knownOf(st.starttimeTicks, latin1(this.rb.buf, 0, n), sample, age, ran);
       if (pending !== undefined) {
         fresh.fd = pending;
         fdBudget.open++;
@@ -520,7 +542,7 @@ export class ProcessReader {
     const st = parseStat(this.rb.buf.toString('utf8', 0, n), source);
     const slow = this.readSlow(pid, st, tol, pre);
     const sample = sampleOf(pid, st, slow);
-    this.known.set(pid, { starttime: st.starttimeTicks, stat: Buffer.from(this.rb.buf.subarray(0, n)), slow, sample, age: pid % Math.max(1, this.o.refreshEvery ?? 1), ran: false });
+    this.known.set(pid, knownOf(st.starttimeTicks, latin1(this.rb.buf, 0, n), sample, pid % Math.max(1, this.o.refreshEvery ?? 1), false));
     return sample;
   }
 
@@ -574,11 +596,41 @@ export class ProcessReader {
     }
   }
 
+  /**
+   * A long-lived reader keeps one copy of what many processes share (thousands of workers with one command
+   * line, all of a host's processes in a handful of namespace sets): argv by cmdline text, the namespace links by
+   * their inodes, each frozen (samples are immutable). A single read (`once`) keeps nothing.
+   */
+  private readonly argvs = new Map<string, readonly string[]>();
+  private readonly nsSets = new Map<string, Readonly<Partial<Record<NsType, number>>>>();
+
+  private argvOf(text: string): readonly string[] {
+    if (this.o.once) return parseCmdline(text);
+    let a = this.argvs.get(text);
+    if (a === undefined) {
+      if (this.argvs.size >= INTERN_MAX) this.argvs.clear();
+      this.argvs.set(text, (a = Object.freeze(parseCmdline(text))));
+    }
+    return a;
+  }
+
+  private nsOf(ns: Readonly<Partial<Record<NsType, number>>>): Readonly<Partial<Record<NsType, number>>> {
+    if (this.o.once) return ns;
+    let key = '';
+    for (const t of NS_TYPES) key += `${ns[t] ?? ''},`;
+    let x = this.nsSets.get(key);
+    if (x === undefined) {
+      if (this.nsSets.size >= INTERN_MAX) this.nsSets.clear();
+      this.nsSets.set(key, (x = Object.isFrozen(ns) ? ns : Object.freeze({ ...ns })));
+    }
+    return x;
+  }
+
   /** status, cmdline, ns links and cgroup of one process. */
   private readSlow(pid: number, st: StatPart, tol: Tolerance, pre?: ProcScan): Slow {
     const { paths } = this.o;
-    const argv = isKernelThread(st) ? EMPTY : parseCmdline(pre ? pre.text(pid, 'cmdline') : readText(`${paths.proc}/${pid}/cmdline`));
-    const ns = this.readNs(pid, tol, pre);
+    const argv = isKernelThread(st) ? EMPTY : this.argvOf(pre ? pre.text(pid, 'cmdline') : readText(`${paths.proc}/${pid}/cmdline`));
+    const ns = this.nsOf(this.readNs(pid, tol, pre));
     const cgroups = this.readCgroups(pid, pre);
     let uid: number | undefined;
     let nspid: readonly number[] | undefined;
@@ -594,7 +646,7 @@ export class ProcessReader {
       uid = pre ? pre.owner(pid) : readPidDirUid(paths, pid);
       nspid = [pid];
     }
-    const prev = this.known.get(pid)?.slow;
+    const prev: Slow | undefined = this.known.get(pid)?.sample;
     return {
       uid,
       nspid,
@@ -628,6 +680,13 @@ function sampleOf(pid: number, st: StatPart, slow: Slow): ProcessSample {
     ns: slow.ns,
     cgroups: slow.cgroups,
   };
+}
+
+/** Are the `n` bytes of `buf` at `at` the chars of `s` (one char per byte, as `latin1` makes it)? */
+function sameBytes(buf: Buffer, at: number, n: number, s: string): boolean {
+  if (s.length !== n) return false;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== s.charCodeAt(i)) return false;
+  return true;
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {

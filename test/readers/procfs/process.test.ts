@@ -61,6 +61,42 @@ test('ProcessReader: same sample while nothing changed; slow parts on schedule; 
   }
 });
 
+test('ProcessReader: a process the caller calls unchanged is asked about once and not read; alike parts shared', () => {
+  const h = fixtureHost('docker-v1.manifest');
+  try {
+    const r = new ProcessReader({ paths: h.paths, refreshEvery: 2 });
+    const a = r.read(new Tolerance());
+    // the same command line and namespaces in two processes: one argv array, one namespace object
+    writeFileSync(join(h.dir, 'proc/200/cmdline'), 'same\0argv\0');
+    writeFileSync(join(h.dir, 'proc/900/cmdline'), 'same\0argv\0');
+    const fresh = new ProcessReader({ paths: h.paths, refreshEvery: 2 }).read(new Tolerance());
+    const p200 = fresh.find((s) => s.pid === 200)!;
+    const p900 = fresh.find((s) => s.pid === 900)!;
+    assert.deepEqual(p200.argv, ['same', 'argv']);
+    assert.equal(p200.argv, p900.argv, 'one argv array per command line');
+    assert.ok(Object.isFrozen(p200.argv));
+    if (JSON.stringify(p200.ns) === JSON.stringify(p900.ns)) assert.equal(p200.ns, p900.ns, 'one object per namespace set');
+    // a known process called unchanged: asked once per read, its last sample kept even though its files changed
+    editStat(h.dir, 200, (f) => (f[11] = String(Number(f[11]) + 50)));
+    const asked = new Map<number, number>();
+    const b = r.read(new Tolerance(), undefined, (last) => {
+      asked.set(last.pid, (asked.get(last.pid) ?? 0) + 1);
+      return last.pid === 200;
+    });
+    assert.ok([...asked.values()].every((n) => n === 1), 'one verdict per process');
+    assert.equal(asked.size, a.length);
+    assert.equal(b.find((s) => s.pid === 200), a.find((s) => s.pid === 200), 'not read: the last sample');
+    // not called unchanged: read, the change seen
+    const c = r.read(new Tolerance(), undefined, () => false);
+    assert.equal(c.find((s) => s.pid === 200)!.utimeTicks, a.find((s) => s.pid === 200)!.utimeTicks! + 50);
+    // ps (a single read) keeps nothing: no shared argv there, the same values
+    const once = new ProcessReader({ paths: h.paths, once: true }).read(new Tolerance());
+    assert.deepEqual(once.find((s) => s.pid === 200)!.argv, ['same', 'argv']);
+  } finally {
+    h.cleanup();
+  }
+});
+
 test('a real read failure propagates (not swallowed) and reaches the dashboard error list', () => {
   const h = fixtureHost('docker-v1.manifest');
   try {
